@@ -1,0 +1,173 @@
+//! The IDX format of MNIST and Fashion-MNIST: big-endian headers, raw bytes, often gzipped.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use flate2::read::GzDecoder;
+
+use super::{InputImage, InputPixels, read_file};
+use crate::error::{Error, Result};
+
+const IMAGES_MAGIC: u32 = 0x0803;
+const LABELS_MAGIC: u32 = 0x0801;
+
+/// An images file and its labels file.
+#[derive(Debug, Clone)]
+pub struct IdxPair {
+    pub images: PathBuf,
+    pub labels: PathBuf,
+}
+
+/// Reads an IDX image file and its label file into input images.
+pub fn read_idx_pair(pair: &IdxPair) -> Result<Vec<InputImage>> {
+    let (dims, pixels) = read_idx(&pair.images, IMAGES_MAGIC, 3)?;
+    let (label_dims, labels) = read_idx(&pair.labels, LABELS_MAGIC, 1)?;
+    let (count, height, width) = (dims[0], dims[1], dims[2]);
+    if label_dims[0] != count {
+        return Err(Error::invalid(
+            &pair.labels,
+            format!(
+                "has {} labels but {} has {count} images",
+                label_dims[0],
+                pair.images.display()
+            ),
+        ));
+    }
+    if count == 0 || width == 0 || height == 0 {
+        return Err(Error::invalid(&pair.images, "holds no images"));
+    }
+    let name = pair
+        .images
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let per_image = (width * height) as usize;
+    Ok(pixels
+        .chunks_exact(per_image)
+        .zip(labels)
+        .enumerate()
+        .map(|(i, (data, label))| InputImage {
+            pixels: InputPixels::Raw {
+                width,
+                height,
+                channels: 1,
+                data: data.to_vec(),
+            },
+            label: label as u32,
+            origin: format!("{name}#{i}"),
+        })
+        .collect())
+}
+
+/// Reads an IDX file of unsigned bytes with `rank` dimensions; checks magic and length.
+fn read_idx(path: &Path, magic: u32, rank: usize) -> Result<(Vec<u32>, Vec<u8>)> {
+    let raw = read_file(path)?;
+    let bytes = if raw.starts_with(&[0x1f, 0x8b]) {
+        let mut out = Vec::new();
+        GzDecoder::new(raw.as_slice())
+            .read_to_end(&mut out)
+            .map_err(|e| {
+                Error::invalid(
+                    path,
+                    format!("damaged gzip data ({e}); download the file again"),
+                )
+            })?;
+        out
+    } else {
+        raw
+    };
+    let header_len = 4 + 4 * rank;
+    if bytes.len() < header_len {
+        return Err(Error::invalid(
+            path,
+            "too short for an IDX header; is this an IDX file?",
+        ));
+    }
+    let word = |at: usize| u32::from_be_bytes(bytes[at..at + 4].try_into().expect("4 bytes"));
+    let found = word(0);
+    if found != magic {
+        let expected = if magic == IMAGES_MAGIC {
+            "an IDX image file (magic 0x00000803)"
+        } else {
+            "an IDX label file (magic 0x00000801)"
+        };
+        return Err(Error::invalid(
+            path,
+            format!("magic number 0x{found:08x}: not {expected}"),
+        ));
+    }
+    let dims: Vec<u32> = (0..rank).map(|d| word(4 + 4 * d)).collect();
+    let expected: u64 = dims.iter().map(|&d| d as u64).product();
+    let body = bytes.len() - header_len;
+    if body as u64 != expected {
+        return Err(Error::invalid(
+            path,
+            format!(
+                "truncated or padded: header promises {expected} bytes of data, file has {body}"
+            ),
+        ));
+    }
+    Ok((dims, bytes[header_len..].to_vec()))
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// Writes a tiny IDX image and label pair; used by importer tests.
+    pub fn write_pair(dir: &Path, images: &[[u8; 4]], labels: &[u8]) -> IdxPair {
+        let mut img = vec![0, 0, 8, 3];
+        for d in [images.len() as u32, 2, 2] {
+            img.extend(d.to_be_bytes());
+        }
+        img.extend(images.iter().flatten());
+        let mut lab = vec![0, 0, 8, 1];
+        lab.extend((labels.len() as u32).to_be_bytes());
+        lab.extend(labels);
+        let pair = IdxPair {
+            images: dir.join("img.idx"),
+            labels: dir.join("lab.idx"),
+        };
+        std::fs::write(&pair.images, img).unwrap();
+        std::fs::write(&pair.labels, lab).unwrap();
+        pair
+    }
+
+    #[test]
+    fn reads_a_pair() {
+        let dir = tempfile::tempdir().unwrap();
+        let pair = write_pair(dir.path(), &[[1, 2, 3, 4], [5, 6, 7, 8]], &[0, 1]);
+        let images = read_idx_pair(&pair).unwrap();
+        assert_eq!(images.len(), 2);
+        assert_eq!(images[1].label, 1);
+        assert!(
+            matches!(&images[1].pixels, InputPixels::Raw { data, .. } if data == &[5, 6, 7, 8])
+        );
+    }
+
+    #[test]
+    fn truncated_and_mismatched_files_are_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let pair = write_pair(dir.path(), &[[1, 2, 3, 4]], &[0]);
+        let mut bytes = std::fs::read(&pair.images).unwrap();
+        bytes.pop();
+        std::fs::write(&pair.images, bytes).unwrap();
+        let err = read_idx_pair(&pair).unwrap_err().to_string();
+        assert!(
+            err.contains("img.idx") && err.contains("truncated"),
+            "{err}"
+        );
+
+        let pair = write_pair(dir.path(), &[[1, 2, 3, 4]], &[0, 1]);
+        let err = read_idx_pair(&pair).unwrap_err().to_string();
+        assert!(err.contains("lab.idx") && err.contains("2 labels"), "{err}");
+
+        std::fs::write(&pair.labels, b"junk").unwrap();
+        assert!(
+            read_idx_pair(&pair)
+                .unwrap_err()
+                .to_string()
+                .contains("IDX")
+        );
+    }
+}

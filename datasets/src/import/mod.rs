@@ -1,0 +1,328 @@
+//! Importers that turn real-world image collections into synmix datasets.
+//!
+//! Each importer reads its input fully into memory first ([`InputSplit`]s), so bad input is
+//! found before anything is written; then [`write_dataset`] resizes, converts and PNG-encodes
+//! every image in parallel and writes the shards.
+
+mod cifar;
+mod classes;
+mod fashion;
+mod folder;
+mod idx;
+mod parquet_images;
+
+use std::path::{Path, PathBuf};
+
+use image::{DynamicImage, GrayImage, RgbImage};
+use rayon::prelude::*;
+
+use crate::error::{Error, Result};
+use crate::manifest::{Manifest, Recipe};
+use crate::types::{DatasetInfo, ImageSpec, Row, Source, SplitPlan};
+use crate::writer::{DatasetWriter, WriteMode};
+
+pub use cifar::read_cifar10;
+pub use classes::ClassMap;
+pub use fashion::{FASHION_MNIST_CLASSES, FASHION_MNIST_DIR, read_fashion_mnist};
+pub use folder::read_folder;
+pub use idx::{IdxPair, read_idx_pair};
+pub use parquet_images::read_parquet;
+
+/// Options every importer shares.
+#[derive(Debug, Clone)]
+pub struct ImportOptions {
+    pub out: PathBuf,
+    /// Dataset name; defaults to the output directory's name.
+    pub name: Option<String>,
+    pub source: Source,
+    /// Multi-split inputs: import only this split. Single-split inputs: the split's name.
+    pub split: Option<String>,
+    pub size: Option<(u32, u32)>,
+    pub channels: Option<u8>,
+    pub classes: Option<ClassMap>,
+    pub mode: WriteMode,
+    /// The command line, recorded in the manifest's recipe.
+    pub command: String,
+}
+
+/// One image as read from the input, before conversion.
+#[derive(Debug, Clone)]
+pub enum InputPixels {
+    /// Raw pixels (`channels` bytes per pixel), as IDX and CIFAR store them.
+    Raw {
+        width: u32,
+        height: u32,
+        channels: u8,
+        data: Vec<u8>,
+    },
+    /// An encoded image file (PNG, JPEG) to decode.
+    Encoded(Vec<u8>),
+}
+
+#[derive(Debug, Clone)]
+pub struct InputImage {
+    pub pixels: InputPixels,
+    /// Index into the input's class names.
+    pub label: u32,
+    /// Where it came from (file, index), kept in `meta` and in error messages.
+    pub origin: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct InputSplit {
+    pub name: String,
+    pub images: Vec<InputImage>,
+}
+
+/// What an importer read: class names and splits.
+#[derive(Debug, Clone)]
+pub struct Input {
+    pub classes: Vec<String>,
+    pub splits: Vec<InputSplit>,
+    /// Recorded in the recipe: the input files or directory.
+    pub from: String,
+}
+
+impl Input {
+    /// Applies `--split`: keeps the named split of a multi-split input, or names the only one.
+    fn select_split(mut self, split: Option<&str>, from: &Path) -> Result<Input> {
+        let Some(wanted) = split else { return Ok(self) };
+        if self.splits.len() == 1
+            && !self.splits.iter().any(|s| s.name == wanted)
+            && self.splits[0].name == "train"
+        {
+            self.splits[0].name = wanted.to_string();
+            return Ok(self);
+        }
+        let have: Vec<String> = self.splits.iter().map(|s| s.name.clone()).collect();
+        self.splits.retain(|s| s.name == wanted);
+        if self.splits.is_empty() {
+            return Err(Error::invalid(
+                from,
+                format!(
+                    "has no split '{wanted}' (it has: {}); fix --split",
+                    have.join(", ")
+                ),
+            ));
+        }
+        Ok(self)
+    }
+}
+
+/// Converts and writes an importer's input as a synmix dataset; returns the manifest.
+pub fn write_dataset(input: Input, options: &ImportOptions, origin: &Path) -> Result<Manifest> {
+    let input = input.select_split(options.split.as_deref(), origin)?;
+    let (classes, relabel) = match &options.classes {
+        Some(map) => map.apply(&input.classes)?,
+        None => (
+            input.classes.clone(),
+            (0..input.classes.len() as u32).map(Some).collect(),
+        ),
+    };
+    let spec = output_spec(&input, options, origin)?;
+    let mut encoded: Vec<(String, Vec<EncodedRow>)> = Vec::new();
+    for split in &input.splits {
+        let rows: Result<Vec<Option<EncodedRow>>> = split
+            .images
+            .par_iter()
+            .map(|image| {
+                let Some(label) = relabel.get(image.label as usize).copied().ok_or_else(|| {
+                    Error::invalid(
+                        origin,
+                        format!(
+                            "{}: label {} is outside the {} classes; name them with --classes",
+                            image.origin,
+                            image.label,
+                            input.classes.len()
+                        ),
+                    )
+                })?
+                else {
+                    return Ok(None);
+                };
+                let pixels = convert(&image.pixels, spec)
+                    .map_err(|e| Error::invalid(origin, format!("{}: {e}", image.origin)))?;
+                let mut png = Vec::new();
+                crate::png::encode_into(&mut png, &pixels, spec)
+                    .map_err(|e| Error::invalid(origin, e))?;
+                Ok(Some(EncodedRow {
+                    png,
+                    label,
+                    origin: image.origin.clone(),
+                }))
+            })
+            .collect();
+        let rows: Vec<EncodedRow> = rows?.into_iter().flatten().collect();
+        if rows.is_empty() {
+            return Err(Error::invalid(
+                origin,
+                format!("split '{}' has no images to import", split.name),
+            ));
+        }
+        encoded.push((split.name.clone(), rows));
+    }
+
+    let name = options.name.clone().unwrap_or_else(|| {
+        options
+            .out
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "dataset".into())
+    });
+    let info = DatasetInfo {
+        name: name.clone(),
+        classes,
+        image: spec,
+        source: options.source.as_str().to_string(),
+        recipe: Recipe {
+            command: options.command.clone(),
+            seed: None,
+            config: serde_json::json!({ "from": input.from, "size": [spec.width, spec.height], "channels": spec.channels }),
+        },
+    };
+    let plans: Vec<SplitPlan> = encoded
+        .iter()
+        .map(|(n, rows)| SplitPlan {
+            name: n.clone(),
+            rows: rows.len() as u64,
+        })
+        .collect();
+    let writer = DatasetWriter::create(&options.out, info, &plans, options.mode)?;
+    let written = write_rows(&writer, &encoded, options.source, &name);
+    match written {
+        Ok(()) => writer.finish(Vec::new(), None),
+        Err(e) => {
+            writer.abort();
+            Err(e)
+        }
+    }
+}
+
+struct EncodedRow {
+    png: Vec<u8>,
+    label: u32,
+    origin: String,
+}
+
+fn write_rows(
+    writer: &DatasetWriter,
+    splits: &[(String, Vec<EncodedRow>)],
+    source: Source,
+    name: &str,
+) -> Result<()> {
+    let mut uid = String::new();
+    let mut meta = String::new();
+    for (index, slot) in writer.slots().iter().enumerate() {
+        if slot.done {
+            continue;
+        }
+        let rows = &splits
+            .iter()
+            .find(|(n, _)| *n == slot.split)
+            .expect("slot of a planned split")
+            .1;
+        let mut shard = writer.shard(index)?;
+        for i in slot.rows.start..slot.rows.end {
+            let row = &rows[i as usize];
+            uid.clear();
+            meta.clear();
+            use std::fmt::Write;
+            let _ = write!(uid, "{name}/{}/{i}", slot.split);
+            meta.push_str(&serde_json::json!({ "origin": row.origin }).to_string());
+            shard.push(Row {
+                png: &row.png,
+                label: row.label as i64,
+                source,
+                uid: &uid,
+                meta: &meta,
+            })?;
+        }
+        shard.finish()?;
+    }
+    Ok(())
+}
+
+/// The output image layout: `--size`/`--channels`, else what the input has (which must then
+/// be the same for every image).
+fn output_spec(input: &Input, options: &ImportOptions, origin: &Path) -> Result<ImageSpec> {
+    let first = input
+        .splits
+        .iter()
+        .flat_map(|s| s.images.first())
+        .next()
+        .ok_or_else(|| Error::invalid(origin, "holds no images"))?;
+    let (width, height, channels) = match (&first.pixels, options.size, options.channels) {
+        (_, Some((w, h)), Some(c)) => (w, h, c),
+        (
+            InputPixels::Raw {
+                width,
+                height,
+                channels,
+                ..
+            },
+            size,
+            c,
+        ) => {
+            let (w, h) = size.unwrap_or((*width, *height));
+            (w, h, c.unwrap_or(*channels))
+        }
+        (InputPixels::Encoded(bytes), size, c) => {
+            let image = image::load_from_memory(bytes).map_err(|e| {
+                Error::invalid(origin, format!("{}: unreadable image ({e})", first.origin))
+            })?;
+            let (w, h) = size.unwrap_or((image.width(), image.height()));
+            let native = if image.color().has_color() { 3 } else { 1 };
+            (w, h, c.unwrap_or(native))
+        }
+    };
+    let channels = ImageSpec::check_channels(channels)
+        .map_err(|e| Error::usage(format!("--channels: {e}")))?;
+    Ok(ImageSpec {
+        width,
+        height,
+        channels,
+    })
+}
+
+/// Decodes one image, converts its colour and resizes it to `spec`.
+fn convert(pixels: &InputPixels, spec: ImageSpec) -> std::result::Result<Vec<u8>, String> {
+    let image = match pixels {
+        InputPixels::Raw {
+            width,
+            height,
+            channels: 1,
+            data,
+        } => DynamicImage::ImageLuma8(
+            GrayImage::from_raw(*width, *height, data.clone()).ok_or("truncated pixel data")?,
+        ),
+        InputPixels::Raw {
+            width,
+            height,
+            data,
+            ..
+        } => DynamicImage::ImageRgb8(
+            RgbImage::from_raw(*width, *height, data.clone()).ok_or("truncated pixel data")?,
+        ),
+        InputPixels::Encoded(bytes) => {
+            image::load_from_memory(bytes).map_err(|e| format!("unreadable image ({e})"))?
+        }
+    };
+    let image = if image.width() != spec.width || image.height() != spec.height {
+        image.resize_exact(
+            spec.width,
+            spec.height,
+            image::imageops::FilterType::Triangle,
+        )
+    } else {
+        image
+    };
+    Ok(match spec.channels {
+        1 => image.into_luma8().into_raw(),
+        _ => image.into_rgb8().into_raw(),
+    })
+}
+
+/// Reads a whole file, naming it in the error.
+fn read_file(path: &Path) -> Result<Vec<u8>> {
+    std::fs::read(path).map_err(|e| Error::io(path, e))
+}

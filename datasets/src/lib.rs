@@ -1,0 +1,39 @@
+//! The synmix dataset format, shared by every stage.
+//!
+//! A dataset is a directory laid out like a Hugging Face Hub dataset: Parquet shards under
+//! `data/<split>-NNNNN-of-NNNNN.parquet` (PNG images in the Hugging Face `Image` struct, an
+//! `int64` label, the sample's source, a stable uid and a JSON `meta` string), a dataset card
+//! `README.md`, and a `manifest.json` with counts, hashes and the recipe that made it.
+//!
+//! This crate writes such directories ([`DatasetWriter`]), reads them back ([`Dataset`]),
+//! checks them ([`verify`]), summarises them ([`inspect`]) and imports real data from
+//! common formats ([`import`]).
+
+mod card;
+mod error;
+pub mod grid;
+pub mod import;
+pub mod inspect;
+mod journal;
+mod manifest;
+pub mod png;
+mod reader;
+pub mod schema;
+mod types;
+pub mod verify;
+mod writer;
+
+pub use error::{Error, Result};
+pub use manifest::{FORMAT_VERSION, Manifest, Phase, Recipe, ShardInfo, SplitManifest};
+pub use reader::{Columns, Dataset, DecodedSplit, read_shard};
+pub use types::{DatasetInfo, ImageSpec, Row, Source, SplitPlan};
+pub use writer::{DatasetWriter, ShardSlot, ShardWriter, WriteMode};
+
+/// The version of synmix that wrote a dataset; recorded in every manifest.
+pub const TOOL_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// Shards hold at most this many rows, so one split of 60,000 images is a handful of files.
+pub const DEFAULT_ROWS_PER_SHARD: u64 = 20_000;
+
+/// Rows per Parquet row group: a few hundred images keeps a row group around 100-500 KiB.
+pub const ROWS_PER_ROW_GROUP: usize = 512;

@@ -1,0 +1,151 @@
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, IoContext, Result};
+use crate::types::{ImageSpec, Source};
+
+/// Bumped whenever a field changes meaning; readers refuse newer versions.
+pub const FORMAT_VERSION: u32 = 1;
+
+pub const MANIFEST_FILE: &str = "manifest.json";
+
+/// `manifest.json`: what a dataset holds and how it was made. Written last, so its presence
+/// means every shard it lists is complete.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Manifest {
+    pub format_version: u32,
+    pub name: String,
+    pub classes: Vec<String>,
+    pub image: ImageSpec,
+    /// "real", "synthetic" or "mixed".
+    pub source: String,
+    pub splits: BTreeMap<String, SplitManifest>,
+    pub recipe: Recipe,
+    pub tool_version: String,
+    /// Creation time, RFC 3339 UTC. The only field that differs between two identical runs.
+    pub created: String,
+    /// The order in which a consumer should visit the `train` split; empty means "as one set".
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub phases: Vec<Phase>,
+    /// How a mixed dataset was drawn (quota tables, nesting); written by the mixer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mix: Option<serde_json::Value>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SplitManifest {
+    pub rows: u64,
+    /// Indexed by label.
+    pub class_counts: Vec<u64>,
+    /// Keyed by source name ("real", "synthetic").
+    pub source_counts: BTreeMap<String, u64>,
+    pub shards: Vec<ShardInfo>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ShardInfo {
+    /// Relative to the dataset directory, e.g. `data/train-00000-of-00003.parquet`.
+    pub file: String,
+    pub rows: u64,
+    pub bytes: u64,
+    pub blake3: String,
+}
+
+/// The command, configuration and seed that produced a dataset.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Recipe {
+    pub command: String,
+    pub seed: Option<u64>,
+    pub config: serde_json::Value,
+}
+
+/// One stage of a curriculum: the rows `[start, end)` of the `train` split.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Phase {
+    pub name: String,
+    /// The single source of the phase's rows, if it has only one.
+    pub source: Option<Source>,
+    pub start: u64,
+    pub end: u64,
+    pub synthetic_share: f64,
+    /// The shard files the phase's rows lie in.
+    pub shards: Vec<String>,
+}
+
+impl Phase {
+    pub fn rows(&self) -> u64 {
+        self.end - self.start
+    }
+}
+
+impl Manifest {
+    pub fn read(dir: &Path) -> Result<Manifest> {
+        let path = dir.join(MANIFEST_FILE);
+        if !dir.is_dir() {
+            return Err(Error::invalid(dir, "no such directory"));
+        }
+        if !path.is_file() {
+            return Err(Error::invalid(
+                dir,
+                "not a synmix dataset (no manifest.json); create one with `synmix import`, `synmix generate` or `synmix mix`",
+            ));
+        }
+        let text = std::fs::read_to_string(&path).at(&path)?;
+        let manifest: Manifest = serde_json::from_str(&text)
+            .map_err(|e| Error::invalid(&path, format!("not a valid synmix manifest: {e}")))?;
+        if manifest.format_version > FORMAT_VERSION {
+            return Err(Error::invalid(
+                &path,
+                format!(
+                    "format version {} is newer than this synmix understands ({FORMAT_VERSION}); upgrade synmix",
+                    manifest.format_version
+                ),
+            ));
+        }
+        Ok(manifest)
+    }
+
+    pub fn split(&self, name: &str) -> Option<&SplitManifest> {
+        self.splits.get(name)
+    }
+
+    /// Which shards hold the rows `[start, end)` of a split.
+    pub fn shards_covering(&self, split: &str, start: u64, end: u64) -> Vec<String> {
+        let Some(split) = self.splits.get(split) else {
+            return Vec::new();
+        };
+        let mut first_row = 0;
+        let mut files = Vec::new();
+        for shard in &split.shards {
+            let last_row = first_row + shard.rows;
+            if first_row < end && start < last_row {
+                files.push(shard.file.clone());
+            }
+            first_row = last_row;
+        }
+        files
+    }
+}
+
+/// Writes `bytes` to `path` through a temporary sibling and a rename, so readers never see
+/// half a file.
+pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    let tmp = tmp_sibling(path);
+    std::fs::write(&tmp, bytes).at(&tmp)?;
+    std::fs::rename(&tmp, path).at(path)
+}
+
+pub(crate) fn tmp_sibling(path: &Path) -> std::path::PathBuf {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    path.with_file_name(format!(".{name}.tmp"))
+}

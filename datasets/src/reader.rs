@@ -1,0 +1,192 @@
+//! Reading a dataset directory back: the manifest, the shards of a split as Arrow batches,
+//! and decoded pixels for training.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+
+use arrow_array::{Array, BinaryArray, Int64Array, RecordBatch, StringArray, StructArray};
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use rayon::prelude::*;
+
+use crate::error::{Error, IoContext, Result};
+use crate::manifest::{Manifest, SplitManifest};
+use crate::png;
+use crate::schema;
+use crate::types::{ImageSpec, Source};
+
+/// An opened dataset directory.
+#[derive(Debug, Clone)]
+pub struct Dataset {
+    pub dir: PathBuf,
+    pub manifest: Manifest,
+}
+
+/// The pixels and labels of a split, decoded once for training.
+#[derive(Debug, Clone)]
+pub struct DecodedSplit {
+    pub image: ImageSpec,
+    /// `rows × height × width × channels` bytes, row-major HWC per image.
+    pub pixels: Vec<u8>,
+    pub labels: Vec<u32>,
+    pub sources: Vec<Source>,
+    pub uids: Vec<String>,
+}
+
+impl DecodedSplit {
+    pub fn len(&self) -> usize {
+        self.labels.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.labels.is_empty()
+    }
+
+    pub fn image_pixels(&self, row: usize) -> &[u8] {
+        let n = self.image.pixels_per_image();
+        &self.pixels[row * n..(row + 1) * n]
+    }
+}
+
+impl Dataset {
+    pub fn open(dir: &Path) -> Result<Dataset> {
+        let manifest = Manifest::read(dir)?;
+        Ok(Dataset {
+            dir: dir.to_path_buf(),
+            manifest,
+        })
+    }
+
+    pub fn split(&self, name: &str) -> Result<&SplitManifest> {
+        self.manifest.splits.get(name).ok_or_else(|| {
+            let have: Vec<&str> = self.manifest.splits.keys().map(String::as_str).collect();
+            Error::invalid(
+                &self.dir,
+                format!("has no '{name}' split (it has: {})", have.join(", ")),
+            )
+        })
+    }
+
+    pub fn shard_path(&self, file: &str) -> PathBuf {
+        self.dir.join(file)
+    }
+
+    /// Every row of a split as Arrow batches, in row order, with the schema checked.
+    pub fn read_split(&self, name: &str) -> Result<Vec<RecordBatch>> {
+        let split = self.split(name)?;
+        let mut batches = Vec::new();
+        for shard in &split.shards {
+            batches.extend(read_shard(&self.shard_path(&shard.file))?);
+        }
+        Ok(batches)
+    }
+
+    /// Decodes every PNG of a split (in parallel) into one contiguous pixel buffer.
+    pub fn decode_split(&self, name: &str) -> Result<DecodedSplit> {
+        let spec = self.manifest.image;
+        let batches = self.read_split(name)?;
+        let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
+        let per_image = spec.pixels_per_image();
+        let mut decoded = DecodedSplit {
+            image: spec,
+            pixels: vec![0; rows * per_image],
+            labels: Vec::with_capacity(rows),
+            sources: Vec::with_capacity(rows),
+            uids: Vec::with_capacity(rows),
+        };
+        let mut first = 0;
+        for batch in &batches {
+            let columns = Columns::of(batch);
+            let n = batch.num_rows();
+            let classes = self.manifest.classes.len() as i64;
+            for i in 0..n {
+                let label = columns.labels.value(i);
+                if !(0..classes).contains(&label) {
+                    return Err(Error::invalid(
+                        &self.dir,
+                        format!("split '{name}' has label {label}, outside its {classes} classes"),
+                    ));
+                }
+                decoded.labels.push(label as u32);
+                let source = columns
+                    .sources
+                    .value(i)
+                    .parse()
+                    .map_err(|e: String| Error::invalid(&self.dir, e))?;
+                decoded.sources.push(source);
+                decoded.uids.push(columns.uids.value(i).to_string());
+            }
+            decoded.pixels[first * per_image..(first + n) * per_image]
+                .par_chunks_mut(per_image)
+                .enumerate()
+                .try_for_each(|(i, out)| {
+                    png::decode_into(out, columns.png.value(i), spec).map_err(|e| {
+                        Error::invalid(&self.dir, format!("split '{name}' row {}: {e}", first + i))
+                    })
+                })?;
+            first += n;
+        }
+        Ok(decoded)
+    }
+}
+
+/// Reads one shard, checking that it has the synmix schema.
+pub fn read_shard(path: &Path) -> Result<Vec<RecordBatch>> {
+    let file = File::open(path).at(path)?;
+    let builder = ParquetRecordBatchReaderBuilder::try_new(file)
+        .map_err(|e| Error::invalid(path, format!("not a readable Parquet file ({e})")))?;
+    schema::check(builder.schema()).map_err(|e| Error::invalid(path, e))?;
+    let reader = builder
+        .with_batch_size(crate::ROWS_PER_ROW_GROUP)
+        .build()
+        .map_err(|e| Error::invalid(path, e.to_string()))?;
+    reader
+        .map(|batch| batch.map_err(|e| Error::invalid(path, format!("damaged Parquet data ({e})"))))
+        .collect()
+}
+
+/// Typed views of the columns of a batch in the shard schema.
+pub struct Columns<'a> {
+    pub png: &'a BinaryArray,
+    pub labels: &'a Int64Array,
+    pub sources: &'a StringArray,
+    pub uids: &'a StringArray,
+    pub metas: &'a StringArray,
+}
+
+impl<'a> Columns<'a> {
+    /// Panics only if the batch skipped [`schema::check`], which every reader here runs.
+    pub fn of(batch: &'a RecordBatch) -> Columns<'a> {
+        let image = batch
+            .column(0)
+            .as_any()
+            .downcast_ref::<StructArray>()
+            .expect("checked schema");
+        Columns {
+            png: image
+                .column(0)
+                .as_any()
+                .downcast_ref()
+                .expect("checked schema"),
+            labels: batch
+                .column(1)
+                .as_any()
+                .downcast_ref()
+                .expect("checked schema"),
+            sources: batch
+                .column(2)
+                .as_any()
+                .downcast_ref()
+                .expect("checked schema"),
+            uids: batch
+                .column(3)
+                .as_any()
+                .downcast_ref()
+                .expect("checked schema"),
+            metas: batch
+                .column(4)
+                .as_any()
+                .downcast_ref()
+                .expect("checked schema"),
+        }
+    }
+}

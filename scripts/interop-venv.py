@@ -1,0 +1,16 @@
+"""Creates (once) a virtual environment with the clients the interoperability test uses:
+pyarrow, Hugging Face `datasets` and Pillow."""
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+PACKAGES = ["pyarrow>=15", "datasets>=2.19", "pillow>=10"]
+
+target = Path(sys.argv[1] if len(sys.argv) > 1 else ".venv")
+python = target / "bin" / "python"
+check = "import pyarrow, datasets, PIL"
+if not python.exists() or subprocess.run([str(python), "-c", check], capture_output=True).returncode != 0:
+    venv.EnvBuilder(with_pip=True, clear=True).create(target)
+    subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *PACKAGES], check=True)
+print(f"interop environment ready: {python}")

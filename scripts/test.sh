@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# The test command: system packages, a Python environment with the real Hugging Face
+# client for the interoperability test, then every Rust test in one release build.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup-system.sh
+python3 scripts/interop-venv.py .venv
+export SYNMIX_PYTHON="$PWD/.venv/bin/python"
+export SYNMIX_REQUIRE_INTEROP=1
+cargo test --release --workspace --locked

@@ -1,0 +1,85 @@
+//! `synmix`: the command line over the synmix crates. Parsing and wiring only; the work
+//! lives in `datasets`, `generator`, `mixer` and `trainer`.
+
+mod cmd;
+mod progress;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "synmix",
+    version,
+    about = "Build and benchmark hybrid training sets of real and synthetic images",
+    long_about = "synmix generates labelled synthetic images (wgpu compute shaders), imports real data, \
+mixes the two into class-matched training subsets (Simple Mixed and Fine-Tuned), trains small models on them \
+and reports which strategy works best at which synthetic share.",
+    after_help = "Examples:\n  synmix bench --out runs/default          # the whole default benchmark\n  \
+synmix import fashion-mnist --out data/fmnist\n  synmix generate --preset fashion --per-class 6000 --out data/fashion\n  \
+synmix mix --synthetic data/fashion --real data/fmnist --size 10000 --out data/mix\n  synmix verify data/mix/sm-r050"
+)]
+struct Cli {
+    /// No progress bars and no notices; errors are still printed.
+    #[arg(short, long, global = true)]
+    quiet: bool,
+    /// More log output (-v info, -vv debug); RUST_LOG overrides.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    verbose: u8,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Import real (or third-party synthetic) images into a synmix dataset.
+    Import(cmd::import::ImportArgs),
+    /// Summarise a dataset: schema, classes, counts, image size; optionally a contact sheet.
+    Inspect(cmd::inspect::InspectArgs),
+    /// Check every shard of a dataset against its manifest (hashes, rows, class counts).
+    Verify(cmd::verify::VerifyArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.quiet, cli.verbose);
+    let quiet = cli.quiet;
+    let result = match cli.command {
+        Command::Import(args) => cmd::import::run(args, quiet),
+        Command::Inspect(args) => cmd::inspect::run(args, quiet),
+        Command::Verify(args) => cmd::verify::run(args, quiet),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        // A closed pipe (`synmix inspect DIR | head`) is the reader's choice, not a failure.
+        Err(error) if is_broken_pipe(&error) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("synmix: error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn is_broken_pipe(error: &anyhow::Error) -> bool {
+    error.chain().any(|e| {
+        e.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+fn init_logging(quiet: bool, verbose: u8) {
+    let default = match (quiet, verbose) {
+        (true, _) => "error",
+        (false, 0) => "warn",
+        (false, 1) => "info",
+        (false, _) => "debug",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .init();
+}

@@ -1,0 +1,102 @@
+//! Helpers shared by the end-to-end tests: running the binary and making tiny inputs.
+#![allow(dead_code)] // each test binary uses a different subset
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub fn synmix(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_synmix"))
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("synmix runs")
+}
+
+/// Runs synmix and requires success, returning stdout.
+pub fn ok(args: &[&str]) -> String {
+    let out = synmix(args);
+    assert!(
+        out.status.success(),
+        "synmix {args:?} failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Runs synmix, requires failure and returns stderr.
+pub fn fails(args: &[&str]) -> String {
+    let out = synmix(args);
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(
+        !out.status.success(),
+        "synmix {args:?} should have failed; stderr:\n{stderr}"
+    );
+    assert!(
+        !stderr.contains("panicked"),
+        "synmix {args:?} panicked:\n{stderr}"
+    );
+    stderr
+}
+
+pub fn path_str(path: &Path) -> &str {
+    path.to_str().expect("utf-8 temp paths")
+}
+
+/// Writes a gzipped IDX image file of `count` `side`×`side` images whose pixels encode
+/// their label, and the matching label file; labels cycle through `classes`.
+pub fn write_idx_pair(
+    dir: &Path,
+    prefix: &str,
+    count: u32,
+    side: u32,
+    classes: u8,
+) -> (PathBuf, PathBuf) {
+    let mut images = vec![0, 0, 8, 3];
+    for d in [count, side, side] {
+        images.extend(d.to_be_bytes());
+    }
+    let mut labels = vec![0, 0, 8, 1];
+    labels.extend(count.to_be_bytes());
+    for i in 0..count {
+        let label = (i % classes as u32) as u8;
+        labels.push(label);
+        images.extend((0..side * side).map(|p| label.wrapping_mul(20).wrapping_add((p % 7) as u8)));
+    }
+    let images_path = dir.join(format!("{prefix}-images-idx3-ubyte.gz"));
+    let labels_path = dir.join(format!("{prefix}-labels-idx1-ubyte.gz"));
+    for (path, bytes) in [(&images_path, images), (&labels_path, labels)] {
+        let mut gz = flate2::write::GzEncoder::new(
+            std::fs::File::create(path).unwrap(),
+            flate2::Compression::fast(),
+        );
+        gz.write_all(&bytes).unwrap();
+        gz.finish().unwrap();
+    }
+    (images_path, labels_path)
+}
+
+/// Every file under `dir`, relative, sorted: to check that nothing half-written is left.
+pub fn files_under(dir: &Path) -> Vec<String> {
+    let mut files = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(d) = pending.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                pending.push(path);
+            } else {
+                files.push(path.strip_prefix(dir).unwrap().display().to_string());
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+pub fn manifest(dir: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(dir.join("manifest.json")).unwrap()).unwrap()
+}

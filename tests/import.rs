@@ -1,0 +1,436 @@
+//! End-to-end tests of `synmix import`, `inspect` and `verify` on inputs made here.
+
+mod common;
+
+use common::*;
+
+#[test]
+fn fashion_mnist_from_a_directory_writes_train_and_test() {
+    let tmp = tempfile::tempdir().unwrap();
+    let raw = tmp.path().join("raw");
+    std::fs::create_dir(&raw).unwrap();
+    write_idx_pair(&raw, "train", 50, 28, 10);
+    write_idx_pair(&raw, "t10k", 20, 28, 10);
+    let out = tmp.path().join("fmnist");
+    ok(&[
+        "import",
+        "fashion-mnist",
+        "--from",
+        path_str(&raw),
+        "--out",
+        path_str(&out),
+    ]);
+
+    let m = manifest(&out);
+    assert_eq!(m["splits"]["train"]["rows"], 50);
+    assert_eq!(m["splits"]["test"]["rows"], 20);
+    assert_eq!(m["classes"][0], "T-shirt/top");
+    assert_eq!(
+        m["splits"]["train"]["class_counts"],
+        serde_json::json!([5, 5, 5, 5, 5, 5, 5, 5, 5, 5])
+    );
+    assert_eq!(m["splits"]["train"]["source_counts"]["real"], 50);
+    assert!(out.join("data/train-00000-of-00001.parquet").is_file());
+    assert!(
+        std::fs::read_to_string(out.join("README.md"))
+            .unwrap()
+            .contains("class_label")
+    );
+
+    assert!(ok(&["verify", path_str(&out)]).contains("ok"));
+    let grid = tmp.path().join("grid.png");
+    let summary = ok(&[
+        "inspect",
+        path_str(&out),
+        "--grid",
+        path_str(&grid),
+        "--per-class",
+        "3",
+    ]);
+    assert!(
+        summary.contains("Ankle boot") && summary.contains("28x28x1"),
+        "{summary}"
+    );
+    let sheet = image::open(&grid).unwrap();
+    assert_eq!(sheet.height(), 2 + 10 * (28 * 3 + 2));
+}
+
+#[test]
+fn missing_fashion_mnist_says_how_to_get_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let err = fails(&[
+        "import",
+        "fashion-mnist",
+        "--from",
+        path_str(tmp.path()),
+        "--out",
+        path_str(&out),
+    ]);
+    assert!(
+        err.contains("apt-get install dataset-fashion-mnist"),
+        "{err}"
+    );
+    assert!(!out.exists());
+}
+
+#[test]
+fn idx_with_resize_rgb_and_class_names() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (images, labels) = write_idx_pair(tmp.path(), "digits", 12, 8, 3);
+    let out = tmp.path().join("out");
+    ok(&[
+        "import",
+        "idx",
+        "--images",
+        path_str(&images),
+        "--labels",
+        path_str(&labels),
+        "--out",
+        path_str(&out),
+        "--size",
+        "16x12",
+        "--channels",
+        "3",
+        "--classes",
+        "zero,one,two",
+        "--source",
+        "synthetic",
+    ]);
+    let m = manifest(&out);
+    assert_eq!(
+        m["image"],
+        serde_json::json!({"width": 16, "height": 12, "channels": 3})
+    );
+    assert_eq!(m["classes"], serde_json::json!(["zero", "one", "two"]));
+    assert_eq!(m["splits"]["train"]["source_counts"]["synthetic"], 12);
+    ok(&["verify", path_str(&out)]);
+}
+
+#[test]
+fn bad_idx_inputs_fail_cleanly() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (images, labels) = write_idx_pair(tmp.path(), "a", 10, 4, 5);
+    let out = tmp.path().join("out");
+
+    // Truncated image file.
+    let truncated = tmp.path().join("truncated.idx");
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(
+        &mut flate2::read::GzDecoder::new(std::fs::File::open(&images).unwrap()),
+        &mut bytes,
+    )
+    .unwrap();
+    std::fs::write(&truncated, &bytes[..bytes.len() - 3]).unwrap();
+    let err = fails(&[
+        "import",
+        "idx",
+        "--images",
+        path_str(&truncated),
+        "--labels",
+        path_str(&labels),
+        "--out",
+        path_str(&out),
+    ]);
+    assert!(
+        err.contains("truncated.idx") && err.contains("truncated"),
+        "{err}"
+    );
+
+    // Corrupt gzip.
+    let corrupt = tmp.path().join("corrupt.gz");
+    let mut gz = std::fs::read(&images).unwrap();
+    gz.truncate(gz.len() / 2);
+    std::fs::write(&corrupt, gz).unwrap();
+    let err = fails(&[
+        "import",
+        "idx",
+        "--images",
+        path_str(&corrupt),
+        "--labels",
+        path_str(&labels),
+        "--out",
+        path_str(&out),
+    ]);
+    assert!(err.contains("corrupt.gz"), "{err}");
+
+    // Labels outside the named classes.
+    let err = fails(&[
+        "import",
+        "idx",
+        "--images",
+        path_str(&images),
+        "--labels",
+        path_str(&labels),
+        "--out",
+        path_str(&out),
+        "--classes",
+        "a,b",
+    ]);
+    assert!(err.contains("--classes"), "{err}");
+
+    // Swapped files.
+    let err = fails(&[
+        "import",
+        "idx",
+        "--images",
+        path_str(&labels),
+        "--labels",
+        path_str(&images),
+        "--out",
+        path_str(&out),
+    ]);
+    assert!(err.contains("magic"), "{err}");
+    assert!(!out.exists(), "nothing may be left behind");
+}
+
+#[test]
+fn cifar10_batches_import_with_meta_names() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("cifar-10-batches-bin");
+    std::fs::create_dir(&dir).unwrap();
+    let record = |label: u8| {
+        let mut r = vec![label];
+        r.extend((0..3072).map(|i| (i % 251) as u8));
+        r
+    };
+    std::fs::write(
+        dir.join("data_batch_1.bin"),
+        [record(0), record(1), record(2)].concat(),
+    )
+    .unwrap();
+    std::fs::write(dir.join("test_batch.bin"), [record(1), record(2)].concat()).unwrap();
+    std::fs::write(dir.join("batches.meta.txt"), "plane\ncar\nbird\n").unwrap();
+    let out = tmp.path().join("out");
+    ok(&[
+        "import",
+        "cifar10",
+        "--from",
+        path_str(&dir),
+        "--out",
+        path_str(&out),
+        "--split",
+        "test",
+    ]);
+    let m = manifest(&out);
+    assert_eq!(m["classes"], serde_json::json!(["plane", "car", "bird"]));
+    assert!(m["splits"].get("train").is_none());
+    assert_eq!(m["splits"]["test"]["rows"], 2);
+    assert_eq!(m["image"]["channels"], 3);
+
+    std::fs::write(dir.join("data_batch_1.bin"), &record(0)[..1000]).unwrap();
+    let bad = tmp.path().join("bad");
+    let err = fails(&[
+        "import",
+        "cifar10",
+        "--from",
+        path_str(&dir),
+        "--out",
+        path_str(&bad),
+    ]);
+    assert!(err.contains("data_batch_1.bin"), "{err}");
+    assert!(!bad.exists());
+}
+
+#[test]
+fn folder_import_with_splits_and_bad_images() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("folder");
+    for split in ["train", "test"] {
+        for (class, shade) in [("cat", 30u8), ("dog", 200u8)] {
+            let dir = root.join(split).join(class);
+            std::fs::create_dir_all(&dir).unwrap();
+            for i in 0..3u8 {
+                image::RgbImage::from_pixel(10, 6, image::Rgb([shade, i, 0]))
+                    .save(dir.join(format!("{i}.png")))
+                    .unwrap();
+            }
+        }
+    }
+    let out = tmp.path().join("out");
+    ok(&[
+        "import",
+        "folder",
+        "--from",
+        path_str(&root),
+        "--out",
+        path_str(&out),
+        "--channels",
+        "1",
+    ]);
+    let m = manifest(&out);
+    assert_eq!(m["classes"], serde_json::json!(["cat", "dog"]));
+    assert_eq!(m["splits"]["train"]["rows"], 6);
+    assert_eq!(m["splits"]["test"]["rows"], 6);
+    assert_eq!(
+        m["image"],
+        serde_json::json!({"width": 10, "height": 6, "channels": 1})
+    );
+
+    // Rerunning into the same directory needs --force.
+    let err = fails(&[
+        "import",
+        "folder",
+        "--from",
+        path_str(&root),
+        "--out",
+        path_str(&out),
+    ]);
+    assert!(err.contains("--force"), "{err}");
+    ok(&[
+        "import",
+        "folder",
+        "--from",
+        path_str(&root),
+        "--out",
+        path_str(&out),
+        "--force",
+        "--classes",
+        "dog=pet,cat=pet",
+    ]);
+    assert_eq!(manifest(&out)["classes"], serde_json::json!(["pet"]));
+
+    // An unreadable image is named.
+    std::fs::write(root.join("train/cat/broken.png"), b"not a png").unwrap();
+    let bad = tmp.path().join("bad");
+    let err = fails(&[
+        "import",
+        "folder",
+        "--from",
+        path_str(&root),
+        "--out",
+        path_str(&bad),
+    ]);
+    assert!(err.contains("broken.png"), "{err}");
+    assert!(!bad.exists());
+
+    // An empty folder.
+    let empty = tmp.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    let err = fails(&[
+        "import",
+        "folder",
+        "--from",
+        path_str(&empty),
+        "--out",
+        path_str(&bad),
+    ]);
+    assert!(
+        err.contains("empty") && err.contains("no class directories"),
+        "{err}"
+    );
+}
+
+#[test]
+fn parquet_round_trip_and_wrong_schema() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (images, labels) = write_idx_pair(tmp.path(), "a", 20, 6, 4);
+    let first = tmp.path().join("first");
+    ok(&[
+        "import",
+        "idx",
+        "--images",
+        path_str(&images),
+        "--labels",
+        path_str(&labels),
+        "--out",
+        path_str(&first),
+        "--classes",
+        "w,x,y,z",
+    ]);
+
+    // A synmix dataset is a Hugging Face image dataset, so it imports as one.
+    let second = tmp.path().join("second");
+    ok(&[
+        "import",
+        "parquet",
+        "--from",
+        path_str(&first.join("data")),
+        "--out",
+        path_str(&second),
+    ]);
+    let m = manifest(&second);
+    assert_eq!(m["classes"], serde_json::json!(["w", "x", "y", "z"]));
+    assert_eq!(
+        m["splits"]["train"]["class_counts"],
+        manifest(&first)["splits"]["train"]["class_counts"]
+    );
+
+    // A file that is not Parquet, and a Parquet file without an image column.
+    let junk = tmp.path().join("junk.parquet");
+    std::fs::write(&junk, b"PAR1 not really").unwrap();
+    let bad = tmp.path().join("bad");
+    let err = fails(&[
+        "import",
+        "parquet",
+        "--from",
+        path_str(&junk),
+        "--out",
+        path_str(&bad),
+    ]);
+    assert!(
+        err.contains("junk.parquet") && err.contains("Parquet"),
+        "{err}"
+    );
+    let wrong = tmp.path().join("wrong.parquet");
+    write_wrong_schema(&wrong);
+    let err = fails(&[
+        "import",
+        "parquet",
+        "--from",
+        path_str(&wrong),
+        "--out",
+        path_str(&bad),
+    ]);
+    assert!(
+        err.contains("wrong.parquet") && err.contains("'image'"),
+        "{err}"
+    );
+    assert!(!bad.exists());
+}
+
+fn write_wrong_schema(path: &std::path::Path) {
+    use std::sync::Arc;
+    let batch = arrow_array::RecordBatch::try_from_iter([(
+        "pixels",
+        Arc::new(arrow_array::Int64Array::from(vec![1, 2, 3])) as arrow_array::ArrayRef,
+    )])
+    .unwrap();
+    let mut writer = parquet::arrow::ArrowWriter::try_new(
+        std::fs::File::create(path).unwrap(),
+        batch.schema(),
+        None,
+    )
+    .unwrap();
+    writer.write(&batch).unwrap();
+    writer.close().unwrap();
+}
+
+#[test]
+fn verify_names_a_corrupted_shard_and_rejects_non_datasets() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (images, labels) = write_idx_pair(tmp.path(), "a", 30, 8, 3);
+    let out = tmp.path().join("out");
+    ok(&[
+        "import",
+        "idx",
+        "--images",
+        path_str(&images),
+        "--labels",
+        path_str(&labels),
+        "--out",
+        path_str(&out),
+    ]);
+    let shard = out.join("data/train-00000-of-00001.parquet");
+    let mut bytes = std::fs::read(&shard).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0x55;
+    std::fs::write(&shard, bytes).unwrap();
+    let err = fails(&["verify", path_str(&out)]);
+    assert!(err.contains("train-00000-of-00001.parquet"), "{err}");
+
+    let err = fails(&["verify", path_str(tmp.path())]);
+    assert!(err.contains("not a synmix dataset"), "{err}");
+    let err = fails(&["inspect", path_str(&tmp.path().join("nowhere"))]);
+    assert!(err.contains("nowhere"), "{err}");
+}

@@ -1,0 +1,64 @@
+//! Interoperability with real clients: pyarrow and Hugging Face `datasets` read what synmix
+//! wrote, class names included. The test command (scripts/test.sh) provides the Python
+//! environment in SYNMIX_PYTHON and sets SYNMIX_REQUIRE_INTEROP so that CI cannot skip it.
+
+mod common;
+
+use common::*;
+
+#[test]
+fn huggingface_datasets_reads_an_import() {
+    let Some(python) = std::env::var_os("SYNMIX_PYTHON") else {
+        assert!(
+            std::env::var_os("SYNMIX_REQUIRE_INTEROP").is_none(),
+            "SYNMIX_PYTHON must name a Python with pyarrow and datasets"
+        );
+        eprintln!(
+            "skipped: set SYNMIX_PYTHON to a Python with pyarrow and datasets (scripts/test.sh does)"
+        );
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let raw = tmp.path().join("raw");
+    std::fs::create_dir(&raw).unwrap();
+    write_idx_pair(&raw, "train", 40, 28, 10);
+    write_idx_pair(&raw, "t10k", 10, 28, 10);
+    let out = tmp.path().join("fmnist");
+    ok(&[
+        "import",
+        "fashion-mnist",
+        "--from",
+        path_str(&raw),
+        "--out",
+        path_str(&out),
+    ]);
+
+    let classes = [
+        "T-shirt/top",
+        "Trouser",
+        "Pullover",
+        "Dress",
+        "Coat",
+        "Sandal",
+        "Shirt",
+        "Sneaker",
+        "Bag",
+        "Ankle boot",
+    ];
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/interop.py");
+    let output = std::process::Command::new(python)
+        .arg(script)
+        .arg(&out)
+        .args(classes)
+        .env("HF_DATASETS_OFFLINE", "1")
+        .env("HF_HUB_OFFLINE", "1")
+        .env("HF_HOME", tmp.path().join("hf"))
+        .output()
+        .expect("python runs");
+    assert!(
+        output.status.success(),
+        "interop check failed:\n{}\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
