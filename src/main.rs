@@ -1,6 +1,7 @@
 //! `synmix`: the command line over the synmix crates. Parsing and wiring only; the work
 //! lives in `datasets`, `generator`, `mixer` and `trainer`.
 
+mod bench;
 mod cmd;
 mod progress;
 
@@ -39,6 +40,16 @@ enum Command {
     Inspect(cmd::inspect::InspectArgs),
     /// Check every shard of a dataset against its manifest (hashes, rows, class counts).
     Verify(cmd::verify::VerifyArgs),
+    /// Render labelled synthetic images with wgpu compute shaders (or the CPU reference).
+    Generate(cmd::generate::GenerateArgs),
+    /// Mix a synthetic and a real dataset into class-matched SM and FT subsets.
+    Mix(cmd::mix::MixArgs),
+    /// Train one model on one dataset and score it on a real test set.
+    Train(cmd::train::TrainArgs),
+    /// Run the SM vs FT benchmark: import/generate, mix, train every cell, report.
+    Bench(cmd::bench::BenchArgs),
+    /// Write report.md and report.html for a bench directory.
+    Report(cmd::report::ReportArgs),
 }
 
 fn main() -> ExitCode {
@@ -49,6 +60,11 @@ fn main() -> ExitCode {
         Command::Import(args) => cmd::import::run(args, quiet),
         Command::Inspect(args) => cmd::inspect::run(args, quiet),
         Command::Verify(args) => cmd::verify::run(args, quiet),
+        Command::Generate(args) => cmd::generate::run(args, quiet),
+        Command::Mix(args) => cmd::mix::run(args, quiet),
+        Command::Train(args) => cmd::train::run(args, quiet),
+        Command::Bench(args) => cmd::bench::run(args, quiet),
+        Command::Report(args) => cmd::report::run(args, quiet),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,7 +1,12 @@
 //! One module per subcommand: its arguments and the call into the library that does it.
 
+pub mod bench;
+pub mod generate;
 pub mod import;
 pub mod inspect;
+pub mod mix;
+pub mod report;
+pub mod train;
 pub mod verify;
 
 use datasets::WriteMode;

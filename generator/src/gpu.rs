@@ -1,0 +1,273 @@
+//! The wgpu renderer: one device, one compute pipeline for the preset and image size, and
+//! buffers reused across batches. A dispatch has a fixed cost of a few milliseconds on a
+//! software adapter like lavapipe, so each one renders thousands of images.
+
+use std::borrow::Cow;
+use std::sync::Once;
+
+use bytemuck::{Pod, Zeroable};
+use datasets::ImageSpec;
+
+use crate::cpu::stride;
+use crate::error::{Error, Result};
+use crate::params::SampleParams;
+use crate::presets::Preset;
+
+const WORKGROUP_SIZE: usize = 64;
+/// Every preset has ten classes: `frames` in the shader has one entry each.
+const CLASSES: usize = 10;
+/// Output bytes of one dispatch: large enough to amortise the dispatch cost, small enough
+/// for any adapter's storage-buffer limit.
+const BATCH_BYTES: usize = 24 << 20;
+
+/// `struct Frame` in `shaders/synth.wgsl`: the samples one class's dispatch renders.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, Pod, Zeroable)]
+struct Frame {
+    width: u32,
+    height: u32,
+    channels: u32,
+    words_per_image: u32,
+    first: u32,
+    count: u32,
+    groups_x: u32,
+    pad: u32,
+}
+
+pub struct GpuRenderer {
+    device: wgpu::Device,
+    queue: wgpu::Queue,
+    /// One pipeline per class: see `CLASS` in the shader.
+    pipelines: Vec<wgpu::ComputePipeline>,
+    bind_group: wgpu::BindGroup,
+    frame: wgpu::Buffer,
+    samples: wgpu::Buffer,
+    output: wgpu::Buffer,
+    readback: wgpu::Buffer,
+    image: ImageSpec,
+    capacity: usize,
+    max_groups: usize,
+    adapter: String,
+    /// The batch regrouped by class, and where each sample came from.
+    sorted: Vec<SampleParams>,
+    order: Vec<usize>,
+}
+
+impl GpuRenderer {
+    /// Opens the first adapter wgpu offers; `None` if there is none.
+    pub fn new(preset: Preset, image: ImageSpec) -> Result<Option<GpuRenderer>> {
+        quiet_runtime_dir();
+        let instance = wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle());
+        let Ok(adapter) = pollster::block_on(instance.request_adapter(&wgpu::RequestAdapterOptions::default())) else {
+            return Ok(None);
+        };
+        let info = adapter.get_info();
+        let limits = adapter.limits();
+        let (device, queue) = pollster::block_on(adapter.request_device(&wgpu::DeviceDescriptor {
+            label: Some("synmix generator"),
+            required_limits: limits.clone(),
+            ..Default::default()
+        }))
+        .map_err(|e| Error::Gpu(format!("cannot open {}: {e}", info.name)))?;
+
+        let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
+            label: Some("synth.wgsl"),
+            source: wgpu::ShaderSource::Wgsl(Cow::Borrowed(include_str!("../../shaders/synth.wgsl"))),
+        });
+        let storage = |binding: u32, read_only: bool| wgpu::BindGroupLayoutEntry {
+            binding,
+            visibility: wgpu::ShaderStages::COMPUTE,
+            ty: wgpu::BindingType::Buffer {
+                ty: wgpu::BufferBindingType::Storage { read_only },
+                has_dynamic_offset: false,
+                min_binding_size: None,
+            },
+            count: None,
+        };
+        let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+            label: Some("synth"),
+            entries: &[
+                wgpu::BindGroupLayoutEntry {
+                    ty: wgpu::BindingType::Buffer {
+                        ty: wgpu::BufferBindingType::Uniform,
+                        has_dynamic_offset: false,
+                        min_binding_size: None,
+                    },
+                    ..storage(0, true)
+                },
+                storage(1, true),
+                storage(2, false),
+            ],
+        });
+        let pipeline_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+            label: Some("synth"),
+            bind_group_layouts: &[Some(&layout)],
+            immediate_size: 0,
+        });
+        let pipelines = (0..preset.classes().len())
+            .map(|class| {
+                device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+                    label: Some(preset.classes()[class]),
+                    layout: Some(&pipeline_layout),
+                    module: &module,
+                    entry_point: Some("main"),
+                    compilation_options: wgpu::PipelineCompilationOptions {
+                        constants: &[("PRESET", f64::from(preset.shader_id())), ("CLASS", class as f64)],
+                        ..Default::default()
+                    },
+                    cache: None,
+                })
+            })
+            .collect();
+
+        let stride = stride(image);
+        let max_bytes = (limits.max_storage_buffer_binding_size as u64).min(limits.max_buffer_size).min(BATCH_BYTES as u64);
+        let capacity = (max_bytes as usize / stride).max(1);
+        let buffer = |label: &str, size: usize, usage: wgpu::BufferUsages| {
+            device.create_buffer(&wgpu::BufferDescriptor {
+                label: Some(label),
+                size: size as u64,
+                usage,
+                mapped_at_creation: false,
+            })
+        };
+        use wgpu::BufferUsages as U;
+        let frame = buffer("frames", CLASSES * size_of::<Frame>(), U::UNIFORM | U::COPY_DST);
+        let samples = buffer("samples", capacity * size_of::<SampleParams>(), U::STORAGE | U::COPY_DST);
+        let output = buffer("pixels", capacity * stride, U::STORAGE | U::COPY_SRC);
+        let readback = buffer("readback", capacity * stride, U::MAP_READ | U::COPY_DST);
+        let bind_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: Some("synth"),
+            layout: &layout,
+            entries: &[
+                wgpu::BindGroupEntry { binding: 0, resource: frame.as_entire_binding() },
+                wgpu::BindGroupEntry { binding: 1, resource: samples.as_entire_binding() },
+                wgpu::BindGroupEntry { binding: 2, resource: output.as_entire_binding() },
+            ],
+        });
+        Ok(Some(GpuRenderer {
+            device,
+            queue,
+            pipelines,
+            bind_group,
+            frame,
+            samples,
+            output,
+            readback,
+            image,
+            capacity,
+            max_groups: limits.max_compute_workgroups_per_dimension as usize,
+            adapter: format!("{} ({:?})", info.name, info.backend),
+            sorted: Vec::with_capacity(capacity),
+            order: Vec::with_capacity(capacity),
+        }))
+    }
+
+    pub fn adapter(&self) -> &str {
+        &self.adapter
+    }
+
+    /// Images per dispatch.
+    pub fn capacity(&self) -> usize {
+        self.capacity
+    }
+
+    /// Renders `samples` into `out` in the layout of [`crate::cpu::render`].
+    pub fn render(&mut self, samples: &[SampleParams], out: &mut Vec<u8>) -> Result<()> {
+        let stride = stride(self.image);
+        out.clear();
+        out.resize(samples.len() * stride, 0);
+        for (c, chunk) in samples.chunks(self.capacity).enumerate() {
+            self.render_chunk(chunk, &mut out[c * self.capacity * stride..][..chunk.len() * stride])?;
+        }
+        Ok(())
+    }
+
+    /// One submission: a dispatch per class over the chunk regrouped by class, then the
+    /// images put back in sample order.
+    fn render_chunk(&mut self, samples: &[SampleParams], out: &mut [u8]) -> Result<()> {
+        let stride = stride(self.image);
+        let words_per_image = stride / 4;
+        self.order.clear();
+        self.order.extend(0..samples.len());
+        self.order.sort_by_key(|&i| samples[i].class_id);
+        self.sorted.clear();
+        self.sorted.extend(self.order.iter().map(|&i| samples[i]));
+
+        let mut frames = [Frame::default(); CLASSES];
+        let mut first = 0;
+        for (class, frame) in frames.iter_mut().enumerate() {
+            let count = self.sorted[first..].iter().take_while(|s| s.class_id as usize == class).count();
+            let groups = (count * words_per_image).div_ceil(WORKGROUP_SIZE);
+            *frame = Frame {
+                width: self.image.width,
+                height: self.image.height,
+                channels: u32::from(self.image.channels),
+                words_per_image: words_per_image as u32,
+                first: first as u32,
+                count: count as u32,
+                groups_x: groups.clamp(1, self.max_groups) as u32,
+                pad: 0,
+            };
+            first += count;
+        }
+        self.queue.write_buffer(&self.frame, 0, bytemuck::cast_slice(&frames));
+        self.queue.write_buffer(&self.samples, 0, bytemuck::cast_slice(&self.sorted));
+        let mut encoder = self.device.create_command_encoder(&wgpu::CommandEncoderDescriptor::default());
+        {
+            let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor::default());
+            pass.set_bind_group(0, &self.bind_group, &[]);
+            for (pipeline, frame) in self.pipelines.iter().zip(&frames).filter(|(_, f)| f.count > 0) {
+                let groups = (frame.count as usize * words_per_image).div_ceil(WORKGROUP_SIZE);
+                pass.set_pipeline(pipeline);
+                pass.dispatch_workgroups(frame.groups_x, groups.div_ceil(frame.groups_x as usize) as u32, 1);
+            }
+        }
+        let bytes = (samples.len() * stride) as u64;
+        encoder.copy_buffer_to_buffer(&self.output, 0, &self.readback, 0, bytes);
+        let submission = self.queue.submit([encoder.finish()]);
+
+        let slice = self.readback.slice(..bytes);
+        let (sender, receiver) = std::sync::mpsc::channel();
+        slice.map_async(wgpu::MapMode::Read, move |mapped| {
+            let _ = sender.send(mapped);
+        });
+        self.device
+            .poll(wgpu::PollType::Wait { submission_index: Some(submission), timeout: None })
+            .map_err(|e| Error::Gpu(e.to_string()))?;
+        receiver
+            .recv()
+            .map_err(|_| Error::Gpu("the readback was never mapped".into()))?
+            .map_err(|e| Error::Gpu(e.to_string()))?;
+        {
+            let view = slice.get_mapped_range().map_err(|e| Error::Gpu(e.to_string()))?;
+            for (image, &i) in view.chunks(stride).zip(&self.order) {
+                out[i * stride..(i + 1) * stride].copy_from_slice(image);
+            }
+        }
+        self.readback.unmap();
+        Ok(())
+    }
+}
+
+/// Mesa's Vulkan drivers print a warning when `XDG_RUNTIME_DIR` is unset; point it at a
+/// private directory before the first instance is made.
+fn quiet_runtime_dir() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        use std::os::unix::fs::{DirBuilderExt, MetadataExt, PermissionsExt};
+        if std::env::var_os("XDG_RUNTIME_DIR").is_some() {
+            return;
+        }
+        let Ok(uid) = std::fs::metadata("/proc/self").map(|m| m.uid()) else { return };
+        let dir = std::env::temp_dir().join(format!("synmix-runtime-{uid}"));
+        let _ = std::fs::DirBuilder::new().mode(0o700).create(&dir);
+        let private = std::fs::metadata(&dir)
+            .is_ok_and(|m| m.is_dir() && m.uid() == uid && m.permissions().mode() & 0o777 == 0o700);
+        if private {
+            // SAFETY: runs once, before this process makes its first wgpu instance; every
+            // other reader of the environment in this crate goes through std, which locks.
+            unsafe { std::env::set_var("XDG_RUNTIME_DIR", &dir) };
+        }
+    });
+}

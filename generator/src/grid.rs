@@ -1,0 +1,55 @@
+//! `generate --grid`: a contact sheet of samples, one class per row, beside real samples of
+//! the same classes when a real dataset is given.
+
+use std::path::Path;
+
+use datasets::grid::{self, contact_sheet as sheet};
+use datasets::Dataset;
+use image::{Rgb, RgbImage};
+
+use crate::cpu::stride;
+use crate::error::Result;
+use crate::params::{SampleParams, Stream};
+use crate::pipeline::GenerateOptions;
+use crate::renderer::Renderer;
+
+/// Space between the synthetic and the real half of a sheet.
+const SEPARATOR: u32 = 12;
+
+/// Renders `per_class` train samples of each class (the first ones of the run `options`
+/// describes); with `real`, the first `per_class` of each class of that dataset's train
+/// split go on the right.
+pub fn contact_sheet(options: &GenerateOptions, per_class: usize, real: Option<&Path>) -> Result<RgbImage> {
+    let image = options.image;
+    let mut renderer = Renderer::open(options.device, options.preset, image)?;
+    let sampler = options.sampler();
+    // Row c holds samples c, c + 10, c + 20, ...: the first of class c.
+    let params: Vec<SampleParams> = (0..10u64)
+        .flat_map(|class| (0..per_class as u64).map(move |j| j * 10 + class))
+        .map(|i| sampler.draw(Stream::Train, i).params(image))
+        .collect();
+    let mut pixels = Vec::new();
+    renderer.render(&params, &mut pixels)?;
+    let images: Vec<&[u8]> = pixels.chunks(stride(image)).map(|p| &p[..image.pixels_per_image()]).collect();
+    let rows: Vec<Vec<&[u8]>> = images.chunks(per_class.max(1)).map(<[_]>::to_vec).collect();
+    let synthetic = sheet(image, &rows, scale_for(image.height));
+    let Some(dir) = real else { return Ok(synthetic) };
+
+    let dataset = Dataset::open(dir)?;
+    let split = dataset.decode_split("train")?;
+    let classes = dataset.manifest.classes.len();
+    let real = grid::split_sheet(&split, classes, per_class, scale_for(split.image.height));
+    let mut both = RgbImage::from_pixel(
+        synthetic.width() + SEPARATOR + real.width(),
+        synthetic.height().max(real.height()),
+        Rgb([255, 255, 255]),
+    );
+    image::imageops::replace(&mut both, &synthetic, 0, 0);
+    image::imageops::replace(&mut both, &real, i64::from(synthetic.width() + SEPARATOR), 0);
+    Ok(both)
+}
+
+/// Enlarges small images to cells of about 84 pixels.
+fn scale_for(height: u32) -> u32 {
+    (84 / height.max(1)).clamp(1, 4)
+}

@@ -1,0 +1,31 @@
+//! Synthetic labelled images for hybrid real + synthetic training.
+//!
+//! WGSL compute shaders (`shaders/synth.wgsl`) render ten-class image sets — clothing
+//! silhouettes (`fashion`), hand-drawn outlines (`sketch`) and stroke-font digits
+//! (`digits`) — on any wgpu adapter, with a CPU reference renderer doing the same math.
+//! Each image's parameters are drawn on the CPU from a counter-based hash of (preset,
+//! knobs, seed, index), so any shard can be regenerated alone, byte for byte. Images stream
+//! into the shared dataset format of the `datasets` crate.
+
+mod bench;
+mod config;
+pub mod cpu;
+mod error;
+mod gpu;
+mod grid;
+mod params;
+mod pipeline;
+mod presets;
+mod renderer;
+
+pub use bench::{bench, BenchRow};
+pub use config::{Knobs, Range};
+pub use error::{Error, Result};
+pub use grid::contact_sheet;
+pub use params::{Draw, SampleParams, Sampler, Stream};
+pub use pipeline::{generate, GenerateOptions, Progress, Summary};
+pub use presets::Preset;
+pub use renderer::{DeviceChoice, Renderer};
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,346 @@
+//! Per-sample parameters. Sample `i` of a stream depends only on (preset, knobs, seed, stream,
+//! i): every value comes from a counter-based hash, never from a sequential RNG, so any
+//! sample can be drawn alone, in any order, on any thread.
+
+use std::fmt::Write as _;
+
+use bytemuck::{Pod, Zeroable};
+use datasets::ImageSpec;
+
+use crate::config::Knobs;
+use crate::presets::Preset;
+
+/// Which split a sample belongs to; the test split hashes a different stream, so it never
+/// repeats a training image.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stream {
+    Train,
+    Test,
+}
+
+impl Stream {
+    pub fn for_split(split: &str) -> Option<Stream> {
+        match split {
+            "train" => Some(Stream::Train),
+            "test" => Some(Stream::Test),
+            _ => None,
+        }
+    }
+}
+
+/// The hashed quantities of a sample, one hash input each.
+#[derive(Clone, Copy)]
+enum Param {
+    Rotation,
+    Scale,
+    TranslateX,
+    TranslateY,
+    Shear,
+    StrokeWidth,
+    Texture,
+    Contrast,
+    Background,
+    Noise,
+    Blur,
+    Elastic,
+    Saturation,
+    Style,
+    NoiseSeed,
+    WarpFreq,
+    WarpPhaseX,
+    WarpPhaseY,
+    TextureFreq,
+    TextureAngle,
+    LightAngle,
+    ForegroundHue,
+    BackgroundHue,
+    Shape0,
+}
+
+/// splitmix64's finaliser: a bijection that scatters every input bit over the output.
+fn mix(mut z: u64) -> u64 {
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+fn hash(seed: u64, stream: Stream, index: u64, param: u64) -> u64 {
+    let mut h = mix(seed ^ 0x9e37_79b9_7f4a_7c15);
+    h = mix(h ^ stream as u64);
+    h = mix(h ^ index);
+    mix(h ^ param)
+}
+
+/// The values one image was drawn with, in knob units: what goes into its `meta` column.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Draw {
+    pub class: u32,
+    pub style: u32,
+    pub rotation: f32,
+    pub scale: f32,
+    pub translate: [f32; 2],
+    pub shear: f32,
+    pub stroke_width: f32,
+    pub texture: f32,
+    pub contrast: f32,
+    pub background: f32,
+    pub noise: f32,
+    pub blur: f32,
+    pub elastic: f32,
+    pub saturation: f32,
+    /// Class-specific proportions in `[0, 1)` (sleeve length, hem width, heel height, ...).
+    pub shape: [f32; 4],
+    noise_seed: u32,
+    warp_freq: f32,
+    warp_phase: [f32; 2],
+    texture_freq: f32,
+    texture_angle: f32,
+    light_angle: f32,
+    hue: [f32; 2],
+    /// The texture actually applied: none for plain fabric.
+    pattern: f32,
+    weave: f32,
+    check: f32,
+}
+
+/// Draws the parameters of samples for one preset, knob set and seed.
+#[derive(Debug, Clone)]
+pub struct Sampler {
+    pub preset: Preset,
+    pub knobs: Knobs,
+    pub seed: u64,
+}
+
+impl Sampler {
+    pub fn draw(&self, stream: Stream, index: u64) -> Draw {
+        let unit = |param: Param| self.unit(stream, index, param as u64);
+        let k = &self.knobs;
+        let tau = std::f32::consts::TAU;
+        let style = (hash(self.seed, stream, index, Param::Style as u64) % self.preset.styles() as u64) as u32;
+        let texture = k.texture.at(unit(Param::Texture));
+        // Fashion styles are fabrics: plain, stripes, checks, herringbone.
+        let (pattern, weave, check) = match (self.preset, style) {
+            (Preset::Fashion, 0) => (0.0, 0.0, 0.0),
+            (Preset::Fashion, 2) => (texture, 0.0, 1.0),
+            (Preset::Fashion, 3) => (texture, 2.0, 0.0),
+            _ => (texture, 0.0, 0.0),
+        };
+        Draw {
+            class: (index % 10) as u32,
+            style,
+            rotation: k.rotation.at(unit(Param::Rotation)),
+            scale: k.scale.at(unit(Param::Scale)),
+            translate: [k.translate.at(unit(Param::TranslateX)), k.translate.at(unit(Param::TranslateY))],
+            shear: k.shear.at(unit(Param::Shear)),
+            stroke_width: k.stroke_width.at(unit(Param::StrokeWidth)),
+            texture,
+            contrast: k.contrast.at(unit(Param::Contrast)),
+            background: k.background.at(unit(Param::Background)),
+            noise: k.noise.at(unit(Param::Noise)),
+            blur: k.blur.at(unit(Param::Blur)),
+            elastic: k.elastic.at(unit(Param::Elastic)),
+            saturation: k.saturation.at(unit(Param::Saturation)),
+            shape: std::array::from_fn(|i| self.unit(stream, index, Param::Shape0 as u64 + i as u64)),
+            noise_seed: (hash(self.seed, stream, index, Param::NoiseSeed as u64) >> 32) as u32,
+            warp_freq: 2.0 + 3.0 * unit(Param::WarpFreq),
+            warp_phase: [tau * unit(Param::WarpPhaseX), tau * unit(Param::WarpPhaseY)],
+            texture_freq: 14.0 + 12.0 * unit(Param::TextureFreq),
+            texture_angle: tau * unit(Param::TextureAngle),
+            light_angle: tau * unit(Param::LightAngle),
+            hue: [unit(Param::ForegroundHue), unit(Param::BackgroundHue)],
+            pattern,
+            weave,
+            check,
+        }
+    }
+
+    /// A uniform value in `[0, 1)` with 24 bits: exactly representable in f32.
+    fn unit(&self, stream: Stream, index: u64, param: u64) -> f32 {
+        (hash(self.seed, stream, index, param) >> 40) as f32 / (1u64 << 24) as f32
+    }
+}
+
+impl Draw {
+    /// The shader-ready form: the pixel-to-shape transform is inverted here, on the CPU, so
+    /// both renderers start from identical numbers.
+    pub fn params(&self, image: ImageSpec) -> SampleParams {
+        // Shape space spans [-1, 1] over the shorter image side.
+        let half = image.width.min(image.height) as f32 * 0.5;
+        let (sin, cos) = self.rotation.to_radians().sin_cos();
+        let k = self.shear;
+        let inv_scale = 1.0 / self.scale;
+        let (fg, bg) = if image.channels == 1 {
+            ([self.contrast; 3], [self.background; 3])
+        } else {
+            (
+                hsv(self.hue[0], self.saturation, self.contrast),
+                hsv(self.hue[1], self.saturation * 0.5, self.background),
+            )
+        };
+        let (light_y, light_x) = self.light_angle.sin_cos();
+        let (tex_dy, tex_dx) = self.texture_angle.sin_cos();
+        SampleParams {
+            class_id: self.class,
+            style: self.style,
+            noise_seed: self.noise_seed,
+            m00: (cos + k * sin) * inv_scale,
+            m01: (sin - k * cos) * inv_scale,
+            m10: -sin * inv_scale,
+            m11: cos * inv_scale,
+            tx: self.translate[0] * 2.0,
+            ty: self.translate[1] * 2.0,
+            stroke: self.stroke_width * inv_scale,
+            edge: (0.5 + self.blur) / half * inv_scale,
+            warp_amp: self.elastic,
+            warp_freq: self.warp_freq,
+            warp_px: self.warp_phase[0],
+            warp_py: self.warp_phase[1],
+            texture: self.pattern,
+            tex_freq: self.texture_freq,
+            tex_dx,
+            tex_dy,
+            light_x: light_x * 0.3,
+            light_y: light_y * 0.3,
+            fg_r: fg[0],
+            fg_g: fg[1],
+            fg_b: fg[2],
+            bg_r: bg[0],
+            bg_g: bg[1],
+            bg_b: bg[2],
+            noise: self.noise,
+            shape0: self.shape[0],
+            shape1: self.shape[1],
+            shape2: self.shape[2],
+            shape3: self.shape[3],
+            weave: self.weave,
+            check: self.check,
+        }
+    }
+
+    /// Appends the drawn values as one JSON object; Rust's float formatting is exact and
+    /// locale-free, so the text is as deterministic as the image.
+    pub fn write_meta(&self, preset: Preset, out: &mut String) {
+        let [a, b, c, d] = self.shape;
+        let _ = write!(
+            out,
+            "{{\"preset\":\"{}\",\"class\":\"{}\",\"style\":{},\"rotation\":{},\"scale\":{},\"translate\":[{},{}],\
+             \"shear\":{},\"stroke_width\":{},\"texture\":{},\"contrast\":{},\"background\":{},\"noise\":{},\
+             \"blur\":{},\"elastic\":{},\"saturation\":{},\"shape\":[{a},{b},{c},{d}]}}",
+            preset.name(),
+            preset.classes()[self.class as usize],
+            self.style,
+            self.rotation,
+            self.scale,
+            self.translate[0],
+            self.translate[1],
+            self.shear,
+            self.stroke_width,
+            self.texture,
+            self.contrast,
+            self.background,
+            self.noise,
+            self.blur,
+            self.elastic,
+            self.saturation,
+        );
+    }
+}
+
+/// HSV to RGB with value `v`.
+fn hsv(h: f32, s: f32, v: f32) -> [f32; 3] {
+    let channel = |n: f32| {
+        let k = (n + h * 6.0) % 6.0;
+        v - v * s * k.min(4.0 - k).clamp(0.0, 1.0)
+    };
+    [channel(5.0), channel(3.0), channel(1.0)]
+}
+
+/// One sample as the renderers read it; the layout matches `struct Sample` in
+/// `shaders/synth.wgsl` field for field.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Pod, Zeroable)]
+pub struct SampleParams {
+    pub class_id: u32,
+    pub style: u32,
+    pub noise_seed: u32,
+    /// Pixel-to-shape matrix (inverse rotation, shear and scale).
+    pub m00: f32,
+    pub m01: f32,
+    pub m10: f32,
+    pub m11: f32,
+    /// Translation in shape units.
+    pub tx: f32,
+    pub ty: f32,
+    /// Half the stroke width, in shape units.
+    pub stroke: f32,
+    /// Half the antialiasing ramp, in shape units.
+    pub edge: f32,
+    pub warp_amp: f32,
+    pub warp_freq: f32,
+    pub warp_px: f32,
+    pub warp_py: f32,
+    pub texture: f32,
+    pub tex_freq: f32,
+    pub tex_dx: f32,
+    pub tex_dy: f32,
+    pub light_x: f32,
+    pub light_y: f32,
+    pub fg_r: f32,
+    pub fg_g: f32,
+    pub fg_b: f32,
+    pub bg_r: f32,
+    pub bg_g: f32,
+    pub bg_b: f32,
+    pub noise: f32,
+    pub shape0: f32,
+    pub shape1: f32,
+    pub shape2: f32,
+    pub shape3: f32,
+    /// Fabric pattern shape: see `fabric` in the shader.
+    pub weave: f32,
+    pub check: f32,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sampler(seed: u64) -> Sampler {
+        let knobs = Knobs::load(Preset::Fashion.defaults(), None).unwrap();
+        Sampler { preset: Preset::Fashion, knobs, seed }
+    }
+
+    #[test]
+    fn draws_depend_only_on_their_inputs() {
+        let s = sampler(7);
+        assert_eq!(s.draw(Stream::Train, 123), s.draw(Stream::Train, 123));
+        assert_ne!(s.draw(Stream::Train, 123), s.draw(Stream::Test, 123));
+        assert_ne!(s.draw(Stream::Train, 123), sampler(8).draw(Stream::Train, 123));
+        assert_eq!(s.draw(Stream::Train, 123).class, 3);
+    }
+
+    #[test]
+    fn draws_stay_in_their_ranges() {
+        let s = sampler(0);
+        for i in 0..1000 {
+            let d = s.draw(Stream::Train, i);
+            assert!((s.knobs.rotation.min..=s.knobs.rotation.max).contains(&d.rotation));
+            assert!(d.shape.iter().all(|v| (0.0..1.0).contains(v)));
+            assert!(d.style < Preset::Fashion.styles());
+        }
+    }
+
+    #[test]
+    fn meta_is_json() {
+        let mut text = String::new();
+        sampler(0).draw(Stream::Train, 5).write_meta(Preset::Fashion, &mut text);
+        let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(value["class"], "Sandal");
+    }
+
+    #[test]
+    fn params_match_the_shader_layout() {
+        // 3 u32 + 31 f32, the size of `struct Sample` in synth.wgsl.
+        assert_eq!(std::mem::size_of::<SampleParams>(), 136);
+    }
+}

@@ -1,0 +1,81 @@
+//! The three presets: which ten classes they draw and the defaults of their knobs.
+
+use std::fmt;
+use std::str::FromStr;
+
+use crate::error::Error;
+
+/// A family of synthetic images: ten classes and a way of drawing them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Preset {
+    /// Shaded, textured clothing silhouettes: the near-gap pair of Fashion-MNIST.
+    Fashion,
+    /// Hand-drawn outlines of the same ten classes: a far gap, like Quickdraw.
+    Sketch,
+    /// Stroke-font digits 0-9 in several stroke styles, SynDigits-like.
+    Digits,
+}
+
+const FASHION_CLASSES: [&str; 10] =
+    ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"];
+const DIGIT_CLASSES: [&str; 10] = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
+
+impl Preset {
+    pub const ALL: [Preset; 3] = [Preset::Fashion, Preset::Sketch, Preset::Digits];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Preset::Fashion => "fashion",
+            Preset::Sketch => "sketch",
+            Preset::Digits => "digits",
+        }
+    }
+
+    pub fn classes(self) -> &'static [&'static str; 10] {
+        match self {
+            Preset::Fashion | Preset::Sketch => &FASHION_CLASSES,
+            Preset::Digits => &DIGIT_CLASSES,
+        }
+    }
+
+    /// The preset's knob defaults, as TOML (the format `--config` takes).
+    pub fn defaults(self) -> &'static str {
+        match self {
+            Preset::Fashion => include_str!("../presets/fashion.toml"),
+            Preset::Sketch => include_str!("../presets/sketch.toml"),
+            Preset::Digits => include_str!("../presets/digits.toml"),
+        }
+    }
+
+    /// How many drawing styles the renderer knows for this preset: fabric patterns,
+    /// outline variants or stroke styles.
+    pub fn styles(self) -> u32 {
+        match self {
+            Preset::Fashion => 4,
+            Preset::Sketch => 2,
+            Preset::Digits => 3,
+        }
+    }
+
+    /// The shader's `PRESET` override and the CPU renderer's switch.
+    pub(crate) fn shader_id(self) -> u32 {
+        self as u32
+    }
+}
+
+impl fmt::Display for Preset {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Preset {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self, Error> {
+        Preset::ALL
+            .into_iter()
+            .find(|p| p.name() == s)
+            .ok_or_else(|| Error::Usage(format!("--preset: unknown preset '{s}'; use fashion, sketch or digits")))
+    }
+}

@@ -1,0 +1,92 @@
+//! Choosing between the GPU and the CPU reference renderer.
+
+use std::fmt;
+use std::str::FromStr;
+
+use datasets::ImageSpec;
+
+use crate::cpu;
+use crate::error::{Error, Result};
+use crate::gpu::GpuRenderer;
+use crate::params::SampleParams;
+use crate::presets::Preset;
+
+/// `--device`: where images are rendered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DeviceChoice {
+    /// Any wgpu adapter (a GPU, or Mesa's lavapipe on the CPU), else the CPU renderer.
+    #[default]
+    Auto,
+    /// A wgpu adapter or an error.
+    Gpu,
+    /// The CPU reference renderer.
+    Cpu,
+}
+
+impl FromStr for DeviceChoice {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "auto" => Ok(DeviceChoice::Auto),
+            "gpu" => Ok(DeviceChoice::Gpu),
+            "cpu" => Ok(DeviceChoice::Cpu),
+            other => Err(Error::Usage(format!("--device: unknown device '{other}'; use auto, gpu or cpu"))),
+        }
+    }
+}
+
+/// Images per batch on the CPU: enough to keep every core busy between hand-offs.
+const CPU_BATCH: usize = 4096;
+
+/// A renderer for one preset and image size.
+pub enum Renderer {
+    Gpu(Box<GpuRenderer>),
+    Cpu { preset: Preset, image: ImageSpec },
+}
+
+impl Renderer {
+    pub fn open(choice: DeviceChoice, preset: Preset, image: ImageSpec) -> Result<Renderer> {
+        let gpu = match choice {
+            DeviceChoice::Cpu => None,
+            DeviceChoice::Auto | DeviceChoice::Gpu => GpuRenderer::new(preset, image)?,
+        };
+        match (gpu, choice) {
+            (Some(gpu), _) => Ok(Renderer::Gpu(Box::new(gpu))),
+            (None, DeviceChoice::Gpu) => Err(Error::NoAdapter),
+            (None, DeviceChoice::Auto) => {
+                tracing::warn!("no GPU adapter found; rendering on the CPU (apt-get install mesa-vulkan-drivers for lavapipe)");
+                Ok(Renderer::Cpu { preset, image })
+            }
+            (None, DeviceChoice::Cpu) => Ok(Renderer::Cpu { preset, image }),
+        }
+    }
+
+    /// Images worth rendering in one call.
+    pub fn batch_size(&self) -> usize {
+        match self {
+            Renderer::Gpu(gpu) => gpu.capacity(),
+            Renderer::Cpu { .. } => CPU_BATCH,
+        }
+    }
+
+    /// Renders one image per sample into `out`, each [`cpu::stride`] bytes apart.
+    pub fn render(&mut self, samples: &[SampleParams], out: &mut Vec<u8>) -> Result<()> {
+        match self {
+            Renderer::Gpu(gpu) => gpu.render(samples, out),
+            Renderer::Cpu { preset, image } => {
+                cpu::render(*preset, *image, samples, out);
+                Ok(())
+            }
+        }
+    }
+}
+
+impl fmt::Display for Renderer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Renderer::Gpu(gpu) => write!(f, "wgpu on {}", gpu.adapter()),
+            Renderer::Cpu { .. } => f.write_str("CPU reference renderer"),
+        }
+    }
+}

@@ -1,0 +1,75 @@
+//! The mixer: turns one synthetic and one real dataset into the training sets of the
+//! benchmark, without decoding a single image.
+//!
+//! - [`sweep`] writes, for every synthetic share r, a Simple Mixed subset `sm-rXXX` (N rows,
+//!   round(r·N) synthetic, classes balanced within the subset and within each source) and a
+//!   Fine-Tuned subset `ft-rXXX` holding the very same rows as two phases, all synthetic
+//!   rows then all real rows, plus `mix.json` describing the sweep.
+//! - [`curriculum`] writes one dataset from a TOML plan of phases and share ramps.
+//!
+//! Quotas are exact ([`quotas`]); every random choice comes from a named stream of one
+//! seed ([`rng`]), so the same arguments give byte-identical shards on any thread count;
+//! reruns keep finished outputs; every output is a complete synmix dataset whose manifest
+//! records the quota tables (`mix`) and the phase plan (`phases`).
+//!
+//! Manifest phases: a Simple Mixed subset has one phase, "mixed", over all its rows; a
+//! Fine-Tuned subset has "synthetic" then "real" (one of them at shares 0 and 1); a
+//! curriculum has one per plan phase or ramp block.
+
+pub mod bench;
+pub mod curriculum;
+mod error;
+pub mod inputs;
+pub mod plan;
+pub mod quotas;
+pub mod rng;
+pub mod sweep;
+mod write;
+
+use std::path::PathBuf;
+
+pub use curriculum::{curriculum, CurriculumPlan, CurriculumSpec};
+pub use error::{Error, Result};
+pub use inputs::{parse_class_map, ClassMap};
+pub use plan::{Draw, Order};
+pub use quotas::QuotaTable;
+pub use sweep::{parse_shares, sweep, SweepSpec, SweepSummary, MIX_FILE};
+
+/// What every mix needs besides its shape: the inputs, the seed, the row order, and what to
+/// do with existing outputs.
+#[derive(Debug, Clone)]
+pub struct MixOptions {
+    pub synthetic: PathBuf,
+    pub real: PathBuf,
+    /// Synthetic class names mapped onto real ones, for those named differently.
+    pub class_map: ClassMap,
+    pub seed: u64,
+    pub order: Order,
+    /// Rewrite outputs even if finished, and replace outputs made with other arguments.
+    /// Without it, a rerun keeps finished outputs and redoes unfinished ones.
+    pub force: bool,
+    /// The command line, recorded in each manifest's recipe.
+    pub command: String,
+}
+
+/// Progress reports, from several threads at once.
+#[derive(Debug, Clone, Copy)]
+pub enum Progress<'a> {
+    /// Everything is checked; this many rows will be written (kept outputs not counted).
+    Planned { rows: u64 },
+    /// This many more rows were written.
+    Rows(u64),
+    /// An output is complete: written now, or kept from an earlier run.
+    Finished { name: &'a str, kept: bool },
+}
+
+/// One output dataset of a mix.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubsetSummary {
+    pub name: String,
+    pub dir: PathBuf,
+    pub rows: u64,
+    pub synthetic_rows: u64,
+    /// Kept from an earlier identical run rather than written now.
+    pub kept: bool,
+}

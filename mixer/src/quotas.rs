@@ -1,0 +1,201 @@
+//! How many rows of each class and source a subset holds.
+//!
+//! The class totals of a subset are split by largest remainder over the class weights
+//! (ties to the lower class index). The synthetic rows are then spread over those totals by
+//! *sequential* largest remainder: the s-th synthetic row goes to the class whose share is
+//! furthest behind. That is what plain largest remainder gives whenever it is consistent
+//! (always, in tests, for balanced inputs), but unlike it, it can never take a row away
+//! from a class when the synthetic count grows (the Alabama paradox), which nesting needs:
+//! the synthetic rows of share r are a prefix of those of every larger share.
+
+use datasets::Source;
+use serde::{Deserialize, Serialize};
+
+/// Splits `total` over `weights` by largest remainder: everyone gets the floor of their
+/// exact share, and the rows left over go to the largest fractional parts, ties to the
+/// lower index. Exact integer arithmetic, so the result never depends on float rounding.
+/// All-zero weights give all-zero quotas.
+pub fn largest_remainder(total: u64, weights: &[u64]) -> Vec<u64> {
+    let sum: u128 = weights.iter().map(|&w| u128::from(w)).sum();
+    if sum == 0 {
+        return vec![0; weights.len()];
+    }
+    let exact = |w: u64| u128::from(total) * u128::from(w);
+    let mut quotas: Vec<u64> = weights.iter().map(|&w| (exact(w) / sum) as u64).collect();
+    let left = total - quotas.iter().sum::<u64>();
+    let mut by_remainder: Vec<usize> = (0..weights.len()).collect();
+    // Stable sort: equal remainders keep index order.
+    by_remainder.sort_by_key(|&c| std::cmp::Reverse(exact(weights[c]) % sum));
+    for &c in by_remainder.iter().take(left as usize) {
+        quotas[c] += 1;
+    }
+    quotas
+}
+
+/// The categories of `counts` laid out one after another so that every prefix holds each
+/// category as close to its share as integers allow: step s takes the category whose count
+/// lags its exact share `s·count/total` the most (ties to the lower index). With two
+/// categories every prefix is within one row of exact, so a prefix whose exact share is a
+/// whole number holds exactly that many. Returns category indices, `sum(counts)` long.
+pub fn deficit_order(counts: &[u64]) -> Vec<u32> {
+    let total: u64 = counts.iter().sum();
+    let mut taken = vec![0u64; counts.len()];
+    let mut order = Vec::with_capacity(total as usize);
+    for step in 1..=total {
+        // deficit·total = step·count − taken·total; integers, no float drift.
+        let deficit = |c: usize| i128::from(step) * i128::from(counts[c]) - i128::from(taken[c]) * i128::from(total);
+        let mut best = 0;
+        for c in 1..counts.len() {
+            if deficit(c) > deficit(best) {
+                best = c;
+            }
+        }
+        taken[best] += 1;
+        order.push(best as u32);
+    }
+    order
+}
+
+/// Rows per class of each source in one subset (or one phase of a curriculum).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuotaTable {
+    /// Indexed by class (the real dataset's label).
+    pub synthetic: Vec<u64>,
+    pub real: Vec<u64>,
+}
+
+impl QuotaTable {
+    /// `rows` rows, `synthetic` of them synthetic, classes in proportion to `class_weights`.
+    pub fn new(rows: u64, synthetic: u64, class_weights: &[u64]) -> QuotaTable {
+        let per_class = largest_remainder(rows, class_weights);
+        let mut synthetic_per_class = vec![0u64; per_class.len()];
+        for c in deficit_order(&per_class).into_iter().take(synthetic as usize) {
+            synthetic_per_class[c as usize] += 1;
+        }
+        let real = per_class.iter().zip(&synthetic_per_class).map(|(total, syn)| total - syn).collect();
+        QuotaTable { synthetic: synthetic_per_class, real }
+    }
+
+    /// Only the rows of one source (the other source's quotas set to zero).
+    pub fn only(&self, source: Source) -> QuotaTable {
+        let zero = vec![0; self.real.len()];
+        match source {
+            Source::Synthetic => QuotaTable { synthetic: self.synthetic.clone(), real: zero },
+            Source::Real => QuotaTable { synthetic: zero, real: self.real.clone() },
+        }
+    }
+
+    pub fn of(&self, source: Source) -> &[u64] {
+        match source {
+            Source::Synthetic => &self.synthetic,
+            Source::Real => &self.real,
+        }
+    }
+
+    pub fn rows_of(&self, source: Source) -> u64 {
+        self.of(source).iter().sum()
+    }
+
+    pub fn rows(&self) -> u64 {
+        self.rows_of(Source::Synthetic) + self.rows_of(Source::Real)
+    }
+}
+
+/// The synthetic row count of a share: `round(share·rows)`, halves away from zero.
+pub fn synthetic_rows(rows: u64, share: f64) -> u64 {
+    ((share * rows as f64).round() as u64).min(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn largest_remainder_examples() {
+        assert_eq!(largest_remainder(10, &[1, 1, 1]), vec![4, 3, 3]);
+        assert_eq!(largest_remainder(7, &[1, 2]), vec![2, 5]);
+        // 5·(1,1,2)/4 = 1.25, 1.25, 2.5: the .5 wins the one row left.
+        assert_eq!(largest_remainder(5, &[1, 1, 2]), vec![1, 1, 3]);
+        assert_eq!(largest_remainder(0, &[3, 4]), vec![0, 0]);
+        assert_eq!(largest_remainder(3, &[0, 0]), vec![0, 0]);
+        assert_eq!(largest_remainder(3, &[0, 5]), vec![0, 3]);
+    }
+
+    #[test]
+    fn largest_remainder_sums_and_stays_within_one_of_exact() {
+        for classes in 1..12u64 {
+            let weights: Vec<u64> = (0..classes).map(|c| 1 + (c * 7919) % 13).collect();
+            let sum: u64 = weights.iter().sum();
+            for total in 0..500u64 {
+                let quotas = largest_remainder(total, &weights);
+                assert_eq!(quotas.iter().sum::<u64>(), total);
+                for (q, w) in quotas.iter().zip(&weights) {
+                    // |q − total·w/sum| < 1, in integers.
+                    assert!((i128::from(*q) * i128::from(sum) - i128::from(total * w)).abs() < i128::from(sum));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn deficit_order_two_categories_is_exact_on_whole_shares() {
+        for total in 1..200u64 {
+            for first in 0..=total {
+                let order = deficit_order(&[first, total - first]);
+                let mut taken = 0u64;
+                for (i, &c) in order.iter().enumerate() {
+                    taken += u64::from(c == 0);
+                    let exact_times_total = (i as u64 + 1) * first;
+                    // Within one row of exact, and exact whenever exact is whole.
+                    assert!(taken * total + total > exact_times_total && exact_times_total + total > taken * total);
+                    if exact_times_total.is_multiple_of(total) {
+                        assert_eq!(taken * total, exact_times_total);
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn quota_tables_are_exact_balanced_and_nested_for_every_share() {
+        for classes in [1u64, 2, 3, 7, 10] {
+            let balanced = vec![6000; classes as usize];
+            let skewed: Vec<u64> = (0..classes).map(|c| 100 + 37 * c * c).collect();
+            for weights in [&balanced, &skewed] {
+                for rows in [1u64, 9, 10, 15, 99, 100, 101, 257, 1000] {
+                    let mut previous: Option<QuotaTable> = None;
+                    for synthetic in 0..=rows {
+                        let table = QuotaTable::new(rows, synthetic, weights);
+                        assert_eq!(table.rows(), rows);
+                        assert_eq!(table.rows_of(Source::Synthetic), synthetic);
+                        let totals: Vec<u64> = table.synthetic.iter().zip(&table.real).map(|(s, r)| s + r).collect();
+                        assert_eq!(totals, largest_remainder(rows, weights));
+                        // Each part within one row of its exact class share of the subset totals.
+                        for (c, total) in totals.iter().enumerate() {
+                            let exact = i128::from(synthetic * total);
+                            assert!((i128::from(table.synthetic[c] * rows) - exact).abs() < i128::from(rows));
+                        }
+                        if weights == &balanced {
+                            assert_eq!(table.synthetic, largest_remainder(synthetic, &totals), "rows {rows} syn {synthetic}");
+                            let spread = |q: &[u64]| q.iter().max().unwrap() - q.iter().min().unwrap();
+                            assert!(spread(&table.synthetic) <= 1 && spread(&table.real) <= 1);
+                        }
+                        if let Some(previous) = &previous {
+                            assert!(table.synthetic.iter().zip(&previous.synthetic).all(|(now, before)| now >= before));
+                            assert!(table.real.iter().zip(&previous.real).all(|(now, before)| now <= before));
+                        }
+                        previous = Some(table);
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn synthetic_rows_rounds_half_away_from_zero() {
+        assert_eq!(synthetic_rows(15, 0.5), 8);
+        assert_eq!(synthetic_rows(10_000, 0.3), 3000);
+        assert_eq!(synthetic_rows(10, 1.0), 10);
+        assert_eq!(synthetic_rows(10, 0.0), 0);
+    }
+}

@@ -1,0 +1,216 @@
+//! The synthetic-share sweep: for every share r, a Simple Mixed subset `sm-rXXX` (one
+//! shuffled or stratified set) and a Fine-Tuned subset `ft-rXXX` (the very same rows as two
+//! phases, synthetic then real), plus `mix.json` describing the whole sweep.
+
+use std::path::PathBuf;
+
+use datasets::Source;
+use serde_json::json;
+
+use crate::error::{Error, Result};
+use crate::inputs::Inputs;
+use crate::plan::{check_balance, check_pools, lay_out, Draw, Permutations, Segment};
+use crate::quotas::{synthetic_rows, QuotaTable};
+use crate::write::{write_atomically, write_jobs, Job};
+use crate::{MixOptions, Progress, SubsetSummary};
+
+/// The file describing a sweep, next to its subsets.
+pub const MIX_FILE: &str = "mix.json";
+
+/// Tags of the two subset kinds in the ordering streams.
+const SM_TAG: u64 = 1;
+const FT_TAG: u64 = 2;
+
+/// What `synmix mix` is asked for without `--curriculum`.
+#[derive(Debug, Clone)]
+pub struct SweepSpec {
+    pub options: MixOptions,
+    /// The directory that receives `sm-rXXX/`, `ft-rXXX/` and `mix.json`.
+    pub out: PathBuf,
+    /// Rows of every subset.
+    pub size: u64,
+    /// Synthetic shares, each in [0, 1].
+    pub shares: Vec<f64>,
+    pub draw: Draw,
+}
+
+#[derive(Debug, Clone)]
+pub struct SweepSummary {
+    /// SM then FT for each share, in share order.
+    pub subsets: Vec<SubsetSummary>,
+    pub mix_file: PathBuf,
+}
+
+/// Parses `--shares`: `start:end:step` (both ends included), a comma list, or one share.
+pub fn parse_shares(text: &str) -> Result<Vec<f64>> {
+    let number = |part: &str| -> Result<f64> {
+        part.trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|v| v.is_finite())
+            .ok_or_else(|| Error::invalid(format!("--shares: '{}' is not a number", part.trim())))
+    };
+    let shares = if let Some((start, rest)) = text.split_once(':') {
+        let (end, step) = rest
+            .split_once(':')
+            .ok_or_else(|| Error::invalid(format!("--shares '{text}' is not START:END:STEP (as in 0:1:0.1)")))?;
+        let (start, end, step) = (number(start)?, number(end)?, number(step)?);
+        if step <= 0.0 || end < start {
+            return Err(Error::invalid(format!("--shares '{text}' needs START <= END and STEP > 0")));
+        }
+        // Counted in whole steps and rounded to 1e-9, so 0:1:0.1 gives 0.3, not 0.30000000000000004.
+        let steps = ((end - start) / step + 1e-9).floor() as u64;
+        (0..=steps).map(|i| ((start + i as f64 * step) * 1e9).round() / 1e9).collect()
+    } else {
+        text.split(',').map(number).collect::<Result<Vec<f64>>>()?
+    };
+    check_shares(&shares)?;
+    Ok(shares)
+}
+
+fn check_shares(shares: &[f64]) -> Result<()> {
+    if shares.is_empty() {
+        return Err(Error::invalid("--shares is empty: give at least one synthetic share"));
+    }
+    if let Some(bad) = shares.iter().find(|s| !(0.0..=1.0).contains(*s)) {
+        return Err(Error::invalid(format!("synthetic share {bad} is outside [0, 1]")));
+    }
+    let mut names: Vec<String> = shares.iter().map(|&s| share_name(s)).collect();
+    names.sort();
+    if let Some(pair) = names.windows(2).find(|w| w[0] == w[1]) {
+        return Err(Error::invalid(format!(
+            "two shares would both be named {} (subsets are named by whole percent); drop one",
+            pair[0]
+        )));
+    }
+    Ok(())
+}
+
+/// `r030` for 0.3: the share in whole percent, three digits.
+pub fn share_name(share: f64) -> String {
+    format!("r{:03}", (share * 100.0).round() as u32)
+}
+
+/// Builds the sweep; see the crate docs. Checks everything (inputs, quotas, pools, output
+/// directories) before writing anything, keeps finished subsets of an identical earlier
+/// run, and writes `mix.json` last.
+pub fn sweep(spec: &SweepSpec, progress: &(dyn Fn(Progress<'_>) + Sync)) -> Result<SweepSummary> {
+    check_shares(&spec.shares)?;
+    if spec.size == 0 {
+        return Err(Error::invalid("--size must be at least 1"));
+    }
+    let options = &spec.options;
+    let inputs = Inputs::load(&options.synthetic, &options.real, &options.class_map)?;
+    check_balance(&inputs, spec.size, &format!("--size {}", spec.size))?;
+    let tables: Vec<QuotaTable> = spec
+        .shares
+        .iter()
+        .map(|&share| QuotaTable::new(spec.size, synthetic_rows(spec.size, share), &inputs.class_weights))
+        .collect();
+    for (share, table) in spec.shares.iter().zip(&tables) {
+        check_pools(&inputs, &[table], &format!("share {share} of --size {}", spec.size))?;
+    }
+
+    let nested = (spec.draw == Draw::Nested).then(|| Permutations::new(&inputs, options.seed, u64::MAX));
+    let mut jobs = Vec::with_capacity(2 * spec.shares.len());
+    for (&share, table) in spec.shares.iter().zip(&tables) {
+        let fresh;
+        let perms = match &nested {
+            Some(nested) => nested,
+            None => {
+                fresh = Permutations::new(&inputs, options.seed, share.to_bits());
+                &fresh
+            }
+        };
+        let request = |kind: &str| {
+            json!({
+                "kind": kind, "synthetic": inputs.synthetic, "real": inputs.real, "class_map": options.class_map,
+                "size": spec.size, "share": share, "seed": options.seed, "draw": spec.draw, "order": options.order,
+                "tool_version": datasets::TOOL_VERSION,
+            })
+        };
+        let record = json!({
+            "synthetic_dir": inputs.synthetic_dir, "real_dir": inputs.real_dir, "classes": inputs.classes,
+            "share": share, "synthetic_rows": table.rows_of(Source::Synthetic), "real_rows": table.rows_of(Source::Real),
+            "draw": spec.draw, "order": options.order, "quotas": table,
+        });
+        let sm = [Segment { name: "mixed".into(), quotas: table.clone() }];
+        // FT: the same quotas from the same permutations, hence the same rows, as two phases.
+        let ft: Vec<Segment> = [Source::Synthetic, Source::Real]
+            .into_iter()
+            .filter(|&source| table.rows_of(source) > 0)
+            .map(|source| Segment { name: source.as_str().into(), quotas: table.only(source) })
+            .collect();
+        let name = share_name(share);
+        for (kind, tag, segments) in [("sm", SM_TAG, &sm[..]), ("ft", FT_TAG, &ft[..])] {
+            jobs.push(Job {
+                name: format!("{kind}-{name}"),
+                dir: spec.out.join(format!("{kind}-{name}")),
+                layout: lay_out(perms, segments, options.order, options.seed, &[tag, share.to_bits()]),
+                request: request(kind),
+                record: record.clone(),
+            });
+        }
+    }
+    inputs.check_held_out(jobs.iter().flat_map(|job| &job.layout.rows))?;
+
+    let subsets = write_jobs(&inputs, &jobs, options, progress)?;
+    let mix = json!({
+        "kind": "sweep",
+        "command": options.command,
+        "tool_version": datasets::TOOL_VERSION,
+        "synthetic": { "dir": inputs.synthetic_dir, "id": inputs.synthetic },
+        "real": { "dir": inputs.real_dir, "id": inputs.real },
+        "classes": inputs.classes,
+        "class_map": options.class_map,
+        "size": spec.size,
+        "shares": spec.shares,
+        "seed": options.seed,
+        "draw": spec.draw,
+        "order": options.order,
+        "subsets": spec.shares.iter().zip(&tables).map(|(&share, table)| json!({
+            "share": share,
+            "synthetic_rows": table.rows_of(Source::Synthetic),
+            "real_rows": table.rows_of(Source::Real),
+            "sm": format!("sm-{}", share_name(share)),
+            "ft": format!("ft-{}", share_name(share)),
+            "quotas": table,
+        })).collect::<Vec<_>>(),
+    });
+    let mix_file = spec.out.join(MIX_FILE);
+    write_atomically(&mix_file, serde_json::to_string_pretty(&mix).expect("mix.json serialises").as_bytes())?;
+    Ok(SweepSummary { subsets, mix_file })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shares_parse_as_ranges_and_lists() {
+        let range = parse_shares("0:1:0.1").unwrap();
+        assert_eq!(range.len(), 11);
+        assert_eq!(range[3], 0.3);
+        assert_eq!(range[10], 1.0);
+        assert_eq!(parse_shares("0,0.25,1").unwrap(), vec![0.0, 0.25, 1.0]);
+        assert_eq!(parse_shares("0.5").unwrap(), vec![0.5]);
+        assert_eq!(parse_shares("0.2:0.3:0.05").unwrap(), vec![0.2, 0.25, 0.3]);
+    }
+
+    #[test]
+    fn bad_shares_say_why() {
+        assert!(parse_shares("0,1.5").unwrap_err().to_string().contains("1.5 is outside [0, 1]"));
+        assert!(parse_shares("-0.1:1:0.1").unwrap_err().to_string().contains("outside"));
+        assert!(parse_shares("0:1").unwrap_err().to_string().contains("START:END:STEP"));
+        assert!(parse_shares("0:1:0").unwrap_err().to_string().contains("STEP > 0"));
+        assert!(parse_shares("a").unwrap_err().to_string().contains("'a' is not a number"));
+        assert!(parse_shares("0.301,0.302").unwrap_err().to_string().contains("r030"));
+    }
+
+    #[test]
+    fn names_are_whole_percent() {
+        assert_eq!(share_name(0.0), "r000");
+        assert_eq!(share_name(0.3), "r030");
+        assert_eq!(share_name(1.0), "r100");
+    }
+}

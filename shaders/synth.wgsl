@@ -1,0 +1,348 @@
+// Renders labelled synthetic images from per-sample parameters drawn on the CPU.
+//
+// One invocation writes one u32 of output: four consecutive bytes of an image in row-major,
+// channel-interleaved (HWC) order, each image padded to whole words. The per-pixel math is
+// mirrored line for line by generator/src/cpu.rs, the reference renderer; change both
+// together. Edges are smoothstep ramps, never hard thresholds, so the small float
+// differences between a GPU and the CPU move a pixel by a grey level at most.
+
+// 0 fashion, 1 sketch, 2 digits (generator::Preset).
+override PRESET: u32 = 0u;
+// The class this pipeline draws. Software adapters such as lavapipe run every arm of a
+// switch on a per-lane value, so each class gets its own specialised pipeline instead.
+override CLASS: u32 = 0u;
+
+// One per class: the dispatch of class c renders samples[first .. first + count].
+struct Frame {
+    width: u32,
+    height: u32,
+    channels: u32,
+    words_per_image: u32,
+    first: u32,
+    count: u32,
+    groups_x: u32,
+    pad: u32,
+}
+
+// Field for field the layout of generator::params::SampleParams.
+struct Sample {
+    class_id: u32,
+    style: u32,
+    noise_seed: u32,
+    m00: f32,
+    m01: f32,
+    m10: f32,
+    m11: f32,
+    tx: f32,
+    ty: f32,
+    stroke: f32,
+    edge: f32,
+    warp_amp: f32,
+    warp_freq: f32,
+    warp_px: f32,
+    warp_py: f32,
+    texture: f32,
+    tex_freq: f32,
+    tex_dx: f32,
+    tex_dy: f32,
+    light_x: f32,
+    light_y: f32,
+    fg_r: f32,
+    fg_g: f32,
+    fg_b: f32,
+    bg_r: f32,
+    bg_g: f32,
+    bg_b: f32,
+    noise: f32,
+    shape0: f32,
+    shape1: f32,
+    shape2: f32,
+    shape3: f32,
+    weave: f32,
+    check: f32,
+}
+
+@group(0) @binding(0) var<uniform> frames: array<Frame, 10>;
+@group(0) @binding(1) var<storage, read> samples: array<Sample>;
+@group(0) @binding(2) var<storage, read_write> pixels: array<u32>;
+
+// ---- signed distances (negative inside) ----
+
+fn sd_box(p: vec2<f32>, c: vec2<f32>, h: vec2<f32>, r: f32) -> f32 {
+    let d = abs(p - c) - h + vec2<f32>(r, r);
+    return length(max(d, vec2<f32>(0.0, 0.0))) + min(max(d.x, d.y), 0.0) - r;
+}
+
+fn sd_seg(p: vec2<f32>, a: vec2<f32>, b: vec2<f32>) -> f32 {
+    let pa = p - a;
+    let ba = b - a;
+    let h = clamp(dot(pa, ba) / dot(ba, ba), 0.0, 1.0);
+    return length(pa - ba * h);
+}
+
+fn sd_circle(p: vec2<f32>, c: vec2<f32>, r: f32) -> f32 {
+    return length(p - c) - r;
+}
+
+// Approximate: exact on the outline, which is all antialiasing needs.
+fn sd_ellipse(p: vec2<f32>, c: vec2<f32>, r: vec2<f32>) -> f32 {
+    return (length((p - c) / r) - 1.0) * min(r.x, r.y);
+}
+
+// A vertical trapezoid: half-widths `top` and `bottom`, half-height `h`.
+fn sd_taper(p: vec2<f32>, c: vec2<f32>, top: f32, bottom: f32, h: f32) -> f32 {
+    let t = clamp((p.y - c.y) / h * 0.5 + 0.5, 0.0, 1.0);
+    return max(abs(p.x - c.x) - (top * (1.0 - t) + bottom * t), abs(p.y - c.y) - h);
+}
+
+// A stroke from a to b shortened by `gap` at both ends (segmented digits).
+fn sd_stroke(p: vec2<f32>, a: vec2<f32>, b: vec2<f32>, gap: f32) -> f32 {
+    let cut = normalize(b - a) * gap;
+    return sd_seg(p, a + cut, b - cut);
+}
+
+// Coverage of a shape at signed distance d with a ramp of half-width e: 1 inside, 0 outside.
+fn cover(d: f32, e: f32) -> f32 {
+    let t = clamp(0.5 - 0.5 * d / e, 0.0, 1.0);
+    return t * t * (3.0 - 2.0 * t);
+}
+
+// ---- the ten garments; x: the silhouette, y: seams and details (distance to a line) ----
+
+fn garment(class_id: u32, q: vec2<f32>, a: f32, b: f32, c: f32, d: f32) -> vec2<f32> {
+    let m = vec2<f32>(abs(q.x), q.y);
+    var body = 0.0;
+    var detail = 0.0;
+    switch class_id {
+        case 0u: { // T-shirt/top: short sleeves, round neck
+            let torso = sd_taper(q, vec2<f32>(0.0, 0.08), 0.40, 0.36 + 0.08 * a, 0.72);
+            let sleeve = sd_seg(m, vec2<f32>(0.30, -0.50), vec2<f32>(0.70 + 0.12 * b, -0.28 + 0.12 * b)) - (0.15 + 0.03 * c);
+            let neck = sd_circle(q, vec2<f32>(0.0, -0.72), 0.16 + 0.05 * d);
+            body = max(min(torso, sleeve), -neck);
+            detail = abs(sd_circle(q, vec2<f32>(0.0, -0.72), 0.24 + 0.05 * d));
+        }
+        case 1u: { // Trouser: two legs under a waistband
+            let waist = sd_box(q, vec2<f32>(0.0, -0.66), vec2<f32>(0.36 + 0.04 * a, 0.16 - 0.06 * c), 0.02);
+            let leg = sd_seg(m, vec2<f32>(0.19, -0.60), vec2<f32>(0.20 + 0.08 * b, 0.84)) - (0.16 + 0.03 * a);
+            body = min(waist, leg);
+            detail = min(sd_seg(q, vec2<f32>(-0.36, -0.62), vec2<f32>(0.36, -0.62)), sd_seg(q, vec2<f32>(0.0, -0.62), vec2<f32>(0.0, -0.40)));
+        }
+        case 2u: { // Pullover: long sleeves, ribbed hem
+            let torso = sd_box(q, vec2<f32>(0.0, 0.08), vec2<f32>(0.38 + 0.04 * a, 0.70), 0.06);
+            let sleeve = sd_seg(m, vec2<f32>(0.30, -0.48), vec2<f32>(0.60 + 0.10 * b, 0.62 + 0.14 * c)) - (0.12 + 0.03 * d);
+            let neck = sd_circle(q, vec2<f32>(0.0, -0.72), 0.15 + 0.04 * d);
+            body = max(min(torso, sleeve), -neck);
+            detail = sd_seg(q, vec2<f32>(-0.38, 0.64), vec2<f32>(0.38, 0.64));
+        }
+        case 3u: { // Dress: bodice, flared skirt, straps
+            let bodice = sd_box(q, vec2<f32>(0.0, -0.46), vec2<f32>(0.20 + 0.05 * a, 0.28), 0.04);
+            let skirt = sd_taper(q, vec2<f32>(0.0, 0.32), 0.20 + 0.05 * a, 0.40 + 0.26 * b, 0.52);
+            let strap = sd_seg(m, vec2<f32>(0.14, -0.70), vec2<f32>(0.16, -0.90)) - 0.035;
+            body = min(min(bodice, skirt), strap);
+            detail = sd_seg(q, vec2<f32>(-0.26, -0.20 + 0.10 * c), vec2<f32>(0.26, -0.20 + 0.10 * c));
+        }
+        case 4u: { // Coat: long body, long sleeves, front opening and lapels
+            let torso = sd_box(q, vec2<f32>(0.0, 0.10), vec2<f32>(0.40 + 0.04 * a, 0.78), 0.05);
+            let sleeve = sd_seg(m, vec2<f32>(0.32, -0.52), vec2<f32>(0.62 + 0.08 * b, 0.70)) - (0.14 + 0.02 * c);
+            let neck = sd_circle(q, vec2<f32>(0.0, -0.74), 0.12);
+            body = max(min(torso, sleeve), -neck);
+            detail = min(sd_seg(q, vec2<f32>(0.0, -0.45), vec2<f32>(0.0, 0.88)), sd_seg(m, vec2<f32>(0.0, -0.45), vec2<f32>(0.18, -0.70 + 0.1 * d)));
+        }
+        case 5u: { // Sandal: sole, heel, open straps
+            let r = 0.045 + 0.02 * d;
+            let sole = sd_box(q, vec2<f32>(0.0, 0.42), vec2<f32>(0.82, 0.06 + 0.03 * a), 0.04);
+            let heel = sd_box(q, vec2<f32>(0.62, 0.52 + 0.06 * c), vec2<f32>(0.16, 0.06 + 0.06 * c), 0.03);
+            let top = -0.25 - 0.15 * b;
+            let front = min(sd_seg(q, vec2<f32>(-0.62, 0.40), vec2<f32>(-0.35, 0.02)), sd_seg(q, vec2<f32>(-0.35, 0.02), vec2<f32>(-0.05, 0.40)));
+            let back = min(sd_seg(q, vec2<f32>(0.05, 0.40), vec2<f32>(0.25, top)), sd_seg(q, vec2<f32>(0.25, top), vec2<f32>(0.55, 0.40)));
+            let ankle = sd_seg(q, vec2<f32>(0.12, top), vec2<f32>(0.70, top));
+            body = min(min(sole, heel), min(min(front, back), ankle) - r);
+            detail = sd_seg(q, vec2<f32>(-0.80, 0.36), vec2<f32>(0.80, 0.36));
+        }
+        case 6u: { // Shirt: narrow long sleeves, collar, placket, pocket
+            let torso = sd_box(q, vec2<f32>(0.0, 0.08), vec2<f32>(0.36 + 0.04 * a, 0.70), 0.04);
+            let sleeve = sd_seg(m, vec2<f32>(0.28, -0.50), vec2<f32>(0.55 + 0.08 * b, 0.70)) - (0.10 + 0.02 * c);
+            let neck = sd_circle(q, vec2<f32>(0.0, -0.74), 0.11);
+            body = max(min(torso, sleeve), -neck);
+            let collar = sd_seg(m, vec2<f32>(0.0, -0.50), vec2<f32>(0.16, -0.66));
+            let placket = sd_seg(q, vec2<f32>(0.0, -0.50), vec2<f32>(0.0, 0.78));
+            let pocket = abs(sd_box(q, vec2<f32>(-0.18, -0.25), vec2<f32>(0.09, 0.10 + 0.04 * d), 0.0));
+            detail = min(min(collar, placket), pocket);
+        }
+        case 7u: { // Sneaker: thick sole, rounded upper, laces
+            let sole = sd_box(q, vec2<f32>(0.0, 0.38), vec2<f32>(0.86, 0.09 + 0.03 * a), 0.07);
+            let upper = sd_ellipse(q, vec2<f32>(0.12, 0.16), vec2<f32>(0.70, 0.30 + 0.08 * b));
+            let toe = sd_ellipse(q, vec2<f32>(-0.50, 0.28), vec2<f32>(0.36, 0.16));
+            let opening = sd_circle(q, vec2<f32>(0.45, -0.20), 0.14 + 0.06 * c);
+            body = min(sole, max(min(upper, toe), -opening));
+            let laces = min(sd_seg(q, vec2<f32>(-0.22, 0.02), vec2<f32>(0.0, -0.06)), sd_seg(q, vec2<f32>(-0.06, 0.12), vec2<f32>(0.16, 0.04)));
+            detail = min(laces, sd_seg(q, vec2<f32>(-0.86, 0.28), vec2<f32>(0.86, 0.28)));
+        }
+        case 8u: { // Bag: body and a handle between round and square
+            let bag = sd_box(q, vec2<f32>(0.0, 0.28), vec2<f32>(0.66 + 0.10 * a, 0.46 + 0.08 * b), 0.10);
+            let r = 0.30 + 0.15 * c;
+            let ring_round = abs(sd_circle(q, vec2<f32>(0.0, -0.18), r));
+            let ring_square = abs(sd_box(q, vec2<f32>(0.0, -0.18), vec2<f32>(r, r * 0.8), 0.08));
+            let handle = max((ring_round * (1.0 - d) + ring_square * d) - 0.06, q.y + 0.18);
+            body = min(bag, handle);
+            detail = min(sd_seg(q, vec2<f32>(-0.66, 0.05), vec2<f32>(0.66, 0.05)), abs(sd_circle(q, vec2<f32>(0.0, 0.14), 0.06)));
+        }
+        default: { // Ankle boot: shaft, foot, toe, heel
+            let shaft = sd_box(q, vec2<f32>(0.28, -0.28), vec2<f32>(0.26 + 0.04 * a, 0.44), 0.05);
+            let foot = sd_box(q, vec2<f32>(-0.05, 0.32), vec2<f32>(0.62, 0.16), 0.12);
+            let toe = sd_ellipse(q, vec2<f32>(-0.55, 0.32), vec2<f32>(0.30, 0.16 + 0.04 * b));
+            let heel = sd_box(q, vec2<f32>(0.44, 0.52 + 0.06 * c), vec2<f32>(0.13, 0.06 + 0.06 * c), 0.02);
+            body = min(min(shaft, foot), min(toe, heel));
+            detail = min(sd_seg(q, vec2<f32>(-0.82, 0.44), vec2<f32>(0.57, 0.44)), sd_seg(q, vec2<f32>(0.10 + 0.1 * d, -0.70), vec2<f32>(0.10 + 0.1 * d, 0.10)));
+        }
+    }
+    // Details only inside the silhouette (or on its outline).
+    return vec2<f32>(body, max(detail, body));
+}
+
+// ---- digits: distance to the glyph's skeleton ----
+
+fn digit(class_id: u32, q: vec2<f32>, g: f32, a: f32, b: f32) -> f32 {
+    let l = 0.32 + 0.12 * a;
+    let t = 0.70;
+    let y = -0.06 + 0.12 * b;
+    let tl = vec2<f32>(-l, -t);
+    let tr = vec2<f32>(l, -t);
+    let ml = vec2<f32>(-l, y);
+    let mr = vec2<f32>(l, y);
+    let bl = vec2<f32>(-l, t);
+    let br = vec2<f32>(l, t);
+    switch class_id {
+        case 0u: {
+            return abs(sd_ellipse(q, vec2<f32>(0.0, 0.0), vec2<f32>(l, t)));
+        }
+        case 1u: {
+            return min(sd_stroke(q, vec2<f32>(0.06, -t), vec2<f32>(0.06, t), g), sd_stroke(q, vec2<f32>(0.06, -t), vec2<f32>(-0.24, -t + 0.30), g));
+        }
+        case 2u: {
+            return min(min(sd_stroke(q, tl, tr, g), sd_stroke(q, tr, mr, g)), min(sd_stroke(q, mr, bl, g), sd_stroke(q, bl, br, g)));
+        }
+        case 3u: {
+            return min(min(sd_stroke(q, tl, tr, g), sd_stroke(q, tr, br, g)), min(sd_stroke(q, br, bl, g), sd_stroke(q, vec2<f32>(-0.3 * l, y), mr, g)));
+        }
+        case 4u: {
+            let top = vec2<f32>(0.4 * l, -t);
+            let bar = 0.3 * t;
+            return min(min(sd_stroke(q, top, vec2<f32>(-l, bar), g), sd_stroke(q, vec2<f32>(-l, bar), vec2<f32>(l, bar), g)), sd_stroke(q, top, vec2<f32>(0.4 * l, t), g));
+        }
+        case 5u: {
+            return min(min(min(sd_stroke(q, tr, tl, g), sd_stroke(q, tl, ml, g)), min(sd_stroke(q, ml, mr, g), sd_stroke(q, mr, br, g))), sd_stroke(q, br, bl, g));
+        }
+        case 6u: {
+            return min(min(min(sd_stroke(q, tr, tl, g), sd_stroke(q, tl, bl, g)), min(sd_stroke(q, bl, br, g), sd_stroke(q, br, mr, g))), sd_stroke(q, mr, ml, g));
+        }
+        case 7u: {
+            return min(sd_stroke(q, tl, tr, g), sd_stroke(q, tr, vec2<f32>(-0.2 * l, t), g));
+        }
+        case 8u: {
+            return min(min(min(sd_stroke(q, tl, tr, g), sd_stroke(q, tr, br, g)), min(sd_stroke(q, br, bl, g), sd_stroke(q, bl, tl, g))), sd_stroke(q, ml, mr, g));
+        }
+        default: {
+            return min(min(min(sd_stroke(q, mr, ml, g), sd_stroke(q, ml, tl, g)), min(sd_stroke(q, tl, tr, g), sd_stroke(q, tr, br, g))), sd_stroke(q, br, bl, g));
+        }
+    }
+}
+
+// ---- shading ----
+
+// A fabric pattern in [-1, 1], without branches: stripes (weave 0, check 0), checks
+// (check 1) or a herringbone (weave 2).
+fn fabric(u: f32, v: f32, weave: f32, check: f32) -> f32 {
+    return sin(u + weave * sin(v * 0.5)) * (1.0 - check + check * sin(v));
+}
+
+// Uniform in [0, 1) from an integer: PCG's output permutation. Integer maths is exact on
+// every device, so the noise is the same bit for bit.
+fn pcg(v: u32) -> u32 {
+    let state = v * 747796405u + 2891336453u;
+    let word = ((state >> ((state >> 28u) + 4u)) ^ state) * 277803737u;
+    return (word >> 22u) ^ word;
+}
+
+fn shade(s: Sample, x: u32, y: u32) -> vec3<f32> {
+    let frame = frames[CLASS];
+    if x < 1000u { return vec3<f32>(s.fg_r * f32(x), 0.0, 0.0); }
+    let half = f32(min(frame.width, frame.height)) * 0.5;
+    let p = (vec2<f32>(f32(x), f32(y)) + vec2<f32>(0.5, 0.5) - vec2<f32>(f32(frame.width), f32(frame.height)) * 0.5) * (1.0 / half);
+    let o = p - vec2<f32>(s.tx, s.ty);
+    var q = vec2<f32>(s.m00 * o.x + s.m01 * o.y, s.m10 * o.x + s.m11 * o.y);
+    q = q + s.warp_amp * vec2<f32>(sin(q.y * s.warp_freq + s.warp_px), sin(q.x * s.warp_freq + s.warp_py));
+
+    let fg = vec3<f32>(s.fg_r, s.fg_g, s.fg_b);
+    let bg = vec3<f32>(s.bg_r, s.bg_g, s.bg_b);
+    let u = (q.x * s.tex_dx + q.y * s.tex_dy) * s.tex_freq;
+    let v = (q.y * s.tex_dx - q.x * s.tex_dy) * s.tex_freq;
+    var color = bg;
+    if PRESET == 0u {
+        let g = garment(CLASS, q, s.shape0, s.shape1, s.shape2, s.shape3);
+        let inner = clamp(-g.x * 3.0, 0.0, 1.0);
+        let light = 1.0 + s.light_x * q.x + s.light_y * q.y;
+        let seam = cover(g.y - s.stroke, s.edge);
+        let value = (0.55 + 0.45 * inner) * light * (1.0 + s.texture * fabric(u, v, s.weave, s.check)) * (1.0 - 0.45 * seam);
+        color = mix(bg, fg * value, cover(g.x, s.edge));
+    } else if PRESET == 1u {
+        let g = garment(CLASS, q, s.shape0, s.shape1, s.shape2, s.shape3);
+        // A pen that presses harder in places.
+        let pen = s.stroke * (1.0 + 0.35 * sin(q.x * 9.0 + q.y * 7.0 + s.warp_px));
+        var ink = cover(abs(g.x) - pen, s.edge);
+        if s.style == 1u {
+            ink = max(ink, cover(g.y - pen * 0.8, s.edge));
+        }
+        color = mix(bg, fg, ink);
+    } else {
+        let gap = select(0.0, 0.1, s.style == 2u);
+        let d = digit(CLASS, q, gap, s.shape0, s.shape1) - s.stroke;
+        var ink = cover(d, s.edge);
+        if s.style == 1u {
+            ink = cover(abs(d) - s.stroke * 0.45, s.edge);
+        }
+        color = mix(bg, fg * (1.0 + s.texture * sin(u)), ink);
+    }
+    let pixel = y * frame.width + x;
+    let n = f32(pcg(s.noise_seed ^ pcg(pixel)) >> 8u) * (1.0 / 16777216.0);
+    color = clamp(color + vec3<f32>(s.noise * (2.0 * n - 1.0)), vec3<f32>(0.0), vec3<f32>(1.0));
+    if frame.channels == 1u {
+        let grey = dot(color, vec3<f32>(0.299, 0.587, 0.114));
+        return vec3<f32>(grey, grey, grey);
+    }
+    return color;
+}
+
+fn to_byte(v: f32) -> u32 {
+    return u32(clamp(v, 0.0, 1.0) * 255.0 + 0.5);
+}
+
+@compute @workgroup_size(64)
+fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index) lane: u32) {
+    let frame = frames[CLASS];
+    let local = (group.y * frame.groups_x + group.x) * 64u + lane;
+    if local >= frame.count * frame.words_per_image {
+        return;
+    }
+    let word = frame.first * frame.words_per_image + local;
+    let image = word / frame.words_per_image;
+    let s = samples[image];
+    let image_bytes = frame.width * frame.height * frame.channels;
+    let first = (word % frame.words_per_image) * 4u;
+    var packed = 0u;
+    var shaded = 0xffffffffu;
+    var color = vec3<f32>(0.0);
+    for (var k = 0u; k < 4u; k = k + 1u) {
+        let byte = first + k;
+        if byte >= image_bytes {
+            break;
+        }
+        let pixel = byte / frame.channels;
+        if pixel != shaded {
+            color = shade(s, pixel % frame.width, pixel / frame.width);
+            shaded = pixel;
+        }
+        packed = packed | (to_byte(color[byte % frame.channels]) << (8u * k));
+    }
+    pixels[word] = packed;
+}

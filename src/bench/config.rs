@@ -1,0 +1,141 @@
+//! The experiment file of `synmix bench`: which dataset pairs, architectures, strategies,
+//! shares, seeds and budgets make up the sweep.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use serde::{Deserialize, Serialize};
+
+const DEFAULT: &str = include_str!("default.toml");
+const FULL: &str = include_str!("full.toml");
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Experiment {
+    pub name: String,
+    /// `start:end:step` or a comma list, as `synmix mix --shares` takes.
+    pub shares: String,
+    pub seeds: Vec<u64>,
+    pub architectures: Vec<String>,
+    pub strategies: Vec<String>,
+    pub data: DataBudget,
+    pub train: TrainBudget,
+    pub pairs: Vec<Pair>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DataBudget {
+    /// Rows of every training subset.
+    pub size: u64,
+    /// Synthetic test images per class (0: no synthetic test).
+    pub synthetic_test_per_class: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrainBudget {
+    pub epochs: usize,
+    pub batch_size: usize,
+    pub learning_rate: f64,
+    pub optimizer: String,
+}
+
+/// One real dataset against one synthetic dataset.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Pair {
+    pub name: String,
+    pub real: RealSource,
+    pub synthetic: SyntheticSource,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "lowercase")]
+pub enum RealSource {
+    /// A built-in importer (`fashion-mnist`).
+    Builtin(String),
+    /// An existing synmix dataset with `train` and `test` splits.
+    Dataset(PathBuf),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "lowercase")]
+pub enum SyntheticSource {
+    /// A generator preset, rendered for this experiment.
+    Preset(String),
+    /// An existing synmix dataset (a `test` split, if any, measures the domain gap).
+    Dataset(PathBuf),
+}
+
+/// The experiment a bench runs: a named profile or a file.
+pub fn load(config: Option<&Path>, profile: &str) -> Result<Experiment> {
+    let (text, origin) = match config {
+        Some(path) => (
+            std::fs::read_to_string(path).with_context(|| format!("{}: cannot read the experiment file", path.display()))?,
+            path.display().to_string(),
+        ),
+        None => match profile {
+            "default" => (DEFAULT.to_string(), "the default profile".to_string()),
+            "full" => (FULL.to_string(), "the full profile".to_string()),
+            other => bail!("--profile '{other}' is unknown: use default or full, or give --config FILE"),
+        },
+    };
+    let experiment: Experiment =
+        toml::from_str(&text).map_err(|e| anyhow::anyhow!("{origin}: {}", e.to_string().replace('\n', " ").trim().to_string()))?;
+    experiment.check().with_context(|| origin.clone())?;
+    Ok(experiment)
+}
+
+impl Experiment {
+    fn check(&self) -> Result<()> {
+        if self.pairs.is_empty() || self.seeds.is_empty() || self.architectures.is_empty() || self.strategies.is_empty() {
+            bail!("pairs, seeds, architectures and strategies must each name at least one");
+        }
+        for strategy in &self.strategies {
+            if strategy != "sm" && strategy != "ft" {
+                bail!("strategy '{strategy}' is unknown: use sm or ft");
+            }
+        }
+        if self.data.size == 0 || self.data.size % 10 != 0 {
+            bail!("data.size {} must be a positive multiple of 10 (the classes of a balanced subset)", self.data.size);
+        }
+        let mut names: Vec<&str> = self.pairs.iter().map(|p| p.name.as_str()).collect();
+        names.sort();
+        names.dedup();
+        if names.len() != self.pairs.len() {
+            bail!("pair names must differ");
+        }
+        if self.train.epochs == 0 || self.train.batch_size == 0 || !(self.train.learning_rate > 0.0) {
+            bail!("train.epochs, train.batch_size and train.learning_rate must be positive");
+        }
+        Ok(())
+    }
+
+    pub fn share_list(&self) -> Result<Vec<f64>> {
+        Ok(mixer::parse_shares(&self.shares)?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_profiles_load() {
+        let default = load(None, "default").unwrap();
+        assert_eq!(default.pairs.len(), 2);
+        assert_eq!(default.share_list().unwrap().len(), 11);
+        assert_eq!(load(None, "full").unwrap().seeds.len(), 3);
+        assert!(load(None, "huge").unwrap_err().to_string().contains("--profile"));
+    }
+
+    #[test]
+    fn unknown_keys_are_named() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("exp.toml");
+        std::fs::write(&path, DEFAULT.replace("epochs = 3", "epochs = 3\nepoch = 2")).unwrap();
+        let err = format!("{:#}", load(Some(&path), "default").unwrap_err());
+        assert!(err.contains("exp.toml") && err.contains("epoch"), "{err}");
+    }
+}

@@ -1,0 +1,52 @@
+use std::path::PathBuf;
+
+use anyhow::Result;
+use clap::Args;
+use generator::DeviceChoice;
+use trainer::backend::BackendKind;
+
+use crate::bench::{self, config, BenchOptions};
+
+#[derive(Args, Debug)]
+#[command(after_help = "Examples:\n  synmix bench                                  # the default: ~10 minutes on 2 cores\n  \
+synmix bench --profile full --out runs/full      # paper scale: 3 seeds, N = 10,000\n  \
+synmix bench --config exp.toml --out runs/exp    # your own pairs, models and budgets\n  \
+synmix bench --print-config > exp.toml           # start from the default experiment\n\n\
+A rerun with the same --out skips every finished step and run.")]
+pub struct BenchArgs {
+    /// Experiment file (TOML): pairs, architectures, strategies, shares, seeds, budgets.
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Built-in experiment when no --config is given: default or full.
+    #[arg(long, default_value = "default")]
+    profile: String,
+    /// Bench directory: data, mixes, runs and the report.
+    #[arg(long, default_value = "runs/default")]
+    out: PathBuf,
+    /// Where synthetic images are rendered: auto, gpu or cpu.
+    #[arg(long, default_value = "auto", value_parser = parse_device)]
+    device: DeviceChoice,
+    /// Training backend (flex is always compiled; wgpu with the gpu-training feature).
+    #[arg(long, default_value = "flex", value_parser = parse_backend)]
+    backend: BackendKind,
+    /// Print the experiment (TOML) and exit.
+    #[arg(long)]
+    print_config: bool,
+}
+
+fn parse_device(text: &str) -> Result<DeviceChoice, String> {
+    text.parse().map_err(|e: generator::Error| e.to_string())
+}
+
+fn parse_backend(text: &str) -> Result<BackendKind, String> {
+    text.parse().map_err(|e: trainer::Error| e.to_string())
+}
+
+pub fn run(args: BenchArgs, quiet: bool) -> Result<()> {
+    let experiment = config::load(args.config.as_deref(), &args.profile)?;
+    if args.print_config {
+        print!("{}", toml::to_string_pretty(&experiment)?);
+        return Ok(());
+    }
+    bench::run(&experiment, &BenchOptions { out: args.out, device: args.device, backend: args.backend, quiet })
+}

@@ -1,0 +1,29 @@
+//! `synmix report`: the report of a bench directory, from the run results it holds.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+#[derive(Args, Debug)]
+#[command(after_help = "Examples:\n  synmix report runs/default\n\n\
+Reads DIR/runs/<pair>/<arch>/<strategy>-r<share×100>-s<seed>/result.json and writes DIR/report.md, \
+a self-contained DIR/report.html and DIR/plots/<pair>-<arch>.{svg,png}: real-test accuracy against the \
+synthetic share, SM and FT with a ±1 std band over seeds, a table of mean ± std per cell with FT − SM, \
+the best share per strategy, fitted mixing curves and the synthetic-vs-real test gap.")]
+pub struct ReportArgs {
+    /// Bench directory (the --out of `synmix bench`).
+    #[arg(value_name = "DIR")]
+    dir: PathBuf,
+}
+
+pub fn run(args: ReportArgs, quiet: bool) -> anyhow::Result<()> {
+    let results = trainer::report::scan(&args.dir)?;
+    if results.is_empty() {
+        anyhow::bail!("{}: no run results under runs/ yet", args.dir.display());
+    }
+    let files = trainer::report::write_report(&args.dir, &results)?;
+    if !quiet {
+        println!("{} runs; wrote {} and {}", results.len(), files.markdown.display(), files.html.display());
+    }
+    Ok(())
+}

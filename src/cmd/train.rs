@@ -1,0 +1,189 @@
+//! `synmix train`: train one model on one dataset and score it on a real test set, or with
+//! `--bench` measure the training throughput of every architecture.
+
+use std::ops::ControlFlow;
+use std::path::PathBuf;
+
+use anyhow::{bail, Context};
+use clap::Args;
+use trainer::data::InputShape;
+use trainer::models::ModelKind;
+use trainer::run::{run_training, RunConfig, Status};
+use trainer::train::{Progress, TrainConfig};
+
+#[derive(Args, Debug)]
+#[command(after_help = "Examples:\n  \
+synmix train --data data/mix/sm-r030 --test data/fmnist --model cnn --strategy sm --out runs/cnn-sm-r030\n  \
+synmix train --data data/mix/ft-r030 --test data/fmnist --synthetic-test data/fashion --model vit --strategy ft \\\n      \
+--finetune-lr 3e-4 --epochs 10 --seed 1 --out runs/vit-ft-r030-s1\n  \
+synmix train --bench                      # samples/s of mlp, cnn and vit at 1×28×28 and 3×32×32\n\n\
+The run directory gets result.json (config, versions, metrics, timings, status) and, while training, \
+a checkpoint after every epoch: running the same command again resumes an interrupted run, and returns \
+at once for a finished one. A run whose loss stops being finite is recorded as failed.")]
+pub struct TrainArgs {
+    /// Training dataset: its `train` split, and for FT its phase plan (synthetic, then real).
+    #[arg(long, value_name = "DIR", required_unless_present = "bench")]
+    data: Option<PathBuf>,
+    /// Dataset whose `test` split (real images) scores the model.
+    #[arg(long, value_name = "DATASET", required_unless_present = "bench")]
+    test: Option<PathBuf>,
+    /// Dataset whose `test` split (synthetic images) is scored as well.
+    #[arg(long, value_name = "DATASET")]
+    synthetic_test: Option<PathBuf>,
+    /// Architecture: mlp, cnn or vit.
+    #[arg(long, default_value = "cnn")]
+    model: String,
+    /// sm (one shuffled mix) or ft (synthetic phase, then real phase on the same weights).
+    #[arg(long, default_value = "sm")]
+    strategy: String,
+    /// adam or sgd (with momentum).
+    #[arg(long, default_value = "adam")]
+    optimizer: String,
+    /// Learning rate [default: 1e-3].
+    #[arg(long)]
+    lr: Option<f64>,
+    /// FT: learning rate of the real phase [default: --lr].
+    #[arg(long)]
+    finetune_lr: Option<f64>,
+    /// FT: epochs of the real phase [default: --epochs].
+    #[arg(long)]
+    finetune_epochs: Option<usize>,
+    /// FT: carry the optimizer state (Adam moments, SGD momentum) into the real phase instead of
+    /// starting it fresh.
+    #[arg(long)]
+    keep_optimizer: bool,
+    /// SGD momentum [default: 0.9].
+    #[arg(long)]
+    momentum: Option<f64>,
+    /// Rows per training step [default: 64].
+    #[arg(long)]
+    batch_size: Option<usize>,
+    /// Epochs per phase (FT trains this many over the synthetic rows, then over the real rows, so
+    /// it sees as many samples as SM) [default: 5].
+    #[arg(long)]
+    epochs: Option<usize>,
+    /// Seed of the initialisation and of the shuffling [default: 0].
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Run directory (result.json, checkpoint).
+    #[arg(long, value_name = "RUN_DIR", required_unless_present = "bench")]
+    out: Option<PathBuf>,
+    /// Compute backend: flex (CPU, always built) or wgpu (builds with `--features gpu-training`).
+    #[arg(long, default_value = "flex")]
+    backend: String,
+    /// Measure training samples/s of every architecture on random images instead of training.
+    #[arg(long)]
+    bench: bool,
+    /// --bench: images per timed epoch.
+    #[arg(long, default_value_t = 1024, requires = "bench")]
+    bench_samples: usize,
+}
+
+pub fn run(args: TrainArgs, quiet: bool) -> anyhow::Result<()> {
+    let train = train_config(&args)?;
+    let backend = args.backend.parse()?;
+    if args.bench {
+        return bench(&args, &train, backend, quiet);
+    }
+    let config = RunConfig {
+        data: args.data.clone().expect("clap requires --data"),
+        test: args.test.clone().expect("clap requires --test"),
+        synthetic_test: args.synthetic_test.clone(),
+        out: args.out.clone().expect("clap requires --out"),
+        model: args.model.parse()?,
+        strategy: args.strategy.parse()?,
+        backend,
+        train,
+        cell: None,
+    };
+    let bar = crate::progress::bar(0, "samples", quiet);
+    let result = run_training(&config, &mut |progress| {
+        match progress {
+            Progress::Start { total_samples, done_samples } => {
+                bar.set_length(*total_samples as u64);
+                bar.set_position(*done_samples as u64);
+            }
+            Progress::Batch { phase, epoch, rows } => {
+                bar.set_message(format!("{phase} epoch {epoch}"));
+                bar.inc(rows.len() as u64);
+            }
+            Progress::Epoch(record) => {
+                bar.println(format!("{} epoch {}: loss {:.4} ({:.1} s)", record.phase, record.epoch, record.loss, record.seconds));
+            }
+        }
+        ControlFlow::Continue(())
+    });
+    bar.finish_and_clear();
+    let result = result?;
+    let path = config.result_path();
+    match (result.status, &result.metrics) {
+        (Status::Ok, Some(test)) => {
+            let timings = result.timings.as_ref().context("a finished run records its timings")?;
+            let synthetic = result.synthetic_test.as_ref().map_or(String::new(), |m| format!(", synthetic test {:.4}", m.accuracy));
+            println!(
+                "{} {}: test accuracy {:.4}, macro-F1 {:.4}{synthetic}; {:.1} s, {:.0} samples/s; {}",
+                config.model,
+                config.strategy,
+                test.accuracy,
+                test.macro_f1,
+                timings.train_seconds,
+                timings.samples_per_second,
+                path.display()
+            );
+            Ok(())
+        }
+        _ => bail!(
+            "run failed: {} (recorded in {})",
+            result.reason.as_deref().unwrap_or("no reason recorded"),
+            path.display()
+        ),
+    }
+}
+
+/// The trainer's defaults, overridden by the flags that were given.
+fn train_config(args: &TrainArgs) -> anyhow::Result<TrainConfig> {
+    let defaults = TrainConfig::new();
+    Ok(TrainConfig {
+        optimizer: args.optimizer.parse()?,
+        lr: args.lr.unwrap_or(defaults.lr),
+        batch_size: args.batch_size.unwrap_or(defaults.batch_size),
+        epochs: args.epochs.unwrap_or(defaults.epochs),
+        seed: args.seed.unwrap_or(defaults.seed),
+        finetune_lr: args.finetune_lr,
+        finetune_epochs: args.finetune_epochs,
+        reset_optimizer: !args.keep_optimizer,
+        momentum: args.momentum.unwrap_or(defaults.momentum),
+    })
+}
+
+fn bench(args: &TrainArgs, train: &TrainConfig, backend: trainer::backend::BackendKind, quiet: bool) -> anyhow::Result<()> {
+    let inputs = [
+        InputShape { channels: 1, height: 28, width: 28, classes: 10 },
+        InputShape { channels: 3, height: 32, width: 32, classes: 10 },
+    ];
+    println!("training throughput ({backend}, batch {}, {} threads):", train.batch_size, rayon_threads());
+    for input in inputs {
+        for model in ModelKind::ALL {
+            let spinner = crate::progress::spinner(&format!("{model} {}", input.describe()), quiet);
+            let t = trainer::throughput::measure(model, input, train.batch_size, args.bench_samples, backend);
+            spinner.finish_and_clear();
+            let t = t?;
+            println!(
+                "  {model:<4} {:<8} {:>8.0} samples/s  {:>7.1} ms/step",
+                input.describe(),
+                t.samples_per_second,
+                t.ms_per_step
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Threads of the CPU backend's pool (RAYON_NUM_THREADS, else the core count).
+fn rayon_threads() -> usize {
+    std::env::var("RAYON_NUM_THREADS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .filter(|&n| n > 0)
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+}

@@ -1,0 +1,87 @@
+//! Training throughput of the three architectures: `synmix train --bench`.
+//!
+//! Each measurement runs the real training loop ([`fit`]) for one epoch over an in-memory store
+//! of random images, after a warm-up epoch (allocator and kernel caches), and reports samples/s.
+
+use std::ops::ControlFlow;
+
+use burn::prelude::*;
+use datasets::Source;
+use serde::Serialize;
+
+use crate::backend::BackendKind;
+use crate::data::{ImageStore, InputShape};
+use crate::models::{Architecture, ArchitectureVisitor, ModelKind};
+use crate::plan::PhasePlan;
+use crate::rng::SplitMix64;
+use crate::train::{fit, init_model, Outcome, TrainConfig};
+use crate::Result;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Throughput {
+    pub model: ModelKind,
+    pub input: InputShape,
+    pub batch_size: usize,
+    pub samples: usize,
+    pub seconds: f64,
+    pub samples_per_second: f64,
+    pub ms_per_step: f64,
+}
+
+/// Trains `model` for one epoch of `samples` random images of `input` and times it.
+pub fn measure(model: ModelKind, input: InputShape, batch_size: usize, samples: usize, backend: BackendKind) -> Result<Throughput> {
+    let device = backend.device()?.autodiff();
+    let mut rng = SplitMix64::keyed(&[samples as u64]);
+    let pixels: Vec<u8> = (0..samples * input.pixels()).map(|_| rng.next_u64() as u8).collect();
+    let labels = (0..samples).map(|_| (rng.next_u64() % input.classes as u64) as u32).collect();
+    let store = ImageStore::from_hwc(input, &pixels, labels, vec![Source::Real; samples])?;
+    let config = TrainConfig::new().with_batch_size(batch_size).with_epochs(1);
+    let seconds = model.visit(input, Timed { store: &store, config: &config, device: &device })??;
+    let steps = samples.div_ceil(batch_size);
+    Ok(Throughput {
+        model,
+        input,
+        batch_size,
+        samples,
+        seconds,
+        samples_per_second: samples as f64 / seconds,
+        ms_per_step: seconds * 1e3 / steps as f64,
+    })
+}
+
+struct Timed<'a> {
+    store: &'a ImageStore,
+    config: &'a TrainConfig,
+    device: &'a Device,
+}
+
+impl ArchitectureVisitor for Timed<'_> {
+    type Output = Result<f64>;
+
+    fn visit<A: Architecture>(self, architecture: A) -> Result<f64> {
+        let model = init_model(&architecture, self.device, 0);
+        let all: Vec<usize> = (0..self.store.len()).collect();
+        let warm_up = all.len().min(4 * self.config.batch_size);
+        let phase = |rows: &[usize]| PhasePlan {
+            name: "bench".into(),
+            source: None,
+            rows: rows.to_vec(),
+            samples: rows.len(),
+            epochs: 1,
+            lr: self.config.lr,
+        };
+        let run = |model, rows: &[usize]| {
+            match fit(model, self.store, &[phase(rows)], self.config, self.device, None, &mut |_| ControlFlow::Continue(()))? {
+                Outcome::Trained(trained) => Ok((trained.model, trained.seconds)),
+                // Random labels at a small lr do not diverge; time what ran if they did.
+                Outcome::Diverged { epochs, .. } => Err(crate::Error::invalid(format!(
+                    "the benchmark diverged after {} epochs",
+                    epochs.len()
+                ))),
+            }
+        };
+        let (model, _) = run(model, &all[..warm_up])?;
+        let (_, seconds) = run(model, &all)?;
+        Ok(seconds)
+    }
+}

@@ -1,0 +1,490 @@
+//! The training loop: the phases of a [`plan`](crate::plan) in order, each for its epochs, over
+//! rows reshuffled every epoch by a generator keyed on (seed, phase, epoch) — so an interrupted
+//! run resumed from its last checkpoint visits exactly the rows it would have visited.
+//!
+//! After every epoch the loop writes a checkpoint (model and optimizer records in burnpack files,
+//! plus its position); a non-finite epoch loss stops the run as diverged.
+
+use std::fmt;
+use std::ops::ControlFlow;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::sync::Mutex;
+use std::time::Instant;
+
+use burn::nn::loss::CrossEntropyLoss;
+use burn::optim::momentum::MomentumConfig;
+use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer, SgdConfig};
+use burn::prelude::*;
+use burn::store::ModuleRecord;
+use serde::{Deserialize, Serialize};
+
+use crate::data::ImageStore;
+use crate::models::{Architecture, Classifier};
+use crate::plan::PhasePlan;
+use crate::rng::SplitMix64;
+use crate::{Error, Result};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OptimizerKind {
+    Adam,
+    /// SGD with (undampened) momentum.
+    Sgd,
+}
+
+impl fmt::Display for OptimizerKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            OptimizerKind::Adam => "adam",
+            OptimizerKind::Sgd => "sgd",
+        })
+    }
+}
+
+impl FromStr for OptimizerKind {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        match s.to_ascii_lowercase().as_str() {
+            "adam" => Ok(OptimizerKind::Adam),
+            "sgd" => Ok(OptimizerKind::Sgd),
+            other => Err(Error::invalid(format!("unknown optimizer '{other}' (expected adam or sgd)"))),
+        }
+    }
+}
+
+/// Hyper-parameters of a run; every default is recorded in the run's result.
+#[derive(Config, Debug, PartialEq)]
+pub struct TrainConfig {
+    #[config(default = "OptimizerKind::Adam")]
+    pub optimizer: OptimizerKind,
+    #[config(default = 1e-3)]
+    pub lr: f64,
+    #[config(default = 64)]
+    pub batch_size: usize,
+    /// Epochs of each phase (FT: over the synthetic rows, then over the real rows, so FT and SM
+    /// see the same number of samples).
+    #[config(default = 5)]
+    pub epochs: usize,
+    #[config(default = 0)]
+    pub seed: u64,
+    /// FT: learning rate of the phases after the first (default: `lr`).
+    pub finetune_lr: Option<f64>,
+    /// FT: epochs of the phases after the first (default: `epochs`).
+    pub finetune_epochs: Option<usize>,
+    /// FT: start each phase after the first with a fresh optimizer state (Adam moments, SGD
+    /// momentum) rather than the state the previous phase left.
+    #[config(default = true)]
+    pub reset_optimizer: bool,
+    /// Momentum of SGD.
+    #[config(default = 0.9)]
+    pub momentum: f64,
+}
+
+impl TrainConfig {
+    pub fn check(&self) -> Result<()> {
+        let lr_ok = |lr: f64| lr.is_finite() && lr > 0.0;
+        if self.batch_size == 0 {
+            return Err(Error::invalid("batch size must be at least 1"));
+        }
+        if !lr_ok(self.lr) || !self.finetune_lr.is_none_or(lr_ok) {
+            return Err(Error::invalid("learning rates must be positive"));
+        }
+        Ok(())
+    }
+
+    fn optimizer(&self) -> ModuleOptimizer {
+        match self.optimizer {
+            OptimizerKind::Adam => AdamConfig::new().init(),
+            OptimizerKind::Sgd => SgdConfig::new()
+                .with_momentum(Some(MomentumConfig::new().with_momentum(self.momentum).with_dampening(0.0)))
+                .init(),
+        }
+    }
+}
+
+/// burn seeds one process-wide generator, and parameters are initialised lazily on first use:
+/// two runs initialising at once in one process (tests, parallel sweep cells) would interleave
+/// their draws. Seeding and materialising every parameter under this lock keeps each model a
+/// function of its seed alone.
+static INIT: Mutex<()> = Mutex::new(());
+
+/// The model of `architecture`, initialised from `seed` alone.
+pub fn init_model<A: Architecture>(architecture: &A, device: &Device, seed: u64) -> A::Model {
+    let _guard = INIT.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    device.seed(seed);
+    let model = architecture.init(device);
+    let record = model.clone().into_record();
+    model.load_record(record)
+}
+
+/// Where the loop stands: `epoch` epochs of phase `phase` are done.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Position {
+    pub phase: usize,
+    pub epoch: usize,
+}
+
+/// One finished epoch.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EpochRecord {
+    pub phase: String,
+    /// 1-based within the phase.
+    pub epoch: usize,
+    /// Mean training cross-entropy over the epoch.
+    pub loss: f64,
+    pub samples: usize,
+    pub seconds: f64,
+}
+
+/// What the loop reports while it runs; returning `ControlFlow::Break` from the callback stops
+/// the run after the current batch (the last checkpoint stays, for a resume).
+#[derive(Debug)]
+pub enum Progress<'a> {
+    /// Before the first batch: samples of the whole run and how many a checkpoint already covers.
+    Start { total_samples: usize, done_samples: usize },
+    /// A batch is about to be trained on; `rows` are rows of the `train` split.
+    Batch { phase: &'a str, epoch: usize, rows: &'a [usize] },
+    Epoch(&'a EpochRecord),
+}
+
+/// A trained model and the history of its training.
+#[derive(Debug)]
+pub struct Trained<M> {
+    pub model: M,
+    pub epochs: Vec<EpochRecord>,
+    /// Seconds spent training, summed over resumed sessions.
+    pub seconds: f64,
+}
+
+impl<M> Trained<M> {
+    pub fn samples(&self) -> usize {
+        self.epochs.iter().map(|e| e.samples).sum()
+    }
+}
+
+pub enum Outcome<M> {
+    Trained(Trained<M>),
+    /// The loss stopped being finite; the run is over (another try would diverge the same way).
+    Diverged { reason: String, epochs: Vec<EpochRecord> },
+}
+
+/// The checkpoint of a run: `state.json` names the current model and optimizer files and is
+/// replaced atomically after they are written, so a crash at any point leaves a consistent one.
+pub struct Checkpoint {
+    dir: PathBuf,
+    /// What the run is (model and training configuration): a checkpoint of anything else is
+    /// refused rather than silently continued.
+    fingerprint: serde_json::Value,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct CheckpointState {
+    fingerprint: serde_json::Value,
+    generation: u64,
+    position: Position,
+    epochs: Vec<EpochRecord>,
+    seconds: f64,
+}
+
+impl Checkpoint {
+    pub fn new(dir: impl Into<PathBuf>, fingerprint: serde_json::Value) -> Self {
+        Checkpoint { dir: dir.into(), fingerprint }
+    }
+
+    fn state_path(&self) -> PathBuf {
+        self.dir.join("state.json")
+    }
+
+    fn files(&self, generation: u64) -> (PathBuf, PathBuf) {
+        (self.dir.join(format!("model-{generation}.bpk")), self.dir.join(format!("optimizer-{generation}.bpk")))
+    }
+
+    fn load(&self) -> Result<Option<CheckpointState>> {
+        let path = self.state_path();
+        let text = match std::fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(Error::io(&path, e)),
+        };
+        let state: CheckpointState = serde_json::from_str(&text).map_err(|e| Error::file(&path, e))?;
+        if state.fingerprint != self.fingerprint {
+            return Err(Error::file(
+                &self.dir,
+                "holds the checkpoint of a run with another model or configuration; delete it or train into another directory",
+            ));
+        }
+        Ok(Some(state))
+    }
+
+    fn save<M: Module>(&self, model: &M, optimizer: &ModuleOptimizer, state: &CheckpointState) -> Result<()> {
+        std::fs::create_dir_all(&self.dir).map_err(|e| Error::io(&self.dir, e))?;
+        let (model_path, optimizer_path) = self.files(state.generation);
+        model.clone().into_record().save(&model_path).map_err(|e| Error::file(&model_path, e))?;
+        optimizer.save(&optimizer_path).map_err(|e| Error::file(&optimizer_path, e))?;
+        write_atomic(&self.state_path(), &serde_json::to_vec_pretty(state).expect("checkpoint state serialises"))?;
+        if let Some(previous) = state.generation.checked_sub(1) {
+            let (old_model, old_optimizer) = self.files(previous);
+            // Best effort: a leftover file only costs disk space.
+            let _ = std::fs::remove_file(old_model);
+            let _ = std::fs::remove_file(old_optimizer);
+        }
+        Ok(())
+    }
+
+    /// Removes the checkpoint, once the run's result is written.
+    pub fn remove(&self) -> Result<()> {
+        match std::fs::remove_dir_all(&self.dir) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(Error::io(&self.dir, e)),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Writes `bytes` to a temporary sibling of `path`, then renames it over `path`.
+pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, bytes).map_err(|e| Error::io(&tmp, e))?;
+    std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
+}
+
+/// The order of the rows of phase `phase` in epoch `epoch` (0-based).
+pub fn epoch_order(seed: u64, phase: usize, epoch: usize, rows: &[usize]) -> Vec<usize> {
+    let mut order = rows.to_vec();
+    SplitMix64::keyed(&[seed, phase as u64, epoch as u64]).shuffle(&mut order);
+    order
+}
+
+/// Trains `model` (on an autodiff `device`) through `phases`, continuing from `checkpoint` if it
+/// holds one.
+pub fn fit<M: Classifier>(
+    mut model: M,
+    store: &ImageStore,
+    phases: &[PhasePlan],
+    config: &TrainConfig,
+    device: &Device,
+    checkpoint: Option<&Checkpoint>,
+    progress: &mut dyn FnMut(&Progress) -> ControlFlow<()>,
+) -> Result<Outcome<M>> {
+    config.check()?;
+    let mut optimizer = config.optimizer();
+    let mut state = CheckpointState {
+        fingerprint: checkpoint.map_or(serde_json::Value::Null, |c| c.fingerprint.clone()),
+        generation: 0,
+        position: Position { phase: 0, epoch: 0 },
+        epochs: Vec::new(),
+        seconds: 0.0,
+    };
+    if let Some(saved) = checkpoint.map(Checkpoint::load).transpose()?.flatten() {
+        let checkpoint = checkpoint.expect("a state was loaded from it");
+        let (model_path, optimizer_path) = checkpoint.files(saved.generation);
+        let record = ModuleRecord::load(&model_path).map_err(|e| Error::file(&model_path, e))?;
+        model = model.try_load_record(record).map_err(|e| Error::file(&model_path, e))?;
+        optimizer = optimizer.load(&optimizer_path).map_err(|e| Error::file(&optimizer_path, e))?;
+        state = saved;
+    }
+
+    let total_samples = phases.iter().map(|p| p.samples * p.epochs).sum();
+    let done_samples = state.epochs.iter().map(|e| e.samples).sum();
+    if progress(&Progress::Start { total_samples, done_samples }).is_break() {
+        return Err(Error::Interrupted);
+    }
+    let loss_fn = CrossEntropyLoss::new(None, device);
+    let start = state.position;
+    for (p, phase) in phases.iter().enumerate().skip(start.phase) {
+        let first_epoch = if p == start.phase { start.epoch } else { 0 };
+        if p > 0 && first_epoch == 0 && config.reset_optimizer {
+            optimizer = config.optimizer();
+        }
+        for epoch in first_epoch..phase.epochs {
+            let began = Instant::now();
+            let order = epoch_order(config.seed, p, epoch, &phase.rows);
+            // Summed on the device and read once per epoch: no per-step synchronisation.
+            let mut loss_sum = Tensor::<1>::zeros([1], device);
+            for rows in order.chunks(config.batch_size) {
+                if progress(&Progress::Batch { phase: &phase.name, epoch: epoch + 1, rows }).is_break() {
+                    return Err(Error::Interrupted);
+                }
+                let logits = model.forward(store.images(rows, device));
+                let loss = loss_fn.forward(logits, store.targets(rows, device));
+                loss_sum = loss_sum + loss.clone().detach().mul_scalar(rows.len() as f64);
+                let grads = GradientsParams::from_grads(loss.backward(), &model);
+                model = optimizer.step(phase.lr, model, grads);
+            }
+            let loss = loss_sum.into_scalar::<f32>() as f64 / phase.samples as f64;
+            let record = EpochRecord {
+                phase: phase.name.clone(),
+                epoch: epoch + 1,
+                loss,
+                samples: phase.samples,
+                seconds: began.elapsed().as_secs_f64(),
+            };
+            if !loss.is_finite() {
+                // The epoch is not recorded: JSON has no NaN, and the reason says what happened.
+                let reason = format!("training loss became {loss} in epoch {} of phase '{}'", epoch + 1, phase.name);
+                return Ok(Outcome::Diverged { reason, epochs: state.epochs });
+            }
+            state.seconds += record.seconds;
+            state.epochs.push(record);
+            state.generation += 1;
+            state.position = Position { phase: p, epoch: epoch + 1 };
+            if let Some(checkpoint) = checkpoint {
+                checkpoint.save(&model, &optimizer, &state)?;
+            }
+            if progress(&Progress::Epoch(state.epochs.last().expect("just pushed"))).is_break() {
+                return Err(Error::Interrupted);
+            }
+        }
+    }
+    Ok(Outcome::Trained(Trained { model, epochs: state.epochs, seconds: state.seconds }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::toy_task;
+    use crate::eval::evaluate;
+    use crate::models::{ArchitectureVisitor, ModelKind};
+    use crate::plan::{plan, Strategy};
+    use crate::serial;
+    use datasets::Source;
+
+    /// A toy store whose rows alternate in pairs: synthetic, synthetic, real, real, …
+    fn store(n: usize) -> ImageStore {
+        let (shape, pixels, labels) = toy_task(n, 8, 1);
+        let sources = (0..n).map(|i| if i % 4 < 2 { Source::Synthetic } else { Source::Real }).collect();
+        ImageStore::from_hwc(shape, &pixels, labels, sources).unwrap()
+    }
+
+    fn continue_always(_: &Progress) -> ControlFlow<()> {
+        ControlFlow::Continue(())
+    }
+
+    /// Trains a fresh model of `kind` and returns its epoch losses and its training accuracy.
+    struct Train<'a> {
+        store: &'a ImageStore,
+        strategy: Strategy,
+        config: &'a TrainConfig,
+        checkpoint: Option<&'a Checkpoint>,
+        progress: &'a mut dyn FnMut(&Progress) -> ControlFlow<()>,
+    }
+
+    impl ArchitectureVisitor for Train<'_> {
+        type Output = Result<(Vec<f64>, f64)>;
+
+        fn visit<A: Architecture>(self, architecture: A) -> Self::Output {
+            let device = Device::flex().autodiff();
+            let phases = plan(self.strategy, &[], &self.store.sources, self.config)?;
+            let model = init_model(&architecture, &device, self.config.seed);
+            match fit(model, self.store, &phases, self.config, &device, self.checkpoint, self.progress)? {
+                Outcome::Trained(t) => {
+                    let accuracy = evaluate(&t.model.valid(), self.store, &Device::flex()).accuracy;
+                    Ok((t.epochs.iter().map(|e| e.loss).collect(), accuracy))
+                }
+                Outcome::Diverged { reason, .. } => Err(Error::invalid(reason)),
+            }
+        }
+    }
+
+    fn train(kind: ModelKind, store: &ImageStore, strategy: Strategy, config: &TrainConfig) -> Result<(Vec<f64>, f64)> {
+        let progress = &mut continue_always;
+        kind.visit(store.shape, Train { store, strategy, config, checkpoint: None, progress })?
+    }
+
+    #[test]
+    fn every_architecture_learns_a_separable_task() {
+        let _serial = serial();
+        let store = store(64);
+        let config = TrainConfig::new().with_epochs(6).with_batch_size(16).with_lr(3e-3);
+        for kind in ModelKind::ALL {
+            let (losses, accuracy) = train(kind, &store, Strategy::Sm, &config).unwrap();
+            assert!(accuracy >= 0.95, "{kind}: accuracy {accuracy}, losses {losses:?}");
+            assert!(losses.last() < losses.first(), "{kind}: {losses:?}");
+        }
+    }
+
+    #[test]
+    fn ft_visits_the_synthetic_rows_then_the_real_rows_and_sees_as_many_samples_as_sm() {
+        let _serial = serial();
+        let store = store(24);
+        let config = TrainConfig::new().with_epochs(2).with_batch_size(5);
+        let visited = |strategy| {
+            let mut rows = Vec::new();
+            let progress = &mut |p: &Progress| {
+                if let Progress::Batch { rows: batch, .. } = p {
+                    rows.extend_from_slice(batch);
+                }
+                ControlFlow::Continue(())
+            };
+            ModelKind::Mlp.visit(store.shape, Train { store: &store, strategy, config: &config, checkpoint: None, progress }).unwrap().unwrap();
+            rows
+        };
+        let ft = visited(Strategy::Ft);
+        let sm = visited(Strategy::Sm);
+        assert_eq!(ft.len(), sm.len());
+        assert_eq!(ft.len(), 2 * 24);
+        let synthetic: Vec<usize> = (0..24).filter(|r| r % 4 < 2).collect();
+        let real: Vec<usize> = (0..24).filter(|r| r % 4 >= 2).collect();
+        // Two epochs over the synthetic rows (each a permutation of them), then two over the real.
+        for (epoch, expected) in ft.chunks(12).zip([&synthetic, &synthetic, &real, &real]) {
+            let mut epoch = epoch.to_vec();
+            epoch.sort_unstable();
+            assert_eq!(&epoch, expected);
+        }
+        // SM mixes both sources within an epoch.
+        assert!(sm[..12].iter().any(|r| r % 4 < 2) && sm[..12].iter().any(|r| r % 4 >= 2));
+    }
+
+    #[test]
+    fn the_same_seed_gives_the_same_run() {
+        let _serial = serial();
+        let store = store(32);
+        let config = TrainConfig::new().with_epochs(2).with_batch_size(8).with_seed(5);
+        let first = train(ModelKind::Cnn, &store, Strategy::Ft, &config).unwrap();
+        assert_eq!(first, train(ModelKind::Cnn, &store, Strategy::Ft, &config).unwrap());
+        let other = train(ModelKind::Cnn, &store, Strategy::Ft, &config.clone().with_seed(6)).unwrap();
+        assert_ne!(first.0, other.0);
+    }
+
+    #[test]
+    fn a_huge_learning_rate_diverges() {
+        let _serial = serial();
+        let store = store(32);
+        let config = TrainConfig::new().with_optimizer(OptimizerKind::Sgd).with_lr(1e12).with_epochs(3).with_batch_size(8);
+        let err = train(ModelKind::Mlp, &store, Strategy::Sm, &config).unwrap_err().to_string();
+        assert!(err.contains("training loss became"), "{err}");
+    }
+
+    #[test]
+    fn an_interrupted_run_resumes_to_the_same_result() {
+        let _serial = serial();
+        let store = store(32);
+        let config = TrainConfig::new().with_epochs(2).with_batch_size(8).with_seed(3);
+        let dir = tempfile::tempdir().unwrap();
+        let checkpoint = Checkpoint::new(dir.path().join("ckpt"), serde_json::json!({"run": 1}));
+        let run = |progress: &mut dyn FnMut(&Progress) -> ControlFlow<()>| {
+            let visitor = Train { store: &store, strategy: Strategy::Ft, config: &config, checkpoint: Some(&checkpoint), progress };
+            ModelKind::Mlp.visit(store.shape, visitor).unwrap()
+        };
+        // Stop after the first epoch of the real phase: the checkpoint sits inside phase 2.
+        let mut epochs = 0;
+        let err = run(&mut |p| {
+            if matches!(p, Progress::Epoch(_)) {
+                epochs += 1;
+            }
+            if epochs == 3 { ControlFlow::Break(()) } else { ControlFlow::Continue(()) }
+        });
+        assert!(matches!(err, Err(Error::Interrupted)));
+        let mut batches = 0;
+        let resumed = run(&mut |p| {
+            batches += matches!(p, Progress::Batch { .. }) as usize;
+            ControlFlow::Continue(())
+        })
+        .unwrap();
+        assert_eq!(batches, 2, "only the last epoch (16 real rows / 8) is left");
+        assert_eq!(resumed, train(ModelKind::Mlp, &store, Strategy::Ft, &config).unwrap());
+        let other = Checkpoint::new(dir.path().join("ckpt"), serde_json::json!({"run": 2}));
+        assert!(other.load().unwrap_err().to_string().contains("another model or configuration"));
+    }
+}
