@@ -20,7 +20,7 @@ use parquet::schema::types::ColumnPath;
 
 use crate::card;
 use crate::error::{Error, IoContext, Result};
-use crate::journal::{FinishedShard, JOURNAL_FILE, Journal, hash_file};
+use crate::journal::{FinishedShard, JOURNAL_DIR, Journal, hash_file};
 use crate::manifest::{
     FORMAT_VERSION, MANIFEST_FILE, Manifest, Phase, SplitManifest, tmp_sibling, write_atomically,
 };
@@ -97,6 +97,7 @@ impl DatasetWriter {
                 "holds an unfinished run made with other arguments; rerun with those arguments or use --force",
             ));
         }
+        Journal::begin(dir, &fingerprint)?;
         journal.fingerprint = fingerprint;
 
         let mut slots = plan_slots(splits, rows_per_shard.max(1));
@@ -109,6 +110,12 @@ impl DatasetWriter {
                 }
                 None => false,
             };
+        }
+        for slot in slots
+            .iter()
+            .filter(|s| !s.done && journal.shards.contains_key(&s.file))
+        {
+            Journal::forget(dir, &slot.file)?;
         }
         journal
             .shards
@@ -172,7 +179,13 @@ impl DatasetWriter {
 
     /// Writes the card and the manifest once every shard is complete.
     pub fn finish(self, phases: Vec<Phase>, mix: Option<serde_json::Value>) -> Result<Manifest> {
-        let journal = self.journal.lock().expect("journal lock");
+        let mut journal = self.journal.lock().expect("journal lock");
+        // Other processes may have written other shards of this dataset (array jobs).
+        if let Some(on_disk) = Journal::load(&self.dir)? {
+            for (file, done) in on_disk.shards {
+                journal.shards.entry(file).or_insert(done);
+            }
+        }
         let missing: Vec<&str> = self
             .slots
             .iter()
@@ -228,8 +241,7 @@ impl DatasetWriter {
         )?;
         let text = serde_json::to_string_pretty(&manifest).expect("manifest serialises");
         write_atomically(&self.dir.join(MANIFEST_FILE), text.as_bytes())?;
-        let journal_path = Journal::path(&self.dir);
-        std::fs::remove_file(&journal_path).at(&journal_path)?;
+        Journal::remove(&self.dir)?;
         Ok(manifest)
     }
 
@@ -242,14 +254,15 @@ impl DatasetWriter {
         for slot in &self.slots {
             let _ = std::fs::remove_file(self.dir.join(&slot.file));
         }
-        let _ = std::fs::remove_file(Journal::path(&self.dir));
+        let _ = Journal::remove(&self.dir);
         let _ = std::fs::remove_dir(self.dir.join("data"));
     }
 
     fn record(&self, slot: usize, done: FinishedShard) -> Result<()> {
+        Journal::record(&self.dir, &done)?;
         let mut journal = self.journal.lock().expect("journal lock");
         journal.shards.insert(self.slots[slot].file.clone(), done);
-        journal.save(&self.dir)
+        Ok(())
     }
 }
 
@@ -482,7 +495,10 @@ fn writer_properties(classes: &[String]) -> WriterProperties {
         .set_max_row_group_row_count(Some(ROWS_PER_ROW_GROUP))
         // PNG bytes are already deflated: zstd on them costs half a mix's CPU time for a few
         // percent of size. Dictionaries and statistics on them are noise.
-        .set_column_compression(ColumnPath::new(vec![schema::IMAGE.into(), "bytes".into()]), Compression::UNCOMPRESSED)
+        .set_column_compression(
+            ColumnPath::new(vec![schema::IMAGE.into(), "bytes".into()]),
+            Compression::UNCOMPRESSED,
+        )
         .set_dictionary_enabled(false)
         .set_statistics_enabled(EnabledStatistics::None)
         .set_created_by(format!("synmix {TOOL_VERSION}"))
@@ -548,7 +564,7 @@ fn fingerprint(info: &DatasetInfo, splits: &[SplitPlan], rows_per_shard: u64) ->
 }
 
 /// Entries a synmix dataset directory may hold; `--force` removes only these.
-const DATASET_ENTRIES: [&str; 4] = ["data", MANIFEST_FILE, card::CARD_FILE, JOURNAL_FILE];
+const DATASET_ENTRIES: [&str; 4] = ["data", MANIFEST_FILE, card::CARD_FILE, JOURNAL_DIR];
 
 /// Makes sure `dir` may be written under `mode`; returns whether it was created here.
 fn prepare_dir(dir: &Path, mode: WriteMode) -> Result<bool> {
@@ -633,9 +649,17 @@ mod tests {
         DatasetInfo {
             name: "t".into(),
             classes: vec!["a".into(), "b".into()],
-            image: ImageSpec { width: 2, height: 2, channels: 1 },
+            image: ImageSpec {
+                width: 2,
+                height: 2,
+                channels: 1,
+            },
             source: "synthetic".into(),
-            recipe: Recipe { command: "test".into(), seed: Some(1), config: serde_json::json!({}) },
+            recipe: Recipe {
+                command: "test".into(),
+                seed: Some(1),
+                config: serde_json::json!({}),
+            },
         }
     }
 
@@ -645,7 +669,13 @@ mod tests {
         let mut shard = writer.shard(slot)?;
         for row in shard.slot().rows.clone() {
             let uid = format!("u{row}");
-            shard.push(Row { png: &png, label: (row % 2) as i64, source: Source::Synthetic, uid: &uid, meta: "{}" })?;
+            shard.push(Row {
+                png: &png,
+                label: (row % 2) as i64,
+                source: Source::Synthetic,
+                uid: &uid,
+                meta: "{}",
+            })?;
         }
         shard.finish()
     }
@@ -654,19 +684,28 @@ mod tests {
     fn shards_split_rows_evenly_and_resume_keeps_finished_ones() {
         let tmp = tempfile::tempdir().unwrap();
         let dir = tmp.path().join("d");
-        let plan = [SplitPlan { name: "train".into(), rows: 10 }];
-        let writer = DatasetWriter::with_rows_per_shard(&dir, info(), &plan, WriteMode::Fresh, 4).unwrap();
+        let plan = [SplitPlan {
+            name: "train".into(),
+            rows: 10,
+        }];
+        let writer =
+            DatasetWriter::with_rows_per_shard(&dir, info(), &plan, WriteMode::Fresh, 4).unwrap();
         let ranges: Vec<_> = writer.slots().iter().map(|s| s.rows.clone()).collect();
         assert_eq!(ranges, vec![0..3, 3..6, 6..10]);
         let first = fill(&writer, 0).unwrap();
         drop(writer); // interrupted after one shard
 
-        let writer = DatasetWriter::with_rows_per_shard(&dir, info(), &plan, WriteMode::Resume, 4).unwrap();
+        let writer =
+            DatasetWriter::with_rows_per_shard(&dir, info(), &plan, WriteMode::Resume, 4).unwrap();
         let done: Vec<bool> = writer.slots().iter().map(|s| s.done).collect();
         assert_eq!(done, vec![true, false, false]);
-        assert!(writer.finish(Vec::new(), None).is_err(), "unfinished shards must block the manifest");
+        assert!(
+            writer.finish(Vec::new(), None).is_err(),
+            "unfinished shards must block the manifest"
+        );
 
-        let writer = DatasetWriter::with_rows_per_shard(&dir, info(), &plan, WriteMode::Resume, 4).unwrap();
+        let writer =
+            DatasetWriter::with_rows_per_shard(&dir, info(), &plan, WriteMode::Resume, 4).unwrap();
         fill(&writer, 1).unwrap();
         fill(&writer, 2).unwrap();
         let manifest = writer.finish(Vec::new(), None).unwrap();
@@ -674,25 +713,62 @@ mod tests {
         assert_eq!(manifest.splits["train"].class_counts, vec![5, 5]);
         assert!(crate::verify::verify(&dir).unwrap().is_empty());
         assert!(!Journal::path(&dir).exists());
-        assert_eq!(Dataset::open(&dir).unwrap().decode_split("train").unwrap().len(), 10);
+        assert_eq!(
+            Dataset::open(&dir)
+                .unwrap()
+                .decode_split("train")
+                .unwrap()
+                .len(),
+            10
+        );
+    }
+
+    #[test]
+    fn writers_of_different_shards_do_not_lose_each_others_records() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("d");
+        let plan = [SplitPlan {
+            name: "train".into(),
+            rows: 8,
+        }];
+        // Two array-job processes, each resuming into the same directory.
+        let first =
+            DatasetWriter::with_rows_per_shard(&dir, info(), &plan, WriteMode::Resume, 4).unwrap();
+        let second =
+            DatasetWriter::with_rows_per_shard(&dir, info(), &plan, WriteMode::Resume, 4).unwrap();
+        fill(&first, 0).unwrap();
+        fill(&second, 1).unwrap();
+        drop(first);
+        let manifest = second.finish(Vec::new(), None).unwrap();
+        assert_eq!(manifest.splits["train"].shards.len(), 2);
+        assert!(crate::verify::verify(&dir).unwrap().is_empty());
     }
 
     #[test]
     fn other_arguments_do_not_resume_and_fresh_refuses_data() {
         let tmp = tempfile::tempdir().unwrap();
         let dir = tmp.path().join("d");
-        let plan = [SplitPlan { name: "train".into(), rows: 4 }];
+        let plan = [SplitPlan {
+            name: "train".into(),
+            rows: 4,
+        }];
         let writer = DatasetWriter::create(&dir, info(), &plan, WriteMode::Fresh).unwrap();
         fill(&writer, 0).unwrap();
         drop(writer);
         let mut other = info();
         other.recipe.seed = Some(2);
-        let err = DatasetWriter::create(&dir, other, &plan, WriteMode::Resume).err().unwrap();
+        let err = DatasetWriter::create(&dir, other, &plan, WriteMode::Resume)
+            .err()
+            .unwrap();
         assert!(err.to_string().contains("other arguments"), "{err}");
-        let err = DatasetWriter::create(&dir, info(), &plan, WriteMode::Fresh).err().unwrap();
+        let err = DatasetWriter::create(&dir, info(), &plan, WriteMode::Fresh)
+            .err()
+            .unwrap();
         assert!(err.to_string().contains("--force"), "{err}");
         std::fs::write(dir.join("notes.txt"), "mine").unwrap();
-        let err = DatasetWriter::create(&dir, info(), &plan, WriteMode::Force).err().unwrap();
+        let err = DatasetWriter::create(&dir, info(), &plan, WriteMode::Force)
+            .err()
+            .unwrap();
         assert!(err.to_string().contains("notes.txt"), "{err}");
     }
 
@@ -700,9 +776,24 @@ mod tests {
     fn bad_rows_are_errors_and_abort_cleans_up() {
         let tmp = tempfile::tempdir().unwrap();
         let dir = tmp.path().join("d");
-        let writer = DatasetWriter::create(&dir, info(), &[SplitPlan { name: "train".into(), rows: 2 }], WriteMode::Fresh).unwrap();
+        let writer = DatasetWriter::create(
+            &dir,
+            info(),
+            &[SplitPlan {
+                name: "train".into(),
+                rows: 2,
+            }],
+            WriteMode::Fresh,
+        )
+        .unwrap();
         let mut shard = writer.shard(0).unwrap();
-        let row = Row { png: b"x", label: 7, source: Source::Real, uid: "u", meta: "{}" };
+        let row = Row {
+            png: b"x",
+            label: 7,
+            source: Source::Real,
+            uid: "u",
+            meta: "{}",
+        };
         assert!(shard.push(row).unwrap_err().to_string().contains("label 7"));
         let row = Row { label: 0, ..row };
         shard.push(row).unwrap();

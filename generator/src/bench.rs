@@ -6,7 +6,7 @@ use datasets::WriteMode;
 use crate::cpu::stride;
 use crate::error::{Error, Result};
 use crate::params::{SampleParams, Stream};
-use crate::pipeline::{write_dataset, GenerateOptions, Progress};
+use crate::pipeline::{GenerateOptions, Progress, write_dataset};
 use crate::renderer::{DeviceChoice, Renderer};
 
 /// One line of the benchmark table.
@@ -25,7 +25,10 @@ impl BenchRow {
 
 /// Times the three paths on the `train` split `options` describes, writing into a scratch
 /// directory that is removed afterwards. Without a GPU adapter the wgpu row is left out.
-pub fn bench(options: &GenerateOptions, progress: &(dyn Fn(Progress) + Sync)) -> Result<Vec<BenchRow>> {
+pub fn bench(
+    options: &GenerateOptions,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Result<Vec<BenchRow>> {
     options.check()?;
     let scratch = std::env::temp_dir().join(format!("synmix-bench-{}", std::process::id()));
     let options = GenerateOptions {
@@ -44,8 +47,18 @@ fn run(options: &GenerateOptions, progress: &(dyn Fn(Progress) + Sync)) -> Resul
     let mut rows = Vec::new();
     let mut timed = |path: String, renderer: &mut Renderer| -> Result<()> {
         let batch_size = renderer.batch_size();
-        let summary = write_dataset(options, batch_size, path.clone(), |s, out| renderer.render(s, out), progress)?;
-        rows.push(BenchRow { path, images: summary.rows_written, seconds: summary.seconds });
+        let summary = write_dataset(
+            options,
+            batch_size,
+            path.clone(),
+            |s, out| renderer.render(s, out),
+            progress,
+        )?;
+        rows.push(BenchRow {
+            path,
+            images: summary.rows_written,
+            seconds: summary.seconds,
+        });
         Ok(())
     };
     match Renderer::open(DeviceChoice::Gpu, options.preset, options.image) {
@@ -58,8 +71,9 @@ fn run(options: &GenerateOptions, progress: &(dyn Fn(Progress) + Sync)) -> Resul
 
     // The ceiling replays images rendered beforehand, so only encoding and writing count.
     let sampler = options.sampler();
-    let params: Vec<SampleParams> =
-        (0..options.train_per_class * 10).map(|i| sampler.draw(Stream::Train, i).params(options.image)).collect();
+    let params: Vec<SampleParams> = (0..options.train_per_class * 10)
+        .map(|i| sampler.draw(Stream::Train, i).params(options.image))
+        .collect();
     let mut rendered = Vec::new();
     cpu.render(&params, &mut rendered)?;
     let stride = stride(options.image);
@@ -72,6 +86,10 @@ fn run(options: &GenerateOptions, progress: &(dyn Fn(Progress) + Sync)) -> Resul
     };
     let path = "encode-only ceiling (PNG + Parquet)".to_string();
     let summary = write_dataset(options, cpu.batch_size(), path.clone(), replay, progress)?;
-    rows.push(BenchRow { path, images: summary.rows_written, seconds: summary.seconds });
+    rows.push(BenchRow {
+        path,
+        images: summary.rows_written,
+        seconds: summary.seconds,
+    });
     Ok(rows)
 }

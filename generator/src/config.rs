@@ -19,7 +19,11 @@ pub struct Range {
 impl Range {
     /// The value at `t` in `[0, 1)`: exactly `min` for a fixed knob.
     pub fn at(&self, t: f32) -> f32 {
-        if self.min == self.max { self.min } else { self.min + (self.max - self.min) * t }
+        if self.min == self.max {
+            self.min
+        } else {
+            self.min + (self.max - self.min) * t
+        }
     }
 }
 
@@ -48,18 +52,22 @@ pub struct Knobs {
 impl Knobs {
     /// Reads a preset's defaults overridden by `user` (the text of a `--config` file at `path`).
     pub fn load(defaults: &str, user: Option<(&Path, &str)>) -> Result<Knobs> {
-        let mut table: toml::Table = toml::from_str(defaults).expect("preset defaults are valid TOML");
+        let mut table: toml::Table =
+            toml::from_str(defaults).expect("preset defaults are valid TOML");
         let origin = match user {
             Some((path, text)) => {
                 let origin = path.display().to_string();
-                let overrides: toml::Table = toml::from_str(text).map_err(|e| config_error(&origin, e.message()))?;
+                let overrides: toml::Table =
+                    toml::from_str(text).map_err(|e| config_error(&origin, e.message()))?;
                 table.extend(overrides);
                 origin
             }
             None => "preset defaults".to_string(),
         };
         let knobs = Knobs::deserialize(table).map_err(|e| config_error(&origin, e.message()))?;
-        knobs.check().map_err(|message| config_error(&origin, &message))?;
+        knobs
+            .check()
+            .map_err(|message| config_error(&origin, &message))?;
         Ok(knobs)
     }
 
@@ -97,7 +105,10 @@ impl Knobs {
                 ));
             }
             if range.min < low || range.max > high {
-                return Err(format!("`{key}` = [{}, {}] is outside the allowed {low} to {high}", range.min, range.max));
+                return Err(format!(
+                    "`{key}` = [{}, {}] is outside the allowed {low} to {high}",
+                    range.min, range.max
+                ));
             }
         }
         Ok(())
@@ -105,7 +116,10 @@ impl Knobs {
 }
 
 fn config_error(origin: &str, message: &str) -> Error {
-    Error::Config { origin: origin.to_string(), message: message.trim().replace('\n', " ") }
+    Error::Config {
+        origin: origin.to_string(),
+        message: message.trim().replace('\n', " "),
+    }
 }
 
 impl Serialize for Range {
@@ -130,7 +144,10 @@ impl<'de> Visitor<'de> for RangeVisitor {
     }
 
     fn visit_f64<E: de::Error>(self, v: f64) -> std::result::Result<Range, E> {
-        Ok(Range { min: v as f32, max: v as f32 })
+        Ok(Range {
+            min: v as f32,
+            max: v as f32,
+        })
     }
 
     fn visit_i64<E: de::Error>(self, v: i64) -> std::result::Result<Range, E> {
@@ -142,12 +159,19 @@ impl<'de> Visitor<'de> for RangeVisitor {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<Range, A::Error> {
-        let min: f64 = seq.next_element()?.ok_or_else(|| de::Error::invalid_length(0, &self))?;
-        let max: f64 = seq.next_element()?.ok_or_else(|| de::Error::invalid_length(1, &self))?;
+        let min: f64 = seq
+            .next_element()?
+            .ok_or_else(|| de::Error::invalid_length(0, &self))?;
+        let max: f64 = seq
+            .next_element()?
+            .ok_or_else(|| de::Error::invalid_length(1, &self))?;
         if seq.next_element::<f64>()?.is_some() {
             return Err(de::Error::invalid_length(3, &self));
         }
-        Ok(Range { min: min as f32, max: max as f32 })
+        Ok(Range {
+            min: min as f32,
+            max: max as f32,
+        })
     }
 }
 
@@ -157,7 +181,10 @@ mod tests {
     use crate::presets::Preset;
 
     fn load(user: &str) -> Result<Knobs> {
-        Knobs::load(Preset::Fashion.defaults(), Some((Path::new("my.toml"), user)))
+        Knobs::load(
+            Preset::Fashion.defaults(),
+            Some((Path::new("my.toml"), user)),
+        )
     }
 
     #[test]
@@ -172,24 +199,38 @@ mod tests {
         let knobs = load("rotation = 5\nscale = [0.5, 0.6]").unwrap();
         assert_eq!(knobs.rotation, Range { min: 5.0, max: 5.0 });
         assert_eq!(knobs.scale, Range { min: 0.5, max: 0.6 });
-        assert_eq!(knobs.noise, Knobs::load(Preset::Fashion.defaults(), None).unwrap().noise);
+        assert_eq!(
+            knobs.noise,
+            Knobs::load(Preset::Fashion.defaults(), None).unwrap().noise
+        );
     }
 
     #[test]
     fn unknown_key_is_named() {
         let message = load("rotaton = 5").unwrap_err().to_string();
-        assert!(message.contains("my.toml") && message.contains("rotaton"), "{message}");
+        assert!(
+            message.contains("my.toml") && message.contains("rotaton"),
+            "{message}"
+        );
     }
 
     #[test]
     fn min_above_max_is_named() {
         let message = load("blur = [2.0, 1.0]").unwrap_err().to_string();
-        assert!(message.contains("my.toml") && message.contains("`blur`") && message.contains("min 2"), "{message}");
+        assert!(
+            message.contains("my.toml") && message.contains("`blur`") && message.contains("min 2"),
+            "{message}"
+        );
     }
 
     #[test]
     fn out_of_domain_and_malformed_values_are_errors() {
-        assert!(load("scale = 0").unwrap_err().to_string().contains("`scale`"));
+        assert!(
+            load("scale = 0")
+                .unwrap_err()
+                .to_string()
+                .contains("`scale`")
+        );
         assert!(load("noise = [0.1, 0.2, 0.3]").is_err());
         assert!(load("noise = \"lots\"").is_err());
         assert!(load("noise = [").is_err());

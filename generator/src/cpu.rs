@@ -16,7 +16,9 @@ pub fn render(preset: Preset, image: ImageSpec, samples: &[SampleParams], out: &
     let stride = stride(image);
     out.clear();
     out.resize(samples.len() * stride, 0);
-    out.par_chunks_mut(stride).zip(samples.par_iter()).for_each(|(pixels, s)| render_image(preset, image, s, pixels));
+    out.par_chunks_mut(stride)
+        .zip(samples.par_iter())
+        .for_each(|(pixels, s)| render_image(preset, image, s, pixels));
 }
 
 /// Bytes per image in a rendered batch: the image rounded up to whole u32 words.
@@ -141,44 +143,84 @@ fn garment(class_id: u32, q: V2, a: f32, b: f32, c: f32, d: f32) -> (f32, f32) {
     let (body, detail) = match class_id {
         0 => {
             let torso = sd_taper(q, v2(0.0, 0.08), 0.40, 0.36 + 0.08 * a, 0.72);
-            let sleeve = sd_seg(m, v2(0.30, -0.50), v2(0.70 + 0.12 * b, -0.28 + 0.12 * b)) - (0.15 + 0.03 * c);
+            let sleeve = sd_seg(m, v2(0.30, -0.50), v2(0.70 + 0.12 * b, -0.28 + 0.12 * b))
+                - (0.15 + 0.03 * c);
             let neck = sd_circle(q, v2(0.0, -0.72), 0.16 + 0.05 * d);
-            (torso.min(sleeve).max(-neck), sd_circle(q, v2(0.0, -0.72), 0.24 + 0.05 * d).abs())
+            (
+                torso.min(sleeve).max(-neck),
+                sd_circle(q, v2(0.0, -0.72), 0.24 + 0.05 * d).abs(),
+            )
         }
         1 => {
-            let waist = sd_box(q, v2(0.0, -0.66), v2(0.36 + 0.04 * a, 0.16 - 0.06 * c), 0.02);
+            let waist = sd_box(
+                q,
+                v2(0.0, -0.66),
+                v2(0.36 + 0.04 * a, 0.16 - 0.06 * c),
+                0.02,
+            );
             let leg = sd_seg(m, v2(0.19, -0.60), v2(0.20 + 0.08 * b, 0.84)) - (0.16 + 0.03 * a);
-            let detail = sd_seg(q, v2(-0.36, -0.62), v2(0.36, -0.62)).min(sd_seg(q, v2(0.0, -0.62), v2(0.0, -0.40)));
+            let detail = sd_seg(q, v2(-0.36, -0.62), v2(0.36, -0.62)).min(sd_seg(
+                q,
+                v2(0.0, -0.62),
+                v2(0.0, -0.40),
+            ));
             (waist.min(leg), detail)
         }
         2 => {
             let torso = sd_box(q, v2(0.0, 0.08), v2(0.38 + 0.04 * a, 0.70), 0.06);
-            let sleeve = sd_seg(m, v2(0.30, -0.48), v2(0.60 + 0.10 * b, 0.62 + 0.14 * c)) - (0.12 + 0.03 * d);
+            let sleeve = sd_seg(m, v2(0.30, -0.48), v2(0.60 + 0.10 * b, 0.62 + 0.14 * c))
+                - (0.12 + 0.03 * d);
             let neck = sd_circle(q, v2(0.0, -0.72), 0.15 + 0.04 * d);
-            (torso.min(sleeve).max(-neck), sd_seg(q, v2(-0.38, 0.64), v2(0.38, 0.64)))
+            (
+                torso.min(sleeve).max(-neck),
+                sd_seg(q, v2(-0.38, 0.64), v2(0.38, 0.64)),
+            )
         }
         3 => {
             let bodice = sd_box(q, v2(0.0, -0.46), v2(0.20 + 0.05 * a, 0.28), 0.04);
             let skirt = sd_taper(q, v2(0.0, 0.32), 0.20 + 0.05 * a, 0.40 + 0.26 * b, 0.52);
             let strap = sd_seg(m, v2(0.14, -0.70), v2(0.16, -0.90)) - 0.035;
-            (bodice.min(skirt).min(strap), sd_seg(q, v2(-0.26, -0.20 + 0.10 * c), v2(0.26, -0.20 + 0.10 * c)))
+            (
+                bodice.min(skirt).min(strap),
+                sd_seg(q, v2(-0.26, -0.20 + 0.10 * c), v2(0.26, -0.20 + 0.10 * c)),
+            )
         }
         4 => {
             let torso = sd_box(q, v2(0.0, 0.10), v2(0.40 + 0.04 * a, 0.78), 0.05);
             let sleeve = sd_seg(m, v2(0.32, -0.52), v2(0.62 + 0.08 * b, 0.70)) - (0.14 + 0.02 * c);
             let neck = sd_circle(q, v2(0.0, -0.74), 0.12);
-            let detail = sd_seg(q, v2(0.0, -0.45), v2(0.0, 0.88)).min(sd_seg(m, v2(0.0, -0.45), v2(0.18, -0.70 + 0.1 * d)));
+            let detail = sd_seg(q, v2(0.0, -0.45), v2(0.0, 0.88)).min(sd_seg(
+                m,
+                v2(0.0, -0.45),
+                v2(0.18, -0.70 + 0.1 * d),
+            ));
             (torso.min(sleeve).max(-neck), detail)
         }
         5 => {
             let r = 0.045 + 0.02 * d;
             let sole = sd_box(q, v2(0.0, 0.42), v2(0.82, 0.06 + 0.03 * a), 0.04);
-            let heel = sd_box(q, v2(0.62, 0.52 + 0.06 * c), v2(0.16, 0.06 + 0.06 * c), 0.03);
+            let heel = sd_box(
+                q,
+                v2(0.62, 0.52 + 0.06 * c),
+                v2(0.16, 0.06 + 0.06 * c),
+                0.03,
+            );
             let top = -0.25 - 0.15 * b;
-            let front = sd_seg(q, v2(-0.62, 0.40), v2(-0.35, 0.02)).min(sd_seg(q, v2(-0.35, 0.02), v2(-0.05, 0.40)));
-            let back = sd_seg(q, v2(0.05, 0.40), v2(0.25, top)).min(sd_seg(q, v2(0.25, top), v2(0.55, 0.40)));
+            let front = sd_seg(q, v2(-0.62, 0.40), v2(-0.35, 0.02)).min(sd_seg(
+                q,
+                v2(-0.35, 0.02),
+                v2(-0.05, 0.40),
+            ));
+            let back = sd_seg(q, v2(0.05, 0.40), v2(0.25, top)).min(sd_seg(
+                q,
+                v2(0.25, top),
+                v2(0.55, 0.40),
+            ));
             let ankle = sd_seg(q, v2(0.12, top), v2(0.70, top));
-            (sole.min(heel).min(front.min(back).min(ankle) - r), sd_seg(q, v2(-0.80, 0.36), v2(0.80, 0.36)))
+            (
+                sole.min(heel).min(front.min(back).min(ankle) - r),
+                sd_seg(q, v2(-0.80, 0.36), v2(0.80, 0.36)),
+            )
         }
         6 => {
             let torso = sd_box(q, v2(0.0, 0.08), v2(0.36 + 0.04 * a, 0.70), 0.04);
@@ -187,15 +229,25 @@ fn garment(class_id: u32, q: V2, a: f32, b: f32, c: f32, d: f32) -> (f32, f32) {
             let collar = sd_seg(m, v2(0.0, -0.50), v2(0.16, -0.66));
             let placket = sd_seg(q, v2(0.0, -0.50), v2(0.0, 0.78));
             let pocket = sd_box(q, v2(-0.18, -0.25), v2(0.09, 0.10 + 0.04 * d), 0.0).abs();
-            (torso.min(sleeve).max(-neck), collar.min(placket).min(pocket))
+            (
+                torso.min(sleeve).max(-neck),
+                collar.min(placket).min(pocket),
+            )
         }
         7 => {
             let sole = sd_box(q, v2(0.0, 0.38), v2(0.86, 0.09 + 0.03 * a), 0.07);
             let upper = sd_ellipse(q, v2(0.12, 0.16), v2(0.70, 0.30 + 0.08 * b));
             let toe = sd_ellipse(q, v2(-0.50, 0.28), v2(0.36, 0.16));
             let opening = sd_circle(q, v2(0.45, -0.20), 0.14 + 0.06 * c);
-            let laces = sd_seg(q, v2(-0.22, 0.02), v2(0.0, -0.06)).min(sd_seg(q, v2(-0.06, 0.12), v2(0.16, 0.04)));
-            (sole.min(upper.min(toe).max(-opening)), laces.min(sd_seg(q, v2(-0.86, 0.28), v2(0.86, 0.28))))
+            let laces = sd_seg(q, v2(-0.22, 0.02), v2(0.0, -0.06)).min(sd_seg(
+                q,
+                v2(-0.06, 0.12),
+                v2(0.16, 0.04),
+            ));
+            (
+                sole.min(upper.min(toe).max(-opening)),
+                laces.min(sd_seg(q, v2(-0.86, 0.28), v2(0.86, 0.28))),
+            )
         }
         8 => {
             let bag = sd_box(q, v2(0.0, 0.28), v2(0.66 + 0.10 * a, 0.46 + 0.08 * b), 0.10);
@@ -203,16 +255,23 @@ fn garment(class_id: u32, q: V2, a: f32, b: f32, c: f32, d: f32) -> (f32, f32) {
             let ring_round = sd_circle(q, v2(0.0, -0.18), r).abs();
             let ring_square = sd_box(q, v2(0.0, -0.18), v2(r, r * 0.8), 0.08).abs();
             let handle = ((ring_round * (1.0 - d) + ring_square * d) - 0.06).max(q.y + 0.18);
-            let detail = sd_seg(q, v2(-0.66, 0.05), v2(0.66, 0.05)).min(sd_circle(q, v2(0.0, 0.14), 0.06).abs());
+            let detail = sd_seg(q, v2(-0.66, 0.05), v2(0.66, 0.05))
+                .min(sd_circle(q, v2(0.0, 0.14), 0.06).abs());
             (bag.min(handle), detail)
         }
         _ => {
             let shaft = sd_box(q, v2(0.28, -0.28), v2(0.26 + 0.04 * a, 0.44), 0.05);
             let foot = sd_box(q, v2(-0.05, 0.32), v2(0.62, 0.16), 0.12);
             let toe = sd_ellipse(q, v2(-0.55, 0.32), v2(0.30, 0.16 + 0.04 * b));
-            let heel = sd_box(q, v2(0.44, 0.52 + 0.06 * c), v2(0.13, 0.06 + 0.06 * c), 0.02);
+            let heel = sd_box(
+                q,
+                v2(0.44, 0.52 + 0.06 * c),
+                v2(0.13, 0.06 + 0.06 * c),
+                0.02,
+            );
             let zip = v2(0.10 + 0.1 * d, -0.70);
-            let detail = sd_seg(q, v2(-0.82, 0.44), v2(0.57, 0.44)).min(sd_seg(q, zip, v2(zip.x, 0.10)));
+            let detail =
+                sd_seg(q, v2(-0.82, 0.44), v2(0.57, 0.44)).min(sd_seg(q, zip, v2(zip.x, 0.10)));
             (shaft.min(foot).min(toe.min(heel)), detail)
         }
     };
@@ -225,30 +284,60 @@ fn digit(class_id: u32, q: V2, g: f32, a: f32, b: f32) -> f32 {
     let l = 0.32 + 0.12 * a;
     let t = 0.70;
     let y = -0.06 + 0.12 * b;
-    let (tl, tr, ml, mr, bl, br) = (v2(-l, -t), v2(l, -t), v2(-l, y), v2(l, y), v2(-l, t), v2(l, t));
+    let (tl, tr, ml, mr, bl, br) = (
+        v2(-l, -t),
+        v2(l, -t),
+        v2(-l, y),
+        v2(l, y),
+        v2(-l, t),
+        v2(l, t),
+    );
     let s = |a: V2, b: V2| sd_stroke(q, a, b, g);
     match class_id {
         0 => sd_ellipse(q, v2(0.0, 0.0), v2(l, t)).abs(),
         1 => s(v2(0.06, -t), v2(0.06, t)).min(s(v2(0.06, -t), v2(-0.24, -t + 0.30))),
         2 => s(tl, tr).min(s(tr, mr)).min(s(mr, bl).min(s(bl, br))),
-        3 => s(tl, tr).min(s(tr, br)).min(s(br, bl).min(s(v2(-0.3 * l, y), mr))),
+        3 => s(tl, tr)
+            .min(s(tr, br))
+            .min(s(br, bl).min(s(v2(-0.3 * l, y), mr))),
         4 => {
             let top = v2(0.4 * l, -t);
             let bar = 0.3 * t;
-            s(top, v2(-l, bar)).min(s(v2(-l, bar), v2(l, bar))).min(s(top, v2(0.4 * l, t)))
+            s(top, v2(-l, bar))
+                .min(s(v2(-l, bar), v2(l, bar)))
+                .min(s(top, v2(0.4 * l, t)))
         }
-        5 => s(tr, tl).min(s(tl, ml)).min(s(ml, mr).min(s(mr, br))).min(s(br, bl)),
-        6 => s(tr, tl).min(s(tl, bl)).min(s(bl, br).min(s(br, mr))).min(s(mr, ml)),
+        5 => s(tr, tl)
+            .min(s(tl, ml))
+            .min(s(ml, mr).min(s(mr, br)))
+            .min(s(br, bl)),
+        6 => s(tr, tl)
+            .min(s(tl, bl))
+            .min(s(bl, br).min(s(br, mr)))
+            .min(s(mr, ml)),
         7 => s(tl, tr).min(s(tr, v2(-0.2 * l, t))),
-        8 => s(tl, tr).min(s(tr, br)).min(s(br, bl).min(s(bl, tl))).min(s(ml, mr)),
-        _ => s(mr, ml).min(s(ml, tl)).min(s(tl, tr).min(s(tr, br))).min(s(br, bl)),
+        8 => s(tl, tr)
+            .min(s(tr, br))
+            .min(s(br, bl).min(s(bl, tl)))
+            .min(s(ml, mr)),
+        _ => s(mr, ml)
+            .min(s(ml, tl))
+            .min(s(tl, tr).min(s(tr, br)))
+            .min(s(br, bl)),
     }
 }
 
 // ---- shading ----
 
 fn fabric(u: f32, v: f32, weave: f32, check: f32) -> f32 {
-    (u + weave * (v * 0.5).sin()).sin() * (1.0 - check + check * v.sin())
+    wave(u + weave * wave(v * 0.5)) * (1.0 - check + check * wave(v))
+}
+
+fn wave(x: f32) -> f32 {
+    let turns = x * 0.15915494;
+    let t = turns - (turns + 0.5).floor();
+    let y = 8.0 * t - 16.0 * t * t.abs();
+    y * (0.775 + 0.225 * y.abs())
 }
 
 fn pcg(v: u32) -> u32 {
@@ -259,28 +348,38 @@ fn pcg(v: u32) -> u32 {
 
 fn shade(preset: Preset, image: ImageSpec, s: &SampleParams, x: u32, y: u32) -> [f32; 3] {
     let half = image.width.min(image.height) as f32 * 0.5;
-    let p = (v2(x as f32, y as f32) + v2(0.5, 0.5) - v2(image.width as f32, image.height as f32) * 0.5) * (1.0 / half);
+    let p = (v2(x as f32, y as f32) + v2(0.5, 0.5)
+        - v2(image.width as f32, image.height as f32) * 0.5)
+        * (1.0 / half);
     let o = p - v2(s.tx, s.ty);
     let mut q = v2(s.m00 * o.x + s.m01 * o.y, s.m10 * o.x + s.m11 * o.y);
-    q = q + v2((q.y * s.warp_freq + s.warp_px).sin(), (q.x * s.warp_freq + s.warp_py).sin()) * s.warp_amp;
+    q = q + v2(
+        wave(q.y * s.warp_freq + s.warp_px),
+        wave(q.x * s.warp_freq + s.warp_py),
+    ) * s.warp_amp;
 
     let fg = [s.fg_r, s.fg_g, s.fg_b];
     let bg = [s.bg_r, s.bg_g, s.bg_b];
     let u = (q.x * s.tex_dx + q.y * s.tex_dy) * s.tex_freq;
     let v = (q.y * s.tex_dx - q.x * s.tex_dy) * s.tex_freq;
-    let blend = |value: f32, coverage: f32| -> [f32; 3] { std::array::from_fn(|c| mix(bg[c], fg[c] * value, coverage)) };
+    let blend = |value: f32, coverage: f32| -> [f32; 3] {
+        std::array::from_fn(|c| mix(bg[c], fg[c] * value, coverage))
+    };
     let mut color = match preset {
         Preset::Fashion => {
             let (body, detail) = garment(s.class_id, q, s.shape0, s.shape1, s.shape2, s.shape3);
             let inner = (-body * 3.0).clamp(0.0, 1.0);
             let light = 1.0 + s.light_x * q.x + s.light_y * q.y;
             let seam = cover(detail - s.stroke, s.edge);
-            let value = (0.55 + 0.45 * inner) * light * (1.0 + s.texture * fabric(u, v, s.weave, s.check)) * (1.0 - 0.45 * seam);
+            let value = (0.55 + 0.45 * inner)
+                * light
+                * (1.0 + s.texture * fabric(u, v, s.weave, s.check))
+                * (1.0 - 0.45 * seam);
             blend(value, cover(body, s.edge))
         }
         Preset::Sketch => {
             let (body, detail) = garment(s.class_id, q, s.shape0, s.shape1, s.shape2, s.shape3);
-            let pen = s.stroke * (1.0 + 0.35 * (q.x * 9.0 + q.y * 7.0 + s.warp_px).sin());
+            let pen = s.stroke * (1.0 + 0.35 * wave(q.x * 9.0 + q.y * 7.0 + s.warp_px));
             let mut ink = cover(body.abs() - pen, s.edge);
             if s.style == 1 {
                 ink = ink.max(cover(detail - pen * 0.8, s.edge));
@@ -294,7 +393,7 @@ fn shade(preset: Preset, image: ImageSpec, s: &SampleParams, x: u32, y: u32) -> 
             if s.style == 1 {
                 ink = cover(d.abs() - s.stroke * 0.45, s.edge);
             }
-            blend(1.0 + s.texture * u.sin(), ink)
+            blend(1.0 + s.texture * wave(u), ink)
         }
     };
     let pixel = y * image.width + x;

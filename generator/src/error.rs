@@ -10,7 +10,10 @@ pub enum Error {
     #[error("config {origin}: {message}")]
     Config { origin: String, message: String },
     #[error("{path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error(
         "--device gpu: no GPU adapter found; install a Vulkan driver (`apt-get install mesa-vulkan-drivers` \
          for the CPU driver lavapipe, or your GPU's driver) or pass --device cpu"

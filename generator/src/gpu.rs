@@ -58,7 +58,9 @@ impl GpuRenderer {
     pub fn new(preset: Preset, image: ImageSpec) -> Result<Option<GpuRenderer>> {
         quiet_runtime_dir();
         let instance = wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle());
-        let Ok(adapter) = pollster::block_on(instance.request_adapter(&wgpu::RequestAdapterOptions::default())) else {
+        let Ok(adapter) =
+            pollster::block_on(instance.request_adapter(&wgpu::RequestAdapterOptions::default()))
+        else {
             return Ok(None);
         };
         let info = adapter.get_info();
@@ -72,7 +74,9 @@ impl GpuRenderer {
 
         let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
             label: Some("synth.wgsl"),
-            source: wgpu::ShaderSource::Wgsl(Cow::Borrowed(include_str!("../../shaders/synth.wgsl"))),
+            source: wgpu::ShaderSource::Wgsl(Cow::Borrowed(include_str!(
+                "../../shaders/synth.wgsl"
+            ))),
         });
         let storage = |binding: u32, read_only: bool| wgpu::BindGroupLayoutEntry {
             binding,
@@ -112,7 +116,10 @@ impl GpuRenderer {
                     module: &module,
                     entry_point: Some("main"),
                     compilation_options: wgpu::PipelineCompilationOptions {
-                        constants: &[("PRESET", f64::from(preset.shader_id())), ("CLASS", class as f64)],
+                        constants: &[
+                            ("PRESET", f64::from(preset.shader_id())),
+                            ("CLASS", class as f64),
+                        ],
                         ..Default::default()
                     },
                     cache: None,
@@ -121,7 +128,10 @@ impl GpuRenderer {
             .collect();
 
         let stride = stride(image);
-        let max_bytes = (limits.max_storage_buffer_binding_size as u64).min(limits.max_buffer_size).min(BATCH_BYTES as u64);
+        let max_bytes = limits
+            .max_storage_buffer_binding_size
+            .min(limits.max_buffer_size)
+            .min(BATCH_BYTES as u64);
         let capacity = (max_bytes as usize / stride).max(1);
         let buffer = |label: &str, size: usize, usage: wgpu::BufferUsages| {
             device.create_buffer(&wgpu::BufferDescriptor {
@@ -132,17 +142,34 @@ impl GpuRenderer {
             })
         };
         use wgpu::BufferUsages as U;
-        let frame = buffer("frames", CLASSES * size_of::<Frame>(), U::UNIFORM | U::COPY_DST);
-        let samples = buffer("samples", capacity * size_of::<SampleParams>(), U::STORAGE | U::COPY_DST);
+        let frame = buffer(
+            "frames",
+            CLASSES * size_of::<Frame>(),
+            U::UNIFORM | U::COPY_DST,
+        );
+        let samples = buffer(
+            "samples",
+            capacity * size_of::<SampleParams>(),
+            U::STORAGE | U::COPY_DST,
+        );
         let output = buffer("pixels", capacity * stride, U::STORAGE | U::COPY_SRC);
         let readback = buffer("readback", capacity * stride, U::MAP_READ | U::COPY_DST);
         let bind_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
             label: Some("synth"),
             layout: &layout,
             entries: &[
-                wgpu::BindGroupEntry { binding: 0, resource: frame.as_entire_binding() },
-                wgpu::BindGroupEntry { binding: 1, resource: samples.as_entire_binding() },
-                wgpu::BindGroupEntry { binding: 2, resource: output.as_entire_binding() },
+                wgpu::BindGroupEntry {
+                    binding: 0,
+                    resource: frame.as_entire_binding(),
+                },
+                wgpu::BindGroupEntry {
+                    binding: 1,
+                    resource: samples.as_entire_binding(),
+                },
+                wgpu::BindGroupEntry {
+                    binding: 2,
+                    resource: output.as_entire_binding(),
+                },
             ],
         });
         Ok(Some(GpuRenderer {
@@ -178,7 +205,10 @@ impl GpuRenderer {
         out.clear();
         out.resize(samples.len() * stride, 0);
         for (c, chunk) in samples.chunks(self.capacity).enumerate() {
-            self.render_chunk(chunk, &mut out[c * self.capacity * stride..][..chunk.len() * stride])?;
+            self.render_chunk(
+                chunk,
+                &mut out[c * self.capacity * stride..][..chunk.len() * stride],
+            )?;
         }
         Ok(())
     }
@@ -197,7 +227,10 @@ impl GpuRenderer {
         let mut frames = [Frame::default(); CLASSES];
         let mut first = 0;
         for (class, frame) in frames.iter_mut().enumerate() {
-            let count = self.sorted[first..].iter().take_while(|s| s.class_id as usize == class).count();
+            let count = self.sorted[first..]
+                .iter()
+                .take_while(|s| s.class_id as usize == class)
+                .count();
             let groups = (count * words_per_image).div_ceil(WORKGROUP_SIZE);
             *frame = Frame {
                 width: self.image.width,
@@ -211,16 +244,29 @@ impl GpuRenderer {
             };
             first += count;
         }
-        self.queue.write_buffer(&self.frame, 0, bytemuck::cast_slice(&frames));
-        self.queue.write_buffer(&self.samples, 0, bytemuck::cast_slice(&self.sorted));
-        let mut encoder = self.device.create_command_encoder(&wgpu::CommandEncoderDescriptor::default());
+        self.queue
+            .write_buffer(&self.frame, 0, bytemuck::cast_slice(&frames));
+        self.queue
+            .write_buffer(&self.samples, 0, bytemuck::cast_slice(&self.sorted));
+        let mut encoder = self
+            .device
+            .create_command_encoder(&wgpu::CommandEncoderDescriptor::default());
         {
             let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor::default());
             pass.set_bind_group(0, &self.bind_group, &[]);
-            for (pipeline, frame) in self.pipelines.iter().zip(&frames).filter(|(_, f)| f.count > 0) {
+            for (pipeline, frame) in self
+                .pipelines
+                .iter()
+                .zip(&frames)
+                .filter(|(_, f)| f.count > 0)
+            {
                 let groups = (frame.count as usize * words_per_image).div_ceil(WORKGROUP_SIZE);
                 pass.set_pipeline(pipeline);
-                pass.dispatch_workgroups(frame.groups_x, groups.div_ceil(frame.groups_x as usize) as u32, 1);
+                pass.dispatch_workgroups(
+                    frame.groups_x,
+                    groups.div_ceil(frame.groups_x as usize) as u32,
+                    1,
+                );
             }
         }
         let bytes = (samples.len() * stride) as u64;
@@ -233,14 +279,19 @@ impl GpuRenderer {
             let _ = sender.send(mapped);
         });
         self.device
-            .poll(wgpu::PollType::Wait { submission_index: Some(submission), timeout: None })
+            .poll(wgpu::PollType::Wait {
+                submission_index: Some(submission),
+                timeout: None,
+            })
             .map_err(|e| Error::Gpu(e.to_string()))?;
         receiver
             .recv()
             .map_err(|_| Error::Gpu("the readback was never mapped".into()))?
             .map_err(|e| Error::Gpu(e.to_string()))?;
         {
-            let view = slice.get_mapped_range().map_err(|e| Error::Gpu(e.to_string()))?;
+            let view = slice
+                .get_mapped_range()
+                .map_err(|e| Error::Gpu(e.to_string()))?;
             for (image, &i) in view.chunks(stride).zip(&self.order) {
                 out[i * stride..(i + 1) * stride].copy_from_slice(image);
             }
@@ -259,7 +310,9 @@ fn quiet_runtime_dir() {
         if std::env::var_os("XDG_RUNTIME_DIR").is_some() {
             return;
         }
-        let Ok(uid) = std::fs::metadata("/proc/self").map(|m| m.uid()) else { return };
+        let Ok(uid) = std::fs::metadata("/proc/self").map(|m| m.uid()) else {
+            return;
+        };
         let dir = std::env::temp_dir().join(format!("synmix-runtime-{uid}"));
         let _ = std::fs::DirBuilder::new().mode(0o700).create(&dir);
         let private = std::fs::metadata(&dir)

@@ -3,8 +3,8 @@
 
 use std::path::Path;
 
-use datasets::grid::{self, contact_sheet as sheet};
 use datasets::Dataset;
+use datasets::grid::{self, contact_sheet as sheet};
 use image::{Rgb, RgbImage};
 
 use crate::cpu::stride;
@@ -19,7 +19,11 @@ const SEPARATOR: u32 = 12;
 /// Renders `per_class` train samples of each class (the first ones of the run `options`
 /// describes); with `real`, the first `per_class` of each class of that dataset's train
 /// split go on the right.
-pub fn contact_sheet(options: &GenerateOptions, per_class: usize, real: Option<&Path>) -> Result<RgbImage> {
+pub fn contact_sheet(
+    options: &GenerateOptions,
+    per_class: usize,
+    real: Option<&Path>,
+) -> Result<RgbImage> {
     let image = options.image;
     let mut renderer = Renderer::open(options.device, options.preset, image)?;
     let sampler = options.sampler();
@@ -30,10 +34,15 @@ pub fn contact_sheet(options: &GenerateOptions, per_class: usize, real: Option<&
         .collect();
     let mut pixels = Vec::new();
     renderer.render(&params, &mut pixels)?;
-    let images: Vec<&[u8]> = pixels.chunks(stride(image)).map(|p| &p[..image.pixels_per_image()]).collect();
+    let images: Vec<&[u8]> = pixels
+        .chunks(stride(image))
+        .map(|p| &p[..image.pixels_per_image()])
+        .collect();
     let rows: Vec<Vec<&[u8]>> = images.chunks(per_class.max(1)).map(<[_]>::to_vec).collect();
     let synthetic = sheet(image, &rows, scale_for(image.height));
-    let Some(dir) = real else { return Ok(synthetic) };
+    let Some(dir) = real else {
+        return Ok(synthetic);
+    };
 
     let dataset = Dataset::open(dir)?;
     let split = dataset.decode_split("train")?;
@@ -45,7 +54,12 @@ pub fn contact_sheet(options: &GenerateOptions, per_class: usize, real: Option<&
         Rgb([255, 255, 255]),
     );
     image::imageops::replace(&mut both, &synthetic, 0, 0);
-    image::imageops::replace(&mut both, &real, i64::from(synthetic.width() + SEPARATOR), 0);
+    image::imageops::replace(
+        &mut both,
+        &real,
+        i64::from(synthetic.width() + SEPARATOR),
+        0,
+    );
     Ok(both)
 }
 

@@ -9,7 +9,7 @@
 
 mod bench;
 mod config;
-pub mod cpu;
+mod cpu;
 mod error;
 mod gpu;
 mod grid;
@@ -18,12 +18,12 @@ mod pipeline;
 mod presets;
 mod renderer;
 
-pub use bench::{bench, BenchRow};
+pub use bench::{BenchRow, bench};
 pub use config::{Knobs, Range};
 pub use error::{Error, Result};
 pub use grid::contact_sheet;
 pub use params::{Draw, SampleParams, Sampler, Stream};
-pub use pipeline::{generate, GenerateOptions, Progress, Summary};
+pub use pipeline::{GenerateOptions, Progress, Summary, generate};
 pub use presets::Preset;
 pub use renderer::{DeviceChoice, Renderer};
 

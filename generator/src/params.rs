@@ -116,7 +116,8 @@ impl Sampler {
         let unit = |param: Param| self.unit(stream, index, param as u64);
         let k = &self.knobs;
         let tau = std::f32::consts::TAU;
-        let style = (hash(self.seed, stream, index, Param::Style as u64) % self.preset.styles() as u64) as u32;
+        let style = (hash(self.seed, stream, index, Param::Style as u64)
+            % self.preset.styles() as u64) as u32;
         let texture = k.texture.at(unit(Param::Texture));
         // Fashion styles are fabrics: plain, stripes, checks, herringbone.
         let (pattern, weave, check) = match (self.preset, style) {
@@ -130,7 +131,10 @@ impl Sampler {
             style,
             rotation: k.rotation.at(unit(Param::Rotation)),
             scale: k.scale.at(unit(Param::Scale)),
-            translate: [k.translate.at(unit(Param::TranslateX)), k.translate.at(unit(Param::TranslateY))],
+            translate: [
+                k.translate.at(unit(Param::TranslateX)),
+                k.translate.at(unit(Param::TranslateY)),
+            ],
             shear: k.shear.at(unit(Param::Shear)),
             stroke_width: k.stroke_width.at(unit(Param::StrokeWidth)),
             texture,
@@ -140,7 +144,9 @@ impl Sampler {
             blur: k.blur.at(unit(Param::Blur)),
             elastic: k.elastic.at(unit(Param::Elastic)),
             saturation: k.saturation.at(unit(Param::Saturation)),
-            shape: std::array::from_fn(|i| self.unit(stream, index, Param::Shape0 as u64 + i as u64)),
+            shape: std::array::from_fn(|i| {
+                self.unit(stream, index, Param::Shape0 as u64 + i as u64)
+            }),
             noise_seed: (hash(self.seed, stream, index, Param::NoiseSeed as u64) >> 32) as u32,
             warp_freq: 2.0 + 3.0 * unit(Param::WarpFreq),
             warp_phase: [tau * unit(Param::WarpPhaseX), tau * unit(Param::WarpPhaseY)],
@@ -307,7 +313,11 @@ mod tests {
 
     fn sampler(seed: u64) -> Sampler {
         let knobs = Knobs::load(Preset::Fashion.defaults(), None).unwrap();
-        Sampler { preset: Preset::Fashion, knobs, seed }
+        Sampler {
+            preset: Preset::Fashion,
+            knobs,
+            seed,
+        }
     }
 
     #[test]
@@ -315,7 +325,10 @@ mod tests {
         let s = sampler(7);
         assert_eq!(s.draw(Stream::Train, 123), s.draw(Stream::Train, 123));
         assert_ne!(s.draw(Stream::Train, 123), s.draw(Stream::Test, 123));
-        assert_ne!(s.draw(Stream::Train, 123), sampler(8).draw(Stream::Train, 123));
+        assert_ne!(
+            s.draw(Stream::Train, 123),
+            sampler(8).draw(Stream::Train, 123)
+        );
         assert_eq!(s.draw(Stream::Train, 123).class, 3);
     }
 
@@ -333,7 +346,9 @@ mod tests {
     #[test]
     fn meta_is_json() {
         let mut text = String::new();
-        sampler(0).draw(Stream::Train, 5).write_meta(Preset::Fashion, &mut text);
+        sampler(0)
+            .draw(Stream::Train, 5)
+            .write_meta(Preset::Fashion, &mut text);
         let value: serde_json::Value = serde_json::from_str(&text).unwrap();
         assert_eq!(value["class"], "Sandal");
     }

@@ -6,7 +6,9 @@ use std::path::PathBuf;
 use std::sync::mpsc::sync_channel;
 use std::time::Instant;
 
-use datasets::{DatasetInfo, DatasetWriter, ImageSpec, Recipe, Row, ShardSlot, Source, SplitPlan, WriteMode};
+use datasets::{
+    DatasetInfo, DatasetWriter, ImageSpec, Recipe, Row, ShardSlot, Source, SplitPlan, WriteMode,
+};
 use rayon::prelude::*;
 
 use crate::config::Knobs;
@@ -41,7 +43,11 @@ impl GenerateOptions {
         GenerateOptions {
             preset,
             knobs: Knobs::load(preset.defaults(), None).expect("preset defaults are valid"),
-            image: ImageSpec { width: 28, height: 28, channels: 1 },
+            image: ImageSpec {
+                width: 28,
+                height: 28,
+                channels: 1,
+            },
             seed: 0,
             train_per_class,
             test_per_class: 0,
@@ -54,30 +60,48 @@ impl GenerateOptions {
     }
 
     pub fn sampler(&self) -> Sampler {
-        Sampler { preset: self.preset, knobs: self.knobs.clone(), seed: self.seed }
+        Sampler {
+            preset: self.preset,
+            knobs: self.knobs.clone(),
+            seed: self.seed,
+        }
     }
 
     fn splits(&self) -> Vec<SplitPlan> {
-        [("train", self.train_per_class), ("test", self.test_per_class)]
-            .into_iter()
-            .filter(|&(_, per_class)| per_class > 0)
-            .map(|(name, per_class)| SplitPlan { name: name.to_string(), rows: per_class * 10 })
-            .collect()
+        [
+            ("train", self.train_per_class),
+            ("test", self.test_per_class),
+        ]
+        .into_iter()
+        .filter(|&(_, per_class)| per_class > 0)
+        .map(|(name, per_class)| SplitPlan {
+            name: name.to_string(),
+            rows: per_class * 10,
+        })
+        .collect()
     }
 
     /// The shards the writer will plan: each split cut into `rows_per_shard` pieces.
     fn shard_count(&self) -> usize {
-        self.splits().iter().map(|s| s.rows.div_ceil(self.rows_per_shard.max(1)) as usize).sum()
+        self.splits()
+            .iter()
+            .map(|s| s.rows.div_ceil(self.rows_per_shard.max(1)) as usize)
+            .sum()
     }
 
     /// Checks what the flags cannot, before anything touches the output directory.
     pub fn check(&self) -> Result<()> {
         if self.train_per_class == 0 {
-            return Err(Error::Usage("--per-class must be at least 1 (or --count at least 10)".into()));
+            return Err(Error::Usage(
+                "--per-class must be at least 1 (or --count at least 10)".into(),
+            ));
         }
-        datasets::ImageSpec::check_channels(self.image.channels).map_err(|e| Error::Usage(format!("--channels: {e}")))?;
+        datasets::ImageSpec::check_channels(self.image.channels)
+            .map_err(|e| Error::Usage(format!("--channels: {e}")))?;
         if !(1..=4096).contains(&self.image.width) || !(1..=4096).contains(&self.image.height) {
-            return Err(Error::Usage("--size needs a width and height from 1 to 4096, as in 28x28".into()));
+            return Err(Error::Usage(
+                "--size needs a width and height from 1 to 4096, as in 28x28".into(),
+            ));
         }
         if let Some((index, count)) = self.shard {
             let shards = self.shard_count();
@@ -88,7 +112,9 @@ impl GenerateOptions {
                 )));
             }
             if index >= count {
-                return Err(Error::Usage(format!("--shard-index {index} must be below --num-shards {count}")));
+                return Err(Error::Usage(format!(
+                    "--shard-index {index} must be below --num-shards {count}"
+                )));
             }
         }
         Ok(())
@@ -135,12 +161,21 @@ pub struct Summary {
 }
 
 /// Generates the dataset `options` describe.
-pub fn generate(options: &GenerateOptions, progress: &(dyn Fn(Progress) + Sync)) -> Result<Summary> {
+pub fn generate(
+    options: &GenerateOptions,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Result<Summary> {
     options.check()?;
     let mut renderer = Renderer::open(options.device, options.preset, options.image)?;
     let batch_size = renderer.batch_size();
     let name = renderer.to_string();
-    write_dataset(options, batch_size, name, |samples, out| renderer.render(samples, out), progress)
+    write_dataset(
+        options,
+        batch_size,
+        name,
+        |samples, out| renderer.render(samples, out),
+        progress,
+    )
 }
 
 /// One hand-off between stages: consecutive rows of one shard.
@@ -174,12 +209,27 @@ where
         source: "synthetic".to_string(),
         recipe: options.recipe(),
     };
-    let writer = DatasetWriter::with_rows_per_shard(&options.out, info, &options.splits(), options.mode, options.rows_per_shard)?;
-    let wanted = |i: usize, slot: &ShardSlot| !slot.done && options.shard.is_none_or(|(index, _)| index == i);
+    let writer = DatasetWriter::with_rows_per_shard(
+        &options.out,
+        info,
+        &options.splits(),
+        options.mode,
+        options.rows_per_shard,
+    )?;
+    let wanted = |i: usize, slot: &ShardSlot| {
+        !slot.done && options.shard.is_none_or(|(index, _)| index == i)
+    };
     let batches = plan_batches(writer.slots(), &wanted, batch_size);
     let shards_kept = writer.slots().iter().filter(|s| s.done).count();
 
-    let written = run_stages(&writer, &options.sampler(), options.image, &batches, render, progress);
+    let written = run_stages(
+        &writer,
+        &options.sampler(),
+        options.image,
+        &batches,
+        render,
+        progress,
+    );
     let (rows_written, shards_written) = match written {
         Ok(counts) => counts,
         Err(error) => {
@@ -207,17 +257,28 @@ where
 }
 
 /// Cuts each wanted slot into near-equal batches of at most `batch_size` rows.
-fn plan_batches(slots: &[ShardSlot], wanted: &dyn Fn(usize, &ShardSlot) -> bool, batch_size: usize) -> Vec<Batch> {
+fn plan_batches(
+    slots: &[ShardSlot],
+    wanted: &dyn Fn(usize, &ShardSlot) -> bool,
+    batch_size: usize,
+) -> Vec<Batch> {
     let mut batches = Vec::new();
     for (i, slot) in slots.iter().enumerate().filter(|(i, s)| wanted(*i, s)) {
-        let stream = Stream::for_split(&slot.split).expect("the generator plans only train and test splits");
+        let stream =
+            Stream::for_split(&slot.split).expect("the generator plans only train and test splits");
         let rows = slot.rows.end - slot.rows.start;
         let pieces = rows.div_ceil(batch_size as u64).max(1);
         let per_piece = rows.div_ceil(pieces);
         let mut start = slot.rows.start;
         while start < slot.rows.end {
             let count = per_piece.min(slot.rows.end - start);
-            batches.push(Batch { slot: i, stream, start, count: count as usize, ends_slot: start + count == slot.rows.end });
+            batches.push(Batch {
+                slot: i,
+                stream,
+                start,
+                count: count as usize,
+                ends_slot: start + count == slot.rows.end,
+            });
             start += count;
         }
     }
@@ -272,13 +333,21 @@ where
         let renderer = scope.spawn(move || -> Result<()> {
             let mut params = Vec::new();
             for batch in batches {
-                let draws: Vec<Draw> =
-                    (batch.start..batch.start + batch.count as u64).map(|i| sampler.draw(batch.stream, i)).collect();
+                let draws: Vec<Draw> = (batch.start..batch.start + batch.count as u64)
+                    .map(|i| sampler.draw(batch.stream, i))
+                    .collect();
                 params.clear();
                 params.extend(draws.iter().map(|d| d.params(image)));
                 let mut pixels = Vec::new();
                 render(&params, &mut pixels)?;
-                if rendered_tx.send(Rendered { batch, draws, pixels }).is_err() {
+                if rendered_tx
+                    .send(Rendered {
+                        batch,
+                        draws,
+                        pixels,
+                    })
+                    .is_err()
+                {
                     break; // a later stage failed and says why
                 }
             }
@@ -319,7 +388,13 @@ where
             let uid_prefix = format!("{}-s{}-", sampler.preset, sampler.seed);
             for rendered in rendered_rx {
                 let pieces = encode(&rendered, sampler.preset, image, &uid_prefix)?;
-                if encoded_tx.send(Encoded { batch: rendered.batch, pieces }).is_err() {
+                if encoded_tx
+                    .send(Encoded {
+                        batch: rendered.batch,
+                        pieces,
+                    })
+                    .is_err()
+                {
                     break;
                 }
             }
@@ -335,7 +410,12 @@ where
 }
 
 /// PNG-encodes a batch in parallel pieces; the result does not depend on the thread count.
-fn encode(rendered: &Rendered, preset: Preset, image: ImageSpec, uid_prefix: &str) -> Result<Vec<EncodedPiece>> {
+fn encode(
+    rendered: &Rendered,
+    preset: Preset,
+    image: ImageSpec,
+    uid_prefix: &str,
+) -> Result<Vec<EncodedPiece>> {
     use std::fmt::Write as _;
     let stride = stride(image);
     let bytes = image.pixels_per_image();
@@ -349,7 +429,10 @@ fn encode(rendered: &Rendered, preset: Preset, image: ImageSpec, uid_prefix: &st
         .zip(rendered.draws.par_chunks(PIECE))
         .enumerate()
         .map(|(p, (pixels, draws))| {
-            let mut piece = EncodedPiece { png: Vec::with_capacity(draws.len() * (bytes / 2 + 100)), ..Default::default() };
+            let mut piece = EncodedPiece {
+                png: Vec::with_capacity(draws.len() * (bytes / 2 + 100)),
+                ..Default::default()
+            };
             for (j, (image_bytes, draw)) in pixels.chunks(stride).zip(draws).enumerate() {
                 let index = rendered.batch.start + (p * PIECE + j) as u64;
                 datasets::png::encode_into(&mut piece.png, &image_bytes[..bytes], image)

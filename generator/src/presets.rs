@@ -16,8 +16,18 @@ pub enum Preset {
     Digits,
 }
 
-const FASHION_CLASSES: [&str; 10] =
-    ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"];
+const FASHION_CLASSES: [&str; 10] = [
+    "T-shirt/top",
+    "Trouser",
+    "Pullover",
+    "Dress",
+    "Coat",
+    "Sandal",
+    "Shirt",
+    "Sneaker",
+    "Bag",
+    "Ankle boot",
+];
 const DIGIT_CLASSES: [&str; 10] = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
 
 impl Preset {
@@ -76,6 +86,10 @@ impl FromStr for Preset {
         Preset::ALL
             .into_iter()
             .find(|p| p.name() == s)
-            .ok_or_else(|| Error::Usage(format!("--preset: unknown preset '{s}'; use fashion, sketch or digits")))
+            .ok_or_else(|| {
+                Error::Usage(format!(
+                    "--preset: unknown preset '{s}'; use fashion, sketch or digits"
+                ))
+            })
     }
 }

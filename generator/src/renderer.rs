@@ -31,7 +31,9 @@ impl FromStr for DeviceChoice {
             "auto" => Ok(DeviceChoice::Auto),
             "gpu" => Ok(DeviceChoice::Gpu),
             "cpu" => Ok(DeviceChoice::Cpu),
-            other => Err(Error::Usage(format!("--device: unknown device '{other}'; use auto, gpu or cpu"))),
+            other => Err(Error::Usage(format!(
+                "--device: unknown device '{other}'; use auto, gpu or cpu"
+            ))),
         }
     }
 }
@@ -55,7 +57,9 @@ impl Renderer {
             (Some(gpu), _) => Ok(Renderer::Gpu(Box::new(gpu))),
             (None, DeviceChoice::Gpu) => Err(Error::NoAdapter),
             (None, DeviceChoice::Auto) => {
-                tracing::warn!("no GPU adapter found; rendering on the CPU (apt-get install mesa-vulkan-drivers for lavapipe)");
+                tracing::warn!(
+                    "no GPU adapter found; rendering on the CPU (apt-get install mesa-vulkan-drivers for lavapipe)"
+                );
                 Ok(Renderer::Cpu { preset, image })
             }
             (None, DeviceChoice::Cpu) => Ok(Renderer::Cpu { preset, image }),

@@ -8,13 +8,17 @@ use datasets::{Dataset, ImageSpec, WriteMode};
 use crate::cpu;
 use crate::gpu::GpuRenderer;
 use crate::params::{SampleParams, Stream};
-use crate::{generate, DeviceChoice, Error, GenerateOptions, Preset, Progress};
+use crate::{DeviceChoice, Error, GenerateOptions, Preset, Progress, generate};
 
 fn no_progress(_: Progress) {}
 
 /// A small run: 200 train rows in shards of 64, 50 test rows.
 fn small(preset: Preset, out: &Path) -> GenerateOptions {
-    GenerateOptions { test_per_class: 5, rows_per_shard: 64, ..GenerateOptions::new(preset, 20, out) }
+    GenerateOptions {
+        test_per_class: 5,
+        rows_per_shard: 64,
+        ..GenerateOptions::new(preset, 20, out)
+    }
 }
 
 /// Every file of a dataset's `data/` directory, by name.
@@ -22,7 +26,12 @@ fn shards(dir: &Path) -> Vec<(String, Vec<u8>)> {
     let mut files: Vec<_> = std::fs::read_dir(dir.join("data"))
         .unwrap()
         .map(|e| e.unwrap().path())
-        .map(|p| (p.file_name().unwrap().to_string_lossy().into_owned(), std::fs::read(&p).unwrap()))
+        .map(|p| {
+            (
+                p.file_name().unwrap().to_string_lossy().into_owned(),
+                std::fs::read(&p).unwrap(),
+            )
+        })
         .collect();
     files.sort();
     files
@@ -31,11 +40,46 @@ fn shards(dir: &Path) -> Vec<(String, Vec<u8>)> {
 #[test]
 fn gpu_matches_cpu_reference() {
     let images = [
-        (Preset::Fashion, ImageSpec { width: 28, height: 28, channels: 1 }),
-        (Preset::Sketch, ImageSpec { width: 28, height: 28, channels: 1 }),
-        (Preset::Digits, ImageSpec { width: 28, height: 28, channels: 1 }),
-        (Preset::Fashion, ImageSpec { width: 29, height: 23, channels: 3 }),
-        (Preset::Digits, ImageSpec { width: 64, height: 64, channels: 3 }),
+        (
+            Preset::Fashion,
+            ImageSpec {
+                width: 28,
+                height: 28,
+                channels: 1,
+            },
+        ),
+        (
+            Preset::Sketch,
+            ImageSpec {
+                width: 28,
+                height: 28,
+                channels: 1,
+            },
+        ),
+        (
+            Preset::Digits,
+            ImageSpec {
+                width: 28,
+                height: 28,
+                channels: 1,
+            },
+        ),
+        (
+            Preset::Fashion,
+            ImageSpec {
+                width: 29,
+                height: 23,
+                channels: 3,
+            },
+        ),
+        (
+            Preset::Digits,
+            ImageSpec {
+                width: 64,
+                height: 64,
+                channels: 3,
+            },
+        ),
     ];
     for (preset, image) in images {
         let Some(mut gpu) = GpuRenderer::new(preset, image).unwrap() else {
@@ -43,17 +87,29 @@ fn gpu_matches_cpu_reference() {
             return;
         };
         let sampler = GenerateOptions::new(preset, 1, "unused").sampler();
-        let samples: Vec<SampleParams> = (0..200).map(|i| sampler.draw(Stream::Train, i).params(image)).collect();
+        let samples: Vec<SampleParams> = (0..200)
+            .map(|i| sampler.draw(Stream::Train, i).params(image))
+            .collect();
         let (mut on_gpu, mut on_cpu) = (Vec::new(), Vec::new());
         gpu.render(&samples, &mut on_gpu).unwrap();
         cpu::render(preset, image, &samples, &mut on_cpu);
         assert_eq!(on_gpu.len(), on_cpu.len());
-        let diffs: Vec<u32> = on_gpu.iter().zip(&on_cpu).map(|(a, b)| a.abs_diff(*b) as u32).collect();
+        let diffs: Vec<u32> = on_gpu
+            .iter()
+            .zip(&on_cpu)
+            .map(|(a, b)| a.abs_diff(*b) as u32)
+            .collect();
         let mean = diffs.iter().sum::<u32>() as f64 / diffs.len() as f64;
         let max = diffs.iter().copied().max().unwrap();
-        assert!(mean <= 1.0 && max <= 8, "{preset} {image}: mean difference {mean}, max {max}");
+        assert!(
+            mean <= 1.0 && max <= 8,
+            "{preset} {image}: mean difference {mean}, max {max}"
+        );
         // Rendering must draw something: objects brighter than the background.
-        assert!(on_cpu.iter().any(|&v| v > 128), "{preset} {image}: blank images");
+        assert!(
+            on_cpu.iter().any(|&v| v > 128),
+            "{preset} {image}: blank images"
+        );
     }
 }
 
@@ -64,8 +120,12 @@ fn same_arguments_give_identical_shards_whatever_the_thread_count() {
         .into_iter()
         .map(|threads| {
             let out = dir.path().join(format!("t{threads}"));
-            let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
-            pool.install(|| generate(&small(Preset::Digits, &out), &no_progress)).unwrap();
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            pool.install(|| generate(&small(Preset::Digits, &out), &no_progress))
+                .unwrap();
             shards(&out)
         })
         .collect();
@@ -78,16 +138,40 @@ fn a_shard_alone_equals_that_shard_of_the_full_run() {
     let dir = tempfile::tempdir().unwrap();
     let (full, part) = (dir.path().join("full"), dir.path().join("part"));
     generate(&small(Preset::Sketch, &full), &no_progress).unwrap();
-    let summary = generate(&GenerateOptions { shard: Some((2, 5)), ..small(Preset::Sketch, &part) }, &no_progress).unwrap();
-    assert_eq!((summary.shards_written, summary.shards_missing, summary.manifest_written), (1, 4, false));
+    let summary = generate(
+        &GenerateOptions {
+            shard: Some((2, 5)),
+            ..small(Preset::Sketch, &part)
+        },
+        &no_progress,
+    )
+    .unwrap();
+    assert_eq!(
+        (
+            summary.shards_written,
+            summary.shards_missing,
+            summary.manifest_written
+        ),
+        (1, 4, false)
+    );
     let alone = shards(&part);
     assert_eq!(alone.len(), 1);
     assert!(shards(&full).contains(&alone[0]));
 
     // A plain resumed run completes the dataset and keeps the shard.
-    let resumed = GenerateOptions { mode: WriteMode::Resume, ..small(Preset::Sketch, &part) };
+    let resumed = GenerateOptions {
+        mode: WriteMode::Resume,
+        ..small(Preset::Sketch, &part)
+    };
     let summary = generate(&resumed, &no_progress).unwrap();
-    assert_eq!((summary.shards_kept, summary.shards_written, summary.manifest_written), (1, 4, true));
+    assert_eq!(
+        (
+            summary.shards_kept,
+            summary.shards_written,
+            summary.manifest_written
+        ),
+        (1, 4, true)
+    );
     assert_eq!(shards(&part), shards(&full));
 }
 
@@ -95,7 +179,14 @@ fn a_shard_alone_equals_that_shard_of_the_full_run() {
 fn every_class_gets_exactly_its_rows() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("fashion");
-    generate(&GenerateOptions { device: DeviceChoice::Cpu, ..small(Preset::Fashion, &out) }, &no_progress).unwrap();
+    generate(
+        &GenerateOptions {
+            device: DeviceChoice::Cpu,
+            ..small(Preset::Fashion, &out)
+        },
+        &no_progress,
+    )
+    .unwrap();
     let dataset = Dataset::open(&out).unwrap();
     assert_eq!(dataset.manifest.classes[3], "Dress");
     assert_eq!(dataset.split("train").unwrap().class_counts, vec![20; 10]);
@@ -115,65 +206,62 @@ fn bad_input_is_refused_before_anything_is_written() {
         assert!(!out.exists(), "{error} left {} behind", out.display());
         error.to_string()
     };
-    let base = || GenerateOptions { device: DeviceChoice::Cpu, ..small(Preset::Digits, &out) };
-    assert!(refused(GenerateOptions { image: ImageSpec { channels: 2, ..base().image }, ..base() }).contains("--channels"));
-    assert!(refused(GenerateOptions { image: ImageSpec { width: 0, ..base().image }, ..base() }).contains("--size"));
-    assert!(refused(GenerateOptions { train_per_class: 0, ..base() }).contains("--per-class"));
-    assert!(refused(GenerateOptions { shard: Some((0, 3)), ..base() }).contains("--num-shards 5"));
-    assert!("cartoons".parse::<Preset>().unwrap_err().to_string().contains("--preset"));
+    let base = || GenerateOptions {
+        device: DeviceChoice::Cpu,
+        ..small(Preset::Digits, &out)
+    };
+    assert!(
+        refused(GenerateOptions {
+            image: ImageSpec {
+                channels: 2,
+                ..base().image
+            },
+            ..base()
+        })
+        .contains("--channels")
+    );
+    assert!(
+        refused(GenerateOptions {
+            image: ImageSpec {
+                width: 0,
+                ..base().image
+            },
+            ..base()
+        })
+        .contains("--size")
+    );
+    assert!(
+        refused(GenerateOptions {
+            train_per_class: 0,
+            ..base()
+        })
+        .contains("--per-class")
+    );
+    assert!(
+        refused(GenerateOptions {
+            shard: Some((0, 3)),
+            ..base()
+        })
+        .contains("--num-shards 5")
+    );
+    assert!(
+        "cartoons"
+            .parse::<Preset>()
+            .unwrap_err()
+            .to_string()
+            .contains("--preset")
+    );
 
     std::fs::create_dir_all(&out).unwrap();
     std::fs::write(out.join("notes.txt"), "mine").unwrap();
     let error = generate(&base(), &no_progress).unwrap_err().to_string();
-    assert!(error.contains("--force") || error.contains("--resume"), "{error}");
-    assert_eq!(std::fs::read_dir(&out).unwrap().count(), 1, "nothing half-written");
-}
-
-#[test]
-#[ignore = "scratch: writes contact sheets to /tmp for a person to look at"]
-fn scratch_sheets() {
-    for preset in Preset::ALL {
-        for (channels, size) in [(1, 28), (3, 64)] {
-            let options = GenerateOptions {
-                image: ImageSpec { width: size, height: size, channels },
-                ..GenerateOptions::new(preset, 1, "unused")
-            };
-            let sheet = crate::contact_sheet(&options, 10, None).unwrap();
-            datasets::grid::save(&sheet, Path::new(&format!("/tmp/sheet-{preset}-{channels}.png"))).unwrap();
-        }
-    }
-}
-
-#[test]
-#[ignore = "scratch: the benchmark table"]
-fn scratch_bench() {
-    let per_class = std::env::var("BENCH_PER_CLASS").map_or(6000, |v| v.parse().unwrap());
-    let rows = crate::bench(&GenerateOptions::new(Preset::Fashion, per_class, "unused"), &no_progress).unwrap();
-    for row in &rows {
-        println!("{:<42} {:>8} {:>9.2} {:>10.0}", row.path, row.images, row.seconds, row.images_per_second());
-    }
-}
-
-#[test]
-#[ignore = "scratch: render-only timings"]
-fn scratch_render_timing() {
-    for preset in Preset::ALL {
-        let image = ImageSpec { width: 28, height: 28, channels: 1 };
-        let sampler = GenerateOptions::new(preset, 1, "unused").sampler();
-        let samples: Vec<SampleParams> = (0..60000).map(|i| sampler.draw(Stream::Train, i).params(image)).collect();
-        let mut gpu = GpuRenderer::new(preset, image).unwrap().unwrap();
-        let mut out = Vec::new();
-        gpu.render(&samples[..1000], &mut out).unwrap();
-        let t = std::time::Instant::now();
-        gpu.render(&samples, &mut out).unwrap();
-        let g = t.elapsed().as_secs_f64();
-        let t = std::time::Instant::now();
-        cpu::render(preset, image, &samples, &mut out);
-        let c = t.elapsed().as_secs_f64();
-        let uniform: Vec<SampleParams> = samples.iter().map(|s| SampleParams { class_id: 7, ..*s }).collect();
-        let t = std::time::Instant::now();
-        gpu.render(&uniform, &mut out).unwrap();
-        let u = t.elapsed().as_secs_f64();
-        println!("{preset}: gpu {g:.2}s gpu-one-class {u:.2}s cpu {c:.2}s for 60000");
-    }
+    assert!(
+        error.contains("--force") || error.contains("--resume"),
+        "{error}"
+    );
+    assert_eq!(
+        std::fs::read_dir(&out).unwrap().count(),
+        1,
+        "nothing half-written"
+    );
 }

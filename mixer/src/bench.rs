@@ -12,7 +12,7 @@ use rayon::prelude::*;
 
 use crate::error::{Error, Result};
 use crate::rng::Rng;
-use crate::{sweep, ClassMap, Draw, MixOptions, Order, Progress, SweepSpec};
+use crate::{ClassMap, Draw, MixOptions, Order, Progress, SweepSpec, sweep};
 
 #[derive(Debug, Clone)]
 pub struct BenchOptions {
@@ -33,7 +33,11 @@ impl BenchOptions {
             dir,
             rows_per_input: 60_000,
             classes: 10,
-            image: ImageSpec { width: 28, height: 28, channels: 1 },
+            image: ImageSpec {
+                width: 28,
+                height: 28,
+                channels: 1,
+            },
             size: 10_000,
             shares: (0..=10).map(|i| f64::from(i) / 10.0).collect(),
             order: Order::Shuffled,
@@ -65,9 +69,24 @@ impl BenchReport {
             "measurement", "rows", "MiB", "seconds", "rows/s", "MiB/s"
         );
         let lines = [
-            (format!("mix: full sweep ({} subsets, all steps)", self.subsets), self.rows, self.bytes, self.sweep_seconds),
-            ("mix: writing only".to_string(), self.rows, self.bytes, self.write_seconds),
-            ("plain fs::copy of the input shards".to_string(), self.copy_rows, self.copy_bytes, self.copy_seconds),
+            (
+                format!("mix: full sweep ({} subsets, all steps)", self.subsets),
+                self.rows,
+                self.bytes,
+                self.sweep_seconds,
+            ),
+            (
+                "mix: writing only".to_string(),
+                self.rows,
+                self.bytes,
+                self.write_seconds,
+            ),
+            (
+                "plain fs::copy of the input shards".to_string(),
+                self.copy_rows,
+                self.copy_bytes,
+                self.copy_seconds,
+            ),
         ];
         for (what, rows, bytes, seconds) in lines {
             let _ = writeln!(
@@ -110,9 +129,16 @@ pub fn run(options: &BenchOptions) -> Result<BenchReport> {
         }
     })?;
     let sweep_seconds = started.elapsed().as_secs_f64();
-    let write_seconds = planned.into_inner().expect("bench clock").map_or(sweep_seconds, |t| t.elapsed().as_secs_f64());
+    let write_seconds = planned
+        .into_inner()
+        .expect("bench clock")
+        .map_or(sweep_seconds, |t| t.elapsed().as_secs_f64());
     let rows = summary.subsets.iter().map(|s| s.rows).sum();
-    let bytes = summary.subsets.iter().map(|s| dir_bytes(&s.dir.join("data"))).sum::<Result<u64>>()?;
+    let bytes = summary
+        .subsets
+        .iter()
+        .map(|s| dir_bytes(&s.dir.join("data")))
+        .sum::<Result<u64>>()?;
 
     // The baseline: copy the input train shards again and again until at least as many
     // rows have been copied as the sweep wrote.
@@ -121,13 +147,22 @@ pub fn run(options: &BenchOptions) -> Result<BenchReport> {
     std::fs::create_dir_all(&copy_dir).map_err(|e| Error::io(&copy_dir, e))?;
     let shards: Vec<PathBuf> = [&synthetic, &real]
         .iter()
-        .flat_map(|dir| std::fs::read_dir(dir.join("data")).into_iter().flatten().flatten().map(|e| e.path()))
+        .flat_map(|dir| {
+            std::fs::read_dir(dir.join("data"))
+                .into_iter()
+                .flatten()
+                .flatten()
+                .map(|e| e.path())
+        })
         .collect();
     let (mut copy_rows, mut copy_bytes, mut round) = (0u64, 0u64, 0);
     let started = Instant::now();
     while copy_rows < rows {
         for shard in &shards {
-            let target = copy_dir.join(format!("{round}-{}", shard.file_name().unwrap_or_default().to_string_lossy()));
+            let target = copy_dir.join(format!(
+                "{round}-{}",
+                shard.file_name().unwrap_or_default().to_string_lossy()
+            ));
             copy_bytes += std::fs::copy(shard, &target).map_err(|e| Error::io(shard, e))?;
         }
         copy_rows += 2 * options.rows_per_input;
@@ -150,7 +185,11 @@ pub fn run(options: &BenchOptions) -> Result<BenchReport> {
 
 fn dir_bytes(dir: &Path) -> Result<u64> {
     let entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
-    Ok(entries.flatten().filter_map(|e| e.metadata().ok()).map(|m| m.len()).sum())
+    Ok(entries
+        .flatten()
+        .filter_map(|e| e.metadata().ok())
+        .map(|m| m.len())
+        .sum())
 }
 
 /// A synthetic-looking input (smooth class-dependent patterns plus noise, PNG-encoded),
@@ -164,31 +203,54 @@ fn make_input(dir: &Path, source: Source, options: &BenchOptions) -> Result<Path
         classes: (0..options.classes).map(|c| format!("class{c}")).collect(),
         image: options.image,
         source: source.as_str().into(),
-        recipe: Recipe { command: "synmix mix --bench".into(), seed: None, config: serde_json::Value::Null },
+        recipe: Recipe {
+            command: "synmix mix --bench".into(),
+            seed: None,
+            config: serde_json::Value::Null,
+        },
     };
-    let plan = [SplitPlan { name: "train".into(), rows: options.rows_per_input }];
+    let plan = [SplitPlan {
+        name: "train".into(),
+        rows: options.rows_per_input,
+    }];
     let writer = DatasetWriter::create(dir, info, &plan, WriteMode::Force)?;
     let image = options.image;
-    let written = (0..writer.slots().len()).into_par_iter().try_for_each(|index| -> Result<()> {
-        let slot = writer.slots()[index].clone();
-        let mut shard = writer.shard(index)?;
-        let mut rng = Rng::stream(source as u64, &[index as u64]);
-        let (mut pixels, mut png, mut uid) = (vec![0u8; image.pixels_per_image()], Vec::new(), String::new());
-        for row in slot.rows {
-            let label = (row % options.classes as u64) as i64;
-            for (k, pixel) in pixels.iter_mut().enumerate() {
-                let (x, y) = ((k / image.channels as usize) as u64 % u64::from(image.width), (k / image.channels as usize) as u64 / u64::from(image.width));
-                *pixel = ((x * (label as u64 + 1) + y * 3) * 9 % 256) as u8 ^ (rng.below(8) as u8);
+    let written = (0..writer.slots().len())
+        .into_par_iter()
+        .try_for_each(|index| -> Result<()> {
+            let slot = writer.slots()[index].clone();
+            let mut shard = writer.shard(index)?;
+            let mut rng = Rng::stream(source as u64, &[index as u64]);
+            let (mut pixels, mut png, mut uid) = (
+                vec![0u8; image.pixels_per_image()],
+                Vec::new(),
+                String::new(),
+            );
+            for row in slot.rows {
+                let label = (row % options.classes as u64) as i64;
+                for (k, pixel) in pixels.iter_mut().enumerate() {
+                    let (x, y) = (
+                        (k / image.channels as usize) as u64 % u64::from(image.width),
+                        (k / image.channels as usize) as u64 / u64::from(image.width),
+                    );
+                    *pixel =
+                        ((x * (label as u64 + 1) + y * 3) * 9 % 256) as u8 ^ (rng.below(8) as u8);
+                }
+                png.clear();
+                datasets::png::encode_into(&mut png, &pixels, image).map_err(Error::invalid)?;
+                uid.clear();
+                let _ = write!(uid, "{source}-{row}");
+                shard.push(Row {
+                    png: &png,
+                    label,
+                    source,
+                    uid: &uid,
+                    meta: "{}",
+                })?;
             }
-            png.clear();
-            datasets::png::encode_into(&mut png, &pixels, image).map_err(Error::invalid)?;
-            uid.clear();
-            let _ = write!(uid, "{source}-{row}");
-            shard.push(Row { png: &png, label, source, uid: &uid, meta: "{}" })?;
-        }
-        shard.finish()?;
-        Ok(())
-    });
+            shard.finish()?;
+            Ok(())
+        });
     match written {
         Ok(()) => {
             writer.finish(Vec::new(), None)?;

@@ -30,9 +30,9 @@ use serde_json::json;
 
 use crate::error::{Error, Result};
 use crate::inputs::Inputs;
-use crate::plan::{check_balance, check_pools, lay_out, Permutations, Segment};
-use crate::quotas::{synthetic_rows, QuotaTable};
-use crate::write::{write_jobs, Job};
+use crate::plan::{Permutations, Segment, check_balance, check_pools, lay_out};
+use crate::quotas::{QuotaTable, synthetic_rows};
+use crate::write::{Job, write_jobs};
 use crate::{MixOptions, Progress, SubsetSummary};
 
 /// Tag of curricula in the ordering streams.
@@ -84,7 +84,8 @@ impl CurriculumPlan {
 
     /// Parses and checks a plan; the error is one line.
     pub fn parse(text: &str) -> Result<CurriculumPlan, String> {
-        let plan: CurriculumPlan = toml::from_str(text).map_err(|e| e.message().replace('\n', " "))?;
+        let plan: CurriculumPlan =
+            toml::from_str(text).map_err(|e| e.message().replace('\n', " "))?;
         plan.check()?;
         Ok(plan)
     }
@@ -96,7 +97,10 @@ impl CurriculumPlan {
         for (i, phase) in self.phases.iter().enumerate() {
             let name = &phase.name;
             if name.is_empty() || self.phases[..i].iter().any(|p| &p.name == name) {
-                return Err(format!("phase {} needs a name of its own (found '{name}')", i + 1));
+                return Err(format!(
+                    "phase {} needs a name of its own (found '{name}')",
+                    i + 1
+                ));
             }
             if phase.size == 0 {
                 return Err(format!("phase '{name}' has size 0"));
@@ -105,19 +109,31 @@ impl CurriculumPlan {
                 (Some(share), None) => vec![*share],
                 (None, Some(ramp)) => {
                     if ramp.blocks == 0 || ramp.blocks > phase.size {
-                        return Err(format!("phase '{name}': a ramp needs 1 to {} blocks, not {}", phase.size, ramp.blocks));
+                        return Err(format!(
+                            "phase '{name}': a ramp needs 1 to {} blocks, not {}",
+                            phase.size, ramp.blocks
+                        ));
                     }
                     vec![ramp.from, ramp.to]
                 }
-                _ => return Err(format!("phase '{name}' needs exactly one of synthetic_share and ramp")),
+                _ => {
+                    return Err(format!(
+                        "phase '{name}' needs exactly one of synthetic_share and ramp"
+                    ));
+                }
             };
             if let Some(bad) = shares.iter().find(|s| !(0.0..=1.0).contains(*s)) {
-                return Err(format!("phase '{name}': synthetic share {bad} is outside [0, 1]"));
+                return Err(format!(
+                    "phase '{name}': synthetic share {bad} is outside [0, 1]"
+                ));
             }
         }
         let sum: u64 = self.phases.iter().map(|p| p.size).sum();
         if sum != self.size {
-            return Err(format!("the phases add up to {sum} rows but size = {}", self.size));
+            return Err(format!(
+                "the phases add up to {sum} rows but size = {}",
+                self.size
+            ));
         }
         Ok(())
     }
@@ -130,15 +146,26 @@ impl CurriculumPlan {
             match (&phase.ramp, phase.synthetic_share) {
                 (Some(ramp), _) => {
                     for block in 0..ramp.blocks {
-                        let size = (block + 1) * phase.size / ramp.blocks - block * phase.size / ramp.blocks;
-                        let along = if ramp.blocks == 1 { 0.0 } else { block as f64 / (ramp.blocks - 1) as f64 };
+                        let size = (block + 1) * phase.size / ramp.blocks
+                            - block * phase.size / ramp.blocks;
+                        let along = if ramp.blocks == 1 {
+                            0.0
+                        } else {
+                            block as f64 / (ramp.blocks - 1) as f64
+                        };
                         let share = ramp.from + (ramp.to - ramp.from) * along;
-                        steps.push(Step { name: format!("{}-{}", phase.name, block + 1), size, synthetic_share: share });
+                        steps.push(Step {
+                            name: format!("{}-{}", phase.name, block + 1),
+                            size,
+                            synthetic_share: share,
+                        });
                     }
                 }
-                (None, share) => {
-                    steps.push(Step { name: phase.name.clone(), size: phase.size, synthetic_share: share.unwrap_or(0.0) })
-                }
+                (None, share) => steps.push(Step {
+                    name: phase.name.clone(),
+                    size: phase.size,
+                    synthetic_share: share.unwrap_or(0.0),
+                }),
             }
         }
         steps
@@ -155,23 +182,46 @@ pub struct CurriculumSpec {
 }
 
 /// Writes the curriculum dataset (or keeps it, if an identical earlier run finished it).
-pub fn curriculum(spec: &CurriculumSpec, progress: &(dyn Fn(Progress<'_>) + Sync)) -> Result<SubsetSummary> {
+pub fn curriculum(
+    spec: &CurriculumSpec,
+    progress: &(dyn Fn(Progress<'_>) + Sync),
+) -> Result<SubsetSummary> {
     spec.plan.check().map_err(Error::invalid)?;
     let options = &spec.options;
     let inputs = Inputs::load(&options.synthetic, &options.real, &options.class_map)?;
     let steps = spec.plan.steps();
     let mut segments = Vec::with_capacity(steps.len());
     for step in &steps {
-        check_balance(&inputs, step.size, &format!("phase '{}' ({} rows)", step.name, step.size))?;
-        let quotas = QuotaTable::new(step.size, synthetic_rows(step.size, step.synthetic_share), &inputs.class_weights);
-        segments.push(Segment { name: step.name.clone(), quotas });
+        check_balance(
+            &inputs,
+            step.size,
+            &format!("phase '{}' ({} rows)", step.name, step.size),
+        )?;
+        let quotas = QuotaTable::new(
+            step.size,
+            synthetic_rows(step.size, step.synthetic_share),
+            &inputs.class_weights,
+        );
+        segments.push(Segment {
+            name: step.name.clone(),
+            quotas,
+        });
     }
     let tables: Vec<&QuotaTable> = segments.iter().map(|s| &s.quotas).collect();
     check_pools(&inputs, &tables, "the curriculum plan")?;
     let perms = Permutations::new(&inputs, options.seed, u64::MAX);
-    let layout = lay_out(&perms, &segments, options.order, options.seed, &[CURRICULUM_TAG]);
+    let layout = lay_out(
+        &perms,
+        &segments,
+        options.order,
+        options.seed,
+        &[CURRICULUM_TAG],
+    );
     inputs.check_held_out(&layout.rows)?;
-    let name = spec.out.file_name().map_or_else(|| "curriculum".to_string(), |n| n.to_string_lossy().into_owned());
+    let name = spec.out.file_name().map_or_else(
+        || "curriculum".to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
     let job = Job {
         name,
         dir: spec.out.clone(),
@@ -222,20 +272,38 @@ synthetic_share = 0.0
         let steps = plan.steps();
         let names: Vec<&str> = steps.iter().map(|s| s.name.as_str()).collect();
         assert_eq!(names, ["synthetic", "ramp-1", "ramp-2", "ramp-3", "real"]);
-        assert_eq!(steps.iter().map(|s| s.size).collect::<Vec<_>>(), [30, 16, 17, 17, 20]);
-        assert_eq!(steps.iter().map(|s| s.synthetic_share).collect::<Vec<_>>(), [1.0, 1.0, 0.5, 0.0, 0.0]);
+        assert_eq!(
+            steps.iter().map(|s| s.size).collect::<Vec<_>>(),
+            [30, 16, 17, 17, 20]
+        );
+        assert_eq!(
+            steps.iter().map(|s| s.synthetic_share).collect::<Vec<_>>(),
+            [1.0, 1.0, 0.5, 0.0, 0.0]
+        );
     }
 
     #[test]
     fn bad_plans_say_why() {
         let err = |text: &str| CurriculumPlan::parse(text).unwrap_err();
-        assert!(err(&PLAN.replace("size = 100", "size = 90")).contains("add up to 100 rows but size = 90"));
-        assert!(err(&PLAN.replace("synthetic_share = 0.0", "synthetic_share = 1.5")).contains("1.5 is outside"));
+        assert!(
+            err(&PLAN.replace("size = 100", "size = 90"))
+                .contains("add up to 100 rows but size = 90")
+        );
+        assert!(
+            err(&PLAN.replace("synthetic_share = 0.0", "synthetic_share = 1.5"))
+                .contains("1.5 is outside")
+        );
         assert!(err(&PLAN.replace("blocks = 3", "blocks = 0")).contains("1 to 50 blocks"));
-        assert!(err(&PLAN.replace("name = \"real\"", "name = \"ramp\"")).contains("name of its own"));
+        assert!(
+            err(&PLAN.replace("name = \"real\"", "name = \"ramp\"")).contains("name of its own")
+        );
         assert!(err(&PLAN.replace("synthetic_share = 0.0", "")).contains("exactly one of"));
-        assert!(err(&PLAN.replace("size = 20", "size = 20\nshare = 0.1")).contains("unknown field"));
-        assert!(err(&PLAN.replace("blocks = 3 }", "blocks = 3, steps = 2 }")).contains("unknown field"));
+        assert!(
+            err(&PLAN.replace("size = 20", "size = 20\nshare = 0.1")).contains("unknown field")
+        );
+        assert!(
+            err(&PLAN.replace("blocks = 3 }", "blocks = 3, steps = 2 }")).contains("unknown field")
+        );
         assert!(err("size = 1").contains("phase"));
     }
 }

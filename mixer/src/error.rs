@@ -11,7 +11,10 @@ pub enum Error {
     #[error("{0}")]
     Invalid(String),
     #[error("{path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     /// Copying rows between Arrow batches failed; the inputs passed the schema check, so this
     /// points at data Arrow cannot hold (such as more than 2 GiB of PNG bytes in one batch).
     #[error("copying rows: {0}")]
@@ -26,6 +29,9 @@ impl Error {
     }
 
     pub(crate) fn io(path: &Path, source: std::io::Error) -> Self {
-        Error::Io { path: path.to_path_buf(), source }
+        Error::Io {
+            path: path.to_path_buf(),
+            source,
+        }
     }
 }

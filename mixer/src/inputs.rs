@@ -33,10 +33,18 @@ pub fn parse_class_map(text: &str) -> Result<ClassMap> {
     let mut map = ClassMap::new();
     for pair in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
         let Some((synthetic, real)) = pair.split_once('=') else {
-            return Err(Error::invalid(format!("--map entry '{pair}' is not SYNTHETIC=REAL (as in sneaker=Sneaker)")));
+            return Err(Error::invalid(format!(
+                "--map entry '{pair}' is not SYNTHETIC=REAL (as in sneaker=Sneaker)"
+            )));
         };
-        if map.insert(synthetic.trim().to_string(), real.trim().to_string()).is_some() {
-            return Err(Error::invalid(format!("--map names synthetic class '{}' twice", synthetic.trim())));
+        if map
+            .insert(synthetic.trim().to_string(), real.trim().to_string())
+            .is_some()
+        {
+            return Err(Error::invalid(format!(
+                "--map names synthetic class '{}' twice",
+                synthetic.trim()
+            )));
         }
     }
     Ok(map)
@@ -83,7 +91,11 @@ impl Inputs {
                 real_dir.display()
             )));
         }
-        let label_map = map_classes(&synthetic.manifest.classes, &real.manifest.classes, class_map)?;
+        let label_map = map_classes(
+            &synthetic.manifest.classes,
+            &real.manifest.classes,
+            class_map,
+        )?;
         for dataset in [&synthetic, &real] {
             dataset.split(TRAIN)?;
             let problems = datasets::verify::verify(&dataset.dir)?;
@@ -99,11 +111,21 @@ impl Inputs {
 
         let classes = real.manifest.classes.clone();
         let class_weights = real.split(TRAIN)?.class_counts.clone();
-        let mut pools: [Vec<Vec<RowRef>>; 2] = [vec![Vec::new(); classes.len()], vec![Vec::new(); classes.len()]];
+        let mut pools: [Vec<Vec<RowRef>>; 2] = [
+            vec![Vec::new(); classes.len()],
+            vec![Vec::new(); classes.len()],
+        ];
         let mut batches = Vec::new();
         for (dataset, source) in [(&synthetic, Source::Synthetic), (&real, Source::Real)] {
             for batch in dataset.read_split(TRAIN)? {
-                let labels = sort_into_pools(&batch, batches.len(), dataset, source, &label_map, &mut pools)?;
+                let labels = sort_into_pools(
+                    &batch,
+                    batches.len(),
+                    dataset,
+                    source,
+                    &label_map,
+                    &mut pools,
+                )?;
                 let batch = match source {
                     // Synthetic labels become real class indices once, here, for every subset.
                     Source::Synthetic => with_labels(&batch, labels)?,
@@ -180,8 +202,16 @@ impl Inputs {
 }
 
 fn input_id(dataset: &Dataset) -> InputId {
-    let shards = dataset.manifest.splits.values().flat_map(|s| s.shards.iter().map(|shard| shard.blake3.clone())).collect();
-    InputId { name: dataset.manifest.name.clone(), shards }
+    let shards = dataset
+        .manifest
+        .splits
+        .values()
+        .flat_map(|s| s.shards.iter().map(|shard| shard.blake3.clone()))
+        .collect();
+    InputId {
+        name: dataset.manifest.name.clone(),
+        shards,
+    }
 }
 
 /// For each synthetic label, the real label its class maps onto.
@@ -194,7 +224,10 @@ fn map_classes(synthetic: &[String], real: &[String], class_map: &ClassMap) -> R
             )));
         }
         if !real.contains(to) {
-            return Err(Error::invalid(format!("--map maps onto '{to}', but the real classes are: {}", real.join(", "))));
+            return Err(Error::invalid(format!(
+                "--map maps onto '{to}', but the real classes are: {}",
+                real.join(", ")
+            )));
         }
     }
     let mut labels = Vec::with_capacity(synthetic.len());
@@ -209,13 +242,21 @@ fn map_classes(synthetic: &[String], real: &[String], class_map: &ClassMap) -> R
         };
         labels.push(label as i64);
     }
-    if let Some(missing) = real.iter().enumerate().find(|(r, _)| !labels.contains(&(*r as i64))) {
+    if let Some(missing) = real
+        .iter()
+        .enumerate()
+        .find(|(r, _)| !labels.contains(&(*r as i64)))
+    {
         return Err(Error::invalid(format!(
             "class names differ: real class '{}' has no synthetic counterpart (synthetic classes: {}{}); \
              name one with --map '<synthetic class>={}'",
             missing.1,
             synthetic.join(", "),
-            if class_map.is_empty() { "" } else { ", before --map" },
+            if class_map.is_empty() {
+                ""
+            } else {
+                ", before --map"
+            },
             missing.1
         )));
     }
@@ -245,11 +286,20 @@ fn sort_into_pools(
         }
         let label = columns.labels.value(row);
         let mapped = match source {
-            Source::Synthetic => usize::try_from(label).ok().and_then(|l| label_map.get(l)).copied(),
-            Source::Real => usize::try_from(label).ok().filter(|&l| l < dataset.manifest.classes.len()).map(|l| l as i64),
+            Source::Synthetic => usize::try_from(label)
+                .ok()
+                .and_then(|l| label_map.get(l))
+                .copied(),
+            Source::Real => usize::try_from(label)
+                .ok()
+                .filter(|&l| l < dataset.manifest.classes.len())
+                .map(|l| l as i64),
         };
         let Some(mapped) = mapped else {
-            return Err(Error::invalid(format!("{}: label {label} is not one of its classes", dataset.dir.display())));
+            return Err(Error::invalid(format!(
+                "{}: label {label} is not one of its classes",
+                dataset.dir.display()
+            )));
         };
         pools[source_index(source)][mapped as usize].push((batch_index, row));
         labels.push(mapped);
@@ -277,21 +327,46 @@ mod tests {
         let map = parse_class_map("a=A, b = B").unwrap();
         assert_eq!(map["a"], "A");
         assert_eq!(map["b"], "B");
-        assert!(parse_class_map("a").unwrap_err().to_string().contains("SYNTHETIC=REAL"));
-        assert!(parse_class_map("a=A,a=B").unwrap_err().to_string().contains("twice"));
+        assert!(
+            parse_class_map("a")
+                .unwrap_err()
+                .to_string()
+                .contains("SYNTHETIC=REAL")
+        );
+        assert!(
+            parse_class_map("a=A,a=B")
+                .unwrap_err()
+                .to_string()
+                .contains("twice")
+        );
     }
 
     #[test]
     fn classes_map_by_name_and_through_the_map() {
         let real = names(&["cat", "dog"]);
-        assert_eq!(map_classes(&names(&["dog", "cat"]), &real, &ClassMap::new()).unwrap(), vec![1, 0]);
+        assert_eq!(
+            map_classes(&names(&["dog", "cat"]), &real, &ClassMap::new()).unwrap(),
+            vec![1, 0]
+        );
         let map = parse_class_map("kitten=cat").unwrap();
-        assert_eq!(map_classes(&names(&["kitten", "dog"]), &real, &map).unwrap(), vec![0, 1]);
-        let err = map_classes(&names(&["kitten", "dog"]), &real, &ClassMap::new()).unwrap_err().to_string();
+        assert_eq!(
+            map_classes(&names(&["kitten", "dog"]), &real, &map).unwrap(),
+            vec![0, 1]
+        );
+        let err = map_classes(&names(&["kitten", "dog"]), &real, &ClassMap::new())
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("'kitten' is not a real class"), "{err}");
-        let err = map_classes(&names(&["dog"]), &real, &ClassMap::new()).unwrap_err().to_string();
-        assert!(err.contains("real class 'cat' has no synthetic counterpart"), "{err}");
-        let err = map_classes(&names(&["dog"]), &real, &parse_class_map("x=cat").unwrap()).unwrap_err().to_string();
+        let err = map_classes(&names(&["dog"]), &real, &ClassMap::new())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("real class 'cat' has no synthetic counterpart"),
+            "{err}"
+        );
+        let err = map_classes(&names(&["dog"]), &real, &parse_class_map("x=cat").unwrap())
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("--map names synthetic class 'x'"), "{err}");
     }
 }

@@ -28,12 +28,12 @@ mod write;
 
 use std::path::PathBuf;
 
-pub use curriculum::{curriculum, CurriculumPlan, CurriculumSpec};
+pub use curriculum::{CurriculumPlan, CurriculumSpec, curriculum};
 pub use error::{Error, Result};
-pub use inputs::{parse_class_map, ClassMap};
+pub use inputs::{ClassMap, parse_class_map};
 pub use plan::{Draw, Order};
 pub use quotas::QuotaTable;
-pub use sweep::{parse_shares, sweep, SweepSpec, SweepSummary, MIX_FILE};
+pub use sweep::{MIX_FILE, SweepSpec, SweepSummary, parse_shares, sweep};
 
 /// What every mix needs besides its shape: the inputs, the seed, the row order, and what to
 /// do with existing outputs.

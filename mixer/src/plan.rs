@@ -6,8 +6,8 @@ use datasets::Source;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::inputs::{source_index, Inputs, RowRef};
-use crate::quotas::{deficit_order, largest_remainder, QuotaTable};
+use crate::inputs::{Inputs, RowRef, source_index};
+use crate::quotas::{QuotaTable, deficit_order, largest_remainder};
 use crate::rng::Rng;
 
 /// How the subsets of a sweep share rows.
@@ -81,7 +81,12 @@ impl Permutations {
             (0..inputs.classes.len())
                 .map(|class| {
                     let mut pool = inputs.pool(source, class).to_vec();
-                    let tags = [tags::POOL, source_index(source) as u64, class as u64, draw_tag];
+                    let tags = [
+                        tags::POOL,
+                        source_index(source) as u64,
+                        class as u64,
+                        draw_tag,
+                    ];
                     Rng::stream(seed, &tags).shuffle(&mut pool);
                     pool
                 })
@@ -99,7 +104,13 @@ impl Permutations {
 /// earlier segments left of every pool (so no row appears twice), and orders each segment.
 /// `order_tags` name the random stream of the ordering; the segment index is appended.
 /// The caller has checked that the pools are deep enough.
-pub fn lay_out(perms: &Permutations, segments: &[Segment], order: Order, seed: u64, order_tags: &[u64]) -> Layout {
+pub fn lay_out(
+    perms: &Permutations,
+    segments: &[Segment],
+    order: Order,
+    seed: u64,
+    order_tags: &[u64],
+) -> Layout {
     let classes = segments.first().map_or(0, |s| s.quotas.real.len());
     let mut taken = [vec![0usize; classes], vec![0usize; classes]];
     let mut rows = Vec::with_capacity(segments.iter().map(|s| s.quotas.rows() as usize).sum());
@@ -128,7 +139,9 @@ pub fn lay_out(perms: &Permutations, segments: &[Segment], order: Order, seed: u
                 }
                 rng.shuffle(&mut rows[start as usize..]);
             }
-            Order::Stratified { batch } => stratify(&parts, &segment.quotas, batch, &mut rng, &mut rows),
+            Order::Stratified { batch } => {
+                stratify(&parts, &segment.quotas, batch, &mut rng, &mut rows)
+            }
         }
         let synthetic = segment.quotas.rows_of(Source::Synthetic);
         let total = segment.quotas.rows();
@@ -141,11 +154,22 @@ pub fn lay_out(perms: &Permutations, segments: &[Segment], order: Order, seed: u
             },
             start,
             end: start + total,
-            synthetic_share: if total == 0 { 0.0 } else { synthetic as f64 / total as f64 },
+            synthetic_share: if total == 0 {
+                0.0
+            } else {
+                synthetic as f64 / total as f64
+            },
         });
     }
-    let synthetic_rows = segments.iter().map(|s| s.quotas.rows_of(Source::Synthetic)).sum();
-    Layout { rows, synthetic_rows, phases }
+    let synthetic_rows = segments
+        .iter()
+        .map(|s| s.quotas.rows_of(Source::Synthetic))
+        .sum();
+    Layout {
+        rows,
+        synthetic_rows,
+        phases,
+    }
 }
 
 /// Fails unless `rows` rows give every class at least one row in the real train split's
@@ -155,7 +179,10 @@ pub fn check_balance(inputs: &Inputs, rows: u64, what: &str) -> Result<()> {
     if let Some(class) = per_class.iter().position(|&n| n == 0) {
         let name = &inputs.classes[class];
         return Err(Error::invalid(if inputs.class_weights[class] == 0 {
-            format!("the real train split of {} has no rows of class '{name}', so no subset can be class-matched", inputs.real_dir.display())
+            format!(
+                "the real train split of {} has no rows of class '{name}', so no subset can be class-matched",
+                inputs.real_dir.display()
+            )
         } else {
             format!(
                 "{what} cannot hold all {} classes in the real train split's proportions (class '{name}' would get no rows); ask for more rows",
@@ -192,12 +219,24 @@ pub fn check_pools(inputs: &Inputs, tables: &[&QuotaTable], what: &str) -> Resul
 /// evenly (error-bounded, like Megatron's blended datasets), then within each source which
 /// class, spread evenly too; finally a shuffle within each block of `batch` rows, which
 /// keeps every block's counts and removes the fixed class cycle.
-fn stratify(parts: &[Vec<&[RowRef]>; 2], quotas: &QuotaTable, batch: u64, rng: &mut Rng, rows: &mut Vec<RowRef>) {
+fn stratify(
+    parts: &[Vec<&[RowRef]>; 2],
+    quotas: &QuotaTable,
+    batch: u64,
+    rng: &mut Rng,
+    rows: &mut Vec<RowRef>,
+) {
     let start = rows.len();
-    let sources = deficit_order(&[quotas.rows_of(Source::Real), quotas.rows_of(Source::Synthetic)]);
+    let sources = deficit_order(&[
+        quotas.rows_of(Source::Real),
+        quotas.rows_of(Source::Synthetic),
+    ]);
     let class_orders = Source::ALL.map(|source| deficit_order(quotas.of(source)));
     let mut next_class = [0usize; 2];
-    let mut next_row = [vec![0usize; quotas.real.len()], vec![0usize; quotas.real.len()]];
+    let mut next_row = [
+        vec![0usize; quotas.real.len()],
+        vec![0usize; quotas.real.len()],
+    ];
     for source in sources {
         let source = source as usize;
         let class = class_orders[source][next_class[source]] as usize;
@@ -217,9 +256,14 @@ mod tests {
     #[test]
     fn stratified_blocks_hold_the_exact_share_per_source_and_class() {
         // 10 classes × 30 rows per source; 300 rows at share 0.3 in blocks of 100.
-        let pool = |source: usize, class: usize| -> Vec<RowRef> { (0..100).map(|i| (source * 10 + class, i)).collect() };
-        let pools: Vec<Vec<Vec<RowRef>>> = (0..2).map(|s| (0..10).map(|c| pool(s, c)).collect()).collect();
-        let parts: [Vec<&[RowRef]>; 2] = [0, 1].map(|s| pools[s].iter().map(|p| p.as_slice()).collect());
+        let pool = |source: usize, class: usize| -> Vec<RowRef> {
+            (0..100).map(|i| (source * 10 + class, i)).collect()
+        };
+        let pools: Vec<Vec<Vec<RowRef>>> = (0..2)
+            .map(|s| (0..10).map(|c| pool(s, c)).collect())
+            .collect();
+        let parts: [Vec<&[RowRef]>; 2] =
+            [0, 1].map(|s| pools[s].iter().map(|p| p.as_slice()).collect());
         let quotas = QuotaTable::new(1000, 300, &[1; 10]);
         let mut rows = Vec::new();
         stratify(&parts, &quotas, 100, &mut Rng::stream(1, &[]), &mut rows);
@@ -229,7 +273,11 @@ mod tests {
             for &(batch, _) in block {
                 counts[batch / 10][batch % 10] += 1;
             }
-            assert_eq!(counts, [[7; 10], [3; 10]], "source × class counts of a block");
+            assert_eq!(
+                counts,
+                [[7; 10], [3; 10]],
+                "source × class counts of a block"
+            );
         }
         let mut unique = rows.clone();
         unique.sort_unstable();
@@ -239,8 +287,15 @@ mod tests {
 
     #[test]
     fn stratified_blocks_are_within_one_row_when_not_whole() {
-        let pools: Vec<Vec<Vec<RowRef>>> = (0..2).map(|s| (0..3).map(|c| (0..50).map(|i| (s * 3 + c, i)).collect()).collect()).collect();
-        let parts: [Vec<&[RowRef]>; 2] = [0, 1].map(|s| pools[s].iter().map(|p| p.as_slice()).collect());
+        let pools: Vec<Vec<Vec<RowRef>>> = (0..2)
+            .map(|s| {
+                (0..3)
+                    .map(|c| (0..50).map(|i| (s * 3 + c, i)).collect())
+                    .collect()
+            })
+            .collect();
+        let parts: [Vec<&[RowRef]>; 2] =
+            [0, 1].map(|s| pools[s].iter().map(|p| p.as_slice()).collect());
         let quotas = QuotaTable::new(97, 41, &[1; 3]);
         let mut rows = Vec::new();
         stratify(&parts, &quotas, 16, &mut Rng::stream(2, &[]), &mut rows);

@@ -43,7 +43,9 @@ pub fn deficit_order(counts: &[u64]) -> Vec<u32> {
     let mut order = Vec::with_capacity(total as usize);
     for step in 1..=total {
         // deficit·total = step·count − taken·total; integers, no float drift.
-        let deficit = |c: usize| i128::from(step) * i128::from(counts[c]) - i128::from(taken[c]) * i128::from(total);
+        let deficit = |c: usize| {
+            i128::from(step) * i128::from(counts[c]) - i128::from(taken[c]) * i128::from(total)
+        };
         let mut best = 0;
         for c in 1..counts.len() {
             if deficit(c) > deficit(best) {
@@ -69,19 +71,35 @@ impl QuotaTable {
     pub fn new(rows: u64, synthetic: u64, class_weights: &[u64]) -> QuotaTable {
         let per_class = largest_remainder(rows, class_weights);
         let mut synthetic_per_class = vec![0u64; per_class.len()];
-        for c in deficit_order(&per_class).into_iter().take(synthetic as usize) {
+        for c in deficit_order(&per_class)
+            .into_iter()
+            .take(synthetic as usize)
+        {
             synthetic_per_class[c as usize] += 1;
         }
-        let real = per_class.iter().zip(&synthetic_per_class).map(|(total, syn)| total - syn).collect();
-        QuotaTable { synthetic: synthetic_per_class, real }
+        let real = per_class
+            .iter()
+            .zip(&synthetic_per_class)
+            .map(|(total, syn)| total - syn)
+            .collect();
+        QuotaTable {
+            synthetic: synthetic_per_class,
+            real,
+        }
     }
 
     /// Only the rows of one source (the other source's quotas set to zero).
     pub fn only(&self, source: Source) -> QuotaTable {
         let zero = vec![0; self.real.len()];
         match source {
-            Source::Synthetic => QuotaTable { synthetic: self.synthetic.clone(), real: zero },
-            Source::Real => QuotaTable { synthetic: zero, real: self.real.clone() },
+            Source::Synthetic => QuotaTable {
+                synthetic: self.synthetic.clone(),
+                real: zero,
+            },
+            Source::Real => QuotaTable {
+                synthetic: zero,
+                real: self.real.clone(),
+            },
         }
     }
 
@@ -131,7 +149,10 @@ mod tests {
                 assert_eq!(quotas.iter().sum::<u64>(), total);
                 for (q, w) in quotas.iter().zip(&weights) {
                     // |q − total·w/sum| < 1, in integers.
-                    assert!((i128::from(*q) * i128::from(sum) - i128::from(total * w)).abs() < i128::from(sum));
+                    assert!(
+                        (i128::from(*q) * i128::from(sum) - i128::from(total * w)).abs()
+                            < i128::from(sum)
+                    );
                 }
             }
         }
@@ -147,7 +168,10 @@ mod tests {
                     taken += u64::from(c == 0);
                     let exact_times_total = (i as u64 + 1) * first;
                     // Within one row of exact, and exact whenever exact is whole.
-                    assert!(taken * total + total > exact_times_total && exact_times_total + total > taken * total);
+                    assert!(
+                        taken * total + total > exact_times_total
+                            && exact_times_total + total > taken * total
+                    );
                     if exact_times_total.is_multiple_of(total) {
                         assert_eq!(taken * total, exact_times_total);
                     }
@@ -168,21 +192,46 @@ mod tests {
                         let table = QuotaTable::new(rows, synthetic, weights);
                         assert_eq!(table.rows(), rows);
                         assert_eq!(table.rows_of(Source::Synthetic), synthetic);
-                        let totals: Vec<u64> = table.synthetic.iter().zip(&table.real).map(|(s, r)| s + r).collect();
+                        let totals: Vec<u64> = table
+                            .synthetic
+                            .iter()
+                            .zip(&table.real)
+                            .map(|(s, r)| s + r)
+                            .collect();
                         assert_eq!(totals, largest_remainder(rows, weights));
                         // Each part within one row of its exact class share of the subset totals.
                         for (c, total) in totals.iter().enumerate() {
                             let exact = i128::from(synthetic * total);
-                            assert!((i128::from(table.synthetic[c] * rows) - exact).abs() < i128::from(rows));
+                            assert!(
+                                (i128::from(table.synthetic[c] * rows) - exact).abs()
+                                    < i128::from(rows)
+                            );
                         }
                         if weights == &balanced {
-                            assert_eq!(table.synthetic, largest_remainder(synthetic, &totals), "rows {rows} syn {synthetic}");
-                            let spread = |q: &[u64]| q.iter().max().unwrap() - q.iter().min().unwrap();
+                            assert_eq!(
+                                table.synthetic,
+                                largest_remainder(synthetic, &totals),
+                                "rows {rows} syn {synthetic}"
+                            );
+                            let spread =
+                                |q: &[u64]| q.iter().max().unwrap() - q.iter().min().unwrap();
                             assert!(spread(&table.synthetic) <= 1 && spread(&table.real) <= 1);
                         }
                         if let Some(previous) = &previous {
-                            assert!(table.synthetic.iter().zip(&previous.synthetic).all(|(now, before)| now >= before));
-                            assert!(table.real.iter().zip(&previous.real).all(|(now, before)| now <= before));
+                            assert!(
+                                table
+                                    .synthetic
+                                    .iter()
+                                    .zip(&previous.synthetic)
+                                    .all(|(now, before)| now >= before)
+                            );
+                            assert!(
+                                table
+                                    .real
+                                    .iter()
+                                    .zip(&previous.real)
+                                    .all(|(now, before)| now <= before)
+                            );
                         }
                         previous = Some(table);
                     }

@@ -20,7 +20,11 @@ impl Rng {
     /// A generator for one purpose: `tags` name the stream (pool, share, phase...), so
     /// every stream is fixed by the seed alone and independent of the order of the work.
     pub fn stream(seed: u64, tags: &[u64]) -> Rng {
-        let state = tags.iter().fold(mix(seed.wrapping_add(GOLDEN)), |state, &tag| mix(state ^ mix(tag.wrapping_add(GOLDEN))));
+        let state = tags
+            .iter()
+            .fold(mix(seed.wrapping_add(GOLDEN)), |state, &tag| {
+                mix(state ^ mix(tag.wrapping_add(GOLDEN)))
+            });
         Rng { state }
     }
 
@@ -84,6 +88,9 @@ mod tests {
         for _ in 0..60_000 {
             counts[rng.below(6) as usize] += 1;
         }
-        assert!(counts.iter().all(|&c| (9_000..11_000).contains(&c)), "{counts:?}");
+        assert!(
+            counts.iter().all(|&c| (9_000..11_000).contains(&c)),
+            "{counts:?}"
+        );
     }
 }

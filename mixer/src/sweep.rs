@@ -9,9 +9,9 @@ use serde_json::json;
 
 use crate::error::{Error, Result};
 use crate::inputs::Inputs;
-use crate::plan::{check_balance, check_pools, lay_out, Draw, Permutations, Segment};
-use crate::quotas::{synthetic_rows, QuotaTable};
-use crate::write::{write_atomically, write_jobs, Job};
+use crate::plan::{Draw, Permutations, Segment, check_balance, check_pools, lay_out};
+use crate::quotas::{QuotaTable, synthetic_rows};
+use crate::write::{Job, write_atomically, write_jobs};
 use crate::{MixOptions, Progress, SubsetSummary};
 
 /// The file describing a sweep, next to its subsets.
@@ -51,16 +51,22 @@ pub fn parse_shares(text: &str) -> Result<Vec<f64>> {
             .ok_or_else(|| Error::invalid(format!("--shares: '{}' is not a number", part.trim())))
     };
     let shares = if let Some((start, rest)) = text.split_once(':') {
-        let (end, step) = rest
-            .split_once(':')
-            .ok_or_else(|| Error::invalid(format!("--shares '{text}' is not START:END:STEP (as in 0:1:0.1)")))?;
+        let (end, step) = rest.split_once(':').ok_or_else(|| {
+            Error::invalid(format!(
+                "--shares '{text}' is not START:END:STEP (as in 0:1:0.1)"
+            ))
+        })?;
         let (start, end, step) = (number(start)?, number(end)?, number(step)?);
         if step <= 0.0 || end < start {
-            return Err(Error::invalid(format!("--shares '{text}' needs START <= END and STEP > 0")));
+            return Err(Error::invalid(format!(
+                "--shares '{text}' needs START <= END and STEP > 0"
+            )));
         }
         // Counted in whole steps and rounded to 1e-9, so 0:1:0.1 gives 0.3, not 0.30000000000000004.
         let steps = ((end - start) / step + 1e-9).floor() as u64;
-        (0..=steps).map(|i| ((start + i as f64 * step) * 1e9).round() / 1e9).collect()
+        (0..=steps)
+            .map(|i| ((start + i as f64 * step) * 1e9).round() / 1e9)
+            .collect()
     } else {
         text.split(',').map(number).collect::<Result<Vec<f64>>>()?
     };
@@ -70,10 +76,14 @@ pub fn parse_shares(text: &str) -> Result<Vec<f64>> {
 
 fn check_shares(shares: &[f64]) -> Result<()> {
     if shares.is_empty() {
-        return Err(Error::invalid("--shares is empty: give at least one synthetic share"));
+        return Err(Error::invalid(
+            "--shares is empty: give at least one synthetic share",
+        ));
     }
     if let Some(bad) = shares.iter().find(|s| !(0.0..=1.0).contains(*s)) {
-        return Err(Error::invalid(format!("synthetic share {bad} is outside [0, 1]")));
+        return Err(Error::invalid(format!(
+            "synthetic share {bad} is outside [0, 1]"
+        )));
     }
     let mut names: Vec<String> = shares.iter().map(|&s| share_name(s)).collect();
     names.sort();
@@ -105,13 +115,24 @@ pub fn sweep(spec: &SweepSpec, progress: &(dyn Fn(Progress<'_>) + Sync)) -> Resu
     let tables: Vec<QuotaTable> = spec
         .shares
         .iter()
-        .map(|&share| QuotaTable::new(spec.size, synthetic_rows(spec.size, share), &inputs.class_weights))
+        .map(|&share| {
+            QuotaTable::new(
+                spec.size,
+                synthetic_rows(spec.size, share),
+                &inputs.class_weights,
+            )
+        })
         .collect();
     for (share, table) in spec.shares.iter().zip(&tables) {
-        check_pools(&inputs, &[table], &format!("share {share} of --size {}", spec.size))?;
+        check_pools(
+            &inputs,
+            &[table],
+            &format!("share {share} of --size {}", spec.size),
+        )?;
     }
 
-    let nested = (spec.draw == Draw::Nested).then(|| Permutations::new(&inputs, options.seed, u64::MAX));
+    let nested =
+        (spec.draw == Draw::Nested).then(|| Permutations::new(&inputs, options.seed, u64::MAX));
     let mut jobs = Vec::with_capacity(2 * spec.shares.len());
     for (&share, table) in spec.shares.iter().zip(&tables) {
         let fresh;
@@ -134,19 +155,31 @@ pub fn sweep(spec: &SweepSpec, progress: &(dyn Fn(Progress<'_>) + Sync)) -> Resu
             "share": share, "synthetic_rows": table.rows_of(Source::Synthetic), "real_rows": table.rows_of(Source::Real),
             "draw": spec.draw, "order": options.order, "quotas": table,
         });
-        let sm = [Segment { name: "mixed".into(), quotas: table.clone() }];
+        let sm = [Segment {
+            name: "mixed".into(),
+            quotas: table.clone(),
+        }];
         // FT: the same quotas from the same permutations, hence the same rows, as two phases.
         let ft: Vec<Segment> = [Source::Synthetic, Source::Real]
             .into_iter()
             .filter(|&source| table.rows_of(source) > 0)
-            .map(|source| Segment { name: source.as_str().into(), quotas: table.only(source) })
+            .map(|source| Segment {
+                name: source.as_str().into(),
+                quotas: table.only(source),
+            })
             .collect();
         let name = share_name(share);
         for (kind, tag, segments) in [("sm", SM_TAG, &sm[..]), ("ft", FT_TAG, &ft[..])] {
             jobs.push(Job {
                 name: format!("{kind}-{name}"),
                 dir: spec.out.join(format!("{kind}-{name}")),
-                layout: lay_out(perms, segments, options.order, options.seed, &[tag, share.to_bits()]),
+                layout: lay_out(
+                    perms,
+                    segments,
+                    options.order,
+                    options.seed,
+                    &[tag, share.to_bits()],
+                ),
                 request: request(kind),
                 record: record.clone(),
             });
@@ -178,7 +211,12 @@ pub fn sweep(spec: &SweepSpec, progress: &(dyn Fn(Progress<'_>) + Sync)) -> Resu
         })).collect::<Vec<_>>(),
     });
     let mix_file = spec.out.join(MIX_FILE);
-    write_atomically(&mix_file, serde_json::to_string_pretty(&mix).expect("mix.json serialises").as_bytes())?;
+    write_atomically(
+        &mix_file,
+        serde_json::to_string_pretty(&mix)
+            .expect("mix.json serialises")
+            .as_bytes(),
+    )?;
     Ok(SweepSummary { subsets, mix_file })
 }
 
@@ -199,12 +237,42 @@ mod tests {
 
     #[test]
     fn bad_shares_say_why() {
-        assert!(parse_shares("0,1.5").unwrap_err().to_string().contains("1.5 is outside [0, 1]"));
-        assert!(parse_shares("-0.1:1:0.1").unwrap_err().to_string().contains("outside"));
-        assert!(parse_shares("0:1").unwrap_err().to_string().contains("START:END:STEP"));
-        assert!(parse_shares("0:1:0").unwrap_err().to_string().contains("STEP > 0"));
-        assert!(parse_shares("a").unwrap_err().to_string().contains("'a' is not a number"));
-        assert!(parse_shares("0.301,0.302").unwrap_err().to_string().contains("r030"));
+        assert!(
+            parse_shares("0,1.5")
+                .unwrap_err()
+                .to_string()
+                .contains("1.5 is outside [0, 1]")
+        );
+        assert!(
+            parse_shares("-0.1:1:0.1")
+                .unwrap_err()
+                .to_string()
+                .contains("outside")
+        );
+        assert!(
+            parse_shares("0:1")
+                .unwrap_err()
+                .to_string()
+                .contains("START:END:STEP")
+        );
+        assert!(
+            parse_shares("0:1:0")
+                .unwrap_err()
+                .to_string()
+                .contains("STEP > 0")
+        );
+        assert!(
+            parse_shares("a")
+                .unwrap_err()
+                .to_string()
+                .contains("'a' is not a number")
+        );
+        assert!(
+            parse_shares("0.301,0.302")
+                .unwrap_err()
+                .to_string()
+                .contains("r030")
+        );
     }
 
     #[test]

@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 
 use arrow_array::RecordBatch;
 use arrow_select::interleave::interleave_record_batch;
-use datasets::{DatasetInfo, DatasetWriter, Manifest, Phase, Recipe, SplitPlan, WriteMode, ROWS_PER_ROW_GROUP};
+use datasets::{
+    DatasetInfo, DatasetWriter, Manifest, Phase, ROWS_PER_ROW_GROUP, Recipe, SplitPlan, WriteMode,
+};
 use rayon::prelude::*;
 
 use crate::error::{Error, Result};
@@ -93,8 +95,20 @@ impl Job {
             source: source.to_string(),
             recipe,
         };
-        let mode = if found == Found::Nothing { WriteMode::Fresh } else { WriteMode::Force };
-        let writer = DatasetWriter::create(&self.dir, info, &[SplitPlan { name: TRAIN.to_string(), rows: self.rows() }], mode)?;
+        let mode = if found == Found::Nothing {
+            WriteMode::Fresh
+        } else {
+            WriteMode::Force
+        };
+        let writer = DatasetWriter::create(
+            &self.dir,
+            info,
+            &[SplitPlan {
+                name: TRAIN.to_string(),
+                rows: self.rows(),
+            }],
+            mode,
+        )?;
         match self.write_shards(&writer, inputs, on_rows) {
             Ok(()) => {
                 let phases = self.phases(&writer);
@@ -108,19 +122,26 @@ impl Job {
         }
     }
 
-    fn write_shards(&self, writer: &DatasetWriter, inputs: &Inputs, on_rows: &(dyn Fn(u64) + Sync)) -> Result<()> {
+    fn write_shards(
+        &self,
+        writer: &DatasetWriter,
+        inputs: &Inputs,
+        on_rows: &(dyn Fn(u64) + Sync),
+    ) -> Result<()> {
         let batches: Vec<&RecordBatch> = inputs.batches().iter().collect();
-        (0..writer.slots().len()).into_par_iter().try_for_each(|index| {
-            let slot = &writer.slots()[index];
-            let mut shard = writer.shard(index)?;
-            let rows = &self.layout.rows[slot.rows.start as usize..slot.rows.end as usize];
-            for chunk in rows.chunks(ROWS_PER_ROW_GROUP) {
-                shard.push_batch(&interleave_record_batch(&batches, chunk)?)?;
-                on_rows(chunk.len() as u64);
-            }
-            shard.finish()?;
-            Ok(())
-        })
+        (0..writer.slots().len())
+            .into_par_iter()
+            .try_for_each(|index| {
+                let slot = &writer.slots()[index];
+                let mut shard = writer.shard(index)?;
+                let rows = &self.layout.rows[slot.rows.start as usize..slot.rows.end as usize];
+                for chunk in rows.chunks(ROWS_PER_ROW_GROUP) {
+                    shard.push_batch(&interleave_record_batch(&batches, chunk)?)?;
+                    on_rows(chunk.len() as u64);
+                }
+                shard.finish()?;
+                Ok(())
+            })
     }
 
     fn phases(&self, writer: &DatasetWriter) -> Vec<Phase> {
@@ -160,8 +181,16 @@ pub(crate) fn write_jobs(
     options: &MixOptions,
     progress: &(dyn Fn(Progress<'_>) + Sync),
 ) -> Result<Vec<SubsetSummary>> {
-    let found = jobs.iter().map(|job| job.found(options.force)).collect::<Result<Vec<Found>>>()?;
-    let rows = jobs.iter().zip(&found).filter(|(_, f)| **f != Found::Done).map(|(job, _)| job.rows()).sum();
+    let found = jobs
+        .iter()
+        .map(|job| job.found(options.force))
+        .collect::<Result<Vec<Found>>>()?;
+    let rows = jobs
+        .iter()
+        .zip(&found)
+        .filter(|(_, f)| **f != Found::Done)
+        .map(|(job, _)| job.rows())
+        .sum();
     progress(Progress::Planned { rows });
     let on_rows = |n: u64| progress(Progress::Rows(n));
     let results: Vec<Result<bool>> = jobs
@@ -170,10 +199,17 @@ pub(crate) fn write_jobs(
         .map(|(job, &found)| {
             let kept = found == Found::Done;
             if !kept {
-                let recipe = Recipe { command: options.command.clone(), seed: Some(options.seed), config: job.request.clone() };
+                let recipe = Recipe {
+                    command: options.command.clone(),
+                    seed: Some(options.seed),
+                    config: job.request.clone(),
+                };
                 job.write(inputs, recipe, found, &on_rows)?;
             }
-            progress(Progress::Finished { name: &job.name, kept });
+            progress(Progress::Finished {
+                name: &job.name,
+                kept,
+            });
             Ok(kept)
         })
         .collect();

@@ -8,19 +8,24 @@ use std::sync::Mutex;
 
 use common::*;
 use datasets::{Dataset, Source};
-use mixer::{curriculum, sweep, CurriculumPlan, CurriculumSpec, Draw, Order, Progress};
+use mixer::{CurriculumPlan, CurriculumSpec, Draw, Order, Progress, curriculum, sweep};
 
 const SHARES: [f64; 11] = [0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0];
 
 fn uids_of(rows: &[(String, i64, String)], source: &str) -> BTreeSet<String> {
-    rows.iter().filter(|r| r.2 == source).map(|r| r.0.clone()).collect()
+    rows.iter()
+        .filter(|r| r.2 == source)
+        .map(|r| r.0.clone())
+        .collect()
 }
 
 /// counts[source][class]
 fn counts(rows: &[(String, i64, String)]) -> BTreeMap<String, Vec<u64>> {
     let mut counts = BTreeMap::new();
     for (_, label, source) in rows {
-        counts.entry(source.clone()).or_insert_with(|| vec![0u64; 3])[*label as usize] += 1;
+        counts
+            .entry(source.clone())
+            .or_insert_with(|| vec![0u64; 3])[*label as usize] += 1;
     }
     counts
 }
@@ -31,7 +36,8 @@ fn sweep_has_exact_quotas_nesting_and_ft_equal_to_sm() {
     let spec = fx.spec("mix", 61, &SHARES);
     let summary = sweep(&spec, &no_progress).unwrap();
     assert_eq!(summary.subsets.len(), 22);
-    let mix: serde_json::Value = serde_json::from_slice(&std::fs::read(&summary.mix_file).unwrap()).unwrap();
+    let mix: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&summary.mix_file).unwrap()).unwrap();
     assert_eq!(mix["draw"], "nested");
     assert_eq!(mix["subsets"].as_array().unwrap().len(), 11);
 
@@ -41,7 +47,12 @@ fn sweep_has_exact_quotas_nesting_and_ft_equal_to_sm() {
         let sm_dir = spec.out.join(format!("sm-{name}"));
         let ft_dir = spec.out.join(format!("ft-{name}"));
         for dir in [&sm_dir, &ft_dir] {
-            assert_eq!(datasets::verify::verify(dir).unwrap(), Vec::<String>::new(), "{}", dir.display());
+            assert_eq!(
+                datasets::verify::verify(dir).unwrap(),
+                Vec::<String>::new(),
+                "{}",
+                dir.display()
+            );
         }
         let sm = rows(&sm_dir);
         let ft = rows(&ft_dir);
@@ -55,7 +66,10 @@ fn sweep_has_exact_quotas_nesting_and_ft_equal_to_sm() {
         let totals: Vec<u64> = syn.iter().zip(&real).map(|(s, r)| s + r).collect();
         assert_eq!(totals, vec![21, 20, 20]);
         for part in [&syn, &real] {
-            assert!(part.iter().max().unwrap() - part.iter().min().unwrap() <= 1, "{part:?}");
+            assert!(
+                part.iter().max().unwrap() - part.iter().min().unwrap() <= 1,
+                "{part:?}"
+            );
         }
         // The manifest records the quota table and the phase plan.
         let manifest = Dataset::open(&sm_dir).unwrap().manifest;
@@ -63,7 +77,14 @@ fn sweep_has_exact_quotas_nesting_and_ft_equal_to_sm() {
         assert_eq!(quotas["synthetic"], serde_json::json!(syn));
         assert_eq!(quotas["real"], serde_json::json!(real));
         assert_eq!(manifest.phases.len(), 1);
-        assert_eq!((manifest.phases[0].name.as_str(), manifest.phases[0].start, manifest.phases[0].end), ("mixed", 0, 61));
+        assert_eq!(
+            (
+                manifest.phases[0].name.as_str(),
+                manifest.phases[0].start,
+                manifest.phases[0].end
+            ),
+            ("mixed", 0, 61)
+        );
 
         // FT: the same rows as a multiset, synthetic first, phases on the boundary.
         let mut sorted_sm = sm.clone();
@@ -77,21 +98,45 @@ fn sweep_has_exact_quotas_nesting_and_ft_equal_to_sm() {
         let expected: Vec<(&str, u64, u64, Option<Source>, f64)> = match n_syn {
             0 => vec![("real", 0, 61, Some(Source::Real), 0.0)],
             61 => vec![("synthetic", 0, 61, Some(Source::Synthetic), 1.0)],
-            n => vec![("synthetic", 0, n, Some(Source::Synthetic), 1.0), ("real", n, 61, Some(Source::Real), 0.0)],
+            n => vec![
+                ("synthetic", 0, n, Some(Source::Synthetic), 1.0),
+                ("real", n, 61, Some(Source::Real), 0.0),
+            ],
         };
-        let found: Vec<_> = phases.iter().map(|p| (p.name.as_str(), p.start, p.end, p.source, p.synthetic_share)).collect();
+        let found: Vec<_> = phases
+            .iter()
+            .map(|p| (p.name.as_str(), p.start, p.end, p.source, p.synthetic_share))
+            .collect();
         assert_eq!(found, expected);
-        assert!(phases.iter().all(|p| p.shards == ["data/train-00000-of-00001.parquet"]));
+        assert!(
+            phases
+                .iter()
+                .all(|p| p.shards == ["data/train-00000-of-00001.parquet"])
+        );
 
         // Nesting: real rows shrink, synthetic rows grow, as subsets.
         if let Some(before) = &previous {
-            assert!(uids_of(&sm, "real").is_subset(&uids_of(before, "real")), "share {share}");
-            assert!(uids_of(before, "synthetic").is_subset(&uids_of(&sm, "synthetic")), "share {share}");
+            assert!(
+                uids_of(&sm, "real").is_subset(&uids_of(before, "real")),
+                "share {share}"
+            );
+            assert!(
+                uids_of(before, "synthetic").is_subset(&uids_of(&sm, "synthetic")),
+                "share {share}"
+            );
         }
         previous = Some(sm);
     }
     // Nothing from the real test split entered.
-    let all: BTreeSet<String> = SHARES.iter().flat_map(|&s| uids_of(&rows(&spec.out.join(format!("sm-{}", mixer::sweep::share_name(s)))), "real")).collect();
+    let all: BTreeSet<String> = SHARES
+        .iter()
+        .flat_map(|&s| {
+            uids_of(
+                &rows(&spec.out.join(format!("sm-{}", mixer::sweep::share_name(s)))),
+                "real",
+            )
+        })
+        .collect();
     assert!(all.iter().all(|uid| uid.starts_with("r-train-")));
 }
 
@@ -104,7 +149,10 @@ fn independent_draws_are_recorded_and_differ() {
     let a = rows(&spec.out.join("sm-r030"));
     let b = rows(&spec.out.join("sm-r060"));
     assert_eq!(counts(&a)["synthetic"].iter().sum::<u64>(), 9);
-    assert!(!uids_of(&b, "real").is_subset(&uids_of(&a, "real")), "fresh draws should not nest (seed 7)");
+    assert!(
+        !uids_of(&b, "real").is_subset(&uids_of(&a, "real")),
+        "fresh draws should not nest (seed 7)"
+    );
     let manifest = Dataset::open(&spec.out.join("sm-r030")).unwrap().manifest;
     assert_eq!(manifest.mix.unwrap()["request"]["draw"], "independent");
 }
@@ -114,19 +162,31 @@ fn same_arguments_give_byte_identical_shards_on_any_thread_count() {
     let fx = fixture();
     let run = |threads: usize, out: &str| {
         let spec = fx.spec(out, 45, &[0.0, 0.25, 0.5, 1.0]);
-        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
         pool.install(|| sweep(&spec, &no_progress)).unwrap();
         spec.out
     };
     let one = run(1, "one");
     let two = run(2, "two");
-    for name in ["sm-r000", "sm-r025", "sm-r050", "sm-r100", "ft-r025", "ft-r050"] {
-        assert_eq!(shard_bytes(&one.join(name)), shard_bytes(&two.join(name)), "{name}");
+    for name in [
+        "sm-r000", "sm-r025", "sm-r050", "sm-r100", "ft-r025", "ft-r050",
+    ] {
+        assert_eq!(
+            shard_bytes(&one.join(name)),
+            shard_bytes(&two.join(name)),
+            "{name}"
+        );
     }
     let mut other = fx.spec("other-seed", 45, &[0.5]);
     other.options.seed = 8;
     sweep(&other, &no_progress).unwrap();
-    assert_ne!(shard_bytes(&one.join("sm-r050")), shard_bytes(&other.out.join("sm-r050")));
+    assert_ne!(
+        shard_bytes(&one.join("sm-r050")),
+        shard_bytes(&other.out.join("sm-r050"))
+    );
 }
 
 #[test]
@@ -137,13 +197,22 @@ fn stratified_order_puts_the_exact_share_in_every_block() {
     sweep(&spec, &no_progress).unwrap();
     let sm = rows(&spec.out.join("sm-r050"));
     for block in sm.chunks(12) {
-        assert_eq!(counts(block), BTreeMap::from([("real".to_string(), vec![2, 2, 2]), ("synthetic".to_string(), vec![2, 2, 2])]));
+        assert_eq!(
+            counts(block),
+            BTreeMap::from([
+                ("real".to_string(), vec![2, 2, 2]),
+                ("synthetic".to_string(), vec![2, 2, 2])
+            ])
+        );
     }
     // The FT phases (30 rows each) are stratified by class within each whole block of a phase.
     let ft = rows(&spec.out.join("ft-r050"));
     for phase in ft.chunks(30) {
         for block in phase.chunks(12).filter(|b| b.len() == 12) {
-            assert_eq!(counts(block).into_values().collect::<Vec<_>>(), vec![vec![4, 4, 4]]);
+            assert_eq!(
+                counts(block).into_values().collect::<Vec<_>>(),
+                vec![vec![4, 4, 4]]
+            );
         }
     }
 }
@@ -152,13 +221,34 @@ fn stratified_order_puts_the_exact_share_in_every_block() {
 fn a_held_out_uid_in_train_stops_the_mix() {
     let root = tempfile::tempdir().unwrap();
     let (synthetic, real) = (root.path().join("syn"), root.path().join("real"));
-    write_dataset(&synthetic, Source::Synthetic, &CLASSES, GREY4, &[("train", samples("s", "train", 3, 10))]);
+    write_dataset(
+        &synthetic,
+        Source::Synthetic,
+        &CLASSES,
+        GREY4,
+        &[("train", samples("s", "train", 3, 10))],
+    );
     let mut test = samples("r", "test", 3, 2);
     test[0].uid = "r-train-1-4".into();
-    write_dataset(&real, Source::Real, &CLASSES, GREY4, &[("train", samples("r", "train", 3, 10)), ("test", test)]);
-    let fx = Fixture { root, synthetic, real };
-    let err = sweep(&fx.spec("mix", 30, &[0.0]), &no_progress).unwrap_err().to_string();
-    assert!(err.contains("'r-train-1-4'") && err.contains("held-out"), "{err}");
+    write_dataset(
+        &real,
+        Source::Real,
+        &CLASSES,
+        GREY4,
+        &[("train", samples("r", "train", 3, 10)), ("test", test)],
+    );
+    let fx = Fixture {
+        root,
+        synthetic,
+        real,
+    };
+    let err = sweep(&fx.spec("mix", 30, &[0.0]), &no_progress)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("'r-train-1-4'") && err.contains("held-out"),
+        "{err}"
+    );
     assert!(!fx.out("mix").exists());
 }
 
@@ -180,18 +270,36 @@ fn rerun_keeps_finished_subsets_and_redoes_the_rest() {
         }
     })
     .unwrap();
-    let kept: BTreeSet<&str> = summary.subsets.iter().filter(|s| s.kept).map(|s| s.name.as_str()).collect();
-    assert_eq!(kept, BTreeSet::from(["sm-r000", "sm-r050", "ft-r000", "ft-r100"]));
+    let kept: BTreeSet<&str> = summary
+        .subsets
+        .iter()
+        .filter(|s| s.kept)
+        .map(|s| s.name.as_str())
+        .collect();
+    assert_eq!(
+        kept,
+        BTreeSet::from(["sm-r000", "sm-r050", "ft-r000", "ft-r100"])
+    );
     assert_eq!(finished.lock().unwrap().len(), 6);
-    assert_eq!(std::fs::metadata(&kept_shard).unwrap().modified().unwrap(), mtime);
+    assert_eq!(
+        std::fs::metadata(&kept_shard).unwrap().modified().unwrap(),
+        mtime
+    );
     assert_eq!(shard_bytes(&spec.out.join("ft-r050")), before);
-    assert!(datasets::verify::verify(&spec.out.join("sm-r100")).unwrap().is_empty());
+    assert!(
+        datasets::verify::verify(&spec.out.join("sm-r100"))
+            .unwrap()
+            .is_empty()
+    );
 
     // Other arguments never replace finished subsets silently; --force does.
     let mut other = spec.clone();
     other.options.seed = 99;
     let err = sweep(&other, &no_progress).unwrap_err().to_string();
-    assert!(err.contains("other arguments") && err.contains("--force"), "{err}");
+    assert!(
+        err.contains("other arguments") && err.contains("--force"),
+        "{err}"
+    );
     other.options.force = true;
     let summary = sweep(&other, &no_progress).unwrap();
     assert!(summary.subsets.iter().all(|s| !s.kept));
@@ -214,7 +322,11 @@ ramp = { from = 0.5, to = 0.0, blocks = 2 }
 "#,
     )
     .unwrap();
-    let spec = CurriculumSpec { options: fx.options(), out: fx.out("curriculum"), plan };
+    let spec = CurriculumSpec {
+        options: fx.options(),
+        out: fx.out("curriculum"),
+        plan,
+    };
     let summary = curriculum(&spec, &no_progress).unwrap();
     assert_eq!((summary.rows, summary.synthetic_rows), (90, 45));
     assert!(datasets::verify::verify(&spec.out).unwrap().is_empty());
@@ -222,13 +334,28 @@ ramp = { from = 0.5, to = 0.0, blocks = 2 }
     let unique: BTreeSet<&String> = all.iter().map(|r| &r.0).collect();
     assert_eq!(unique.len(), 90);
     let phases = Dataset::open(&spec.out).unwrap().manifest.phases;
-    let found: Vec<_> = phases.iter().map(|p| (p.name.as_str(), p.start, p.end, p.synthetic_share)).collect();
-    assert_eq!(found, [("warmup", 0, 30, 1.0), ("ramp-1", 30, 60, 0.5), ("ramp-2", 60, 90, 0.0)]);
+    let found: Vec<_> = phases
+        .iter()
+        .map(|p| (p.name.as_str(), p.start, p.end, p.synthetic_share))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("warmup", 0, 30, 1.0),
+            ("ramp-1", 30, 60, 0.5),
+            ("ramp-2", 60, 90, 0.0)
+        ]
+    );
     for phase in &phases {
         let part = &all[phase.start as usize..phase.end as usize];
         let c = counts(part);
         let syn = c.get("synthetic").cloned().unwrap_or(vec![0; 3]);
-        assert_eq!(syn.iter().sum::<u64>() as f64, phase.synthetic_share * 30.0, "{}", phase.name);
+        assert_eq!(
+            syn.iter().sum::<u64>() as f64,
+            phase.synthetic_share * 30.0,
+            "{}",
+            phase.name
+        );
         let totals: Vec<u64> = (0..3).map(|k| c.values().map(|v| v[k]).sum()).collect();
         assert_eq!(totals, vec![10, 10, 10], "{}", phase.name);
     }
@@ -237,7 +364,11 @@ ramp = { from = 0.5, to = 0.0, blocks = 2 }
 /// Runs a sweep expected to fail before writing; returns its message.
 fn fails(spec: &mixer::SweepSpec) -> String {
     let err = sweep(spec, &no_progress).unwrap_err().to_string();
-    assert!(!spec.out.exists(), "{} written despite: {err}", spec.out.display());
+    assert!(
+        !spec.out.exists(),
+        "{} written despite: {err}",
+        spec.out.display()
+    );
     assert!(!err.contains('\n'), "one line: {err}");
     err
 }
@@ -248,24 +379,48 @@ fn bad_inputs_fail_with_one_clear_line_and_write_nothing() {
     // Shares outside [0, 1], N larger than a pool, N too small for the class balance.
     assert!(fails(&fx.spec("a", 30, &[0.5, 1.5])).contains("1.5 is outside [0, 1]"));
     let err = fails(&fx.spec("b", 130, &[1.0]));
-    assert!(err.contains("class 'ant'") && err.contains("needs 44 synthetic rows") && err.contains("only 40"), "{err}");
+    assert!(
+        err.contains("class 'ant'")
+            && err.contains("needs 44 synthetic rows")
+            && err.contains("only 40"),
+        "{err}"
+    );
     assert!(fails(&fx.spec("c", 2, &[0.5])).contains("cannot hold all 3 classes"));
     assert!(fails(&fx.spec("c", 0, &[0.5])).contains("at least 1"));
 
     // Class names that differ, and --map fixing them.
     let renamed = fx.out("renamed");
-    write_dataset(&renamed, Source::Synthetic, &["ant", "bee", "kitten"], GREY4, &[("train", samples("k", "train", 3, 40))]);
+    write_dataset(
+        &renamed,
+        Source::Synthetic,
+        &["ant", "bee", "kitten"],
+        GREY4,
+        &[("train", samples("k", "train", 3, 40))],
+    );
     let mut spec = fx.spec("d", 30, &[0.5]);
     spec.options.synthetic = renamed.clone();
     assert!(fails(&spec).contains("synthetic class 'kitten' is not a real class"));
     spec.options.class_map = mixer::parse_class_map("kitten=cat").unwrap();
     sweep(&spec, &no_progress).unwrap();
-    assert_eq!(counts(&rows(&spec.out.join("sm-r050")))["synthetic"], vec![5, 5, 5]);
+    assert_eq!(
+        counts(&rows(&spec.out.join("sm-r050")))["synthetic"],
+        vec![5, 5, 5]
+    );
 
     // Image sizes that differ.
     let big = fx.out("big");
-    let grey8 = datasets::ImageSpec { width: 8, height: 8, channels: 1 };
-    write_dataset(&big, Source::Synthetic, &CLASSES, grey8, &[("train", samples("b", "train", 3, 40))]);
+    let grey8 = datasets::ImageSpec {
+        width: 8,
+        height: 8,
+        channels: 1,
+    };
+    write_dataset(
+        &big,
+        Source::Synthetic,
+        &CLASSES,
+        grey8,
+        &[("train", samples("b", "train", 3, 40))],
+    );
     let mut spec = fx.spec("e", 30, &[0.5]);
     spec.options.synthetic = big;
     assert!(fails(&spec).contains("image sizes differ"));
@@ -282,13 +437,23 @@ fn bad_inputs_fail_with_one_clear_line_and_write_nothing() {
     bytes[middle] ^= 0xff;
     std::fs::write(&shard, bytes).unwrap();
     let err = fails(&fx.spec("g", 30, &[0.5]));
-    assert!(err.contains("is damaged") && err.contains("synmix verify"), "{err}");
+    assert!(
+        err.contains("is damaged") && err.contains("synmix verify"),
+        "{err}"
+    );
 
     // A curriculum plan whose phases do not add up.
     let plan = fx.out("plan.toml");
-    std::fs::write(&plan, "size = 50\n[[phase]]\nname = \"a\"\nsize = 40\nsynthetic_share = 0.5\n").unwrap();
+    std::fs::write(
+        &plan,
+        "size = 50\n[[phase]]\nname = \"a\"\nsize = 40\nsynthetic_share = 0.5\n",
+    )
+    .unwrap();
     let err = CurriculumPlan::read(&plan).unwrap_err().to_string();
-    assert!(err.contains("plan.toml") && err.contains("add up to 40 rows but size = 50"), "{err}");
+    assert!(
+        err.contains("plan.toml") && err.contains("add up to 40 rows but size = 50"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -296,17 +461,54 @@ fn phases_name_the_shards_they_lie_in() {
     // Over 20,000 rows a subset spans two shards; the FT boundary falls inside the first.
     let root = tempfile::tempdir().unwrap();
     let (synthetic, real) = (root.path().join("syn"), root.path().join("real"));
-    write_dataset(&synthetic, Source::Synthetic, &["only"], GREY4, &[("train", samples("s", "train", 1, 6001))]);
-    write_dataset(&real, Source::Real, &["only"], GREY4, &[("train", samples("r", "train", 1, 14001))]);
-    let fx = Fixture { root, synthetic, real };
+    write_dataset(
+        &synthetic,
+        Source::Synthetic,
+        &["only"],
+        GREY4,
+        &[("train", samples("s", "train", 1, 6001))],
+    );
+    write_dataset(
+        &real,
+        Source::Real,
+        &["only"],
+        GREY4,
+        &[("train", samples("r", "train", 1, 14001))],
+    );
+    let fx = Fixture {
+        root,
+        synthetic,
+        real,
+    };
     let spec = fx.spec("mix", 20_002, &[0.3]);
     sweep(&spec, &no_progress).unwrap();
-    let (first, second) = ("data/train-00000-of-00002.parquet", "data/train-00001-of-00002.parquet");
-    let phases = Dataset::open(&spec.out.join("ft-r030")).unwrap().manifest.phases;
-    let found: Vec<_> = phases.iter().map(|p| (p.name.as_str(), p.start, p.end, p.shards.clone())).collect();
+    let (first, second) = (
+        "data/train-00000-of-00002.parquet",
+        "data/train-00001-of-00002.parquet",
+    );
+    let phases = Dataset::open(&spec.out.join("ft-r030"))
+        .unwrap()
+        .manifest
+        .phases;
+    let found: Vec<_> = phases
+        .iter()
+        .map(|p| (p.name.as_str(), p.start, p.end, p.shards.clone()))
+        .collect();
     assert_eq!(
         found,
-        [("synthetic", 0, 6001, vec![first.to_string()]), ("real", 6001, 20_002, vec![first.to_string(), second.to_string()])]
+        [
+            ("synthetic", 0, 6001, vec![first.to_string()]),
+            (
+                "real",
+                6001,
+                20_002,
+                vec![first.to_string(), second.to_string()]
+            )
+        ]
     );
-    assert!(datasets::verify::verify(&spec.out.join("ft-r030")).unwrap().is_empty());
+    assert!(
+        datasets::verify::verify(&spec.out.join("ft-r030"))
+            .unwrap()
+            .is_empty()
+    );
 }

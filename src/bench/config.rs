@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
 
 const DEFAULT: &str = include_str!("default.toml");
@@ -30,6 +30,10 @@ pub struct DataBudget {
     pub size: u64,
     /// Synthetic test images per class (0: no synthetic test).
     pub synthetic_test_per_class: u64,
+    /// Real test images that score each run, the same number of each class (0: the whole
+    /// test split).
+    #[serde(default)]
+    pub real_test_limit: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -72,24 +76,35 @@ pub enum SyntheticSource {
 pub fn load(config: Option<&Path>, profile: &str) -> Result<Experiment> {
     let (text, origin) = match config {
         Some(path) => (
-            std::fs::read_to_string(path).with_context(|| format!("{}: cannot read the experiment file", path.display()))?,
+            std::fs::read_to_string(path)
+                .with_context(|| format!("{}: cannot read the experiment file", path.display()))?,
             path.display().to_string(),
         ),
         None => match profile {
             "default" => (DEFAULT.to_string(), "the default profile".to_string()),
             "full" => (FULL.to_string(), "the full profile".to_string()),
-            other => bail!("--profile '{other}' is unknown: use default or full, or give --config FILE"),
+            other => {
+                bail!("--profile '{other}' is unknown: use default or full, or give --config FILE")
+            }
         },
     };
-    let experiment: Experiment =
-        toml::from_str(&text).map_err(|e| anyhow::anyhow!("{origin}: {}", e.to_string().replace('\n', " ").trim().to_string()))?;
+    let experiment: Experiment = toml::from_str(&text).map_err(|e| {
+        anyhow::anyhow!(
+            "{origin}: {}",
+            e.to_string().replace('\n', " ").trim().to_string()
+        )
+    })?;
     experiment.check().with_context(|| origin.clone())?;
     Ok(experiment)
 }
 
 impl Experiment {
     fn check(&self) -> Result<()> {
-        if self.pairs.is_empty() || self.seeds.is_empty() || self.architectures.is_empty() || self.strategies.is_empty() {
+        if self.pairs.is_empty()
+            || self.seeds.is_empty()
+            || self.architectures.is_empty()
+            || self.strategies.is_empty()
+        {
             bail!("pairs, seeds, architectures and strategies must each name at least one");
         }
         for strategy in &self.strategies {
@@ -98,7 +113,10 @@ impl Experiment {
             }
         }
         if self.data.size == 0 || self.data.size % 10 != 0 {
-            bail!("data.size {} must be a positive multiple of 10 (the classes of a balanced subset)", self.data.size);
+            bail!(
+                "data.size {} must be a positive multiple of 10 (the classes of a balanced subset)",
+                self.data.size
+            );
         }
         let mut names: Vec<&str> = self.pairs.iter().map(|p| p.name.as_str()).collect();
         names.sort();
@@ -106,7 +124,8 @@ impl Experiment {
         if names.len() != self.pairs.len() {
             bail!("pair names must differ");
         }
-        if self.train.epochs == 0 || self.train.batch_size == 0 || !(self.train.learning_rate > 0.0) {
+        if self.train.epochs == 0 || self.train.batch_size == 0 || !(self.train.learning_rate > 0.0)
+        {
             bail!("train.epochs, train.batch_size and train.learning_rate must be positive");
         }
         Ok(())
@@ -127,14 +146,23 @@ mod tests {
         assert_eq!(default.pairs.len(), 2);
         assert_eq!(default.share_list().unwrap().len(), 11);
         assert_eq!(load(None, "full").unwrap().seeds.len(), 3);
-        assert!(load(None, "huge").unwrap_err().to_string().contains("--profile"));
+        assert!(
+            load(None, "huge")
+                .unwrap_err()
+                .to_string()
+                .contains("--profile")
+        );
     }
 
     #[test]
     fn unknown_keys_are_named() {
         let tmp = tempfile::tempdir().unwrap();
         let path = tmp.path().join("exp.toml");
-        std::fs::write(&path, DEFAULT.replace("epochs = 3", "epochs = 3\nepoch = 2")).unwrap();
+        std::fs::write(
+            &path,
+            DEFAULT.replace("epochs = 3", "epochs = 3\nepoch = 2"),
+        )
+        .unwrap();
         let err = format!("{:#}", load(Some(&path), "default").unwrap_err());
         assert!(err.contains("exp.toml") && err.contains("epoch"), "{err}");
     }

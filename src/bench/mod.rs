@@ -6,20 +6,21 @@
 //! run finished, so a rerun after a crash or a kill loses at most the run in progress.
 
 pub mod config;
+mod test_subset;
 
 use std::collections::BTreeMap;
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result, bail};
 use datasets::import::{self, ImportOptions};
 use datasets::{Dataset, Source, WriteMode};
 use generator::{DeviceChoice, GenerateOptions, Preset};
 use trainer::backend::BackendKind;
 use trainer::models::ModelKind;
 use trainer::plan::Strategy;
-use trainer::run::{run_training, CellLabel, RunConfig, Status};
+use trainer::run::{CellLabel, RunConfig, Status, run_training};
 use trainer::train::{OptimizerKind, TrainConfig};
 
 use config::{Experiment, RealSource, SyntheticSource};
@@ -46,6 +47,8 @@ struct Cell {
 /// The datasets of one pair, once prepared.
 struct PairData {
     real: PathBuf,
+    /// The dataset whose `test` split scores the runs: `real`, or a stratified part of it.
+    real_test: PathBuf,
     synthetic: PathBuf,
     synthetic_has_test: bool,
 }
@@ -53,36 +56,81 @@ struct PairData {
 pub fn run(experiment: &Experiment, options: &BenchOptions) -> Result<()> {
     let started = Instant::now();
     let out = &options.out;
-    std::fs::create_dir_all(out).with_context(|| format!("{}: cannot create the bench directory", out.display()))?;
+    std::fs::create_dir_all(out)
+        .with_context(|| format!("{}: cannot create the bench directory", out.display()))?;
     pin_experiment(experiment, out)?;
     let shares = experiment.share_list()?;
-    let models: Vec<ModelKind> = experiment.architectures.iter().map(|a| a.parse()).collect::<Result<_, _>>()?;
-    let strategies: Vec<Strategy> = experiment.strategies.iter().map(|s| s.parse()).collect::<Result<_, _>>()?;
+    let models: Vec<ModelKind> = experiment
+        .architectures
+        .iter()
+        .map(|a| a.parse())
+        .collect::<Result<_, _>>()?;
+    let strategies: Vec<Strategy> = experiment
+        .strategies
+        .iter()
+        .map(|s| s.parse())
+        .collect::<Result<_, _>>()?;
     let optimizer: OptimizerKind = experiment.train.optimizer.parse()?;
 
     let mut pairs = BTreeMap::new();
     for pair in &experiment.pairs {
         let real = prepare_real(&pair.real, out, options.quiet)?;
+        let real_test = match experiment.data.real_test_limit {
+            0 => real.clone(),
+            limit => test_subset::stratified_test(&real, limit, &out.join("data"))?,
+        };
         let synthetic = prepare_synthetic(&pair.synthetic, experiment, out, options)?;
-        let synthetic_has_test = Dataset::open(&synthetic)?.manifest.splits.contains_key("test");
-        pairs.insert(pair.name.clone(), PairData { real, synthetic, synthetic_has_test });
+        let synthetic_has_test = Dataset::open(&synthetic)?
+            .manifest
+            .splits
+            .contains_key("test");
+        pairs.insert(
+            pair.name.clone(),
+            PairData {
+                real,
+                real_test,
+                synthetic,
+                synthetic_has_test,
+            },
+        );
     }
 
     let mut cells = Vec::new();
     for (name, data) in &pairs {
         for &seed in &experiment.seeds {
             let mix_dir = out.join("mix").join(name).join(format!("s{seed}"));
-            mix_pair(data, &mix_dir, experiment.data.size, &shares, seed, options.quiet)?;
+            mix_pair(
+                data,
+                &mix_dir,
+                experiment.data.size,
+                &shares,
+                seed,
+                options.quiet,
+            )?;
             for &model in &models {
                 for &share in &shares {
                     for &strategy in &strategies {
                         // At shares 0 and 1 FT has one phase and is the SM run: train it once.
                         let endpoint = share == 0.0 || share == 1.0;
-                        if endpoint && strategy == Strategy::Ft && strategies.contains(&Strategy::Sm) {
+                        if endpoint
+                            && strategy == Strategy::Ft
+                            && strategies.contains(&Strategy::Sm)
+                        {
                             continue;
                         }
-                        let subset = format!("{}-{}", if strategy == Strategy::Ft { "ft" } else { "sm" }, mixer::sweep::share_name(share));
-                        cells.push(Cell { pair: name.clone(), model, strategy, share, seed, data: mix_dir.join(subset) });
+                        let subset = format!(
+                            "{}-{}",
+                            if strategy == Strategy::Ft { "ft" } else { "sm" },
+                            mixer::sweep::share_name(share)
+                        );
+                        cells.push(Cell {
+                            pair: name.clone(),
+                            model,
+                            strategy,
+                            share,
+                            seed,
+                            data: mix_dir.join(subset),
+                        });
                     }
                 }
             }
@@ -96,9 +144,16 @@ pub fn run(experiment: &Experiment, options: &BenchOptions) -> Result<()> {
         let data = &pairs[&cell.pair];
         let config = RunConfig {
             data: cell.data.clone(),
-            test: data.real.clone(),
+            test: data.real_test.clone(),
             synthetic_test: data.synthetic_has_test.then(|| data.synthetic.clone()),
-            out: trainer::report::cell_dir(out, &cell.pair, cell.model, cell.strategy, cell.share, cell.seed),
+            out: trainer::report::cell_dir(
+                out,
+                &cell.pair,
+                cell.model,
+                cell.strategy,
+                cell.share,
+                cell.seed,
+            ),
             model: cell.model,
             strategy: cell.strategy,
             backend: options.backend,
@@ -108,7 +163,10 @@ pub fn run(experiment: &Experiment, options: &BenchOptions) -> Result<()> {
                 .with_batch_size(experiment.train.batch_size)
                 .with_epochs(experiment.train.epochs)
                 .with_seed(cell.seed),
-            cell: Some(CellLabel { pair: cell.pair.clone(), share: cell.share }),
+            cell: Some(CellLabel {
+                pair: cell.pair.clone(),
+                share: cell.share,
+            }),
         };
         let cell_started = Instant::now();
         let result = run_training(&config, &mut |_| ControlFlow::Continue(()))
@@ -117,7 +175,10 @@ pub fn run(experiment: &Experiment, options: &BenchOptions) -> Result<()> {
             (Status::Ok, Some(metrics)) => format!("accuracy {:.4}", metrics.accuracy),
             _ => {
                 failed += 1;
-                format!("FAILED: {}", result.reason.as_deref().unwrap_or("unknown reason"))
+                format!(
+                    "FAILED: {}",
+                    result.reason.as_deref().unwrap_or("unknown reason")
+                )
             }
         };
         bar.inc(1);
@@ -156,9 +217,13 @@ fn pin_experiment(experiment: &Experiment, out: &Path) -> Result<()> {
     let path = out.join("experiment.toml");
     let text = toml::to_string_pretty(experiment).expect("experiments serialise");
     if path.exists() {
-        let previous = std::fs::read_to_string(&path).with_context(|| format!("{}: cannot read", path.display()))?;
+        let previous = std::fs::read_to_string(&path)
+            .with_context(|| format!("{}: cannot read", path.display()))?;
         if previous != text {
-            bail!("{}: holds another experiment; choose another --out (or delete it to start over)", out.display());
+            bail!(
+                "{}: holds another experiment; choose another --out (or delete it to start over)",
+                out.display()
+            );
         }
         return Ok(());
     }
@@ -201,11 +266,18 @@ fn prepare_real(source: &RealSource, out: &Path, quiet: bool) -> Result<PathBuf>
             }
             Ok(dir)
         }
-        RealSource::Builtin(other) => bail!("real source '{other}' is not built in: use fashion-mnist or dataset = \"DIR\""),
+        RealSource::Builtin(other) => {
+            bail!("real source '{other}' is not built in: use fashion-mnist or dataset = \"DIR\"")
+        }
     }
 }
 
-fn prepare_synthetic(source: &SyntheticSource, experiment: &Experiment, out: &Path, options: &BenchOptions) -> Result<PathBuf> {
+fn prepare_synthetic(
+    source: &SyntheticSource,
+    experiment: &Experiment,
+    out: &Path,
+    options: &BenchOptions,
+) -> Result<PathBuf> {
     match source {
         SyntheticSource::Dataset(dir) => {
             Dataset::open(dir)?.split("train")?;
@@ -213,14 +285,20 @@ fn prepare_synthetic(source: &SyntheticSource, experiment: &Experiment, out: &Pa
         }
         SyntheticSource::Preset(name) => {
             let preset: Preset = name.parse()?;
-            let dir = out.join("data").join(format!("synthetic-{}", preset.name()));
+            let dir = out
+                .join("data")
+                .join(format!("synthetic-{}", preset.name()));
             if !is_complete(&dir) {
                 // Share 1 takes N synthetic rows, N/10 of each class.
                 let mut generate = GenerateOptions::new(preset, experiment.data.size / 10, &dir);
                 generate.test_per_class = experiment.data.synthetic_test_per_class;
                 generate.device = options.device;
                 generate.mode = WriteMode::Resume;
-                let bar = crate::progress::bar((experiment.data.size / 10 + generate.test_per_class) * 10, "images", options.quiet);
+                let bar = crate::progress::bar(
+                    (experiment.data.size / 10 + generate.test_per_class) * 10,
+                    "images",
+                    options.quiet,
+                );
                 bar.set_message(format!("rendering {}", preset.name()));
                 generator::generate(&generate, &|progress| bar.set_position(progress.done))?;
                 bar.finish_and_clear();
@@ -230,7 +308,14 @@ fn prepare_synthetic(source: &SyntheticSource, experiment: &Experiment, out: &Pa
     }
 }
 
-fn mix_pair(data: &PairData, dir: &Path, size: u64, shares: &[f64], seed: u64, quiet: bool) -> Result<()> {
+fn mix_pair(
+    data: &PairData,
+    dir: &Path,
+    size: u64,
+    shares: &[f64],
+    seed: u64,
+    quiet: bool,
+) -> Result<()> {
     let spec = mixer::SweepSpec {
         options: mixer::MixOptions {
             synthetic: data.synthetic.clone(),

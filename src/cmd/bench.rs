@@ -5,14 +5,16 @@ use clap::Args;
 use generator::DeviceChoice;
 use trainer::backend::BackendKind;
 
-use crate::bench::{self, config, BenchOptions};
+use crate::bench::{self, BenchOptions, config};
 
 #[derive(Args, Debug)]
-#[command(after_help = "Examples:\n  synmix bench                                  # the default: ~10 minutes on 2 cores\n  \
+#[command(
+    after_help = "Examples:\n  synmix bench                                  # the default: ~10 minutes on 2 cores\n  \
 synmix bench --profile full --out runs/full      # paper scale: 3 seeds, N = 10,000\n  \
 synmix bench --config exp.toml --out runs/exp    # your own pairs, models and budgets\n  \
 synmix bench --print-config > exp.toml           # start from the default experiment\n\n\
-A rerun with the same --out skips every finished step and run.")]
+A rerun with the same --out skips every finished step and run."
+)]
 pub struct BenchArgs {
     /// Experiment file (TOML): pairs, architectures, strategies, shares, seeds, budgets.
     #[arg(long)]
@@ -48,5 +50,13 @@ pub fn run(args: BenchArgs, quiet: bool) -> Result<()> {
         print!("{}", toml::to_string_pretty(&experiment)?);
         return Ok(());
     }
-    bench::run(&experiment, &BenchOptions { out: args.out, device: args.device, backend: args.backend, quiet })
+    bench::run(
+        &experiment,
+        &BenchOptions {
+            out: args.out,
+            device: args.device,
+            backend: args.backend,
+            quiet,
+        },
+    )
 }

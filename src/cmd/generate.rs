@@ -86,7 +86,8 @@ fn parse_device(text: &str) -> Result<DeviceChoice, String> {
 pub fn run(args: GenerateArgs, quiet: bool) -> Result<()> {
     let options = options(&args)?;
     if let Some(path) = &args.grid {
-        let sheet = generator::contact_sheet(&options, args.grid_per_class as usize, args.real.as_deref())?;
+        let sheet =
+            generator::contact_sheet(&options, args.grid_per_class as usize, args.real.as_deref())?;
         datasets::grid::save(&sheet, path)?;
         println!("contact sheet: {}", path.display());
         return Ok(());
@@ -100,12 +101,24 @@ pub fn run(args: GenerateArgs, quiet: bool) -> Result<()> {
         bar.set_message("bench");
         let rows = generator::bench(&options, &progress)?;
         bar.finish_and_clear();
-        println!("{:<42} {:>8} {:>9} {:>10}", "path", "images", "seconds", "images/s");
+        println!(
+            "{:<42} {:>8} {:>9} {:>10}",
+            "path", "images", "seconds", "images/s"
+        );
         for row in &rows {
-            println!("{:<42} {:>8} {:>9.2} {:>10.0}", row.path, row.images, row.seconds, row.images_per_second());
+            println!(
+                "{:<42} {:>8} {:>9.2} {:>10.0}",
+                row.path,
+                row.images,
+                row.seconds,
+                row.images_per_second()
+            );
         }
         if let [gpu, _, ceiling] = rows.as_slice() {
-            println!("wgpu / ceiling: {:.2}", gpu.images_per_second() / ceiling.images_per_second());
+            println!(
+                "wgpu / ceiling: {:.2}",
+                gpu.images_per_second() / ceiling.images_per_second()
+            );
         }
         return Ok(());
     }
@@ -136,13 +149,17 @@ fn options(args: &GenerateArgs) -> Result<GenerateOptions> {
     let per_class = match (args.per_class, args.count) {
         (Some(n), _) => n,
         (None, Some(count)) if count % 10 == 0 => count / 10,
-        (None, Some(count)) => anyhow::bail!("--count {count} is not a multiple of 10 (one tenth per class); use e.g. --count {}", count / 10 * 10 + 10),
+        (None, Some(count)) => anyhow::bail!(
+            "--count {count} is not a multiple of 10 (one tenth per class); use e.g. --count {}",
+            count / 10 * 10 + 10
+        ),
         (None, None) => 6000,
     };
     let text;
     let user = match &args.config {
         Some(path) => {
-            text = std::fs::read_to_string(path).with_context(|| format!("--config {}: cannot read the file", path.display()))?;
+            text = std::fs::read_to_string(path)
+                .with_context(|| format!("--config {}: cannot read the file", path.display()))?;
             Some((path.as_path(), text.as_str()))
         }
         None => None,
@@ -151,7 +168,11 @@ fn options(args: &GenerateArgs) -> Result<GenerateOptions> {
     let (width, height) = args.size;
     Ok(GenerateOptions {
         knobs,
-        image: ImageSpec { width, height, channels: args.channels },
+        image: ImageSpec {
+            width,
+            height,
+            channels: args.channels,
+        },
         seed: args.seed,
         test_per_class: args.test_per_class,
         mode: super::write_mode(args.force, args.resume || args.shard_index.is_some()),

@@ -1,9 +1,11 @@
 use std::path::PathBuf;
 
-use anyhow::{bail, Result};
+use anyhow::{Result, bail};
 use clap::{Args, ValueEnum};
 use mixer::bench::BenchOptions;
-use mixer::{CurriculumPlan, CurriculumSpec, Draw, MixOptions, Order, Progress, SubsetSummary, SweepSpec};
+use mixer::{
+    CurriculumPlan, CurriculumSpec, Draw, MixOptions, Order, Progress, SubsetSummary, SweepSpec,
+};
 
 #[derive(Args, Debug)]
 #[command(after_help = "Examples:\n  \
@@ -75,7 +77,9 @@ pub fn run(args: MixArgs, quiet: bool) -> Result<()> {
     let order = match (args.order, args.batch) {
         (OrderArg::Shuffled, None) => Order::Shuffled,
         (OrderArg::Stratified, Some(batch)) => Order::Stratified { batch },
-        (OrderArg::Stratified, None) => bail!("--order stratified needs --batch B (rows per training batch)"),
+        (OrderArg::Stratified, None) => {
+            bail!("--order stratified needs --batch B (rows per training batch)")
+        }
         (OrderArg::Shuffled, Some(_)) => bail!("--batch only applies to --order stratified"),
     };
     if args.bench {
@@ -98,24 +102,55 @@ pub fn run(args: MixArgs, quiet: bool) -> Result<()> {
             }
         }
     }
-    let options = MixOptions { synthetic, real, class_map, seed: args.seed, order, force: args.force, command: crate::cmd::command_line() };
+    let options = MixOptions {
+        synthetic,
+        real,
+        class_map,
+        seed: args.seed,
+        order,
+        force: args.force,
+        command: crate::cmd::command_line(),
+    };
 
     let bar = crate::progress::bar(0, "rows", quiet);
     let progress = |event: Progress<'_>| match event {
         Progress::Planned { rows } => bar.set_length(rows),
         Progress::Rows(n) => bar.inc(n),
-        Progress::Finished { name, kept } => bar.set_message(format!("{name} {}", if kept { "kept" } else { "done" })),
+        Progress::Finished { name, kept } => {
+            bar.set_message(format!("{name} {}", if kept { "kept" } else { "done" }))
+        }
     };
     let subsets = match args.curriculum {
         Some(plan) => {
             let plan = CurriculumPlan::read(&plan)?;
-            vec![mixer::curriculum(&CurriculumSpec { options, out: args.out, plan }, &progress)?]
+            vec![mixer::curriculum(
+                &CurriculumSpec {
+                    options,
+                    out: args.out,
+                    plan,
+                },
+                &progress,
+            )?]
         }
         None => {
             let shares = mixer::parse_shares(&args.shares)?;
-            let draw = if args.independent { Draw::Independent } else { Draw::Nested };
+            let draw = if args.independent {
+                Draw::Independent
+            } else {
+                Draw::Nested
+            };
             let size = args.size.unwrap_or_default();
-            mixer::sweep(&SweepSpec { options, out: args.out, size, shares, draw }, &progress)?.subsets
+            mixer::sweep(
+                &SweepSpec {
+                    options,
+                    out: args.out,
+                    size,
+                    shares,
+                    draw,
+                },
+                &progress,
+            )?
+            .subsets
         }
     };
     bar.finish_and_clear();
@@ -127,7 +162,16 @@ pub fn run(args: MixArgs, quiet: bool) -> Result<()> {
 
 fn report(subsets: &[SubsetSummary]) {
     for subset in subsets {
-        let what = if subset.kept { "kept (finished earlier)" } else { "written" };
-        println!("{}: {} rows, {} synthetic, {what}", subset.dir.display(), subset.rows, subset.synthetic_rows);
+        let what = if subset.kept {
+            "kept (finished earlier)"
+        } else {
+            "written"
+        };
+        println!(
+            "{}: {} rows, {} synthetic, {what}",
+            subset.dir.display(),
+            subset.rows,
+            subset.synthetic_rows
+        );
     }
 }

@@ -23,7 +23,12 @@ pub fn run(args: ReportArgs, quiet: bool) -> anyhow::Result<()> {
     }
     let files = trainer::report::write_report(&args.dir, &results)?;
     if !quiet {
-        println!("{} runs; wrote {} and {}", results.len(), files.markdown.display(), files.html.display());
+        println!(
+            "{} runs; wrote {} and {}",
+            results.len(),
+            files.markdown.display(),
+            files.html.display()
+        );
     }
     Ok(())
 }

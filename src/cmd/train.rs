@@ -4,11 +4,11 @@
 use std::ops::ControlFlow;
 use std::path::PathBuf;
 
-use anyhow::{bail, Context};
+use anyhow::{Context, bail};
 use clap::Args;
 use trainer::data::InputShape;
 use trainer::models::ModelKind;
-use trainer::run::{run_training, RunConfig, Status};
+use trainer::run::{RunConfig, Status, run_training};
 use trainer::train::{Progress, TrainConfig};
 
 #[derive(Args, Debug)]
@@ -99,7 +99,10 @@ pub fn run(args: TrainArgs, quiet: bool) -> anyhow::Result<()> {
     let bar = crate::progress::bar(0, "samples", quiet);
     let result = run_training(&config, &mut |progress| {
         match progress {
-            Progress::Start { total_samples, done_samples } => {
+            Progress::Start {
+                total_samples,
+                done_samples,
+            } => {
                 bar.set_length(*total_samples as u64);
                 bar.set_position(*done_samples as u64);
             }
@@ -108,7 +111,10 @@ pub fn run(args: TrainArgs, quiet: bool) -> anyhow::Result<()> {
                 bar.inc(rows.len() as u64);
             }
             Progress::Epoch(record) => {
-                bar.println(format!("{} epoch {}: loss {:.4} ({:.1} s)", record.phase, record.epoch, record.loss, record.seconds));
+                bar.println(format!(
+                    "{} epoch {}: loss {:.4} ({:.1} s)",
+                    record.phase, record.epoch, record.loss, record.seconds
+                ));
             }
         }
         ControlFlow::Continue(())
@@ -118,8 +124,13 @@ pub fn run(args: TrainArgs, quiet: bool) -> anyhow::Result<()> {
     let path = config.result_path();
     match (result.status, &result.metrics) {
         (Status::Ok, Some(test)) => {
-            let timings = result.timings.as_ref().context("a finished run records its timings")?;
-            let synthetic = result.synthetic_test.as_ref().map_or(String::new(), |m| format!(", synthetic test {:.4}", m.accuracy));
+            let timings = result
+                .timings
+                .as_ref()
+                .context("a finished run records its timings")?;
+            let synthetic = result.synthetic_test.as_ref().map_or(String::new(), |m| {
+                format!(", synthetic test {:.4}", m.accuracy)
+            });
             println!(
                 "{} {}: test accuracy {:.4}, macro-F1 {:.4}{synthetic}; {:.1} s, {:.0} samples/s; {}",
                 config.model,
@@ -156,16 +167,41 @@ fn train_config(args: &TrainArgs) -> anyhow::Result<TrainConfig> {
     })
 }
 
-fn bench(args: &TrainArgs, train: &TrainConfig, backend: trainer::backend::BackendKind, quiet: bool) -> anyhow::Result<()> {
+fn bench(
+    args: &TrainArgs,
+    train: &TrainConfig,
+    backend: trainer::backend::BackendKind,
+    quiet: bool,
+) -> anyhow::Result<()> {
     let inputs = [
-        InputShape { channels: 1, height: 28, width: 28, classes: 10 },
-        InputShape { channels: 3, height: 32, width: 32, classes: 10 },
+        InputShape {
+            channels: 1,
+            height: 28,
+            width: 28,
+            classes: 10,
+        },
+        InputShape {
+            channels: 3,
+            height: 32,
+            width: 32,
+            classes: 10,
+        },
     ];
-    println!("training throughput ({backend}, batch {}, {} threads):", train.batch_size, rayon_threads());
+    println!(
+        "training throughput ({backend}, batch {}, {} threads):",
+        train.batch_size,
+        rayon_threads()
+    );
     for input in inputs {
         for model in ModelKind::ALL {
             let spinner = crate::progress::spinner(&format!("{model} {}", input.describe()), quiet);
-            let t = trainer::throughput::measure(model, input, train.batch_size, args.bench_samples, backend);
+            let t = trainer::throughput::measure(
+                model,
+                input,
+                train.batch_size,
+                args.bench_samples,
+                backend,
+            );
             spinner.finish_and_clear();
             let t = t?;
             println!(

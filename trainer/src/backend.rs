@@ -17,11 +17,6 @@ pub enum BackendKind {
 }
 
 impl BackendKind {
-    /// The backends this build can run, for help texts and error messages.
-    pub fn compiled() -> &'static [BackendKind] {
-        if cfg!(feature = "wgpu") { &[BackendKind::Flex, BackendKind::Wgpu] } else { &[BackendKind::Flex] }
-    }
-
     /// The plain (non-autodiff) device; training wraps it with `.autodiff()`.
     pub fn device(self) -> Result<Device> {
         match self {
@@ -52,7 +47,9 @@ impl FromStr for BackendKind {
         match s.to_ascii_lowercase().as_str() {
             "flex" | "cpu" => Ok(BackendKind::Flex),
             "wgpu" | "gpu" => Ok(BackendKind::Wgpu),
-            other => Err(Error::invalid(format!("unknown backend '{other}' (expected flex or wgpu)"))),
+            other => Err(Error::invalid(format!(
+                "unknown backend '{other}' (expected flex or wgpu)"
+            ))),
         }
     }
 }

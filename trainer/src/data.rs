@@ -42,7 +42,12 @@ pub struct ImageStore {
 
 impl ImageStore {
     /// Builds a store from row-major HWC `u8` pixels (the datasets crate's decoded layout).
-    pub fn from_hwc(shape: InputShape, hwc: &[u8], labels: Vec<u32>, sources: Vec<Source>) -> Result<Self> {
+    pub fn from_hwc(
+        shape: InputShape,
+        hwc: &[u8],
+        labels: Vec<u32>,
+        sources: Vec<Source>,
+    ) -> Result<Self> {
         let per_image = shape.pixels();
         if hwc.len() != labels.len() * per_image || sources.len() != labels.len() {
             return Err(Error::invalid(format!(
@@ -54,18 +59,29 @@ impl ImageStore {
             )));
         }
         if let Some(&bad) = labels.iter().find(|&&l| l as usize >= shape.classes) {
-            return Err(Error::invalid(format!("label {bad} is outside the {} classes", shape.classes)));
+            return Err(Error::invalid(format!(
+                "label {bad} is outside the {} classes",
+                shape.classes
+            )));
         }
         let (c, hw) = (shape.channels, shape.height * shape.width);
         let mut pixels = vec![0f32; hwc.len()];
-        for (src, dst) in hwc.chunks_exact(per_image).zip(pixels.chunks_exact_mut(per_image)) {
+        for (src, dst) in hwc
+            .chunks_exact(per_image)
+            .zip(pixels.chunks_exact_mut(per_image))
+        {
             for (p, px) in src.chunks_exact(c).enumerate() {
                 for (ch, &v) in px.iter().enumerate() {
                     dst[ch * hw + p] = v as f32 / 255.0;
                 }
             }
         }
-        Ok(ImageStore { shape, pixels, labels, sources })
+        Ok(ImageStore {
+            shape,
+            pixels,
+            labels,
+            sources,
+        })
     }
 
     pub fn from_decoded(split: DecodedSplit, classes: usize) -> Result<Self> {
@@ -97,8 +113,16 @@ impl ImageStore {
         for &row in rows {
             buffer.extend_from_slice(&self.pixels[row * per_image..(row + 1) * per_image]);
         }
-        let InputShape { channels, height, width, .. } = self.shape;
-        Tensor::from_data(TensorData::new(buffer, [rows.len(), channels, height, width]), device)
+        let InputShape {
+            channels,
+            height,
+            width,
+            ..
+        } = self.shape;
+        Tensor::from_data(
+            TensorData::new(buffer, [rows.len(), channels, height, width]),
+            device,
+        )
     }
 
     /// The labels of `rows` as a `[rows]` integer tensor.
@@ -120,7 +144,10 @@ pub fn load_split(dir: &Path, split: &str) -> Result<LoadedSplit> {
     let decoded = dataset.decode_split(split)?;
     let store = ImageStore::from_decoded(decoded, dataset.manifest.classes.len())
         .map_err(|e| Error::file(dir, format!("split '{split}': {e}")))?;
-    Ok(LoadedSplit { manifest: dataset.manifest, store })
+    Ok(LoadedSplit {
+        manifest: dataset.manifest,
+        store,
+    })
 }
 
 /// A separable toy task for tests: `side`×`side` grey images, class 0 with horizontal stripes,
@@ -139,7 +166,16 @@ pub(crate) fn toy_task(n: usize, side: usize, seed: u64) -> (InputShape, Vec<u8>
             }
         }
     }
-    (InputShape { channels: 1, height: side, width: side, classes: 2 }, pixels, labels)
+    (
+        InputShape {
+            channels: 1,
+            height: side,
+            width: side,
+            classes: 2,
+        },
+        pixels,
+        labels,
+    )
 }
 
 #[cfg(test)]
@@ -148,20 +184,50 @@ mod tests {
 
     #[test]
     fn hwc_bytes_become_chw_floats_and_batches_gather_rows() {
-        let shape = InputShape { channels: 3, height: 1, width: 2, classes: 2 };
+        let shape = InputShape {
+            channels: 3,
+            height: 1,
+            width: 2,
+            classes: 2,
+        };
         // Two images of 2 pixels × RGB.
         let hwc = [0, 51, 102, 153, 204, 255, 255, 255, 255, 0, 0, 0];
-        let store = ImageStore::from_hwc(shape, &hwc, vec![1, 0], vec![Source::Real, Source::Synthetic]).unwrap();
+        let store = ImageStore::from_hwc(
+            shape,
+            &hwc,
+            vec![1, 0],
+            vec![Source::Real, Source::Synthetic],
+        )
+        .unwrap();
         let device = Device::flex();
-        let batch = store.images(&[1, 0], &device).into_data().try_to_vec::<f32>().unwrap();
-        assert_eq!(batch, vec![1.0, 0.0, 1.0, 0.0, 1.0, 0.0, 0.0, 0.6, 0.2, 0.8, 0.4, 1.0]);
-        assert_eq!(store.targets(&[1, 0], &device).into_data().iter::<i64>().collect::<Vec<_>>(), vec![0, 1]);
+        let batch = store
+            .images(&[1, 0], &device)
+            .into_data()
+            .try_to_vec::<f32>()
+            .unwrap();
+        assert_eq!(
+            batch,
+            vec![1.0, 0.0, 1.0, 0.0, 1.0, 0.0, 0.0, 0.6, 0.2, 0.8, 0.4, 1.0]
+        );
+        assert_eq!(
+            store
+                .targets(&[1, 0], &device)
+                .into_data()
+                .iter::<i64>()
+                .collect::<Vec<_>>(),
+            vec![0, 1]
+        );
         assert_eq!(store.count(Source::Synthetic), 1);
     }
 
     #[test]
     fn labels_outside_the_classes_are_rejected() {
-        let shape = InputShape { channels: 1, height: 1, width: 1, classes: 2 };
+        let shape = InputShape {
+            channels: 1,
+            height: 1,
+            width: 1,
+            classes: 2,
+        };
         let err = ImageStore::from_hwc(shape, &[0], vec![2], vec![Source::Real]).unwrap_err();
         assert!(err.to_string().contains("outside the 2 classes"), "{err}");
     }

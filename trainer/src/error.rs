@@ -9,7 +9,10 @@ pub enum Error {
     #[error(transparent)]
     Dataset(#[from] datasets::Error),
     #[error("{}: {source}", path.display())]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("{}: {message}", path.display())]
     File { path: PathBuf, message: String },
     /// The progress callback asked the run to stop; the last checkpoint is kept for a resume.
@@ -25,10 +28,16 @@ impl Error {
     }
 
     pub fn io(path: impl AsRef<Path>, source: std::io::Error) -> Self {
-        Error::Io { path: path.as_ref().to_path_buf(), source }
+        Error::Io {
+            path: path.as_ref().to_path_buf(),
+            source,
+        }
     }
 
     pub fn file(path: impl AsRef<Path>, message: impl ToString) -> Self {
-        Error::File { path: path.as_ref().to_path_buf(), message: message.to_string() }
+        Error::File {
+            path: path.as_ref().to_path_buf(),
+            message: message.to_string(),
+        }
     }
 }

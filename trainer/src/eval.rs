@@ -32,16 +32,25 @@ impl Metrics {
         let correct: u64 = (0..classes).map(|c| confusion[c][c]).sum();
         let support = |c: usize| confusion[c].iter().sum::<u64>();
         let predicted = |c: usize| confusion.iter().map(|row| row[c]).sum::<u64>();
-        let per_class_accuracy =
-            (0..classes).map(|c| (support(c) > 0).then(|| confusion[c][c] as f64 / support(c) as f64)).collect();
+        let per_class_accuracy = (0..classes)
+            .map(|c| (support(c) > 0).then(|| confusion[c][c] as f64 / support(c) as f64))
+            .collect();
         let f1s: Vec<f64> = (0..classes)
             .filter(|&c| support(c) + predicted(c) > 0)
             .map(|c| 2.0 * confusion[c][c] as f64 / (support(c) + predicted(c)) as f64)
             .collect();
         Metrics {
             samples: labels.len(),
-            accuracy: if labels.is_empty() { 0.0 } else { correct as f64 / labels.len() as f64 },
-            macro_f1: if f1s.is_empty() { 0.0 } else { f1s.iter().sum::<f64>() / f1s.len() as f64 },
+            accuracy: if labels.is_empty() {
+                0.0
+            } else {
+                correct as f64 / labels.len() as f64
+            },
+            macro_f1: if f1s.is_empty() {
+                0.0
+            } else {
+                f1s.iter().sum::<f64>() / f1s.len() as f64
+            },
             per_class_accuracy,
             confusion,
         }
@@ -60,7 +69,11 @@ pub fn predict<M: Classifier>(model: &M, store: &ImageStore, device: &Device) ->
 }
 
 pub fn evaluate<M: Classifier>(model: &M, store: &ImageStore, device: &Device) -> Metrics {
-    Metrics::from_predictions(&store.labels, &predict(model, store, device), store.shape.classes)
+    Metrics::from_predictions(
+        &store.labels,
+        &predict(model, store, device),
+        store.shape.classes,
+    )
 }
 
 #[cfg(test)]
@@ -73,7 +86,10 @@ mod tests {
         let m = Metrics::from_predictions(&[0, 0, 1, 1], &[0, 0, 0, 1], 3);
         assert_eq!(m.accuracy, 0.75);
         assert_eq!(m.per_class_accuracy, vec![Some(1.0), Some(0.5), None]);
-        assert_eq!(m.confusion, vec![vec![2, 0, 0], vec![1, 1, 0], vec![0, 0, 0]]);
+        assert_eq!(
+            m.confusion,
+            vec![vec![2, 0, 0], vec![1, 1, 0], vec![0, 0, 0]]
+        );
         // F1: class 0 = 2·2/(2+3) = 0.8, class 1 = 2·1/(2+1) = 2/3.
         assert!((m.macro_f1 - (0.8 + 2.0 / 3.0) / 2.0).abs() < 1e-12);
     }

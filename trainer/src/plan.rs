@@ -41,7 +41,9 @@ impl FromStr for Strategy {
         match s.to_ascii_lowercase().as_str() {
             "sm" | "simple-mixed" => Ok(Strategy::Sm),
             "ft" | "fine-tuned" => Ok(Strategy::Ft),
-            other => Err(Error::invalid(format!("unknown strategy '{other}' (expected sm or ft)"))),
+            other => Err(Error::invalid(format!(
+                "unknown strategy '{other}' (expected sm or ft)"
+            ))),
         }
     }
 }
@@ -82,10 +84,17 @@ impl PhasePlan {
 }
 
 /// The phases of a run over a split with these `sources` (one per row) and manifest `phases`.
-pub fn plan(strategy: Strategy, phases: &[Phase], sources: &[Source], config: &TrainConfig) -> Result<Vec<PhasePlan>> {
+pub fn plan(
+    strategy: Strategy,
+    phases: &[Phase],
+    sources: &[Source],
+    config: &TrainConfig,
+) -> Result<Vec<PhasePlan>> {
     let n = sources.len();
     if n == 0 {
-        return Err(Error::invalid("the training split has no rows: this share has no data to train on"));
+        return Err(Error::invalid(
+            "the training split has no rows: this share has no data to train on",
+        ));
     }
     let groups: Vec<(String, Option<Source>, Vec<usize>)> = match strategy {
         Strategy::Sm => {
@@ -128,7 +137,9 @@ pub fn plan(strategy: Strategy, phases: &[Phase], sources: &[Source], config: &T
             .collect(),
     };
     if groups.is_empty() {
-        return Err(Error::invalid("the manifest's phases hold no rows: this share has no data to train on"));
+        return Err(Error::invalid(
+            "the manifest's phases hold no rows: this share has no data to train on",
+        ));
     }
     Ok(groups
         .into_iter()
@@ -138,9 +149,19 @@ pub fn plan(strategy: Strategy, phases: &[Phase], sources: &[Source], config: &T
             let (epochs, lr) = if i == 0 {
                 (config.epochs, config.lr)
             } else {
-                (config.finetune_epochs.unwrap_or(config.epochs), config.finetune_lr.unwrap_or(config.lr))
+                (
+                    config.finetune_epochs.unwrap_or(config.epochs),
+                    config.finetune_lr.unwrap_or(config.lr),
+                )
             };
-            PhasePlan { name, source, samples: rows.len(), rows, epochs, lr }
+            PhasePlan {
+                name,
+                source,
+                samples: rows.len(),
+                rows,
+                epochs,
+                lr,
+            }
         })
         .collect())
 }
@@ -156,7 +177,14 @@ mod tests {
     use Source::{Real as R, Synthetic as S};
 
     fn phase(name: &str, source: Source, start: u64, end: u64) -> Phase {
-        Phase { name: name.into(), source: Some(source), start, end, synthetic_share: 0.0, shards: vec![] }
+        Phase {
+            name: name.into(),
+            source: Some(source),
+            start,
+            end,
+            synthetic_share: 0.0,
+            shards: vec![],
+        }
     }
 
     #[test]
@@ -170,9 +198,14 @@ mod tests {
     #[test]
     fn ft_follows_the_manifest_phases_and_applies_finetune_settings() {
         let phases = [phase("synthetic", S, 0, 2), phase("real", R, 2, 5)];
-        let config = TrainConfig::new().with_epochs(3).with_finetune_lr(Some(1e-4));
+        let config = TrainConfig::new()
+            .with_epochs(3)
+            .with_finetune_lr(Some(1e-4));
         let plan = plan(Strategy::Ft, &phases, &[S, S, R, R, R], &config).unwrap();
-        assert_eq!(plan.iter().map(|p| p.rows.clone()).collect::<Vec<_>>(), vec![vec![0, 1], vec![2, 3, 4]]);
+        assert_eq!(
+            plan.iter().map(|p| p.rows.clone()).collect::<Vec<_>>(),
+            vec![vec![0, 1], vec![2, 3, 4]]
+        );
         assert_eq!((plan[0].epochs, plan[0].lr), (3, config.lr));
         assert_eq!((plan[1].epochs, plan[1].lr), (3, 1e-4));
     }
@@ -188,14 +221,25 @@ mod tests {
     }
 
     fn plan_len(sources: &[Source]) -> usize {
-        plan(Strategy::Ft, &[], sources, &TrainConfig::new()).unwrap().len()
+        plan(Strategy::Ft, &[], sources, &TrainConfig::new())
+            .unwrap()
+            .len()
     }
 
     #[test]
     fn bad_plans_are_rejected() {
-        let err = plan(Strategy::Sm, &[], &[], &TrainConfig::new()).unwrap_err().to_string();
+        let err = plan(Strategy::Sm, &[], &[], &TrainConfig::new())
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("no data"), "{err}");
-        let err = plan(Strategy::Ft, &[phase("real", R, 0, 2)], &[R, S], &TrainConfig::new()).unwrap_err().to_string();
+        let err = plan(
+            Strategy::Ft,
+            &[phase("real", R, 0, 2)],
+            &[R, S],
+            &TrainConfig::new(),
+        )
+        .unwrap_err()
+        .to_string();
         assert!(err.contains("row 1 is synthetic"), "{err}");
     }
 }

@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::models::ModelKind;
 use crate::plan::Strategy;
-use crate::run::{RunResult, Status, RESULT_FILE};
+use crate::run::{RESULT_FILE, RunResult, Status};
 use crate::{Error, Result};
 
 /// The shares of a standard sweep: 0, 0.1, …, 1.0.
@@ -26,12 +26,22 @@ pub fn shares() -> Vec<f64> {
 }
 
 /// The run directory of one cell of a sweep.
-pub fn cell_dir(bench: &Path, pair: &str, model: ModelKind, strategy: Strategy, share: f64, seed: u64) -> PathBuf {
+pub fn cell_dir(
+    bench: &Path,
+    pair: &str,
+    model: ModelKind,
+    strategy: Strategy,
+    share: f64,
+    seed: u64,
+) -> PathBuf {
     bench
         .join("runs")
         .join(pair)
         .join(model.to_string())
-        .join(format!("{strategy}-r{:03}-s{seed}", (share * 100.0).round() as u32))
+        .join(format!(
+            "{strategy}-r{:03}-s{seed}",
+            (share * 100.0).round() as u32
+        ))
 }
 
 /// One run as the report sees it.
@@ -54,7 +64,10 @@ impl CellResult {
     pub fn from_run(run: &RunResult, pair: &str) -> CellResult {
         let (pair, share) = match &run.config.cell {
             Some(cell) => (cell.pair.clone(), cell.share),
-            None => (pair.to_string(), run.data.as_ref().map_or(0.0, |d| d.synthetic_share)),
+            None => (
+                pair.to_string(),
+                run.data.as_ref().map_or(0.0, |d| d.synthetic_share),
+            ),
         };
         let ok = run.status == Status::Ok;
         CellResult {
@@ -65,7 +78,11 @@ impl CellResult {
             seed: run.config.train.seed,
             accuracy: run.metrics.as_ref().filter(|_| ok).map(|m| m.accuracy),
             macro_f1: run.metrics.as_ref().filter(|_| ok).map(|m| m.macro_f1),
-            synthetic_accuracy: run.synthetic_test.as_ref().filter(|_| ok).map(|m| m.accuracy),
+            synthetic_accuracy: run
+                .synthetic_test
+                .as_ref()
+                .filter(|_| ok)
+                .map(|m| m.accuracy),
             failure: (!ok).then(|| run.reason.clone().unwrap_or_else(|| "failed".into())),
         }
     }
@@ -75,11 +92,17 @@ impl CellResult {
 pub fn scan(bench: &Path) -> Result<Vec<CellResult>> {
     let runs = bench.join("runs");
     if !runs.is_dir() {
-        return Err(Error::file(bench, "has no runs/ directory: not a bench directory"));
+        return Err(Error::file(
+            bench,
+            "has no runs/ directory: not a bench directory",
+        ));
     }
     let mut results = Vec::new();
     for pair in sorted_dirs(&runs)? {
-        let pair_name = pair.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let pair_name = pair
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         for arch in sorted_dirs(&pair)? {
             for cell in sorted_dirs(&arch)? {
                 let path = cell.join(RESULT_FILE);
@@ -120,8 +143,16 @@ impl Stat {
             return None;
         }
         let mean = values.iter().sum::<f64>() / n as f64;
-        let var = if n > 1 { values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1) as f64 } else { 0.0 };
-        Some(Stat { mean, std: var.sqrt(), n })
+        let var = if n > 1 {
+            values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1) as f64
+        } else {
+            0.0
+        };
+        Some(Stat {
+            mean,
+            std: var.sqrt(),
+            n,
+        })
     }
 }
 
@@ -155,15 +186,28 @@ impl Fit {
 
     /// The share in [0, 1] (to 0.01) where the curve peaks.
     pub fn best_share(&self) -> f64 {
-        (0..=100).map(|i| i as f64 / 100.0).fold(0.0, |best, r| if self.eval(r) > self.eval(best) { r } else { best })
+        (0..=100).map(|i| i as f64 / 100.0).fold(0.0, |best, r| {
+            if self.eval(r) > self.eval(best) {
+                r
+            } else {
+                best
+            }
+        })
     }
 
     pub fn describe(&self) -> String {
         // "+ -0.1" reads badly: every term after the first carries its own sign.
-        let term = |v: f64, what: &str| format!(" {} {:.4}{what}", if v < 0.0 { '−' } else { '+' }, v.abs());
+        let term = |v: f64, what: &str| {
+            format!(" {} {:.4}{what}", if v < 0.0 { '−' } else { '+' }, v.abs())
+        };
         match *self {
-            Fit::Exponential { a, b, c, r2 } => format!("{a:.4}{} (R² {r2:.3})", term(-b, &format!("·exp({c:.2}·r)"))),
-            Fit::Quadratic { a, b, c, r2 } => format!("{a:.4}{}{} (R² {r2:.3})", term(b, "·r"), term(c, "·r²")),
+            Fit::Exponential { a, b, c, r2 } => format!(
+                "{a:.4}{} (R² {r2:.3})",
+                term(-b, &format!("·exp({c:.2}·r)"))
+            ),
+            Fit::Quadratic { a, b, c, r2 } => {
+                format!("{a:.4}{}{} (R² {r2:.3})", term(b, "·r"), term(c, "·r²"))
+            }
         }
     }
 
@@ -175,7 +219,10 @@ impl Fit {
         if distinct.len() < 3 {
             return Vec::new();
         }
-        [fit_exponential(points), fit_quadratic(points)].into_iter().flatten().collect()
+        [fit_exponential(points), fit_quadratic(points)]
+            .into_iter()
+            .flatten()
+            .collect()
     }
 }
 
@@ -202,18 +249,28 @@ fn fit_exponential(points: &[(f64, f64)]) -> Option<Fit> {
         if var < 1e-12 {
             continue;
         }
-        let cov: f64 = g.iter().zip(points).map(|(v, p)| (v - gm) * (p.1 - ym)).sum();
+        let cov: f64 = g
+            .iter()
+            .zip(points)
+            .map(|(v, p)| (v - gm) * (p.1 - ym))
+            .sum();
         let slope = cov / var;
         let (a, b) = (ym - slope * gm, -slope);
-        let sse: f64 = points.iter().map(|p| (p.1 - (a - b * (c * p.0).exp())).powi(2)).sum();
+        let sse: f64 = points
+            .iter()
+            .map(|p| (p.1 - (a - b * (c * p.0).exp())).powi(2))
+            .sum();
         if best.as_ref().is_none_or(|(s, _)| sse < *s) {
             best = Some((sse, Fit::Exponential { a, b, c, r2: 0.0 }));
         }
     }
     best.map(|(_, fit)| match fit {
-        Fit::Exponential { a, b, c, .. } => {
-            Fit::Exponential { a, b, c, r2: r_squared(points, |r| a - b * (c * r).exp()) }
-        }
+        Fit::Exponential { a, b, c, .. } => Fit::Exponential {
+            a,
+            b,
+            c,
+            r2: r_squared(points, |r| a - b * (c * r).exp()),
+        },
         other => other,
     })
 }
@@ -225,7 +282,8 @@ fn fit_quadratic(points: &[(f64, f64)]) -> Option<Fit> {
     let m = [[s(0), s(1), s(2)], [s(1), s(2), s(3)], [s(2), s(3), s(4)]];
     let v = [t(0), t(1), t(2)];
     let det = |m: [[f64; 3]; 3]| {
-        m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1]) - m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0])
+        m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1])
+            - m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0])
             + m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0])
     };
     let d = det(m);
@@ -240,7 +298,12 @@ fn fit_quadratic(points: &[(f64, f64)]) -> Option<Fit> {
         det(mc) / d
     };
     let (a, b, c) = (solve(0), solve(1), solve(2));
-    Some(Fit::Quadratic { a, b, c, r2: r_squared(points, |r| a + b * r + c * r * r) })
+    Some(Fit::Quadratic {
+        a,
+        b,
+        c,
+        r2: r_squared(points, |r| a + b * r + c * r * r),
+    })
 }
 
 /// The cells of one strategy of one (pair, architecture) group, by share.
@@ -256,25 +319,57 @@ impl Series {
     fn new(strategy: Strategy, cells: &[&CellResult]) -> Series {
         let mut values: BTreeMap<u32, Vec<f64>> = BTreeMap::new();
         let mut points = Vec::new();
-        for cell in cells.iter().filter(|c| c.strategy == strategy) {
+        // At shares 0 and 1 FT has a single phase and is the SM run, which a sweep trains
+        // once: such a run counts for both strategies unless the other one was trained too.
+        let endpoint = |c: &CellResult| c.share == 0.0 || c.share == 1.0;
+        let trained: Vec<(u32, u64)> = cells
+            .iter()
+            .filter(|c| c.strategy == strategy && endpoint(c))
+            .map(|c| (share_key(c.share), c.seed))
+            .collect();
+        let counts = |c: &&&CellResult| {
+            c.strategy == strategy
+                || (endpoint(c) && !trained.contains(&(share_key(c.share), c.seed)))
+        };
+        for cell in cells.iter().filter(counts) {
             if let Some(acc) = cell.accuracy {
                 values.entry(share_key(cell.share)).or_default().push(acc);
                 points.push((cell.share, acc));
             }
         }
-        let by_share = values.into_iter().filter_map(|(k, v)| Stat::of(&v).map(|s| (k, s))).collect();
+        let by_share = values
+            .into_iter()
+            .filter_map(|(k, v)| Stat::of(&v).map(|s| (k, s)))
+            .collect();
         let fits = Fit::fit_all(&points);
-        Series { strategy, by_share, points, fits }
+        Series {
+            strategy,
+            by_share,
+            points,
+            fits,
+        }
     }
 
     /// The share with the highest mean accuracy (the lowest such share on a tie).
     fn best(&self) -> Option<(u32, Stat)> {
-        self.by_share.iter().map(|(&k, &s)| (k, s)).reduce(|best, next| if next.1.mean > best.1.mean { next } else { best })
+        self.by_share
+            .iter()
+            .map(|(&k, &s)| (k, s))
+            .reduce(|best, next| {
+                if next.1.mean > best.1.mean {
+                    next
+                } else {
+                    best
+                }
+            })
     }
 
     /// The fit with the higher R², drawn on the plot.
     fn best_fit(&self) -> Option<Fit> {
-        self.fits.iter().copied().max_by(|a, b| a.r2().total_cmp(&b.r2()))
+        self.fits
+            .iter()
+            .copied()
+            .max_by(|a, b| a.r2().total_cmp(&b.r2()))
     }
 }
 
@@ -287,14 +382,20 @@ struct Group {
 fn groups(results: &[CellResult]) -> Vec<Group> {
     let mut by_key: BTreeMap<(String, ModelKind), Vec<&CellResult>> = BTreeMap::new();
     for cell in results {
-        by_key.entry((cell.pair.clone(), cell.model)).or_default().push(cell);
+        by_key
+            .entry((cell.pair.clone(), cell.model))
+            .or_default()
+            .push(cell);
     }
     by_key
         .into_iter()
         .map(|((pair, model), cells)| Group {
             pair,
             model,
-            series: [Series::new(Strategy::Sm, &cells), Series::new(Strategy::Ft, &cells)],
+            series: [
+                Series::new(Strategy::Sm, &cells),
+                Series::new(Strategy::Ft, &cells),
+            ],
         })
         .collect()
 }
@@ -315,8 +416,18 @@ pub fn write_report(bench: &Path, results: &[CellResult]) -> Result<ReportFiles>
     let mut md = String::new();
     let mut html = String::from(HTML_HEAD);
     let ok = results.iter().filter(|c| c.accuracy.is_some()).count();
-    let _ = writeln!(md, "# synmix benchmark report\n\n{} runs: {ok} ok, {} failed.\n", results.len(), results.len() - ok);
-    let _ = writeln!(html, "<h1>synmix benchmark report</h1>\n<p>{} runs: {ok} ok, {} failed.</p>", results.len(), results.len() - ok);
+    let _ = writeln!(
+        md,
+        "# synmix benchmark report\n\n{} runs: {ok} ok, {} failed.\n",
+        results.len(),
+        results.len() - ok
+    );
+    let _ = writeln!(
+        html,
+        "<h1>synmix benchmark report</h1>\n<p>{} runs: {ok} ok, {} failed.</p>",
+        results.len(),
+        results.len() - ok
+    );
     let mut plots = Vec::new();
     for group in &groups {
         let stem = format!("{}-{}", group.pair, group.model);
@@ -329,8 +440,18 @@ pub fn write_report(bench: &Path, results: &[CellResult]) -> Result<ReportFiles>
 
         let title = format!("{} — {}", group.pair, group.model);
         let table = group_table(group);
-        let _ = writeln!(md, "## {title}\n\n![{title}](plots/{stem}.svg)\n\n{}\n{}\n", table.markdown(), summary_lines(group).join("\n"));
-        let _ = writeln!(html, "<h2>{}</h2>\n{svg}\n{}\n<ul>", escape(&title), table.html());
+        let _ = writeln!(
+            md,
+            "## {title}\n\n![{title}](plots/{stem}.svg)\n\n{}\n{}\n",
+            table.markdown(),
+            summary_lines(group).join("\n")
+        );
+        let _ = writeln!(
+            html,
+            "<h2>{}</h2>\n{svg}\n{}\n<ul>",
+            escape(&title),
+            table.html()
+        );
         for line in summary_lines(group) {
             let _ = writeln!(html, "<li>{}</li>", escape(line.trim_start_matches("- ")));
         }
@@ -340,8 +461,17 @@ pub fn write_report(bench: &Path, results: &[CellResult]) -> Result<ReportFiles>
     if !gap.rows.is_empty() {
         let intro = "Accuracy on the held-out synthetic test set against the real test set \
                      (mean over architectures, strategies and seeds); gap = synthetic − real.";
-        let _ = writeln!(md, "## Synthetic-test vs real-test accuracy\n\n{intro}\n\n{}", gap.markdown());
-        let _ = writeln!(html, "<h2>Synthetic-test vs real-test accuracy</h2>\n<p>{}</p>\n{}", escape(intro), gap.html());
+        let _ = writeln!(
+            md,
+            "## Synthetic-test vs real-test accuracy\n\n{intro}\n\n{}",
+            gap.markdown()
+        );
+        let _ = writeln!(
+            html,
+            "<h2>Synthetic-test vs real-test accuracy</h2>\n<p>{}</p>\n{}",
+            escape(intro),
+            gap.html()
+        );
     }
     let failed: Vec<&CellResult> = results.iter().filter(|c| c.failure.is_some()).collect();
     if !failed.is_empty() {
@@ -364,7 +494,11 @@ pub fn write_report(bench: &Path, results: &[CellResult]) -> Result<ReportFiles>
     let html_path = bench.join("report.html");
     std::fs::write(&markdown, md).map_err(|e| Error::io(&markdown, e))?;
     std::fs::write(&html_path, html).map_err(|e| Error::io(&html_path, e))?;
-    Ok(ReportFiles { markdown, html: html_path, plots })
+    Ok(ReportFiles {
+        markdown,
+        html: html_path,
+        plots,
+    })
 }
 
 const HTML_HEAD: &str = "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>synmix benchmark report</title>\n\
@@ -378,7 +512,10 @@ struct Table {
 
 impl Table {
     fn new(header: &[&str]) -> Table {
-        Table { header: header.iter().map(|h| h.to_string()).collect(), rows: Vec::new() }
+        Table {
+            header: header.iter().map(|h| h.to_string()).collect(),
+            rows: Vec::new(),
+        }
     }
 
     fn markdown(&self) -> String {
@@ -409,17 +546,26 @@ impl Table {
 }
 
 fn escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 fn stat_cell(stat: Option<&Stat>) -> String {
-    stat.map_or("–".into(), |s| format!("{:.4} ± {:.4} (n={})", s.mean, s.std, s.n))
+    stat.map_or("–".into(), |s| {
+        format!("{:.4} ± {:.4} (n={})", s.mean, s.std, s.n)
+    })
 }
 
 /// Per share: mean ± std of each strategy and FT − SM.
 fn group_table(group: &Group) -> Table {
     let [sm, ft] = &group.series;
-    let mut keys: Vec<u32> = sm.by_share.keys().chain(ft.by_share.keys()).copied().collect();
+    let mut keys: Vec<u32> = sm
+        .by_share
+        .keys()
+        .chain(ft.by_share.keys())
+        .copied()
+        .collect();
     keys.sort_unstable();
     keys.dedup();
     let mut table = Table::new(&["share", "SM accuracy", "FT accuracy", "FT − SM"]);
@@ -429,7 +575,12 @@ fn group_table(group: &Group) -> Table {
             (Some(a), Some(b)) => format!("{:+.4}", b.mean - a.mean),
             _ => "–".into(),
         };
-        table.rows.push(vec![format!("{:.2}", k as f64 / 100.0), stat_cell(a), stat_cell(b), diff]);
+        table.rows.push(vec![
+            format!("{:.2}", k as f64 / 100.0),
+            stat_cell(a),
+            stat_cell(b),
+            diff,
+        ]);
     }
     table
 }
@@ -440,10 +591,18 @@ fn summary_lines(group: &Group) -> Vec<String> {
     for series in &group.series {
         let name = series.strategy.to_string().to_uppercase();
         if let Some((k, s)) = series.best() {
-            lines.push(format!("- {name}: best measured share {:.2} (accuracy {:.4})", k as f64 / 100.0, s.mean));
+            lines.push(format!(
+                "- {name}: best measured share {:.2} (accuracy {:.4})",
+                k as f64 / 100.0,
+                s.mean
+            ));
         }
         for fit in &series.fits {
-            let kind = if matches!(fit, Fit::Exponential { .. }) { "exponential law" } else { "quadratic" };
+            let kind = if matches!(fit, Fit::Exponential { .. }) {
+                "exponential law"
+            } else {
+                "quadratic"
+            };
             lines.push(format!(
                 "- {name} {kind}: acc(r) = {}, predicted best share {:.2}",
                 fit.describe(),
@@ -467,9 +626,18 @@ fn gap_table(results: &[CellResult]) -> Table {
             entry.1.push(syn);
         }
     }
-    let mut table = Table::new(&["pair", "share", "real-test accuracy", "synthetic-test accuracy", "gap"]);
+    let mut table = Table::new(&[
+        "pair",
+        "share",
+        "real-test accuracy",
+        "synthetic-test accuracy",
+        "gap",
+    ]);
     for ((pair, k), (real, syn)) in by {
-        let (r, s) = (Stat::of(&real).expect("non-empty"), Stat::of(&syn).expect("non-empty"));
+        let (r, s) = (
+            Stat::of(&real).expect("non-empty"),
+            Stat::of(&syn).expect("non-empty"),
+        );
         table.rows.push(vec![
             pair,
             format!("{:.2}", k as f64 / 100.0),
@@ -492,22 +660,32 @@ const COLORS: [RGBColor; 2] = [RGBColor(31, 119, 180), RGBColor(214, 39, 40)];
 fn bitmap_font() -> bool {
     static FOUND: OnceLock<bool> = OnceLock::new();
     *FOUND.get_or_init(|| {
-        let candidates = std::env::var_os("SYNMIX_FONT").map(PathBuf::from).into_iter().chain(
-            [
-                "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
-                "/usr/share/fonts/TTF/DejaVuSans.ttf",
-                "/usr/share/fonts/dejavu/DejaVuSans.ttf",
-                "/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf",
-                "/System/Library/Fonts/Supplemental/Arial.ttf",
-                "C:\\Windows\\Fonts\\arial.ttf",
-            ]
+        let candidates = std::env::var_os("SYNMIX_FONT")
+            .map(PathBuf::from)
             .into_iter()
-            .map(PathBuf::from),
-        );
-        candidates.filter_map(|path| std::fs::read(path).ok()).any(|bytes| {
-            // Registered fonts live for the whole process.
-            plotters::style::register_font("sans-serif", FontStyle::Normal, Box::leak(bytes.into_boxed_slice())).is_ok()
-        })
+            .chain(
+                [
+                    "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+                    "/usr/share/fonts/TTF/DejaVuSans.ttf",
+                    "/usr/share/fonts/dejavu/DejaVuSans.ttf",
+                    "/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf",
+                    "/System/Library/Fonts/Supplemental/Arial.ttf",
+                    "C:\\Windows\\Fonts\\arial.ttf",
+                ]
+                .into_iter()
+                .map(PathBuf::from),
+            );
+        candidates
+            .filter_map(|path| std::fs::read(path).ok())
+            .any(|bytes| {
+                // Registered fonts live for the whole process.
+                plotters::style::register_font(
+                    "sans-serif",
+                    FontStyle::Normal,
+                    Box::leak(bytes.into_boxed_slice()),
+                )
+                .is_ok()
+            })
     })
 }
 
@@ -515,8 +693,10 @@ fn plot_svg(group: &Group) -> Result<String> {
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
-        draw_plot(&root, group, true).map_err(|e| Error::invalid(format!("plotting {}: {e}", group.pair)))?;
-        root.present().map_err(|e| Error::invalid(format!("plotting {}: {e}", group.pair)))?;
+        draw_plot(&root, group, true)
+            .map_err(|e| Error::invalid(format!("plotting {}: {e}", group.pair)))?;
+        root.present()
+            .map_err(|e| Error::invalid(format!("plotting {}: {e}", group.pair)))?;
     }
     Ok(svg)
 }
@@ -539,7 +719,9 @@ fn draw_plot<DB: DrawingBackend>(
     let (left, top, right, bottom) = FRAME;
     let (lo, hi) = y_range(group);
     let px = |r: f64| left + ((right - left) as f64 * r).round() as i32;
-    let py = |a: f64| bottom - ((bottom - top) as f64 * (a.clamp(lo, hi) - lo) / (hi - lo)).round() as i32;
+    let py = |a: f64| {
+        bottom - ((bottom - top) as f64 * (a.clamp(lo, hi) - lo) / (hi - lo)).round() as i32
+    };
     let grid = RGBColor(220, 220, 220);
     let style = |size: i32, anchor: Pos| ("sans-serif", size).into_font().color(&BLACK).pos(anchor);
 
@@ -549,28 +731,54 @@ fn draw_plot<DB: DrawingBackend>(
         root.draw(&PathElement::new(vec![(px(r), top), (px(r), bottom)], grid))?;
         root.draw(&PathElement::new(vec![(left, py(a)), (right, py(a))], grid))?;
         if text {
-            root.draw(&Text::new(format!("{r:.1}"), (px(r), bottom + 6), style(12, Pos::new(HPos::Center, VPos::Top))))?;
-            root.draw(&Text::new(format!("{a:.2}"), (left - 6, py(a)), style(12, Pos::new(HPos::Right, VPos::Center))))?;
+            root.draw(&Text::new(
+                format!("{r:.1}"),
+                (px(r), bottom + 6),
+                style(12, Pos::new(HPos::Center, VPos::Top)),
+            ))?;
+            root.draw(&Text::new(
+                format!("{a:.2}"),
+                (left - 6, py(a)),
+                style(12, Pos::new(HPos::Right, VPos::Center)),
+            ))?;
         }
     }
     root.draw(&Rectangle::new([(left, top), (right, bottom)], BLACK))?;
 
     for (series, color) in group.series.iter().zip(COLORS) {
-        let stats: Vec<(f64, Stat)> = series.by_share.iter().map(|(&k, &s)| (k as f64 / 100.0, s)).collect();
+        let stats: Vec<(f64, Stat)> = series
+            .by_share
+            .iter()
+            .map(|(&k, &s)| (k as f64 / 100.0, s))
+            .collect();
         if stats.is_empty() {
             continue;
         }
         let band: Vec<(i32, i32)> = stats
             .iter()
             .map(|(r, s)| (px(*r), py(s.mean + s.std)))
-            .chain(stats.iter().rev().map(|(r, s)| (px(*r), py(s.mean - s.std))))
+            .chain(
+                stats
+                    .iter()
+                    .rev()
+                    .map(|(r, s)| (px(*r), py(s.mean - s.std))),
+            )
             .collect();
         root.draw(&Polygon::new(band, color.mix(0.18).filled()))?;
         if let Some(fit) = series.best_fit() {
-            let curve: Vec<_> = (0..=50).map(|i| i as f64 / 50.0).map(|r| (px(r), py(fit.eval(r)))).collect();
+            let curve: Vec<_> = (0..=50)
+                .map(|i| i as f64 / 50.0)
+                .map(|r| (px(r), py(fit.eval(r))))
+                .collect();
             root.draw(&PathElement::new(curve, color.mix(0.6).stroke_width(1)))?;
         }
-        root.draw(&PathElement::new(stats.iter().map(|(r, s)| (px(*r), py(s.mean))).collect::<Vec<_>>(), color.stroke_width(2)))?;
+        root.draw(&PathElement::new(
+            stats
+                .iter()
+                .map(|(r, s)| (px(*r), py(s.mean)))
+                .collect::<Vec<_>>(),
+            color.stroke_width(2),
+        ))?;
         for (r, s) in &stats {
             root.draw(&Circle::new((px(*r), py(s.mean)), 3, color.filled()))?;
         }
@@ -579,16 +787,34 @@ fn draw_plot<DB: DrawingBackend>(
     // Legend swatches (always) and their names, axis titles and the title (with text).
     for (i, (series, color)) in group.series.iter().zip(COLORS).enumerate() {
         let y = top + 14 + 18 * i as i32;
-        root.draw(&PathElement::new(vec![(right - 70, y), (right - 46, y)], color.stroke_width(3)))?;
+        root.draw(&PathElement::new(
+            vec![(right - 70, y), (right - 46, y)],
+            color.stroke_width(3),
+        ))?;
         if text {
             let name = series.strategy.to_string().to_uppercase();
-            root.draw(&Text::new(name, (right - 40, y), style(12, Pos::new(HPos::Left, VPos::Center))))?;
+            root.draw(&Text::new(
+                name,
+                (right - 40, y),
+                style(12, Pos::new(HPos::Left, VPos::Center)),
+            ))?;
         }
     }
     if text {
-        let title = format!("{} — {}: real-test accuracy vs synthetic share (±1 std)", group.pair, group.model);
-        root.draw(&Text::new(title, ((left + right) / 2, 8), style(14, Pos::new(HPos::Center, VPos::Top))))?;
-        root.draw(&Text::new("synthetic share", ((left + right) / 2, bottom + 24), style(12, Pos::new(HPos::Center, VPos::Top))))?;
+        let title = format!(
+            "{} — {}: real-test accuracy vs synthetic share (±1 std)",
+            group.pair, group.model
+        );
+        root.draw(&Text::new(
+            title,
+            ((left + right) / 2, 8),
+            style(14, Pos::new(HPos::Center, VPos::Top)),
+        ))?;
+        root.draw(&Text::new(
+            "synthetic share",
+            ((left + right) / 2, bottom + 24),
+            style(12, Pos::new(HPos::Center, VPos::Top)),
+        ))?;
     }
     Ok(())
 }
@@ -596,7 +822,9 @@ fn draw_plot<DB: DrawingBackend>(
 /// Accuracy range shown: the bands with a margin, at least 0.1 tall, inside [0, 1].
 fn y_range(group: &Group) -> (f64, f64) {
     let stats = group.series.iter().flat_map(|s| s.by_share.values());
-    let (lo, hi) = stats.fold((f64::MAX, f64::MIN), |(lo, hi), s| (lo.min(s.mean - s.std), hi.max(s.mean + s.std)));
+    let (lo, hi) = stats.fold((f64::MAX, f64::MIN), |(lo, hi), s| {
+        (lo.min(s.mean - s.std), hi.max(s.mean + s.std))
+    });
     if lo > hi {
         return (0.0, 1.0);
     }
@@ -627,12 +855,24 @@ mod tests {
         let law = |r: f64| 0.9 - 0.2 * (2.0 * r).exp() / 7.389;
         let points: Vec<(f64, f64)> = shares().into_iter().map(|r| (r, law(r))).collect();
         let fits = Fit::fit_all(&points);
-        let exp = fits.iter().find(|f| matches!(f, Fit::Exponential { .. })).unwrap();
+        let exp = fits
+            .iter()
+            .find(|f| matches!(f, Fit::Exponential { .. }))
+            .unwrap();
         assert!(exp.r2() > 0.9999, "{exp:?}");
         assert_eq!(exp.best_share(), 0.0);
-        let bowl: Vec<(f64, f64)> = shares().into_iter().map(|r| (r, 0.8 - (r - 0.3).powi(2))).collect();
-        let quad = Fit::fit_all(&bowl).into_iter().find(|f| matches!(f, Fit::Quadratic { .. })).unwrap();
-        assert!((quad.best_share() - 0.3).abs() < 1e-9 && quad.r2() > 0.9999, "{quad:?}");
+        let bowl: Vec<(f64, f64)> = shares()
+            .into_iter()
+            .map(|r| (r, 0.8 - (r - 0.3).powi(2)))
+            .collect();
+        let quad = Fit::fit_all(&bowl)
+            .into_iter()
+            .find(|f| matches!(f, Fit::Quadratic { .. }))
+            .unwrap();
+        assert!(
+            (quad.best_share() - 0.3).abs() < 1e-9 && quad.r2() > 0.9999,
+            "{quad:?}"
+        );
         assert!(Fit::fit_all(&points[..2]).is_empty());
     }
 
@@ -642,30 +882,81 @@ mod tests {
         let mut results = Vec::new();
         for (i, r) in shares().into_iter().enumerate() {
             for seed in 0..2 {
-                results.push(cell(Strategy::Sm, r, seed, 0.9 - 0.03 * i as f64 + 0.01 * seed as f64));
+                results.push(cell(
+                    Strategy::Sm,
+                    r,
+                    seed,
+                    0.9 - 0.03 * i as f64 + 0.01 * seed as f64,
+                ));
                 results.push(cell(Strategy::Ft, r, seed, 0.91 - 0.02 * i as f64));
             }
         }
-        results.push(CellResult { accuracy: None, failure: Some("training loss became NaN".into()), ..cell(Strategy::Sm, 0.5, 9, 0.0) });
+        results.push(CellResult {
+            accuracy: None,
+            failure: Some("training loss became NaN".into()),
+            ..cell(Strategy::Sm, 0.5, 9, 0.0)
+        });
         let files = write_report(dir.path(), &results).unwrap();
         let md = std::fs::read_to_string(&files.markdown).unwrap();
         assert!(md.contains("## digits — cnn"), "{md}");
-        assert!(md.contains("| 0.00 | 0.9050 ± 0.0071 (n=2) | 0.9100 ± 0.0000 (n=2) | +0.0050 |"), "{md}");
+        assert!(
+            md.contains("| 0.00 | 0.9050 ± 0.0071 (n=2) | 0.9100 ± 0.0000 (n=2) | +0.0050 |"),
+            "{md}"
+        );
         assert!(md.contains("SM: best measured share 0.00"), "{md}");
         assert!(md.contains("predicted best share"), "{md}");
         assert!(md.contains("| digits | 1.00 |"), "{md}");
         assert!(md.contains("training loss became NaN"), "{md}");
         let html = std::fs::read_to_string(&files.html).unwrap();
-        assert!(html.contains("<svg") && html.contains("<table>"), "self-contained html");
+        assert!(
+            html.contains("<svg") && html.contains("<table>"),
+            "self-contained html"
+        );
         for plot in &files.plots {
-            assert!(std::fs::metadata(plot).unwrap().len() > 500, "{}", plot.display());
+            assert!(
+                std::fs::metadata(plot).unwrap().len() > 500,
+                "{}",
+                plot.display()
+            );
         }
     }
 
     #[test]
+    fn endpoint_runs_serve_both_strategies() {
+        let results = vec![
+            cell(Strategy::Sm, 0.0, 0, 0.8),
+            cell(Strategy::Sm, 0.5, 0, 0.7),
+            cell(Strategy::Ft, 0.5, 0, 0.75),
+            cell(Strategy::Sm, 1.0, 0, 0.4),
+        ];
+        let group = groups(&results).remove(0);
+        let ft = &group.series[1];
+        let shares: Vec<u32> = ft.by_share.keys().copied().collect();
+        assert_eq!(shares, vec![share_key(0.0), share_key(0.5), share_key(1.0)]);
+        assert_eq!(ft.by_share[&share_key(0.0)].mean, 0.8);
+        assert_eq!(
+            group.series[0].by_share.len(),
+            3,
+            "SM keeps only its own runs"
+        );
+    }
+
+    #[test]
     fn cell_dirs_follow_the_bench_layout() {
-        let dir = cell_dir(Path::new("b"), "digits", ModelKind::Vit, Strategy::Ft, 0.3, 7);
+        let dir = cell_dir(
+            Path::new("b"),
+            "digits",
+            ModelKind::Vit,
+            Strategy::Ft,
+            0.3,
+            7,
+        );
         assert_eq!(dir, Path::new("b/runs/digits/vit/ft-r030-s7"));
-        assert!(scan(Path::new("/nonexistent")).unwrap_err().to_string().contains("not a bench directory"));
+        assert!(
+            scan(Path::new("/nonexistent"))
+                .unwrap_err()
+                .to_string()
+                .contains("not a bench directory")
+        );
     }
 }

@@ -13,11 +13,13 @@ use datasets::Source;
 use serde::{Deserialize, Serialize};
 
 use crate::backend::BackendKind;
-use crate::data::{load_split, ImageStore, InputShape, LoadedSplit};
-use crate::eval::{evaluate, Metrics};
+use crate::data::{ImageStore, InputShape, LoadedSplit, load_split};
+use crate::eval::{Metrics, evaluate};
 use crate::models::{Architecture, ArchitectureVisitor, ModelKind};
-use crate::plan::{plan, PhasePlan, PhaseSummary, Strategy};
-use crate::train::{fit, init_model, write_atomic, Checkpoint, EpochRecord, Outcome, Progress, TrainConfig};
+use crate::plan::{PhasePlan, PhaseSummary, Strategy, plan};
+use crate::train::{
+    Checkpoint, EpochRecord, Outcome, Progress, TrainConfig, fit, init_model, write_atomic,
+};
 use crate::{Error, Result};
 
 pub const RESULT_FILE: &str = "result.json";
@@ -55,7 +57,8 @@ impl RunConfig {
 
     /// Whether `other` is the same experiment (paths may differ: a sweep directory can move).
     fn same_experiment(&self, other: &RunConfig) -> bool {
-        (self.model, self.strategy, &self.train, &self.cell) == (other.model, other.strategy, &other.train, &other.cell)
+        (self.model, self.strategy, &self.train, &self.cell)
+            == (other.model, other.strategy, &other.train, &other.cell)
     }
 }
 
@@ -74,7 +77,10 @@ pub struct Versions {
 
 impl Versions {
     fn current() -> Self {
-        Versions { synmix_trainer: env!("CARGO_PKG_VERSION").into(), burn: crate::BURN_VERSION.into() }
+        Versions {
+            synmix_trainer: env!("CARGO_PKG_VERSION").into(),
+            burn: crate::BURN_VERSION.into(),
+        }
     }
 }
 
@@ -152,12 +158,18 @@ impl RunResult {
     pub fn write(&self) -> Result<()> {
         let out = &self.config.out;
         std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
-        write_atomic(&self.config.result_path(), &serde_json::to_vec_pretty(self).expect("results serialise"))
+        write_atomic(
+            &self.config.result_path(),
+            &serde_json::to_vec_pretty(self).expect("results serialise"),
+        )
     }
 }
 
 /// Trains and scores one run, or returns the final result `config.out` already holds.
-pub fn run_training(config: &RunConfig, progress: &mut dyn FnMut(&Progress) -> ControlFlow<()>) -> Result<RunResult> {
+pub fn run_training(
+    config: &RunConfig,
+    progress: &mut dyn FnMut(&Progress) -> ControlFlow<()>,
+) -> Result<RunResult> {
     let result_path = config.result_path();
     if result_path.exists() {
         let previous = RunResult::read(&result_path)?;
@@ -175,7 +187,14 @@ pub fn run_training(config: &RunConfig, progress: &mut dyn FnMut(&Progress) -> C
     let device = config.backend.device()?;
     let prepared = Prepared::load(config)?;
     let input = prepared.train.store.shape;
-    config.model.visit(input, Execute { prepared: &prepared, device: &device, progress })?
+    config.model.visit(
+        input,
+        Execute {
+            prepared: &prepared,
+            device: &device,
+            progress,
+        },
+    )?
 }
 
 /// The datasets of a run, loaded and checked against each other.
@@ -200,9 +219,20 @@ impl<'a> Prepared<'a> {
             }
             None => None,
         };
-        let phases = plan(config.strategy, &train.manifest.phases, &train.store.sources, &config.train)
-            .map_err(|e| Error::file(&config.data, e))?;
-        Ok(Prepared { config, train, test, synthetic_test, phases })
+        let phases = plan(
+            config.strategy,
+            &train.manifest.phases,
+            &train.store.sources,
+            &config.train,
+        )
+        .map_err(|e| Error::file(&config.data, e))?;
+        Ok(Prepared {
+            config,
+            train,
+            test,
+            synthetic_test,
+            phases,
+        })
     }
 
     fn summary(&self) -> DataSummary {
@@ -237,7 +267,14 @@ fn check_compatible(train: &LoadedSplit, test: &LoadedSplit, dir: &Path) -> Resu
     }
     let (a, b) = (test.store.shape, train.store.shape);
     if a != b {
-        return Err(Error::file(dir, format!("its {} images do not fit the model, which takes {}", a.describe(), b.describe())));
+        return Err(Error::file(
+            dir,
+            format!(
+                "its {} images do not fit the model, which takes {}",
+                a.describe(),
+                b.describe()
+            ),
+        ));
     }
     Ok(())
 }
@@ -252,7 +289,11 @@ impl ArchitectureVisitor for Execute<'_, '_> {
     type Output = Result<RunResult>;
 
     fn visit<A: Architecture>(self, architecture: A) -> Result<RunResult> {
-        let Execute { prepared, device, progress } = self;
+        let Execute {
+            prepared,
+            device,
+            progress,
+        } = self;
         let config = prepared.config;
         let model_config = serde_json::to_value(&architecture).expect("model configs serialise");
         let fingerprint = serde_json::json!({
@@ -261,8 +302,15 @@ impl ArchitectureVisitor for Execute<'_, '_> {
         let checkpoint = Checkpoint::new(config.out.join("checkpoint"), fingerprint);
         let training = device.clone().autodiff();
         let model = init_model(&architecture, &training, config.train.seed);
-        let outcome =
-            fit(model, &prepared.train.store, &prepared.phases, &config.train, &training, Some(&checkpoint), progress)?;
+        let outcome = fit(
+            model,
+            &prepared.train.store,
+            &prepared.phases,
+            &config.train,
+            &training,
+            Some(&checkpoint),
+            progress,
+        )?;
 
         let mut result = RunResult {
             model_config,
@@ -308,21 +356,46 @@ mod tests {
     use crate::data::toy_task;
     use crate::serial;
     use crate::train::OptimizerKind;
-    use datasets::{DatasetInfo, DatasetWriter, ImageSpec, Phase, Recipe, Row, SplitPlan, WriteMode};
     use Source::{Real, Synthetic};
+    use datasets::{
+        DatasetInfo, DatasetWriter, ImageSpec, Phase, Recipe, Row, SplitPlan, WriteMode,
+    };
 
     /// Writes a toy dataset: a `train` split with one row per entry of `train`, and a `test`
     /// split of 20 real rows.
-    fn dataset(dir: &Path, classes: &[&str], side: usize, train: &[Source], phases: Vec<Phase>) -> PathBuf {
-        let spec = ImageSpec { width: side as u32, height: side as u32, channels: 1 };
+    fn dataset(
+        dir: &Path,
+        classes: &[&str],
+        side: usize,
+        train: &[Source],
+        phases: Vec<Phase>,
+    ) -> PathBuf {
+        let spec = ImageSpec {
+            width: side as u32,
+            height: side as u32,
+            channels: 1,
+        };
         let info = DatasetInfo {
             name: dir.file_name().unwrap().to_string_lossy().into(),
             classes: classes.iter().map(|c| c.to_string()).collect(),
             image: spec,
             source: "mixed".into(),
-            recipe: Recipe { command: "test".into(), seed: None, config: serde_json::Value::Null },
+            recipe: Recipe {
+                command: "test".into(),
+                seed: None,
+                config: serde_json::Value::Null,
+            },
         };
-        let splits = [SplitPlan { name: "train".into(), rows: train.len() as u64 }, SplitPlan { name: "test".into(), rows: 20 }];
+        let splits = [
+            SplitPlan {
+                name: "train".into(),
+                rows: train.len() as u64,
+            },
+            SplitPlan {
+                name: "test".into(),
+                rows: 20,
+            },
+        ];
         let writer = DatasetWriter::create(dir, info, &splits, WriteMode::Fresh).unwrap();
         for slot in 0..writer.slots().len() {
             let mut shard = writer.shard(slot).unwrap();
@@ -330,10 +403,23 @@ mod tests {
             let (_, pixels, labels) = toy_task(rows.end as usize, side, split.len() as u64);
             for row in rows.start as usize..rows.end as usize {
                 let mut png = Vec::new();
-                datasets::png::encode_into(&mut png, &pixels[row * side * side..(row + 1) * side * side], spec).unwrap();
+                datasets::png::encode_into(
+                    &mut png,
+                    &pixels[row * side * side..(row + 1) * side * side],
+                    spec,
+                )
+                .unwrap();
                 let source = if split == "train" { train[row] } else { Real };
                 let uid = format!("{split}-{row}");
-                shard.push(Row { png: &png, label: labels[row] as i64, source, uid: &uid, meta: "" }).unwrap();
+                shard
+                    .push(Row {
+                        png: &png,
+                        label: labels[row] as i64,
+                        source,
+                        uid: &uid,
+                        meta: "",
+                    })
+                    .unwrap();
             }
             shard.finish().unwrap();
         }
@@ -342,13 +428,31 @@ mod tests {
     }
 
     fn phase(name: &str, source: Source, start: u64, end: u64) -> Phase {
-        Phase { name: name.into(), source: Some(source), start, end, synthetic_share: 0.4, shards: vec![] }
+        Phase {
+            name: name.into(),
+            source: Some(source),
+            start,
+            end,
+            synthetic_share: 0.4,
+            shards: vec![],
+        }
     }
 
     /// An FT mix: 16 synthetic rows, then 24 real rows.
     fn ft_mix(root: &Path) -> PathBuf {
-        let sources: Vec<Source> = (0..40).map(|i| if i < 16 { Synthetic } else { Real }).collect();
-        dataset(&root.join("mix"), &["h", "v"], 8, &sources, vec![phase("synthetic", Synthetic, 0, 16), phase("real", Real, 16, 40)])
+        let sources: Vec<Source> = (0..40)
+            .map(|i| if i < 16 { Synthetic } else { Real })
+            .collect();
+        dataset(
+            &root.join("mix"),
+            &["h", "v"],
+            8,
+            &sources,
+            vec![
+                phase("synthetic", Synthetic, 0, 16),
+                phase("real", Real, 16, 40),
+            ],
+        )
     }
 
     fn config(root: &Path, data: PathBuf, test: PathBuf, train: TrainConfig) -> RunConfig {
@@ -361,7 +465,10 @@ mod tests {
             strategy: Strategy::Ft,
             backend: BackendKind::Flex,
             train,
-            cell: Some(CellLabel { pair: "toy".into(), share: 0.4 }),
+            cell: Some(CellLabel {
+                pair: "toy".into(),
+                share: 0.4,
+            }),
         }
     }
 
@@ -377,13 +484,25 @@ mod tests {
         let _serial = serial();
         let root = tempfile::tempdir().unwrap();
         let mix = ft_mix(root.path());
-        let mut config = config(root.path(), mix.clone(), mix.clone(), TrainConfig::new().with_epochs(2).with_batch_size(8));
+        let mut config = config(
+            root.path(),
+            mix.clone(),
+            mix.clone(),
+            TrainConfig::new().with_epochs(2).with_batch_size(8),
+        );
         config.synthetic_test = Some(mix);
         let mut batches = 0;
         let result = run_training(&config, &mut count_batches(&mut batches)).unwrap();
         assert_eq!(result.status, Status::Ok);
         assert_eq!(batches, 2 * 2 + 2 * 3);
-        assert_eq!(result.phases.iter().map(|p| (p.name.as_str(), p.samples)).collect::<Vec<_>>(), [("synthetic", 16), ("real", 24)]);
+        assert_eq!(
+            result
+                .phases
+                .iter()
+                .map(|p| (p.name.as_str(), p.samples))
+                .collect::<Vec<_>>(),
+            [("synthetic", 16), ("real", 24)]
+        );
         assert_eq!(result.timings.as_ref().unwrap().samples, 80);
         assert_eq!(result.data.as_ref().unwrap().synthetic_share, 0.4);
         assert_eq!(result.metrics.as_ref().unwrap().samples, 20);
@@ -392,10 +511,18 @@ mod tests {
         assert_eq!(RunResult::read(&config.result_path()).unwrap(), result);
 
         let mut batches = 0;
-        assert_eq!(run_training(&config, &mut count_batches(&mut batches)).unwrap(), result);
+        assert_eq!(
+            run_training(&config, &mut count_batches(&mut batches)).unwrap(),
+            result
+        );
         assert_eq!(batches, 0);
-        let other = RunConfig { train: config.train.clone().with_epochs(3), ..config };
-        let err = run_training(&other, &mut count_batches(&mut batches)).unwrap_err().to_string();
+        let other = RunConfig {
+            train: config.train.clone().with_epochs(3),
+            ..config
+        };
+        let err = run_training(&other, &mut count_batches(&mut batches))
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("another configuration"), "{err}");
     }
 
@@ -404,11 +531,21 @@ mod tests {
         let _serial = serial();
         let root = tempfile::tempdir().unwrap();
         let mix = ft_mix(root.path());
-        let train = TrainConfig::new().with_optimizer(OptimizerKind::Sgd).with_lr(1e12).with_batch_size(8);
+        let train = TrainConfig::new()
+            .with_optimizer(OptimizerKind::Sgd)
+            .with_lr(1e12)
+            .with_batch_size(8);
         let config = config(root.path(), mix.clone(), mix, train);
         let result = run_training(&config, &mut |_| ControlFlow::Continue(())).unwrap();
         assert_eq!(result.status, Status::Failed);
-        assert!(result.reason.as_deref().unwrap().contains("training loss became"), "{result:?}");
+        assert!(
+            result
+                .reason
+                .as_deref()
+                .unwrap()
+                .contains("training loss became"),
+            "{result:?}"
+        );
         assert!(!result.retry && result.metrics.is_none());
         assert_eq!(RunResult::read(&config.result_path()).unwrap(), result);
     }
@@ -419,13 +556,32 @@ mod tests {
         let root = tempfile::tempdir().unwrap();
         let mix = ft_mix(root.path());
         let run = |data: &PathBuf, test: &PathBuf| {
-            let config = config(root.path(), data.clone(), test.clone(), TrainConfig::new().with_epochs(1));
-            run_training(&config, &mut |_| ControlFlow::Continue(())).unwrap_err().to_string()
+            let config = config(
+                root.path(),
+                data.clone(),
+                test.clone(),
+                TrainConfig::new().with_epochs(1),
+            );
+            run_training(&config, &mut |_| ControlFlow::Continue(()))
+                .unwrap_err()
+                .to_string()
         };
-        let other_classes = dataset(&root.path().join("classes"), &["a", "b"], 8, &[Real], vec![]);
-        assert!(run(&mix, &other_classes).contains("its classes [a, b] differ from the training classes [h, v]"));
+        let other_classes = dataset(
+            &root.path().join("classes"),
+            &["a", "b"],
+            8,
+            &[Real],
+            vec![],
+        );
+        assert!(
+            run(&mix, &other_classes)
+                .contains("its classes [a, b] differ from the training classes [h, v]")
+        );
         let other_size = dataset(&root.path().join("size"), &["h", "v"], 12, &[Real], vec![]);
-        assert!(run(&mix, &other_size).contains("its 12×12×1 images do not fit the model, which takes 8×8×1"));
+        assert!(
+            run(&mix, &other_size)
+                .contains("its 12×12×1 images do not fit the model, which takes 8×8×1")
+        );
         let empty = dataset(&root.path().join("empty"), &["h", "v"], 8, &[], vec![]);
         assert!(run(&empty, &mix).contains("no data"));
     }

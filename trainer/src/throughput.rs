@@ -9,13 +9,13 @@ use burn::prelude::*;
 use datasets::Source;
 use serde::Serialize;
 
+use crate::Result;
 use crate::backend::BackendKind;
 use crate::data::{ImageStore, InputShape};
 use crate::models::{Architecture, ArchitectureVisitor, ModelKind};
 use crate::plan::PhasePlan;
 use crate::rng::SplitMix64;
-use crate::train::{fit, init_model, Outcome, TrainConfig};
-use crate::Result;
+use crate::train::{Outcome, TrainConfig, fit, init_model};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Throughput {
@@ -29,14 +29,33 @@ pub struct Throughput {
 }
 
 /// Trains `model` for one epoch of `samples` random images of `input` and times it.
-pub fn measure(model: ModelKind, input: InputShape, batch_size: usize, samples: usize, backend: BackendKind) -> Result<Throughput> {
+pub fn measure(
+    model: ModelKind,
+    input: InputShape,
+    batch_size: usize,
+    samples: usize,
+    backend: BackendKind,
+) -> Result<Throughput> {
     let device = backend.device()?.autodiff();
     let mut rng = SplitMix64::keyed(&[samples as u64]);
-    let pixels: Vec<u8> = (0..samples * input.pixels()).map(|_| rng.next_u64() as u8).collect();
-    let labels = (0..samples).map(|_| (rng.next_u64() % input.classes as u64) as u32).collect();
+    let pixels: Vec<u8> = (0..samples * input.pixels())
+        .map(|_| rng.next_u64() as u8)
+        .collect();
+    let labels = (0..samples)
+        .map(|_| (rng.next_u64() % input.classes as u64) as u32)
+        .collect();
     let store = ImageStore::from_hwc(input, &pixels, labels, vec![Source::Real; samples])?;
-    let config = TrainConfig::new().with_batch_size(batch_size).with_epochs(1);
-    let seconds = model.visit(input, Timed { store: &store, config: &config, device: &device })??;
+    let config = TrainConfig::new()
+        .with_batch_size(batch_size)
+        .with_epochs(1);
+    let seconds = model.visit(
+        input,
+        Timed {
+            store: &store,
+            config: &config,
+            device: &device,
+        },
+    )??;
     let steps = samples.div_ceil(batch_size);
     Ok(Throughput {
         model,
@@ -71,7 +90,15 @@ impl ArchitectureVisitor for Timed<'_> {
             lr: self.config.lr,
         };
         let run = |model, rows: &[usize]| {
-            match fit(model, self.store, &[phase(rows)], self.config, self.device, None, &mut |_| ControlFlow::Continue(()))? {
+            match fit(
+                model,
+                self.store,
+                &[phase(rows)],
+                self.config,
+                self.device,
+                None,
+                &mut |_| ControlFlow::Continue(()),
+            )? {
                 Outcome::Trained(trained) => Ok((trained.model, trained.seconds)),
                 // Random labels at a small lr do not diverge; time what ran if they did.
                 Outcome::Diverged { epochs, .. } => Err(crate::Error::invalid(format!(

@@ -5,10 +5,16 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use datasets::{Dataset, DatasetInfo, DatasetWriter, ImageSpec, Recipe, Row, Source, SplitPlan, WriteMode};
+use datasets::{
+    Dataset, DatasetInfo, DatasetWriter, ImageSpec, Recipe, Row, Source, SplitPlan, WriteMode,
+};
 use mixer::{ClassMap, Draw, MixOptions, Order, SweepSpec};
 
-pub const GREY4: ImageSpec = ImageSpec { width: 4, height: 4, channels: 1 };
+pub const GREY4: ImageSpec = ImageSpec {
+    width: 4,
+    height: 4,
+    channels: 1,
+};
 
 /// One row to write: its label and uid (the PNG is derived from the uid).
 pub struct Sample {
@@ -19,30 +25,65 @@ pub struct Sample {
 /// `per_class` rows of each class, uids `<prefix>-<split>-<class>-<i>`.
 pub fn samples(prefix: &str, split: &str, classes: usize, per_class: usize) -> Vec<Sample> {
     (0..classes)
-        .flat_map(|c| (0..per_class).map(move |i| Sample { label: c as i64, uid: format!("{prefix}-{split}-{c}-{i}") }))
+        .flat_map(|c| {
+            (0..per_class).map(move |i| Sample {
+                label: c as i64,
+                uid: format!("{prefix}-{split}-{c}-{i}"),
+            })
+        })
         .collect()
 }
 
-pub fn write_dataset(dir: &Path, source: Source, classes: &[&str], image: ImageSpec, splits: &[(&str, Vec<Sample>)]) {
+pub fn write_dataset(
+    dir: &Path,
+    source: Source,
+    classes: &[&str],
+    image: ImageSpec,
+    splits: &[(&str, Vec<Sample>)],
+) {
     let info = DatasetInfo {
         name: dir.file_name().unwrap().to_string_lossy().into_owned(),
         classes: classes.iter().map(|c| c.to_string()).collect(),
         image,
         source: source.as_str().to_string(),
-        recipe: Recipe { command: "test".into(), seed: None, config: serde_json::Value::Null },
+        recipe: Recipe {
+            command: "test".into(),
+            seed: None,
+            config: serde_json::Value::Null,
+        },
     };
-    let plans: Vec<SplitPlan> = splits.iter().map(|(name, rows)| SplitPlan { name: name.to_string(), rows: rows.len() as u64 }).collect();
+    let plans: Vec<SplitPlan> = splits
+        .iter()
+        .map(|(name, rows)| SplitPlan {
+            name: name.to_string(),
+            rows: rows.len() as u64,
+        })
+        .collect();
     let writer = DatasetWriter::create(dir, info, &plans, WriteMode::Fresh).unwrap();
     for (index, slot) in writer.slots().iter().enumerate() {
-        let rows = &splits.iter().find(|(name, _)| *name == slot.split).unwrap().1;
+        let rows = &splits
+            .iter()
+            .find(|(name, _)| *name == slot.split)
+            .unwrap()
+            .1;
         let mut shard = writer.shard(index).unwrap();
         let mut png = Vec::new();
         for sample in &rows[slot.rows.start as usize..slot.rows.end as usize] {
             let seed = blake_ish(&sample.uid);
-            let pixels: Vec<u8> = (0..image.pixels_per_image()).map(|k| (seed >> (k % 8 * 8)) as u8 ^ k as u8).collect();
+            let pixels: Vec<u8> = (0..image.pixels_per_image())
+                .map(|k| (seed >> (k % 8 * 8)) as u8 ^ k as u8)
+                .collect();
             png.clear();
             datasets::png::encode_into(&mut png, &pixels, image).unwrap();
-            shard.push(Row { png: &png, label: sample.label, source, uid: &sample.uid, meta: "{}" }).unwrap();
+            shard
+                .push(Row {
+                    png: &png,
+                    label: sample.label,
+                    source,
+                    uid: &sample.uid,
+                    meta: "{}",
+                })
+                .unwrap();
         }
         shard.finish().unwrap();
     }
@@ -51,7 +92,9 @@ pub fn write_dataset(dir: &Path, source: Source, classes: &[&str], image: ImageS
 
 /// A stable 64-bit hash (FNV-1a), so every uid gets its own image.
 fn blake_ish(text: &str) -> u64 {
-    text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3))
+    text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+    })
 }
 
 pub const CLASSES: [&str; 3] = ["ant", "bee", "cat"];
@@ -67,15 +110,28 @@ pub fn fixture() -> Fixture {
     let root = tempfile::tempdir().unwrap();
     let synthetic = root.path().join("syn");
     let real = root.path().join("real");
-    write_dataset(&synthetic, Source::Synthetic, &CLASSES, GREY4, &[("train", samples("s", "train", 3, 40))]);
+    write_dataset(
+        &synthetic,
+        Source::Synthetic,
+        &CLASSES,
+        GREY4,
+        &[("train", samples("s", "train", 3, 40))],
+    );
     write_dataset(
         &real,
         Source::Real,
         &CLASSES,
         GREY4,
-        &[("train", samples("r", "train", 3, 40)), ("test", samples("r", "test", 3, 10))],
+        &[
+            ("train", samples("r", "train", 3, 40)),
+            ("test", samples("r", "test", 3, 10)),
+        ],
     );
-    Fixture { root, synthetic, real }
+    Fixture {
+        root,
+        synthetic,
+        real,
+    }
 }
 
 impl Fixture {
@@ -96,7 +152,13 @@ impl Fixture {
     }
 
     pub fn spec(&self, out: &str, size: u64, shares: &[f64]) -> SweepSpec {
-        SweepSpec { options: self.options(), out: self.out(out), size, shares: shares.to_vec(), draw: Draw::Nested }
+        SweepSpec {
+            options: self.options(),
+            out: self.out(out),
+            size,
+            shares: shares.to_vec(),
+            draw: Draw::Nested,
+        }
     }
 }
 
@@ -109,7 +171,11 @@ pub fn rows(dir: &Path) -> Vec<(String, i64, String)> {
     for batch in dataset.read_split("train").unwrap() {
         let columns = datasets::Columns::of(&batch);
         for i in 0..batch.num_rows() {
-            rows.push((columns.uids.value(i).to_string(), columns.labels.value(i), columns.sources.value(i).to_string()));
+            rows.push((
+                columns.uids.value(i).to_string(),
+                columns.labels.value(i),
+                columns.sources.value(i).to_string(),
+            ));
         }
     }
     rows
@@ -118,5 +184,10 @@ pub fn rows(dir: &Path) -> Vec<(String, i64, String)> {
 /// Every shard file of a dataset: relative name → bytes.
 pub fn shard_bytes(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     let manifest = Dataset::open(dir).unwrap().manifest;
-    manifest.splits.values().flat_map(|s| &s.shards).map(|s| (s.file.clone(), std::fs::read(dir.join(&s.file)).unwrap())).collect()
+    manifest
+        .splits
+        .values()
+        .flat_map(|s| &s.shards)
+        .map(|s| (s.file.clone(), std::fs::read(dir.join(&s.file)).unwrap()))
+        .collect()
 }

@@ -35,7 +35,9 @@ pub struct Cnn {
 impl CnnConfig {
     /// Height and width after the blocks' poolings (each floors the side to half).
     fn pooled_side(&self) -> (usize, usize) {
-        self.filters.iter().fold((self.height, self.width), |(h, w), _| (h / 2, w / 2))
+        self.filters
+            .iter()
+            .fold((self.height, self.width), |(h, w), _| (h / 2, w / 2))
     }
 }
 
@@ -47,12 +49,21 @@ impl Architecture for CnnConfig {
     }
 
     fn input(&self) -> InputShape {
-        InputShape { channels: self.channels, height: self.height, width: self.width, classes: self.classes }
+        InputShape {
+            channels: self.channels,
+            height: self.height,
+            width: self.width,
+            classes: self.classes,
+        }
     }
 
     fn check(&self) -> Result<(), String> {
         match self.pooled_side() {
-            (0, _) | (_, 0) => Err(format!("{} pooling blocks need a side of at least {}", self.filters.len(), 1 << self.filters.len())),
+            (0, _) | (_, 0) => Err(format!(
+                "{} pooling blocks need a side of at least {}",
+                self.filters.len(),
+                1 << self.filters.len()
+            )),
             _ => Ok(()),
         }
     }
@@ -63,19 +74,29 @@ impl Architecture for CnnConfig {
             .filters
             .iter()
             .map(|&out| {
-                let conv = Conv2dConfig::new([channels, out], [3, 3]).with_padding(PaddingConfig2d::Same).init(device);
+                let conv = Conv2dConfig::new([channels, out], [3, 3])
+                    .with_padding(PaddingConfig2d::Same)
+                    .init(device);
                 channels = out;
-                ConvBlock { conv, pool: MaxPool2dConfig::new([2, 2]).init() }
+                ConvBlock {
+                    conv,
+                    pool: MaxPool2dConfig::new([2, 2]).init(),
+                }
             })
             .collect();
         let (h, w) = self.pooled_side();
-        Cnn { blocks, head: LinearConfig::new(channels * h * w, self.classes).init(device) }
+        Cnn {
+            blocks,
+            head: LinearConfig::new(channels * h * w, self.classes).init(device),
+        }
     }
 }
 
 impl Classifier for Cnn {
     fn forward(&self, images: Tensor<4>) -> Tensor<2> {
-        let x = self.blocks.iter().fold(images, |x, block| block.pool.forward(relu(block.conv.forward(x))));
+        let x = self.blocks.iter().fold(images, |x, block| {
+            block.pool.forward(relu(block.conv.forward(x)))
+        });
         self.head.forward(x.flatten(1, 3))
     }
 }

@@ -32,11 +32,20 @@ impl Architecture for MlpConfig {
     }
 
     fn input(&self) -> InputShape {
-        InputShape { channels: self.channels, height: self.height, width: self.width, classes: self.classes }
+        InputShape {
+            channels: self.channels,
+            height: self.height,
+            width: self.width,
+            classes: self.classes,
+        }
     }
 
     fn check(&self) -> Result<(), String> {
-        if self.hidden.contains(&0) { Err("a hidden layer has width 0".into()) } else { Ok(()) }
+        if self.hidden.contains(&0) {
+            Err("a hidden layer has width 0".into())
+        } else {
+            Ok(())
+        }
     }
 
     fn init(&self, device: &Device) -> Mlp {
@@ -50,13 +59,19 @@ impl Architecture for MlpConfig {
                 layer
             })
             .collect();
-        Mlp { hidden, head: LinearConfig::new(width, self.classes).init(device) }
+        Mlp {
+            hidden,
+            head: LinearConfig::new(width, self.classes).init(device),
+        }
     }
 }
 
 impl Classifier for Mlp {
     fn forward(&self, images: Tensor<4>) -> Tensor<2> {
-        let x = self.hidden.iter().fold(images.flatten(1, 3), |x, layer| relu(layer.forward(x)));
+        let x = self
+            .hidden
+            .iter()
+            .fold(images.flatten(1, 3), |x, layer| relu(layer.forward(x)));
         self.head.forward(x)
     }
 }

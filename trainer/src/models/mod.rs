@@ -61,9 +61,16 @@ impl ModelKind {
     /// Runs `visitor` with this architecture's default configuration for `input`, after checking
     /// that the configuration can take that input.
     pub fn visit<V: ArchitectureVisitor>(self, input: InputShape, visitor: V) -> Result<V::Output> {
-        fn checked<A: Architecture, V: ArchitectureVisitor>(kind: ModelKind, config: A, visitor: V) -> Result<V::Output> {
+        fn checked<A: Architecture, V: ArchitectureVisitor>(
+            kind: ModelKind,
+            config: A,
+            visitor: V,
+        ) -> Result<V::Output> {
             config.check().map_err(|why| {
-                Error::invalid(format!("model {kind} cannot take {} images: {why}", config.input().describe()))
+                Error::invalid(format!(
+                    "model {kind} cannot take {} images: {why}",
+                    config.input().describe()
+                ))
             })?;
             Ok(visitor.visit(config))
         }
@@ -93,7 +100,9 @@ impl FromStr for ModelKind {
             "mlp" => Ok(ModelKind::Mlp),
             "cnn" => Ok(ModelKind::Cnn),
             "vit" => Ok(ModelKind::Vit),
-            other => Err(Error::invalid(format!("unknown model '{other}' (expected mlp, cnn or vit)"))),
+            other => Err(Error::invalid(format!(
+                "unknown model '{other}' (expected mlp, cnn or vit)"
+            ))),
         }
     }
 }
@@ -110,7 +119,8 @@ mod tests {
             let device = Device::flex();
             let input = architecture.input();
             let model = architecture.init(&device);
-            let images = Tensor::zeros([self.0, input.channels, input.height, input.width], &device);
+            let images =
+                Tensor::zeros([self.0, input.channels, input.height, input.width], &device);
             model.forward(images).dims()
         }
     }
@@ -118,12 +128,31 @@ mod tests {
     #[test]
     fn every_architecture_maps_images_to_class_logits() {
         for input in [
-            InputShape { channels: 1, height: 28, width: 28, classes: 10 },
-            InputShape { channels: 3, height: 64, width: 64, classes: 5 },
-            InputShape { channels: 3, height: 30, width: 20, classes: 3 },
+            InputShape {
+                channels: 1,
+                height: 28,
+                width: 28,
+                classes: 10,
+            },
+            InputShape {
+                channels: 3,
+                height: 64,
+                width: 64,
+                classes: 5,
+            },
+            InputShape {
+                channels: 3,
+                height: 30,
+                width: 20,
+                classes: 3,
+            },
         ] {
             for kind in ModelKind::ALL {
-                assert_eq!(kind.visit(input, OutputShape(2)).unwrap(), [2, input.classes], "{kind} {input:?}");
+                assert_eq!(
+                    kind.visit(input, OutputShape(2)).unwrap(),
+                    [2, input.classes],
+                    "{kind} {input:?}"
+                );
             }
         }
     }
@@ -132,7 +161,12 @@ mod tests {
     fn unknown_models_and_too_small_images_are_clear_errors() {
         let err = "resnet".parse::<ModelKind>().unwrap_err().to_string();
         assert_eq!(err, "unknown model 'resnet' (expected mlp, cnn or vit)");
-        let tiny = InputShape { channels: 1, height: 2, width: 2, classes: 2 };
+        let tiny = InputShape {
+            channels: 1,
+            height: 2,
+            width: 2,
+            classes: 2,
+        };
         for kind in [ModelKind::Cnn, ModelKind::Vit] {
             let err = kind.visit(tiny, OutputShape(1)).unwrap_err().to_string();
             assert!(err.contains("cannot take 2×2×1 images"), "{err}");

@@ -61,20 +61,41 @@ impl Architecture for VitConfig {
     /// 4-pixel patches up to 47 pixels a side (49 patches at 28×28), 8-pixel ones above, which
     /// keeps the sequence at 64 patches for 64×64 images.
     fn for_input(input: InputShape) -> Self {
-        let patch = if input.height.min(input.width) >= 48 { 8 } else { 4 };
-        VitConfig::new(input.channels, input.height, input.width, input.classes, patch)
+        let patch = if input.height.min(input.width) >= 48 {
+            8
+        } else {
+            4
+        };
+        VitConfig::new(
+            input.channels,
+            input.height,
+            input.width,
+            input.classes,
+            patch,
+        )
     }
 
     fn input(&self) -> InputShape {
-        InputShape { channels: self.channels, height: self.height, width: self.width, classes: self.classes }
+        InputShape {
+            channels: self.channels,
+            height: self.height,
+            width: self.width,
+            classes: self.classes,
+        }
     }
 
     fn check(&self) -> Result<(), String> {
         if self.patch == 0 || self.grid().0 == 0 || self.grid().1 == 0 {
-            return Err(format!("the images are smaller than one {0}×{0} patch", self.patch));
+            return Err(format!(
+                "the images are smaller than one {0}×{0} patch",
+                self.patch
+            ));
         }
-        if self.heads == 0 || self.dim % self.heads != 0 {
-            return Err(format!("width {} does not split into {} attention heads", self.dim, self.heads));
+        if self.heads == 0 || !self.dim.is_multiple_of(self.heads) {
+            return Err(format!(
+                "width {} does not split into {} attention heads",
+                self.dim, self.heads
+            ));
         }
         Ok(())
     }
@@ -84,7 +105,9 @@ impl Architecture for VitConfig {
         let block = || EncoderBlock {
             norm_attention: LayerNormConfig::new(self.dim).init(device),
             // No dropout: runs must depend only on their seed.
-            attention: MultiHeadAttentionConfig::new(self.dim, self.heads).with_dropout(0.0).init(device),
+            attention: MultiHeadAttentionConfig::new(self.dim, self.heads)
+                .with_dropout(0.0)
+                .init(device),
             norm_mlp: LayerNormConfig::new(self.dim).init(device),
             expand: LinearConfig::new(self.dim, self.dim * self.mlp_ratio).init(device),
             project: LinearConfig::new(self.dim * self.mlp_ratio, self.dim).init(device),
@@ -93,7 +116,11 @@ impl Architecture for VitConfig {
             patches: Conv2dConfig::new([self.channels, self.dim], [self.patch, self.patch])
                 .with_stride([self.patch, self.patch])
                 .init(device),
-            position: Initializer::Normal { mean: 0.0, std: 0.02 }.init([1, gh * gw, self.dim], device),
+            position: Initializer::Normal {
+                mean: 0.0,
+                std: 0.02,
+            }
+            .init([1, gh * gw, self.dim], device),
             blocks: (0..self.depth).map(|_| block()).collect(),
             norm: LayerNormConfig::new(self.dim).init(device),
             head: LinearConfig::new(self.dim, self.classes).init(device),
@@ -103,7 +130,10 @@ impl Architecture for VitConfig {
 
 impl EncoderBlock {
     fn forward(&self, x: Tensor<3>) -> Tensor<3> {
-        let attended = self.attention.forward(MhaInput::self_attn(self.norm_attention.forward(x.clone()))).context;
+        let attended = self
+            .attention
+            .forward(MhaInput::self_attn(self.norm_attention.forward(x.clone())))
+            .context;
         let x = x + attended;
         let hidden = gelu(self.expand.forward(self.norm_mlp.forward(x.clone())));
         x + self.project.forward(hidden)
@@ -113,9 +143,14 @@ impl EncoderBlock {
 impl Classifier for Vit {
     fn forward(&self, images: Tensor<4>) -> Tensor<2> {
         // [B, dim, gh, gw] -> [B, patches, dim]
-        let tokens = self.patches.forward(images).flatten::<3>(2, 3).swap_dims(1, 2);
+        let tokens = self
+            .patches
+            .forward(images)
+            .flatten::<3>(2, 3)
+            .swap_dims(1, 2);
         let x = tokens + self.position.val();
         let x = self.blocks.iter().fold(x, |x, block| block.forward(x));
-        self.head.forward(self.norm.forward(x).mean_dim(1).squeeze_dim(1))
+        self.head
+            .forward(self.norm.forward(x).mean_dim(1).squeeze_dim(1))
     }
 }

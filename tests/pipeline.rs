@@ -1,0 +1,218 @@
+//! End-to-end tests of the whole pipeline through the binary: generate → mix → train →
+//! report, and `bench` with its resume, on data made here.
+
+mod common;
+
+use std::path::Path;
+
+use common::*;
+
+/// A tiny real dataset (IDX → import) with the ten Fashion-MNIST class names.
+fn tiny_real(dir: &Path) -> std::path::PathBuf {
+    let raw = dir.join("raw");
+    std::fs::create_dir_all(&raw).unwrap();
+    write_idx_pair(&raw, "train", 300, 28, 10);
+    write_idx_pair(&raw, "t10k", 100, 28, 10);
+    let out = dir.join("real");
+    ok(&[
+        "import",
+        "fashion-mnist",
+        "--from",
+        path_str(&raw),
+        "--out",
+        path_str(&out),
+        "-q",
+    ]);
+    out
+}
+
+#[test]
+fn generate_mix_train_report_by_hand() {
+    let tmp = tempfile::tempdir().unwrap();
+    let real = tiny_real(tmp.path());
+    let synthetic = tmp.path().join("synthetic");
+    ok(&[
+        "generate",
+        "--preset",
+        "fashion",
+        "--per-class",
+        "10",
+        "--test-per-class",
+        "2",
+        "--out",
+        path_str(&synthetic),
+        "-q",
+    ]);
+    ok(&["verify", path_str(&synthetic)]);
+
+    let mix = tmp.path().join("mix");
+    ok(&[
+        "mix",
+        "--synthetic",
+        path_str(&synthetic),
+        "--real",
+        path_str(&real),
+        "--size",
+        "100",
+        "--shares",
+        "0,0.3,1",
+        "--out",
+        path_str(&mix),
+        "-q",
+    ]);
+    for subset in ["sm-r000", "sm-r030", "ft-r030", "sm-r100"] {
+        ok(&["verify", path_str(&mix.join(subset))]);
+    }
+    let ft = manifest(&mix.join("ft-r030"));
+    assert_eq!(ft["phases"][0]["name"], "synthetic");
+    assert_eq!(ft["phases"][0]["end"], 30);
+    assert_eq!(ft["phases"][1]["source"], "real");
+
+    let run = tmp.path().join("run");
+    ok(&[
+        "train",
+        "--data",
+        path_str(&mix.join("ft-r030")),
+        "--test",
+        path_str(&real),
+        "--synthetic-test",
+        path_str(&synthetic),
+        "--model",
+        "mlp",
+        "--strategy",
+        "ft",
+        "--epochs",
+        "1",
+        "--out",
+        path_str(&run),
+        "-q",
+    ]);
+    let result: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(run.join("result.json")).unwrap()).unwrap();
+    assert_eq!(result["status"], "ok");
+    let accuracy = result["metrics"]["accuracy"].as_f64().unwrap();
+    assert!((0.0..=1.0).contains(&accuracy));
+    assert!(result["synthetic_test"]["accuracy"].is_number());
+
+    // A model whose input does not fit the data is refused with one line.
+    let err = fails(&[
+        "train",
+        "--data",
+        path_str(&mix.join("sm-r030")),
+        "--test",
+        path_str(&synthetic),
+        "--model",
+        "transformer",
+        "--out",
+        path_str(&tmp.path().join("x")),
+    ]);
+    assert!(err.contains("transformer"), "{err}");
+}
+
+#[test]
+fn bench_runs_every_cell_once_and_resumes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let real = tiny_real(tmp.path());
+    let experiment = tmp.path().join("exp.toml");
+    std::fs::write(
+        &experiment,
+        format!(
+            r#"name = "tiny"
+shares = "0,0.5,1"
+seeds = [0]
+architectures = ["mlp", "cnn"]
+strategies = ["sm", "ft"]
+
+[data]
+size = 100
+synthetic_test_per_class = 2
+
+[train]
+epochs = 1
+batch_size = 32
+learning_rate = 0.001
+optimizer = "adam"
+
+[[pairs]]
+name = "near"
+real = {{ dataset = "{}" }}
+synthetic = {{ preset = "fashion" }}
+"#,
+            real.display()
+        ),
+    )
+    .unwrap();
+    let out = tmp.path().join("bench");
+    ok(&[
+        "bench",
+        "--config",
+        path_str(&experiment),
+        "--out",
+        path_str(&out),
+        "-q",
+    ]);
+
+    // 2 models × (3 SM + 1 FT): the FT endpoints are the SM runs, trained once.
+    let results: Vec<String> = files_under(&out.join("runs"))
+        .into_iter()
+        .filter(|f| f.ends_with("result.json"))
+        .collect();
+    assert_eq!(results.len(), 8, "{results:?}");
+    assert!(
+        !results
+            .iter()
+            .any(|r| r.contains("ft-r000") || r.contains("ft-r100")),
+        "{results:?}"
+    );
+    let report = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(
+        report.contains("near") && report.contains("cnn"),
+        "{report}"
+    );
+    assert!(out.join("report.html").is_file());
+
+    // A rerun trains nothing: every result file is left as it was.
+    let stamp = |p: &str| {
+        std::fs::metadata(out.join("runs").join(p))
+            .unwrap()
+            .modified()
+            .unwrap()
+    };
+    let before: Vec<_> = results.iter().map(|r| stamp(r)).collect();
+    ok(&[
+        "bench",
+        "--config",
+        path_str(&experiment),
+        "--out",
+        path_str(&out),
+        "-q",
+    ]);
+    let after: Vec<_> = results.iter().map(|r| stamp(r)).collect();
+    assert_eq!(before, after);
+
+    // Another experiment into the same directory is refused.
+    std::fs::write(
+        &experiment,
+        std::fs::read_to_string(&experiment)
+            .unwrap()
+            .replace("epochs = 1", "epochs = 2"),
+    )
+    .unwrap();
+    let err = fails(&[
+        "bench",
+        "--config",
+        path_str(&experiment),
+        "--out",
+        path_str(&out),
+    ]);
+    assert!(err.contains("another experiment"), "{err}");
+    std::fs::write(&experiment, "name = 1").unwrap();
+    let err = fails(&[
+        "bench",
+        "--config",
+        path_str(&experiment),
+        "--out",
+        path_str(&tmp.path().join("b2")),
+    ]);
+    assert!(err.contains("exp.toml"), "{err}");
+}
