@@ -166,6 +166,9 @@ pub fn generate(
     progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<Summary> {
     options.check()?;
+    if let Some(kept) = finished_earlier(options)? {
+        return Ok(kept);
+    }
     let mut renderer = Renderer::open(options.device, options.preset, options.image)?;
     let batch_size = renderer.batch_size();
     let name = renderer.to_string();
@@ -176,6 +179,37 @@ pub fn generate(
         |samples, out| renderer.render(samples, out),
         progress,
     )
+}
+
+/// With `--resume`, a dataset that an earlier identical run finished and that still verifies
+/// is kept as it is: the progress records are gone once the manifest is written, so without
+/// this check every shard would be rendered again.
+fn finished_earlier(options: &GenerateOptions) -> Result<Option<Summary>> {
+    if options.mode != WriteMode::Resume {
+        return Ok(None);
+    }
+    let Ok(dataset) = datasets::Dataset::open(&options.out) else {
+        return Ok(None);
+    };
+    if dataset.manifest.recipe != options.recipe()
+        || !datasets::verify::verify(&options.out)?.is_empty()
+    {
+        return Ok(None);
+    }
+    Ok(Some(Summary {
+        renderer: "none: the dataset was already complete".into(),
+        rows_written: 0,
+        shards_written: 0,
+        shards_kept: dataset
+            .manifest
+            .splits
+            .values()
+            .map(|s| s.shards.len())
+            .sum(),
+        shards_missing: 0,
+        manifest_written: false,
+        seconds: 0.0,
+    }))
 }
 
 /// One hand-off between stages: consecutive rows of one shard.

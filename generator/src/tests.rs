@@ -173,6 +173,28 @@ fn a_shard_alone_equals_that_shard_of_the_full_run() {
         (1, 4, true)
     );
     assert_eq!(shards(&part), shards(&full));
+
+    // Resuming a finished, intact dataset keeps every shard and writes nothing.
+    let stamp = std::fs::metadata(part.join("manifest.json"))
+        .unwrap()
+        .modified()
+        .unwrap();
+    let summary = generate(&resumed, &no_progress).unwrap();
+    assert_eq!(
+        (
+            summary.shards_kept,
+            summary.shards_written,
+            summary.manifest_written
+        ),
+        (5, 0, false)
+    );
+    assert_eq!(
+        std::fs::metadata(part.join("manifest.json"))
+            .unwrap()
+            .modified()
+            .unwrap(),
+        stamp
+    );
 }
 
 #[test]
