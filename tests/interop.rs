@@ -33,18 +33,7 @@ fn huggingface_datasets_reads_an_import() {
         path_str(&out),
     ]);
 
-    let classes = [
-        "T-shirt/top",
-        "Trouser",
-        "Pullover",
-        "Dress",
-        "Coat",
-        "Sandal",
-        "Shirt",
-        "Sneaker",
-        "Bag",
-        "Ankle boot",
-    ];
+    let classes = datasets::import::FASHION_MNIST_CLASSES;
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/interop.py");
     let output = std::process::Command::new(python)
         .arg(script)

@@ -16,18 +16,6 @@ pub enum Preset {
     Digits,
 }
 
-const FASHION_CLASSES: [&str; 10] = [
-    "T-shirt/top",
-    "Trouser",
-    "Pullover",
-    "Dress",
-    "Coat",
-    "Sandal",
-    "Shirt",
-    "Sneaker",
-    "Bag",
-    "Ankle boot",
-];
 const DIGIT_CLASSES: [&str; 10] = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
 
 impl Preset {
@@ -43,7 +31,9 @@ impl Preset {
 
     pub fn classes(self) -> &'static [&'static str; 10] {
         match self {
-            Preset::Fashion | Preset::Sketch => &FASHION_CLASSES,
+            // The clothing presets draw Fashion-MNIST's classes, named as its import names them,
+            // so the two mix without a class map.
+            Preset::Fashion | Preset::Sketch => &datasets::import::FASHION_MNIST_CLASSES,
             Preset::Digits => &DIGIT_CLASSES,
         }
     }
