@@ -7,19 +7,7 @@ use common::*;
 #[test]
 fn fashion_mnist_from_a_directory_writes_train_and_test() {
     let tmp = tempfile::tempdir().unwrap();
-    let raw = tmp.path().join("raw");
-    std::fs::create_dir(&raw).unwrap();
-    write_idx_pair(&raw, "train", 50, 28, 10);
-    write_idx_pair(&raw, "t10k", 20, 28, 10);
-    let out = tmp.path().join("fmnist");
-    ok(&[
-        "import",
-        "fashion-mnist",
-        "--from",
-        path_str(&raw),
-        "--out",
-        path_str(&out),
-    ]);
+    let out = import_tiny_fashion_mnist(tmp.path(), "fmnist", 50, 20);
 
     let m = manifest(&out);
     assert_eq!(m["splits"]["train"]["rows"], 50);

@@ -19,19 +19,7 @@ fn huggingface_datasets_reads_an_import() {
         return;
     };
     let tmp = tempfile::tempdir().unwrap();
-    let raw = tmp.path().join("raw");
-    std::fs::create_dir(&raw).unwrap();
-    write_idx_pair(&raw, "train", 40, 28, 10);
-    write_idx_pair(&raw, "t10k", 10, 28, 10);
-    let out = tmp.path().join("fmnist");
-    ok(&[
-        "import",
-        "fashion-mnist",
-        "--from",
-        path_str(&raw),
-        "--out",
-        path_str(&out),
-    ]);
+    let out = import_tiny_fashion_mnist(tmp.path(), "fmnist", 40, 10);
 
     let classes = datasets::import::FASHION_MNIST_CLASSES;
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/interop.py");

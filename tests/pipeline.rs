@@ -3,33 +3,12 @@
 
 mod common;
 
-use std::path::Path;
-
 use common::*;
-
-/// A tiny real dataset (IDX → import) with the ten Fashion-MNIST class names.
-fn tiny_real(dir: &Path) -> std::path::PathBuf {
-    let raw = dir.join("raw");
-    std::fs::create_dir_all(&raw).unwrap();
-    write_idx_pair(&raw, "train", 300, 28, 10);
-    write_idx_pair(&raw, "t10k", 100, 28, 10);
-    let out = dir.join("real");
-    ok(&[
-        "import",
-        "fashion-mnist",
-        "--from",
-        path_str(&raw),
-        "--out",
-        path_str(&out),
-        "-q",
-    ]);
-    out
-}
 
 #[test]
 fn generate_mix_train_report_by_hand() {
     let tmp = tempfile::tempdir().unwrap();
-    let real = tiny_real(tmp.path());
+    let real = import_tiny_fashion_mnist(tmp.path(), "real", 300, 100);
     let synthetic = tmp.path().join("synthetic");
     ok(&[
         "generate",
@@ -112,7 +91,7 @@ fn generate_mix_train_report_by_hand() {
 #[test]
 fn bench_runs_every_cell_once_and_resumes() {
     let tmp = tempfile::tempdir().unwrap();
-    let real = tiny_real(tmp.path());
+    let real = import_tiny_fashion_mnist(tmp.path(), "real", 300, 100);
     let experiment = tmp.path().join("exp.toml");
     std::fs::write(
         &experiment,

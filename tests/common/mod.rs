@@ -76,6 +76,26 @@ pub fn write_idx_pair(
     (images_path, labels_path)
 }
 
+/// Imports a tiny Fashion-MNIST look-alike (`train` and `test` of 28×28 IDX images made
+/// here) into `dir/<name>` with `synmix import fashion-mnist --from`, and returns that path.
+pub fn import_tiny_fashion_mnist(dir: &Path, name: &str, train: u32, test: u32) -> PathBuf {
+    let raw = dir.join(format!("{name}-raw"));
+    std::fs::create_dir_all(&raw).unwrap();
+    write_idx_pair(&raw, "train", train, 28, 10);
+    write_idx_pair(&raw, "t10k", test, 28, 10);
+    let out = dir.join(name);
+    ok(&[
+        "import",
+        "fashion-mnist",
+        "--from",
+        path_str(&raw),
+        "--out",
+        path_str(&out),
+        "-q",
+    ]);
+    out
+}
+
 /// Every file under `dir`, relative, sorted: to check that nothing half-written is left.
 pub fn files_under(dir: &Path) -> Vec<String> {
     let mut files = Vec::new();
