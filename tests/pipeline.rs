@@ -122,14 +122,17 @@ synthetic = {{ preset = "fashion" }}
     )
     .unwrap();
     let out = tmp.path().join("bench");
-    ok(&[
-        "bench",
-        "--config",
-        path_str(&experiment),
-        "--out",
-        path_str(&out),
-        "-q",
-    ]);
+    let run_bench = || {
+        ok(&[
+            "bench",
+            "--config",
+            path_str(&experiment),
+            "--out",
+            path_str(&out),
+            "-q",
+        ])
+    };
+    run_bench();
 
     // 2 models × (3 SM + 1 FT): the FT endpoints are the SM runs, trained once.
     let results: Vec<String> = files_under(&out.join("runs"))
@@ -158,14 +161,7 @@ synthetic = {{ preset = "fashion" }}
             .unwrap()
     };
     let before: Vec<_> = results.iter().map(|r| stamp(r)).collect();
-    ok(&[
-        "bench",
-        "--config",
-        path_str(&experiment),
-        "--out",
-        path_str(&out),
-        "-q",
-    ]);
+    run_bench();
     let after: Vec<_> = results.iter().map(|r| stamp(r)).collect();
     assert_eq!(before, after);
 

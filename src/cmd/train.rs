@@ -6,7 +6,6 @@ use std::path::PathBuf;
 
 use anyhow::{Context, bail};
 use clap::Args;
-use trainer::data::InputShape;
 use trainer::models::ModelKind;
 use trainer::run::{RunConfig, Status, run_training};
 use trainer::train::{Progress, TrainConfig};
@@ -173,26 +172,12 @@ fn bench(
     backend: trainer::backend::BackendKind,
     quiet: bool,
 ) -> anyhow::Result<()> {
-    let inputs = [
-        InputShape {
-            channels: 1,
-            height: 28,
-            width: 28,
-            classes: 10,
-        },
-        InputShape {
-            channels: 3,
-            height: 32,
-            width: 32,
-            classes: 10,
-        },
-    ];
     println!(
         "training throughput ({backend}, batch {}, {} threads):",
         train.batch_size,
-        rayon_threads()
+        trainer::throughput::cpu_threads()
     );
-    for input in inputs {
+    for input in trainer::throughput::BENCH_INPUTS {
         for model in ModelKind::ALL {
             let spinner = crate::progress::spinner(&format!("{model} {}", input.describe()), quiet);
             let t = trainer::throughput::measure(
@@ -213,13 +198,4 @@ fn bench(
         }
     }
     Ok(())
-}
-
-/// Threads of the CPU backend's pool (RAYON_NUM_THREADS, else the core count).
-fn rayon_threads() -> usize {
-    std::env::var("RAYON_NUM_THREADS")
-        .ok()
-        .and_then(|n| n.parse().ok())
-        .filter(|&n| n > 0)
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
 }

@@ -336,7 +336,7 @@ impl ArchitectureVisitor for Execute<'_, '_> {
                     eval_seconds: began.elapsed().as_secs_f64(),
                     samples,
                     samples_per_second: samples as f64 / trained.seconds.max(1e-9),
-                    threads: rayon::current_num_threads(),
+                    threads: crate::throughput::cpu_threads(),
                 });
                 result.epochs = trained.epochs;
                 result.status = Status::Ok;

@@ -28,6 +28,27 @@ pub struct Throughput {
     pub ms_per_step: f64,
 }
 
+/// The inputs `synmix train --bench` measures: Fashion-MNIST's 1×28×28 and CIFAR's 3×32×32.
+pub const BENCH_INPUTS: [InputShape; 2] = [
+    InputShape {
+        channels: 1,
+        height: 28,
+        width: 28,
+        classes: 10,
+    },
+    InputShape {
+        channels: 3,
+        height: 32,
+        width: 32,
+        classes: 10,
+    },
+];
+
+/// Worker threads of the CPU backend (rayon's pool), as run results record them.
+pub fn cpu_threads() -> usize {
+    rayon::current_num_threads()
+}
+
 /// Trains `model` for one epoch of `samples` random images of `input` and times it.
 pub fn measure(
     model: ModelKind,
