@@ -7,4 +7,6 @@ bash scripts/setup-system.sh
 python3 scripts/interop-venv.py .venv
 export SYNMIX_PYTHON="$PWD/.venv/bin/python"
 export SYNMIX_REQUIRE_INTEROP=1
+# setup-system.sh installs lavapipe, so the GPU/CPU parity test must find a wgpu adapter.
+export SYNMIX_REQUIRE_GPU=1
 cargo test --release --workspace --locked

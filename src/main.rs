@@ -50,6 +50,8 @@ enum Command {
     Bench(cmd::bench::BenchArgs),
     /// Write report.md and report.html for a bench directory.
     Report(cmd::report::ReportArgs),
+    /// Time a stage on this machine: generate, mix or train.
+    Speed(cmd::speed::SpeedArgs),
 }
 
 fn main() -> ExitCode {
@@ -65,13 +67,15 @@ fn main() -> ExitCode {
         Command::Train(args) => cmd::train::run(args, quiet),
         Command::Bench(args) => cmd::bench::run(args, quiet),
         Command::Report(args) => cmd::report::run(args, quiet),
+        Command::Speed(args) => cmd::speed::run(args, quiet),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         // A closed pipe (`synmix inspect DIR | head`) is the reader's choice, not a failure.
         Err(error) if is_broken_pipe(&error) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("synmix: error: {error:#}");
+            // The libraries name no flags; `hints` puts them in, for every subcommand.
+            eprintln!("synmix: error: {:#}", cmd::hints::for_cli(error));
             ExitCode::FAILURE
         }
     }

@@ -4,6 +4,7 @@
 use std::io::IsTerminal;
 use std::time::Duration;
 
+use datasets::Progress;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 /// A bar over `total` steps of `unit` (images, rows, cells), with rate and ETA.
@@ -19,6 +20,21 @@ pub fn bar(total: u64, unit: &str, quiet: bool) -> ProgressBar {
     );
     bar.enable_steady_tick(Duration::from_millis(200));
     bar
+}
+
+/// Follows a stage that writes datasets (the generator, the mixer) on `bar`: each planned pass
+/// sets the length and starts over, written rows advance it, finished outputs show their name.
+pub fn follow(bar: &ProgressBar) -> impl Fn(Progress<'_>) + Sync + '_ {
+    move |event| match event {
+        Progress::Planned { rows } => {
+            bar.set_length(rows);
+            bar.set_position(0);
+        }
+        Progress::Rows(rows) => bar.inc(rows),
+        Progress::Finished { name, kept } => {
+            bar.set_message(format!("{name} {}", if kept { "kept" } else { "done" }))
+        }
+    }
 }
 
 /// A spinner for work of unknown length.

@@ -173,6 +173,81 @@ fn bad_idx_inputs_fail_cleanly() {
 }
 
 #[test]
+fn idx_labels_with_empty_classes_need_class_names() {
+    let tmp = tempfile::tempdir().unwrap();
+    // Labels 0..=9 and 99: without --classes that would be 100 classes, 90 of them empty.
+    let (images, labels) = write_idx_pair(tmp.path(), "gaps", 11, 4, 10);
+    let mut raw = Vec::new();
+    std::io::Read::read_to_end(
+        &mut flate2::read::GzDecoder::new(std::fs::File::open(&labels).unwrap()),
+        &mut raw,
+    )
+    .unwrap();
+    *raw.last_mut().unwrap() = 99;
+    let gapped = tmp.path().join("gapped-labels-idx1-ubyte");
+    std::fs::write(&gapped, raw).unwrap();
+    let out = tmp.path().join("out");
+    let args = [
+        "import",
+        "idx",
+        "--images",
+        path_str(&images),
+        "--labels",
+        path_str(&gapped),
+        "--out",
+        path_str(&out),
+    ];
+    let result = synmix(&args);
+    let stderr = String::from_utf8_lossy(&result.stderr);
+    assert!(!result.status.success(), "{stderr}");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("gapped-labels-idx1-ubyte")
+            && stderr.contains("--classes")
+            && stderr.contains("up to 99"),
+        "{stderr}"
+    );
+    assert!(!out.exists(), "nothing may be written");
+
+    // Naming the classes accepts the same labels.
+    let names: Vec<String> = (0..100).map(|i| format!("c{i}")).collect();
+    ok(&[&args[..], &["--classes", &names.join(",")]].concat());
+    assert_eq!(manifest(&out)["classes"].as_array().unwrap().len(), 100);
+}
+
+#[test]
+fn option_errors_name_their_flags() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    // Fashion-MNIST not where --from points.
+    let err = fails(&[
+        "import",
+        "fashion-mnist",
+        "--from",
+        path_str(tmp.path()),
+        "--out",
+        path_str(&out),
+    ]);
+    assert!(err.contains("--from:"), "{err}");
+
+    let (images, labels) = write_idx_pair(tmp.path(), "a", 6, 4, 3);
+    let err = fails(&[
+        "import",
+        "idx",
+        "--images",
+        path_str(&images),
+        "--labels",
+        path_str(&labels),
+        "--out",
+        path_str(&out),
+        "--classes",
+        "0=y,nope=z",
+    ]);
+    assert!(err.contains("--classes: maps 'nope'"), "{err}");
+    assert!(!out.exists());
+}
+
+#[test]
 fn cifar10_batches_import_with_meta_names() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("cifar-10-batches-bin");
@@ -202,6 +277,20 @@ fn cifar10_batches_import_with_meta_names() {
     ]);
     let m = manifest(&out);
     assert_eq!(m["classes"], serde_json::json!(["plane", "car", "bird"]));
+    let err = fails(&[
+        "import",
+        "cifar10",
+        "--from",
+        path_str(&dir),
+        "--out",
+        path_str(&tmp.path().join("none")),
+        "--split",
+        "validation",
+    ]);
+    assert!(
+        err.contains("--split:") && err.contains("no split 'validation'"),
+        "{err}"
+    );
     assert!(m["splits"].get("train").is_none());
     assert_eq!(m["splits"]["test"]["rows"], 2);
     assert_eq!(m["image"]["channels"], 3);
@@ -255,7 +344,7 @@ fn folder_import_with_splits_and_bad_images() {
         serde_json::json!({"width": 10, "height": 6, "channels": 1})
     );
 
-    // Rerunning into the same directory needs --force.
+    // Rerunning into the same directory needs --force; the CLI names the flags.
     let err = fails(&[
         "import",
         "folder",
@@ -264,7 +353,29 @@ fn folder_import_with_splits_and_bad_images() {
         "--out",
         path_str(&out),
     ]);
-    assert!(err.contains("--force"), "{err}");
+    assert!(
+        err.contains("already holds data")
+            && err.contains("--resume")
+            && err.contains("--force")
+            && err.contains("--out"),
+        "{err}"
+    );
+    let notes = out.join("notes.txt");
+    std::fs::write(&notes, "mine").unwrap();
+    let err = fails(&[
+        "import",
+        "folder",
+        "--from",
+        path_str(&root),
+        "--out",
+        path_str(&out),
+        "--force",
+    ]);
+    assert!(
+        err.contains("notes.txt") && err.contains("choose another --out"),
+        "{err}"
+    );
+    std::fs::remove_file(&notes).unwrap();
     ok(&[
         "import",
         "folder",

@@ -1,7 +1,13 @@
+use std::fmt;
 use std::path::{Path, PathBuf};
 
 /// Everything that can go wrong reading or writing a dataset. Each message is one line
 /// that names the file and says what is wrong.
+///
+/// The library names no command-line flags: a wrong option is a [`Error::Setting`] naming
+/// the option's field, and a clash with what the output directory holds is an
+/// [`Error::OutputInUse`] listing its [`Remedy`]s. A front end (the `synmix` binary) turns
+/// both into its own words in one place.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error("{path}: {source}")]
@@ -13,9 +19,117 @@ pub enum Error {
     Invalid { path: PathBuf, message: String },
     #[error("{0}")]
     Usage(String),
+    /// An option's value cannot work, or the input needs an option that was not given.
+    /// `setting` is the option's field name (as in `ImportOptions::classes`: "classes");
+    /// `message` reads after "`setting`: ".
+    #[error("{setting}: {message}")]
+    Setting {
+        setting: &'static str,
+        message: String,
+    },
+    /// The output directory `dir` cannot be written as asked.
+    #[error("{dir}: {conflict}")]
+    OutputInUse {
+        dir: PathBuf,
+        conflict: OutputConflict,
+    },
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// What an output directory holds that stops a write.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OutputConflict {
+    /// The path exists and is not a directory.
+    NotADirectory,
+    /// The directory holds data and the write was to start afresh.
+    HoldsData,
+    /// The directory holds files synmix did not write, such as `example`.
+    ForeignFiles { example: String },
+    /// The directory holds an unfinished run made with other arguments.
+    OtherArguments,
+    /// `missing` shards (the first is `first`) are not written yet, so no manifest.
+    Unfinished { missing: usize, first: String },
+    /// A progress record (`record`, relative to the directory) cannot be read.
+    DamagedProgress { record: String, reason: String },
+}
+
+/// A way out of an [`OutputConflict`]; front ends name each their own way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Remedy {
+    /// Continue the interrupted run ([`crate::WriteMode::Resume`]).
+    Resume,
+    /// Replace what is there ([`crate::WriteMode::Force`]).
+    Force,
+    /// Write to another directory.
+    Elsewhere,
+    /// Rerun with the arguments the unfinished run was started with.
+    SameArguments,
+}
+
+impl Remedy {
+    /// The remedy in the library's own words.
+    pub fn words(self) -> &'static str {
+        match self {
+            Remedy::Resume => "continue the interrupted run (resume)",
+            Remedy::Force => "replace it (force)",
+            Remedy::Elsewhere => "write elsewhere",
+            Remedy::SameArguments => "rerun with the arguments it was started with",
+        }
+    }
+}
+
+impl OutputConflict {
+    /// What is wrong, without the remedies.
+    pub fn problem(&self) -> String {
+        match self {
+            OutputConflict::NotADirectory => "exists and is not a directory".into(),
+            OutputConflict::HoldsData => "already holds data".into(),
+            OutputConflict::ForeignFiles { example } => {
+                format!("holds files synmix did not write (such as '{example}')")
+            }
+            OutputConflict::OtherArguments => {
+                "holds an unfinished run made with other arguments".into()
+            }
+            OutputConflict::Unfinished { missing, first } => {
+                format!("{missing} shard(s) not written yet (first: {first})")
+            }
+            OutputConflict::DamagedProgress { record, reason } => {
+                format!("unreadable progress record {record} ({reason})")
+            }
+        }
+    }
+
+    /// The ways out, in the order to offer them.
+    pub fn remedies(&self) -> &'static [Remedy] {
+        match self {
+            OutputConflict::NotADirectory | OutputConflict::ForeignFiles { .. } => {
+                &[Remedy::Elsewhere]
+            }
+            OutputConflict::HoldsData => &[Remedy::Resume, Remedy::Force, Remedy::Elsewhere],
+            OutputConflict::OtherArguments => &[Remedy::SameArguments, Remedy::Force],
+            OutputConflict::DamagedProgress { .. } => &[Remedy::Force],
+            OutputConflict::Unfinished { .. } => &[Remedy::Resume],
+        }
+    }
+
+    /// The problem, then its remedies as `name` words them: "problem; a, b or c".
+    pub fn describe(&self, name: impl Fn(Remedy) -> &'static str) -> String {
+        let remedies: Vec<&str> = self.remedies().iter().map(|&r| name(r)).collect();
+        let list = match remedies.split_last() {
+            Some((last, [])) => last.to_string(),
+            Some((last, rest)) => format!("{}, or {last}", rest.join(", ")),
+            None => return self.problem(),
+        };
+        format!("{}; {list}", self.problem())
+    }
+}
+
+impl fmt::Display for OutputConflict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.describe(Remedy::words))
+    }
+}
 
 impl Error {
     pub fn io(path: impl AsRef<Path>, source: std::io::Error) -> Self {
@@ -35,6 +149,20 @@ impl Error {
     pub fn usage(message: impl Into<String>) -> Self {
         Error::Usage(message.into())
     }
+
+    pub fn setting(setting: &'static str, message: impl Into<String>) -> Self {
+        Error::Setting {
+            setting,
+            message: message.into(),
+        }
+    }
+
+    pub fn output_in_use(dir: impl AsRef<Path>, conflict: OutputConflict) -> Self {
+        Error::OutputInUse {
+            dir: dir.as_ref().to_path_buf(),
+            conflict,
+        }
+    }
 }
 
 /// Attaches the path being worked on to I/O errors.
@@ -45,5 +173,23 @@ pub(crate) trait IoContext<T> {
 impl<T> IoContext<T> for std::io::Result<T> {
     fn at(self, path: impl AsRef<Path>) -> Result<T> {
         self.map_err(|e| Error::io(path, e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn conflicts_name_remedies_in_the_librarys_words() {
+        let err = Error::output_in_use("/d", OutputConflict::HoldsData);
+        assert_eq!(
+            err.to_string(),
+            "/d: already holds data; continue the interrupted run (resume), replace it (force), or write elsewhere"
+        );
+        let one = OutputConflict::NotADirectory.describe(|_| "go");
+        assert_eq!(one, "exists and is not a directory; go");
+        let err = Error::setting("classes", "names 3 classes");
+        assert_eq!(err.to_string(), "classes: names 3 classes");
     }
 }

@@ -5,8 +5,8 @@ use std::path::Path;
 
 use image::{Rgb, RgbImage};
 
-use crate::error::{Error, IoContext, Result};
-use crate::manifest::tmp_sibling;
+use crate::atomic::write_atomic;
+use crate::error::{Error, Result};
 use crate::reader::DecodedSplit;
 use crate::types::ImageSpec;
 
@@ -74,7 +74,7 @@ pub fn split_sheet(split: &DecodedSplit, classes: usize, per_class: usize, scale
     contact_sheet(split.image, &rows, scale)
 }
 
-/// Saves a sheet as PNG through a temporary file.
+/// Saves a sheet as PNG, atomically.
 pub fn save(sheet: &RgbImage, path: &Path) -> Result<()> {
     if path
         .extension()
@@ -85,9 +85,9 @@ pub fn save(sheet: &RgbImage, path: &Path) -> Result<()> {
     {
         return Err(Error::invalid(path, "grid output must be a .png file"));
     }
-    let tmp = tmp_sibling(path);
+    let mut png = std::io::Cursor::new(Vec::new());
     sheet
-        .save_with_format(&tmp, image::ImageFormat::Png)
-        .map_err(|e| Error::invalid(&tmp, format!("cannot write PNG ({e})")))?;
-    std::fs::rename(&tmp, path).at(path)
+        .write_to(&mut png, image::ImageFormat::Png)
+        .map_err(|e| Error::invalid(path, format!("cannot encode PNG ({e})")))?;
+    write_atomic(path, png.get_ref())
 }

@@ -10,8 +10,9 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, IoContext, Result};
-use crate::manifest::{ShardInfo, write_atomically};
+use crate::atomic::write_atomic;
+use crate::error::{Error, IoContext, OutputConflict, Result};
+use crate::manifest::ShardInfo;
 
 pub const JOURNAL_DIR: &str = ".synmix-progress";
 const FINGERPRINT_FILE: &str = "fingerprint";
@@ -56,9 +57,12 @@ impl Journal {
             }
             let text = std::fs::read_to_string(&path).at(&path)?;
             let done: FinishedShard = serde_json::from_str(&text).map_err(|e| {
-                Error::invalid(
-                    &path,
-                    format!("unreadable progress record ({e}); rerun with --force"),
+                Error::output_in_use(
+                    dir,
+                    OutputConflict::DamagedProgress {
+                        record: format!("{JOURNAL_DIR}/{}", entry.file_name().to_string_lossy()),
+                        reason: e.to_string(),
+                    },
                 )
             })?;
             shards.insert(done.shard.file.clone(), done);
@@ -73,13 +77,13 @@ impl Journal {
     pub fn begin(dir: &Path, fingerprint: &str) -> Result<()> {
         let root = Self::path(dir);
         std::fs::create_dir_all(&root).at(&root)?;
-        write_atomically(&root.join(FINGERPRINT_FILE), fingerprint.as_bytes())
+        write_atomic(&root.join(FINGERPRINT_FILE), fingerprint.as_bytes())
     }
 
     /// Records one finished shard.
     pub fn record(dir: &Path, done: &FinishedShard) -> Result<()> {
         let text = serde_json::to_string_pretty(done).expect("progress records serialise");
-        write_atomically(&Self::entry_path(dir, &done.shard.file), text.as_bytes())
+        write_atomic(&Self::entry_path(dir, &done.shard.file), text.as_bytes())
     }
 
     /// Forgets a shard whose file no longer matches its record.

@@ -6,9 +6,14 @@
 //! `README.md`, and a `manifest.json` with counts, hashes and the recipe that made it.
 //!
 //! This crate writes such directories ([`DatasetWriter`]), reads them back ([`Dataset`]),
-//! checks them ([`verify`]), summarises them ([`inspect`]) and imports real data from
-//! common formats ([`import`]).
+//! checks them ([`verify`]), summarises them ([`inspect`]), copies subsets of a split into
+//! new ones ([`subset`]) and imports real data from common formats ([`import`]).
+//!
+//! Its errors name no command-line flags: options by their field names
+//! ([`Error::Setting`]) and output-directory clashes by their [`Remedy`]s
+//! ([`Error::OutputInUse`]); a front end words those its own way.
 
+pub mod atomic;
 mod card;
 mod error;
 pub mod grid;
@@ -17,14 +22,18 @@ pub mod inspect;
 mod journal;
 mod manifest;
 pub mod png;
+mod progress;
 mod reader;
+pub mod rng;
 pub mod schema;
+pub mod subset;
 mod types;
 pub mod verify;
 mod writer;
 
-pub use error::{Error, Result};
+pub use error::{Error, OutputConflict, Remedy, Result};
 pub use manifest::{FORMAT_VERSION, Manifest, Phase, Recipe, ShardInfo, SplitManifest};
+pub use progress::Progress;
 pub use reader::{Columns, Dataset, DecodedSplit, read_shard};
 pub use types::{DatasetInfo, ImageSpec, Row, Source, SplitPlan};
 pub use writer::{DatasetWriter, ShardSlot, ShardWriter, WriteMode};

@@ -79,12 +79,6 @@ pub struct Phase {
     pub shards: Vec<String>,
 }
 
-impl Phase {
-    pub fn rows(&self) -> u64 {
-        self.end - self.start
-    }
-}
-
 impl Manifest {
     pub fn read(dir: &Path) -> Result<Manifest> {
         let path = dir.join(MANIFEST_FILE);
@@ -115,37 +109,4 @@ impl Manifest {
     pub fn split(&self, name: &str) -> Option<&SplitManifest> {
         self.splits.get(name)
     }
-
-    /// Which shards hold the rows `[start, end)` of a split.
-    pub fn shards_covering(&self, split: &str, start: u64, end: u64) -> Vec<String> {
-        let Some(split) = self.splits.get(split) else {
-            return Vec::new();
-        };
-        let mut first_row = 0;
-        let mut files = Vec::new();
-        for shard in &split.shards {
-            let last_row = first_row + shard.rows;
-            if first_row < end && start < last_row {
-                files.push(shard.file.clone());
-            }
-            first_row = last_row;
-        }
-        files
-    }
-}
-
-/// Writes `bytes` to `path` through a temporary sibling and a rename, so readers never see
-/// half a file.
-pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let tmp = tmp_sibling(path);
-    std::fs::write(&tmp, bytes).at(&tmp)?;
-    std::fs::rename(&tmp, path).at(path)
-}
-
-pub(crate) fn tmp_sibling(path: &Path) -> std::path::PathBuf {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    path.with_file_name(format!(".{name}.tmp"))
 }

@@ -1,24 +1,13 @@
-use std::path::PathBuf;
-
-/// Everything that can stop a generation run. Each message is one line naming the flag or
-/// file at fault and what to do about it.
+/// Everything that can stop a generation run. Each message is one line naming the option
+/// or file at fault and what to do about it. Options are named by their field in
+/// [`GenerateOptions`](crate::GenerateOptions), through the datasets crate's `Setting`
+/// error, so that a front end words them as its own options in one place.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// A command-line value that makes no sense.
-    #[error("{0}")]
-    Usage(String),
     #[error("config {origin}: {message}")]
     Config { origin: String, message: String },
-    #[error("{path}: {source}")]
-    Io {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-    #[error(
-        "--device gpu: no GPU adapter found; install a Vulkan driver (`apt-get install mesa-vulkan-drivers` \
-         for the CPU driver lavapipe, or your GPU's driver) or pass --device cpu"
-    )]
-    NoAdapter,
+    #[error("unknown preset '{0}'; use fashion, sketch or digits")]
+    UnknownPreset(String),
     #[error("PNG encoding: {0}")]
     Encode(String),
     #[error("GPU renderer: {0}")]
@@ -28,3 +17,10 @@ pub enum Error {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// An option that cannot work, named by its field (`per_class`).
+    pub fn setting(setting: &'static str, message: impl Into<String>) -> Self {
+        Error::Dataset(datasets::Error::setting(setting, message))
+    }
+}

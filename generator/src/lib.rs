@@ -7,7 +7,6 @@
 //! knobs, seed, index), so any shard can be regenerated alone, byte for byte. Images stream
 //! into the shared dataset format of the `datasets` crate.
 
-mod bench;
 mod config;
 mod cpu;
 mod error;
@@ -17,15 +16,16 @@ mod params;
 mod pipeline;
 mod presets;
 mod renderer;
+mod speed;
 
-pub use bench::{BenchRow, bench};
 pub use config::{Knobs, Range};
 pub use error::{Error, Result};
 pub use grid::contact_sheet;
-pub use params::{Draw, SampleParams, Sampler, Stream};
-pub use pipeline::{GenerateOptions, Progress, Summary, generate};
+pub use params::{SampleParams, SampleValues, Sampler, Stream};
+pub use pipeline::{GenerateOptions, Summary, generate};
 pub use presets::Preset;
 pub use renderer::{DeviceChoice, Renderer};
+pub use speed::{SpeedRow, speed};
 
 #[cfg(test)]
 mod tests;

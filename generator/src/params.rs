@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 
 use bytemuck::{Pod, Zeroable};
 use datasets::ImageSpec;
+use datasets::rng::keyed_hash;
 
 use crate::config::Knobs;
 use crate::presets::Preset;
@@ -57,23 +58,9 @@ enum Param {
     Shape0,
 }
 
-/// splitmix64's finaliser: a bijection that scatters every input bit over the output.
-fn mix(mut z: u64) -> u64 {
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
-}
-
-fn hash(seed: u64, stream: Stream, index: u64, param: u64) -> u64 {
-    let mut h = mix(seed ^ 0x9e37_79b9_7f4a_7c15);
-    h = mix(h ^ stream as u64);
-    h = mix(h ^ index);
-    mix(h ^ param)
-}
-
 /// The values one image was drawn with, in knob units: what goes into its `meta` column.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Draw {
+pub struct SampleValues {
     pub class: u32,
     pub style: u32,
     pub rotation: f32,
@@ -112,12 +99,12 @@ pub struct Sampler {
 }
 
 impl Sampler {
-    pub fn draw(&self, stream: Stream, index: u64) -> Draw {
+    pub fn draw(&self, stream: Stream, index: u64) -> SampleValues {
         let unit = |param: Param| self.unit(stream, index, param as u64);
         let k = &self.knobs;
         let tau = std::f32::consts::TAU;
-        let style = (hash(self.seed, stream, index, Param::Style as u64)
-            % self.preset.styles() as u64) as u32;
+        let style =
+            (self.hash(stream, index, Param::Style as u64) % self.preset.styles() as u64) as u32;
         let texture = k.texture.at(unit(Param::Texture));
         // Fashion styles are fabrics: plain, stripes, checks, herringbone.
         let (pattern, weave, check) = match (self.preset, style) {
@@ -126,7 +113,7 @@ impl Sampler {
             (Preset::Fashion, 3) => (texture, 2.0, 0.0),
             _ => (texture, 0.0, 0.0),
         };
-        Draw {
+        SampleValues {
             class: (index % 10) as u32,
             style,
             rotation: k.rotation.at(unit(Param::Rotation)),
@@ -147,7 +134,7 @@ impl Sampler {
             shape: std::array::from_fn(|i| {
                 self.unit(stream, index, Param::Shape0 as u64 + i as u64)
             }),
-            noise_seed: (hash(self.seed, stream, index, Param::NoiseSeed as u64) >> 32) as u32,
+            noise_seed: (self.hash(stream, index, Param::NoiseSeed as u64) >> 32) as u32,
             warp_freq: 2.0 + 3.0 * unit(Param::WarpFreq),
             warp_phase: [tau * unit(Param::WarpPhaseX), tau * unit(Param::WarpPhaseY)],
             texture_freq: 14.0 + 12.0 * unit(Param::TextureFreq),
@@ -162,11 +149,17 @@ impl Sampler {
 
     /// A uniform value in `[0, 1)` with 24 bits: exactly representable in f32.
     fn unit(&self, stream: Stream, index: u64, param: u64) -> f32 {
-        (hash(self.seed, stream, index, param) >> 40) as f32 / (1u64 << 24) as f32
+        (self.hash(stream, index, param) >> 40) as f32 / (1u64 << 24) as f32
+    }
+
+    /// The hash of one quantity of one sample; every rendered image depends on its exact
+    /// values, so the key order (seed, stream, index, quantity) is fixed.
+    fn hash(&self, stream: Stream, index: u64, param: u64) -> u64 {
+        keyed_hash(&[self.seed, stream as u64, index, param])
     }
 }
 
-impl Draw {
+impl SampleValues {
     /// The shader-ready form: the pixel-to-shape transform is inverted here, on the CPU, so
     /// both renderers start from identical numbers.
     pub fn params(&self, image: ImageSpec) -> SampleParams {

@@ -7,14 +7,15 @@ use std::sync::mpsc::sync_channel;
 use std::time::Instant;
 
 use datasets::{
-    DatasetInfo, DatasetWriter, ImageSpec, Recipe, Row, ShardSlot, Source, SplitPlan, WriteMode,
+    DatasetInfo, DatasetWriter, ImageSpec, Progress, Recipe, Row, ShardSlot, Source, SplitPlan,
+    WriteMode,
 };
 use rayon::prelude::*;
 
 use crate::config::Knobs;
 use crate::cpu::stride;
 use crate::error::{Error, Result};
-use crate::params::{Draw, SampleParams, Sampler, Stream};
+use crate::params::{SampleParams, SampleValues, Sampler, Stream};
 use crate::presets::Preset;
 use crate::renderer::{DeviceChoice, Renderer};
 
@@ -26,7 +27,7 @@ pub struct GenerateOptions {
     pub image: ImageSpec,
     pub seed: u64,
     /// Rows per class of the `train` split; sample `i` has class `i % 10`.
-    pub train_per_class: u64,
+    pub per_class: u64,
     /// Rows per class of the `test` split (0: none), drawn from a separate hash stream.
     pub test_per_class: u64,
     pub out: PathBuf,
@@ -35,11 +36,14 @@ pub struct GenerateOptions {
     pub shard: Option<(usize, usize)>,
     pub device: DeviceChoice,
     pub rows_per_shard: u64,
+    /// The command line, recorded in the manifest's recipe (the options themselves are
+    /// recorded beside it).
+    pub command: String,
 }
 
 impl GenerateOptions {
-    /// Options with the preset's default knobs, 28x28 grey images and seed 0.
-    pub fn new(preset: Preset, train_per_class: u64, out: impl Into<PathBuf>) -> GenerateOptions {
+    /// Options with the preset's default knobs, 28x28 grey images, seed 0 and no command line.
+    pub fn new(preset: Preset, per_class: u64, out: impl Into<PathBuf>) -> GenerateOptions {
         GenerateOptions {
             preset,
             knobs: Knobs::load(preset.defaults(), None).expect("preset defaults are valid"),
@@ -49,13 +53,14 @@ impl GenerateOptions {
                 channels: 1,
             },
             seed: 0,
-            train_per_class,
+            per_class,
             test_per_class: 0,
             out: out.into(),
             mode: WriteMode::Fresh,
             shard: None,
             device: DeviceChoice::Auto,
             rows_per_shard: datasets::DEFAULT_ROWS_PER_SHARD,
+            command: String::new(),
         }
     }
 
@@ -68,17 +73,14 @@ impl GenerateOptions {
     }
 
     fn splits(&self) -> Vec<SplitPlan> {
-        [
-            ("train", self.train_per_class),
-            ("test", self.test_per_class),
-        ]
-        .into_iter()
-        .filter(|&(_, per_class)| per_class > 0)
-        .map(|(name, per_class)| SplitPlan {
-            name: name.to_string(),
-            rows: per_class * 10,
-        })
-        .collect()
+        [("train", self.per_class), ("test", self.test_per_class)]
+            .into_iter()
+            .filter(|&(_, per_class)| per_class > 0)
+            .map(|(name, per_class)| SplitPlan {
+                name: name.to_string(),
+                rows: per_class * 10,
+            })
+            .collect()
     }
 
     /// The shards the writer will plan: each split cut into `rows_per_shard` pieces.
@@ -89,61 +91,60 @@ impl GenerateOptions {
             .sum()
     }
 
-    /// Checks what the flags cannot, before anything touches the output directory.
+    /// Checks the options before anything touches the output directory. Errors name the
+    /// option by its field (`shard` by its parts, `shard_index` and `num_shards`).
     pub fn check(&self) -> Result<()> {
-        if self.train_per_class == 0 {
-            return Err(Error::Usage(
-                "--per-class must be at least 1 (or --count at least 10)".into(),
+        if self.per_class == 0 {
+            return Err(Error::setting("per_class", "must be at least 1"));
+        }
+        if datasets::ImageSpec::check_channels(self.image.channels).is_err() {
+            return Err(Error::setting(
+                "channels",
+                format!("must be 1 (grey) or 3 (RGB), not {}", self.image.channels),
             ));
         }
-        datasets::ImageSpec::check_channels(self.image.channels)
-            .map_err(|e| Error::Usage(format!("--channels: {e}")))?;
         if !(1..=4096).contains(&self.image.width) || !(1..=4096).contains(&self.image.height) {
-            return Err(Error::Usage(
-                "--size needs a width and height from 1 to 4096, as in 28x28".into(),
+            return Err(Error::setting(
+                "size",
+                "needs a width and height from 1 to 4096, as in 28x28",
             ));
         }
         if let Some((index, count)) = self.shard {
             let shards = self.shard_count();
             if count != shards {
-                return Err(Error::Usage(format!(
-                    "--num-shards {count}: this run has {shards} shard(s) of up to {} rows; pass --num-shards {shards}",
-                    self.rows_per_shard
-                )));
+                return Err(Error::setting(
+                    "num_shards",
+                    format!(
+                        "must be {shards}, not {count}: this run has {shards} shard(s) of up to {} rows",
+                        self.rows_per_shard
+                    ),
+                ));
             }
             if index >= count {
-                return Err(Error::Usage(format!(
-                    "--shard-index {index} must be below --num-shards {count}"
-                )));
+                return Err(Error::setting(
+                    "shard_index",
+                    format!("must be below the shard count {count}, not {index}"),
+                ));
             }
         }
         Ok(())
     }
 
-    /// The arguments that fix the output, as a command: recorded in the recipe, and the
-    /// same for a plain run, a resumed one and each of its shards.
+    /// The recipe: the command line, and the options that fix the output. Everything but the
+    /// command is the same for a plain run, a resumed one and each of its shards.
     fn recipe(&self) -> Recipe {
-        let image = self.image;
-        let mut command = format!(
-            "synmix generate --preset {} --per-class {} --size {}x{} --channels {} --seed {}",
-            self.preset, self.train_per_class, image.width, image.height, image.channels, self.seed
-        );
-        if self.test_per_class > 0 {
-            command += &format!(" --test-per-class {}", self.test_per_class);
-        }
         Recipe {
-            command,
+            command: self.command.clone(),
             seed: Some(self.seed),
-            config: serde_json::json!({ "preset": self.preset.name(), "knobs": self.knobs }),
+            config: serde_json::json!({
+                "preset": self.preset.name(),
+                "knobs": self.knobs,
+                "per_class": self.per_class,
+                "test_per_class": self.test_per_class,
+                "image": self.image,
+            }),
         }
     }
-}
-
-/// Rows done out of rows planned in this run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Progress {
-    pub done: u64,
-    pub total: u64,
 }
 
 /// What a run did.
@@ -163,10 +164,14 @@ pub struct Summary {
 /// Generates the dataset `options` describe.
 pub fn generate(
     options: &GenerateOptions,
-    progress: &(dyn Fn(Progress) + Sync),
+    progress: &(dyn Fn(Progress<'_>) + Sync),
 ) -> Result<Summary> {
     options.check()?;
     if let Some(kept) = finished_earlier(options)? {
+        progress(Progress::Finished {
+            name: &options.out.display().to_string(),
+            kept: true,
+        });
         return Ok(kept);
     }
     let mut renderer = Renderer::open(options.device, options.preset, options.image)?;
@@ -191,7 +196,9 @@ fn finished_earlier(options: &GenerateOptions) -> Result<Option<Summary>> {
     let Ok(dataset) = datasets::Dataset::open(&options.out) else {
         return Ok(None);
     };
-    if dataset.manifest.recipe != options.recipe()
+    // The command line may differ (`--resume`, `-q`); the options may not.
+    let (found, wanted) = (&dataset.manifest.recipe, options.recipe());
+    if (found.seed, &found.config) != (wanted.seed, &wanted.config)
         || !datasets::verify::verify(&options.out)?.is_empty()
     {
         return Ok(None);
@@ -229,7 +236,7 @@ pub(crate) fn write_dataset<R>(
     batch_size: usize,
     renderer: String,
     render: R,
-    progress: &(dyn Fn(Progress) + Sync),
+    progress: &(dyn Fn(Progress<'_>) + Sync),
 ) -> Result<Summary>
 where
     R: FnMut(&[SampleParams], &mut Vec<u8>) -> Result<()> + Send,
@@ -278,6 +285,10 @@ where
     let manifest_written = shards_missing == 0;
     if manifest_written {
         writer.finish(Vec::new(), None)?;
+        progress(Progress::Finished {
+            name: &options.out.display().to_string(),
+            kept: false,
+        });
     }
     Ok(Summary {
         renderer,
@@ -319,10 +330,10 @@ fn plan_batches(
     batches
 }
 
-/// A rendered batch: the draws (for labels and meta) and the pixels.
+/// A rendered batch: the sampled values (for labels and meta) and the pixels.
 struct Rendered<'a> {
     batch: &'a Batch,
-    draws: Vec<Draw>,
+    values: Vec<SampleValues>,
     pixels: Vec<u8>,
 }
 
@@ -353,13 +364,13 @@ fn run_stages<R>(
     image: ImageSpec,
     batches: &[Batch],
     mut render: R,
-    progress: &(dyn Fn(Progress) + Sync),
+    progress: &(dyn Fn(Progress<'_>) + Sync),
 ) -> Result<(u64, usize)>
 where
     R: FnMut(&[SampleParams], &mut Vec<u8>) -> Result<()> + Send,
 {
-    let total = batches.iter().map(|b| b.count as u64).sum();
-    progress(Progress { done: 0, total });
+    let rows = batches.iter().map(|b| b.count as u64).sum();
+    progress(Progress::Planned { rows });
     // One batch in flight between stages bounds memory to a few batches.
     let (rendered_tx, rendered_rx) = sync_channel::<Rendered>(1);
     let (encoded_tx, encoded_rx) = sync_channel::<Encoded>(1);
@@ -367,17 +378,17 @@ where
         let renderer = scope.spawn(move || -> Result<()> {
             let mut params = Vec::new();
             for batch in batches {
-                let draws: Vec<Draw> = (batch.start..batch.start + batch.count as u64)
+                let values: Vec<SampleValues> = (batch.start..batch.start + batch.count as u64)
                     .map(|i| sampler.draw(batch.stream, i))
                     .collect();
                 params.clear();
-                params.extend(draws.iter().map(|d| d.params(image)));
+                params.extend(values.iter().map(|v| v.params(image)));
                 let mut pixels = Vec::new();
                 render(&params, &mut pixels)?;
                 if rendered_tx
                     .send(Rendered {
                         batch,
-                        draws,
+                        values,
                         pixels,
                     })
                     .is_err()
@@ -414,7 +425,7 @@ where
                     shards += 1;
                 }
                 rows += encoded.batch.count as u64;
-                progress(Progress { done: rows, total });
+                progress(Progress::Rows(encoded.batch.count as u64));
             }
             Ok((rows, shards))
         });
@@ -460,23 +471,23 @@ fn encode(
     rendered
         .pixels
         .par_chunks(stride * PIECE)
-        .zip(rendered.draws.par_chunks(PIECE))
+        .zip(rendered.values.par_chunks(PIECE))
         .enumerate()
-        .map(|(p, (pixels, draws))| {
+        .map(|(p, (pixels, values))| {
             let mut piece = EncodedPiece {
-                png: Vec::with_capacity(draws.len() * (bytes / 2 + 100)),
+                png: Vec::with_capacity(values.len() * (bytes / 2 + 100)),
                 ..Default::default()
             };
-            for (j, (image_bytes, draw)) in pixels.chunks(stride).zip(draws).enumerate() {
+            for (j, (image_bytes, sample)) in pixels.chunks(stride).zip(values).enumerate() {
                 let index = rendered.batch.start + (p * PIECE + j) as u64;
                 datasets::png::encode_into(&mut piece.png, &image_bytes[..bytes], image)
                     .map_err(Error::Encode)?;
                 piece.png_ends.push(piece.png.len());
                 let _ = write!(piece.text, "{uid_prefix}{split}{index:06}");
                 let uid_end = piece.text.len();
-                draw.write_meta(preset, &mut piece.text);
+                sample.write_meta(preset, &mut piece.text);
                 piece.text_ends.push((uid_end, piece.text.len()));
-                piece.labels.push(i64::from(draw.class));
+                piece.labels.push(i64::from(sample.class));
             }
             Ok(piece)
         })

@@ -7,6 +7,7 @@ use crate::error::Error;
 
 /// A family of synthetic images: ten classes and a way of drawing them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 pub enum Preset {
     /// Shaded, textured clothing silhouettes: the near-gap pair of Fashion-MNIST.
     Fashion,
@@ -76,10 +77,6 @@ impl FromStr for Preset {
         Preset::ALL
             .into_iter()
             .find(|p| p.name() == s)
-            .ok_or_else(|| {
-                Error::Usage(format!(
-                    "--preset: unknown preset '{s}'; use fashion, sketch or digits"
-                ))
-            })
+            .ok_or_else(|| Error::UnknownPreset(s.to_string()))
     }
 }

@@ -1,7 +1,6 @@
 //! Choosing between the GPU and the CPU reference renderer.
 
 use std::fmt;
-use std::str::FromStr;
 
 use datasets::ImageSpec;
 
@@ -11,8 +10,9 @@ use crate::gpu::GpuRenderer;
 use crate::params::SampleParams;
 use crate::presets::Preset;
 
-/// `--device`: where images are rendered.
+/// Where images are rendered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 pub enum DeviceChoice {
     /// Any wgpu adapter (a GPU, or Mesa's lavapipe on the CPU), else the CPU renderer.
     #[default]
@@ -21,21 +21,6 @@ pub enum DeviceChoice {
     Gpu,
     /// The CPU reference renderer.
     Cpu,
-}
-
-impl FromStr for DeviceChoice {
-    type Err = Error;
-
-    fn from_str(s: &str) -> Result<Self> {
-        match s {
-            "auto" => Ok(DeviceChoice::Auto),
-            "gpu" => Ok(DeviceChoice::Gpu),
-            "cpu" => Ok(DeviceChoice::Cpu),
-            other => Err(Error::Usage(format!(
-                "--device: unknown device '{other}'; use auto, gpu or cpu"
-            ))),
-        }
-    }
 }
 
 /// Images per batch on the CPU: enough to keep every core busy between hand-offs.
@@ -55,7 +40,12 @@ impl Renderer {
         };
         match (gpu, choice) {
             (Some(gpu), _) => Ok(Renderer::Gpu(Box::new(gpu))),
-            (None, DeviceChoice::Gpu) => Err(Error::NoAdapter),
+            (None, DeviceChoice::Gpu) => Err(Error::setting(
+                "device",
+                "is gpu, but no GPU adapter was found; install a Vulkan driver \
+                 (`apt-get install mesa-vulkan-drivers` for the CPU driver lavapipe, or your GPU's driver), \
+                 or choose cpu",
+            )),
             (None, DeviceChoice::Auto) => {
                 tracing::warn!(
                     "no GPU adapter found; rendering on the CPU (apt-get install mesa-vulkan-drivers for lavapipe)"

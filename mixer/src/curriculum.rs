@@ -24,7 +24,7 @@
 
 use std::path::{Path, PathBuf};
 
-use datasets::Source;
+use datasets::{Progress, Source};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -33,7 +33,7 @@ use crate::inputs::Inputs;
 use crate::plan::{Permutations, Segment, check_balance, check_pools, lay_out};
 use crate::quotas::{QuotaTable, synthetic_rows};
 use crate::write::{Job, write_jobs};
-use crate::{MixOptions, Progress, SubsetSummary};
+use crate::{MixOptions, SubsetSummary};
 
 /// Tag of curricula in the ordering streams.
 const CURRICULUM_TAG: u64 = 3;
@@ -188,7 +188,7 @@ pub fn curriculum(
 ) -> Result<SubsetSummary> {
     spec.plan.check().map_err(Error::invalid)?;
     let options = &spec.options;
-    let inputs = Inputs::load(&options.synthetic, &options.real, &options.class_map)?;
+    let inputs = Inputs::load(&options.synthetic, &options.real, &options.class_renames)?;
     let steps = spec.plan.steps();
     let mut segments = Vec::with_capacity(steps.len());
     for step in &steps {
@@ -227,7 +227,7 @@ pub fn curriculum(
         dir: spec.out.clone(),
         layout,
         request: json!({
-            "kind": "curriculum", "synthetic": inputs.synthetic, "real": inputs.real, "class_map": options.class_map,
+            "kind": "curriculum", "synthetic": inputs.synthetic, "real": inputs.real, "class_map": options.class_renames,
             "plan": spec.plan, "seed": options.seed, "order": options.order, "tool_version": datasets::TOOL_VERSION,
         }),
         record: json!({

@@ -28,6 +28,13 @@ impl Error {
         Error::Invalid(message.into())
     }
 
+    /// A value of the mix's options that cannot work, named by its field (`size`); the
+    /// datasets crate's `Setting` error, so that a front end words every stage's settings
+    /// as its own options in one place.
+    pub fn setting(setting: &'static str, message: impl Into<String>) -> Self {
+        Error::Dataset(datasets::Error::setting(setting, message))
+    }
+
     pub(crate) fn io(path: &Path, source: std::io::Error) -> Self {
         Error::Io {
             path: path.to_path_buf(),

@@ -25,30 +25,9 @@ pub struct InputId {
     pub shards: Vec<String>,
 }
 
-/// `--map`: synthetic class name → real class name, for the classes named differently.
-pub type ClassMap = BTreeMap<String, String>;
-
-/// Parses `syn=real,syn2=real2`.
-pub fn parse_class_map(text: &str) -> Result<ClassMap> {
-    let mut map = ClassMap::new();
-    for pair in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-        let Some((synthetic, real)) = pair.split_once('=') else {
-            return Err(Error::invalid(format!(
-                "--map entry '{pair}' is not SYNTHETIC=REAL (as in sneaker=Sneaker)"
-            )));
-        };
-        if map
-            .insert(synthetic.trim().to_string(), real.trim().to_string())
-            .is_some()
-        {
-            return Err(Error::invalid(format!(
-                "--map names synthetic class '{}' twice",
-                synthetic.trim()
-            )));
-        }
-    }
-    Ok(map)
-}
+/// Synthetic class name → real class name, for the classes named differently (the
+/// options' `class_renames`).
+pub type ClassRenames = BTreeMap<String, String>;
 
 pub struct Inputs {
     pub synthetic_dir: PathBuf,
@@ -79,7 +58,7 @@ impl Inputs {
     /// Opens and checks both inputs, then reads their `train` splits. Fails with one line
     /// on the first problem: differing classes or image sizes, a damaged shard, rows of the
     /// wrong source.
-    pub fn load(synthetic_dir: &Path, real_dir: &Path, class_map: &ClassMap) -> Result<Inputs> {
+    pub fn load(synthetic_dir: &Path, real_dir: &Path, renames: &ClassRenames) -> Result<Inputs> {
         let synthetic = Dataset::open(synthetic_dir)?;
         let real = Dataset::open(real_dir)?;
         let (syn_image, real_image) = (synthetic.manifest.image, real.manifest.image);
@@ -91,11 +70,7 @@ impl Inputs {
                 real_dir.display()
             )));
         }
-        let label_map = map_classes(
-            &synthetic.manifest.classes,
-            &real.manifest.classes,
-            class_map,
-        )?;
+        let label_map = map_classes(&synthetic.manifest.classes, &real.manifest.classes, renames)?;
         for dataset in [&synthetic, &real] {
             dataset.split(TRAIN)?;
             let problems = datasets::verify::verify(&dataset.dir)?;
@@ -214,31 +189,43 @@ fn input_id(dataset: &Dataset) -> InputId {
     }
 }
 
+/// The options field that renames classes, as the errors about it name it.
+const RENAMES: &str = "class_renames";
+
 /// For each synthetic label, the real label its class maps onto.
-fn map_classes(synthetic: &[String], real: &[String], class_map: &ClassMap) -> Result<Vec<i64>> {
-    for (from, to) in class_map {
+fn map_classes(synthetic: &[String], real: &[String], renames: &ClassRenames) -> Result<Vec<i64>> {
+    for (from, to) in renames {
         if !synthetic.contains(from) {
-            return Err(Error::invalid(format!(
-                "--map names synthetic class '{from}', but the synthetic classes are: {}",
-                synthetic.join(", ")
-            )));
+            return Err(Error::setting(
+                RENAMES,
+                format!(
+                    "names synthetic class '{from}', but the synthetic classes are: {}",
+                    synthetic.join(", ")
+                ),
+            ));
         }
         if !real.contains(to) {
-            return Err(Error::invalid(format!(
-                "--map maps onto '{to}', but the real classes are: {}",
-                real.join(", ")
-            )));
+            return Err(Error::setting(
+                RENAMES,
+                format!(
+                    "maps onto '{to}', but the real classes are: {}",
+                    real.join(", ")
+                ),
+            ));
         }
     }
     let mut labels = Vec::with_capacity(synthetic.len());
     for name in synthetic {
-        let target = class_map.get(name).unwrap_or(name);
+        let target = renames.get(name).unwrap_or(name);
         let Some(label) = real.iter().position(|r| r == target) else {
-            return Err(Error::invalid(format!(
-                "class names differ: synthetic class '{name}' is not a real class (real classes: {}); \
-                 map it with --map '{name}=<real class>'",
-                real.join(", ")
-            )));
+            return Err(Error::setting(
+                RENAMES,
+                format!(
+                    "needs an entry '{name}=<real class>': class names differ, and synthetic class '{name}' \
+                     is not a real class (real classes: {})",
+                    real.join(", ")
+                ),
+            ));
         };
         labels.push(label as i64);
     }
@@ -247,18 +234,21 @@ fn map_classes(synthetic: &[String], real: &[String], class_map: &ClassMap) -> R
         .enumerate()
         .find(|(r, _)| !labels.contains(&(*r as i64)))
     {
-        return Err(Error::invalid(format!(
-            "class names differ: real class '{}' has no synthetic counterpart (synthetic classes: {}{}); \
-             name one with --map '<synthetic class>={}'",
-            missing.1,
-            synthetic.join(", "),
-            if class_map.is_empty() {
-                ""
-            } else {
-                ", before --map"
-            },
-            missing.1
-        )));
+        return Err(Error::setting(
+            RENAMES,
+            format!(
+                "needs an entry '<synthetic class>={}': class names differ, and real class '{}' has no \
+                 synthetic counterpart (synthetic classes: {}{})",
+                missing.1,
+                missing.1,
+                synthetic.join(", "),
+                if renames.is_empty() {
+                    ""
+                } else {
+                    ", before renaming"
+                },
+            ),
+        ));
     }
     Ok(labels)
 }
@@ -323,50 +313,40 @@ mod tests {
     }
 
     #[test]
-    fn class_map_parses_and_rejects_junk() {
-        let map = parse_class_map("a=A, b = B").unwrap();
-        assert_eq!(map["a"], "A");
-        assert_eq!(map["b"], "B");
-        assert!(
-            parse_class_map("a")
-                .unwrap_err()
-                .to_string()
-                .contains("SYNTHETIC=REAL")
-        );
-        assert!(
-            parse_class_map("a=A,a=B")
-                .unwrap_err()
-                .to_string()
-                .contains("twice")
-        );
-    }
-
-    #[test]
-    fn classes_map_by_name_and_through_the_map() {
+    fn classes_map_by_name_and_through_the_renames() {
+        let renames = |pairs: &[(&str, &str)]| -> ClassRenames {
+            pairs
+                .iter()
+                .map(|(from, to)| (from.to_string(), to.to_string()))
+                .collect()
+        };
         let real = names(&["cat", "dog"]);
         assert_eq!(
-            map_classes(&names(&["dog", "cat"]), &real, &ClassMap::new()).unwrap(),
+            map_classes(&names(&["dog", "cat"]), &real, &ClassRenames::new()).unwrap(),
             vec![1, 0]
         );
-        let map = parse_class_map("kitten=cat").unwrap();
+        let map = renames(&[("kitten", "cat")]);
         assert_eq!(
             map_classes(&names(&["kitten", "dog"]), &real, &map).unwrap(),
             vec![0, 1]
         );
-        let err = map_classes(&names(&["kitten", "dog"]), &real, &ClassMap::new())
+        let err = map_classes(&names(&["kitten", "dog"]), &real, &ClassRenames::new())
             .unwrap_err()
             .to_string();
         assert!(err.contains("'kitten' is not a real class"), "{err}");
-        let err = map_classes(&names(&["dog"]), &real, &ClassMap::new())
+        let err = map_classes(&names(&["dog"]), &real, &ClassRenames::new())
             .unwrap_err()
             .to_string();
         assert!(
             err.contains("real class 'cat' has no synthetic counterpart"),
             "{err}"
         );
-        let err = map_classes(&names(&["dog"]), &real, &parse_class_map("x=cat").unwrap())
+        let err = map_classes(&names(&["dog"]), &real, &renames(&[("x", "cat")]))
             .unwrap_err()
             .to_string();
-        assert!(err.contains("--map names synthetic class 'x'"), "{err}");
+        assert!(
+            err.contains("class_renames: names synthetic class 'x'"),
+            "{err}"
+        );
     }
 }

@@ -8,7 +8,7 @@
 //! - [`curriculum`] writes one dataset from a TOML plan of phases and share ramps.
 //!
 //! Quotas are exact ([`quotas`]); every random choice comes from a named stream of one
-//! seed ([`rng`]), so the same arguments give byte-identical shards on any thread count;
+//! seed ([`datasets::rng`]), so the same arguments give byte-identical shards on any thread count;
 //! reruns keep finished outputs; every output is a complete synmix dataset whose manifest
 //! records the quota tables (`mix`) and the phase plan (`phases`).
 //!
@@ -16,13 +16,12 @@
 //! Fine-Tuned subset has "synthetic" then "real" (one of them at shares 0 and 1); a
 //! curriculum has one per plan phase or ramp block.
 
-pub mod bench;
 pub mod curriculum;
 mod error;
 pub mod inputs;
 pub mod plan;
 pub mod quotas;
-pub mod rng;
+pub mod speed;
 pub mod sweep;
 mod write;
 
@@ -30,7 +29,7 @@ use std::path::PathBuf;
 
 pub use curriculum::{CurriculumPlan, CurriculumSpec, curriculum};
 pub use error::{Error, Result};
-pub use inputs::{ClassMap, parse_class_map};
+pub use inputs::ClassRenames;
 pub use plan::{Draw, Order};
 pub use quotas::QuotaTable;
 pub use sweep::{MIX_FILE, SweepSpec, SweepSummary, parse_shares, sweep};
@@ -42,7 +41,7 @@ pub struct MixOptions {
     pub synthetic: PathBuf,
     pub real: PathBuf,
     /// Synthetic class names mapped onto real ones, for those named differently.
-    pub class_map: ClassMap,
+    pub class_renames: ClassRenames,
     pub seed: u64,
     pub order: Order,
     /// Rewrite outputs even if finished, and replace outputs made with other arguments.
@@ -50,17 +49,6 @@ pub struct MixOptions {
     pub force: bool,
     /// The command line, recorded in each manifest's recipe.
     pub command: String,
-}
-
-/// Progress reports, from several threads at once.
-#[derive(Debug, Clone, Copy)]
-pub enum Progress<'a> {
-    /// Everything is checked; this many rows will be written (kept outputs not counted).
-    Planned { rows: u64 },
-    /// This many more rows were written.
-    Rows(u64),
-    /// An output is complete: written now, or kept from an earlier run.
-    Finished { name: &'a str, kept: bool },
 }
 
 /// One output dataset of a mix.

@@ -3,12 +3,12 @@
 //! segment.
 
 use datasets::Source;
+use datasets::rng::SplitMix64;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::inputs::{Inputs, RowRef, source_index};
 use crate::quotas::{QuotaTable, deficit_order, largest_remainder};
-use crate::rng::Rng;
 
 /// How the subsets of a sweep share rows.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -62,7 +62,7 @@ pub struct Layout {
     pub phases: Vec<PhaseRange>,
 }
 
-/// Stream tags, so that every random choice has its own reproducible stream.
+/// Stream keys after the seed, so that every random choice has its own reproducible stream.
 pub(crate) mod tags {
     pub const POOL: u64 = 1;
     pub const ORDER: u64 = 2;
@@ -81,13 +81,14 @@ impl Permutations {
             (0..inputs.classes.len())
                 .map(|class| {
                     let mut pool = inputs.pool(source, class).to_vec();
-                    let tags = [
+                    let keys = [
+                        seed,
                         tags::POOL,
                         source_index(source) as u64,
                         class as u64,
                         draw_tag,
                     ];
-                    Rng::stream(seed, &tags).shuffle(&mut pool);
+                    SplitMix64::keyed(&keys).shuffle(&mut pool);
                     pool
                 })
                 .collect()
@@ -116,9 +117,10 @@ pub fn lay_out(
     let mut rows = Vec::with_capacity(segments.iter().map(|s| s.quotas.rows() as usize).sum());
     let mut phases = Vec::with_capacity(segments.len());
     for (index, segment) in segments.iter().enumerate() {
-        let mut tags = order_tags.to_vec();
-        tags.extend([tags::ORDER, index as u64]);
-        let mut rng = Rng::stream(seed, &tags);
+        let mut keys = vec![seed];
+        keys.extend(order_tags);
+        keys.extend([tags::ORDER, index as u64]);
+        let mut rng = SplitMix64::keyed(&keys);
         // Each (source, class) part of this segment: the next rows of its permuted pool.
         let parts: [Vec<&[RowRef]>; 2] = Source::ALL.map(|source| {
             let quotas = segment.quotas.of(source);
@@ -223,7 +225,7 @@ fn stratify(
     parts: &[Vec<&[RowRef]>; 2],
     quotas: &QuotaTable,
     batch: u64,
-    rng: &mut Rng,
+    rng: &mut SplitMix64,
     rows: &mut Vec<RowRef>,
 ) {
     let start = rows.len();
@@ -266,7 +268,13 @@ mod tests {
             [0, 1].map(|s| pools[s].iter().map(|p| p.as_slice()).collect());
         let quotas = QuotaTable::new(1000, 300, &[1; 10]);
         let mut rows = Vec::new();
-        stratify(&parts, &quotas, 100, &mut Rng::stream(1, &[]), &mut rows);
+        stratify(
+            &parts,
+            &quotas,
+            100,
+            &mut SplitMix64::keyed(&[1]),
+            &mut rows,
+        );
         assert_eq!(rows.len(), 1000);
         for block in rows.chunks(100) {
             let mut counts = [[0; 10]; 2];
@@ -298,7 +306,7 @@ mod tests {
             [0, 1].map(|s| pools[s].iter().map(|p| p.as_slice()).collect());
         let quotas = QuotaTable::new(97, 41, &[1; 3]);
         let mut rows = Vec::new();
-        stratify(&parts, &quotas, 16, &mut Rng::stream(2, &[]), &mut rows);
+        stratify(&parts, &quotas, 16, &mut SplitMix64::keyed(&[2]), &mut rows);
         for block in rows.chunks(16).filter(|b| b.len() == 16) {
             let synthetic = block.iter().filter(|(b, _)| *b >= 3).count() as f64;
             assert!((synthetic - 16.0 * 41.0 / 97.0).abs() < 2.0, "{synthetic}");

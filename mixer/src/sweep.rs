@@ -4,18 +4,22 @@
 
 use std::path::PathBuf;
 
-use datasets::Source;
+use datasets::atomic::write_atomic;
+use datasets::{Progress, Source};
 use serde_json::json;
 
 use crate::error::{Error, Result};
 use crate::inputs::Inputs;
 use crate::plan::{Draw, Permutations, Segment, check_balance, check_pools, lay_out};
 use crate::quotas::{QuotaTable, synthetic_rows};
-use crate::write::{Job, write_atomically, write_jobs};
-use crate::{MixOptions, Progress, SubsetSummary};
+use crate::write::{Job, write_jobs};
+use crate::{MixOptions, SubsetSummary};
 
 /// The file describing a sweep, next to its subsets.
 pub const MIX_FILE: &str = "mix.json";
+
+/// The options field of the shares, as errors name it.
+const SHARES: &str = "shares";
 
 /// Tags of the two subset kinds in the ordering streams.
 const SM_TAG: u64 = 1;
@@ -41,26 +45,28 @@ pub struct SweepSummary {
     pub mix_file: PathBuf,
 }
 
-/// Parses `--shares`: `start:end:step` (both ends included), a comma list, or one share.
+/// Parses shares written as `start:end:step` (both ends included), a comma list, or one share.
 pub fn parse_shares(text: &str) -> Result<Vec<f64>> {
     let number = |part: &str| -> Result<f64> {
         part.trim()
             .parse::<f64>()
             .ok()
             .filter(|v| v.is_finite())
-            .ok_or_else(|| Error::invalid(format!("--shares: '{}' is not a number", part.trim())))
+            .ok_or_else(|| Error::setting(SHARES, format!("'{}' is not a number", part.trim())))
     };
     let shares = if let Some((start, rest)) = text.split_once(':') {
         let (end, step) = rest.split_once(':').ok_or_else(|| {
-            Error::invalid(format!(
-                "--shares '{text}' is not START:END:STEP (as in 0:1:0.1)"
-            ))
+            Error::setting(
+                SHARES,
+                format!("'{text}' is not START:END:STEP (as in 0:1:0.1)"),
+            )
         })?;
         let (start, end, step) = (number(start)?, number(end)?, number(step)?);
         if step <= 0.0 || end < start {
-            return Err(Error::invalid(format!(
-                "--shares '{text}' needs START <= END and STEP > 0"
-            )));
+            return Err(Error::setting(
+                SHARES,
+                format!("'{text}' needs START <= END and STEP > 0"),
+            ));
         }
         // Counted in whole steps and rounded to 1e-9, so 0:1:0.1 gives 0.3, not 0.30000000000000004.
         let steps = ((end - start) / step + 1e-9).floor() as u64;
@@ -76,22 +82,27 @@ pub fn parse_shares(text: &str) -> Result<Vec<f64>> {
 
 fn check_shares(shares: &[f64]) -> Result<()> {
     if shares.is_empty() {
-        return Err(Error::invalid(
-            "--shares is empty: give at least one synthetic share",
+        return Err(Error::setting(
+            SHARES,
+            "is empty: give at least one synthetic share",
         ));
     }
     if let Some(bad) = shares.iter().find(|s| !(0.0..=1.0).contains(*s)) {
-        return Err(Error::invalid(format!(
-            "synthetic share {bad} is outside [0, 1]"
-        )));
+        return Err(Error::setting(
+            SHARES,
+            format!("{bad} is outside [0, 1]: a synthetic share is a fraction of the rows"),
+        ));
     }
     let mut names: Vec<String> = shares.iter().map(|&s| share_name(s)).collect();
     names.sort();
     if let Some(pair) = names.windows(2).find(|w| w[0] == w[1]) {
-        return Err(Error::invalid(format!(
-            "two shares would both be named {} (subsets are named by whole percent); drop one",
-            pair[0]
-        )));
+        return Err(Error::setting(
+            SHARES,
+            format!(
+                "has two shares that would both be named {} (subsets are named by whole percent); drop one",
+                pair[0]
+            ),
+        ));
     }
     Ok(())
 }
@@ -107,11 +118,11 @@ pub fn share_name(share: f64) -> String {
 pub fn sweep(spec: &SweepSpec, progress: &(dyn Fn(Progress<'_>) + Sync)) -> Result<SweepSummary> {
     check_shares(&spec.shares)?;
     if spec.size == 0 {
-        return Err(Error::invalid("--size must be at least 1"));
+        return Err(Error::setting("size", "must be at least 1"));
     }
     let options = &spec.options;
-    let inputs = Inputs::load(&options.synthetic, &options.real, &options.class_map)?;
-    check_balance(&inputs, spec.size, &format!("--size {}", spec.size))?;
+    let inputs = Inputs::load(&options.synthetic, &options.real, &options.class_renames)?;
+    check_balance(&inputs, spec.size, &format!("size {}", spec.size))?;
     let tables: Vec<QuotaTable> = spec
         .shares
         .iter()
@@ -127,7 +138,7 @@ pub fn sweep(spec: &SweepSpec, progress: &(dyn Fn(Progress<'_>) + Sync)) -> Resu
         check_pools(
             &inputs,
             &[table],
-            &format!("share {share} of --size {}", spec.size),
+            &format!("share {share} of size {}", spec.size),
         )?;
     }
 
@@ -145,7 +156,7 @@ pub fn sweep(spec: &SweepSpec, progress: &(dyn Fn(Progress<'_>) + Sync)) -> Resu
         };
         let request = |kind: &str| {
             json!({
-                "kind": kind, "synthetic": inputs.synthetic, "real": inputs.real, "class_map": options.class_map,
+                "kind": kind, "synthetic": inputs.synthetic, "real": inputs.real, "class_map": options.class_renames,
                 "size": spec.size, "share": share, "seed": options.seed, "draw": spec.draw, "order": options.order,
                 "tool_version": datasets::TOOL_VERSION,
             })
@@ -195,7 +206,7 @@ pub fn sweep(spec: &SweepSpec, progress: &(dyn Fn(Progress<'_>) + Sync)) -> Resu
         "synthetic": { "dir": inputs.synthetic_dir, "id": inputs.synthetic },
         "real": { "dir": inputs.real_dir, "id": inputs.real },
         "classes": inputs.classes,
-        "class_map": options.class_map,
+        "class_map": options.class_renames,
         "size": spec.size,
         "shares": spec.shares,
         "seed": options.seed,
@@ -211,7 +222,7 @@ pub fn sweep(spec: &SweepSpec, progress: &(dyn Fn(Progress<'_>) + Sync)) -> Resu
         })).collect::<Vec<_>>(),
     });
     let mix_file = spec.out.join(MIX_FILE);
-    write_atomically(
+    write_atomic(
         &mix_file,
         serde_json::to_string_pretty(&mix)
             .expect("mix.json serialises")

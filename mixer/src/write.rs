@@ -2,19 +2,20 @@
 //! label, source, meta) with `arrow_select::interleave`, shards in parallel, the manifest
 //! last; and deciding, on a rerun, which outputs are already done.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use arrow_array::RecordBatch;
 use arrow_select::interleave::interleave_record_batch;
 use datasets::{
-    DatasetInfo, DatasetWriter, Manifest, Phase, ROWS_PER_ROW_GROUP, Recipe, SplitPlan, WriteMode,
+    DatasetInfo, DatasetWriter, Manifest, Phase, Progress, ROWS_PER_ROW_GROUP, Recipe, SplitPlan,
+    WriteMode,
 };
 use rayon::prelude::*;
 
 use crate::error::{Error, Result};
 use crate::inputs::{Inputs, TRAIN};
 use crate::plan::Layout;
-use crate::{MixOptions, Progress, SubsetSummary};
+use crate::{MixOptions, SubsetSummary};
 
 /// One output dataset to make.
 pub(crate) struct Job {
@@ -61,10 +62,14 @@ impl Job {
         }
         let manifest = Manifest::read(&self.dir)?;
         if manifest.mix.as_ref().and_then(|m| m.get("request")) != Some(&self.request) {
-            return Err(Error::invalid(format!(
-                "{} already holds a dataset made with other arguments or inputs; pass --force to replace it, or choose another --out",
-                self.dir.display()
-            )));
+            return Err(Error::setting(
+                "force",
+                format!(
+                    "off, while {} already holds a dataset made with other arguments or inputs; \
+                     set it to replace that dataset, or write elsewhere",
+                    self.dir.display()
+                ),
+            ));
         }
         let problems = datasets::verify::verify(&self.dir)?;
         if problems.is_empty() {
@@ -154,22 +159,10 @@ impl Job {
                 start: p.start,
                 end: p.end,
                 synthetic_share: p.synthetic_share,
-                shards: writer
-                    .slots()
-                    .iter()
-                    .filter(|s| s.rows.start < p.end && p.start < s.rows.end)
-                    .map(|s| s.file.clone())
-                    .collect(),
+                shards: writer.shards_covering(TRAIN, p.start..p.end),
             })
             .collect()
     }
-}
-
-/// Writes `bytes` to `path` through a temporary sibling and a rename.
-pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let tmp = path.with_extension("json.tmp");
-    std::fs::write(&tmp, bytes).map_err(|e| Error::io(&tmp, e))?;
-    std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
 }
 
 /// Checks every job's directory first (so a conflict stops the run before anything is

@@ -7,8 +7,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Mutex;
 
 use common::*;
-use datasets::{Dataset, Source};
-use mixer::{CurriculumPlan, CurriculumSpec, Draw, Order, Progress, curriculum, sweep};
+use datasets::{Dataset, Progress, Source};
+use mixer::{CurriculumPlan, CurriculumSpec, Draw, Order, curriculum, sweep};
 
 const SHARES: [f64; 11] = [0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0];
 
@@ -292,12 +292,12 @@ fn rerun_keeps_finished_subsets_and_redoes_the_rest() {
             .is_empty()
     );
 
-    // Other arguments never replace finished subsets silently; --force does.
+    // Other arguments never replace finished subsets silently; `force` does.
     let mut other = spec.clone();
     other.options.seed = 99;
     let err = sweep(&other, &no_progress).unwrap_err().to_string();
     assert!(
-        err.contains("other arguments") && err.contains("--force"),
+        err.contains("other arguments") && err.starts_with("force: "),
         "{err}"
     );
     other.options.force = true;
@@ -388,7 +388,7 @@ fn bad_inputs_fail_with_one_clear_line_and_write_nothing() {
     assert!(fails(&fx.spec("c", 2, &[0.5])).contains("cannot hold all 3 classes"));
     assert!(fails(&fx.spec("c", 0, &[0.5])).contains("at least 1"));
 
-    // Class names that differ, and --map fixing them.
+    // Class names that differ, and renames fixing them.
     let renamed = fx.out("renamed");
     write_dataset(
         &renamed,
@@ -400,7 +400,7 @@ fn bad_inputs_fail_with_one_clear_line_and_write_nothing() {
     let mut spec = fx.spec("d", 30, &[0.5]);
     spec.options.synthetic = renamed.clone();
     assert!(fails(&spec).contains("synthetic class 'kitten' is not a real class"));
-    spec.options.class_map = mixer::parse_class_map("kitten=cat").unwrap();
+    spec.options.class_renames = [("kitten".to_string(), "cat".to_string())].into();
     sweep(&spec, &no_progress).unwrap();
     assert_eq!(
         counts(&rows(&spec.out.join("sm-r050")))["synthetic"],

@@ -5,6 +5,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
+use trainer::config::OptimizerKind;
+use trainer::{ModelKind, Strategy};
 
 const DEFAULT: &str = include_str!("default.toml");
 const FULL: &str = include_str!("full.toml");
@@ -16,8 +18,8 @@ pub struct Experiment {
     /// `start:end:step` or a comma list, as `synmix mix --shares` takes.
     pub shares: String,
     pub seeds: Vec<u64>,
-    pub architectures: Vec<String>,
-    pub strategies: Vec<String>,
+    pub architectures: Vec<ModelKind>,
+    pub strategies: Vec<Strategy>,
     pub data: DataBudget,
     pub train: TrainBudget,
     pub pairs: Vec<Pair>,
@@ -42,7 +44,7 @@ pub struct TrainBudget {
     pub epochs: usize,
     pub batch_size: usize,
     pub learning_rate: f64,
-    pub optimizer: String,
+    pub optimizer: OptimizerKind,
 }
 
 /// One real dataset against one synthetic dataset.
@@ -106,11 +108,6 @@ impl Experiment {
             || self.strategies.is_empty()
         {
             bail!("pairs, seeds, architectures and strategies must each name at least one");
-        }
-        for strategy in &self.strategies {
-            if strategy != "sm" && strategy != "ft" {
-                bail!("strategy '{strategy}' is unknown: use sm or ft");
-            }
         }
         if self.data.size == 0 || self.data.size % 10 != 0 {
             bail!(

@@ -3,10 +3,13 @@
 //! For every dataset pair it imports the real dataset and renders the synthetic one (each
 //! once per experiment directory), mixes one SM and one FT subset per share and seed, trains
 //! every architecture on every cell and writes the report. Every step keeps what an earlier
-//! run finished, so a rerun after a crash or a kill loses at most the run in progress.
+//! run finished, so a rerun after a crash or a kill loses at most the run in progress. A cell
+//! that cannot train is recorded as a failed run and the sweep goes on; the bench then exits
+//! non-zero, and a rerun retries those cells. [`layout`] names every path of the directory.
 
 pub mod config;
-mod test_subset;
+pub mod layout;
+pub mod report;
 
 use std::collections::BTreeMap;
 use std::ops::ControlFlow;
@@ -18,12 +21,12 @@ use datasets::import::{self, ImportOptions};
 use datasets::{Dataset, Source, WriteMode};
 use generator::{DeviceChoice, GenerateOptions, Preset};
 use trainer::backend::BackendKind;
-use trainer::models::ModelKind;
-use trainer::plan::Strategy;
-use trainer::run::{CellLabel, RunConfig, Status, run_training};
-use trainer::train::{OptimizerKind, TrainConfig};
+use trainer::config::TrainConfig;
+use trainer::run::run_training;
+use trainer::{CellLabel, ModelKind, RunConfig, RunResult, Status, Strategy};
 
 use config::{Experiment, RealSource, SyntheticSource};
+use layout::ShareKey;
 
 /// How to run an experiment, beyond what the experiment file says.
 #[derive(Debug, Clone)]
@@ -60,24 +63,21 @@ pub fn run(experiment: &Experiment, options: &BenchOptions) -> Result<()> {
         .with_context(|| format!("{}: cannot create the bench directory", out.display()))?;
     pin_experiment(experiment, out)?;
     let shares = experiment.share_list()?;
-    let models: Vec<ModelKind> = experiment
-        .architectures
-        .iter()
-        .map(|a| a.parse())
-        .collect::<Result<_, _>>()?;
-    let strategies: Vec<Strategy> = experiment
-        .strategies
-        .iter()
-        .map(|s| s.parse())
-        .collect::<Result<_, _>>()?;
-    let optimizer: OptimizerKind = experiment.train.optimizer.parse()?;
+    let models = &experiment.architectures;
+    let strategies = &experiment.strategies;
+    let optimizer = experiment.train.optimizer;
 
     let mut pairs = BTreeMap::new();
     for pair in &experiment.pairs {
         let real = prepare_real(&pair.real, out, options.quiet)?;
         let real_test = match experiment.data.real_test_limit {
             0 => real.clone(),
-            limit => test_subset::stratified_test(&real, limit, &out.join("data"))?,
+            limit => datasets::subset::stratified_test(
+                &real,
+                limit,
+                &layout::data_dir(out),
+                &crate::cmd::command_line(),
+            )?,
         };
         let synthetic = prepare_synthetic(&pair.synthetic, experiment, out, options)?;
         let synthetic_has_test = Dataset::open(&synthetic)?
@@ -98,7 +98,7 @@ pub fn run(experiment: &Experiment, options: &BenchOptions) -> Result<()> {
     let mut cells = Vec::new();
     for (name, data) in &pairs {
         for &seed in &experiment.seeds {
-            let mix_dir = out.join("mix").join(name).join(format!("s{seed}"));
+            let mix_dir = layout::mix_dir(out, name, seed);
             mix_pair(
                 data,
                 &mix_dir,
@@ -107,29 +107,22 @@ pub fn run(experiment: &Experiment, options: &BenchOptions) -> Result<()> {
                 seed,
                 options.quiet,
             )?;
-            for &model in &models {
+            for &model in models {
                 for &share in &shares {
-                    for &strategy in &strategies {
-                        // At shares 0 and 1 FT has one phase and is the SM run: train it once.
-                        let endpoint = share == 0.0 || share == 1.0;
-                        if endpoint
-                            && strategy == Strategy::Ft
+                    for &strategy in strategies {
+                        if strategy == Strategy::Ft
+                            && ShareKey::of(share).is_endpoint()
                             && strategies.contains(&Strategy::Sm)
                         {
                             continue;
                         }
-                        let subset = format!(
-                            "{}-{}",
-                            if strategy == Strategy::Ft { "ft" } else { "sm" },
-                            mixer::sweep::share_name(share)
-                        );
                         cells.push(Cell {
                             pair: name.clone(),
                             model,
                             strategy,
                             share,
                             seed,
-                            data: mix_dir.join(subset),
+                            data: layout::subset_dir(&mix_dir, strategy, share),
                         });
                     }
                 }
@@ -140,13 +133,14 @@ pub fn run(experiment: &Experiment, options: &BenchOptions) -> Result<()> {
     let bar = crate::progress::bar(cells.len() as u64, "runs", options.quiet);
     bar.set_message("training");
     let mut failed = 0;
+    let mut errors = 0;
     for cell in &cells {
         let data = &pairs[&cell.pair];
         let config = RunConfig {
             data: cell.data.clone(),
             test: data.real_test.clone(),
             synthetic_test: data.synthetic_has_test.then(|| data.synthetic.clone()),
-            out: trainer::report::cell_dir(
+            out: layout::cell_dir(
                 out,
                 &cell.pair,
                 cell.model,
@@ -169,8 +163,25 @@ pub fn run(experiment: &Experiment, options: &BenchOptions) -> Result<()> {
             }),
         };
         let cell_started = Instant::now();
-        let result = run_training(&config, &mut |_| ControlFlow::Continue(()))
-            .with_context(|| format!("{}: training failed", config.out.display()))?;
+        let result = match run_training(&config, &mut |_| ControlFlow::Continue(())) {
+            Ok(result) => result,
+            // The one error that leaves a finished result in place (another configuration's)
+            // stops the bench: that result is not the sweep's to replace.
+            Err(error) if holds_final_result(&config) => {
+                return Err(error)
+                    .with_context(|| format!("{}: training failed", config.out.display()));
+            }
+            // Any other cell that cannot train is recorded as failed, to be retried by the next
+            // run, and the sweep goes on: one bad cell must not cost the others their runs.
+            Err(error) => {
+                errors += 1;
+                let failure = RunResult::failure(&config, error.to_string());
+                failure.write().with_context(|| {
+                    format!("{}: cannot record the failed run", config.out.display())
+                })?;
+                failure
+            }
+        };
         let line = match (result.status, &result.metrics) {
             (Status::Ok, Some(metrics)) => format!("accuracy {:.4}", metrics.accuracy),
             _ => {
@@ -198,8 +209,8 @@ pub fn run(experiment: &Experiment, options: &BenchOptions) -> Result<()> {
     }
     bar.finish_and_clear();
 
-    let results = trainer::report::scan(out)?;
-    let files = trainer::report::write_report(out, &results)?;
+    let results = report::scan(out)?;
+    let files = report::write_report(out, &results)?;
     if !options.quiet {
         eprintln!(
             "bench finished: {} runs ({failed} failed) in {:.1} min; report: {}",
@@ -208,13 +219,25 @@ pub fn run(experiment: &Experiment, options: &BenchOptions) -> Result<()> {
             files.markdown.display()
         );
     }
+    if errors > 0 {
+        bail!(
+            "{errors} of {} runs could not train (see Failed runs in {}); run the same command again to retry them",
+            cells.len(),
+            files.markdown.display()
+        );
+    }
     Ok(())
+}
+
+/// Whether the run directory holds a result that a rerun keeps (not a failure to retry).
+fn holds_final_result(config: &RunConfig) -> bool {
+    RunResult::read(&config.result_path()).is_ok_and(|previous| !previous.retry)
 }
 
 /// Records the experiment in the bench directory; a rerun must be the same experiment, or
 /// its results would silently mix with another one's.
 fn pin_experiment(experiment: &Experiment, out: &Path) -> Result<()> {
-    let path = out.join("experiment.toml");
+    let path = layout::experiment_file(out);
     let text = toml::to_string_pretty(experiment).expect("experiments serialise");
     if path.exists() {
         let previous = std::fs::read_to_string(&path)
@@ -227,9 +250,7 @@ fn pin_experiment(experiment: &Experiment, out: &Path) -> Result<()> {
         }
         return Ok(());
     }
-    let tmp = out.join(".experiment.toml.tmp");
-    std::fs::write(&tmp, text).with_context(|| format!("{}: cannot write", tmp.display()))?;
-    std::fs::rename(&tmp, &path).with_context(|| format!("{}: cannot write", path.display()))
+    Ok(datasets::atomic::write_atomic(&path, text.as_bytes())?)
 }
 
 /// Whether `dir` holds a finished dataset (its manifest is written last).
@@ -246,7 +267,7 @@ fn prepare_real(source: &RealSource, out: &Path, quiet: bool) -> Result<PathBuf>
             Ok(dir.clone())
         }
         RealSource::Builtin(name) if name == "fashion-mnist" => {
-            let dir = out.join("data").join("real-fashion-mnist");
+            let dir = layout::real_dataset(out, name);
             if !is_complete(&dir) {
                 let spinner = crate::progress::spinner("importing Fashion-MNIST", quiet);
                 let input = import::read_fashion_mnist(Path::new(import::FASHION_MNIST_DIR))?;
@@ -285,22 +306,21 @@ fn prepare_synthetic(
         }
         SyntheticSource::Preset(name) => {
             let preset: Preset = name.parse()?;
-            let dir = out
-                .join("data")
-                .join(format!("synthetic-{}", preset.name()));
+            let dir = layout::synthetic_dataset(out, preset.name());
             if !is_complete(&dir) {
                 // Share 1 takes N synthetic rows, N/10 of each class.
                 let mut generate = GenerateOptions::new(preset, experiment.data.size / 10, &dir);
                 generate.test_per_class = experiment.data.synthetic_test_per_class;
                 generate.device = options.device;
                 generate.mode = WriteMode::Resume;
+                generate.command = crate::cmd::command_line();
                 let bar = crate::progress::bar(
                     (experiment.data.size / 10 + generate.test_per_class) * 10,
                     "images",
                     options.quiet,
                 );
                 bar.set_message(format!("rendering {}", preset.name()));
-                generator::generate(&generate, &|progress| bar.set_position(progress.done))?;
+                generator::generate(&generate, &crate::progress::follow(&bar))?;
                 bar.finish_and_clear();
             }
             Ok(dir)
@@ -320,7 +340,7 @@ fn mix_pair(
         options: mixer::MixOptions {
             synthetic: data.synthetic.clone(),
             real: data.real.clone(),
-            class_map: mixer::ClassMap::default(),
+            class_renames: mixer::ClassRenames::default(),
             seed,
             order: mixer::Order::default(),
             force: false,

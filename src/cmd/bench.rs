@@ -25,23 +25,15 @@ pub struct BenchArgs {
     /// Bench directory: data, mixes, runs and the report.
     #[arg(long, default_value = "runs/default")]
     out: PathBuf,
-    /// Where synthetic images are rendered: auto, gpu or cpu.
-    #[arg(long, default_value = "auto", value_parser = parse_device)]
+    /// Where synthetic images are rendered.
+    #[arg(long, value_enum, default_value_t = DeviceChoice::Auto)]
     device: DeviceChoice,
     /// Training backend (flex is always compiled; wgpu with the gpu-training feature).
-    #[arg(long, default_value = "flex", value_parser = parse_backend)]
+    #[arg(long, value_enum, default_value_t = BackendKind::Flex)]
     backend: BackendKind,
     /// Print the experiment (TOML) and exit.
     #[arg(long)]
     print_config: bool,
-}
-
-fn parse_device(text: &str) -> Result<DeviceChoice, String> {
-    text.parse().map_err(|e: generator::Error| e.to_string())
-}
-
-fn parse_backend(text: &str) -> Result<BackendKind, String> {
-    text.parse().map_err(|e: trainer::Error| e.to_string())
 }
 
 pub fn run(args: BenchArgs, quiet: bool) -> Result<()> {
@@ -55,7 +47,7 @@ pub fn run(args: BenchArgs, quiet: bool) -> Result<()> {
         &BenchOptions {
             out: args.out,
             device: args.device,
-            backend: args.backend,
+            backend: crate::cmd::training_backend(args.backend)?,
             quiet,
         },
     )

@@ -3,7 +3,7 @@ use std::path::PathBuf;
 use anyhow::{Context, Result};
 use clap::Args;
 use datasets::ImageSpec;
-use generator::{DeviceChoice, GenerateOptions, Knobs, Preset, Progress};
+use generator::{DeviceChoice, GenerateOptions, Knobs, Preset};
 
 /// Render labelled synthetic images (wgpu compute shaders) into a synmix dataset.
 #[derive(Args, Debug)]
@@ -12,40 +12,21 @@ synmix generate --preset fashion --per-class 6000 --test-per-class 1000 --out da
 synmix generate --preset digits --size 32x32 --channels 3 --config my-digits.toml --out data/digits\n  \
 synmix generate --preset fashion --per-class 6000 --shard-index 1 --num-shards 3 --out data/fashion\n  \
 synmix generate --preset fashion --per-class 6000 --resume --out data/fashion   # completes a sharded run\n  \
-synmix generate --preset fashion --grid fashion.png --real data/fmnist\n  \
-synmix generate --preset fashion --bench\n\n\
+synmix generate --preset fashion --grid fashion.png --real data/fmnist\n\n\
 Sample i has class i % 10 and depends only on (preset, config, seed, i), so the same arguments give \
 byte-identical shards on the same device. With --shard-index only that shard is written; the manifest \
 follows once every shard exists (rerun with --resume and without --shard-index).\n\
 A config file sets any of the preset's knobs (rotation, scale, translate, shear, stroke_width, texture, \
 contrast, background, noise, blur, elastic, saturation), each a number or a [min, max] range.")]
 pub struct GenerateArgs {
-    /// fashion (clothing silhouettes), sketch (hand-drawn outlines) or digits (stroke-font glyphs).
-    #[arg(long, default_value = "fashion", value_parser = parse_preset)]
-    preset: Preset,
+    #[command(flatten)]
+    samples: SampleArgs,
     /// Output dataset directory.
-    #[arg(long, required_unless_present_any = ["grid", "bench"])]
+    #[arg(long, required_unless_present = "grid")]
     out: Option<PathBuf>,
-    /// Images per class in the train split.
-    #[arg(long, conflicts_with = "count")]
-    per_class: Option<u64>,
-    /// Images in the train split, a multiple of 10 [default: 60000].
-    #[arg(long)]
-    count: Option<u64>,
     /// Images per class in a test split drawn from a separate stream (0: no test split).
     #[arg(long, default_value_t = 0)]
     test_per_class: u64,
-    /// Image size, WxH.
-    #[arg(long, default_value = "28x28", value_parser = ImageSpec::parse_size)]
-    size: (u32, u32),
-    /// 1 (grey) or 3 (RGB).
-    #[arg(long, default_value_t = 1)]
-    channels: u8,
-    /// TOML file overriding the preset's knobs.
-    #[arg(long)]
-    config: Option<PathBuf>,
-    #[arg(long, default_value_t = 0)]
-    seed: u64,
     /// Write only this shard of the run (0-based).
     #[arg(long, requires = "num_shards", conflicts_with = "force")]
     shard_index: Option<usize>,
@@ -58,11 +39,11 @@ pub struct GenerateArgs {
     /// Replace a dataset already in --out.
     #[arg(long)]
     force: bool,
-    /// auto (any wgpu adapter, else CPU), gpu or cpu.
-    #[arg(long, default_value = "auto", value_parser = parse_device)]
+    /// Where images are rendered.
+    #[arg(long, value_enum, default_value_t = DeviceChoice::Auto)]
     device: DeviceChoice,
     /// Write a contact sheet (PNG) of samples, one row per class, instead of a dataset.
-    #[arg(long, conflicts_with = "bench")]
+    #[arg(long)]
     grid: Option<PathBuf>,
     /// A real dataset whose train samples go beside the synthetic ones in --grid.
     #[arg(long, requires = "grid")]
@@ -70,21 +51,78 @@ pub struct GenerateArgs {
     /// Images per class in --grid.
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=100))]
     grid_per_class: u32,
-    /// Print images/second of the wgpu path, the CPU path and the encode-only ceiling.
+}
+
+/// What decides the images themselves: shared by `generate` and `speed generate`.
+#[derive(Args, Debug)]
+pub struct SampleArgs {
+    /// Which synthetic images to render.
+    #[arg(long, value_enum, default_value_t = Preset::Fashion)]
+    preset: Preset,
+    /// Images per class in the train split.
+    #[arg(long, conflicts_with = "count", value_parser = clap::value_parser!(u64).range(1..))]
+    per_class: Option<u64>,
+    /// Images in the train split, a multiple of 10 [default: 60000].
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    count: Option<u64>,
+    /// Image size, WxH.
+    #[arg(long, default_value = "28x28", value_parser = ImageSpec::parse_size)]
+    size: (u32, u32),
+    /// 1 (grey) or 3 (RGB).
+    #[arg(long, default_value_t = 1)]
+    channels: u8,
+    /// TOML file overriding the preset's knobs.
     #[arg(long)]
-    bench: bool,
+    config: Option<PathBuf>,
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
 }
 
-fn parse_preset(text: &str) -> Result<Preset, String> {
-    text.parse().map_err(|e: generator::Error| e.to_string())
-}
-
-fn parse_device(text: &str) -> Result<DeviceChoice, String> {
-    text.parse().map_err(|e: generator::Error| e.to_string())
+impl SampleArgs {
+    /// The library options for these images, written to `out`; the rest at their defaults.
+    pub fn options(&self, out: PathBuf) -> Result<GenerateOptions> {
+        let per_class = match (self.per_class, self.count) {
+            (Some(n), _) => n,
+            (None, Some(count)) if count % 10 == 0 => count / 10,
+            (None, Some(count)) => anyhow::bail!(
+                "--count {count} is not a multiple of 10 (one tenth per class); use e.g. --count {}",
+                count / 10 * 10 + 10
+            ),
+            (None, None) => 6000,
+        };
+        let text;
+        let user = match &self.config {
+            Some(path) => {
+                text = std::fs::read_to_string(path).with_context(|| {
+                    format!("--config {}: cannot read the file", path.display())
+                })?;
+                Some((path.as_path(), text.as_str()))
+            }
+            None => None,
+        };
+        let (width, height) = self.size;
+        Ok(GenerateOptions {
+            knobs: Knobs::load(self.preset.defaults(), user)?,
+            image: ImageSpec {
+                width,
+                height,
+                channels: self.channels,
+            },
+            seed: self.seed,
+            command: super::command_line(),
+            ..GenerateOptions::new(self.preset, per_class, out)
+        })
+    }
 }
 
 pub fn run(args: GenerateArgs, quiet: bool) -> Result<()> {
-    let options = options(&args)?;
+    let options = GenerateOptions {
+        test_per_class: args.test_per_class,
+        mode: super::write_mode(args.force, args.resume || args.shard_index.is_some()),
+        shard: args.shard_index.zip(args.num_shards),
+        device: args.device,
+        ..args.samples.options(args.out.clone().unwrap_or_default())?
+    };
     if let Some(path) = &args.grid {
         let sheet =
             generator::contact_sheet(&options, args.grid_per_class as usize, args.real.as_deref())?;
@@ -93,37 +131,8 @@ pub fn run(args: GenerateArgs, quiet: bool) -> Result<()> {
         return Ok(());
     }
     let bar = crate::progress::bar(0, "images", quiet);
-    let progress = |p: Progress| {
-        bar.set_length(p.total);
-        bar.set_position(p.done);
-    };
-    if args.bench {
-        bar.set_message("bench");
-        let rows = generator::bench(&options, &progress)?;
-        bar.finish_and_clear();
-        println!(
-            "{:<42} {:>8} {:>9} {:>10}",
-            "path", "images", "seconds", "images/s"
-        );
-        for row in &rows {
-            println!(
-                "{:<42} {:>8} {:>9.2} {:>10.0}",
-                row.path,
-                row.images,
-                row.seconds,
-                row.images_per_second()
-            );
-        }
-        if let [gpu, _, ceiling] = rows.as_slice() {
-            println!(
-                "wgpu / ceiling: {:.2}",
-                gpu.images_per_second() / ceiling.images_per_second()
-            );
-        }
-        return Ok(());
-    }
     bar.set_message(format!("generate {}", options.preset));
-    let summary = generator::generate(&options, &progress)?;
+    let summary = generator::generate(&options, &crate::progress::follow(&bar))?;
     bar.finish_and_clear();
     let out = options.out.display();
     println!(
@@ -142,42 +151,4 @@ pub fn run(args: GenerateArgs, quiet: bool) -> Result<()> {
         );
     }
     Ok(())
-}
-
-/// Turns the flags into library options, checking what clap cannot.
-fn options(args: &GenerateArgs) -> Result<GenerateOptions> {
-    let per_class = match (args.per_class, args.count) {
-        (Some(n), _) => n,
-        (None, Some(count)) if count % 10 == 0 => count / 10,
-        (None, Some(count)) => anyhow::bail!(
-            "--count {count} is not a multiple of 10 (one tenth per class); use e.g. --count {}",
-            count / 10 * 10 + 10
-        ),
-        (None, None) => 6000,
-    };
-    let text;
-    let user = match &args.config {
-        Some(path) => {
-            text = std::fs::read_to_string(path)
-                .with_context(|| format!("--config {}: cannot read the file", path.display()))?;
-            Some((path.as_path(), text.as_str()))
-        }
-        None => None,
-    };
-    let knobs = Knobs::load(args.preset.defaults(), user)?;
-    let (width, height) = args.size;
-    Ok(GenerateOptions {
-        knobs,
-        image: ImageSpec {
-            width,
-            height,
-            channels: args.channels,
-        },
-        seed: args.seed,
-        test_per_class: args.test_per_class,
-        mode: super::write_mode(args.force, args.resume || args.shard_index.is_some()),
-        shard: args.shard_index.zip(args.num_shards),
-        device: args.device,
-        ..GenerateOptions::new(args.preset, per_class, args.out.clone().unwrap_or_default())
-    })
 }

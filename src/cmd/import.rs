@@ -2,7 +2,7 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 use clap::{Args, Subcommand};
-use datasets::import::{self, ClassMap, IdxPair, ImportOptions, Input, InputSplit};
+use datasets::import::{self, ClassMap, IdxPair, ImportOptions};
 use datasets::{ImageSpec, Source};
 
 #[derive(Args, Debug)]
@@ -121,35 +121,15 @@ pub fn run(args: ImportArgs, quiet: bool) -> Result<()> {
             test_labels,
             common,
         } => {
-            let mut splits = vec![InputSplit {
-                name: "train".into(),
-                images: import::read_idx_pair(&IdxPair {
-                    images: images.clone(),
-                    labels,
-                })?,
-            }];
-            if let (Some(images), Some(labels)) = (test_images, test_labels) {
-                splits.push(InputSplit {
-                    name: "test".into(),
-                    images: import::read_idx_pair(&IdxPair { images, labels })?,
-                });
-            }
-            let max_label = splits
-                .iter()
-                .flat_map(|s| &s.images)
-                .map(|i| i.label)
-                .max()
-                .unwrap_or(0);
-            let classes = (0..=max_label).map(|l| l.to_string()).collect();
-            (
-                Input {
-                    classes,
-                    splits,
-                    from: images.display().to_string(),
-                },
-                common,
-                images,
-            )
+            let test = test_images
+                .zip(test_labels)
+                .map(|(images, labels)| IdxPair { images, labels });
+            let train = IdxPair {
+                images: images.clone(),
+                labels,
+            };
+            let input = import::read_idx(&train, test.as_ref(), common.classes.is_some())?;
+            (input, common, images)
         }
         Format::Cifar10 { from, common } => (import::read_cifar10(&from)?, common, from),
         Format::Folder { from, common } => (import::read_folder(&from)?, common, from),

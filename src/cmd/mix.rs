@@ -2,9 +2,8 @@ use std::path::PathBuf;
 
 use anyhow::{Result, bail};
 use clap::{Args, ValueEnum};
-use mixer::bench::BenchOptions;
 use mixer::{
-    CurriculumPlan, CurriculumSpec, Draw, MixOptions, Order, Progress, SubsetSummary, SweepSpec,
+    ClassRenames, CurriculumPlan, CurriculumSpec, Draw, MixOptions, Order, SubsetSummary, SweepSpec,
 };
 
 #[derive(Args, Debug)]
@@ -13,8 +12,7 @@ synmix mix --synthetic data/fashion --real data/fmnist --size 10000 --shares 0:1
 synmix mix --synthetic data/fashion --real data/fmnist --size 10000 --shares 0,0.25,1 --out data/mix-few\n  \
 synmix mix --synthetic data/fashion --real data/fmnist --size 10000 --order stratified --batch 100 --out data/mix-strat\n  \
 synmix mix --synthetic data/gen --real data/fmnist --map sneaker=Sneaker,boot='Ankle boot' --size 5000 --out data/mix\n  \
-synmix mix --synthetic data/fashion --real data/fmnist --curriculum ramp.toml --seed 7 --out data/ramp\n  \
-synmix mix --bench --out /tmp/mix-bench\n\n\
+synmix mix --synthetic data/fashion --real data/fmnist --curriculum ramp.toml --seed 7 --out data/ramp\n\n\
 Outputs: --out DIR receives sm-rXXX/ (Simple Mixed: one shuffled set, one manifest phase \"mixed\"), \
 ft-rXXX/ (Fine-Tuned: the same rows as phases \"synthetic\" then \"real\") for every share (XXX = share in percent), \
 and mix.json describing the sweep. Rerunning the same command keeps finished subsets and redoes the rest; \
@@ -23,13 +21,17 @@ Curriculum plan (TOML):\n  size = 10000\n  [[phase]]\n  name = \"synthetic\"\n  
 [[phase]]\n  name = \"ramp\"\n  size = 6000\n  ramp = { from = 1.0, to = 0.0, blocks = 4 }")]
 pub struct MixArgs {
     /// Synthetic dataset; rows are drawn from its train split.
-    #[arg(long, required_unless_present = "bench")]
-    synthetic: Option<PathBuf>,
+    #[arg(long)]
+    synthetic: PathBuf,
     /// Real dataset; rows are drawn from its train split, and no uid of its other splits may enter.
-    #[arg(long, required_unless_present = "bench")]
-    real: Option<PathBuf>,
+    #[arg(long)]
+    real: PathBuf,
     /// Rows in every subset.
-    #[arg(long, required_unless_present_any = ["curriculum", "bench"], conflicts_with = "curriculum")]
+    #[arg(
+        long,
+        required_unless_present = "curriculum",
+        conflicts_with = "curriculum"
+    )]
     size: Option<u64>,
     /// Synthetic shares: START:END:STEP (both ends included) or a comma list.
     #[arg(long, default_value = "0:1:0.1", conflicts_with = "curriculum")]
@@ -37,19 +39,15 @@ pub struct MixArgs {
     /// Seed of every draw and shuffle; the same arguments give byte-identical shards.
     #[arg(long, default_value_t = 0)]
     seed: u64,
-    /// Output directory (the dataset itself with --curriculum; scratch space with --bench).
+    /// Output directory (the dataset itself with --curriculum).
     #[arg(long)]
     out: PathBuf,
     /// Draw every share afresh instead of nesting (by default the real rows of a larger share
     /// are a subset of those of a smaller one, and the synthetic rows the other way round).
     #[arg(long, conflicts_with = "curriculum")]
     independent: bool,
-    /// Row order within each subset or phase.
-    #[arg(long, value_enum, default_value_t = OrderArg::Shuffled)]
-    order: OrderArg,
-    /// Block size of --order stratified: every B consecutive rows hold the share and the class balance.
-    #[arg(long, value_name = "B", value_parser = clap::value_parser!(u64).range(1..))]
-    batch: Option<u64>,
+    #[command(flatten)]
+    order: OrderArgs,
     /// Synthetic class names mapped onto real ones: SYN=REAL[,SYN=REAL...]; may be repeated.
     #[arg(long, value_name = "SYN=REAL")]
     map: Vec<String>,
@@ -59,12 +57,21 @@ pub struct MixArgs {
     /// Rewrite finished outputs, and replace outputs made with other arguments.
     #[arg(long)]
     force: bool,
-    /// Benchmark a full default sweep (60,000 + 60,000 generated rows, N = 10,000) against plain
-    /// file copies; --out is scratch space.
-    #[arg(long, conflicts_with_all = ["synthetic", "real", "curriculum", "size", "map"])]
-    bench: bool,
 }
 
+/// The row order of subsets: shared by `mix` and `speed mix`.
+#[derive(Args, Debug)]
+pub struct OrderArgs {
+    /// Row order within each subset or phase.
+    #[arg(long, value_enum, default_value_t = OrderArg::Shuffled)]
+    order: OrderArg,
+    /// Block size of --order stratified: every B consecutive rows hold the share and the class balance.
+    #[arg(long, value_name = "B", value_parser = clap::value_parser!(u64).range(1..))]
+    batch: Option<u64>,
+}
+
+/// `--order`: the kinds of [`Order`], whose stratified kind takes its block size from
+/// `--batch`, so the flag cannot be the library's enum itself.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
 enum OrderArg {
     /// A seeded shuffle.
@@ -73,53 +80,55 @@ enum OrderArg {
     Stratified,
 }
 
-pub fn run(args: MixArgs, quiet: bool) -> Result<()> {
-    let order = match (args.order, args.batch) {
-        (OrderArg::Shuffled, None) => Order::Shuffled,
-        (OrderArg::Stratified, Some(batch)) => Order::Stratified { batch },
-        (OrderArg::Stratified, None) => {
-            bail!("--order stratified needs --batch B (rows per training batch)")
-        }
-        (OrderArg::Shuffled, Some(_)) => bail!("--batch only applies to --order stratified"),
-    };
-    if args.bench {
-        let mut options = BenchOptions::standard(args.out);
-        options.order = order;
-        let spinner = crate::progress::spinner("benchmarking the mixer", quiet);
-        let report = mixer::bench::run(&options)?;
-        spinner.finish_and_clear();
-        println!("{}", report.table());
-        return Ok(());
-    }
-    let (Some(synthetic), Some(real)) = (args.synthetic, args.real) else {
-        bail!("--synthetic and --real are required");
-    };
-    let mut class_map = mixer::ClassMap::new();
-    for entry in &args.map {
-        for (from, to) in mixer::parse_class_map(entry)? {
-            if class_map.insert(from.clone(), to).is_some() {
-                bail!("--map names synthetic class '{from}' twice");
+impl OrderArgs {
+    pub fn order(&self) -> Result<Order> {
+        Ok(match (self.order, self.batch) {
+            (OrderArg::Shuffled, None) => Order::Shuffled,
+            (OrderArg::Stratified, Some(batch)) => Order::Stratified { batch },
+            (OrderArg::Stratified, None) => {
+                bail!("--order stratified needs --batch B (rows per training batch)")
             }
+            (OrderArg::Shuffled, Some(_)) => bail!("--batch only applies to --order stratified"),
+        })
+    }
+}
+
+/// `--map` entries, each `SYN=REAL[,SYN=REAL...]`, as one set of class renames.
+fn parse_renames(entries: &[String]) -> Result<ClassRenames> {
+    let mut renames = ClassRenames::new();
+    for pair in entries
+        .iter()
+        .flat_map(|entry| entry.split(','))
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+    {
+        let Some((synthetic, real)) = pair.split_once('=') else {
+            bail!("--map entry '{pair}' is not SYNTHETIC=REAL (as in sneaker=Sneaker)");
+        };
+        let synthetic = synthetic.trim();
+        if renames
+            .insert(synthetic.to_string(), real.trim().to_string())
+            .is_some()
+        {
+            bail!("--map names synthetic class '{synthetic}' twice");
         }
     }
+    Ok(renames)
+}
+
+pub fn run(args: MixArgs, quiet: bool) -> Result<()> {
     let options = MixOptions {
-        synthetic,
-        real,
-        class_map,
+        synthetic: args.synthetic,
+        real: args.real,
+        class_renames: parse_renames(&args.map)?,
         seed: args.seed,
-        order,
+        order: args.order.order()?,
         force: args.force,
         command: crate::cmd::command_line(),
     };
 
     let bar = crate::progress::bar(0, "rows", quiet);
-    let progress = |event: Progress<'_>| match event {
-        Progress::Planned { rows } => bar.set_length(rows),
-        Progress::Rows(n) => bar.inc(n),
-        Progress::Finished { name, kept } => {
-            bar.set_message(format!("{name} {}", if kept { "kept" } else { "done" }))
-        }
-    };
+    let progress = crate::progress::follow(&bar);
     let subsets = match args.curriculum {
         Some(plan) => {
             let plan = CurriculumPlan::read(&plan)?;
@@ -173,5 +182,28 @@ fn report(subsets: &[SubsetSummary]) {
             subset.rows,
             subset.synthetic_rows
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entries(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn map_entries_parse_and_junk_is_refused() {
+        let renames = parse_renames(&entries(&["a=A, b = B", "c=C"])).unwrap();
+        assert_eq!(renames["a"], "A");
+        assert_eq!(renames["b"], "B");
+        assert_eq!(renames["c"], "C");
+        let err = parse_renames(&entries(&["a"])).unwrap_err().to_string();
+        assert!(err.contains("SYNTHETIC=REAL"), "{err}");
+        for twice in [&["a=A,a=B"][..], &["a=A", "a=B"]] {
+            let err = parse_renames(&entries(twice)).unwrap_err().to_string();
+            assert!(err.contains("'a' twice"), "{err}");
+        }
     }
 }

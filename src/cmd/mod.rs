@@ -2,14 +2,17 @@
 
 pub mod bench;
 pub mod generate;
+pub mod hints;
 pub mod import;
 pub mod inspect;
 pub mod mix;
 pub mod report;
+pub mod speed;
 pub mod train;
 pub mod verify;
 
 use datasets::WriteMode;
+use trainer::backend::BackendKind;
 
 /// The command line as typed, recorded in manifests' recipes.
 pub fn command_line() -> String {
@@ -24,4 +27,16 @@ pub fn write_mode(force: bool, resume: bool) -> WriteMode {
         (false, true) => WriteMode::Resume,
         _ => WriteMode::Fresh,
     }
+}
+
+/// `--backend`, checked against what this binary was built with: the trainer knows its own
+/// features, the binary knows the build flag that turns them on.
+pub fn training_backend(backend: BackendKind) -> anyhow::Result<BackendKind> {
+    if backend == BackendKind::Wgpu && !cfg!(feature = "gpu-training") {
+        anyhow::bail!(
+            "--backend wgpu: this synmix was built without the GPU backend; rebuild it with \
+             `cargo build --release --features gpu-training`, or use --backend flex"
+        );
+    }
+    Ok(backend)
 }

@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use clap::Args;
 
+use crate::bench::report;
+
 #[derive(Args, Debug)]
 #[command(after_help = "Examples:\n  synmix report runs/default\n\n\
 Reads DIR/runs/<pair>/<arch>/<strategy>-r<share×100>-s<seed>/result.json and writes DIR/report.md, \
@@ -17,11 +19,11 @@ pub struct ReportArgs {
 }
 
 pub fn run(args: ReportArgs, quiet: bool) -> anyhow::Result<()> {
-    let results = trainer::report::scan(&args.dir)?;
+    let results = report::scan(&args.dir)?;
     if results.is_empty() {
         anyhow::bail!("{}: no run results under runs/ yet", args.dir.display());
     }
-    let files = trainer::report::write_report(&args.dir, &results)?;
+    let files = report::write_report(&args.dir, &results)?;
     if !quiet {
         println!(
             "{} runs; wrote {} and {}",

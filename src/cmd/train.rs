@@ -1,43 +1,44 @@
-//! `synmix train`: train one model on one dataset and score it on a real test set, or with
-//! `--bench` measure the training throughput of every architecture.
+//! `synmix train`: train one model on one dataset and score it on a real test set. (Its
+//! throughput is measured by `synmix speed train`.)
 
 use std::ops::ControlFlow;
 use std::path::PathBuf;
 
 use anyhow::{Context, bail};
 use clap::Args;
-use trainer::models::ModelKind;
-use trainer::run::{RunConfig, Status, run_training};
-use trainer::train::{Progress, TrainConfig};
+use trainer::backend::BackendKind;
+use trainer::config::{OptimizerKind, TrainConfig};
+use trainer::run::run_training;
+use trainer::train::TrainEvent;
+use trainer::{ModelKind, RunConfig, Status, Strategy};
 
 #[derive(Args, Debug)]
 #[command(after_help = "Examples:\n  \
 synmix train --data data/mix/sm-r030 --test data/fmnist --model cnn --strategy sm --out runs/cnn-sm-r030\n  \
 synmix train --data data/mix/ft-r030 --test data/fmnist --synthetic-test data/fashion --model vit --strategy ft \\\n      \
---finetune-lr 3e-4 --epochs 10 --seed 1 --out runs/vit-ft-r030-s1\n  \
-synmix train --bench                      # samples/s of mlp, cnn and vit at 1×28×28 and 3×32×32\n\n\
+--finetune-lr 3e-4 --epochs 10 --seed 1 --out runs/vit-ft-r030-s1\n\n\
 The run directory gets result.json (config, versions, metrics, timings, status) and, while training, \
 a checkpoint after every epoch: running the same command again resumes an interrupted run, and returns \
 at once for a finished one. A run whose loss stops being finite is recorded as failed.")]
 pub struct TrainArgs {
     /// Training dataset: its `train` split, and for FT its phase plan (synthetic, then real).
-    #[arg(long, value_name = "DIR", required_unless_present = "bench")]
-    data: Option<PathBuf>,
+    #[arg(long, value_name = "DIR")]
+    data: PathBuf,
     /// Dataset whose `test` split (real images) scores the model.
-    #[arg(long, value_name = "DATASET", required_unless_present = "bench")]
-    test: Option<PathBuf>,
+    #[arg(long, value_name = "DATASET")]
+    test: PathBuf,
     /// Dataset whose `test` split (synthetic images) is scored as well.
     #[arg(long, value_name = "DATASET")]
     synthetic_test: Option<PathBuf>,
-    /// Architecture: mlp, cnn or vit.
-    #[arg(long, default_value = "cnn")]
-    model: String,
+    /// Architecture.
+    #[arg(long, value_enum, default_value_t = ModelKind::Cnn)]
+    model: ModelKind,
     /// sm (one shuffled mix) or ft (synthetic phase, then real phase on the same weights).
-    #[arg(long, default_value = "sm")]
-    strategy: String,
-    /// adam or sgd (with momentum).
-    #[arg(long, default_value = "adam")]
-    optimizer: String,
+    #[arg(long, value_enum, default_value_t = Strategy::Sm)]
+    strategy: Strategy,
+    /// Optimizer (sgd: with momentum).
+    #[arg(long, value_enum, default_value_t = OptimizerKind::Adam)]
+    optimizer: OptimizerKind,
     /// Learning rate [default: 1e-3].
     #[arg(long)]
     lr: Option<f64>,
@@ -65,32 +66,23 @@ pub struct TrainArgs {
     #[arg(long)]
     seed: Option<u64>,
     /// Run directory (result.json, checkpoint).
-    #[arg(long, value_name = "RUN_DIR", required_unless_present = "bench")]
-    out: Option<PathBuf>,
+    #[arg(long, value_name = "RUN_DIR")]
+    out: PathBuf,
     /// Compute backend: flex (CPU, always built) or wgpu (builds with `--features gpu-training`).
-    #[arg(long, default_value = "flex")]
-    backend: String,
-    /// Measure training samples/s of every architecture on random images instead of training.
-    #[arg(long)]
-    bench: bool,
-    /// --bench: images per timed epoch.
-    #[arg(long, default_value_t = 1024, requires = "bench")]
-    bench_samples: usize,
+    #[arg(long, value_enum, default_value_t = BackendKind::Flex)]
+    backend: BackendKind,
 }
 
 pub fn run(args: TrainArgs, quiet: bool) -> anyhow::Result<()> {
     let train = train_config(&args)?;
-    let backend = args.backend.parse()?;
-    if args.bench {
-        return bench(&args, &train, backend, quiet);
-    }
+    let backend = super::training_backend(args.backend)?;
     let config = RunConfig {
-        data: args.data.clone().expect("clap requires --data"),
-        test: args.test.clone().expect("clap requires --test"),
+        data: args.data.clone(),
+        test: args.test.clone(),
         synthetic_test: args.synthetic_test.clone(),
-        out: args.out.clone().expect("clap requires --out"),
-        model: args.model.parse()?,
-        strategy: args.strategy.parse()?,
+        out: args.out.clone(),
+        model: args.model,
+        strategy: args.strategy,
         backend,
         train,
         cell: None,
@@ -98,18 +90,18 @@ pub fn run(args: TrainArgs, quiet: bool) -> anyhow::Result<()> {
     let bar = crate::progress::bar(0, "samples", quiet);
     let result = run_training(&config, &mut |progress| {
         match progress {
-            Progress::Start {
+            TrainEvent::Start {
                 total_samples,
                 done_samples,
             } => {
                 bar.set_length(*total_samples as u64);
                 bar.set_position(*done_samples as u64);
             }
-            Progress::Batch { phase, epoch, rows } => {
+            TrainEvent::Batch { phase, epoch, rows } => {
                 bar.set_message(format!("{phase} epoch {epoch}"));
                 bar.inc(rows.len() as u64);
             }
-            Progress::Epoch(record) => {
+            TrainEvent::Epoch(record) => {
                 bar.println(format!(
                     "{} epoch {}: loss {:.4} ({:.1} s)",
                     record.phase, record.epoch, record.loss, record.seconds
@@ -154,7 +146,7 @@ pub fn run(args: TrainArgs, quiet: bool) -> anyhow::Result<()> {
 fn train_config(args: &TrainArgs) -> anyhow::Result<TrainConfig> {
     let defaults = TrainConfig::new();
     Ok(TrainConfig {
-        optimizer: args.optimizer.parse()?,
+        optimizer: args.optimizer,
         lr: args.lr.unwrap_or(defaults.lr),
         batch_size: args.batch_size.unwrap_or(defaults.batch_size),
         epochs: args.epochs.unwrap_or(defaults.epochs),
@@ -164,38 +156,4 @@ fn train_config(args: &TrainArgs) -> anyhow::Result<TrainConfig> {
         reset_optimizer: !args.keep_optimizer,
         momentum: args.momentum.unwrap_or(defaults.momentum),
     })
-}
-
-fn bench(
-    args: &TrainArgs,
-    train: &TrainConfig,
-    backend: trainer::backend::BackendKind,
-    quiet: bool,
-) -> anyhow::Result<()> {
-    println!(
-        "training throughput ({backend}, batch {}, {} threads):",
-        train.batch_size,
-        trainer::throughput::cpu_threads()
-    );
-    for input in trainer::throughput::BENCH_INPUTS {
-        for model in ModelKind::ALL {
-            let spinner = crate::progress::spinner(&format!("{model} {}", input.describe()), quiet);
-            let t = trainer::throughput::measure(
-                model,
-                input,
-                train.batch_size,
-                args.bench_samples,
-                backend,
-            );
-            spinner.finish_and_clear();
-            let t = t?;
-            println!(
-                "  {model:<4} {:<8} {:>8.0} samples/s  {:>7.1} ms/step",
-                input.describe(),
-                t.samples_per_second,
-                t.ms_per_step
-            );
-        }
-    }
-    Ok(())
 }

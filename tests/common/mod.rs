@@ -96,6 +96,42 @@ pub fn import_tiny_fashion_mnist(dir: &Path, name: &str, train: u32, test: u32) 
     out
 }
 
+/// Writes the experiment file of a tiny bench to `path`: pair `near` (the real dataset `real`
+/// against the `fashion` preset), shares 0, 0.5 and 1, seed 0, both strategies, 100 rows, one
+/// epoch. With SM and FT, every architecture makes 4 runs: the FT endpoints are the SM runs.
+pub fn write_tiny_experiment(path: &Path, real: &Path, architectures: &[&str]) {
+    let architectures: Vec<String> = architectures.iter().map(|a| format!("\"{a}\"")).collect();
+    std::fs::write(
+        path,
+        format!(
+            r#"name = "tiny"
+shares = "0,0.5,1"
+seeds = [0]
+architectures = [{}]
+strategies = ["sm", "ft"]
+
+[data]
+size = 100
+synthetic_test_per_class = 2
+
+[train]
+epochs = 1
+batch_size = 32
+learning_rate = 0.001
+optimizer = "adam"
+
+[[pairs]]
+name = "near"
+real = {{ dataset = "{}" }}
+synthetic = {{ preset = "fashion" }}
+"#,
+            architectures.join(", "),
+            real.display()
+        ),
+    )
+    .unwrap();
+}
+
 /// Every file under `dir`, relative, sorted: to check that nothing half-written is left.
 pub fn files_under(dir: &Path) -> Vec<String> {
     let mut files = Vec::new();

@@ -21,6 +21,15 @@ pub struct InputShape {
 }
 
 impl InputShape {
+    pub const fn new(channels: usize, height: usize, width: usize, classes: usize) -> Self {
+        InputShape {
+            channels,
+            height,
+            width,
+            classes,
+        }
+    }
+
     pub fn pixels(&self) -> usize {
         self.channels * self.height * self.width
     }
@@ -155,7 +164,7 @@ pub fn load_split(dir: &Path, split: &str) -> Result<LoadedSplit> {
 /// with noise.
 #[cfg(test)]
 pub(crate) fn toy_task(n: usize, side: usize, seed: u64) -> (InputShape, Vec<u8>, Vec<u32>) {
-    let mut rng = crate::rng::SplitMix64::keyed(&[seed]);
+    let mut rng = datasets::rng::SplitMix64::keyed(&[seed]);
     let labels: Vec<u32> = (0..n).map(|i| (i % 2) as u32).collect();
     let mut pixels = Vec::with_capacity(n * side * side);
     for &label in &labels {
@@ -166,16 +175,7 @@ pub(crate) fn toy_task(n: usize, side: usize, seed: u64) -> (InputShape, Vec<u8>
             }
         }
     }
-    (
-        InputShape {
-            channels: 1,
-            height: side,
-            width: side,
-            classes: 2,
-        },
-        pixels,
-        labels,
-    )
+    (InputShape::new(1, side, side, 2), pixels, labels)
 }
 
 #[cfg(test)]
@@ -184,12 +184,7 @@ mod tests {
 
     #[test]
     fn hwc_bytes_become_chw_floats_and_batches_gather_rows() {
-        let shape = InputShape {
-            channels: 3,
-            height: 1,
-            width: 2,
-            classes: 2,
-        };
+        let shape = InputShape::new(3, 1, 2, 2);
         // Two images of 2 pixels × RGB.
         let hwc = [0, 51, 102, 153, 204, 255, 255, 255, 255, 0, 0, 0];
         let store = ImageStore::from_hwc(
@@ -222,12 +217,7 @@ mod tests {
 
     #[test]
     fn labels_outside_the_classes_are_rejected() {
-        let shape = InputShape {
-            channels: 1,
-            height: 1,
-            width: 1,
-            classes: 2,
-        };
+        let shape = InputShape::new(1, 1, 1, 2);
         let err = ImageStore::from_hwc(shape, &[0], vec![2], vec![Source::Real]).unwrap_err();
         assert!(err.to_string().contains("outside the 2 classes"), "{err}");
     }

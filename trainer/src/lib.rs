@@ -6,27 +6,34 @@
 //! The pieces, in the order a run uses them:
 //! - [`backend`]: which burn device executes the run (flex on CPU, wgpu with the `wgpu` feature);
 //! - [`data`]: a split decoded once into an in-memory `f32` CHW store, batched from there;
-//! - [`plan`]: the training phases of a run (SM: one; FT: synthetic then real);
+//! - [`phases`]: the training phases of a run (SM: one; FT: synthetic then real);
 //! - [`models`]: the three architectures, each a burn `Module` with its `Config`;
-//! - [`train`]: the plain training loop with per-epoch checkpoints;
+//! - [`config`]: a run's hyper-parameters and the optimizer they build;
+//! - [`init`]: seeded model initialisation;
+//! - [`train`]: the plain training loop, over [`checkpoint`]s written after every epoch;
 //! - [`eval`]: accuracy, macro-F1, per-class accuracy and the confusion matrix;
-//! - [`run`]: one resumable run writing `result.json` (what `synmix train` and the sweep call);
-//! - [`report`]: the sweep report (markdown, HTML, SVG/PNG plots) over many run results;
+//! - [`result`]: a run's configuration and its `result.json` schema;
+//! - [`run`]: one resumable run writing `result.json` (what a single training and every sweep cell call);
 //! - [`throughput`]: the samples/s benchmark of the three architectures.
 
 pub mod backend;
+pub mod checkpoint;
+pub mod config;
 pub mod data;
 mod error;
 pub mod eval;
+pub mod init;
 pub mod models;
-pub mod plan;
-pub mod report;
-mod rng;
+pub mod phases;
+pub mod result;
 pub mod run;
 pub mod throughput;
 pub mod train;
 
 pub use error::{Error, Result};
+pub use models::ModelKind;
+pub use phases::Strategy;
+pub use result::{CellLabel, RESULT_FILE, RunConfig, RunResult, Status};
 
 /// burn version the trainer is built against (pinned in the workspace), recorded in results.
 pub const BURN_VERSION: &str = "0.22.1";
@@ -34,6 +41,23 @@ pub const BURN_VERSION: &str = "0.22.1";
 /// flex's CPU kernels share rayon's global pool, and under contention from other threads their
 /// results can differ in the last bits; tests that train take this lock, so that runs compared
 /// bit for bit do not compete with other tests for the pool.
+#[cfg(test)]
+mod tests {
+    /// The recorded version is written by hand: it must be the burn the workspace's lock file
+    /// resolved, or every result would record the wrong one.
+    #[test]
+    fn burn_version_is_the_locked_one() {
+        let lock = include_str!("../../Cargo.lock");
+        let locked = lock
+            .split("[[package]]")
+            .find(|entry| entry.trim_start().starts_with("name = \"burn\"\n"))
+            .and_then(|entry| entry.lines().find_map(|l| l.strip_prefix("version = \"")))
+            .map(|v| v.trim_end_matches('"'))
+            .expect("Cargo.lock lists burn");
+        assert_eq!(super::BURN_VERSION, locked);
+    }
+}
+
 #[cfg(test)]
 pub(crate) fn serial() -> std::sync::MutexGuard<'static, ()> {
     static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());

@@ -1,174 +1,30 @@
-//! One training run from datasets on disk to `RUN_DIR/result.json`: what `synmix train` and every
+//! One training run from datasets on disk to `RUN_DIR/result.json`: what a single training and every
 //! cell of a sweep execute.
 //!
 //! A run is resumable: the loop checkpoints after every epoch under `RUN_DIR/checkpoint`, and a run
 //! directory that already holds a final result of the same configuration returns it untouched.
 
 use std::ops::ControlFlow;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Instant;
 
 use burn::prelude::*;
 use datasets::Source;
-use serde::{Deserialize, Serialize};
 
-use crate::backend::BackendKind;
-use crate::data::{ImageStore, InputShape, LoadedSplit, load_split};
-use crate::eval::{Metrics, evaluate};
-use crate::models::{Architecture, ArchitectureVisitor, ModelKind};
-use crate::plan::{PhasePlan, PhaseSummary, Strategy, plan};
-use crate::train::{
-    Checkpoint, EpochRecord, Outcome, Progress, TrainConfig, fit, init_model, write_atomic,
-};
+use crate::checkpoint::Checkpoint;
+use crate::data::{ImageStore, LoadedSplit, load_split};
+use crate::eval::evaluate;
+use crate::init::init_model;
+use crate::models::{Architecture, ArchitectureVisitor};
+use crate::phases::{PhasePlan, plan};
+use crate::result::{DataSummary, RunConfig, RunResult, Status, Timings};
+use crate::train::{Outcome, TrainEvent, fit};
 use crate::{Error, Result};
-
-pub const RESULT_FILE: &str = "result.json";
-
-/// Where a run sits in a sweep: what the report groups it by (with model, strategy and seed).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CellLabel {
-    /// The dataset pair (real + synthetic source) the mix was drawn from.
-    pub pair: String,
-    /// Nominal synthetic share of the training set, 0.0..=1.0.
-    pub share: f64,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct RunConfig {
-    /// The training dataset (its `train` split, and its phase plan for FT).
-    pub data: PathBuf,
-    /// The dataset whose `test` split (real) scores the run.
-    pub test: PathBuf,
-    /// A dataset whose `test` split (synthetic) is scored as well.
-    pub synthetic_test: Option<PathBuf>,
-    /// The run directory.
-    pub out: PathBuf,
-    pub model: ModelKind,
-    pub strategy: Strategy,
-    pub backend: BackendKind,
-    pub train: TrainConfig,
-    pub cell: Option<CellLabel>,
-}
-
-impl RunConfig {
-    pub fn result_path(&self) -> PathBuf {
-        self.out.join(RESULT_FILE)
-    }
-
-    /// Whether `other` is the same experiment (paths may differ: a sweep directory can move).
-    fn same_experiment(&self, other: &RunConfig) -> bool {
-        (self.model, self.strategy, &self.train, &self.cell)
-            == (other.model, other.strategy, &other.train, &other.cell)
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Status {
-    Ok,
-    Failed,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Versions {
-    pub synmix_trainer: String,
-    pub burn: String,
-}
-
-impl Versions {
-    fn current() -> Self {
-        Versions {
-            synmix_trainer: env!("CARGO_PKG_VERSION").into(),
-            burn: crate::BURN_VERSION.into(),
-        }
-    }
-}
-
-/// What the run trained on.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct DataSummary {
-    pub train_dataset: String,
-    pub test_dataset: String,
-    pub classes: Vec<String>,
-    pub input: InputShape,
-    pub train_rows: usize,
-    pub synthetic_rows: usize,
-    pub real_rows: usize,
-    /// Measured synthetic share of the training rows.
-    pub synthetic_share: f64,
-    pub test_rows: usize,
-    pub synthetic_test_rows: Option<usize>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Timings {
-    pub train_seconds: f64,
-    pub eval_seconds: f64,
-    pub samples: usize,
-    pub samples_per_second: f64,
-    /// Worker threads of the CPU backend (rayon's pool).
-    pub threads: usize,
-}
-
-/// The `result.json` of a run.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct RunResult {
-    pub status: Status,
-    pub reason: Option<String>,
-    /// Whether running again could end otherwise: false for a success and for a divergence
-    /// (the same seed diverges again), true for other failures a sweep records.
-    pub retry: bool,
-    pub config: RunConfig,
-    pub model_config: serde_json::Value,
-    pub versions: Versions,
-    pub data: Option<DataSummary>,
-    pub phases: Vec<PhaseSummary>,
-    /// Metrics on the real test set.
-    pub metrics: Option<Metrics>,
-    pub synthetic_test: Option<Metrics>,
-    pub epochs: Vec<EpochRecord>,
-    pub timings: Option<Timings>,
-}
-
-impl RunResult {
-    /// The record of a run that could not train, for a sweep that goes on past it.
-    pub fn failure(config: &RunConfig, reason: impl Into<String>) -> RunResult {
-        RunResult {
-            status: Status::Failed,
-            reason: Some(reason.into()),
-            retry: true,
-            config: config.clone(),
-            model_config: serde_json::Value::Null,
-            versions: Versions::current(),
-            data: None,
-            phases: Vec::new(),
-            metrics: None,
-            synthetic_test: None,
-            epochs: Vec::new(),
-            timings: None,
-        }
-    }
-
-    pub fn read(path: &Path) -> Result<RunResult> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-        serde_json::from_str(&text).map_err(|e| Error::file(path, format!("not a run result: {e}")))
-    }
-
-    /// Writes the result to `config.out/result.json` (temporary file, then rename).
-    pub fn write(&self) -> Result<()> {
-        let out = &self.config.out;
-        std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
-        write_atomic(
-            &self.config.result_path(),
-            &serde_json::to_vec_pretty(self).expect("results serialise"),
-        )
-    }
-}
 
 /// Trains and scores one run, or returns the final result `config.out` already holds.
 pub fn run_training(
     config: &RunConfig,
-    progress: &mut dyn FnMut(&Progress) -> ControlFlow<()>,
+    progress: &mut dyn FnMut(&TrainEvent) -> ControlFlow<()>,
 ) -> Result<RunResult> {
     let result_path = config.result_path();
     if result_path.exists() {
@@ -282,7 +138,7 @@ fn check_compatible(train: &LoadedSplit, test: &LoadedSplit, dir: &Path) -> Resu
 struct Execute<'p, 'a> {
     prepared: &'p Prepared<'a>,
     device: &'p Device,
-    progress: &'p mut dyn FnMut(&Progress) -> ControlFlow<()>,
+    progress: &'p mut dyn FnMut(&TrainEvent) -> ControlFlow<()>,
 }
 
 impl ArchitectureVisitor for Execute<'_, '_> {
@@ -353,9 +209,16 @@ impl ArchitectureVisitor for Execute<'_, '_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::PathBuf;
+
+    use crate::backend::BackendKind;
+    use crate::config::{OptimizerKind, TrainConfig};
     use crate::data::toy_task;
+    use crate::models::ModelKind;
+    use crate::phases::Strategy;
+    use crate::phases::tests::phase;
+    use crate::result::CellLabel;
     use crate::serial;
-    use crate::train::OptimizerKind;
     use Source::{Real, Synthetic};
     use datasets::{
         DatasetInfo, DatasetWriter, ImageSpec, Phase, Recipe, Row, SplitPlan, WriteMode,
@@ -427,17 +290,6 @@ mod tests {
         dir.to_path_buf()
     }
 
-    fn phase(name: &str, source: Source, start: u64, end: u64) -> Phase {
-        Phase {
-            name: name.into(),
-            source: Some(source),
-            start,
-            end,
-            synthetic_share: 0.4,
-            shards: vec![],
-        }
-    }
-
     /// An FT mix: 16 synthetic rows, then 24 real rows.
     fn ft_mix(root: &Path) -> PathBuf {
         let sources: Vec<Source> = (0..40)
@@ -472,9 +324,9 @@ mod tests {
         }
     }
 
-    fn count_batches(batches: &mut usize) -> impl FnMut(&Progress) -> ControlFlow<()> + '_ {
+    fn count_batches(batches: &mut usize) -> impl FnMut(&TrainEvent) -> ControlFlow<()> + '_ {
         move |p| {
-            *batches += matches!(p, Progress::Batch { .. }) as usize;
+            *batches += matches!(p, TrainEvent::Batch { .. }) as usize;
             ControlFlow::Continue(())
         }
     }

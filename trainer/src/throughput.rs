@@ -1,4 +1,4 @@
-//! Training throughput of the three architectures: `synmix train --bench`.
+//! Training throughput of the three architectures, in samples/s.
 //!
 //! Each measurement runs the real training loop ([`fit`]) for one epoch over an in-memory store
 //! of random images, after a warm-up epoch (allocator and kernel caches), and reports samples/s.
@@ -11,11 +11,13 @@ use serde::Serialize;
 
 use crate::Result;
 use crate::backend::BackendKind;
+use crate::config::TrainConfig;
 use crate::data::{ImageStore, InputShape};
+use crate::init::init_model;
 use crate::models::{Architecture, ArchitectureVisitor, ModelKind};
-use crate::plan::PhasePlan;
-use crate::rng::SplitMix64;
-use crate::train::{Outcome, TrainConfig, fit, init_model};
+use crate::phases::PhasePlan;
+use crate::train::{Outcome, fit};
+use datasets::rng::SplitMix64;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Throughput {
@@ -28,20 +30,10 @@ pub struct Throughput {
     pub ms_per_step: f64,
 }
 
-/// The inputs `synmix train --bench` measures: Fashion-MNIST's 1×28×28 and CIFAR's 3×32×32.
+/// The inputs measured by default: Fashion-MNIST's 1×28×28 and CIFAR's 3×32×32.
 pub const BENCH_INPUTS: [InputShape; 2] = [
-    InputShape {
-        channels: 1,
-        height: 28,
-        width: 28,
-        classes: 10,
-    },
-    InputShape {
-        channels: 3,
-        height: 32,
-        width: 32,
-        classes: 10,
-    },
+    InputShape::new(1, 28, 28, 10),
+    InputShape::new(3, 32, 32, 10),
 ];
 
 /// Worker threads of the CPU backend (rayon's pool), as run results record them.

@@ -1,142 +1,32 @@
-//! The training loop: the phases of a [`plan`](crate::plan) in order, each for its epochs, over
+//! The training loop: the phases of a [`plan`](crate::phases) in order, each for its epochs, over
 //! rows reshuffled every epoch by a generator keyed on (seed, phase, epoch) — so an interrupted
 //! run resumed from its last checkpoint visits exactly the rows it would have visited.
 //!
 //! After every epoch the loop writes a checkpoint (model and optimizer records in burnpack files,
 //! plus its position); a non-finite epoch loss stops the run as diverged.
 //!
-//! Determinism: the initialisation is seeded from the run seed (see [`init_model`]), the order of
+//! Determinism: the initialisation is seeded from the run seed (see [`init_model`](crate::init::init_model)), the order of
 //! the rows comes from our own keyed generator, and no layer draws random numbers (no dropout).
 //! With flex, the same seed gave bit-identical losses and metrics with 1 and 2 rayon threads
 //! (`RAYON_NUM_THREADS`); only while other threads of the same process compete for rayon's pool
 //! have we seen last-bit differences, so a sweep should train its cells one at a time.
 
-use std::fmt;
 use std::ops::ControlFlow;
-use std::path::{Path, PathBuf};
-use std::str::FromStr;
-use std::sync::Mutex;
 use std::time::Instant;
 
 use burn::nn::loss::CrossEntropyLoss;
-use burn::optim::momentum::MomentumConfig;
-use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer, SgdConfig};
+use burn::optim::GradientsParams;
 use burn::prelude::*;
 use burn::store::ModuleRecord;
+use datasets::rng::SplitMix64;
 use serde::{Deserialize, Serialize};
 
+use crate::checkpoint::{Checkpoint, CheckpointState, Position};
+use crate::config::TrainConfig;
 use crate::data::ImageStore;
-use crate::models::{Architecture, Classifier};
-use crate::plan::PhasePlan;
-use crate::rng::SplitMix64;
+use crate::models::Classifier;
+use crate::phases::PhasePlan;
 use crate::{Error, Result};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum OptimizerKind {
-    Adam,
-    /// SGD with (undampened) momentum.
-    Sgd,
-}
-
-impl fmt::Display for OptimizerKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            OptimizerKind::Adam => "adam",
-            OptimizerKind::Sgd => "sgd",
-        })
-    }
-}
-
-impl FromStr for OptimizerKind {
-    type Err = Error;
-
-    fn from_str(s: &str) -> Result<Self> {
-        match s.to_ascii_lowercase().as_str() {
-            "adam" => Ok(OptimizerKind::Adam),
-            "sgd" => Ok(OptimizerKind::Sgd),
-            other => Err(Error::invalid(format!(
-                "unknown optimizer '{other}' (expected adam or sgd)"
-            ))),
-        }
-    }
-}
-
-/// Hyper-parameters of a run; every default is recorded in the run's result.
-#[derive(Config, Debug, PartialEq)]
-pub struct TrainConfig {
-    #[config(default = "OptimizerKind::Adam")]
-    pub optimizer: OptimizerKind,
-    #[config(default = 1e-3)]
-    pub lr: f64,
-    #[config(default = 64)]
-    pub batch_size: usize,
-    /// Epochs of each phase (FT: over the synthetic rows, then over the real rows, so FT and SM
-    /// see the same number of samples).
-    #[config(default = 5)]
-    pub epochs: usize,
-    #[config(default = 0)]
-    pub seed: u64,
-    /// FT: learning rate of the phases after the first (default: `lr`).
-    pub finetune_lr: Option<f64>,
-    /// FT: epochs of the phases after the first (default: `epochs`).
-    pub finetune_epochs: Option<usize>,
-    /// FT: start each phase after the first with a fresh optimizer state (Adam moments, SGD
-    /// momentum) rather than the state the previous phase left.
-    #[config(default = true)]
-    pub reset_optimizer: bool,
-    /// Momentum of SGD.
-    #[config(default = 0.9)]
-    pub momentum: f64,
-}
-
-impl TrainConfig {
-    pub fn check(&self) -> Result<()> {
-        let lr_ok = |lr: f64| lr.is_finite() && lr > 0.0;
-        if self.batch_size == 0 {
-            return Err(Error::invalid("batch size must be at least 1"));
-        }
-        if !lr_ok(self.lr) || !self.finetune_lr.is_none_or(lr_ok) {
-            return Err(Error::invalid("learning rates must be positive"));
-        }
-        Ok(())
-    }
-
-    fn optimizer(&self) -> ModuleOptimizer {
-        match self.optimizer {
-            OptimizerKind::Adam => AdamConfig::new().init(),
-            OptimizerKind::Sgd => SgdConfig::new()
-                .with_momentum(Some(
-                    MomentumConfig::new()
-                        .with_momentum(self.momentum)
-                        .with_dampening(0.0),
-                ))
-                .init(),
-        }
-    }
-}
-
-/// burn seeds one process-wide generator, and parameters are initialised lazily on first use:
-/// two runs initialising at once in one process (tests, parallel sweep cells) would interleave
-/// their draws. Seeding and materialising every parameter under this lock keeps each model a
-/// function of its seed alone.
-static INIT: Mutex<()> = Mutex::new(());
-
-/// The model of `architecture`, initialised from `seed` alone.
-pub fn init_model<A: Architecture>(architecture: &A, device: &Device, seed: u64) -> A::Model {
-    let _guard = INIT.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-    device.seed(seed);
-    let model = architecture.init(device);
-    let record = model.clone().into_record();
-    model.load_record(record)
-}
-
-/// Where the loop stands: `epoch` epochs of phase `phase` are done.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Position {
-    pub phase: usize,
-    pub epoch: usize,
-}
 
 /// One finished epoch.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -153,7 +43,7 @@ pub struct EpochRecord {
 /// What the loop reports while it runs; returning `ControlFlow::Break` from the callback stops
 /// the run after the current batch (the last checkpoint stays, for a resume).
 #[derive(Debug)]
-pub enum Progress<'a> {
+pub enum TrainEvent<'a> {
     /// Before the first batch: samples of the whole run and how many a checkpoint already covers.
     Start {
         total_samples: usize,
@@ -192,106 +82,6 @@ pub enum Outcome<M> {
     },
 }
 
-/// The checkpoint of a run: `state.json` names the current model and optimizer files and is
-/// replaced atomically after they are written, so a crash at any point leaves a consistent one.
-pub struct Checkpoint {
-    dir: PathBuf,
-    /// What the run is (model and training configuration): a checkpoint of anything else is
-    /// refused rather than silently continued.
-    fingerprint: serde_json::Value,
-}
-
-#[derive(Debug, Serialize, Deserialize)]
-struct CheckpointState {
-    fingerprint: serde_json::Value,
-    generation: u64,
-    position: Position,
-    epochs: Vec<EpochRecord>,
-    seconds: f64,
-}
-
-impl Checkpoint {
-    pub fn new(dir: impl Into<PathBuf>, fingerprint: serde_json::Value) -> Self {
-        Checkpoint {
-            dir: dir.into(),
-            fingerprint,
-        }
-    }
-
-    fn state_path(&self) -> PathBuf {
-        self.dir.join("state.json")
-    }
-
-    fn files(&self, generation: u64) -> (PathBuf, PathBuf) {
-        (
-            self.dir.join(format!("model-{generation}.bpk")),
-            self.dir.join(format!("optimizer-{generation}.bpk")),
-        )
-    }
-
-    fn load(&self) -> Result<Option<CheckpointState>> {
-        let path = self.state_path();
-        let text = match std::fs::read_to_string(&path) {
-            Ok(text) => text,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(Error::io(&path, e)),
-        };
-        let state: CheckpointState =
-            serde_json::from_str(&text).map_err(|e| Error::file(&path, e))?;
-        if state.fingerprint != self.fingerprint {
-            return Err(Error::file(
-                &self.dir,
-                "holds the checkpoint of a run with another model or configuration; delete it or train into another directory",
-            ));
-        }
-        Ok(Some(state))
-    }
-
-    fn save<M: Module>(
-        &self,
-        model: &M,
-        optimizer: &ModuleOptimizer,
-        state: &CheckpointState,
-    ) -> Result<()> {
-        std::fs::create_dir_all(&self.dir).map_err(|e| Error::io(&self.dir, e))?;
-        let (model_path, optimizer_path) = self.files(state.generation);
-        model
-            .clone()
-            .into_record()
-            .save(&model_path)
-            .map_err(|e| Error::file(&model_path, e))?;
-        optimizer
-            .save(&optimizer_path)
-            .map_err(|e| Error::file(&optimizer_path, e))?;
-        write_atomic(
-            &self.state_path(),
-            &serde_json::to_vec_pretty(state).expect("checkpoint state serialises"),
-        )?;
-        if let Some(previous) = state.generation.checked_sub(1) {
-            let (old_model, old_optimizer) = self.files(previous);
-            // Best effort: a leftover file only costs disk space.
-            let _ = std::fs::remove_file(old_model);
-            let _ = std::fs::remove_file(old_optimizer);
-        }
-        Ok(())
-    }
-
-    /// Removes the checkpoint, once the run's result is written.
-    pub fn remove(&self) -> Result<()> {
-        match std::fs::remove_dir_all(&self.dir) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(Error::io(&self.dir, e)),
-            _ => Ok(()),
-        }
-    }
-}
-
-/// Writes `bytes` to a temporary sibling of `path`, then renames it over `path`.
-pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let tmp = path.with_extension("tmp");
-    std::fs::write(&tmp, bytes).map_err(|e| Error::io(&tmp, e))?;
-    std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
-}
-
 /// The order of the rows of phase `phase` in epoch `epoch` (0-based).
 pub fn epoch_order(seed: u64, phase: usize, epoch: usize, rows: &[usize]) -> Vec<usize> {
     let mut order = rows.to_vec();
@@ -308,7 +98,7 @@ pub fn fit<M: Classifier>(
     config: &TrainConfig,
     device: &Device,
     checkpoint: Option<&Checkpoint>,
-    progress: &mut dyn FnMut(&Progress) -> ControlFlow<()>,
+    progress: &mut dyn FnMut(&TrainEvent) -> ControlFlow<()>,
 ) -> Result<Outcome<M>> {
     config.check()?;
     let mut optimizer = config.optimizer();
@@ -334,7 +124,7 @@ pub fn fit<M: Classifier>(
 
     let total_samples = phases.iter().map(|p| p.samples * p.epochs).sum();
     let done_samples = state.epochs.iter().map(|e| e.samples).sum();
-    if progress(&Progress::Start {
+    if progress(&TrainEvent::Start {
         total_samples,
         done_samples,
     })
@@ -355,7 +145,7 @@ pub fn fit<M: Classifier>(
             // Summed on the device and read once per epoch: no per-step synchronisation.
             let mut loss_sum = Tensor::<1>::zeros([1], device);
             for rows in order.chunks(config.batch_size) {
-                if progress(&Progress::Batch {
+                if progress(&TrainEvent::Batch {
                     phase: &phase.name,
                     epoch: epoch + 1,
                     rows,
@@ -400,7 +190,11 @@ pub fn fit<M: Classifier>(
             if let Some(checkpoint) = checkpoint {
                 checkpoint.save(&model, &optimizer, &state)?;
             }
-            if progress(&Progress::Epoch(state.epochs.last().expect("just pushed"))).is_break() {
+            if progress(&TrainEvent::Epoch(
+                state.epochs.last().expect("just pushed"),
+            ))
+            .is_break()
+            {
                 return Err(Error::Interrupted);
             }
         }
@@ -415,10 +209,13 @@ pub fn fit<M: Classifier>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::OptimizerKind;
     use crate::data::toy_task;
     use crate::eval::evaluate;
+    use crate::init::init_model;
+    use crate::models::Architecture;
     use crate::models::{ArchitectureVisitor, ModelKind};
-    use crate::plan::{Strategy, plan};
+    use crate::phases::{Strategy, plan};
     use crate::serial;
     use datasets::Source;
 
@@ -437,7 +234,7 @@ mod tests {
         ImageStore::from_hwc(shape, &pixels, labels, sources).unwrap()
     }
 
-    fn continue_always(_: &Progress) -> ControlFlow<()> {
+    fn continue_always(_: &TrainEvent) -> ControlFlow<()> {
         ControlFlow::Continue(())
     }
 
@@ -447,7 +244,7 @@ mod tests {
         strategy: Strategy,
         config: &'a TrainConfig,
         checkpoint: Option<&'a Checkpoint>,
-        progress: &'a mut dyn FnMut(&Progress) -> ControlFlow<()>,
+        progress: &'a mut dyn FnMut(&TrainEvent) -> ControlFlow<()>,
     }
 
     impl ArchitectureVisitor for Train<'_> {
@@ -519,8 +316,8 @@ mod tests {
         let config = TrainConfig::new().with_epochs(2).with_batch_size(5);
         let visited = |strategy| {
             let mut rows = Vec::new();
-            let progress = &mut |p: &Progress| {
-                if let Progress::Batch { rows: batch, .. } = p {
+            let progress = &mut |p: &TrainEvent| {
+                if let TrainEvent::Batch { rows: batch, .. } = p {
                     rows.extend_from_slice(batch);
                 }
                 ControlFlow::Continue(())
@@ -604,7 +401,7 @@ mod tests {
             .with_seed(3);
         let dir = tempfile::tempdir().unwrap();
         let checkpoint = Checkpoint::new(dir.path().join("ckpt"), serde_json::json!({"run": 1}));
-        let run = |progress: &mut dyn FnMut(&Progress) -> ControlFlow<()>| {
+        let run = |progress: &mut dyn FnMut(&TrainEvent) -> ControlFlow<()>| {
             let visitor = Train {
                 store: &store,
                 strategy: Strategy::Ft,
@@ -617,7 +414,7 @@ mod tests {
         // Stop after the first epoch of the real phase: the checkpoint sits inside phase 2.
         let mut epochs = 0;
         let err = run(&mut |p| {
-            if matches!(p, Progress::Epoch(_)) {
+            if matches!(p, TrainEvent::Epoch(_)) {
                 epochs += 1;
             }
             if epochs == 3 {
@@ -629,7 +426,7 @@ mod tests {
         assert!(matches!(err, Err(Error::Interrupted)));
         let mut batches = 0;
         let resumed = run(&mut |p| {
-            batches += matches!(p, Progress::Batch { .. }) as usize;
+            batches += matches!(p, TrainEvent::Batch { .. }) as usize;
             ControlFlow::Continue(())
         })
         .unwrap();

@@ -1,10 +1,10 @@
-//! `--classes`: naming, selecting or merging the classes of an input.
+//! The classes option: naming, selecting or merging the classes of an input.
 
 use std::str::FromStr;
 
 use crate::error::{Error, Result};
 
-/// Parsed `--classes`: either a list of names (`a,b,c`) or a mapping (`old=new,...`).
+/// The parsed classes option: either a list of names (`a,b,c`) or a mapping (`old=new,...`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ClassMap {
     /// Rename the input's classes in order, or, where every name is an input class, keep
@@ -22,7 +22,7 @@ impl FromStr for ClassMap {
         let entries: Vec<&str> = text.split(',').map(str::trim).collect();
         if entries.iter().any(|e| e.is_empty()) {
             return Err(format!(
-                "--classes '{text}' has an empty entry; use a,b,c or old=new,..."
+                "'{text}' has an empty entry; use a,b,c or old=new,..."
             ));
         }
         if entries.iter().all(|e| e.contains('=')) {
@@ -36,7 +36,7 @@ impl FromStr for ClassMap {
             Ok(ClassMap::Map(pairs))
         } else if entries.iter().any(|e| e.contains('=')) {
             Err(format!(
-                "--classes '{text}' mixes names and old=new mappings; use one form"
+                "'{text}' mixes names and old=new mappings; use one form"
             ))
         } else {
             Ok(ClassMap::Names(
@@ -61,21 +61,27 @@ impl ClassMap {
             ClassMap::Names(names) if names.len() == input.len() => {
                 Ok((names.clone(), (0..input.len() as u32).map(Some).collect()))
             }
-            ClassMap::Names(names) => Err(Error::usage(format!(
-                "--classes names {} classes but the input has {} ({}); give one name per class",
-                names.len(),
-                input.len(),
-                input.join(", ")
-            ))),
+            ClassMap::Names(names) => Err(Error::setting(
+                "classes",
+                format!(
+                    "names {} classes but the input has {} ({}); give one name per class",
+                    names.len(),
+                    input.len(),
+                    input.join(", ")
+                ),
+            )),
             ClassMap::Map(pairs) => {
                 let mut outputs: Vec<String> = Vec::new();
                 let mut relabel = vec![None; input.len()];
                 for (from, to) in pairs {
                     let Some(at) = input.iter().position(|c| c == from) else {
-                        return Err(Error::usage(format!(
-                            "--classes maps '{from}', which is not a class of the input ({})",
-                            input.join(", ")
-                        )));
+                        return Err(Error::setting(
+                            "classes",
+                            format!(
+                                "maps '{from}', which is not a class of the input ({})",
+                                input.join(", ")
+                            ),
+                        ));
                     };
                     let label = match outputs.iter().position(|o| o == to) {
                         Some(p) => p,

@@ -29,10 +29,11 @@ pub fn read_fashion_mnist(dir: &Path) -> Result<Input> {
             .map(|name| dir.join(name))
             .find(|p| p.is_file())
             .ok_or_else(|| {
-                Error::invalid(
-                    dir.join(format!("{stem}.gz")),
+                Error::setting(
+                    "from",
                     format!(
-                        "not found; install Fashion-MNIST with `apt-get install dataset-fashion-mnist` (it fills {FASHION_MNIST_DIR}) or pass --from DIR holding the four IDX files"
+                        "{} not found; install Fashion-MNIST with `apt-get install dataset-fashion-mnist` (it fills {FASHION_MNIST_DIR}) or name a directory holding the four IDX files",
+                        dir.join(format!("{stem}.gz")).display()
                     ),
                 )
             })

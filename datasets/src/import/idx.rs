@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use flate2::read::GzDecoder;
 
-use super::{InputImage, InputPixels, read_file};
+use super::{Input, InputImage, InputPixels, InputSplit, read_file};
 use crate::error::{Error, Result};
 
 const IMAGES_MAGIC: u32 = 0x0803;
@@ -18,10 +18,57 @@ pub struct IdxPair {
     pub labels: PathBuf,
 }
 
+/// Reads an IDX import: the `train` pair and, if given, the `test` pair.
+///
+/// IDX files carry no class names, so the classes are the label values `0..=max`, named by
+/// their numbers. Unless the caller names the classes (`named_classes`), every one of them
+/// must have rows: labels up to 99 with ten in use are a mistake to report, not 90 empty
+/// classes to write.
+pub fn read_idx(train: &IdxPair, test: Option<&IdxPair>, named_classes: bool) -> Result<Input> {
+    let mut pairs = vec![("train", train)];
+    pairs.extend(test.map(|pair| ("test", pair)));
+    let mut splits = Vec::new();
+    for (name, pair) in &pairs {
+        splits.push(InputSplit {
+            name: name.to_string(),
+            images: read_idx_pair(pair)?,
+        });
+    }
+    let labels = || splits.iter().flat_map(|s| &s.images).map(|i| i.label);
+    let max_label = labels().max().unwrap_or(0);
+    if !named_classes {
+        let mut used = vec![false; max_label as usize + 1];
+        labels().for_each(|l| used[l as usize] = true);
+        let empty: Vec<usize> = (0..used.len()).filter(|&l| !used[l]).collect();
+        if let Some(first) = empty.first() {
+            // Name the labels file that holds the largest label: the one to look at.
+            let (_, widest) = pairs
+                .iter()
+                .zip(&splits)
+                .find(|(_, split)| split.images.iter().any(|i| i.label == max_label))
+                .map(|(pair, _)| pair)
+                .expect("some split holds the largest label");
+            return Err(Error::setting(
+                "classes",
+                format!(
+                    "{}: labels run up to {max_label}, but {} of the classes 0..={max_label} have no rows (first: {first}); name the classes in label order, or map the labels in use (such as 0=a,1=b)",
+                    widest.labels.display(),
+                    empty.len()
+                ),
+            ));
+        }
+    }
+    Ok(Input {
+        classes: (0..=max_label).map(|l| l.to_string()).collect(),
+        splits,
+        from: train.images.display().to_string(),
+    })
+}
+
 /// Reads an IDX image file and its label file into input images.
 pub fn read_idx_pair(pair: &IdxPair) -> Result<Vec<InputImage>> {
-    let (dims, pixels) = read_idx(&pair.images, IMAGES_MAGIC, 3)?;
-    let (label_dims, labels) = read_idx(&pair.labels, LABELS_MAGIC, 1)?;
+    let (dims, pixels) = read_idx_file(&pair.images, IMAGES_MAGIC, 3)?;
+    let (label_dims, labels) = read_idx_file(&pair.labels, LABELS_MAGIC, 1)?;
     let (count, height, width) = (dims[0], dims[1], dims[2]);
     if label_dims[0] != count {
         return Err(Error::invalid(
@@ -60,7 +107,7 @@ pub fn read_idx_pair(pair: &IdxPair) -> Result<Vec<InputImage>> {
 }
 
 /// Reads an IDX file of unsigned bytes with `rank` dimensions; checks magic and length.
-fn read_idx(path: &Path, magic: u32, rank: usize) -> Result<(Vec<u32>, Vec<u8>)> {
+fn read_idx_file(path: &Path, magic: u32, rank: usize) -> Result<(Vec<u32>, Vec<u8>)> {
     let raw = read_file(path)?;
     let bytes = if raw.starts_with(&[0x1f, 0x8b]) {
         let mut out = Vec::new();
@@ -143,6 +190,36 @@ pub(crate) mod tests {
         assert!(
             matches!(&images[1].pixels, InputPixels::Raw { data, .. } if data == &[5, 6, 7, 8])
         );
+    }
+
+    #[test]
+    fn classes_are_the_label_values_and_none_may_be_empty_unless_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let pair = write_pair(dir.path(), &[[0; 4], [0; 4], [0; 4]], &[0, 2, 1]);
+        let input = read_idx(&pair, None, false).unwrap();
+        assert_eq!(input.classes, ["0", "1", "2"]);
+        assert_eq!(input.splits[0].name, "train");
+
+        let pair = write_pair(dir.path(), &[[0; 4], [0; 4]], &[0, 9]);
+        let err = read_idx(&pair, None, false).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::Setting {
+                    setting: "classes",
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        let text = err.to_string();
+        assert!(
+            text.contains("lab.idx")
+                && text.contains("up to 9")
+                && text.contains("8 of the classes"),
+            "{text}"
+        );
+        assert_eq!(read_idx(&pair, None, true).unwrap().classes.len(), 10);
     }
 
     #[test]

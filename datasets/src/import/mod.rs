@@ -25,7 +25,7 @@ pub use cifar::read_cifar10;
 pub use classes::ClassMap;
 pub use fashion::{FASHION_MNIST_CLASSES, FASHION_MNIST_DIR, read_fashion_mnist};
 pub use folder::read_folder;
-pub use idx::{IdxPair, read_idx_pair};
+pub use idx::{IdxPair, read_idx, read_idx_pair};
 pub use parquet_images::read_parquet;
 
 /// Options every importer shares.
@@ -84,7 +84,7 @@ pub struct Input {
 }
 
 impl Input {
-    /// Applies `--split`: keeps the named split of a multi-split input, or names the only one.
+    /// Applies the split option: keeps the named split of a multi-split input, or names the only one.
     fn select_split(mut self, split: Option<&str>, from: &Path) -> Result<Input> {
         let Some(wanted) = split else { return Ok(self) };
         if self.splits.len() == 1
@@ -97,10 +97,11 @@ impl Input {
         let have: Vec<String> = self.splits.iter().map(|s| s.name.clone()).collect();
         self.splits.retain(|s| s.name == wanted);
         if self.splits.is_empty() {
-            return Err(Error::invalid(
-                from,
+            return Err(Error::setting(
+                "split",
                 format!(
-                    "has no split '{wanted}' (it has: {}); fix --split",
+                    "{} has no split '{wanted}' (it has: {})",
+                    from.display(),
                     have.join(", ")
                 ),
             ));
@@ -127,10 +128,11 @@ pub fn write_dataset(input: Input, options: &ImportOptions, origin: &Path) -> Re
             .par_iter()
             .map(|image| {
                 let Some(label) = relabel.get(image.label as usize).copied().ok_or_else(|| {
-                    Error::invalid(
-                        origin,
+                    Error::setting(
+                        "classes",
                         format!(
-                            "{}: label {} is outside the {} classes; name them with --classes",
+                            "{}: {}: label {} is outside the {} classes of the input; name every class",
+                            origin.display(),
                             image.origin,
                             image.label,
                             input.classes.len()
@@ -242,7 +244,7 @@ fn write_rows(
     Ok(())
 }
 
-/// The output image layout: `--size`/`--channels`, else what the input has (which must then
+/// The output image layout: the size and channels options, else what the input has (which must then
 /// be the same for every image).
 fn output_spec(input: &Input, options: &ImportOptions, origin: &Path) -> Result<ImageSpec> {
     let first = input
@@ -275,8 +277,8 @@ fn output_spec(input: &Input, options: &ImportOptions, origin: &Path) -> Result<
             (w, h, c.unwrap_or(native))
         }
     };
-    let channels = ImageSpec::check_channels(channels)
-        .map_err(|e| Error::usage(format!("--channels: {e}")))?;
+    let channels =
+        ImageSpec::check_channels(channels).map_err(|e| Error::setting("channels", e))?;
     Ok(ImageSpec {
         width,
         height,

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use datasets::{
     Dataset, DatasetInfo, DatasetWriter, ImageSpec, Recipe, Row, Source, SplitPlan, WriteMode,
 };
-use mixer::{ClassMap, Draw, MixOptions, Order, SweepSpec};
+use mixer::{ClassRenames, Draw, MixOptions, Order, SweepSpec};
 
 pub const GREY4: ImageSpec = ImageSpec {
     width: 4,
@@ -143,7 +143,7 @@ impl Fixture {
         MixOptions {
             synthetic: self.synthetic.clone(),
             real: self.real.clone(),
-            class_map: ClassMap::new(),
+            class_renames: ClassRenames::new(),
             seed: 7,
             order: Order::Shuffled,
             force: false,
@@ -162,7 +162,7 @@ impl Fixture {
     }
 }
 
-pub fn no_progress(_: mixer::Progress<'_>) {}
+pub fn no_progress(_: datasets::Progress<'_>) {}
 
 /// The rows of a dataset's train split, in order: (uid, label, source).
 pub fn rows(dir: &Path) -> Vec<(String, i64, String)> {

@@ -76,12 +76,7 @@ impl Architecture for VitConfig {
     }
 
     fn input(&self) -> InputShape {
-        InputShape {
-            channels: self.channels,
-            height: self.height,
-            width: self.width,
-            classes: self.classes,
-        }
+        InputShape::new(self.channels, self.height, self.width, self.classes)
     }
 
     fn check(&self) -> Result<(), String> {

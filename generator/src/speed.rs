@@ -1,23 +1,24 @@
-//! `generate --bench`: images per second of the wgpu path, the CPU reference path and the
+//! `synmix speed generate`: images per second of the wgpu path, the CPU reference path and the
 //! encode-only ceiling (PNG + Parquet of already-rendered images) on the same workload.
 
-use datasets::WriteMode;
+use datasets::{Progress, WriteMode};
 
 use crate::cpu::stride;
-use crate::error::{Error, Result};
+use crate::error::Result;
+use crate::gpu::GpuRenderer;
 use crate::params::{SampleParams, Stream};
-use crate::pipeline::{GenerateOptions, Progress, write_dataset};
+use crate::pipeline::{GenerateOptions, write_dataset};
 use crate::renderer::{DeviceChoice, Renderer};
 
-/// One line of the benchmark table.
+/// One line of the speed table.
 #[derive(Debug, Clone)]
-pub struct BenchRow {
+pub struct SpeedRow {
     pub path: String,
     pub images: u64,
     pub seconds: f64,
 }
 
-impl BenchRow {
+impl SpeedRow {
     pub fn images_per_second(&self) -> f64 {
         self.images as f64 / self.seconds
     }
@@ -25,12 +26,12 @@ impl BenchRow {
 
 /// Times the three paths on the `train` split `options` describes, writing into a scratch
 /// directory that is removed afterwards. Without a GPU adapter the wgpu row is left out.
-pub fn bench(
+pub fn speed(
     options: &GenerateOptions,
-    progress: &(dyn Fn(Progress) + Sync),
-) -> Result<Vec<BenchRow>> {
+    progress: &(dyn Fn(Progress<'_>) + Sync),
+) -> Result<Vec<SpeedRow>> {
     options.check()?;
-    let scratch = std::env::temp_dir().join(format!("synmix-bench-{}", std::process::id()));
+    let scratch = std::env::temp_dir().join(format!("synmix-speed-{}", std::process::id()));
     let options = GenerateOptions {
         out: scratch.clone(),
         mode: WriteMode::Force,
@@ -43,7 +44,10 @@ pub fn bench(
     rows
 }
 
-fn run(options: &GenerateOptions, progress: &(dyn Fn(Progress) + Sync)) -> Result<Vec<BenchRow>> {
+fn run(
+    options: &GenerateOptions,
+    progress: &(dyn Fn(Progress<'_>) + Sync),
+) -> Result<Vec<SpeedRow>> {
     let mut rows = Vec::new();
     let mut timed = |path: String, renderer: &mut Renderer| -> Result<()> {
         let batch_size = renderer.batch_size();
@@ -54,24 +58,26 @@ fn run(options: &GenerateOptions, progress: &(dyn Fn(Progress) + Sync)) -> Resul
             |s, out| renderer.render(s, out),
             progress,
         )?;
-        rows.push(BenchRow {
+        rows.push(SpeedRow {
             path,
             images: summary.rows_written,
             seconds: summary.seconds,
         });
         Ok(())
     };
-    match Renderer::open(DeviceChoice::Gpu, options.preset, options.image) {
-        Ok(mut gpu) => timed(format!("{gpu}"), &mut gpu)?,
-        Err(Error::NoAdapter) => tracing::warn!("no GPU adapter: the wgpu row is left out"),
-        Err(e) => return Err(e),
+    match GpuRenderer::new(options.preset, options.image)? {
+        Some(gpu) => {
+            let mut gpu = Renderer::Gpu(Box::new(gpu));
+            timed(format!("{gpu}"), &mut gpu)?
+        }
+        None => tracing::warn!("no GPU adapter: the wgpu row is left out"),
     }
     let mut cpu = Renderer::open(DeviceChoice::Cpu, options.preset, options.image)?;
     timed(format!("{cpu}"), &mut cpu)?;
 
     // The ceiling replays images rendered beforehand, so only encoding and writing count.
     let sampler = options.sampler();
-    let params: Vec<SampleParams> = (0..options.train_per_class * 10)
+    let params: Vec<SampleParams> = (0..options.per_class * 10)
         .map(|i| sampler.draw(Stream::Train, i).params(options.image))
         .collect();
     let mut rendered = Vec::new();
@@ -86,7 +92,7 @@ fn run(options: &GenerateOptions, progress: &(dyn Fn(Progress) + Sync)) -> Resul
     };
     let path = "encode-only ceiling (PNG + Parquet)".to_string();
     let summary = write_dataset(options, cpu.batch_size(), path.clone(), replay, progress)?;
-    rows.push(BenchRow {
+    rows.push(SpeedRow {
         path,
         images: summary.rows_written,
         seconds: summary.seconds,

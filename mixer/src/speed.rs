@@ -1,4 +1,4 @@
-//! `synmix mix --bench`: the rows per second of a full sweep (11 SM + 11 FT subsets of
+//! `synmix speed mix`: the rows per second of a full sweep (11 SM + 11 FT subsets of
 //! 10,000 rows from 60,000 synthetic and 60,000 real rows, by default) beside the rate of
 //! plainly copying the input shards with `fs::copy`, measured in the same run.
 
@@ -7,15 +7,17 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::Instant;
 
-use datasets::{DatasetInfo, DatasetWriter, ImageSpec, Recipe, Row, Source, SplitPlan, WriteMode};
+use datasets::rng::SplitMix64;
+use datasets::{
+    DatasetInfo, DatasetWriter, ImageSpec, Progress, Recipe, Row, Source, SplitPlan, WriteMode,
+};
 use rayon::prelude::*;
 
 use crate::error::{Error, Result};
-use crate::rng::Rng;
-use crate::{ClassMap, Draw, MixOptions, Order, Progress, SweepSpec, sweep};
+use crate::{ClassRenames, Draw, MixOptions, Order, SweepSpec, sweep};
 
 #[derive(Debug, Clone)]
-pub struct BenchOptions {
+pub struct SpeedOptions {
     /// Scratch directory: `inputs/` (made once, reused by later runs), `sweep/`, `copy/`.
     pub dir: PathBuf,
     pub rows_per_input: u64,
@@ -26,10 +28,10 @@ pub struct BenchOptions {
     pub order: Order,
 }
 
-impl BenchOptions {
-    /// The benchmark of the issue: Fashion-MNIST-sized inputs, N = 10,000, shares 0:1:0.1.
-    pub fn standard(dir: PathBuf) -> BenchOptions {
-        BenchOptions {
+impl SpeedOptions {
+    /// The standard measurement: Fashion-MNIST-sized inputs, N = 10,000, shares 0:1:0.1.
+    pub fn standard(dir: PathBuf) -> SpeedOptions {
+        SpeedOptions {
             dir,
             rows_per_input: 60_000,
             classes: 10,
@@ -46,7 +48,7 @@ impl BenchOptions {
 }
 
 #[derive(Debug, Clone)]
-pub struct BenchReport {
+pub struct SpeedReport {
     pub subsets: usize,
     pub rows: u64,
     pub bytes: u64,
@@ -60,7 +62,7 @@ pub struct BenchReport {
     pub threads: usize,
 }
 
-impl BenchReport {
+impl SpeedReport {
     /// A plain-text table, one line per measurement.
     pub fn table(&self) -> String {
         let mib = |bytes: u64| bytes as f64 / (1024.0 * 1024.0);
@@ -102,7 +104,10 @@ impl BenchReport {
     }
 }
 
-pub fn run(options: &BenchOptions) -> Result<BenchReport> {
+/// What the measurement's datasets record as the command that made them.
+const SPEED_COMMAND: &str = "synmix speed mix";
+
+pub fn run(options: &SpeedOptions) -> Result<SpeedReport> {
     let inputs = options.dir.join("inputs");
     let synthetic = make_input(&inputs.join("synthetic"), Source::Synthetic, options)?;
     let real = make_input(&inputs.join("real"), Source::Real, options)?;
@@ -110,11 +115,11 @@ pub fn run(options: &BenchOptions) -> Result<BenchReport> {
         options: MixOptions {
             synthetic: synthetic.clone(),
             real: real.clone(),
-            class_map: ClassMap::new(),
+            class_renames: ClassRenames::new(),
             seed: 1,
             order: options.order,
             force: true,
-            command: "synmix mix --bench".into(),
+            command: SPEED_COMMAND.into(),
         },
         out: options.dir.join("sweep"),
         size: options.size,
@@ -125,13 +130,13 @@ pub fn run(options: &BenchOptions) -> Result<BenchReport> {
     let started = Instant::now();
     let summary = sweep(&spec, &|p| {
         if let Progress::Planned { .. } = p {
-            *planned.lock().expect("bench clock") = Some(Instant::now());
+            *planned.lock().expect("speed clock") = Some(Instant::now());
         }
     })?;
     let sweep_seconds = started.elapsed().as_secs_f64();
     let write_seconds = planned
         .into_inner()
-        .expect("bench clock")
+        .expect("speed clock")
         .map_or(sweep_seconds, |t| t.elapsed().as_secs_f64());
     let rows = summary.subsets.iter().map(|s| s.rows).sum();
     let bytes = summary
@@ -170,7 +175,7 @@ pub fn run(options: &BenchOptions) -> Result<BenchReport> {
     }
     let copy_seconds = started.elapsed().as_secs_f64();
     let _ = std::fs::remove_dir_all(&copy_dir);
-    Ok(BenchReport {
+    Ok(SpeedReport {
         subsets: summary.subsets.len(),
         rows,
         bytes,
@@ -194,17 +199,17 @@ fn dir_bytes(dir: &Path) -> Result<u64> {
 
 /// A synthetic-looking input (smooth class-dependent patterns plus noise, PNG-encoded),
 /// made once and reused while its manifest is there.
-fn make_input(dir: &Path, source: Source, options: &BenchOptions) -> Result<PathBuf> {
+fn make_input(dir: &Path, source: Source, options: &SpeedOptions) -> Result<PathBuf> {
     if dir.join("manifest.json").is_file() {
         return Ok(dir.to_path_buf());
     }
     let info = DatasetInfo {
-        name: format!("bench-{source}"),
+        name: format!("speed-{source}"),
         classes: (0..options.classes).map(|c| format!("class{c}")).collect(),
         image: options.image,
         source: source.as_str().into(),
         recipe: Recipe {
-            command: "synmix mix --bench".into(),
+            command: SPEED_COMMAND.into(),
             seed: None,
             config: serde_json::Value::Null,
         },
@@ -220,7 +225,7 @@ fn make_input(dir: &Path, source: Source, options: &BenchOptions) -> Result<Path
         .try_for_each(|index| -> Result<()> {
             let slot = writer.slots()[index].clone();
             let mut shard = writer.shard(index)?;
-            let mut rng = Rng::stream(source as u64, &[index as u64]);
+            let mut rng = SplitMix64::keyed(&[source as u64, index as u64]);
             let (mut pixels, mut png, mut uid) = (
                 vec![0u8; image.pixels_per_image()],
                 Vec::new(),

@@ -8,20 +8,22 @@
 //!   0 and 1 there is only one phase.
 
 use std::fmt;
-use std::str::FromStr;
 
 use datasets::{Phase, Source};
 use serde::{Deserialize, Serialize};
 
-use crate::train::TrainConfig;
+use crate::config::TrainConfig;
 use crate::{Error, Result};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 #[serde(rename_all = "lowercase")]
 pub enum Strategy {
     /// Simple Mixed: one shuffled set.
+    #[cfg_attr(feature = "clap", value(alias = "simple-mixed"))]
     Sm,
     /// Fine-Tuned: a synthetic phase, then a real phase.
+    #[cfg_attr(feature = "clap", value(alias = "fine-tuned"))]
     Ft,
 }
 
@@ -31,20 +33,6 @@ impl fmt::Display for Strategy {
             Strategy::Sm => "sm",
             Strategy::Ft => "ft",
         })
-    }
-}
-
-impl FromStr for Strategy {
-    type Err = Error;
-
-    fn from_str(s: &str) -> Result<Self> {
-        match s.to_ascii_lowercase().as_str() {
-            "sm" | "simple-mixed" => Ok(Strategy::Sm),
-            "ft" | "fine-tuned" => Ok(Strategy::Ft),
-            other => Err(Error::invalid(format!(
-                "unknown strategy '{other}' (expected sm or ft)"
-            ))),
-        }
     }
 }
 
@@ -172,11 +160,12 @@ fn single_source(sources: &[Source], rows: std::ops::Range<usize>) -> Option<Sou
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use Source::{Real as R, Synthetic as S};
 
-    fn phase(name: &str, source: Source, start: u64, end: u64) -> Phase {
+    /// A manifest phase of one source over rows `start..end`.
+    pub(crate) fn phase(name: &str, source: Source, start: u64, end: u64) -> Phase {
         Phase {
             name: name.into(),
             source: Some(source),

@@ -1,0 +1,57 @@
+//! The atomic write of synmix: a file is written under a temporary sibling name and renamed
+//! over its final name, so a reader (or a rerun after a crash) sees the old file or the whole
+//! new one, never half of one. Every stage writes its small files (manifests, progress
+//! records, results, checkpoints' state, experiment pins) through here.
+
+use std::path::{Path, PathBuf};
+
+use crate::error::{IoContext, Result};
+
+/// The temporary name of `path` while it is written: `.NAME.tmp` beside it. Hidden, and
+/// recognisable as unfinished by anything that cleans up after a crash.
+pub fn tmp_sibling(path: &Path) -> PathBuf {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    path.with_file_name(format!(".{name}.tmp"))
+}
+
+/// Whether `name` is a temporary name made by [`tmp_sibling`].
+pub fn is_tmp_name(name: &str) -> bool {
+    name.starts_with('.') && name.ends_with(".tmp")
+}
+
+/// Writes `bytes` to `path` through [`tmp_sibling`] and a rename.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let tmp = tmp_sibling(path);
+    std::fs::write(&tmp, bytes).at(&tmp)?;
+    std::fs::rename(&tmp, path).at(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn writes_whole_files_and_leaves_no_temporary() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("result.json");
+        write_atomic(&path, b"one").unwrap();
+        write_atomic(&path, b"two").unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"two");
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        assert_eq!(names, ["result.json"]);
+        assert_eq!(tmp_sibling(&path), dir.path().join(".result.json.tmp"));
+        assert!(is_tmp_name(".result.json.tmp") && !is_tmp_name("result.json"));
+    }
+
+    #[test]
+    fn a_missing_directory_is_named() {
+        let err = write_atomic(Path::new("/nonexistent/dir/x.json"), b"x").unwrap_err();
+        assert!(err.to_string().contains("/nonexistent/dir"), "{err}");
+    }
+}

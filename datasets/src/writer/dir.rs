@@ -1,0 +1,142 @@
+//! The output directory's policy: what a write may find there and what it clears away.
+
+use std::path::Path;
+
+use crate::atomic::is_tmp_name;
+use crate::card;
+use crate::error::{Error, IoContext, OutputConflict, Result};
+use crate::journal::{JOURNAL_DIR, Journal};
+use crate::manifest::MANIFEST_FILE;
+
+/// What to do with an output directory that already holds something.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WriteMode {
+    /// The directory must be absent or empty.
+    Fresh,
+    /// Replace an earlier synmix dataset in the directory.
+    Force,
+    /// Keep the complete shards of an interrupted run with the same arguments.
+    Resume,
+}
+
+/// Entries a synmix dataset directory may hold; [`WriteMode::Force`] removes only these.
+const DATASET_ENTRIES: [&str; 4] = ["data", MANIFEST_FILE, card::CARD_FILE, JOURNAL_DIR];
+
+/// Makes sure `dir` may be written under `mode`; returns whether it was created here.
+pub(super) fn prepare(dir: &Path, mode: WriteMode) -> Result<bool> {
+    if !dir.exists() {
+        std::fs::create_dir_all(dir).at(dir)?;
+        return Ok(true);
+    }
+    if !dir.is_dir() {
+        return Err(Error::output_in_use(dir, OutputConflict::NotADirectory));
+    }
+    let entries: Vec<String> = std::fs::read_dir(dir)
+        .at(dir)?
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    if entries.is_empty() {
+        return Ok(false);
+    }
+    let foreign: Vec<&String> = entries
+        .iter()
+        .filter(|e| !DATASET_ENTRIES.contains(&e.as_str()))
+        .collect();
+    match mode {
+        WriteMode::Fresh => Err(Error::output_in_use(dir, OutputConflict::HoldsData)),
+        _ if !foreign.is_empty() => Err(Error::output_in_use(
+            dir,
+            OutputConflict::ForeignFiles {
+                example: foreign[0].clone(),
+            },
+        )),
+        WriteMode::Force => {
+            for entry in &entries {
+                let path = dir.join(entry);
+                let removed = if path.is_dir() {
+                    std::fs::remove_dir_all(&path)
+                } else {
+                    std::fs::remove_file(&path)
+                };
+                removed.at(&path)?;
+            }
+            Ok(false)
+        }
+        WriteMode::Resume => {
+            // A finished dataset is rewritten from its shards: drop the manifest first so a
+            // crash in between never leaves a manifest that lists changed shards.
+            for done in [MANIFEST_FILE, card::CARD_FILE] {
+                let path = dir.join(done);
+                if path.exists() && !Journal::path(dir).exists() {
+                    std::fs::remove_file(&path).at(&path)?;
+                }
+            }
+            Ok(false)
+        }
+    }
+}
+
+/// Removes the temporary shards a crashed writer left in `data`.
+pub(super) fn remove_stray_temporaries(data: &Path) -> Result<()> {
+    for entry in std::fs::read_dir(data).at(data)?.filter_map(|e| e.ok()) {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if is_tmp_name(&name) {
+            std::fs::remove_file(entry.path()).at(entry.path())?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{fill, info, one_split};
+    use super::*;
+    use crate::writer::DatasetWriter;
+
+    #[test]
+    fn fresh_refuses_data_and_force_refuses_foreign_files() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("d");
+        let plan = one_split(4);
+        let writer = DatasetWriter::create(&dir, info(), &plan, WriteMode::Fresh).unwrap();
+        fill(&writer, 0).unwrap();
+        drop(writer);
+        let err = DatasetWriter::create(&dir, info(), &plan, WriteMode::Fresh)
+            .err()
+            .unwrap();
+        assert!(
+            matches!(
+                &err,
+                Error::OutputInUse {
+                    conflict: OutputConflict::HoldsData,
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        std::fs::write(dir.join("notes.txt"), "mine").unwrap();
+        let err = DatasetWriter::create(&dir, info(), &plan, WriteMode::Force)
+            .err()
+            .unwrap();
+        assert!(err.to_string().contains("notes.txt"), "{err}");
+    }
+
+    #[test]
+    fn a_file_in_the_way_is_no_directory() {
+        let tmp = tempfile::tempdir().unwrap();
+        let file = tmp.path().join("f");
+        std::fs::write(&file, "x").unwrap();
+        let err = prepare(&file, WriteMode::Force).unwrap_err();
+        assert!(
+            matches!(
+                &err,
+                Error::OutputInUse {
+                    conflict: OutputConflict::NotADirectory,
+                    ..
+                }
+            ),
+            "{err}"
+        );
+    }
+}

@@ -1,0 +1,62 @@
+//! The runs of a bench directory as the report sees them: one [`CellResult`] per `result.json`.
+
+use std::path::Path;
+
+use anyhow::Result;
+use trainer::{ModelKind, RESULT_FILE, RunResult, Status, Strategy};
+
+use crate::bench::layout;
+
+/// One run as the report sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CellResult {
+    pub pair: String,
+    pub model: ModelKind,
+    pub strategy: Strategy,
+    pub share: f64,
+    pub seed: u64,
+    /// Real-test accuracy; `None` for a failed run.
+    pub accuracy: Option<f64>,
+    pub synthetic_accuracy: Option<f64>,
+    pub failure: Option<String>,
+}
+
+impl CellResult {
+    /// The report's view of a run; `pair` names the pair when the run carries no cell label.
+    pub fn from_run(run: &RunResult, pair: &str) -> CellResult {
+        let (pair, share) = match &run.config.cell {
+            Some(cell) => (cell.pair.clone(), cell.share),
+            None => (
+                pair.to_string(),
+                run.data.as_ref().map_or(0.0, |d| d.synthetic_share),
+            ),
+        };
+        let ok = run.status == Status::Ok;
+        CellResult {
+            pair,
+            model: run.config.model,
+            strategy: run.config.strategy,
+            share,
+            seed: run.config.train.seed,
+            accuracy: run.metrics.as_ref().filter(|_| ok).map(|m| m.accuracy),
+            synthetic_accuracy: run
+                .synthetic_test
+                .as_ref()
+                .filter(|_| ok)
+                .map(|m| m.accuracy),
+            failure: (!ok).then(|| run.reason.clone().unwrap_or_else(|| "failed".into())),
+        }
+    }
+}
+
+/// Every `result.json` of the cells of the bench directory `bench`, in path order.
+pub fn scan(bench: &Path) -> Result<Vec<CellResult>> {
+    let mut results = Vec::new();
+    for (pair, cell) in layout::cell_dirs(bench)? {
+        let path = cell.join(RESULT_FILE);
+        if path.is_file() {
+            results.push(CellResult::from_run(&RunResult::read(&path)?, &pair));
+        }
+    }
+    Ok(results)
+}

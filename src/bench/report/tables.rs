@@ -1,0 +1,143 @@
+//! The report's tables (per group, the synthetic-vs-real gap, the failed runs) and their
+//! markdown and HTML forms.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use super::Group;
+use super::scan::CellResult;
+use super::stats::Stat;
+use crate::bench::layout::ShareKey;
+
+/// A table of text cells, written as markdown or as HTML.
+pub struct Table {
+    header: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+}
+
+impl Table {
+    pub fn new(header: &[&str]) -> Table {
+        Table {
+            header: header.iter().map(|h| h.to_string()).collect(),
+            rows: Vec::new(),
+        }
+    }
+
+    pub fn markdown(&self) -> String {
+        let line = |cells: &[String]| format!("| {} |\n", cells.join(" | "));
+        let mut out = line(&self.header);
+        out += &line(&vec!["---".to_string(); self.header.len()]);
+        for row in &self.rows {
+            out += &line(row);
+        }
+        out
+    }
+
+    pub fn html(&self) -> String {
+        let mut out = String::from("<table><tr>");
+        for h in &self.header {
+            let _ = write!(out, "<th>{}</th>", escape(h));
+        }
+        out.push_str("</tr>\n");
+        for row in &self.rows {
+            out.push_str("<tr>");
+            for cell in row {
+                let _ = write!(out, "<td>{}</td>", escape(cell));
+            }
+            out.push_str("</tr>\n");
+        }
+        out + "</table>"
+    }
+}
+
+/// Text for HTML element content: `&`, `<` and `>` escaped.
+pub fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+fn stat_cell(stat: Option<&Stat>) -> String {
+    stat.map_or("–".into(), |s| {
+        format!("{:.4} ± {:.4} (n={})", s.mean, s.std, s.n)
+    })
+}
+
+/// Per share: mean ± std of each strategy and FT − SM.
+pub fn group_table(group: &Group) -> Table {
+    let [sm, ft] = &group.series;
+    let mut keys: Vec<ShareKey> = sm
+        .by_share
+        .keys()
+        .chain(ft.by_share.keys())
+        .copied()
+        .collect();
+    keys.sort_unstable();
+    keys.dedup();
+    let mut table = Table::new(&["share", "SM accuracy", "FT accuracy", "FT − SM"]);
+    for k in keys {
+        let (a, b) = (sm.by_share.get(&k), ft.by_share.get(&k));
+        let diff = match (a, b) {
+            (Some(a), Some(b)) => format!("{:+.4}", b.mean - a.mean),
+            _ => "–".into(),
+        };
+        table.rows.push(vec![
+            format!("{:.2}", k.as_f64()),
+            stat_cell(a),
+            stat_cell(b),
+            diff,
+        ]);
+    }
+    table
+}
+
+/// Per pair and share: real-test against synthetic-test accuracy of the runs that have both.
+pub fn gap_table(results: &[CellResult]) -> Table {
+    let mut by: BTreeMap<(String, ShareKey), (Vec<f64>, Vec<f64>)> = BTreeMap::new();
+    for c in results {
+        if let (Some(real), Some(syn)) = (c.accuracy, c.synthetic_accuracy) {
+            let entry = by
+                .entry((c.pair.clone(), ShareKey::of(c.share)))
+                .or_default();
+            entry.0.push(real);
+            entry.1.push(syn);
+        }
+    }
+    let mut table = Table::new(&[
+        "pair",
+        "share",
+        "real-test accuracy",
+        "synthetic-test accuracy",
+        "gap",
+    ]);
+    for ((pair, k), (real, syn)) in by {
+        let (r, s) = (
+            Stat::of(&real).expect("non-empty"),
+            Stat::of(&syn).expect("non-empty"),
+        );
+        table.rows.push(vec![
+            pair,
+            format!("{:.2}", k.as_f64()),
+            stat_cell(Some(&r)),
+            stat_cell(Some(&s)),
+            format!("{:+.4}", s.mean - r.mean),
+        ]);
+    }
+    table
+}
+
+/// The runs that failed, with their reasons.
+pub fn failed_table(failed: &[&CellResult]) -> Table {
+    let mut table = Table::new(&["pair", "arch", "strategy", "share", "seed", "reason"]);
+    for c in failed {
+        table.rows.push(vec![
+            c.pair.clone(),
+            c.model.to_string(),
+            c.strategy.to_string(),
+            format!("{:.2}", c.share),
+            c.seed.to_string(),
+            c.failure.clone().unwrap_or_default(),
+        ]);
+    }
+    table
+}

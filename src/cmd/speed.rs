@@ -1,0 +1,135 @@
+//! `synmix speed`: how fast each stage runs on this machine, each subcommand printing one
+//! table measured in one run. (`synmix bench` is the SM vs FT experiment, not a timing.)
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+use clap::{Args, Subcommand};
+use trainer::ModelKind;
+use trainer::backend::BackendKind;
+use trainer::config::TrainConfig;
+
+use super::generate::SampleArgs;
+use super::mix::OrderArgs;
+
+#[derive(Args, Debug)]
+#[command(after_help = "Examples:\n  \
+synmix speed generate --preset fashion        # wgpu, CPU renderer and the encode-only ceiling\n  \
+synmix speed mix --out /tmp/mix-speed         # a full default sweep against plain file copies\n  \
+synmix speed train                            # samples/s of mlp, cnn and vit at 1×28×28 and 3×32×32")]
+pub struct SpeedArgs {
+    #[command(subcommand)]
+    stage: Stage,
+}
+
+#[derive(Subcommand, Debug)]
+enum Stage {
+    /// Images/s of the wgpu renderer, the CPU reference renderer and the encode-only ceiling
+    /// (PNG + Parquet of images rendered beforehand), on the train split the options describe.
+    Generate(GenerateSpeedArgs),
+    /// Rows/s of a full default sweep (60,000 + 60,000 generated rows, N = 10,000, shares
+    /// 0:1:0.1) against plain file copies of its inputs.
+    Mix(MixSpeedArgs),
+    /// Training samples/s of every architecture on random images.
+    Train(TrainSpeedArgs),
+}
+
+#[derive(Args, Debug)]
+struct GenerateSpeedArgs {
+    #[command(flatten)]
+    samples: SampleArgs,
+}
+
+#[derive(Args, Debug)]
+struct MixSpeedArgs {
+    /// Scratch directory: the generated inputs (made once, reused by later runs), the sweep and
+    /// the copies.
+    #[arg(long)]
+    out: PathBuf,
+    #[command(flatten)]
+    order: OrderArgs,
+}
+
+#[derive(Args, Debug)]
+struct TrainSpeedArgs {
+    /// Rows per training step [default: the trainer's, 64].
+    #[arg(long)]
+    batch_size: Option<usize>,
+    /// Compute backend: flex (CPU, always built) or wgpu (builds with `--features gpu-training`).
+    #[arg(long, value_enum, default_value_t = BackendKind::Flex)]
+    backend: BackendKind,
+    /// Images per timed epoch.
+    #[arg(long, default_value_t = 1024)]
+    samples: usize,
+}
+
+pub fn run(args: SpeedArgs, quiet: bool) -> Result<()> {
+    match args.stage {
+        Stage::Generate(args) => generate(&args, quiet),
+        Stage::Mix(args) => mix(&args, quiet),
+        Stage::Train(args) => train(&args, quiet),
+    }
+}
+
+fn generate(args: &GenerateSpeedArgs, quiet: bool) -> Result<()> {
+    // The measurement writes into a scratch directory of its own.
+    let options = args.samples.options(PathBuf::new())?;
+    let bar = crate::progress::bar(0, "images", quiet);
+    bar.set_message("speed");
+    let rows = generator::speed(&options, &crate::progress::follow(&bar))?;
+    bar.finish_and_clear();
+    println!(
+        "{:<42} {:>8} {:>9} {:>10}",
+        "path", "images", "seconds", "images/s"
+    );
+    for row in &rows {
+        println!(
+            "{:<42} {:>8} {:>9.2} {:>10.0}",
+            row.path,
+            row.images,
+            row.seconds,
+            row.images_per_second()
+        );
+    }
+    if let [gpu, _, ceiling] = rows.as_slice() {
+        println!(
+            "wgpu / ceiling: {:.2}",
+            gpu.images_per_second() / ceiling.images_per_second()
+        );
+    }
+    Ok(())
+}
+
+fn mix(args: &MixSpeedArgs, quiet: bool) -> Result<()> {
+    let mut options = mixer::speed::SpeedOptions::standard(args.out.clone());
+    options.order = args.order.order()?;
+    let spinner = crate::progress::spinner("timing the mixer", quiet);
+    let report = mixer::speed::run(&options)?;
+    spinner.finish_and_clear();
+    println!("{}", report.table());
+    Ok(())
+}
+
+fn train(args: &TrainSpeedArgs, quiet: bool) -> Result<()> {
+    let backend = super::training_backend(args.backend)?;
+    let batch_size = args.batch_size.unwrap_or(TrainConfig::new().batch_size);
+    println!(
+        "training throughput ({backend}, batch {batch_size}, {} threads):",
+        trainer::throughput::cpu_threads()
+    );
+    for input in trainer::throughput::BENCH_INPUTS {
+        for model in ModelKind::ALL {
+            let spinner = crate::progress::spinner(&format!("{model} {}", input.describe()), quiet);
+            let t = trainer::throughput::measure(model, input, batch_size, args.samples, backend);
+            spinner.finish_and_clear();
+            let t = t?;
+            println!(
+                "  {model:<4} {:<8} {:>8.0} samples/s  {:>7.1} ms/step",
+                input.describe(),
+                t.samples_per_second,
+                t.ms_per_step
+            );
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,138 @@
+//! `generate`, `mix` and `speed` through the binary: the generator's and the mixer's errors name
+//! options by their field, and the command line must name them by their flags; the speed
+//! subcommands print their tables.
+
+mod common;
+
+use common::*;
+
+/// `base` then `extra`, as one argument list.
+fn joined<'a>(base: &[&'a str], extra: &[&'a str]) -> Vec<&'a str> {
+    base.iter().chain(extra).copied().collect()
+}
+
+#[test]
+fn generate_errors_name_flags() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let generate = ["generate", "--per-class", "2", "--device", "cpu"];
+    let err = fails(&joined(
+        &generate,
+        &["--preset", "cartoons", "--out", path_str(&out)],
+    ));
+    assert!(
+        err.contains("--preset") && err.contains("cartoons"),
+        "{err}"
+    );
+    let err = fails(&joined(
+        &generate,
+        &["--channels", "2", "--out", path_str(&out)],
+    ));
+    assert!(
+        err.contains("--channels: must be 1 (grey) or 3 (RGB), not 2"),
+        "{err}"
+    );
+    let err = fails(&joined(
+        &generate,
+        &[
+            "--shard-index",
+            "0",
+            "--num-shards",
+            "3",
+            "--out",
+            path_str(&out),
+        ],
+    ));
+    assert!(err.contains("--num-shards: must be 1, not 3"), "{err}");
+    let err = fails(&["generate", "--count", "0", "--out", path_str(&out)]);
+    assert!(err.contains("--count"), "{err}");
+    assert!(!out.exists(), "nothing written before the errors");
+
+    std::fs::create_dir_all(&out).unwrap();
+    std::fs::write(out.join("notes.txt"), "mine").unwrap();
+    let err = fails(&joined(&generate, &["--out", path_str(&out)]));
+    assert!(err.contains("--force") || err.contains("--resume"), "{err}");
+}
+
+#[test]
+fn mix_errors_name_flags() {
+    let tmp = tempfile::tempdir().unwrap();
+    let real = import_tiny_fashion_mnist(tmp.path(), "real", 100, 20);
+    let synthetic = tmp.path().join("synthetic");
+    ok(&[
+        "generate",
+        "--per-class",
+        "5",
+        "--device",
+        "cpu",
+        "--out",
+        path_str(&synthetic),
+        "-q",
+    ]);
+    let out = tmp.path().join("mix");
+    let mix = [
+        "mix",
+        "--synthetic",
+        path_str(&synthetic),
+        "--real",
+        path_str(&real),
+        "--out",
+        path_str(&out),
+        "-q",
+    ];
+    let err = fails(&joined(&mix, &["--size", "0"]));
+    assert!(err.contains("--size: must be at least 1"), "{err}");
+    let err = fails(&joined(&mix, &["--size", "20", "--shares", "0,1.5"]));
+    assert!(err.contains("--shares: 1.5 is outside [0, 1]"), "{err}");
+    let err = fails(&joined(&mix, &["--size", "20", "--map", "x=Dress"]));
+    assert!(err.contains("--map: names synthetic class 'x'"), "{err}");
+    let err = fails(&joined(&mix, &["--size", "20", "--map", "x"]));
+    assert!(
+        err.contains("--map entry 'x' is not SYNTHETIC=REAL"),
+        "{err}"
+    );
+
+    ok(&joined(&mix, &["--size", "20", "--shares", "0.5"]));
+    let err = fails(&joined(
+        &mix,
+        &["--size", "20", "--shares", "0.5", "--seed", "9"],
+    ));
+    assert!(
+        err.contains("other arguments") && err.contains("--force"),
+        "{err}"
+    );
+    ok(&joined(
+        &mix,
+        &["--size", "20", "--shares", "0.5", "--seed", "9", "--force"],
+    ));
+}
+
+#[test]
+fn speed_generate_prints_its_table() {
+    let table = ok(&["speed", "generate", "--per-class", "10", "-q"]);
+    assert!(table.contains("CPU reference renderer"), "{table}");
+    assert!(table.contains("encode-only ceiling"), "{table}");
+}
+
+#[test]
+fn speed_train_prints_its_table() {
+    let table = ok(&[
+        "speed",
+        "train",
+        "--samples",
+        "32",
+        "--batch-size",
+        "16",
+        "-q",
+    ]);
+    for model in ["mlp", "cnn", "vit"] {
+        assert!(
+            table
+                .lines()
+                .filter(|l| l.trim_start().starts_with(model))
+                .count()
+                == 2,
+            "{table}"
+        );
+    }
+}
