@@ -50,6 +50,7 @@ mod tests {
 
     #[test]
     fn flex_computes_and_an_uncompiled_backend_is_a_clear_error() {
+        let _serial = crate::serial();
         use burn::tensor::Tensor;
 
         let device = BackendKind::Flex.device().unwrap();

@@ -39,8 +39,17 @@ pub use result::{CellLabel, RESULT_FILE, RunConfig, RunResult, Status};
 pub const BURN_VERSION: &str = "0.22.1";
 
 /// flex's CPU kernels share rayon's global pool, and under contention from other threads their
-/// results can differ in the last bits; tests that train take this lock, so that runs compared
-/// bit for bit do not compete with other tests for the pool.
+/// results can differ in the last bits; and burn initialises parameters lazily from one
+/// process-wide generator. Every test that initialises or trains a model takes this lock, so that
+/// runs compared bit for bit neither compete for the pool nor interleave their draws.
+#[cfg(test)]
+pub(crate) fn serial() -> std::sync::MutexGuard<'static, ()> {
+    static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    SERIAL
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 #[cfg(test)]
 mod tests {
     /// The recorded version is written by hand: it must be the burn the workspace's lock file
@@ -56,12 +65,4 @@ mod tests {
             .expect("Cargo.lock lists burn");
         assert_eq!(super::BURN_VERSION, locked);
     }
-}
-
-#[cfg(test)]
-pub(crate) fn serial() -> std::sync::MutexGuard<'static, ()> {
-    static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    SERIAL
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }

@@ -112,6 +112,9 @@ mod tests {
 
     #[test]
     fn every_architecture_maps_images_to_class_logits() {
+        // Initialising draws from burn's process-wide generator: without the lock these draws
+        // would interleave with a seeded run's in another test and change its weights.
+        let _serial = crate::serial();
         for input in [
             InputShape::new(1, 28, 28, 10),
             InputShape::new(3, 64, 64, 5),
@@ -129,6 +132,7 @@ mod tests {
 
     #[test]
     fn too_small_images_are_clear_errors() {
+        let _serial = crate::serial();
         let tiny = InputShape::new(1, 2, 2, 2);
         for kind in [ModelKind::Cnn, ModelKind::Vit] {
             let err = kind.visit(tiny, OutputShape(1)).unwrap_err().to_string();
