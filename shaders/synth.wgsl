@@ -117,15 +117,16 @@ fn garment(class_id: u32, q: vec2<f32>, a: f32, b: f32, c: f32, d: f32) -> vec2<
         case 0u: { // T-shirt/top: sleeveless to short sleeves, round neck
             let torso = sd_taper(q, vec2<f32>(0.0, 0.06), 0.42 + 0.16 * a, 0.40 + 0.14 * a, 0.86);
             let sleeve = sd_seg(m, vec2<f32>(0.40, -0.66), vec2<f32>(0.70 + 0.14 * b, -0.44 + 0.10 * b)) - (0.20 * c - 0.04);
-            let neck = sd_circle(q, vec2<f32>(0.0, -0.86), 0.18 + 0.06 * d);
+            let neck = sd_circle(q, vec2<f32>(0.0, -0.98), 0.22 + 0.06 * d);
             body = max(min(torso, sleeve), -neck);
-            detail = abs(sd_circle(q, vec2<f32>(0.0, -0.86), 0.26 + 0.06 * d));
+            detail = abs(sd_circle(q, vec2<f32>(0.0, -0.98), 0.30 + 0.06 * d));
         }
-        case 1u: { // Trouser: two legs under a waistband
+        case 1u: { // Trouser: a waistband, hips, two legs parting below the crotch
             let waist = sd_box(q, vec2<f32>(0.0, -0.84), vec2<f32>(0.34 + 0.06 * a, 0.10), 0.02);
+            let hips = sd_box(q, vec2<f32>(0.0, -0.62), vec2<f32>(0.30 + 0.06 * a, 0.22 + 0.10 * c), 0.02);
             let leg = sd_seg(m, vec2<f32>(0.18, -0.76), vec2<f32>(0.22 + 0.08 * b, 0.88)) - (0.14 + 0.04 * a);
-            body = min(waist, leg);
-            detail = min(sd_seg(q, vec2<f32>(-0.36, -0.76), vec2<f32>(0.36, -0.76)), sd_seg(q, vec2<f32>(0.0, -0.76), vec2<f32>(0.0, -0.50 + 0.2 * c)));
+            body = min(min(waist, hips), leg);
+            detail = sd_seg(q, vec2<f32>(-0.36, -0.76), vec2<f32>(0.36, -0.76));
         }
         case 2u: { // Pullover: sloping shoulders, long sleeves hanging apart from the body, round neck
             let torso = sd_taper(q, vec2<f32>(0.0, 0.04), 0.34 + 0.06 * a, 0.48 + 0.06 * a, 0.88);

@@ -146,21 +146,26 @@ fn garment(class_id: u32, q: V2, a: f32, b: f32, c: f32, d: f32) -> (f32, f32) {
             // From tank tops (no sleeves) to wide short sleeves.
             let sleeve = sd_seg(m, v2(0.40, -0.66), v2(0.70 + 0.14 * b, -0.44 + 0.10 * b))
                 - (0.20 * c - 0.04);
-            let neck = sd_circle(q, v2(0.0, -0.86), 0.18 + 0.06 * d);
+            let neck = sd_circle(q, v2(0.0, -0.98), 0.22 + 0.06 * d);
             (
                 torso.min(sleeve).max(-neck),
-                sd_circle(q, v2(0.0, -0.86), 0.26 + 0.06 * d).abs(),
+                sd_circle(q, v2(0.0, -0.98), 0.30 + 0.06 * d).abs(),
             )
         }
         1 => {
             let waist = sd_box(q, v2(0.0, -0.84), v2(0.34 + 0.06 * a, 0.10), 0.02);
-            let leg = sd_seg(m, v2(0.18, -0.76), v2(0.22 + 0.08 * b, 0.88)) - (0.14 + 0.04 * a);
-            let detail = sd_seg(q, v2(-0.36, -0.76), v2(0.36, -0.76)).min(sd_seg(
+            // Solid down to the crotch, as real trousers are; the legs part below it.
+            let hips = sd_box(
                 q,
-                v2(0.0, -0.76),
-                v2(0.0, -0.50 + 0.2 * c),
-            ));
-            (waist.min(leg), detail)
+                v2(0.0, -0.62),
+                v2(0.30 + 0.06 * a, 0.22 + 0.10 * c),
+                0.02,
+            );
+            let leg = sd_seg(m, v2(0.18, -0.76), v2(0.22 + 0.08 * b, 0.88)) - (0.14 + 0.04 * a);
+            (
+                waist.min(hips).min(leg),
+                sd_seg(q, v2(-0.36, -0.76), v2(0.36, -0.76)),
+            )
         }
         2 => {
             // Sloping (raglan) shoulders: the body widens from the neck down.
