@@ -115,8 +115,9 @@ fn garment(class_id: u32, q: vec2<f32>, a: f32, b: f32, c: f32, d: f32) -> vec2<
     var detail = 0.0;
     switch class_id {
         case 0u: { // T-shirt/top: sleeveless to short sleeves, round neck
-            let torso = sd_taper(q, vec2<f32>(0.0, 0.06), 0.42 + 0.16 * a, 0.40 + 0.14 * a, 0.86);
-            let sleeve = sd_seg(m, vec2<f32>(0.40, -0.66), vec2<f32>(0.70 + 0.14 * b, -0.44 + 0.10 * b)) - (0.20 * c - 0.04);
+            let torso = sd_taper(q, vec2<f32>(0.0, 0.06), 0.46 + 0.14 * a, 0.44 + 0.12 * a, 0.86);
+            let reach = vec2<f32>(0.30 + 0.14 * b, 0.22 + 0.10 * b) * c;
+            let sleeve = sd_seg(m, vec2<f32>(0.40, -0.66), vec2<f32>(0.40, -0.66) + reach) - (0.04 + 0.14 * c);
             let neck = sd_circle(q, vec2<f32>(0.0, -0.98), 0.22 + 0.06 * d);
             body = max(min(torso, sleeve), -neck);
             detail = abs(sd_circle(q, vec2<f32>(0.0, -0.98), 0.30 + 0.06 * d));
@@ -129,23 +130,23 @@ fn garment(class_id: u32, q: vec2<f32>, a: f32, b: f32, c: f32, d: f32) -> vec2<
             detail = sd_seg(q, vec2<f32>(-0.36, -0.76), vec2<f32>(0.36, -0.76));
         }
         case 2u: { // Pullover: sloping shoulders, long sleeves hanging apart from the body, round neck
-            let torso = sd_taper(q, vec2<f32>(0.0, 0.04), 0.34 + 0.06 * a, 0.48 + 0.06 * a, 0.88);
-            let sleeve = sd_seg(m, vec2<f32>(0.42, -0.74), vec2<f32>(0.78 + 0.06 * b, 0.76 + 0.12 * c)) - (0.12 + 0.04 * d);
+            let torso = sd_taper(q, vec2<f32>(0.0, 0.04), 0.32 + 0.06 * a, 0.44 + 0.06 * a, 0.88);
+            let sleeve = sd_seg(m, vec2<f32>(0.40, -0.74), vec2<f32>(0.72 + 0.06 * b, 0.76 + 0.12 * c)) - (0.12 + 0.04 * d);
             let neck = sd_circle(q, vec2<f32>(0.0, -1.04), 0.22 + 0.06 * d);
             body = max(min(torso, sleeve), -neck);
             detail = abs(sd_circle(q, vec2<f32>(0.0, -1.04), 0.30 + 0.06 * d));
         }
         case 3u: { // Dress: bodice, flared skirt, straps, sleeveless to short sleeves
-            let bodice = sd_taper(q, vec2<f32>(0.0, -0.54), 0.30 + 0.06 * a, 0.26 + 0.06 * a, 0.36);
-            let skirt = sd_taper(q, vec2<f32>(0.0, 0.38), 0.26 + 0.06 * a, 0.34 + 0.26 * b, 0.56);
+            let bodice = sd_taper(q, vec2<f32>(0.0, -0.54), 0.32 + 0.06 * a, 0.30 + 0.06 * a, 0.36);
+            let skirt = sd_taper(q, vec2<f32>(0.0, 0.38), 0.30 + 0.06 * a, 0.38 + 0.26 * b, 0.56);
             let strap = sd_seg(m, vec2<f32>(0.15, -0.86), vec2<f32>(0.16, -0.96)) - 0.035;
             let sleeve = sd_seg(m, vec2<f32>(0.24, -0.78), vec2<f32>(0.26 + 0.24 * c, -0.66 + 0.16 * c)) - (0.02 + 0.08 * c);
             body = min(min(bodice, skirt), min(strap, sleeve));
             detail = sd_seg(q, vec2<f32>(-0.28, -0.18 + 0.12 * d), vec2<f32>(0.28, -0.18 + 0.12 * d));
         }
         case 4u: { // Coat: long body, long sleeves, collar, front opening, lapels, pockets
-            let torso = sd_box(q, vec2<f32>(0.0, 0.05), vec2<f32>(0.46 + 0.06 * a, 0.90), 0.06);
-            let sleeve = sd_seg(m, vec2<f32>(0.48, -0.66), vec2<f32>(0.72 + 0.06 * b, 0.86)) - (0.13 + 0.03 * c);
+            let torso = sd_box(q, vec2<f32>(0.0, 0.05), vec2<f32>(0.42 + 0.06 * a, 0.90), 0.06);
+            let sleeve = sd_seg(m, vec2<f32>(0.44, -0.66), vec2<f32>(0.66 + 0.06 * b, 0.86)) - (0.13 + 0.03 * c);
             // A stand-up collar or hood where the other tops have a neckline.
             let collar = sd_box(q, vec2<f32>(0.0, -0.88), vec2<f32>(0.18 + 0.06 * d, 0.10), 0.04);
             body = min(min(torso, sleeve), collar);
@@ -154,10 +155,10 @@ fn garment(class_id: u32, q: vec2<f32>, a: f32, b: f32, c: f32, d: f32) -> vec2<
             let pockets = sd_seg(m, vec2<f32>(0.20, 0.36), vec2<f32>(0.40, 0.36));
             detail = min(min(opening, lapels), pockets);
         }
-        case 5u: { // Sandal: a sole mostly flat, some high-heeled, low open straps; centred on its height
-            let h = 0.60 * c * c;
-            let top = 0.10 + 0.22 * b;
-            let p = vec2<f32>(q.x, q.y + 0.32 - 0.35 * h - 0.11 * b);
+        case 5u: { // Sandal: a sole from flat to high-heeled, open straps; centred on its height
+            let h = 0.55 * c;
+            let top = 0.18 + 0.25 * b;
+            let p = vec2<f32>(q.x, q.y + 0.28 - 0.35 * h - 0.125 * b);
             let toe = vec2<f32>(-0.90, 0.34);
             let ball = vec2<f32>(-0.30, 0.34);
             let heel_top = vec2<f32>(0.80, 0.34 - h);
@@ -169,12 +170,12 @@ fn garment(class_id: u32, q: vec2<f32>, a: f32, b: f32, c: f32, d: f32) -> vec2<
             let back = min(sd_seg(p, vec2<f32>(0.10, 0.34 - 0.3 * h), peak), sd_seg(p, peak, heel_top));
             let ankle = sd_seg(p, vec2<f32>(0.30, peak.y), vec2<f32>(0.85, peak.y));
             let instep = sd_seg(p, arch, peak);
-            body = min(min(sole, heel), min(min(front, back), min(ankle, instep)) - (0.03 + 0.03 * d));
+            body = min(min(sole, heel), min(min(front, back), min(ankle, instep)) - (0.04 + 0.04 * d));
             detail = sd_seg(p, toe, ball);
         }
         case 6u: { // Shirt: narrower long sleeves, collar, placket, pocket
-            let torso = sd_box(q, vec2<f32>(0.0, 0.05), vec2<f32>(0.46 + 0.06 * a, 0.86), 0.04);
-            let sleeve = sd_seg(m, vec2<f32>(0.46, -0.64), vec2<f32>(0.62 + 0.08 * b, 0.82)) - (0.11 + 0.03 * c);
+            let torso = sd_box(q, vec2<f32>(0.0, 0.05), vec2<f32>(0.40 + 0.06 * a, 0.86), 0.04);
+            let sleeve = sd_seg(m, vec2<f32>(0.42, -0.64), vec2<f32>(0.56 + 0.08 * b, 0.82)) - (0.11 + 0.03 * c);
             let neck = sd_circle(q, vec2<f32>(0.0, -0.88), 0.12);
             body = max(min(torso, sleeve), -neck);
             let collar = sd_seg(m, vec2<f32>(0.0, -0.60), vec2<f32>(0.22, -0.86));
@@ -182,11 +183,11 @@ fn garment(class_id: u32, q: vec2<f32>, a: f32, b: f32, c: f32, d: f32) -> vec2<
             let pocket = abs(sd_box(q, vec2<f32>(-0.24, -0.36), vec2<f32>(0.10, 0.10 + 0.04 * d), 0.0));
             detail = min(min(collar, placket), pocket);
         }
-        case 7u: { // Sneaker: thick sole, rounded upper, laces
+        case 7u: { // Sneaker: thick sole, an upper rising from the toe to the heel collar, laces
             let sole = sd_box(q, vec2<f32>(0.0, 0.22), vec2<f32>(0.94, 0.07 + 0.03 * a), 0.05);
-            let upper = sd_ellipse(q, vec2<f32>(0.14, 0.0), vec2<f32>(0.78, 0.20 + 0.08 * b));
-            let toe = sd_ellipse(q, vec2<f32>(-0.56, 0.10), vec2<f32>(0.40, 0.13));
-            let opening = sd_circle(q, vec2<f32>(0.52, -0.26), 0.12 + 0.05 * c);
+            let upper = sd_ellipse(q, vec2<f32>(0.26, -0.04), vec2<f32>(0.66, 0.28 + 0.08 * b));
+            let toe = sd_ellipse(q, vec2<f32>(-0.52, 0.10), vec2<f32>(0.44, 0.14));
+            let opening = sd_circle(q, vec2<f32>(0.40, -0.40), 0.10 + 0.05 * c);
             body = min(sole, max(min(upper, toe), -opening));
             let laces = min(sd_seg(q, vec2<f32>(-0.24, -0.10), vec2<f32>(0.0, -0.20)), sd_seg(q, vec2<f32>(-0.08, 0.0), vec2<f32>(0.16, -0.10)));
             detail = min(laces, sd_seg(q, vec2<f32>(-0.94, 0.14), vec2<f32>(0.94, 0.14)));
@@ -201,7 +202,7 @@ fn garment(class_id: u32, q: vec2<f32>, a: f32, b: f32, c: f32, d: f32) -> vec2<
             detail = min(sd_seg(q, vec2<f32>(-0.70, -0.10), vec2<f32>(0.70, -0.10)), abs(sd_circle(q, vec2<f32>(0.0, 0.0), 0.06)));
         }
         default: { // Ankle boot: wide shaft, foot, toe, sloped instep, heel
-            let shaft = sd_box(q, vec2<f32>(0.26, -0.30), vec2<f32>(0.44 + 0.06 * a, 0.62), 0.08);
+            let shaft = sd_box(q, vec2<f32>(0.28, -0.30), vec2<f32>(0.38 + 0.06 * a, 0.62), 0.08);
             let foot = sd_box(q, vec2<f32>(-0.05, 0.44), vec2<f32>(0.82, 0.30), 0.14);
             let toe = sd_ellipse(q, vec2<f32>(-0.56, 0.44), vec2<f32>(0.42, 0.30 + 0.06 * b));
             let instep = sd_seg(q, vec2<f32>(-0.50, 0.36), vec2<f32>(0.05, -0.05)) - 0.24;

@@ -142,10 +142,10 @@ fn garment(class_id: u32, q: V2, a: f32, b: f32, c: f32, d: f32) -> (f32, f32) {
     let m = v2(q.x.abs(), q.y);
     let (body, detail) = match class_id {
         0 => {
-            let torso = sd_taper(q, v2(0.0, 0.06), 0.42 + 0.16 * a, 0.40 + 0.14 * a, 0.86);
-            // From tank tops (no sleeves) to wide short sleeves.
-            let sleeve = sd_seg(m, v2(0.40, -0.66), v2(0.70 + 0.14 * b, -0.44 + 0.10 * b))
-                - (0.20 * c - 0.04);
+            let torso = sd_taper(q, v2(0.0, 0.06), 0.46 + 0.14 * a, 0.44 + 0.12 * a, 0.86);
+            // From tank tops (a stub at the shoulder) to long, wide short sleeves.
+            let reach = v2(0.30 + 0.14 * b, 0.22 + 0.10 * b) * c;
+            let sleeve = sd_seg(m, v2(0.40, -0.66), v2(0.40, -0.66) + reach) - (0.04 + 0.14 * c);
             let neck = sd_circle(q, v2(0.0, -0.98), 0.22 + 0.06 * d);
             (
                 torso.min(sleeve).max(-neck),
@@ -169,8 +169,8 @@ fn garment(class_id: u32, q: V2, a: f32, b: f32, c: f32, d: f32) -> (f32, f32) {
         }
         2 => {
             // Sloping (raglan) shoulders: the body widens from the neck down.
-            let torso = sd_taper(q, v2(0.0, 0.04), 0.34 + 0.06 * a, 0.48 + 0.06 * a, 0.88);
-            let sleeve = sd_seg(m, v2(0.42, -0.74), v2(0.78 + 0.06 * b, 0.76 + 0.12 * c))
+            let torso = sd_taper(q, v2(0.0, 0.04), 0.32 + 0.06 * a, 0.44 + 0.06 * a, 0.88);
+            let sleeve = sd_seg(m, v2(0.40, -0.74), v2(0.72 + 0.06 * b, 0.76 + 0.12 * c))
                 - (0.12 + 0.04 * d);
             let neck = sd_circle(q, v2(0.0, -1.04), 0.22 + 0.06 * d);
             (
@@ -179,8 +179,8 @@ fn garment(class_id: u32, q: V2, a: f32, b: f32, c: f32, d: f32) -> (f32, f32) {
             )
         }
         3 => {
-            let bodice = sd_taper(q, v2(0.0, -0.54), 0.30 + 0.06 * a, 0.26 + 0.06 * a, 0.36);
-            let skirt = sd_taper(q, v2(0.0, 0.38), 0.26 + 0.06 * a, 0.34 + 0.26 * b, 0.56);
+            let bodice = sd_taper(q, v2(0.0, -0.54), 0.32 + 0.06 * a, 0.30 + 0.06 * a, 0.36);
+            let skirt = sd_taper(q, v2(0.0, 0.38), 0.30 + 0.06 * a, 0.38 + 0.26 * b, 0.56);
             let strap = sd_seg(m, v2(0.15, -0.86), v2(0.16, -0.96)) - 0.035;
             // From sleeveless to short sleeves.
             let sleeve = sd_seg(m, v2(0.24, -0.78), v2(0.26 + 0.24 * c, -0.66 + 0.16 * c))
@@ -191,8 +191,8 @@ fn garment(class_id: u32, q: V2, a: f32, b: f32, c: f32, d: f32) -> (f32, f32) {
             )
         }
         4 => {
-            let torso = sd_box(q, v2(0.0, 0.05), v2(0.46 + 0.06 * a, 0.90), 0.06);
-            let sleeve = sd_seg(m, v2(0.48, -0.66), v2(0.72 + 0.06 * b, 0.86)) - (0.13 + 0.03 * c);
+            let torso = sd_box(q, v2(0.0, 0.05), v2(0.42 + 0.06 * a, 0.90), 0.06);
+            let sleeve = sd_seg(m, v2(0.44, -0.66), v2(0.66 + 0.06 * b, 0.86)) - (0.13 + 0.03 * c);
             // A stand-up collar or hood where the other tops have a neckline.
             let collar = sd_box(q, v2(0.0, -0.88), v2(0.18 + 0.06 * d, 0.10), 0.04);
             let opening = sd_seg(q, v2(0.0, -0.95), v2(0.0, 0.95));
@@ -204,11 +204,11 @@ fn garment(class_id: u32, q: V2, a: f32, b: f32, c: f32, d: f32) -> (f32, f32) {
             )
         }
         5 => {
-            // Mostly flat, some high heels; centred on its height, as Fashion-MNIST centres
-            // its products.
-            let h = 0.60 * c * c;
-            let top = 0.10 + 0.22 * b;
-            let p = v2(q.x, q.y + 0.32 - 0.35 * h - 0.11 * b);
+            // From flat to high heels; centred on its height, as Fashion-MNIST centres its
+            // products.
+            let h = 0.55 * c;
+            let top = 0.18 + 0.25 * b;
+            let p = v2(q.x, q.y + 0.28 - 0.35 * h - 0.125 * b);
             let (toe, ball, heel_top) = (v2(-0.90, 0.34), v2(-0.30, 0.34), v2(0.80, 0.34 - h));
             let sole = sd_seg(p, toe, ball).min(sd_seg(p, ball, heel_top)) - (0.04 + 0.03 * a);
             let heel = sd_seg(p, v2(0.74, 0.34 - h), v2(0.72, 0.40)) - 0.05;
@@ -220,13 +220,13 @@ fn garment(class_id: u32, q: V2, a: f32, b: f32, c: f32, d: f32) -> (f32, f32) {
             let instep = sd_seg(p, arch, peak);
             (
                 sole.min(heel)
-                    .min(front.min(back).min(ankle.min(instep)) - (0.03 + 0.03 * d)),
+                    .min(front.min(back).min(ankle.min(instep)) - (0.04 + 0.04 * d)),
                 sd_seg(p, toe, ball),
             )
         }
         6 => {
-            let torso = sd_box(q, v2(0.0, 0.05), v2(0.46 + 0.06 * a, 0.86), 0.04);
-            let sleeve = sd_seg(m, v2(0.46, -0.64), v2(0.62 + 0.08 * b, 0.82)) - (0.11 + 0.03 * c);
+            let torso = sd_box(q, v2(0.0, 0.05), v2(0.40 + 0.06 * a, 0.86), 0.04);
+            let sleeve = sd_seg(m, v2(0.42, -0.64), v2(0.56 + 0.08 * b, 0.82)) - (0.11 + 0.03 * c);
             let neck = sd_circle(q, v2(0.0, -0.88), 0.12);
             let collar = sd_seg(m, v2(0.0, -0.60), v2(0.22, -0.86));
             let placket = sd_seg(q, v2(0.0, -0.60), v2(0.0, 0.90));
@@ -237,10 +237,11 @@ fn garment(class_id: u32, q: V2, a: f32, b: f32, c: f32, d: f32) -> (f32, f32) {
             )
         }
         7 => {
+            // The upper rises from the toe to the heel collar, as a sneaker seen from the side.
             let sole = sd_box(q, v2(0.0, 0.22), v2(0.94, 0.07 + 0.03 * a), 0.05);
-            let upper = sd_ellipse(q, v2(0.14, 0.0), v2(0.78, 0.20 + 0.08 * b));
-            let toe = sd_ellipse(q, v2(-0.56, 0.10), v2(0.40, 0.13));
-            let opening = sd_circle(q, v2(0.52, -0.26), 0.12 + 0.05 * c);
+            let upper = sd_ellipse(q, v2(0.26, -0.04), v2(0.66, 0.28 + 0.08 * b));
+            let toe = sd_ellipse(q, v2(-0.52, 0.10), v2(0.44, 0.14));
+            let opening = sd_circle(q, v2(0.40, -0.40), 0.10 + 0.05 * c);
             let laces = sd_seg(q, v2(-0.24, -0.10), v2(0.0, -0.20)).min(sd_seg(
                 q,
                 v2(-0.08, 0.0),
@@ -269,7 +270,7 @@ fn garment(class_id: u32, q: V2, a: f32, b: f32, c: f32, d: f32) -> (f32, f32) {
             (bag.min(handle), detail)
         }
         _ => {
-            let shaft = sd_box(q, v2(0.26, -0.30), v2(0.44 + 0.06 * a, 0.62), 0.08);
+            let shaft = sd_box(q, v2(0.28, -0.30), v2(0.38 + 0.06 * a, 0.62), 0.08);
             let foot = sd_box(q, v2(-0.05, 0.44), v2(0.82, 0.30), 0.14);
             let toe = sd_ellipse(q, v2(-0.56, 0.44), v2(0.42, 0.30 + 0.06 * b));
             let instep = sd_seg(q, v2(-0.50, 0.36), v2(0.05, -0.05)) - 0.24;
