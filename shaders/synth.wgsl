@@ -173,9 +173,10 @@ fn garment(class_id: u32, q: vec2<f32>, a: f32, b: f32, c: f32, d: f32) -> vec2<
             body = min(min(sole, heel), min(min(front, back), min(ankle, instep)) - (0.04 + 0.04 * d));
             detail = sd_seg(p, toe, ball);
         }
-        case 6u: { // Shirt: narrower long sleeves, collar, placket, pocket
+        case 6u: { // Shirt: narrower sleeves, mostly long, collar, placket, pocket
             let torso = sd_box(q, vec2<f32>(0.0, 0.05), vec2<f32>(0.40 + 0.06 * a, 0.86), 0.04);
-            let sleeve = sd_seg(m, vec2<f32>(0.42, -0.64), vec2<f32>(0.56 + 0.08 * b, 0.82)) - (0.11 + 0.03 * c);
+            let short = (1.0 - b) * (1.0 - b);
+            let sleeve = sd_seg(m, vec2<f32>(0.42, -0.64), vec2<f32>(0.56 + 0.08 * b, 0.82 - 1.1 * short)) - (0.11 + 0.03 * c);
             let neck = sd_circle(q, vec2<f32>(0.0, -0.88), 0.12);
             body = max(min(torso, sleeve), -neck);
             let collar = sd_seg(m, vec2<f32>(0.0, -0.60), vec2<f32>(0.22, -0.86));

@@ -226,7 +226,10 @@ fn garment(class_id: u32, q: V2, a: f32, b: f32, c: f32, d: f32) -> (f32, f32) {
         }
         6 => {
             let torso = sd_box(q, v2(0.0, 0.05), v2(0.40 + 0.06 * a, 0.86), 0.04);
-            let sleeve = sd_seg(m, v2(0.42, -0.64), v2(0.56 + 0.08 * b, 0.82)) - (0.11 + 0.03 * c);
+            // Mostly long sleeves, some short ones (blouses, summer shirts).
+            let short = (1.0 - b) * (1.0 - b);
+            let sleeve = sd_seg(m, v2(0.42, -0.64), v2(0.56 + 0.08 * b, 0.82 - 1.1 * short))
+                - (0.11 + 0.03 * c);
             let neck = sd_circle(q, v2(0.0, -0.88), 0.12);
             let collar = sd_seg(m, v2(0.0, -0.60), v2(0.22, -0.86));
             let placket = sd_seg(q, v2(0.0, -0.60), v2(0.0, 0.90));
