@@ -114,86 +114,102 @@ fn garment(class_id: u32, q: vec2<f32>, a: f32, b: f32, c: f32, d: f32) -> vec2<
     var body = 0.0;
     var detail = 0.0;
     switch class_id {
-        case 0u: { // T-shirt/top: short sleeves, round neck
-            let torso = sd_taper(q, vec2<f32>(0.0, 0.08), 0.40, 0.36 + 0.08 * a, 0.72);
-            let sleeve = sd_seg(m, vec2<f32>(0.30, -0.50), vec2<f32>(0.70 + 0.12 * b, -0.28 + 0.12 * b)) - (0.15 + 0.03 * c);
-            let neck = sd_circle(q, vec2<f32>(0.0, -0.72), 0.16 + 0.05 * d);
+        case 0u: { // T-shirt/top: sleeveless to short sleeves, round neck
+            let torso = sd_taper(q, vec2<f32>(0.0, 0.06), 0.46 + 0.14 * a, 0.44 + 0.12 * a, 0.86);
+            let reach = vec2<f32>(0.30 + 0.14 * b, 0.22 + 0.10 * b) * c;
+            let sleeve = sd_seg(m, vec2<f32>(0.40, -0.66), vec2<f32>(0.40, -0.66) + reach) - (0.04 + 0.14 * c);
+            let neck = sd_circle(q, vec2<f32>(0.0, -0.98), 0.22 + 0.06 * d);
             body = max(min(torso, sleeve), -neck);
-            detail = abs(sd_circle(q, vec2<f32>(0.0, -0.72), 0.24 + 0.05 * d));
+            detail = abs(sd_circle(q, vec2<f32>(0.0, -0.98), 0.30 + 0.06 * d));
         }
-        case 1u: { // Trouser: two legs under a waistband
-            let waist = sd_box(q, vec2<f32>(0.0, -0.66), vec2<f32>(0.36 + 0.04 * a, 0.16 - 0.06 * c), 0.02);
-            let leg = sd_seg(m, vec2<f32>(0.19, -0.60), vec2<f32>(0.20 + 0.08 * b, 0.84)) - (0.16 + 0.03 * a);
-            body = min(waist, leg);
-            detail = min(sd_seg(q, vec2<f32>(-0.36, -0.62), vec2<f32>(0.36, -0.62)), sd_seg(q, vec2<f32>(0.0, -0.62), vec2<f32>(0.0, -0.40)));
+        case 1u: { // Trouser: a waistband, hips, two legs parting below the crotch
+            let waist = sd_box(q, vec2<f32>(0.0, -0.84), vec2<f32>(0.34 + 0.06 * a, 0.10), 0.02);
+            let hips = sd_box(q, vec2<f32>(0.0, -0.62), vec2<f32>(0.30 + 0.06 * a, 0.22 + 0.10 * c), 0.02);
+            let leg = sd_seg(m, vec2<f32>(0.18, -0.76), vec2<f32>(0.22 + 0.08 * b, 0.88)) - (0.14 + 0.04 * a);
+            body = min(min(waist, hips), leg);
+            detail = sd_seg(q, vec2<f32>(-0.36, -0.76), vec2<f32>(0.36, -0.76));
         }
-        case 2u: { // Pullover: long sleeves, ribbed hem
-            let torso = sd_box(q, vec2<f32>(0.0, 0.08), vec2<f32>(0.38 + 0.04 * a, 0.70), 0.06);
-            let sleeve = sd_seg(m, vec2<f32>(0.30, -0.48), vec2<f32>(0.60 + 0.10 * b, 0.62 + 0.14 * c)) - (0.12 + 0.03 * d);
-            let neck = sd_circle(q, vec2<f32>(0.0, -0.72), 0.15 + 0.04 * d);
+        case 2u: { // Pullover: sloping shoulders, long sleeves hanging apart from the body, round neck
+            let torso = sd_taper(q, vec2<f32>(0.0, 0.04), 0.32 + 0.06 * a, 0.44 + 0.06 * a, 0.88);
+            let sleeve = sd_seg(m, vec2<f32>(0.40, -0.74), vec2<f32>(0.72 + 0.06 * b, 0.76 + 0.12 * c)) - (0.12 + 0.04 * d);
+            let neck = sd_circle(q, vec2<f32>(0.0, -1.04), 0.22 + 0.06 * d);
             body = max(min(torso, sleeve), -neck);
-            detail = sd_seg(q, vec2<f32>(-0.38, 0.64), vec2<f32>(0.38, 0.64));
+            detail = abs(sd_circle(q, vec2<f32>(0.0, -1.04), 0.30 + 0.06 * d));
         }
-        case 3u: { // Dress: bodice, flared skirt, straps
-            let bodice = sd_box(q, vec2<f32>(0.0, -0.46), vec2<f32>(0.20 + 0.05 * a, 0.28), 0.04);
-            let skirt = sd_taper(q, vec2<f32>(0.0, 0.32), 0.20 + 0.05 * a, 0.40 + 0.26 * b, 0.52);
-            let strap = sd_seg(m, vec2<f32>(0.14, -0.70), vec2<f32>(0.16, -0.90)) - 0.035;
-            body = min(min(bodice, skirt), strap);
-            detail = sd_seg(q, vec2<f32>(-0.26, -0.20 + 0.10 * c), vec2<f32>(0.26, -0.20 + 0.10 * c));
+        case 3u: { // Dress: bodice, flared skirt, straps, sleeveless to short sleeves
+            let bodice = sd_taper(q, vec2<f32>(0.0, -0.54), 0.32 + 0.06 * a, 0.30 + 0.06 * a, 0.36);
+            let skirt = sd_taper(q, vec2<f32>(0.0, 0.38), 0.30 + 0.06 * a, 0.38 + 0.26 * b, 0.56);
+            let strap = sd_seg(m, vec2<f32>(0.15, -0.86), vec2<f32>(0.16, -0.96)) - 0.035;
+            let sleeve = sd_seg(m, vec2<f32>(0.24, -0.78), vec2<f32>(0.26 + 0.24 * c, -0.66 + 0.16 * c)) - (0.02 + 0.08 * c);
+            body = min(min(bodice, skirt), min(strap, sleeve));
+            detail = sd_seg(q, vec2<f32>(-0.28, -0.18 + 0.12 * d), vec2<f32>(0.28, -0.18 + 0.12 * d));
         }
-        case 4u: { // Coat: long body, long sleeves, front opening and lapels
-            let torso = sd_box(q, vec2<f32>(0.0, 0.10), vec2<f32>(0.40 + 0.04 * a, 0.78), 0.05);
-            let sleeve = sd_seg(m, vec2<f32>(0.32, -0.52), vec2<f32>(0.62 + 0.08 * b, 0.70)) - (0.14 + 0.02 * c);
-            let neck = sd_circle(q, vec2<f32>(0.0, -0.74), 0.12);
+        case 4u: { // Coat: long body, long sleeves, collar, front opening, lapels, pockets
+            let torso = sd_box(q, vec2<f32>(0.0, 0.05), vec2<f32>(0.42 + 0.06 * a, 0.90), 0.06);
+            let sleeve = sd_seg(m, vec2<f32>(0.44, -0.66), vec2<f32>(0.66 + 0.06 * b, 0.86)) - (0.13 + 0.03 * c);
+            // A stand-up collar or hood where the other tops have a neckline.
+            let collar = sd_box(q, vec2<f32>(0.0, -0.88), vec2<f32>(0.18 + 0.06 * d, 0.10), 0.04);
+            body = min(min(torso, sleeve), collar);
+            let opening = sd_seg(q, vec2<f32>(0.0, -0.95), vec2<f32>(0.0, 0.95));
+            let lapels = sd_seg(m, vec2<f32>(0.0, -0.62), vec2<f32>(0.24, -0.86 + 0.1 * d));
+            let pockets = sd_seg(m, vec2<f32>(0.20, 0.36), vec2<f32>(0.40, 0.36));
+            detail = min(min(opening, lapels), pockets);
+        }
+        case 5u: { // Sandal: a sole from flat to high-heeled, open straps; centred on its height
+            let h = 0.55 * c;
+            let top = 0.18 + 0.25 * b;
+            let p = vec2<f32>(q.x, q.y + 0.28 - 0.35 * h - 0.125 * b);
+            let toe = vec2<f32>(-0.90, 0.34);
+            let ball = vec2<f32>(-0.30, 0.34);
+            let heel_top = vec2<f32>(0.80, 0.34 - h);
+            let sole = min(sd_seg(p, toe, ball), sd_seg(p, ball, heel_top)) - (0.04 + 0.03 * a);
+            let heel = sd_seg(p, vec2<f32>(0.74, 0.34 - h), vec2<f32>(0.72, 0.40)) - 0.05;
+            let arch = vec2<f32>(-0.50, 0.34 - 0.8 * top);
+            let front = min(sd_seg(p, vec2<f32>(-0.78, 0.34), arch), sd_seg(p, arch, vec2<f32>(-0.20, 0.34)));
+            let peak = vec2<f32>(0.45, 0.34 - 0.7 * h - top);
+            let back = min(sd_seg(p, vec2<f32>(0.10, 0.34 - 0.3 * h), peak), sd_seg(p, peak, heel_top));
+            let ankle = sd_seg(p, vec2<f32>(0.30, peak.y), vec2<f32>(0.85, peak.y));
+            let instep = sd_seg(p, arch, peak);
+            body = min(min(sole, heel), min(min(front, back), min(ankle, instep)) - (0.04 + 0.04 * d));
+            detail = sd_seg(p, toe, ball);
+        }
+        case 6u: { // Shirt: narrower sleeves, mostly long, collar, placket, pocket
+            let torso = sd_box(q, vec2<f32>(0.0, 0.05), vec2<f32>(0.40 + 0.06 * a, 0.86), 0.04);
+            let short = (1.0 - b) * (1.0 - b);
+            let sleeve = sd_seg(m, vec2<f32>(0.42, -0.64), vec2<f32>(0.56 + 0.08 * b, 0.82 - 1.1 * short)) - (0.11 + 0.03 * c);
+            let neck = sd_circle(q, vec2<f32>(0.0, -0.88), 0.12);
             body = max(min(torso, sleeve), -neck);
-            detail = min(sd_seg(q, vec2<f32>(0.0, -0.45), vec2<f32>(0.0, 0.88)), sd_seg(m, vec2<f32>(0.0, -0.45), vec2<f32>(0.18, -0.70 + 0.1 * d)));
-        }
-        case 5u: { // Sandal: sole, heel, open straps
-            let r = 0.045 + 0.02 * d;
-            let sole = sd_box(q, vec2<f32>(0.0, 0.42), vec2<f32>(0.82, 0.06 + 0.03 * a), 0.04);
-            let heel = sd_box(q, vec2<f32>(0.62, 0.52 + 0.06 * c), vec2<f32>(0.16, 0.06 + 0.06 * c), 0.03);
-            let top = -0.25 - 0.15 * b;
-            let front = min(sd_seg(q, vec2<f32>(-0.62, 0.40), vec2<f32>(-0.35, 0.02)), sd_seg(q, vec2<f32>(-0.35, 0.02), vec2<f32>(-0.05, 0.40)));
-            let back = min(sd_seg(q, vec2<f32>(0.05, 0.40), vec2<f32>(0.25, top)), sd_seg(q, vec2<f32>(0.25, top), vec2<f32>(0.55, 0.40)));
-            let ankle = sd_seg(q, vec2<f32>(0.12, top), vec2<f32>(0.70, top));
-            body = min(min(sole, heel), min(min(front, back), ankle) - r);
-            detail = sd_seg(q, vec2<f32>(-0.80, 0.36), vec2<f32>(0.80, 0.36));
-        }
-        case 6u: { // Shirt: narrow long sleeves, collar, placket, pocket
-            let torso = sd_box(q, vec2<f32>(0.0, 0.08), vec2<f32>(0.36 + 0.04 * a, 0.70), 0.04);
-            let sleeve = sd_seg(m, vec2<f32>(0.28, -0.50), vec2<f32>(0.55 + 0.08 * b, 0.70)) - (0.10 + 0.02 * c);
-            let neck = sd_circle(q, vec2<f32>(0.0, -0.74), 0.11);
-            body = max(min(torso, sleeve), -neck);
-            let collar = sd_seg(m, vec2<f32>(0.0, -0.50), vec2<f32>(0.16, -0.66));
-            let placket = sd_seg(q, vec2<f32>(0.0, -0.50), vec2<f32>(0.0, 0.78));
-            let pocket = abs(sd_box(q, vec2<f32>(-0.18, -0.25), vec2<f32>(0.09, 0.10 + 0.04 * d), 0.0));
+            let collar = sd_seg(m, vec2<f32>(0.0, -0.60), vec2<f32>(0.22, -0.86));
+            let placket = sd_seg(q, vec2<f32>(0.0, -0.60), vec2<f32>(0.0, 0.90));
+            let pocket = abs(sd_box(q, vec2<f32>(-0.24, -0.36), vec2<f32>(0.10, 0.10 + 0.04 * d), 0.0));
             detail = min(min(collar, placket), pocket);
         }
-        case 7u: { // Sneaker: thick sole, rounded upper, laces
-            let sole = sd_box(q, vec2<f32>(0.0, 0.38), vec2<f32>(0.86, 0.09 + 0.03 * a), 0.07);
-            let upper = sd_ellipse(q, vec2<f32>(0.12, 0.16), vec2<f32>(0.70, 0.30 + 0.08 * b));
-            let toe = sd_ellipse(q, vec2<f32>(-0.50, 0.28), vec2<f32>(0.36, 0.16));
-            let opening = sd_circle(q, vec2<f32>(0.45, -0.20), 0.14 + 0.06 * c);
+        case 7u: { // Sneaker: thick sole, an upper rising from the toe to the heel collar, laces
+            let sole = sd_box(q, vec2<f32>(0.0, 0.22), vec2<f32>(0.94, 0.07 + 0.03 * a), 0.05);
+            let upper = sd_ellipse(q, vec2<f32>(0.26, -0.04), vec2<f32>(0.66, 0.28 + 0.08 * b));
+            let toe = sd_ellipse(q, vec2<f32>(-0.52, 0.10), vec2<f32>(0.44, 0.14));
+            let opening = sd_circle(q, vec2<f32>(0.40, -0.40), 0.10 + 0.05 * c);
             body = min(sole, max(min(upper, toe), -opening));
-            let laces = min(sd_seg(q, vec2<f32>(-0.22, 0.02), vec2<f32>(0.0, -0.06)), sd_seg(q, vec2<f32>(-0.06, 0.12), vec2<f32>(0.16, 0.04)));
-            detail = min(laces, sd_seg(q, vec2<f32>(-0.86, 0.28), vec2<f32>(0.86, 0.28)));
+            let laces = min(sd_seg(q, vec2<f32>(-0.24, -0.10), vec2<f32>(0.0, -0.20)), sd_seg(q, vec2<f32>(-0.08, 0.0), vec2<f32>(0.16, -0.10)));
+            detail = min(laces, sd_seg(q, vec2<f32>(-0.94, 0.14), vec2<f32>(0.94, 0.14)));
         }
-        case 8u: { // Bag: body and a handle between round and square
-            let bag = sd_box(q, vec2<f32>(0.0, 0.28), vec2<f32>(0.66 + 0.10 * a, 0.46 + 0.08 * b), 0.10);
-            let r = 0.30 + 0.15 * c;
-            let ring_round = abs(sd_circle(q, vec2<f32>(0.0, -0.18), r));
-            let ring_square = abs(sd_box(q, vec2<f32>(0.0, -0.18), vec2<f32>(r, r * 0.8), 0.08));
-            let handle = max((ring_round * (1.0 - d) + ring_square * d) - 0.06, q.y + 0.18);
+        case 8u: { // Bag: a box to a trapezoid wider at the bottom, a handle between round and square
+            let bag = sd_taper(q, vec2<f32>(0.0, 0.16), 0.78 + 0.16 * a, 0.90 + 0.04 * a, 0.56 + 0.16 * b);
+            let r = 0.28 + 0.20 * c;
+            let ring_round = abs(sd_circle(q, vec2<f32>(0.0, -0.34), r));
+            let ring_square = abs(sd_box(q, vec2<f32>(0.0, -0.34), vec2<f32>(r, r * 0.8), 0.08));
+            let handle = max((ring_round * (1.0 - d) + ring_square * d) - 0.045, q.y + 0.34);
             body = min(bag, handle);
-            detail = min(sd_seg(q, vec2<f32>(-0.66, 0.05), vec2<f32>(0.66, 0.05)), abs(sd_circle(q, vec2<f32>(0.0, 0.14), 0.06)));
+            detail = min(sd_seg(q, vec2<f32>(-0.70, -0.10), vec2<f32>(0.70, -0.10)), abs(sd_circle(q, vec2<f32>(0.0, 0.0), 0.06)));
         }
-        default: { // Ankle boot: shaft, foot, toe, heel
-            let shaft = sd_box(q, vec2<f32>(0.28, -0.28), vec2<f32>(0.26 + 0.04 * a, 0.44), 0.05);
-            let foot = sd_box(q, vec2<f32>(-0.05, 0.32), vec2<f32>(0.62, 0.16), 0.12);
-            let toe = sd_ellipse(q, vec2<f32>(-0.55, 0.32), vec2<f32>(0.30, 0.16 + 0.04 * b));
-            let heel = sd_box(q, vec2<f32>(0.44, 0.52 + 0.06 * c), vec2<f32>(0.13, 0.06 + 0.06 * c), 0.02);
-            body = min(min(shaft, foot), min(toe, heel));
-            detail = min(sd_seg(q, vec2<f32>(-0.82, 0.44), vec2<f32>(0.57, 0.44)), sd_seg(q, vec2<f32>(0.10 + 0.1 * d, -0.70), vec2<f32>(0.10 + 0.1 * d, 0.10)));
+        default: { // Ankle boot: wide shaft, foot, toe, sloped instep, heel
+            let shaft = sd_box(q, vec2<f32>(0.28, -0.30), vec2<f32>(0.38 + 0.06 * a, 0.62), 0.08);
+            let foot = sd_box(q, vec2<f32>(-0.05, 0.44), vec2<f32>(0.82, 0.30), 0.14);
+            let toe = sd_ellipse(q, vec2<f32>(-0.56, 0.44), vec2<f32>(0.42, 0.30 + 0.06 * b));
+            let instep = sd_seg(q, vec2<f32>(-0.50, 0.36), vec2<f32>(0.05, -0.05)) - 0.24;
+            let heel = sd_box(q, vec2<f32>(0.56, 0.74 + 0.06 * c), vec2<f32>(0.16, 0.08 + 0.06 * c), 0.02);
+            body = min(min(min(shaft, foot), min(toe, heel)), instep);
+            detail = min(sd_seg(q, vec2<f32>(-0.90, 0.62), vec2<f32>(0.70, 0.62)), sd_seg(q, vec2<f32>(0.20 + 0.2 * d, -0.90), vec2<f32>(0.20 + 0.2 * d, 0.20)));
         }
     }
     // Details only inside the silhouette (or on its outline).
@@ -288,10 +304,10 @@ fn shade(s: Sample, x: u32, y: u32) -> vec3<f32> {
     var color = bg;
     if PRESET == 0u {
         let g = garment(CLASS, q, s.shape0, s.shape1, s.shape2, s.shape3);
-        let inner = clamp(-g.x * 3.0, 0.0, 1.0);
+        let inner = clamp(-g.x * 12.0, 0.0, 1.0);
         let light = 1.0 + s.light_x * q.x + s.light_y * q.y;
         let seam = cover(g.y - s.stroke, s.edge);
-        let value = (0.55 + 0.45 * inner) * light * (1.0 + s.texture * fabric(u, v, s.weave, s.check)) * (1.0 - 0.45 * seam);
+        let value = (0.85 + 0.2 * inner) * light * (1.0 + s.texture * fabric(u, v, s.weave, s.check)) * (1.0 - 0.2 * seam);
         color = mix(bg, fg * value, cover(g.x, s.edge));
     } else if PRESET == 1u {
         let g = garment(CLASS, q, s.shape0, s.shape1, s.shape2, s.shape3);

@@ -34,6 +34,8 @@ pub struct Knobs {
     /// Degrees.
     pub rotation: Range,
     pub scale: Range,
+    /// Width relative to height: products of every proportion, fitted to the frame.
+    pub aspect: Range,
     /// Fraction of the image side, drawn separately for x and y.
     pub translate: Range,
     pub shear: Range,
@@ -72,7 +74,7 @@ impl Knobs {
     }
 
     /// Each knob with the values it may take: ranges outside these make no image.
-    fn domains(&self) -> [(&'static str, Range, f32, f32); 12] {
+    fn domains(&self) -> [(&'static str, Range, f32, f32); 13] {
         let any = (f32::MIN, f32::MAX);
         let unit = (0.0, 1.0);
         let positive = (1e-3, f32::MAX);
@@ -80,6 +82,7 @@ impl Knobs {
         [
             ("rotation", self.rotation, any.0, any.1),
             ("scale", self.scale, positive.0, 10.0),
+            ("aspect", self.aspect, 0.1, 10.0),
             ("translate", self.translate, -1.0, 1.0),
             ("shear", self.shear, -2.0, 2.0),
             ("stroke_width", self.stroke_width, positive.0, 1.0),

@@ -142,137 +142,151 @@ fn garment(class_id: u32, q: V2, a: f32, b: f32, c: f32, d: f32) -> (f32, f32) {
     let m = v2(q.x.abs(), q.y);
     let (body, detail) = match class_id {
         0 => {
-            let torso = sd_taper(q, v2(0.0, 0.08), 0.40, 0.36 + 0.08 * a, 0.72);
-            let sleeve = sd_seg(m, v2(0.30, -0.50), v2(0.70 + 0.12 * b, -0.28 + 0.12 * b))
-                - (0.15 + 0.03 * c);
-            let neck = sd_circle(q, v2(0.0, -0.72), 0.16 + 0.05 * d);
+            let torso = sd_taper(q, v2(0.0, 0.06), 0.46 + 0.14 * a, 0.44 + 0.12 * a, 0.86);
+            // From tank tops (a stub at the shoulder) to long, wide short sleeves.
+            let reach = v2(0.30 + 0.14 * b, 0.22 + 0.10 * b) * c;
+            let sleeve = sd_seg(m, v2(0.40, -0.66), v2(0.40, -0.66) + reach) - (0.04 + 0.14 * c);
+            let neck = sd_circle(q, v2(0.0, -0.98), 0.22 + 0.06 * d);
             (
                 torso.min(sleeve).max(-neck),
-                sd_circle(q, v2(0.0, -0.72), 0.24 + 0.05 * d).abs(),
+                sd_circle(q, v2(0.0, -0.98), 0.30 + 0.06 * d).abs(),
             )
         }
         1 => {
-            let waist = sd_box(
-                q,
-                v2(0.0, -0.66),
-                v2(0.36 + 0.04 * a, 0.16 - 0.06 * c),
-                0.02,
-            );
-            let leg = sd_seg(m, v2(0.19, -0.60), v2(0.20 + 0.08 * b, 0.84)) - (0.16 + 0.03 * a);
-            let detail = sd_seg(q, v2(-0.36, -0.62), v2(0.36, -0.62)).min(sd_seg(
+            let waist = sd_box(q, v2(0.0, -0.84), v2(0.34 + 0.06 * a, 0.10), 0.02);
+            // Solid down to the crotch, as real trousers are; the legs part below it.
+            let hips = sd_box(
                 q,
                 v2(0.0, -0.62),
-                v2(0.0, -0.40),
-            ));
-            (waist.min(leg), detail)
+                v2(0.30 + 0.06 * a, 0.22 + 0.10 * c),
+                0.02,
+            );
+            let leg = sd_seg(m, v2(0.18, -0.76), v2(0.22 + 0.08 * b, 0.88)) - (0.14 + 0.04 * a);
+            (
+                waist.min(hips).min(leg),
+                sd_seg(q, v2(-0.36, -0.76), v2(0.36, -0.76)),
+            )
         }
         2 => {
-            let torso = sd_box(q, v2(0.0, 0.08), v2(0.38 + 0.04 * a, 0.70), 0.06);
-            let sleeve = sd_seg(m, v2(0.30, -0.48), v2(0.60 + 0.10 * b, 0.62 + 0.14 * c))
-                - (0.12 + 0.03 * d);
-            let neck = sd_circle(q, v2(0.0, -0.72), 0.15 + 0.04 * d);
+            // Sloping (raglan) shoulders: the body widens from the neck down.
+            let torso = sd_taper(q, v2(0.0, 0.04), 0.32 + 0.06 * a, 0.44 + 0.06 * a, 0.88);
+            let sleeve = sd_seg(m, v2(0.40, -0.74), v2(0.72 + 0.06 * b, 0.76 + 0.12 * c))
+                - (0.12 + 0.04 * d);
+            let neck = sd_circle(q, v2(0.0, -1.04), 0.22 + 0.06 * d);
             (
                 torso.min(sleeve).max(-neck),
-                sd_seg(q, v2(-0.38, 0.64), v2(0.38, 0.64)),
+                sd_circle(q, v2(0.0, -1.04), 0.30 + 0.06 * d).abs(),
             )
         }
         3 => {
-            let bodice = sd_box(q, v2(0.0, -0.46), v2(0.20 + 0.05 * a, 0.28), 0.04);
-            let skirt = sd_taper(q, v2(0.0, 0.32), 0.20 + 0.05 * a, 0.40 + 0.26 * b, 0.52);
-            let strap = sd_seg(m, v2(0.14, -0.70), v2(0.16, -0.90)) - 0.035;
+            let bodice = sd_taper(q, v2(0.0, -0.54), 0.32 + 0.06 * a, 0.30 + 0.06 * a, 0.36);
+            let skirt = sd_taper(q, v2(0.0, 0.38), 0.30 + 0.06 * a, 0.38 + 0.26 * b, 0.56);
+            let strap = sd_seg(m, v2(0.15, -0.86), v2(0.16, -0.96)) - 0.035;
+            // From sleeveless to short sleeves.
+            let sleeve = sd_seg(m, v2(0.24, -0.78), v2(0.26 + 0.24 * c, -0.66 + 0.16 * c))
+                - (0.02 + 0.08 * c);
             (
-                bodice.min(skirt).min(strap),
-                sd_seg(q, v2(-0.26, -0.20 + 0.10 * c), v2(0.26, -0.20 + 0.10 * c)),
+                bodice.min(skirt).min(strap.min(sleeve)),
+                sd_seg(q, v2(-0.28, -0.18 + 0.12 * d), v2(0.28, -0.18 + 0.12 * d)),
             )
         }
         4 => {
-            let torso = sd_box(q, v2(0.0, 0.10), v2(0.40 + 0.04 * a, 0.78), 0.05);
-            let sleeve = sd_seg(m, v2(0.32, -0.52), v2(0.62 + 0.08 * b, 0.70)) - (0.14 + 0.02 * c);
-            let neck = sd_circle(q, v2(0.0, -0.74), 0.12);
-            let detail = sd_seg(q, v2(0.0, -0.45), v2(0.0, 0.88)).min(sd_seg(
-                m,
-                v2(0.0, -0.45),
-                v2(0.18, -0.70 + 0.1 * d),
-            ));
-            (torso.min(sleeve).max(-neck), detail)
+            let torso = sd_box(q, v2(0.0, 0.05), v2(0.42 + 0.06 * a, 0.90), 0.06);
+            let sleeve = sd_seg(m, v2(0.44, -0.66), v2(0.66 + 0.06 * b, 0.86)) - (0.13 + 0.03 * c);
+            // A stand-up collar or hood where the other tops have a neckline.
+            let collar = sd_box(q, v2(0.0, -0.88), v2(0.18 + 0.06 * d, 0.10), 0.04);
+            let opening = sd_seg(q, v2(0.0, -0.95), v2(0.0, 0.95));
+            let lapels = sd_seg(m, v2(0.0, -0.62), v2(0.24, -0.86 + 0.1 * d));
+            let pockets = sd_seg(m, v2(0.20, 0.36), v2(0.40, 0.36));
+            (
+                torso.min(sleeve).min(collar),
+                opening.min(lapels).min(pockets),
+            )
         }
         5 => {
-            let r = 0.045 + 0.02 * d;
-            let sole = sd_box(q, v2(0.0, 0.42), v2(0.82, 0.06 + 0.03 * a), 0.04);
-            let heel = sd_box(
-                q,
-                v2(0.62, 0.52 + 0.06 * c),
-                v2(0.16, 0.06 + 0.06 * c),
-                0.03,
-            );
-            let top = -0.25 - 0.15 * b;
-            let front = sd_seg(q, v2(-0.62, 0.40), v2(-0.35, 0.02)).min(sd_seg(
-                q,
-                v2(-0.35, 0.02),
-                v2(-0.05, 0.40),
-            ));
-            let back = sd_seg(q, v2(0.05, 0.40), v2(0.25, top)).min(sd_seg(
-                q,
-                v2(0.25, top),
-                v2(0.55, 0.40),
-            ));
-            let ankle = sd_seg(q, v2(0.12, top), v2(0.70, top));
+            // From flat to high heels; centred on its height, as Fashion-MNIST centres its
+            // products.
+            let h = 0.55 * c;
+            let top = 0.18 + 0.25 * b;
+            let p = v2(q.x, q.y + 0.28 - 0.35 * h - 0.125 * b);
+            let (toe, ball, heel_top) = (v2(-0.90, 0.34), v2(-0.30, 0.34), v2(0.80, 0.34 - h));
+            let sole = sd_seg(p, toe, ball).min(sd_seg(p, ball, heel_top)) - (0.04 + 0.03 * a);
+            let heel = sd_seg(p, v2(0.74, 0.34 - h), v2(0.72, 0.40)) - 0.05;
+            let arch = v2(-0.50, 0.34 - 0.8 * top);
+            let front = sd_seg(p, v2(-0.78, 0.34), arch).min(sd_seg(p, arch, v2(-0.20, 0.34)));
+            let peak = v2(0.45, 0.34 - 0.7 * h - top);
+            let back = sd_seg(p, v2(0.10, 0.34 - 0.3 * h), peak).min(sd_seg(p, peak, heel_top));
+            let ankle = sd_seg(p, v2(0.30, peak.y), v2(0.85, peak.y));
+            let instep = sd_seg(p, arch, peak);
             (
-                sole.min(heel).min(front.min(back).min(ankle) - r),
-                sd_seg(q, v2(-0.80, 0.36), v2(0.80, 0.36)),
+                sole.min(heel)
+                    .min(front.min(back).min(ankle.min(instep)) - (0.04 + 0.04 * d)),
+                sd_seg(p, toe, ball),
             )
         }
         6 => {
-            let torso = sd_box(q, v2(0.0, 0.08), v2(0.36 + 0.04 * a, 0.70), 0.04);
-            let sleeve = sd_seg(m, v2(0.28, -0.50), v2(0.55 + 0.08 * b, 0.70)) - (0.10 + 0.02 * c);
-            let neck = sd_circle(q, v2(0.0, -0.74), 0.11);
-            let collar = sd_seg(m, v2(0.0, -0.50), v2(0.16, -0.66));
-            let placket = sd_seg(q, v2(0.0, -0.50), v2(0.0, 0.78));
-            let pocket = sd_box(q, v2(-0.18, -0.25), v2(0.09, 0.10 + 0.04 * d), 0.0).abs();
+            let torso = sd_box(q, v2(0.0, 0.05), v2(0.40 + 0.06 * a, 0.86), 0.04);
+            // Mostly long sleeves, some short ones (blouses, summer shirts).
+            let short = (1.0 - b) * (1.0 - b);
+            let sleeve = sd_seg(m, v2(0.42, -0.64), v2(0.56 + 0.08 * b, 0.82 - 1.1 * short))
+                - (0.11 + 0.03 * c);
+            let neck = sd_circle(q, v2(0.0, -0.88), 0.12);
+            let collar = sd_seg(m, v2(0.0, -0.60), v2(0.22, -0.86));
+            let placket = sd_seg(q, v2(0.0, -0.60), v2(0.0, 0.90));
+            let pocket = sd_box(q, v2(-0.24, -0.36), v2(0.10, 0.10 + 0.04 * d), 0.0).abs();
             (
                 torso.min(sleeve).max(-neck),
                 collar.min(placket).min(pocket),
             )
         }
         7 => {
-            let sole = sd_box(q, v2(0.0, 0.38), v2(0.86, 0.09 + 0.03 * a), 0.07);
-            let upper = sd_ellipse(q, v2(0.12, 0.16), v2(0.70, 0.30 + 0.08 * b));
-            let toe = sd_ellipse(q, v2(-0.50, 0.28), v2(0.36, 0.16));
-            let opening = sd_circle(q, v2(0.45, -0.20), 0.14 + 0.06 * c);
-            let laces = sd_seg(q, v2(-0.22, 0.02), v2(0.0, -0.06)).min(sd_seg(
+            // The upper rises from the toe to the heel collar, as a sneaker seen from the side.
+            let sole = sd_box(q, v2(0.0, 0.22), v2(0.94, 0.07 + 0.03 * a), 0.05);
+            let upper = sd_ellipse(q, v2(0.26, -0.04), v2(0.66, 0.28 + 0.08 * b));
+            let toe = sd_ellipse(q, v2(-0.52, 0.10), v2(0.44, 0.14));
+            let opening = sd_circle(q, v2(0.40, -0.40), 0.10 + 0.05 * c);
+            let laces = sd_seg(q, v2(-0.24, -0.10), v2(0.0, -0.20)).min(sd_seg(
                 q,
-                v2(-0.06, 0.12),
-                v2(0.16, 0.04),
+                v2(-0.08, 0.0),
+                v2(0.16, -0.10),
             ));
             (
                 sole.min(upper.min(toe).max(-opening)),
-                laces.min(sd_seg(q, v2(-0.86, 0.28), v2(0.86, 0.28))),
+                laces.min(sd_seg(q, v2(-0.94, 0.14), v2(0.94, 0.14))),
             )
         }
         8 => {
-            let bag = sd_box(q, v2(0.0, 0.28), v2(0.66 + 0.10 * a, 0.46 + 0.08 * b), 0.10);
-            let r = 0.30 + 0.15 * c;
-            let ring_round = sd_circle(q, v2(0.0, -0.18), r).abs();
-            let ring_square = sd_box(q, v2(0.0, -0.18), v2(r, r * 0.8), 0.08).abs();
-            let handle = ((ring_round * (1.0 - d) + ring_square * d) - 0.06).max(q.y + 0.18);
-            let detail = sd_seg(q, v2(-0.66, 0.05), v2(0.66, 0.05))
-                .min(sd_circle(q, v2(0.0, 0.14), 0.06).abs());
+            // From a box to a trapezoid, wider at the bottom.
+            let bag = sd_taper(
+                q,
+                v2(0.0, 0.16),
+                0.78 + 0.16 * a,
+                0.90 + 0.04 * a,
+                0.56 + 0.16 * b,
+            );
+            let r = 0.28 + 0.20 * c;
+            let ring_round = sd_circle(q, v2(0.0, -0.34), r).abs();
+            let ring_square = sd_box(q, v2(0.0, -0.34), v2(r, r * 0.8), 0.08).abs();
+            let handle = ((ring_round * (1.0 - d) + ring_square * d) - 0.045).max(q.y + 0.34);
+            let detail = sd_seg(q, v2(-0.70, -0.10), v2(0.70, -0.10))
+                .min(sd_circle(q, v2(0.0, 0.0), 0.06).abs());
             (bag.min(handle), detail)
         }
         _ => {
-            let shaft = sd_box(q, v2(0.28, -0.28), v2(0.26 + 0.04 * a, 0.44), 0.05);
-            let foot = sd_box(q, v2(-0.05, 0.32), v2(0.62, 0.16), 0.12);
-            let toe = sd_ellipse(q, v2(-0.55, 0.32), v2(0.30, 0.16 + 0.04 * b));
+            let shaft = sd_box(q, v2(0.28, -0.30), v2(0.38 + 0.06 * a, 0.62), 0.08);
+            let foot = sd_box(q, v2(-0.05, 0.44), v2(0.82, 0.30), 0.14);
+            let toe = sd_ellipse(q, v2(-0.56, 0.44), v2(0.42, 0.30 + 0.06 * b));
+            let instep = sd_seg(q, v2(-0.50, 0.36), v2(0.05, -0.05)) - 0.24;
             let heel = sd_box(
                 q,
-                v2(0.44, 0.52 + 0.06 * c),
-                v2(0.13, 0.06 + 0.06 * c),
+                v2(0.56, 0.74 + 0.06 * c),
+                v2(0.16, 0.08 + 0.06 * c),
                 0.02,
             );
-            let zip = v2(0.10 + 0.1 * d, -0.70);
+            let zip = v2(0.20 + 0.2 * d, -0.90);
             let detail =
-                sd_seg(q, v2(-0.82, 0.44), v2(0.57, 0.44)).min(sd_seg(q, zip, v2(zip.x, 0.10)));
-            (shaft.min(foot).min(toe.min(heel)), detail)
+                sd_seg(q, v2(-0.90, 0.62), v2(0.70, 0.62)).min(sd_seg(q, zip, v2(zip.x, 0.20)));
+            (shaft.min(foot).min(toe.min(heel)).min(instep), detail)
         }
     };
     (body, detail.max(body))
@@ -368,13 +382,13 @@ fn shade(preset: Preset, image: ImageSpec, s: &SampleParams, x: u32, y: u32) -> 
     let mut color = match preset {
         Preset::Fashion => {
             let (body, detail) = garment(s.class_id, q, s.shape0, s.shape1, s.shape2, s.shape3);
-            let inner = (-body * 3.0).clamp(0.0, 1.0);
+            let inner = (-body * 12.0).clamp(0.0, 1.0);
             let light = 1.0 + s.light_x * q.x + s.light_y * q.y;
             let seam = cover(detail - s.stroke, s.edge);
-            let value = (0.55 + 0.45 * inner)
+            let value = (0.85 + 0.2 * inner)
                 * light
                 * (1.0 + s.texture * fabric(u, v, s.weave, s.check))
-                * (1.0 - 0.45 * seam);
+                * (1.0 - 0.2 * seam);
             blend(value, cover(body, s.edge))
         }
         Preset::Sketch => {

@@ -55,6 +55,8 @@ enum Param {
     LightAngle,
     ForegroundHue,
     BackgroundHue,
+    Aspect,
+    /// Stays last: the four shape values hash `Shape0 + 0..4`.
     Shape0,
 }
 
@@ -65,6 +67,7 @@ pub struct SampleValues {
     pub style: u32,
     pub rotation: f32,
     pub scale: f32,
+    pub aspect: f32,
     pub translate: [f32; 2],
     pub shear: f32,
     pub stroke_width: f32,
@@ -118,6 +121,7 @@ impl Sampler {
             style,
             rotation: k.rotation.at(unit(Param::Rotation)),
             scale: k.scale.at(unit(Param::Scale)),
+            aspect: k.aspect.at(unit(Param::Aspect)),
             translate: [
                 k.translate.at(unit(Param::TranslateX)),
                 k.translate.at(unit(Param::TranslateY)),
@@ -168,6 +172,8 @@ impl SampleValues {
         let (sin, cos) = self.rotation.to_radians().sin_cos();
         let k = self.shear;
         let inv_scale = 1.0 / self.scale;
+        // Stretching the shape by `aspect` in x shrinks its x coordinate.
+        let inv_width = inv_scale / self.aspect;
         let (fg, bg) = if image.channels == 1 {
             ([self.contrast; 3], [self.background; 3])
         } else {
@@ -182,8 +188,8 @@ impl SampleValues {
             class_id: self.class,
             style: self.style,
             noise_seed: self.noise_seed,
-            m00: (cos + k * sin) * inv_scale,
-            m01: (sin - k * cos) * inv_scale,
+            m00: (cos + k * sin) * inv_width,
+            m01: (sin - k * cos) * inv_width,
             m10: -sin * inv_scale,
             m11: cos * inv_scale,
             tx: self.translate[0] * 2.0,
@@ -198,8 +204,9 @@ impl SampleValues {
             tex_freq: self.texture_freq,
             tex_dx,
             tex_dy,
-            light_x: light_x * 0.3,
-            light_y: light_y * 0.3,
+            // A soft light: Fashion-MNIST's products are evenly lit.
+            light_x: light_x * 0.15,
+            light_y: light_y * 0.15,
             fg_r: fg[0],
             fg_g: fg[1],
             fg_b: fg[2],
@@ -222,7 +229,7 @@ impl SampleValues {
         let [a, b, c, d] = self.shape;
         let _ = write!(
             out,
-            "{{\"preset\":\"{}\",\"class\":\"{}\",\"style\":{},\"rotation\":{},\"scale\":{},\"translate\":[{},{}],\
+            "{{\"preset\":\"{}\",\"class\":\"{}\",\"style\":{},\"rotation\":{},\"scale\":{},\"aspect\":{},\"translate\":[{},{}],\
              \"shear\":{},\"stroke_width\":{},\"texture\":{},\"contrast\":{},\"background\":{},\"noise\":{},\
              \"blur\":{},\"elastic\":{},\"saturation\":{},\"shape\":[{a},{b},{c},{d}]}}",
             preset.name(),
@@ -230,6 +237,7 @@ impl SampleValues {
             self.style,
             self.rotation,
             self.scale,
+            self.aspect,
             self.translate[0],
             self.translate[1],
             self.shear,

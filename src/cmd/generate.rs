@@ -16,7 +16,7 @@ synmix generate --preset fashion --grid fashion.png --real data/fmnist\n\n\
 Sample i has class i % 10 and depends only on (preset, config, seed, i), so the same arguments give \
 byte-identical shards on the same device. With --shard-index only that shard is written; the manifest \
 follows once every shard exists (rerun with --resume and without --shard-index).\n\
-A config file sets any of the preset's knobs (rotation, scale, translate, shear, stroke_width, texture, \
+A config file sets any of the preset's knobs (rotation, scale, aspect, translate, shear, stroke_width, texture, \
 contrast, background, noise, blur, elastic, saturation), each a number or a [min, max] range.")]
 pub struct GenerateArgs {
     #[command(flatten)]
