@@ -80,11 +80,12 @@ impl Dataset {
         Ok(batches)
     }
 
-    /// Decodes every PNG of a split (in parallel) into one contiguous pixel buffer.
+    /// Decodes every PNG of a split (in parallel) into one contiguous pixel buffer, reading one
+    /// shard at a time so that only one shard's PNG bytes are in memory beside the pixels.
     pub fn decode_split(&self, name: &str) -> Result<DecodedSplit> {
         let spec = self.manifest.image;
-        let batches = self.read_split(name)?;
-        let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
+        let split = self.split(name)?;
+        let rows = split.rows as usize;
         let per_image = spec.pixels_per_image();
         let mut decoded = DecodedSplit {
             image: spec,
@@ -94,39 +95,61 @@ impl Dataset {
             uids: Vec::with_capacity(rows),
         };
         let mut first = 0;
-        for batch in &batches {
-            let columns = Columns::of(batch);
-            let n = batch.num_rows();
-            let classes = self.manifest.classes.len() as i64;
-            for i in 0..n {
-                let label = columns.labels.value(i);
-                if !(0..classes).contains(&label) {
-                    return Err(Error::invalid(
-                        &self.dir,
-                        format!("split '{name}' has label {label}, outside its {classes} classes"),
-                    ));
+        for shard in &split.shards {
+            for batch in &read_shard(&self.shard_path(&shard.file))? {
+                let columns = Columns::of(batch);
+                let n = batch.num_rows();
+                if first + n > rows {
+                    return Err(rows_differ(&self.dir, name, rows));
                 }
-                decoded.labels.push(label as u32);
-                let source = columns
-                    .sources
-                    .value(i)
-                    .parse()
-                    .map_err(|e: String| Error::invalid(&self.dir, e))?;
-                decoded.sources.push(source);
-                decoded.uids.push(columns.uids.value(i).to_string());
+                let classes = self.manifest.classes.len() as i64;
+                for i in 0..n {
+                    let label = columns.labels.value(i);
+                    if !(0..classes).contains(&label) {
+                        return Err(Error::invalid(
+                            &self.dir,
+                            format!(
+                                "split '{name}' has label {label}, outside its {classes} classes"
+                            ),
+                        ));
+                    }
+                    decoded.labels.push(label as u32);
+                    let source = columns
+                        .sources
+                        .value(i)
+                        .parse()
+                        .map_err(|e: String| Error::invalid(&self.dir, e))?;
+                    decoded.sources.push(source);
+                    decoded.uids.push(columns.uids.value(i).to_string());
+                }
+                decoded.pixels[first * per_image..(first + n) * per_image]
+                    .par_chunks_mut(per_image)
+                    .enumerate()
+                    .try_for_each(|(i, out)| {
+                        png::decode_into(out, columns.png.value(i), spec).map_err(|e| {
+                            Error::invalid(
+                                &self.dir,
+                                format!("split '{name}' row {}: {e}", first + i),
+                            )
+                        })
+                    })?;
+                first += n;
             }
-            decoded.pixels[first * per_image..(first + n) * per_image]
-                .par_chunks_mut(per_image)
-                .enumerate()
-                .try_for_each(|(i, out)| {
-                    png::decode_into(out, columns.png.value(i), spec).map_err(|e| {
-                        Error::invalid(&self.dir, format!("split '{name}' row {}: {e}", first + i))
-                    })
-                })?;
-            first += n;
+        }
+        if first != rows {
+            return Err(rows_differ(&self.dir, name, rows));
         }
         Ok(decoded)
     }
+}
+
+fn rows_differ(dir: &Path, split: &str, rows: usize) -> Error {
+    Error::invalid(
+        dir,
+        format!(
+            "split '{split}' does not hold the {rows} rows its manifest lists; run `synmix verify`"
+        ),
+    )
 }
 
 /// Reads one shard, checking that it has the synmix schema.
