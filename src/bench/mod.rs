@@ -345,6 +345,7 @@ fn mix_pair(
             order: mixer::Order::default(),
             force: false,
             command: crate::cmd::command_line(),
+            memory_budget: None,
         },
         out: dir.to_path_buf(),
         size,
