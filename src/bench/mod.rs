@@ -161,6 +161,7 @@ pub fn run(experiment: &Experiment, options: &BenchOptions) -> Result<()> {
                 pair: cell.pair.clone(),
                 share: cell.share,
             }),
+            memory_budget: None,
         };
         let cell_started = Instant::now();
         let result = match run_training(&config, &mut |_| ControlFlow::Continue(())) {
