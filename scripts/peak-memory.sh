@@ -6,12 +6,15 @@
 #   scripts/peak-memory.sh [WORK_DIR]       SYNMIX=path/to/synmix to measure another build
 #
 # The small size is Fashion-MNIST as it is (28x28x1); the large one is 88x88x1 (9.9x the bytes).
+# A build with the --memory option also runs mix and train within a 16 MiB budget, smaller
+# than the data at both sizes: what stays in memory then does not grow with the images.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SYNMIX=${SYNMIX:-target/release/synmix}
 WORK=${1:-$(mktemp -d)}
 GEN_ROWS=${GEN_ROWS:-20000}
 MIX_ROWS=${MIX_ROWS:-10000}
+BUDGETED=$("$SYNMIX" mix --help | grep -q -- '--memory' && echo 16 || true)
 mkdir -p "$WORK"
 
 # measure LABEL ROWS COMMAND...: one table line; throughput is ROWS over the wall time.
@@ -47,8 +50,18 @@ for size in 28x28 88x88; do
   measure "mix 3 shares x $MIX_ROWS $size" $((6 * MIX_ROWS)) \
     "$SYNMIX" -q mix --synthetic "$d/syn" --real "$d/real" --size "$MIX_ROWS" \
     --shares 0,0.5,1 --out "$d/mix"
+  if [ -n "$BUDGETED" ]; then
+    measure "  same, --memory $BUDGETED" $((6 * MIX_ROWS)) \
+      "$SYNMIX" -q mix --synthetic "$d/syn" --real "$d/real" --size "$MIX_ROWS" \
+      --shares 0,0.5,1 --memory "$BUDGETED" --out "$d/mix-budget"
+  fi
   # One epoch of the MLP over the 50% subset, scored on the 10,000 real test images.
   measure "train mlp 1 epoch $size" "$MIX_ROWS" \
     "$SYNMIX" -q train --data "$d/mix/sm-r050" --test "$d/real" --model mlp --epochs 1 \
     --out "$d/run"
+  if [ -n "$BUDGETED" ]; then
+    measure "  same, --memory $BUDGETED" "$MIX_ROWS" \
+      "$SYNMIX" -q train --data "$d/mix/sm-r050" --test "$d/real" --model mlp --epochs 1 \
+      --memory "$BUDGETED" --out "$d/run-budget"
+  fi
 done
