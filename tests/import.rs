@@ -402,6 +402,19 @@ fn folder_import_with_splits_and_bad_images() {
     ]);
     assert!(err.contains("broken.png"), "{err}");
     assert!(!bad.exists());
+    // Replacing a dataset with --force from bad input keeps the old one.
+    let err = fails(&[
+        "import",
+        "folder",
+        "--from",
+        path_str(&root),
+        "--out",
+        path_str(&out),
+        "--force",
+    ]);
+    assert!(err.contains("broken.png"), "{err}");
+    assert_eq!(manifest(&out)["classes"], serde_json::json!(["pet"]));
+    assert!(ok(&["verify", path_str(&out)]).contains("ok"));
 
     // An empty folder.
     let empty = tmp.path().join("empty");
