@@ -65,6 +65,8 @@ pub struct Trained<M> {
     pub epochs: Vec<EpochRecord>,
     /// Seconds spent training, summed over resumed sessions.
     pub seconds: f64,
+    /// Seconds of this session the steps waited for a streamed split's images.
+    pub loader_wait: f64,
 }
 
 impl<M> Trained<M> {
@@ -133,6 +135,7 @@ pub fn fit<M: Classifier>(
         return Err(Error::Interrupted);
     }
     let loss_fn = CrossEntropyLoss::new(None, device);
+    let mut loader_wait = 0.0;
     let start = state.position;
     for (p, phase) in phases.iter().enumerate().skip(start.phase) {
         let first_epoch = if p == start.phase { start.epoch } else { 0 };
@@ -162,6 +165,7 @@ pub fn fit<M: Classifier>(
                 model = optimizer.step(phase.lr, model, grads);
             }
             let loss = loss_sum.into_scalar::<f32>() as f64 / phase.samples as f64;
+            loader_wait += loader.waited.as_secs_f64();
             if !loader.waited.is_zero() {
                 tracing::info!(
                     "epoch {} of phase '{}': the steps waited {:.2} s for images being decoded",
@@ -212,6 +216,7 @@ pub fn fit<M: Classifier>(
         model,
         epochs: state.epochs,
         seconds: state.seconds,
+        loader_wait,
     }))
 }
 
