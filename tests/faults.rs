@@ -71,3 +71,70 @@ fn a_disk_that_fills_up_mid_mix_leaves_no_half_written_output() {
         );
     }
 }
+
+/// kill -9 in the middle of a mix: every subset on disk is finished (it has its manifest) or
+/// is redone by the rerun, which ends with the same shards as a mix that was never killed.
+#[test]
+fn a_killed_mix_reruns_to_the_same_subsets() {
+    let tmp = tempfile::tempdir().unwrap();
+    let real = import_tiny_fashion_mnist(tmp.path(), "real", 2000, 100);
+    let synthetic = tmp.path().join("synthetic");
+    ok(&[
+        "generate",
+        "--per-class",
+        "200",
+        "--device",
+        "cpu",
+        "--out",
+        path_str(&synthetic),
+        "-q",
+    ]);
+    // --memory 0: one subset's shard at a time, so the subsets finish one after another.
+    let mix = |out: &std::path::Path| -> Vec<String> {
+        [
+            "mix",
+            "--synthetic",
+            path_str(&synthetic),
+            "--real",
+            path_str(&real),
+            "--size",
+            "1000",
+            "--shares",
+            "0:1:0.1",
+            "--memory",
+            "0",
+            "-q",
+            "--out",
+            path_str(out),
+        ]
+        .map(String::from)
+        .to_vec()
+    };
+    let whole = tmp.path().join("whole");
+    ok(&mix(&whole).iter().map(String::as_str).collect::<Vec<_>>());
+
+    let killed = tmp.path().join("killed");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_synmix"))
+        .args(mix(&killed))
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while !killed.join("sm-r000/manifest.json").exists() {
+        assert!(
+            child.try_wait().unwrap().is_none() && started.elapsed().as_secs() < 120,
+            "the mix ended before its first subset was finished"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    ok(&mix(&killed).iter().map(String::as_str).collect::<Vec<_>>());
+    for entry in std::fs::read_dir(&whole).unwrap() {
+        let name = entry.unwrap().file_name();
+        let (a, b) = (whole.join(&name), killed.join(&name));
+        if a.is_dir() {
+            assert_eq!(manifest(&a)["splits"], manifest(&b)["splits"], "{name:?}");
+        }
+    }
+}
