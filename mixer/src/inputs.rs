@@ -66,12 +66,11 @@ pub struct Inputs {
     row_bytes: u64,
 }
 
-/// The rows of one list passed to [`Inputs::gather`]: batches holding them, and the list
+/// The rows of the lists passed to [`Inputs::gather`]: batches holding them, and each list
 /// again as references into those batches.
-#[derive(Default)]
 pub struct Gathered {
     pub batches: Vec<RecordBatch>,
-    pub rows: Vec<RowRef>,
+    pub lists: Vec<Vec<RowRef>>,
 }
 
 pub(crate) fn source_index(source: Source) -> usize {
@@ -207,68 +206,56 @@ impl Inputs {
     }
 
     /// Reads the full rows of `lists`, only from the row groups they name, each row group once
-    /// (several in parallel), keeping of each just the rows the lists need: memory holds those
-    /// rows and a few row groups. Also returns how many of the rows have the same PNG bytes as
-    /// a held-out row (tiny datasets such as MNIST do hold genuine duplicates: logged, not an
-    /// error).
-    pub fn gather(&self, lists: &[&[RowRef]]) -> Result<(Vec<Gathered>, u64)> {
-        // Row group → for each list, the rows of it that list needs, sorted.
-        let mut wanted: BTreeMap<usize, Vec<Vec<usize>>> = BTreeMap::new();
-        for (i, list) in lists.iter().enumerate() {
-            for &(group, row) in *list {
-                wanted
-                    .entry(group)
-                    .or_insert_with(|| vec![Vec::new(); lists.len()])[i]
-                    .push(row);
-            }
+    /// (several in parallel), keeping of each the rows the lists need (all of it without a
+    /// copy where they need every row): memory holds those rows and a few row groups. Also
+    /// returns how many of the rows have the same PNG bytes as a held-out row (tiny datasets
+    /// such as MNIST do hold genuine duplicates: logged, not an error).
+    pub fn gather(&self, lists: &[&[RowRef]]) -> Result<(Gathered, u64)> {
+        // Row group → the rows of it any list needs, sorted.
+        let mut wanted: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+        for &(group, row) in lists.iter().copied().flatten() {
+            wanted.entry(group).or_default().push(row);
         }
-        for rows in wanted.values_mut().flatten() {
+        for rows in wanted.values_mut() {
             rows.sort_unstable();
             rows.dedup();
         }
-        let wanted: Vec<(usize, Vec<Vec<usize>>)> = wanted.into_iter().collect();
-        let mut gathered: Vec<Gathered> = lists.iter().map(|_| Gathered::default()).collect();
-        // Per list: row group → index of its batch in `gathered`.
-        let mut places: Vec<HashMap<usize, usize>> = vec![HashMap::new(); lists.len()];
+        let wanted: Vec<(usize, Vec<usize>)> = wanted.into_iter().collect();
+        let mut batches = Vec::with_capacity(wanted.len());
         let mut same_bytes = 0;
         for window in wanted.chunks(2 * rayon::current_num_threads()) {
             let parts = window
                 .par_iter()
-                .map(|(group, per_list)| self.take_rows(*group, per_list))
+                .map(|(group, rows)| self.take_rows(*group, rows))
                 .collect::<Result<Vec<_>>>()?;
-            for ((group, _), (parts, same)) in window.iter().zip(parts) {
+            for (part, same) in parts {
+                batches.push(part);
                 same_bytes += same;
-                for (i, part) in parts.into_iter().enumerate() {
-                    if let Some(part) = part {
-                        places[i].insert(*group, gathered[i].batches.len());
-                        gathered[i].batches.push(part);
-                    }
-                }
             }
         }
-        let sorted: HashMap<usize, &Vec<Vec<usize>>> = wanted
+        // Row group → (its batch, the rows that batch holds).
+        let places: HashMap<usize, (usize, &[usize])> = wanted
             .iter()
-            .map(|(group, per_list)| (*group, per_list))
+            .enumerate()
+            .map(|(batch, (group, rows))| (*group, (batch, rows.as_slice())))
             .collect();
-        for (i, list) in lists.iter().enumerate() {
-            gathered[i].rows = list
-                .iter()
-                .map(|&(group, row)| {
-                    let at = sorted[&group][i].binary_search(&row).expect("gathered row");
-                    (places[i][&group], at)
-                })
-                .collect();
-        }
-        Ok((gathered, same_bytes))
+        let lists = lists
+            .iter()
+            .map(|list| {
+                list.iter()
+                    .map(|&(group, row)| {
+                        let (batch, rows) = places[&group];
+                        (batch, rows.binary_search(&row).expect("gathered row"))
+                    })
+                    .collect()
+            })
+            .collect();
+        Ok((Gathered { batches, lists }, same_bytes))
     }
 
-    /// Reads row group `group` and takes out the rows each list needs (`None`: none); the
-    /// synthetic labels become real class indices here.
-    fn take_rows(
-        &self,
-        group: usize,
-        per_list: &[Vec<usize>],
-    ) -> Result<(Vec<Option<RecordBatch>>, u64)> {
+    /// Reads row group `group` and keeps `rows` of it (sorted); the synthetic labels become
+    /// real class indices here.
+    fn take_rows(&self, group: usize, rows: &[usize]) -> Result<(RecordBatch, u64)> {
         let RowGroup {
             shard,
             index,
@@ -288,24 +275,18 @@ impl Inputs {
             Source::Real => batch,
         };
         let png = Columns::of(&batch).png;
-        let mut same_bytes = 0;
-        let parts = per_list
+        let same_bytes = rows
             .iter()
-            .map(|rows| {
-                if rows.is_empty() {
-                    return Ok(None);
-                }
-                if !self.held_out_images.is_empty() {
-                    same_bytes += rows
-                        .iter()
-                        .filter(|&&r| self.held_out_images.contains(&image_hash(png.value(r))))
-                        .count() as u64;
-                }
-                let indices = UInt32Array::from_iter_values(rows.iter().map(|&r| r as u32));
-                Ok(Some(take_record_batch(&batch, &indices)?))
+            .filter(|&&r| {
+                !self.held_out_images.is_empty()
+                    && self.held_out_images.contains(&image_hash(png.value(r)))
             })
-            .collect::<Result<Vec<_>>>()?;
-        Ok((parts, same_bytes))
+            .count() as u64;
+        if rows.len() == batch.num_rows() {
+            return Ok((batch, same_bytes));
+        }
+        let indices = UInt32Array::from_iter_values(rows.iter().map(|&r| r as u32));
+        Ok((take_record_batch(&batch, &indices)?, same_bytes))
     }
 }
 

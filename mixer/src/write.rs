@@ -15,7 +15,7 @@ use datasets::{
 use rayon::prelude::*;
 
 use crate::error::{Error, Result};
-use crate::inputs::{Gathered, Inputs, RowRef, TRAIN};
+use crate::inputs::{Inputs, RowRef, TRAIN};
 use crate::plan::Layout;
 use crate::{MixOptions, SubsetSummary};
 
@@ -229,11 +229,12 @@ fn write_pending(
             .collect();
         let (gathered, same) = inputs.gather(&lists)?;
         same_bytes += same;
+        let batches: Vec<&RecordBatch> = gathered.batches.iter().collect();
         group
             .par_iter()
-            .zip(gathered)
+            .zip(&gathered.lists)
             .try_for_each(|(&(j, slot), rows)| {
-                write_shard(started(writers, j), slot, &rows, &on_rows)
+                write_shard(started(writers, j), slot, &batches, rows, &on_rows)
             })?;
         for &(j, slot) in group {
             if slot + 1 == started(writers, j).slots().len() {
@@ -262,17 +263,17 @@ fn started(writers: &[Option<DatasetWriter>], job: usize) -> &DatasetWriter {
         .expect("a writer started for every job not done")
 }
 
-/// Writes shard `slot` from the gathered rows, a row group at a time.
+/// Writes shard `slot`: `rows` of `batches`, a row group at a time.
 fn write_shard(
     writer: &DatasetWriter,
     slot: usize,
-    gathered: &Gathered,
+    batches: &[&RecordBatch],
+    rows: &[RowRef],
     on_rows: &(dyn Fn(u64) + Sync),
 ) -> Result<()> {
-    let batches: Vec<&RecordBatch> = gathered.batches.iter().collect();
     let mut shard = writer.shard(slot)?;
-    for chunk in gathered.rows.chunks(ROWS_PER_ROW_GROUP) {
-        shard.push_batch(&interleave_record_batch(&batches, chunk)?)?;
+    for chunk in rows.chunks(ROWS_PER_ROW_GROUP) {
+        shard.push_batch(&interleave_record_batch(batches, chunk)?)?;
         on_rows(chunk.len() as u64);
     }
     shard.finish()?;
