@@ -402,6 +402,19 @@ fn folder_import_with_splits_and_bad_images() {
     ]);
     assert!(err.contains("broken.png"), "{err}");
     assert!(!bad.exists());
+    // Replacing a dataset with --force from bad input keeps the old one.
+    let err = fails(&[
+        "import",
+        "folder",
+        "--from",
+        path_str(&root),
+        "--out",
+        path_str(&out),
+        "--force",
+    ]);
+    assert!(err.contains("broken.png"), "{err}");
+    assert_eq!(manifest(&out)["classes"], serde_json::json!(["pet"]));
+    assert!(ok(&["verify", path_str(&out)]).contains("ok"));
 
     // An empty folder.
     let empty = tmp.path().join("empty");
@@ -532,4 +545,69 @@ fn verify_names_a_corrupted_shard_and_rejects_non_datasets() {
     assert!(err.contains("not a synmix dataset"), "{err}");
     let err = fails(&["inspect", path_str(&tmp.path().join("nowhere"))]);
     assert!(err.contains("nowhere"), "{err}");
+}
+
+/// kill -9 in the middle of an import leaves no manifest; a rerun without `--resume` is refused
+/// naming the flag, and with it keeps the finished shards and gives the same shards as an
+/// uninterrupted import.
+#[test]
+fn a_killed_import_resumes_to_the_same_shards() {
+    let tmp = tempfile::tempdir().unwrap();
+    // Three shards of 20,000 rows: the first is recorded well before the import ends.
+    let (images, labels) = write_idx_pair(tmp.path(), "train", 60_000, 28, 10);
+    let import = |out: &std::path::Path, extra: &[&str]| {
+        let mut args = vec![
+            "import",
+            "idx",
+            "--images",
+            path_str(&images),
+            "--labels",
+            path_str(&labels),
+            "--name",
+            "fm",
+            "-q",
+            "--out",
+            path_str(out),
+        ];
+        args.extend(extra);
+        args.into_iter().map(String::from).collect::<Vec<_>>()
+    };
+    let whole = tmp.path().join("whole");
+    let args = import(&whole, &[]);
+    ok(&args.iter().map(String::as_str).collect::<Vec<_>>());
+
+    let killed = tmp.path().join("killed");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_synmix"))
+        .args(import(&killed, &[]))
+        .spawn()
+        .unwrap();
+    let progress = killed.join(".synmix-progress");
+    let started = std::time::Instant::now();
+    while std::fs::read_dir(&progress).map_or(true, |d| d.count() < 2) {
+        assert!(
+            child.try_wait().unwrap().is_none() && started.elapsed().as_secs() < 120,
+            "the import ended before any shard was recorded"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(!killed.join("manifest.json").exists());
+
+    let err = fails(
+        &import(&killed, &[])
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+    );
+    assert!(err.contains("--resume"), "{err}");
+    ok(&import(&killed, &["--resume"])
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>());
+    assert_eq!(
+        manifest(&killed)["splits"],
+        manifest(&whole)["splits"],
+        "same shards, same hashes"
+    );
 }

@@ -126,13 +126,28 @@ fn speed_train_prints_its_table() {
         "-q",
     ]);
     for model in ["mlp", "cnn", "vit"] {
+        let lines = || table.lines().filter(|l| l.trim_start().starts_with(model));
+        assert_eq!(lines().count(), 2, "{table}");
         assert!(
-            table
-                .lines()
-                .filter(|l| l.trim_start().starts_with(model))
-                .count()
-                == 2,
+            lines().all(|l| l.contains("in memory: steps waited")),
             "{table}"
         );
     }
+    // With no memory to hold them, the images are streamed and the wait reported.
+    let table = ok(&[
+        "speed",
+        "train",
+        "--samples",
+        "32",
+        "--batch-size",
+        "16",
+        "--memory",
+        "0",
+        "-q",
+    ]);
+    assert_eq!(
+        table.matches("streamed: steps waited").count(),
+        6,
+        "{table}"
+    );
 }

@@ -21,6 +21,7 @@ pub mod import;
 pub mod inspect;
 mod journal;
 mod manifest;
+pub mod memory;
 pub mod png;
 mod progress;
 mod reader;
@@ -34,7 +35,7 @@ mod writer;
 pub use error::{Error, OutputConflict, Remedy, Result};
 pub use manifest::{FORMAT_VERSION, Manifest, Phase, Recipe, ShardInfo, SplitManifest};
 pub use progress::Progress;
-pub use reader::{Columns, Dataset, DecodedSplit, read_shard};
+pub use reader::{Columns, Dataset, DecodedSplit, KeyColumns, ShardFile, read_shard};
 pub use types::{DatasetInfo, ImageSpec, Row, Source, SplitPlan};
 pub use writer::{DatasetWriter, ShardSlot, ShardWriter, WriteMode};
 

@@ -5,7 +5,8 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 
 use arrow_array::{Array, BinaryArray, Int64Array, RecordBatch, StringArray, StructArray};
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::arrow::ProjectionMask;
+use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ParquetRecordBatchReaderBuilder};
 use rayon::prelude::*;
 
 use crate::error::{Error, IoContext, Result};
@@ -80,11 +81,12 @@ impl Dataset {
         Ok(batches)
     }
 
-    /// Decodes every PNG of a split (in parallel) into one contiguous pixel buffer.
+    /// Decodes every PNG of a split (in parallel) into one contiguous pixel buffer, reading one
+    /// shard at a time so that only one shard's PNG bytes are in memory beside the pixels.
     pub fn decode_split(&self, name: &str) -> Result<DecodedSplit> {
         let spec = self.manifest.image;
-        let batches = self.read_split(name)?;
-        let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
+        let split = self.split(name)?;
+        let rows = split.rows as usize;
         let per_image = spec.pixels_per_image();
         let mut decoded = DecodedSplit {
             image: spec,
@@ -94,39 +96,61 @@ impl Dataset {
             uids: Vec::with_capacity(rows),
         };
         let mut first = 0;
-        for batch in &batches {
-            let columns = Columns::of(batch);
-            let n = batch.num_rows();
-            let classes = self.manifest.classes.len() as i64;
-            for i in 0..n {
-                let label = columns.labels.value(i);
-                if !(0..classes).contains(&label) {
-                    return Err(Error::invalid(
-                        &self.dir,
-                        format!("split '{name}' has label {label}, outside its {classes} classes"),
-                    ));
+        for shard in &split.shards {
+            for batch in &read_shard(&self.shard_path(&shard.file))? {
+                let columns = Columns::of(batch);
+                let n = batch.num_rows();
+                if first + n > rows {
+                    return Err(rows_differ(&self.dir, name, rows));
                 }
-                decoded.labels.push(label as u32);
-                let source = columns
-                    .sources
-                    .value(i)
-                    .parse()
-                    .map_err(|e: String| Error::invalid(&self.dir, e))?;
-                decoded.sources.push(source);
-                decoded.uids.push(columns.uids.value(i).to_string());
+                let classes = self.manifest.classes.len() as i64;
+                for i in 0..n {
+                    let label = columns.labels.value(i);
+                    if !(0..classes).contains(&label) {
+                        return Err(Error::invalid(
+                            &self.dir,
+                            format!(
+                                "split '{name}' has label {label}, outside its {classes} classes"
+                            ),
+                        ));
+                    }
+                    decoded.labels.push(label as u32);
+                    let source = columns
+                        .sources
+                        .value(i)
+                        .parse()
+                        .map_err(|e: String| Error::invalid(&self.dir, e))?;
+                    decoded.sources.push(source);
+                    decoded.uids.push(columns.uids.value(i).to_string());
+                }
+                decoded.pixels[first * per_image..(first + n) * per_image]
+                    .par_chunks_mut(per_image)
+                    .enumerate()
+                    .try_for_each(|(i, out)| {
+                        png::decode_into(out, columns.png.value(i), spec).map_err(|e| {
+                            Error::invalid(
+                                &self.dir,
+                                format!("split '{name}' row {}: {e}", first + i),
+                            )
+                        })
+                    })?;
+                first += n;
             }
-            decoded.pixels[first * per_image..(first + n) * per_image]
-                .par_chunks_mut(per_image)
-                .enumerate()
-                .try_for_each(|(i, out)| {
-                    png::decode_into(out, columns.png.value(i), spec).map_err(|e| {
-                        Error::invalid(&self.dir, format!("split '{name}' row {}: {e}", first + i))
-                    })
-                })?;
-            first += n;
+        }
+        if first != rows {
+            return Err(rows_differ(&self.dir, name, rows));
         }
         Ok(decoded)
     }
+}
+
+fn rows_differ(dir: &Path, split: &str, rows: usize) -> Error {
+    Error::invalid(
+        dir,
+        format!(
+            "split '{split}' does not hold the {rows} rows its manifest lists; run `synmix verify`"
+        ),
+    )
 }
 
 /// Reads one shard, checking that it has the synmix schema.
@@ -142,6 +166,82 @@ pub fn read_shard(path: &Path) -> Result<Vec<RecordBatch>> {
     reader
         .map(|batch| batch.map_err(|e| Error::invalid(path, format!("damaged Parquet data ({e})"))))
         .collect()
+}
+
+/// One shard opened for reading single row groups, all columns or only the keys (`label`,
+/// `source`, `uid`): what a reader that must not hold a whole split in memory uses.
+pub struct ShardFile {
+    path: PathBuf,
+    metadata: ArrowReaderMetadata,
+}
+
+impl ShardFile {
+    /// Opens `path` and checks that it has the synmix schema.
+    pub fn open(path: &Path) -> Result<ShardFile> {
+        let file = File::open(path).at(path)?;
+        let metadata = ArrowReaderMetadata::load(&file, Default::default())
+            .map_err(|e| Error::invalid(path, format!("not a readable Parquet file ({e})")))?;
+        schema::check(metadata.schema()).map_err(|e| Error::invalid(path, e))?;
+        Ok(ShardFile {
+            path: path.to_path_buf(),
+            metadata,
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn row_groups(&self) -> usize {
+        self.metadata.metadata().num_row_groups()
+    }
+
+    /// Row group `index` as one batch: every column, or with `keys_only` the `label`, `source`
+    /// and `uid` columns (see [`KeyColumns`]), which skips reading the images.
+    pub fn read_row_group(&self, index: usize, keys_only: bool) -> Result<RecordBatch> {
+        // A file of its own: clones of one handle share its offset, and row groups are read
+        // from several threads at once.
+        let file = File::open(&self.path).at(&self.path)?;
+        let rows = self.metadata.metadata().row_group(index).num_rows() as usize;
+        let mut builder =
+            ParquetRecordBatchReaderBuilder::new_with_metadata(file, self.metadata.clone())
+                .with_row_groups(vec![index])
+                .with_batch_size(rows.max(1));
+        if keys_only {
+            let mask = ProjectionMask::roots(self.metadata.parquet_schema(), KEY_COLUMNS);
+            builder = builder.with_projection(mask);
+        }
+        let damaged = |e: &dyn std::fmt::Display| {
+            Error::invalid(&self.path, format!("damaged Parquet data ({e})"))
+        };
+        let mut reader = builder.build().map_err(|e| damaged(&e))?;
+        match reader.next() {
+            Some(batch) => batch.map_err(|e| damaged(&e)),
+            None => Err(damaged(&format!("row group {index} is empty"))),
+        }
+    }
+}
+
+/// The root columns `label`, `source` and `uid` of the shard schema.
+const KEY_COLUMNS: [usize; 3] = [1, 2, 3];
+
+/// Typed views of a batch read with [`ShardFile::read_row_group`]'s `keys_only`.
+pub struct KeyColumns<'a> {
+    pub labels: &'a Int64Array,
+    pub sources: &'a StringArray,
+    pub uids: &'a StringArray,
+}
+
+impl<'a> KeyColumns<'a> {
+    /// Panics only if the batch was not read with `keys_only` from a checked shard.
+    pub fn of(batch: &'a RecordBatch) -> KeyColumns<'a> {
+        let column = |i: usize| batch.column(i).as_any();
+        KeyColumns {
+            labels: column(0).downcast_ref().expect("checked schema"),
+            sources: column(1).downcast_ref().expect("checked schema"),
+            uids: column(2).downcast_ref().expect("checked schema"),
+        }
+    }
 }
 
 /// Typed views of the columns of a batch in the shard schema.

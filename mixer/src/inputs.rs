@@ -1,17 +1,22 @@
-//! The two datasets a mix draws from: checked against each other, their `train` splits read
-//! once into memory, and their rows sorted into one pool per (source, class).
+//! The two datasets a mix draws from: checked against each other, the key columns (label,
+//! source, uid) of their `train` splits read to sort the rows into one pool per (source,
+//! class), and later the full rows of exactly the row groups a set of outputs needs.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use arrow_array::{Array, ArrayRef, Int64Array, RecordBatch};
-use datasets::{Columns, Dataset, ImageSpec, Source};
+use arrow_array::{Array, ArrayRef, Int64Array, RecordBatch, UInt32Array};
+use arrow_select::take::take_record_batch;
+use datasets::{Columns, Dataset, ImageSpec, KeyColumns, ShardFile, Source, read_shard};
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
 
-/// A row of the inputs: (batch, row within batch), as `arrow_select::interleave` takes it.
+/// A row of the inputs: (row group, row within it); row groups are numbered through the
+/// synthetic `train` split, then the real one.
 pub type RowRef = (usize, usize);
 
 /// The split every mix draws from.
@@ -29,6 +34,13 @@ pub struct InputId {
 /// options' `class_renames`).
 pub type ClassRenames = BTreeMap<String, String>;
 
+/// One row group of an input's `train` split.
+struct RowGroup {
+    shard: Arc<ShardFile>,
+    index: usize,
+    source: Source,
+}
+
 pub struct Inputs {
     pub synthetic_dir: PathBuf,
     pub real_dir: PathBuf,
@@ -39,12 +51,26 @@ pub struct Inputs {
     pub image: ImageSpec,
     /// The real `train` split's class counts: the class proportions every subset follows.
     pub class_weights: Vec<u64>,
-    /// Synthetic `train` batches (labels already in real class indices), then real ones.
-    batches: Vec<RecordBatch>,
+    /// The row groups a [`RowRef`] names, and their key columns.
+    row_groups: Vec<RowGroup>,
+    keys: Vec<RecordBatch>,
+    /// Synthetic label → real label.
+    label_map: Vec<i64>,
     /// Rows per source (Source::ALL order) and class, in input order.
     pools: [Vec<Vec<RowRef>>; 2],
-    /// The real dataset's held-out splits (all but `train`): no uid of theirs may be mixed in.
-    held_out: Vec<RecordBatch>,
+    /// The uids, and hashes of the PNG bytes, of the real dataset's held-out splits (all but
+    /// `train`): no uid of theirs may be mixed in.
+    held_out_uids: HashSet<String>,
+    held_out_images: HashSet<u64>,
+    /// Mean bytes of a stored row, the larger of the two inputs': what a row costs in memory.
+    row_bytes: u64,
+}
+
+/// The rows of the lists passed to [`Inputs::gather`]: batches holding them, and each list
+/// again as references into those batches.
+pub struct Gathered {
+    pub batches: Vec<RecordBatch>,
+    pub lists: Vec<Vec<RowRef>>,
 }
 
 pub(crate) fn source_index(source: Source) -> usize {
@@ -55,9 +81,9 @@ pub(crate) fn source_index(source: Source) -> usize {
 }
 
 impl Inputs {
-    /// Opens and checks both inputs, then reads their `train` splits. Fails with one line
-    /// on the first problem: differing classes or image sizes, a damaged shard, rows of the
-    /// wrong source.
+    /// Opens and checks both inputs, then reads the key columns of their `train` splits.
+    /// Fails with one line on the first problem: differing classes or image sizes, a damaged
+    /// shard, rows of the wrong source.
     pub fn load(synthetic_dir: &Path, real_dir: &Path, renames: &ClassRenames) -> Result<Inputs> {
         let synthetic = Dataset::open(synthetic_dir)?;
         let real = Dataset::open(real_dir)?;
@@ -71,8 +97,11 @@ impl Inputs {
             )));
         }
         let label_map = map_classes(&synthetic.manifest.classes, &real.manifest.classes, renames)?;
+        let mut row_bytes = 1;
         for dataset in [&synthetic, &real] {
-            dataset.split(TRAIN)?;
+            let split = dataset.split(TRAIN)?;
+            let bytes: u64 = split.shards.iter().map(|s| s.bytes).sum();
+            row_bytes = row_bytes.max(bytes / split.rows.max(1));
             let problems = datasets::verify::verify(&dataset.dir)?;
             if let Some(first) = problems.first() {
                 return Err(Error::invalid(format!(
@@ -90,28 +119,42 @@ impl Inputs {
             vec![Vec::new(); classes.len()],
             vec![Vec::new(); classes.len()],
         ];
-        let mut batches = Vec::new();
+        let mut row_groups = Vec::new();
+        let mut keys = Vec::new();
         for (dataset, source) in [(&synthetic, Source::Synthetic), (&real, Source::Real)] {
-            for batch in dataset.read_split(TRAIN)? {
-                let labels = sort_into_pools(
-                    &batch,
-                    batches.len(),
-                    dataset,
-                    source,
-                    &label_map,
-                    &mut pools,
-                )?;
-                let batch = match source {
-                    // Synthetic labels become real class indices once, here, for every subset.
-                    Source::Synthetic => with_labels(&batch, labels)?,
-                    Source::Real => batch,
-                };
-                batches.push(batch);
+            for shard in &dataset.split(TRAIN)?.shards {
+                let shard = Arc::new(ShardFile::open(&dataset.shard_path(&shard.file))?);
+                for index in 0..shard.row_groups() {
+                    let batch = shard.read_row_group(index, true)?;
+                    sort_into_pools(
+                        &batch,
+                        row_groups.len(),
+                        dataset,
+                        source,
+                        &label_map,
+                        &mut pools,
+                    )?;
+                    row_groups.push(RowGroup {
+                        shard: shard.clone(),
+                        index,
+                        source,
+                    });
+                    keys.push(batch);
+                }
             }
         }
-        let mut held_out = Vec::new();
+        let mut held_out_uids = HashSet::new();
+        let mut held_out_images = HashSet::new();
         for split in real.manifest.splits.keys().filter(|s| s.as_str() != TRAIN) {
-            held_out.extend(real.read_split(split)?);
+            for shard in &real.split(split)?.shards {
+                for batch in read_shard(&real.shard_path(&shard.file))? {
+                    let columns = Columns::of(&batch);
+                    for i in 0..batch.num_rows() {
+                        held_out_uids.insert(columns.uids.value(i).to_string());
+                        held_out_images.insert(image_hash(columns.png.value(i)));
+                    }
+                }
+            }
         }
         Ok(Inputs {
             synthetic_dir: synthetic_dir.to_path_buf(),
@@ -121,14 +164,14 @@ impl Inputs {
             classes,
             image: real_image,
             class_weights,
-            batches,
+            row_groups,
+            keys,
+            label_map,
             pools,
-            held_out,
+            held_out_uids,
+            held_out_images,
+            row_bytes,
         })
-    }
-
-    pub fn batches(&self) -> &[RecordBatch] {
-        &self.batches
     }
 
     /// The rows of one (source, class), in input order.
@@ -136,44 +179,123 @@ impl Inputs {
         &self.pools[source_index(source)][class]
     }
 
+    /// How many rows fit in `budget` bytes (at least one).
+    pub fn rows_within(&self, budget: u64) -> usize {
+        (budget / self.row_bytes).max(1) as usize
+    }
+
     /// Fails if any of `rows` has the uid of a row of the real dataset's held-out splits:
     /// an import that put one image in both train and test must not leak it into training.
-    /// Identical PNG bytes under different uids are only logged, since tiny datasets such as
-    /// MNIST do hold genuine duplicates.
+    /// (Identical PNG bytes under different uids are counted by [`Inputs::gather`].)
     pub fn check_held_out<'a>(&self, rows: impl IntoIterator<Item = &'a RowRef>) -> Result<()> {
-        if self.held_out.is_empty() {
+        if self.held_out_uids.is_empty() {
             return Ok(());
         }
-        let mut uids: HashSet<&str> = HashSet::new();
-        let mut images: HashSet<&[u8]> = HashSet::new();
-        for batch in &self.held_out {
-            let columns = Columns::of(batch);
-            for i in 0..batch.num_rows() {
-                uids.insert(columns.uids.value(i));
-                images.insert(columns.png.value(i));
-            }
-        }
-        let columns: Vec<Columns> = self.batches.iter().map(Columns::of).collect();
-        let mut same_bytes = 0u64;
-        for &(batch, row) in rows {
-            let uid = columns[batch].uids.value(row);
-            if uids.contains(uid) {
+        let columns: Vec<KeyColumns> = self.keys.iter().map(KeyColumns::of).collect();
+        for &(group, row) in rows {
+            let uid = columns[group].uids.value(row);
+            if self.held_out_uids.contains(uid) {
                 return Err(Error::invalid(format!(
                     "uid '{uid}' is in both the train split and a held-out split of {}; \
                      the import put one image in both; re-import it without the overlap",
                     self.real_dir.display()
                 )));
             }
-            same_bytes += u64::from(images.contains(columns[batch].png.value(row)));
-        }
-        if same_bytes > 0 {
-            tracing::warn!(
-                "{same_bytes} mixed row(s) have the same PNG bytes as a held-out row of {} (different uids)",
-                self.real_dir.display()
-            );
         }
         Ok(())
     }
+
+    /// Reads the full rows of `lists`, only from the row groups they name, each row group once
+    /// (several in parallel), keeping of each the rows the lists need (all of it without a
+    /// copy where they need every row): memory holds those rows and a few row groups. Also
+    /// returns how many of the rows have the same PNG bytes as a held-out row (tiny datasets
+    /// such as MNIST do hold genuine duplicates: logged, not an error).
+    pub fn gather(&self, lists: &[&[RowRef]]) -> Result<(Gathered, u64)> {
+        // Row group → the rows of it any list needs, sorted.
+        let mut wanted: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+        for &(group, row) in lists.iter().copied().flatten() {
+            wanted.entry(group).or_default().push(row);
+        }
+        for rows in wanted.values_mut() {
+            rows.sort_unstable();
+            rows.dedup();
+        }
+        let wanted: Vec<(usize, Vec<usize>)> = wanted.into_iter().collect();
+        let mut batches = Vec::with_capacity(wanted.len());
+        let mut same_bytes = 0;
+        for window in wanted.chunks(2 * rayon::current_num_threads()) {
+            let parts = window
+                .par_iter()
+                .map(|(group, rows)| self.take_rows(*group, rows))
+                .collect::<Result<Vec<_>>>()?;
+            for (part, same) in parts {
+                batches.push(part);
+                same_bytes += same;
+            }
+        }
+        // Row group → (its batch, the rows that batch holds).
+        let places: HashMap<usize, (usize, &[usize])> = wanted
+            .iter()
+            .enumerate()
+            .map(|(batch, (group, rows))| (*group, (batch, rows.as_slice())))
+            .collect();
+        let lists = lists
+            .iter()
+            .map(|list| {
+                list.iter()
+                    .map(|&(group, row)| {
+                        let (batch, rows) = places[&group];
+                        (batch, rows.binary_search(&row).expect("gathered row"))
+                    })
+                    .collect()
+            })
+            .collect();
+        Ok((Gathered { batches, lists }, same_bytes))
+    }
+
+    /// Reads row group `group` and keeps `rows` of it (sorted); the synthetic labels become
+    /// real class indices here.
+    fn take_rows(&self, group: usize, rows: &[usize]) -> Result<(RecordBatch, u64)> {
+        let RowGroup {
+            shard,
+            index,
+            source,
+        } = &self.row_groups[group];
+        let batch = shard.read_row_group(*index, false)?;
+        let batch = match source {
+            Source::Synthetic => {
+                let labels = Columns::of(&batch)
+                    .labels
+                    .values()
+                    .iter()
+                    .map(|&l| self.label_map[l as usize])
+                    .collect();
+                with_labels(&batch, labels)?
+            }
+            Source::Real => batch,
+        };
+        let png = Columns::of(&batch).png;
+        let same_bytes = rows
+            .iter()
+            .filter(|&&r| {
+                !self.held_out_images.is_empty()
+                    && self.held_out_images.contains(&image_hash(png.value(r)))
+            })
+            .count() as u64;
+        if rows.len() == batch.num_rows() {
+            return Ok((batch, same_bytes));
+        }
+        let indices = UInt32Array::from_iter_values(rows.iter().map(|&r| r as u32));
+        Ok((take_record_batch(&batch, &indices)?, same_bytes))
+    }
+}
+
+/// A 64-bit hash of PNG bytes (std's fixed-key SipHash): held-out images are compared by it, so
+/// their bytes need not stay in memory; a collision would only add a log line.
+fn image_hash(png: &[u8]) -> u64 {
+    let mut hasher = DefaultHasher::new();
+    png.hash(&mut hasher);
+    hasher.finish()
 }
 
 fn input_id(dataset: &Dataset) -> InputId {
@@ -253,8 +375,8 @@ fn map_classes(synthetic: &[String], real: &[String], renames: &ClassRenames) ->
     Ok(labels)
 }
 
-/// Adds the rows of one batch to the pools and returns its labels in real class indices.
-/// Checks per row that the source column says what the input is for.
+/// Adds the rows of one key batch ([`KeyColumns`]) to the pools. Checks per row that the
+/// source column says what the input is for and that the label is one of the input's classes.
 fn sort_into_pools(
     batch: &RecordBatch,
     batch_index: usize,
@@ -262,9 +384,8 @@ fn sort_into_pools(
     source: Source,
     label_map: &[i64],
     pools: &mut [Vec<Vec<RowRef>>; 2],
-) -> Result<Vec<i64>> {
-    let columns = Columns::of(batch);
-    let mut labels = Vec::with_capacity(batch.num_rows());
+) -> Result<()> {
+    let columns = KeyColumns::of(batch);
     for row in 0..batch.num_rows() {
         let found = columns.sources.value(row);
         if found != source.as_str() {
@@ -292,9 +413,8 @@ fn sort_into_pools(
             )));
         };
         pools[source_index(source)][mapped as usize].push((batch_index, row));
-        labels.push(mapped);
     }
-    Ok(labels)
+    Ok(())
 }
 
 fn with_labels(batch: &RecordBatch, labels: Vec<i64>) -> Result<RecordBatch> {

@@ -49,6 +49,9 @@ pub struct MixOptions {
     pub force: bool,
     /// The command line, recorded in each manifest's recipe.
     pub command: String,
+    /// Bytes of input rows held at a time while copying [default:
+    /// `datasets::memory::default_budget`]; at least one output shard's rows are.
+    pub memory_budget: Option<u64>,
 }
 
 /// One output dataset of a mix.

@@ -120,6 +120,7 @@ pub fn run(options: &SpeedOptions) -> Result<SpeedReport> {
             order: options.order,
             force: true,
             command: SPEED_COMMAND.into(),
+            memory_budget: None,
         },
         out: options.dir.join("sweep"),
         size: options.size,

@@ -1,11 +1,13 @@
-//! Writing one output dataset from a layout: rows copied as they are (PNG bytes, uid,
-//! label, source, meta) with `arrow_select::interleave`, shards in parallel, the manifest
-//! last; and deciding, on a rerun, which outputs are already done.
+//! Writing the output datasets from their layouts: rows copied as they are (PNG bytes, uid,
+//! label, source, meta) with `arrow_select::interleave`, a group of shards at a time whose rows
+//! fit the memory budget, each group's shards in parallel, each manifest as soon as its shards
+//! are done; and deciding, on a rerun, which outputs are already done.
 
 use std::path::PathBuf;
 
 use arrow_array::RecordBatch;
 use arrow_select::interleave::interleave_record_batch;
+use datasets::memory::default_budget;
 use datasets::{
     DatasetInfo, DatasetWriter, Manifest, Phase, Progress, ROWS_PER_ROW_GROUP, Recipe, SplitPlan,
     WriteMode,
@@ -13,7 +15,7 @@ use datasets::{
 use rayon::prelude::*;
 
 use crate::error::{Error, Result};
-use crate::inputs::{Inputs, TRAIN};
+use crate::inputs::{Inputs, RowRef, TRAIN};
 use crate::plan::Layout;
 use crate::{MixOptions, SubsetSummary};
 
@@ -80,14 +82,8 @@ impl Job {
         }
     }
 
-    /// Writes the dataset; on any error, removes what it wrote.
-    pub fn write(
-        &self,
-        inputs: &Inputs,
-        recipe: Recipe,
-        found: Found,
-        on_rows: &(dyn Fn(u64) + Sync),
-    ) -> Result<Manifest> {
+    /// Starts the dataset's writer (which creates the directory and its parents).
+    fn writer(&self, inputs: &Inputs, options: &MixOptions, found: Found) -> Result<DatasetWriter> {
         let source = match self.layout.synthetic_rows {
             0 => "real",
             s if s == self.rows() => "synthetic",
@@ -98,55 +94,35 @@ impl Job {
             classes: inputs.classes.clone(),
             image: inputs.image,
             source: source.to_string(),
-            recipe,
+            recipe: Recipe {
+                command: options.command.clone(),
+                seed: Some(options.seed),
+                config: self.request.clone(),
+            },
         };
         let mode = if found == Found::Nothing {
             WriteMode::Fresh
         } else {
             WriteMode::Force
         };
-        let writer = DatasetWriter::create(
-            &self.dir,
-            info,
-            &[SplitPlan {
-                name: TRAIN.to_string(),
-                rows: self.rows(),
-            }],
-            mode,
-        )?;
-        match self.write_shards(&writer, inputs, on_rows) {
-            Ok(()) => {
-                let phases = self.phases(&writer);
-                let mix = serde_json::json!({ "request": self.request, "record": self.record });
-                Ok(writer.finish(phases, Some(mix))?)
-            }
-            Err(e) => {
-                writer.abort();
-                Err(e)
-            }
-        }
+        let plan = [SplitPlan {
+            name: TRAIN.to_string(),
+            rows: self.rows(),
+        }];
+        Ok(DatasetWriter::create(&self.dir, info, &plan, mode)?)
     }
 
-    fn write_shards(
-        &self,
-        writer: &DatasetWriter,
-        inputs: &Inputs,
-        on_rows: &(dyn Fn(u64) + Sync),
-    ) -> Result<()> {
-        let batches: Vec<&RecordBatch> = inputs.batches().iter().collect();
-        (0..writer.slots().len())
-            .into_par_iter()
-            .try_for_each(|index| {
-                let slot = &writer.slots()[index];
-                let mut shard = writer.shard(index)?;
-                let rows = &self.layout.rows[slot.rows.start as usize..slot.rows.end as usize];
-                for chunk in rows.chunks(ROWS_PER_ROW_GROUP) {
-                    shard.push_batch(&interleave_record_batch(&batches, chunk)?)?;
-                    on_rows(chunk.len() as u64);
-                }
-                shard.finish()?;
-                Ok(())
-            })
+    /// The layout's rows that shard `slot` holds.
+    fn slot_rows(&self, writer: &DatasetWriter, slot: usize) -> &[RowRef] {
+        let rows = &writer.slots()[slot].rows;
+        &self.layout.rows[rows.start as usize..rows.end as usize]
+    }
+
+    /// Writes the card and the manifest once every shard is written.
+    fn finish(&self, writer: DatasetWriter) -> Result<Manifest> {
+        let phases = self.phases(&writer);
+        let mix = serde_json::json!({ "request": self.request, "record": self.record });
+        Ok(writer.finish(phases, Some(mix))?)
     }
 
     fn phases(&self, writer: &DatasetWriter) -> Vec<Phase> {
@@ -166,8 +142,8 @@ impl Job {
 }
 
 /// Checks every job's directory first (so a conflict stops the run before anything is
-/// written), then writes the jobs not already done, in parallel. The dataset writer
-/// creates the directories (and their parents).
+/// written), then writes the jobs not already done. On any error, every output not finished
+/// is removed.
 pub(crate) fn write_jobs(
     inputs: &Inputs,
     jobs: &[Job],
@@ -185,37 +161,121 @@ pub(crate) fn write_jobs(
         .map(|(job, _)| job.rows())
         .sum();
     progress(Progress::Planned { rows });
-    let on_rows = |n: u64| progress(Progress::Rows(n));
-    let results: Vec<Result<bool>> = jobs
-        .par_iter()
+    for (job, _) in jobs.iter().zip(&found).filter(|(_, f)| **f == Found::Done) {
+        progress(Progress::Finished {
+            name: &job.name,
+            kept: true,
+        });
+    }
+    let mut writers: Vec<Option<DatasetWriter>> = jobs.iter().map(|_| None).collect();
+    let written = write_pending(inputs, jobs, &found, &mut writers, options, progress);
+    if written.is_err() {
+        writers.into_iter().flatten().for_each(DatasetWriter::abort);
+    }
+    written?;
+    Ok(jobs
+        .iter()
         .zip(&found)
-        .map(|(job, &found)| {
-            let kept = found == Found::Done;
-            if !kept {
-                let recipe = Recipe {
-                    command: options.command.clone(),
-                    seed: Some(options.seed),
-                    config: job.request.clone(),
-                };
-                job.write(inputs, recipe, found, &on_rows)?;
+        .map(|(job, &found)| SubsetSummary {
+            name: job.name.clone(),
+            dir: job.dir.clone(),
+            rows: job.rows(),
+            synthetic_rows: job.layout.synthetic_rows,
+            kept: found == Found::Done,
+        })
+        .collect())
+}
+
+/// Writes the shards of the jobs not done, in job order, in groups whose rows fit the memory
+/// budget (at least one shard a group): each group reads what it needs from the inputs once
+/// ([`Inputs::gather`]) and writes its shards in parallel; a job's manifest follows its last
+/// shard. `writers` holds the writers started and not yet finished.
+fn write_pending(
+    inputs: &Inputs,
+    jobs: &[Job],
+    found: &[Found],
+    writers: &mut [Option<DatasetWriter>],
+    options: &MixOptions,
+    progress: &(dyn Fn(Progress<'_>) + Sync),
+) -> Result<()> {
+    let mut shards: Vec<(usize, usize)> = Vec::new();
+    for (j, job) in jobs.iter().enumerate() {
+        if found[j] != Found::Done {
+            let writer = job.writer(inputs, options, found[j])?;
+            shards.extend((0..writer.slots().len()).map(|slot| (j, slot)));
+            writers[j] = Some(writer);
+        }
+    }
+    let budget_rows = inputs.rows_within(options.memory_budget.unwrap_or_else(default_budget));
+    let on_rows = |n: u64| progress(Progress::Rows(n));
+    let mut same_bytes = 0;
+    let mut start = 0;
+    while start < shards.len() {
+        let mut end = start;
+        let mut rows = 0;
+        while end < shards.len() {
+            let (j, slot) = shards[end];
+            let n = jobs[j].slot_rows(started(writers, j), slot).len();
+            if end > start && rows + n > budget_rows {
+                break;
             }
-            progress(Progress::Finished {
-                name: &job.name,
-                kept,
-            });
-            Ok(kept)
-        })
-        .collect();
-    jobs.iter()
-        .zip(results)
-        .map(|(job, kept)| {
-            Ok(SubsetSummary {
-                name: job.name.clone(),
-                dir: job.dir.clone(),
-                rows: job.rows(),
-                synthetic_rows: job.layout.synthetic_rows,
-                kept: kept?,
-            })
-        })
-        .collect()
+            rows += n;
+            end += 1;
+        }
+        let group = &shards[start..end];
+        let lists: Vec<&[RowRef]> = group
+            .iter()
+            .map(|&(j, slot)| jobs[j].slot_rows(started(writers, j), slot))
+            .collect();
+        let (gathered, same) = inputs.gather(&lists)?;
+        same_bytes += same;
+        let batches: Vec<&RecordBatch> = gathered.batches.iter().collect();
+        group
+            .par_iter()
+            .zip(&gathered.lists)
+            .try_for_each(|(&(j, slot), rows)| {
+                write_shard(started(writers, j), slot, &batches, rows, &on_rows)
+            })?;
+        for &(j, slot) in group {
+            if slot + 1 == started(writers, j).slots().len() {
+                let writer = writers[j].take().expect("finished once");
+                jobs[j].finish(writer)?;
+                progress(Progress::Finished {
+                    name: &jobs[j].name,
+                    kept: false,
+                });
+            }
+        }
+        start = end;
+    }
+    if same_bytes > 0 {
+        tracing::warn!(
+            "{same_bytes} mixed row(s) have the same PNG bytes as a held-out row of {} (different uids)",
+            inputs.real_dir.display()
+        );
+    }
+    Ok(())
+}
+
+fn started(writers: &[Option<DatasetWriter>], job: usize) -> &DatasetWriter {
+    writers[job]
+        .as_ref()
+        .expect("a writer started for every job not done")
+}
+
+/// Writes shard `slot`: `rows` of `batches`, a row group at a time.
+fn write_shard(
+    writer: &DatasetWriter,
+    slot: usize,
+    batches: &[&RecordBatch],
+    rows: &[RowRef],
+    on_rows: &(dyn Fn(u64) + Sync),
+) -> Result<()> {
+    let mut shard = writer.shard(slot)?;
+    for chunk in rows.chunks(ROWS_PER_ROW_GROUP) {
+        shard.push_batch(&interleave_record_batch(batches, chunk)?)?;
+        on_rows(chunk.len() as u64);
+    }
+    shard.finish()?;
+    Ok(())
 }

@@ -512,3 +512,22 @@ fn phases_name_the_shards_they_lie_in() {
             .is_empty()
     );
 }
+
+#[test]
+fn a_memory_budget_smaller_than_the_inputs_gives_the_same_shards() {
+    let fx = fixture();
+    let shares = [0.0, 0.5, 1.0];
+    let whole = fx.spec("whole", 45, &shares);
+    sweep(&whole, &no_progress).unwrap();
+    // One byte: every group holds just one output shard, so the inputs are read per subset.
+    let mut small = fx.spec("small", 45, &shares);
+    small.options.memory_budget = Some(1);
+    sweep(&small, &no_progress).unwrap();
+    for name in ["sm-r000", "sm-r050", "sm-r100", "ft-r050"] {
+        assert_eq!(
+            shard_bytes(&whole.out.join(name)),
+            shard_bytes(&small.out.join(name)),
+            "{name}"
+        );
+    }
+}

@@ -161,6 +161,7 @@ pub fn run(experiment: &Experiment, options: &BenchOptions) -> Result<()> {
                 pair: cell.pair.clone(),
                 share: cell.share,
             }),
+            memory_budget: None,
         };
         let cell_started = Instant::now();
         let result = match run_training(&config, &mut |_| ControlFlow::Continue(())) {
@@ -345,6 +346,7 @@ fn mix_pair(
             order: mixer::Order::default(),
             force: false,
             command: crate::cmd::command_line(),
+            memory_budget: None,
         },
         out: dir.to_path_buf(),
         size,

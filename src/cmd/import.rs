@@ -94,6 +94,9 @@ struct Common {
     /// Replace an existing synmix dataset in --out.
     #[arg(long)]
     force: bool,
+    /// Keep the finished shards of an interrupted import with the same arguments.
+    #[arg(long, conflicts_with = "force")]
+    resume: bool,
 }
 
 fn parse_source(text: &str) -> Result<Source, String> {
@@ -144,7 +147,7 @@ pub fn run(args: ImportArgs, quiet: bool) -> Result<()> {
         size: common.size,
         channels: common.channels,
         classes: common.classes,
-        mode: super::write_mode(common.force, false),
+        mode: super::write_mode(common.force, common.resume),
         command: super::command_line(),
     };
     let manifest = import::write_dataset(input, &options, &origin)?;

@@ -57,6 +57,10 @@ pub struct MixArgs {
     /// Rewrite finished outputs, and replace outputs made with other arguments.
     #[arg(long)]
     force: bool,
+    /// MiB of input rows held at a time while copying; at least one output shard's rows are
+    /// [default: a sixteenth of the machine's memory, 64 to 256 MiB].
+    #[arg(long, value_name = "MIB")]
+    memory: Option<u64>,
 }
 
 /// The row order of subsets: shared by `mix` and `speed mix`.
@@ -125,6 +129,7 @@ pub fn run(args: MixArgs, quiet: bool) -> Result<()> {
         order: args.order.order()?,
         force: args.force,
         command: crate::cmd::command_line(),
+        memory_budget: args.memory.map(|mib| mib << 20),
     };
 
     let bar = crate::progress::bar(0, "rows", quiet);

@@ -61,6 +61,10 @@ struct TrainSpeedArgs {
     /// Images per timed epoch.
     #[arg(long, default_value_t = 1024)]
     samples: usize,
+    /// MiB the images may take in memory; beyond it they are written to a scratch dataset and
+    /// streamed from its shards, as `train --memory` does [default: held in memory].
+    #[arg(long, value_name = "MIB")]
+    memory: Option<u64>,
 }
 
 pub fn run(args: SpeedArgs, quiet: bool) -> Result<()> {
@@ -120,14 +124,24 @@ fn train(args: &TrainSpeedArgs, quiet: bool) -> Result<()> {
     for input in trainer::throughput::BENCH_INPUTS {
         for model in ModelKind::ALL {
             let spinner = crate::progress::spinner(&format!("{model} {}", input.describe()), quiet);
-            let t = trainer::throughput::measure(model, input, batch_size, args.samples, backend);
+            let budget = args.memory.map(|mib| mib << 20);
+            let t = trainer::throughput::measure(
+                model,
+                input,
+                batch_size,
+                args.samples,
+                backend,
+                budget,
+            );
             spinner.finish_and_clear();
             let t = t?;
             println!(
-                "  {model:<4} {:<8} {:>8.0} samples/s  {:>7.1} ms/step",
+                "  {model:<4} {:<8} {:>8.0} samples/s  {:>7.1} ms/step  {}: steps waited {:.2} s",
                 input.describe(),
                 t.samples_per_second,
-                t.ms_per_step
+                t.ms_per_step,
+                if t.streamed { "streamed" } else { "in memory" },
+                t.loader_wait_seconds
             );
         }
     }

@@ -71,6 +71,11 @@ pub struct TrainArgs {
     /// Compute backend: flex (CPU, always built) or wgpu (builds with `--features gpu-training`).
     #[arg(long, value_enum, default_value_t = BackendKind::Flex)]
     backend: BackendKind,
+    /// MiB of decoded images a split may take in memory; a larger split is decoded from its
+    /// shards batch by batch, a thread staying ahead of the steps, with the same results
+    /// [default: a sixteenth of the machine's memory, 64 to 256 MiB].
+    #[arg(long, value_name = "MIB")]
+    memory: Option<u64>,
 }
 
 pub fn run(args: TrainArgs, quiet: bool) -> anyhow::Result<()> {
@@ -86,6 +91,7 @@ pub fn run(args: TrainArgs, quiet: bool) -> anyhow::Result<()> {
         backend,
         train,
         cell: None,
+        memory_budget: args.memory.map(|mib| mib << 20),
     };
     let bar = crate::progress::bar(0, "samples", quiet);
     let result = run_training(&config, &mut |progress| {

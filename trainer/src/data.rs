@@ -1,13 +1,23 @@
-//! A dataset split decoded once into memory, then batched from there.
+//! A dataset split's images for training and scoring: decoded once into memory when the split
+//! fits the memory budget, else read and decoded from the shards as the batches need them.
 //!
-//! Pixels are stored as `f32` in `[0, 1]`, image after image in CHW order — the layout the models
-//! take — so a batch is one gather of contiguous image slices into one buffer and a single tensor
-//! upload, with no per-step decoding, conversion or transposition.
+//! Pixels are held as `u8`, image after image in CHW order — the layout the models take — a
+//! quarter of the memory of `f32`; a batch is one gather of contiguous image slices, converted
+//! to `f32` in `[0, 1]` on the way into one buffer, and a single tensor upload. A streamed split
+//! is decoded a window of an epoch's order at a time by a thread that stays one window ahead of
+//! the steps ([`Loader`]), so the row order, and with it every result, is the same either way.
 
+use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::Arc;
+use std::sync::mpsc::{Receiver, sync_channel};
+use std::time::{Duration, Instant};
 
 use burn::prelude::*;
-use datasets::{Dataset, DecodedSplit, Manifest, Source};
+use datasets::{
+    Columns, Dataset, DecodedSplit, ImageSpec, KeyColumns, Manifest, ShardFile, Source,
+};
+use rayon::prelude::*;
 
 use crate::{Error, Result};
 
@@ -40,13 +50,109 @@ impl InputShape {
     }
 }
 
-/// Images (`f32`, CHW), labels and sources of one split, in the split's row order.
+/// Images (`u8`, CHW), labels and sources of one split, in the split's row order.
 #[derive(Debug, Clone)]
 pub struct ImageStore {
     pub shape: InputShape,
-    pixels: Vec<f32>,
+    pixels: Pixels,
     pub labels: Vec<u32>,
     pub sources: Vec<Source>,
+}
+
+#[derive(Debug, Clone)]
+enum Pixels {
+    /// Every image, decoded once.
+    Decoded(Vec<u8>),
+    /// Decoded from the shards as batches need them.
+    Streamed(Arc<ShardRows>),
+}
+
+/// Where each row of a streamed split lies, and how many bytes of decoded images to hold.
+struct ShardRows {
+    spec: ImageSpec,
+    /// Row groups: (shard, index in the shard).
+    groups: Vec<(Arc<ShardFile>, usize)>,
+    /// Per row: (row group, row within it).
+    at: Vec<(usize, usize)>,
+    budget: u64,
+}
+
+impl std::fmt::Debug for ShardRows {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "ShardRows({} rows in {} row groups)",
+            self.at.len(),
+            self.groups.len()
+        )
+    }
+}
+
+impl ShardRows {
+    /// Rows per window of a [`Loader`]: whole batches, at most a third of the budget each (one
+    /// being decoded, one waiting, one being trained on), and at least one batch.
+    fn window_rows(&self, batch_size: usize) -> usize {
+        let per_image = self.spec.pixels_per_image() as u64;
+        let rows = (self.budget / 3 / per_image) as usize;
+        (rows / batch_size).max(1) * batch_size
+    }
+
+    /// The images of `rows`, `u8` CHW one after another: every row group they lie in read once,
+    /// the row groups in parallel.
+    fn decode(&self, rows: &[usize]) -> Result<Vec<u8>> {
+        let per_image = self.spec.pixels_per_image();
+        // Row group → (place in `rows`, row within the group).
+        let mut by_group: BTreeMap<usize, Vec<(usize, usize)>> = BTreeMap::new();
+        for (place, &row) in rows.iter().enumerate() {
+            let (group, within) = self.at[row];
+            by_group.entry(group).or_default().push((place, within));
+        }
+        let by_group: Vec<(usize, Vec<(usize, usize)>)> = by_group.into_iter().collect();
+        let decoded = by_group
+            .par_iter()
+            .map(|(group, wanted)| {
+                let (shard, index) = &self.groups[*group];
+                let batch = shard.read_row_group(*index, false)?;
+                let png = Columns::of(&batch).png;
+                let mut scratch = Vec::new();
+                wanted
+                    .iter()
+                    .map(|&(place, within)| {
+                        let mut image = vec![0; per_image];
+                        datasets::png::decode_into(&mut image, png.value(within), self.spec)
+                            .map_err(|e| {
+                                Error::file(
+                                    shard.path(),
+                                    format!("row {within} of row group {index}: {e}"),
+                                )
+                            })?;
+                        hwc_to_chw(&mut image, self.spec.channels as usize, &mut scratch);
+                        Ok((place, image))
+                    })
+                    .collect::<Result<Vec<_>>>()
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let mut out = vec![0; rows.len() * per_image];
+        for (place, image) in decoded.into_iter().flatten() {
+            out[place * per_image..(place + 1) * per_image].copy_from_slice(&image);
+        }
+        Ok(out)
+    }
+}
+
+/// Reorders one image's HWC bytes to CHW in place (`scratch`: room for the copy).
+fn hwc_to_chw(image: &mut [u8], channels: usize, scratch: &mut Vec<u8>) {
+    if channels == 1 {
+        return;
+    }
+    scratch.clear();
+    scratch.extend_from_slice(image);
+    let hw = image.len() / channels;
+    for (p, px) in scratch.chunks_exact(channels).enumerate() {
+        for (ch, &v) in px.iter().enumerate() {
+            image[ch * hw + p] = v;
+        }
+    }
 }
 
 impl ImageStore {
@@ -57,37 +163,35 @@ impl ImageStore {
         labels: Vec<u32>,
         sources: Vec<Source>,
     ) -> Result<Self> {
+        Self::from_hwc_owned(shape, hwc.to_vec(), labels, sources)
+    }
+
+    /// [`ImageStore::from_hwc`] reordering `pixels` to CHW in place, so a decoded split is never
+    /// in memory twice.
+    fn from_hwc_owned(
+        shape: InputShape,
+        mut pixels: Vec<u8>,
+        labels: Vec<u32>,
+        sources: Vec<Source>,
+    ) -> Result<Self> {
         let per_image = shape.pixels();
-        if hwc.len() != labels.len() * per_image || sources.len() != labels.len() {
+        if pixels.len() != labels.len() * per_image || sources.len() != labels.len() {
             return Err(Error::invalid(format!(
                 "decoded split is inconsistent: {} pixel bytes, {} labels, {} sources for {} images",
-                hwc.len(),
+                pixels.len(),
                 labels.len(),
                 sources.len(),
                 shape.describe()
             )));
         }
-        if let Some(&bad) = labels.iter().find(|&&l| l as usize >= shape.classes) {
-            return Err(Error::invalid(format!(
-                "label {bad} is outside the {} classes",
-                shape.classes
-            )));
-        }
-        let (c, hw) = (shape.channels, shape.height * shape.width);
-        let mut pixels = vec![0f32; hwc.len()];
-        for (src, dst) in hwc
-            .chunks_exact(per_image)
-            .zip(pixels.chunks_exact_mut(per_image))
-        {
-            for (p, px) in src.chunks_exact(c).enumerate() {
-                for (ch, &v) in px.iter().enumerate() {
-                    dst[ch * hw + p] = v as f32 / 255.0;
-                }
-            }
+        check_labels(shape, &labels)?;
+        let mut scratch = Vec::new();
+        for image in pixels.chunks_exact_mut(per_image) {
+            hwc_to_chw(image, shape.channels, &mut scratch);
         }
         Ok(ImageStore {
             shape,
-            pixels,
+            pixels: Pixels::Decoded(pixels),
             labels,
             sources,
         })
@@ -100,7 +204,7 @@ impl ImageStore {
             width: split.image.width as usize,
             classes,
         };
-        Self::from_hwc(shape, &split.pixels, split.labels, split.sources)
+        Self::from_hwc_owned(shape, split.pixels, split.labels, split.sources)
     }
 
     pub fn len(&self) -> usize {
@@ -115,13 +219,25 @@ impl ImageStore {
         self.sources.iter().filter(|&&s| s == source).count()
     }
 
-    /// The images of `rows` as one `[rows, C, H, W]` tensor.
-    pub fn images(&self, rows: &[usize], device: &Device) -> Tensor<4> {
+    /// The images of `rows` as one `[rows, C, H, W]` tensor (a streamed store decodes them here).
+    pub fn images(&self, rows: &[usize], device: &Device) -> Result<Tensor<4>> {
         let per_image = self.shape.pixels();
         let mut buffer = Vec::with_capacity(rows.len() * per_image);
-        for &row in rows {
-            buffer.extend_from_slice(&self.pixels[row * per_image..(row + 1) * per_image]);
+        match &self.pixels {
+            Pixels::Decoded(pixels) => {
+                for &row in rows {
+                    let image = &pixels[row * per_image..(row + 1) * per_image];
+                    buffer.extend(image.iter().map(|&v| v as f32 / 255.0));
+                }
+            }
+            Pixels::Streamed(shards) => {
+                buffer.extend(shards.decode(rows)?.iter().map(|&v| v as f32 / 255.0));
+            }
         }
+        Ok(self.tensor(buffer, rows.len(), device))
+    }
+
+    fn tensor(&self, buffer: Vec<f32>, rows: usize, device: &Device) -> Tensor<4> {
         let InputShape {
             channels,
             height,
@@ -129,9 +245,37 @@ impl ImageStore {
             ..
         } = self.shape;
         Tensor::from_data(
-            TensorData::new(buffer, [rows.len(), channels, height, width]),
+            TensorData::new(buffer, [rows, channels, height, width]),
             device,
         )
+    }
+
+    /// The batches of one epoch, `order` in chunks of `batch_size`.
+    pub fn loader(&self, order: &[usize], batch_size: usize) -> Loader<'_> {
+        let ahead = match &self.pixels {
+            Pixels::Decoded(_) => None,
+            Pixels::Streamed(shards) => {
+                let (send, receive) = sync_channel(1);
+                let shards = shards.clone();
+                let order = order.to_vec();
+                std::thread::spawn(move || {
+                    for window in order.chunks(shards.window_rows(batch_size)) {
+                        // A closed channel: the epoch ended early (an interrupt or an error).
+                        if send.send(shards.decode(window)).is_err() {
+                            return;
+                        }
+                    }
+                });
+                Some(receive)
+            }
+        };
+        Loader {
+            store: self,
+            ahead,
+            window: Vec::new(),
+            next: 0,
+            waited: Duration::ZERO,
+        }
     }
 
     /// The labels of `rows` as a `[rows]` integer tensor.
@@ -141,21 +285,116 @@ impl ImageStore {
     }
 }
 
+/// The batches of one epoch ([`ImageStore::loader`]): gathered from memory, or taken from the
+/// windows a thread decodes one ahead.
+pub struct Loader<'a> {
+    store: &'a ImageStore,
+    ahead: Option<Receiver<Result<Vec<u8>>>>,
+    /// The current window's images, and the next image in it.
+    window: Vec<u8>,
+    next: usize,
+    /// How long the steps waited for the decoder.
+    pub waited: Duration,
+}
+
+impl Loader<'_> {
+    /// The images of `rows`, the next batch of the order the loader was made with.
+    pub fn images(&mut self, rows: &[usize], device: &Device) -> Result<Tensor<4>> {
+        let Some(ahead) = &self.ahead else {
+            return self.store.images(rows, device);
+        };
+        let per_image = self.store.shape.pixels();
+        if self.next * per_image >= self.window.len() {
+            let began = Instant::now();
+            self.window = ahead
+                .recv()
+                .map_err(|_| Error::invalid("the image decoder stopped"))??;
+            self.waited += began.elapsed();
+            self.next = 0;
+        }
+        let images = &self.window[self.next * per_image..(self.next + rows.len()) * per_image];
+        self.next += rows.len();
+        let buffer = images.iter().map(|&v| v as f32 / 255.0).collect();
+        Ok(self.store.tensor(buffer, rows.len(), device))
+    }
+}
+
+fn check_labels(shape: InputShape, labels: &[u32]) -> Result<()> {
+    match labels.iter().find(|&&l| l as usize >= shape.classes) {
+        Some(&bad) => Err(Error::invalid(format!(
+            "label {bad} is outside the {} classes",
+            shape.classes
+        ))),
+        None => Ok(()),
+    }
+}
+
 /// One split of a dataset on disk, decoded, with the manifest it came with.
 pub struct LoadedSplit {
     pub manifest: Manifest,
     pub store: ImageStore,
 }
 
-/// Opens the dataset at `dir` and decodes its split `split` into a store.
-pub fn load_split(dir: &Path, split: &str) -> Result<LoadedSplit> {
+/// Opens the dataset at `dir` and loads its split `split`: decoded into memory if its images fit
+/// in `budget` bytes, else streamed from the shards.
+pub fn load_split(dir: &Path, split: &str, budget: u64) -> Result<LoadedSplit> {
     let dataset = Dataset::open(dir)?;
-    let decoded = dataset.decode_split(split)?;
-    let store = ImageStore::from_decoded(decoded, dataset.manifest.classes.len())
-        .map_err(|e| Error::file(dir, format!("split '{split}': {e}")))?;
+    let classes = dataset.manifest.classes.len();
+    let spec = dataset.manifest.image;
+    let rows = dataset.split(split)?.rows;
+    let in_split = |e: Error| Error::file(dir, format!("split '{split}': {e}"));
+    let store = if rows * spec.pixels_per_image() as u64 <= budget {
+        let decoded = dataset.decode_split(split)?;
+        ImageStore::from_decoded(decoded, classes).map_err(in_split)?
+    } else {
+        streamed(&dataset, split, budget).map_err(in_split)?
+    };
     Ok(LoadedSplit {
         manifest: dataset.manifest,
         store,
+    })
+}
+
+/// A streamed store: the key columns of every row group read now, the images when needed.
+fn streamed(dataset: &Dataset, split: &str, budget: u64) -> Result<ImageStore> {
+    let spec = dataset.manifest.image;
+    let shape = InputShape {
+        channels: spec.channels as usize,
+        height: spec.height as usize,
+        width: spec.width as usize,
+        classes: dataset.manifest.classes.len(),
+    };
+    let mut rows = ShardRows {
+        spec,
+        groups: Vec::new(),
+        at: Vec::new(),
+        budget,
+    };
+    let (mut labels, mut sources) = (Vec::new(), Vec::new());
+    for shard in &dataset.split(split)?.shards {
+        let shard = Arc::new(ShardFile::open(&dataset.shard_path(&shard.file))?);
+        for index in 0..shard.row_groups() {
+            let keys = shard.read_row_group(index, true)?;
+            let columns = KeyColumns::of(&keys);
+            for within in 0..keys.num_rows() {
+                rows.at.push((rows.groups.len(), within));
+                labels.push(u32::try_from(columns.labels.value(within)).unwrap_or(u32::MAX));
+                let source = columns
+                    .sources
+                    .value(within)
+                    .parse()
+                    .map_err(|e: String| Error::file(shard.path(), e))?;
+                sources.push(source);
+            }
+            rows.groups.push((shard.clone(), index));
+        }
+    }
+    check_labels(shape, &labels)?;
+    Ok(ImageStore {
+        shape,
+        pixels: Pixels::Streamed(Arc::new(rows)),
+        labels,
+        sources,
     })
 }
 
@@ -181,6 +420,93 @@ pub(crate) fn toy_task(n: usize, side: usize, seed: u64) -> (InputShape, Vec<u8>
 #[cfg(test)]
 mod tests {
     use super::*;
+    use datasets::{DatasetInfo, DatasetWriter, Recipe, Row, SplitPlan, WriteMode};
+
+    /// An RGB (2×1) split of 1,300 rows in two shards, so several row groups: each
+    /// pixel byte is a function of its row.
+    fn rgb_split(dir: &Path) {
+        let spec = ImageSpec {
+            width: 2,
+            height: 1,
+            channels: 3,
+        };
+        let info = DatasetInfo {
+            name: "rgb".into(),
+            classes: vec!["a".into(), "b".into()],
+            image: spec,
+            source: "real".into(),
+            recipe: Recipe {
+                command: "test".into(),
+                seed: None,
+                config: serde_json::Value::Null,
+            },
+        };
+        let plan = [SplitPlan {
+            name: "train".into(),
+            rows: 1300,
+        }];
+        let writer =
+            DatasetWriter::with_rows_per_shard(dir, info, &plan, WriteMode::Fresh, 700).unwrap();
+        for slot in 0..writer.slots().len() {
+            let mut shard = writer.shard(slot).unwrap();
+            for row in shard.slot().rows.clone() {
+                let pixels: Vec<u8> = (0..6).map(|c| (row * 7 + c) as u8).collect();
+                let mut png = Vec::new();
+                datasets::png::encode_into(&mut png, &pixels, spec).unwrap();
+                let uid = row.to_string();
+                shard
+                    .push(Row {
+                        png: &png,
+                        label: (row % 2) as i64,
+                        source: Source::Real,
+                        uid: &uid,
+                        meta: "",
+                    })
+                    .unwrap();
+            }
+            shard.finish().unwrap();
+        }
+        writer.finish(Vec::new(), None).unwrap();
+    }
+
+    #[test]
+    fn a_split_larger_than_the_budget_streams_the_same_batches() {
+        let dir = tempfile::tempdir().unwrap();
+        rgb_split(dir.path());
+        let decoded = load_split(dir.path(), "train", u64::MAX).unwrap().store;
+        // One byte: every window of the loader is a single batch.
+        let streamed = load_split(dir.path(), "train", 1).unwrap().store;
+        assert!(matches!(decoded.pixels, Pixels::Decoded(_)));
+        assert!(matches!(streamed.pixels, Pixels::Streamed(_)));
+        assert_eq!(decoded.labels, streamed.labels);
+        assert_eq!(decoded.sources, streamed.sources);
+
+        let device = Device::flex();
+        let all: Vec<usize> = (0..decoded.len()).collect();
+        let order = crate::train::epoch_order(3, 0, 1, &all);
+        let (mut from_memory, mut from_shards) =
+            (decoded.loader(&order, 64), streamed.loader(&order, 64));
+        for rows in order.chunks(64) {
+            let a = from_memory.images(rows, &device).unwrap().into_data();
+            let b = from_shards.images(rows, &device).unwrap().into_data();
+            assert_eq!(a.to_vec::<f32>().unwrap(), b.to_vec::<f32>().unwrap());
+        }
+        let rows = [1299, 0, 700, 5];
+        assert_eq!(
+            decoded
+                .images(&rows, &device)
+                .unwrap()
+                .into_data()
+                .to_vec::<f32>()
+                .unwrap(),
+            streamed
+                .images(&rows, &device)
+                .unwrap()
+                .into_data()
+                .to_vec::<f32>()
+                .unwrap()
+        );
+    }
 
     #[test]
     fn hwc_bytes_become_chw_floats_and_batches_gather_rows() {
@@ -197,6 +523,7 @@ mod tests {
         let device = Device::flex();
         let batch = store
             .images(&[1, 0], &device)
+            .unwrap()
             .into_data()
             .try_to_vec::<f32>()
             .unwrap();

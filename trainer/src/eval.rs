@@ -3,6 +3,7 @@
 use burn::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::Result;
 use crate::data::ImageStore;
 use crate::models::Classifier;
 
@@ -58,22 +59,22 @@ impl Metrics {
 }
 
 /// The predicted class of every row of `store`, with `model` on a plain (non-autodiff) `device`.
-pub fn predict<M: Classifier>(model: &M, store: &ImageStore, device: &Device) -> Vec<u32> {
+pub fn predict<M: Classifier>(model: &M, store: &ImageStore, device: &Device) -> Result<Vec<u32>> {
     let rows: Vec<usize> = (0..store.len()).collect();
     let mut predictions = Vec::with_capacity(store.len());
     for chunk in rows.chunks(EVAL_BATCH) {
-        let logits = model.forward(store.images(chunk, device));
+        let logits = model.forward(store.images(chunk, device)?);
         predictions.extend(logits.argmax(1).into_data().iter::<i64>().map(|p| p as u32));
     }
-    predictions
+    Ok(predictions)
 }
 
-pub fn evaluate<M: Classifier>(model: &M, store: &ImageStore, device: &Device) -> Metrics {
-    Metrics::from_predictions(
+pub fn evaluate<M: Classifier>(model: &M, store: &ImageStore, device: &Device) -> Result<Metrics> {
+    Ok(Metrics::from_predictions(
         &store.labels,
-        &predict(model, store, device),
+        &predict(model, store, device)?,
         store.shape.classes,
-    )
+    ))
 }
 
 #[cfg(test)]

@@ -42,6 +42,11 @@ pub struct RunConfig {
     pub backend: BackendKind,
     pub train: TrainConfig,
     pub cell: Option<CellLabel>,
+    /// Bytes of decoded images a split may take in memory before it is streamed from its
+    /// shards [default: `datasets::memory::default_budget`]. Not recorded: results do not
+    /// depend on it.
+    #[serde(skip)]
+    pub memory_budget: Option<u64>,
 }
 
 impl RunConfig {

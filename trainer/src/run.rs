@@ -20,6 +20,7 @@ use crate::phases::{PhasePlan, plan};
 use crate::result::{DataSummary, RunConfig, RunResult, Status, Timings};
 use crate::train::{Outcome, TrainEvent, fit};
 use crate::{Error, Result};
+use datasets::memory::default_budget;
 
 /// Trains and scores one run, or returns the final result `config.out` already holds.
 pub fn run_training(
@@ -64,12 +65,13 @@ struct Prepared<'a> {
 
 impl<'a> Prepared<'a> {
     fn load(config: &'a RunConfig) -> Result<Self> {
-        let train = load_split(&config.data, "train")?;
-        let test = load_split(&config.test, "test")?;
+        let budget = config.memory_budget.unwrap_or_else(default_budget);
+        let train = load_split(&config.data, "train", budget)?;
+        let test = load_split(&config.test, "test", budget)?;
         check_compatible(&train, &test, &config.test)?;
         let synthetic_test = match &config.synthetic_test {
             Some(dir) => {
-                let split = load_split(dir, "test")?;
+                let split = load_split(dir, "test", budget)?;
                 check_compatible(&train, &split, dir)?;
                 Some(split)
             }
@@ -184,8 +186,12 @@ impl ArchitectureVisitor for Execute<'_, '_> {
                 let began = Instant::now();
                 let model = trained.model.valid();
                 let score = |store: &ImageStore| evaluate(&model, store, device);
-                result.metrics = Some(score(&prepared.test.store));
-                result.synthetic_test = prepared.synthetic_test.as_ref().map(|s| score(&s.store));
+                result.metrics = Some(score(&prepared.test.store)?);
+                result.synthetic_test = prepared
+                    .synthetic_test
+                    .as_ref()
+                    .map(|s| score(&s.store))
+                    .transpose()?;
                 let samples = trained.samples();
                 result.timings = Some(Timings {
                     train_seconds: trained.seconds,
@@ -321,6 +327,7 @@ mod tests {
                 pair: "toy".into(),
                 share: 0.4,
             }),
+            memory_budget: None,
         }
     }
 
@@ -329,6 +336,27 @@ mod tests {
             *batches += matches!(p, TrainEvent::Batch { .. }) as usize;
             ControlFlow::Continue(())
         }
+    }
+
+    #[test]
+    fn a_memory_budget_smaller_than_the_splits_gives_the_same_result() {
+        let _serial = serial();
+        let root = tempfile::tempdir().unwrap();
+        let mix = ft_mix(root.path());
+        let train = TrainConfig::new().with_epochs(2).with_batch_size(8);
+        let run = |out: &str, memory_budget: Option<u64>| {
+            let config = RunConfig {
+                out: root.path().join(out),
+                memory_budget,
+                ..config(root.path(), mix.clone(), mix.clone(), train.clone())
+            };
+            run_training(&config, &mut |_| ControlFlow::Continue(())).unwrap()
+        };
+        let decoded = run("decoded", None);
+        let streamed = run("streamed", Some(1));
+        assert_eq!(decoded.metrics, streamed.metrics);
+        let losses = |r: &RunResult| r.epochs.iter().map(|e| e.loss).collect::<Vec<_>>();
+        assert_eq!(losses(&decoded), losses(&streamed));
     }
 
     #[test]

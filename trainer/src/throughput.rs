@@ -1,18 +1,23 @@
 //! Training throughput of the three architectures, in samples/s.
 //!
-//! Each measurement runs the real training loop ([`fit`]) for one epoch over an in-memory store
-//! of random images, after a warm-up epoch (allocator and kernel caches), and reports samples/s.
+//! Each measurement runs the real training loop ([`fit`]) for one epoch over a store of random
+//! images, after a warm-up epoch (allocator and kernel caches), and reports samples/s and how
+//! long the steps waited for images. The store is in memory, or — when the images exceed the
+//! memory budget given — streamed from a dataset written to a scratch directory, as a run over a
+//! split larger than its budget streams it.
 
 use std::ops::ControlFlow;
 
 use burn::prelude::*;
-use datasets::Source;
+use std::path::Path;
+
+use datasets::{DatasetInfo, DatasetWriter, ImageSpec, Recipe, Row, Source, SplitPlan, WriteMode};
 use serde::Serialize;
 
 use crate::Result;
 use crate::backend::BackendKind;
 use crate::config::TrainConfig;
-use crate::data::{ImageStore, InputShape};
+use crate::data::{ImageStore, InputShape, load_split};
 use crate::init::init_model;
 use crate::models::{Architecture, ArchitectureVisitor, ModelKind};
 use crate::phases::PhasePlan;
@@ -28,6 +33,10 @@ pub struct Throughput {
     pub seconds: f64,
     pub samples_per_second: f64,
     pub ms_per_step: f64,
+    /// Whether the images were streamed from shards rather than held in memory.
+    pub streamed: bool,
+    /// Seconds of the timed epoch the steps waited for the loader.
+    pub loader_wait_seconds: f64,
 }
 
 /// The inputs measured by default: Fashion-MNIST's 1×28×28 and CIFAR's 3×32×32.
@@ -41,13 +50,15 @@ pub fn cpu_threads() -> usize {
     rayon::current_num_threads()
 }
 
-/// Trains `model` for one epoch of `samples` random images of `input` and times it.
+/// Trains `model` for one epoch of `samples` random images of `input` and times it; the images
+/// are streamed if they take more than `memory_budget` bytes.
 pub fn measure(
     model: ModelKind,
     input: InputShape,
     batch_size: usize,
     samples: usize,
     backend: BackendKind,
+    memory_budget: Option<u64>,
 ) -> Result<Throughput> {
     let device = backend.device()?.autodiff();
     let mut rng = SplitMix64::keyed(&[samples as u64]);
@@ -57,18 +68,30 @@ pub fn measure(
     let labels = (0..samples)
         .map(|_| (rng.next_u64() % input.classes as u64) as u32)
         .collect();
-    let store = ImageStore::from_hwc(input, &pixels, labels, vec![Source::Real; samples])?;
+    let streamed = memory_budget.filter(|&b| pixels.len() as u64 > b);
+    let scratch = std::env::temp_dir().join(format!("synmix-speed-train-{}", std::process::id()));
+    let store = match streamed {
+        None => ImageStore::from_hwc(input, &pixels, labels, vec![Source::Real; samples])?,
+        Some(budget) => {
+            write_images(&scratch, input, &pixels, &labels)?;
+            load_split(&scratch, "train", budget)?.store
+        }
+    };
     let config = TrainConfig::new()
         .with_batch_size(batch_size)
         .with_epochs(1);
-    let seconds = model.visit(
+    let timed = model.visit(
         input,
         Timed {
             store: &store,
             config: &config,
             device: &device,
         },
-    )??;
+    );
+    if streamed.is_some() {
+        let _ = std::fs::remove_dir_all(&scratch);
+    }
+    let (seconds, loader_wait_seconds) = timed??;
     let steps = samples.div_ceil(batch_size);
     Ok(Throughput {
         model,
@@ -78,7 +101,54 @@ pub fn measure(
         seconds,
         samples_per_second: samples as f64 / seconds,
         ms_per_step: seconds * 1e3 / steps as f64,
+        streamed: streamed.is_some(),
+        loader_wait_seconds,
     })
+}
+
+/// Writes `pixels` (HWC, image after image) as the `train` split of a dataset at `dir`.
+fn write_images(dir: &Path, input: InputShape, pixels: &[u8], labels: &[u32]) -> Result<()> {
+    let spec = ImageSpec {
+        width: input.width as u32,
+        height: input.height as u32,
+        channels: input.channels as u8,
+    };
+    let info = DatasetInfo {
+        name: "speed".into(),
+        classes: (0..input.classes).map(|c| c.to_string()).collect(),
+        image: spec,
+        source: "real".into(),
+        recipe: Recipe {
+            command: "synmix speed train".into(),
+            seed: None,
+            config: serde_json::Value::Null,
+        },
+    };
+    let plan = [SplitPlan {
+        name: "train".into(),
+        rows: labels.len() as u64,
+    }];
+    let writer = DatasetWriter::create(dir, info, &plan, WriteMode::Force)?;
+    let per_image = input.pixels();
+    for slot in 0..writer.slots().len() {
+        let mut shard = writer.shard(slot)?;
+        for row in shard.slot().rows.clone() {
+            let row = row as usize;
+            let mut png = Vec::new();
+            datasets::png::encode_into(&mut png, &pixels[row * per_image..][..per_image], spec)
+                .map_err(crate::Error::invalid)?;
+            shard.push(Row {
+                png: &png,
+                label: labels[row] as i64,
+                source: Source::Real,
+                uid: &row.to_string(),
+                meta: "",
+            })?;
+        }
+        shard.finish()?;
+    }
+    writer.finish(Vec::new(), None)?;
+    Ok(())
 }
 
 struct Timed<'a> {
@@ -88,9 +158,10 @@ struct Timed<'a> {
 }
 
 impl ArchitectureVisitor for Timed<'_> {
-    type Output = Result<f64>;
+    /// Seconds of the timed epoch, and of them the seconds the steps waited for images.
+    type Output = Result<(f64, f64)>;
 
-    fn visit<A: Architecture>(self, architecture: A) -> Result<f64> {
+    fn visit<A: Architecture>(self, architecture: A) -> Result<(f64, f64)> {
         let model = init_model(&architecture, self.device, 0);
         let all: Vec<usize> = (0..self.store.len()).collect();
         let warm_up = all.len().min(4 * self.config.batch_size);
@@ -112,7 +183,9 @@ impl ArchitectureVisitor for Timed<'_> {
                 None,
                 &mut |_| ControlFlow::Continue(()),
             )? {
-                Outcome::Trained(trained) => Ok((trained.model, trained.seconds)),
+                Outcome::Trained(trained) => {
+                    Ok((trained.model, (trained.seconds, trained.loader_wait)))
+                }
                 // Random labels at a small lr do not diverge; time what ran if they did.
                 Outcome::Diverged { epochs, .. } => Err(crate::Error::invalid(format!(
                     "the benchmark diverged after {} epochs",
@@ -121,7 +194,7 @@ impl ArchitectureVisitor for Timed<'_> {
             }
         };
         let (model, _) = run(model, &all[..warm_up])?;
-        let (_, seconds) = run(model, &all)?;
-        Ok(seconds)
+        let (_, timed) = run(model, &all)?;
+        Ok(timed)
     }
 }

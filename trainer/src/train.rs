@@ -65,6 +65,8 @@ pub struct Trained<M> {
     pub epochs: Vec<EpochRecord>,
     /// Seconds spent training, summed over resumed sessions.
     pub seconds: f64,
+    /// Seconds of this session the steps waited for a streamed split's images.
+    pub loader_wait: f64,
 }
 
 impl<M> Trained<M> {
@@ -133,6 +135,7 @@ pub fn fit<M: Classifier>(
         return Err(Error::Interrupted);
     }
     let loss_fn = CrossEntropyLoss::new(None, device);
+    let mut loader_wait = 0.0;
     let start = state.position;
     for (p, phase) in phases.iter().enumerate().skip(start.phase) {
         let first_epoch = if p == start.phase { start.epoch } else { 0 };
@@ -144,6 +147,7 @@ pub fn fit<M: Classifier>(
             let order = epoch_order(config.seed, p, epoch, &phase.rows);
             // Summed on the device and read once per epoch: no per-step synchronisation.
             let mut loss_sum = Tensor::<1>::zeros([1], device);
+            let mut loader = store.loader(&order, config.batch_size);
             for rows in order.chunks(config.batch_size) {
                 if progress(&TrainEvent::Batch {
                     phase: &phase.name,
@@ -154,13 +158,22 @@ pub fn fit<M: Classifier>(
                 {
                     return Err(Error::Interrupted);
                 }
-                let logits = model.forward(store.images(rows, device));
+                let logits = model.forward(loader.images(rows, device)?);
                 let loss = loss_fn.forward(logits, store.targets(rows, device));
                 loss_sum = loss_sum + loss.clone().detach().mul_scalar(rows.len() as f64);
                 let grads = GradientsParams::from_grads(loss.backward(), &model);
                 model = optimizer.step(phase.lr, model, grads);
             }
             let loss = loss_sum.into_scalar::<f32>() as f64 / phase.samples as f64;
+            loader_wait += loader.waited.as_secs_f64();
+            if !loader.waited.is_zero() {
+                tracing::info!(
+                    "epoch {} of phase '{}': the steps waited {:.2} s for images being decoded",
+                    epoch + 1,
+                    phase.name,
+                    loader.waited.as_secs_f64()
+                );
+            }
             let record = EpochRecord {
                 phase: phase.name.clone(),
                 epoch: epoch + 1,
@@ -203,6 +216,7 @@ pub fn fit<M: Classifier>(
         model,
         epochs: state.epochs,
         seconds: state.seconds,
+        loader_wait,
     }))
 }
 
@@ -264,7 +278,9 @@ mod tests {
                 self.progress,
             )? {
                 Outcome::Trained(t) => {
-                    let accuracy = evaluate(&t.model.valid(), self.store, &Device::flex()).accuracy;
+                    let accuracy = evaluate(&t.model.valid(), self.store, &Device::flex())
+                        .unwrap()
+                        .accuracy;
                     Ok((t.epochs.iter().map(|e| e.loss).collect(), accuracy))
                 }
                 Outcome::Diverged { reason, .. } => Err(Error::invalid(reason)),

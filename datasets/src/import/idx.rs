@@ -109,7 +109,7 @@ pub fn read_idx_pair(pair: &IdxPair) -> Result<Vec<InputImage>> {
 /// Reads an IDX file of unsigned bytes with `rank` dimensions; checks magic and length.
 fn read_idx_file(path: &Path, magic: u32, rank: usize) -> Result<(Vec<u32>, Vec<u8>)> {
     let raw = read_file(path)?;
-    let bytes = if raw.starts_with(&[0x1f, 0x8b]) {
+    let mut bytes = if raw.starts_with(&[0x1f, 0x8b]) {
         let mut out = Vec::new();
         GzDecoder::new(raw.as_slice())
             .read_to_end(&mut out)
@@ -154,7 +154,9 @@ fn read_idx_file(path: &Path, magic: u32, rank: usize) -> Result<(Vec<u32>, Vec<
             ),
         ));
     }
-    Ok((dims, bytes[header_len..].to_vec()))
+    // In place: a second copy of the body would double the import's peak memory.
+    bytes.drain(..header_len);
+    Ok((dims, bytes))
 }
 
 #[cfg(test)]

@@ -1,8 +1,9 @@
 //! Importers that turn real-world image collections into synmix datasets.
 //!
-//! Each importer reads its input fully into memory first ([`InputSplit`]s), so bad input is
-//! found before anything is written; then [`write_dataset`] resizes, converts and PNG-encodes
-//! every image in parallel and writes the shards.
+//! Each importer reads its input into memory first ([`InputSplit`]s: the input's own bytes,
+//! raw pixels or encoded files); then [`write_dataset`] resizes, converts and PNG-encodes the
+//! images chunk by chunk in parallel and writes each chunk before converting more, so the
+//! converted dataset is never in memory at once.
 
 mod cifar;
 mod classes;
@@ -11,11 +12,13 @@ mod folder;
 mod idx;
 mod parquet_images;
 
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use image::{DynamicImage, GrayImage, RgbImage};
 use rayon::prelude::*;
 
+use crate::ROWS_PER_ROW_GROUP;
 use crate::error::{Error, Result};
 use crate::manifest::{Manifest, Recipe};
 use crate::types::{DatasetInfo, ImageSpec, Row, Source, SplitPlan};
@@ -110,7 +113,14 @@ impl Input {
     }
 }
 
+/// Rows converted and encoded at a time: the import holds at most two such chunks of PNGs
+/// (one being written while the next is encoded), whatever the size of the input.
+const ROWS_PER_CHUNK: usize = 4 * ROWS_PER_ROW_GROUP;
+
 /// Converts and writes an importer's input as a synmix dataset; returns the manifest.
+///
+/// Labels are checked before anything is written; images are converted shard by shard, so a
+/// bad image is found while writing, and the writer then removes everything it created.
 pub fn write_dataset(input: Input, options: &ImportOptions, origin: &Path) -> Result<Manifest> {
     let input = input.select_split(options.split.as_deref(), origin)?;
     let (classes, relabel) = match &options.classes {
@@ -121,47 +131,32 @@ pub fn write_dataset(input: Input, options: &ImportOptions, origin: &Path) -> Re
         ),
     };
     let spec = output_spec(&input, options, origin)?;
-    let mut encoded: Vec<(String, Vec<EncodedRow>)> = Vec::new();
+    // Per split, the (input index, output label) of every image the class option keeps.
+    let mut kept: Vec<Vec<(usize, u32)>> = Vec::new();
     for split in &input.splits {
-        let rows: Result<Vec<Option<EncodedRow>>> = split
-            .images
-            .par_iter()
-            .map(|image| {
-                let Some(label) = relabel.get(image.label as usize).copied().ok_or_else(|| {
-                    Error::setting(
-                        "classes",
-                        format!(
-                            "{}: {}: label {} is outside the {} classes of the input; name every class",
-                            origin.display(),
-                            image.origin,
-                            image.label,
-                            input.classes.len()
-                        ),
-                    )
-                })?
-                else {
-                    return Ok(None);
-                };
-                let pixels = convert(&image.pixels, spec)
-                    .map_err(|e| Error::invalid(origin, format!("{}: {e}", image.origin)))?;
-                let mut png = Vec::new();
-                crate::png::encode_into(&mut png, &pixels, spec)
-                    .map_err(|e| Error::invalid(origin, e))?;
-                Ok(Some(EncodedRow {
-                    png,
-                    label,
-                    origin: image.origin.clone(),
-                }))
-            })
-            .collect();
-        let rows: Vec<EncodedRow> = rows?.into_iter().flatten().collect();
+        let mut rows = Vec::new();
+        for (index, image) in split.images.iter().enumerate() {
+            let label = relabel.get(image.label as usize).copied().ok_or_else(|| {
+                Error::setting(
+                    "classes",
+                    format!(
+                        "{}: {}: label {} is outside the {} classes of the input; name every class",
+                        origin.display(),
+                        image.origin,
+                        image.label,
+                        input.classes.len()
+                    ),
+                )
+            })?;
+            rows.extend(label.map(|label| (index, label)));
+        }
         if rows.is_empty() {
             return Err(Error::invalid(
                 origin,
                 format!("split '{}' has no images to import", split.name),
             ));
         }
-        encoded.push((split.name.clone(), rows));
+        kept.push(rows);
     }
 
     let name = options.name.clone().unwrap_or_else(|| {
@@ -182,16 +177,23 @@ pub fn write_dataset(input: Input, options: &ImportOptions, origin: &Path) -> Re
             config: serde_json::json!({ "from": input.from, "size": [spec.width, spec.height], "channels": spec.channels }),
         },
     };
-    let plans: Vec<SplitPlan> = encoded
+    let plans: Vec<SplitPlan> = input
+        .splits
         .iter()
-        .map(|(n, rows)| SplitPlan {
-            name: n.clone(),
+        .zip(&kept)
+        .map(|(split, rows)| SplitPlan {
+            name: split.name.clone(),
             rows: rows.len() as u64,
         })
         .collect();
     let writer = DatasetWriter::create(&options.out, info, &plans, options.mode)?;
-    let written = write_rows(&writer, &encoded, options.source, &name);
-    match written {
+    let rows = Rows {
+        input: &input,
+        kept: &kept,
+        spec,
+        origin,
+    };
+    match write_rows(&writer, &rows, options.source, &name) {
         Ok(()) => writer.finish(Vec::new(), None),
         Err(e) => {
             writer.abort();
@@ -200,44 +202,90 @@ pub fn write_dataset(input: Input, options: &ImportOptions, origin: &Path) -> Re
     }
 }
 
+/// The images to import, converted on demand.
+struct Rows<'a> {
+    input: &'a Input,
+    kept: &'a [Vec<(usize, u32)>],
+    spec: ImageSpec,
+    origin: &'a Path,
+}
+
 struct EncodedRow {
     png: Vec<u8>,
     label: u32,
     origin: String,
 }
 
-fn write_rows(
-    writer: &DatasetWriter,
-    splits: &[(String, Vec<EncodedRow>)],
-    source: Source,
-    name: &str,
-) -> Result<()> {
+impl Rows<'_> {
+    /// Converts and PNG-encodes output rows `range` of `split`, in parallel.
+    fn encode(&self, split: &str, range: Range<u64>) -> Result<Vec<EncodedRow>> {
+        let at = self
+            .input
+            .splits
+            .iter()
+            .position(|s| s.name == split)
+            .expect("slot of a planned split");
+        let images = &self.input.splits[at].images;
+        self.kept[at][range.start as usize..range.end as usize]
+            .par_iter()
+            .map(|&(index, label)| {
+                let image = &images[index];
+                let pixels = convert(&image.pixels, self.spec)
+                    .map_err(|e| Error::invalid(self.origin, format!("{}: {e}", image.origin)))?;
+                let mut png = Vec::new();
+                crate::png::encode_into(&mut png, &pixels, self.spec)
+                    .map_err(|e| Error::invalid(self.origin, e))?;
+                Ok(EncodedRow {
+                    png,
+                    label,
+                    origin: image.origin.clone(),
+                })
+            })
+            .collect()
+    }
+}
+
+/// Writes every shard not already done, chunk by chunk: chunk k+1 is encoded (rayon) while
+/// chunk k is written.
+fn write_rows(writer: &DatasetWriter, rows: &Rows, source: Source, name: &str) -> Result<()> {
     let mut uid = String::new();
     let mut meta = String::new();
     for (index, slot) in writer.slots().iter().enumerate() {
         if slot.done {
             continue;
         }
-        let rows = &splits
-            .iter()
-            .find(|(n, _)| *n == slot.split)
-            .expect("slot of a planned split")
-            .1;
         let mut shard = writer.shard(index)?;
-        for i in slot.rows.start..slot.rows.end {
-            let row = &rows[i as usize];
-            uid.clear();
-            meta.clear();
-            use std::fmt::Write;
-            let _ = write!(uid, "{name}/{}/{i}", slot.split);
-            meta.push_str(&serde_json::json!({ "origin": row.origin }).to_string());
-            shard.push(Row {
-                png: &row.png,
-                label: row.label as i64,
-                source,
-                uid: &uid,
-                meta: &meta,
-            })?;
+        let chunks: Vec<Range<u64>> = (slot.rows.start..slot.rows.end)
+            .step_by(ROWS_PER_CHUNK)
+            .map(|start| start..(start + ROWS_PER_CHUNK as u64).min(slot.rows.end))
+            .collect();
+        let mut encoded = rows.encode(&slot.split, chunks[0].clone())?;
+        for (k, chunk) in chunks.iter().enumerate() {
+            let next = chunks.get(k + 1).cloned();
+            let (written, next) = rayon::join(
+                || -> Result<()> {
+                    for (i, row) in chunk.clone().zip(&encoded) {
+                        uid.clear();
+                        meta.clear();
+                        use std::fmt::Write;
+                        let _ = write!(uid, "{name}/{}/{i}", slot.split);
+                        meta.push_str(&serde_json::json!({ "origin": row.origin }).to_string());
+                        shard.push(Row {
+                            png: &row.png,
+                            label: row.label as i64,
+                            source,
+                            uid: &uid,
+                            meta: &meta,
+                        })?;
+                    }
+                    Ok(())
+                },
+                || next.map(|range| rows.encode(&slot.split, range)),
+            );
+            written?;
+            if let Some(next) = next {
+                encoded = next?;
+            }
         }
         shard.finish()?;
     }
@@ -327,4 +375,80 @@ fn convert(pixels: &InputPixels, spec: ImageSpec) -> std::result::Result<Vec<u8>
 /// Reads a whole file, naming it in the error.
 fn read_file(path: &Path) -> Result<Vec<u8>> {
     std::fs::read(path).map_err(|e| Error::io(path, e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::reader::Dataset;
+
+    /// `n` 2×2 grey images whose pixels are their index (mod 256), labels alternating.
+    fn input(n: usize) -> Input {
+        let images = (0..n)
+            .map(|i| InputImage {
+                pixels: InputPixels::Raw {
+                    width: 2,
+                    height: 2,
+                    channels: 1,
+                    data: vec![(i % 256) as u8; 4],
+                },
+                label: (i % 2) as u32,
+                origin: format!("#{i}"),
+            })
+            .collect();
+        Input {
+            classes: vec!["a".into(), "b".into()],
+            splits: vec![InputSplit {
+                name: "train".into(),
+                images,
+            }],
+            from: "test".into(),
+        }
+    }
+
+    fn options(out: &Path) -> ImportOptions {
+        ImportOptions {
+            out: out.to_path_buf(),
+            name: None,
+            source: Source::Real,
+            split: None,
+            size: None,
+            channels: None,
+            classes: None,
+            mode: WriteMode::Fresh,
+            command: "test".into(),
+        }
+    }
+
+    #[test]
+    fn rows_of_many_chunks_are_written_in_input_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out");
+        let n = 2 * ROWS_PER_CHUNK + 7;
+        write_dataset(input(n), &options(&out), Path::new("in")).unwrap();
+        let decoded = Dataset::open(&out).unwrap().decode_split("train").unwrap();
+        assert_eq!(decoded.len(), n);
+        for i in [0, ROWS_PER_CHUNK - 1, ROWS_PER_CHUNK, n - 1] {
+            assert_eq!(decoded.image_pixels(i), [(i % 256) as u8; 4]);
+            assert_eq!(decoded.labels[i], (i % 2) as u32);
+            assert_eq!(decoded.uids[i], format!("out/train/{i}"));
+        }
+    }
+
+    #[test]
+    fn a_bad_image_after_written_chunks_leaves_nothing_behind() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out");
+        let mut input = input(2 * ROWS_PER_CHUNK + 7);
+        let bad = ROWS_PER_CHUNK + 3;
+        input.splits[0].images[bad].pixels = InputPixels::Encoded(b"not a png".to_vec());
+        let err = write_dataset(input, &options(&out), Path::new("in"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains(&format!("#{bad}")) && err.contains("unreadable image"),
+            "{err}"
+        );
+        assert!(!out.exists());
+    }
 }

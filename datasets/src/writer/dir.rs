@@ -1,8 +1,8 @@
 //! The output directory's policy: what a write may find there and what it clears away.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use crate::atomic::is_tmp_name;
+use crate::atomic::{is_tmp_name, tmp_sibling};
 use crate::card;
 use crate::error::{Error, IoContext, OutputConflict, Result};
 use crate::journal::{JOURNAL_DIR, Journal};
@@ -39,18 +39,11 @@ pub(super) fn prepare(dir: &Path, mode: WriteMode) -> Result<bool> {
     if entries.is_empty() {
         return Ok(false);
     }
-    let foreign: Vec<&String> = entries
-        .iter()
-        .filter(|e| !DATASET_ENTRIES.contains(&e.as_str()))
-        .collect();
+    if mode != WriteMode::Fresh {
+        foreign(dir, &entries)?;
+    }
     match mode {
         WriteMode::Fresh => Err(Error::output_in_use(dir, OutputConflict::HoldsData)),
-        _ if !foreign.is_empty() => Err(Error::output_in_use(
-            dir,
-            OutputConflict::ForeignFiles {
-                example: foreign[0].clone(),
-            },
-        )),
         WriteMode::Force => {
             for entry in &entries {
                 let path = dir.join(entry);
@@ -75,6 +68,55 @@ pub(super) fn prepare(dir: &Path, mode: WriteMode) -> Result<bool> {
             Ok(false)
         }
     }
+}
+
+/// Fails if `entries` of `dir` hold anything a synmix dataset does not: never removed.
+fn foreign(dir: &Path, entries: &[String]) -> Result<()> {
+    match entries
+        .iter()
+        .find(|e| !DATASET_ENTRIES.contains(&e.as_str()))
+    {
+        Some(example) => Err(Error::output_in_use(
+            dir,
+            OutputConflict::ForeignFiles {
+                example: example.clone(),
+            },
+        )),
+        None => Ok(()),
+    }
+}
+
+/// Under [`WriteMode::Force`], a finished dataset in `dir` is replaced only once the new one is
+/// complete: the new one is written into the directory's temporary sibling (`.NAME.tmp`, made
+/// fresh here) and moved in by [`replace`], so input found bad while writing leaves the old
+/// dataset as it was. Returns that staging directory, or `None` where the writer writes in place.
+pub(super) fn staging(dir: &Path, mode: WriteMode) -> Result<Option<PathBuf>> {
+    if mode != WriteMode::Force || !dir.join(MANIFEST_FILE).is_file() {
+        return Ok(None);
+    }
+    let entries: Vec<String> = std::fs::read_dir(dir)
+        .at(dir)?
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    foreign(dir, &entries)?;
+    let staging = tmp_sibling(dir);
+    if staging.exists() {
+        // Left by a run that crashed before its dataset was complete.
+        std::fs::remove_dir_all(&staging).at(&staging)?;
+    }
+    Ok(Some(staging))
+}
+
+/// Moves the complete dataset in `staging` over the one in `dir`: the old entries go, then the
+/// new ones move in, the manifest last.
+pub(super) fn replace(staging: &Path, dir: &Path) -> Result<()> {
+    prepare(dir, WriteMode::Force)?;
+    for entry in ["data", card::CARD_FILE, MANIFEST_FILE] {
+        let (from, to) = (staging.join(entry), dir.join(entry));
+        std::fs::rename(&from, &to).at(&to)?;
+    }
+    std::fs::remove_dir(staging).at(staging)
 }
 
 /// Removes the temporary shards a crashed writer left in `data`.

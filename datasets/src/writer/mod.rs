@@ -47,6 +47,8 @@ pub struct DatasetWriter {
     props: WriterProperties,
     journal: Mutex<Journal>,
     created_dir: bool,
+    /// The dataset that `dir`, a staging directory, replaces once complete ([`dir::staging`]).
+    replaces: Option<PathBuf>,
 }
 
 impl DatasetWriter {
@@ -68,6 +70,11 @@ impl DatasetWriter {
     ) -> Result<Self> {
         slots::check(&info, splits)?;
         let fingerprint = resume::fingerprint(&info, splits, rows_per_shard);
+        let replaces = dir::staging(dir, mode)?.map(|staging| (staging, dir.to_path_buf()));
+        let (dir, mode) = match &replaces {
+            Some((staging, _)) => (staging.as_path(), WriteMode::Fresh),
+            None => (dir, mode),
+        };
         let created_dir = dir::prepare(dir, mode)?;
         let data = dir.join("data");
         std::fs::create_dir_all(&data).at(&data)?;
@@ -86,6 +93,7 @@ impl DatasetWriter {
             props,
             journal: Mutex::new(journal),
             created_dir,
+            replaces: replaces.map(|(_, target)| target),
         })
     }
 
@@ -136,6 +144,9 @@ impl DatasetWriter {
         let text = serde_json::to_string_pretty(&manifest).expect("manifest serialises");
         write_atomic(&self.dir.join(MANIFEST_FILE), text.as_bytes())?;
         Journal::remove(&self.dir)?;
+        if let Some(target) = &self.replaces {
+            dir::replace(&self.dir, target)?;
+        }
         Ok(manifest)
     }
 
@@ -218,6 +229,41 @@ mod tests {
     use super::*;
     use crate::error::OutputConflict;
     use crate::reader::Dataset;
+
+    #[test]
+    fn force_replaces_a_finished_dataset_only_once_the_new_one_is_complete() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("d");
+        let writer = DatasetWriter::create(&dir, info(), &one_split(4), WriteMode::Fresh).unwrap();
+        fill(&writer, 0).unwrap();
+        writer.finish(Vec::new(), None).unwrap();
+        let old = std::fs::read(dir.join(MANIFEST_FILE)).unwrap();
+
+        // Bad input found while writing: the old dataset stays, the staging directory goes.
+        let writer = DatasetWriter::create(&dir, info(), &one_split(6), WriteMode::Force).unwrap();
+        fill(&writer, 0).unwrap();
+        writer.abort();
+        assert_eq!(std::fs::read(dir.join(MANIFEST_FILE)).unwrap(), old);
+        assert_eq!(
+            Dataset::open(&dir).unwrap().manifest.splits["train"].rows,
+            4
+        );
+
+        let writer = DatasetWriter::create(&dir, info(), &one_split(6), WriteMode::Force).unwrap();
+        fill(&writer, 0).unwrap();
+        writer.finish(Vec::new(), None).unwrap();
+        assert_eq!(
+            Dataset::open(&dir).unwrap().manifest.splits["train"].rows,
+            6
+        );
+        assert!(crate::verify::verify(&dir).unwrap().is_empty());
+        let mut left: Vec<String> = std::fs::read_dir(tmp.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        assert_eq!(left, ["d"]);
+    }
 
     #[test]
     fn shards_split_rows_evenly_and_resume_keeps_finished_ones() {

@@ -148,6 +148,7 @@ impl Fixture {
             order: Order::Shuffled,
             force: false,
             command: "synmix mix (test)".into(),
+            memory_budget: None,
         }
     }
 
