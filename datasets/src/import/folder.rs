@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{Input, InputImage, InputPixels, InputSplit, read_file};
+use super::{Input, InputImage, InputPixels, InputSplit};
 use crate::error::{Error, Result};
 
 const SPLIT_NAMES: [&str; 4] = ["train", "test", "validation", "val"];
@@ -55,7 +55,7 @@ pub fn read_folder(root: &Path) -> Result<Input> {
                     .display()
                     .to_string();
                 images.push(InputImage {
-                    pixels: InputPixels::Encoded(read_file(&file)?),
+                    pixels: InputPixels::File(file.clone()),
                     label: label as u32,
                     origin,
                 });

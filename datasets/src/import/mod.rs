@@ -58,8 +58,11 @@ pub enum InputPixels {
         channels: u8,
         data: Vec<u8>,
     },
-    /// An encoded image file (PNG, JPEG) to decode.
+    /// An encoded image (PNG, JPEG) to decode.
     Encoded(Vec<u8>),
+    /// An encoded image file, read only when its rows are converted: an image folder is never
+    /// held in memory whole.
+    File(PathBuf),
 }
 
 #[derive(Debug, Clone)]
@@ -316,10 +319,9 @@ fn output_spec(input: &Input, options: &ImportOptions, origin: &Path) -> Result<
             let (w, h) = size.unwrap_or((*width, *height));
             (w, h, c.unwrap_or(*channels))
         }
-        (InputPixels::Encoded(bytes), size, c) => {
-            let image = image::load_from_memory(bytes).map_err(|e| {
-                Error::invalid(origin, format!("{}: unreadable image ({e})", first.origin))
-            })?;
+        (InputPixels::Encoded(_) | InputPixels::File(_), size, c) => {
+            let image = decode(&first.pixels)
+                .map_err(|e| Error::invalid(origin, format!("{}: {e}", first.origin)))?;
             let (w, h) = size.unwrap_or((image.width(), image.height()));
             let native = if image.color().has_color() { 3 } else { 1 };
             (w, h, c.unwrap_or(native))
@@ -336,7 +338,29 @@ fn output_spec(input: &Input, options: &ImportOptions, origin: &Path) -> Result<
 
 /// Decodes one image, converts its colour and resizes it to `spec`.
 fn convert(pixels: &InputPixels, spec: ImageSpec) -> std::result::Result<Vec<u8>, String> {
-    let image = match pixels {
+    let image = decode(pixels)?;
+    let image = if image.width() != spec.width || image.height() != spec.height {
+        image.resize_exact(
+            spec.width,
+            spec.height,
+            image::imageops::FilterType::Triangle,
+        )
+    } else {
+        image
+    };
+    Ok(match spec.channels {
+        1 => image.into_luma8().into_raw(),
+        _ => image.into_rgb8().into_raw(),
+    })
+}
+
+/// The image of an input's pixels: raw ones wrapped, encoded ones (read from their file if
+/// need be) decoded.
+fn decode(pixels: &InputPixels) -> std::result::Result<DynamicImage, String> {
+    let load = |bytes: &[u8]| {
+        image::load_from_memory(bytes).map_err(|e| format!("unreadable image ({e})"))
+    };
+    Ok(match pixels {
         InputPixels::Raw {
             width,
             height,
@@ -353,22 +377,10 @@ fn convert(pixels: &InputPixels, spec: ImageSpec) -> std::result::Result<Vec<u8>
         } => DynamicImage::ImageRgb8(
             RgbImage::from_raw(*width, *height, data.clone()).ok_or("truncated pixel data")?,
         ),
-        InputPixels::Encoded(bytes) => {
-            image::load_from_memory(bytes).map_err(|e| format!("unreadable image ({e})"))?
+        InputPixels::Encoded(bytes) => load(bytes)?,
+        InputPixels::File(path) => {
+            load(&std::fs::read(path).map_err(|e| format!("cannot read ({e})"))?)?
         }
-    };
-    let image = if image.width() != spec.width || image.height() != spec.height {
-        image.resize_exact(
-            spec.width,
-            spec.height,
-            image::imageops::FilterType::Triangle,
-        )
-    } else {
-        image
-    };
-    Ok(match spec.channels {
-        1 => image.into_luma8().into_raw(),
-        _ => image.into_rgb8().into_raw(),
     })
 }
 
