@@ -61,6 +61,9 @@ struct TrainSpeedArgs {
     /// Images per timed epoch.
     #[arg(long, default_value_t = 1024)]
     samples: usize,
+    /// Only these architectures (repeatable, e.g. to profile one) [default: all].
+    #[arg(long = "model", value_enum)]
+    models: Vec<ModelKind>,
 }
 
 pub fn run(args: SpeedArgs, quiet: bool) -> Result<()> {
@@ -118,7 +121,12 @@ fn train(args: &TrainSpeedArgs, quiet: bool) -> Result<()> {
         trainer::throughput::cpu_threads()
     );
     for input in trainer::throughput::BENCH_INPUTS {
-        for model in ModelKind::ALL {
+        let models = if args.models.is_empty() {
+            &ModelKind::ALL[..]
+        } else {
+            &args.models[..]
+        };
+        for &model in models {
             let spinner = crate::progress::spinner(&format!("{model} {}", input.describe()), quiet);
             let t = trainer::throughput::measure(model, input, batch_size, args.samples, backend);
             spinner.finish_and_clear();
