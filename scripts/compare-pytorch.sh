@@ -21,6 +21,11 @@ cargo build --release --locked --bin synmix
 
 # rayon (synmix) and OpenMP/MKL (PyTorch) thread pools alike.
 export RAYON_NUM_THREADS=$THREADS OMP_NUM_THREADS=$THREADS MKL_NUM_THREADS=$THREADS
+# torch warns on import that NumPy is missing; nothing here needs it.
+export PYTHONWARNINGS=ignore::UserWarning
+# Other work on the machine slows PyTorch's spinning OpenMP threads more than rayon's: the load
+# averages before and after say how far to trust the ratios.
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 for round in $(seq "$ROUNDS"); do
@@ -30,5 +35,5 @@ for round in $(seq "$ROUNDS"); do
         "$VENV/bin/python" scripts/compare_pytorch.py measure --threads "$THREADS" --samples "$SAMPLES" \
         >"$out/torch-$round.txt"
 done
-echo "threads $THREADS, batch 64, Adam; $(nproc) cores"
+echo "threads $THREADS, batch 64, Adam; $(nproc) cores; load average $load_before before, $(cut -d' ' -f1-3 /proc/loadavg) after"
 "$VENV/bin/python" scripts/compare_pytorch.py table "$out"
