@@ -5,12 +5,15 @@
 # noisy machine slows both sides alike; it ends with each side's peak RSS.
 #
 # Not part of CI: PyTorch from PyPI is a download of gigabytes, kept in a git-ignored venv.
-#   THREADS=2 ROUNDS=3 SAMPLES=1024 scripts/compare-pytorch.sh
+#   THREADS=2 ROUNDS=3 SAMPLES=4096 scripts/compare-pytorch.sh   (4096: an MLP epoch of 1024 lasts ~20 ms)
+# BASELINE=path/to/an/older/synmix adds its samples/s as a "before" column, timed in the same
+# rounds (the before/after of a change).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 THREADS=${THREADS:-2}
 ROUNDS=${ROUNDS:-3}
-SAMPLES=${SAMPLES:-1024}
+SAMPLES=${SAMPLES:-4096}
+BASELINE=${BASELINE:-}
 VENV=${VENV:-.venv/compare-pytorch}
 
 if ! "$VENV/bin/python" -c 'import torch' 2>/dev/null; then
@@ -29,6 +32,10 @@ load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 for round in $(seq "$ROUNDS"); do
+    if [ -n "$BASELINE" ]; then
+        /usr/bin/time -f %M -o "$out/before-$round.rss" \
+            "$BASELINE" --quiet speed train --samples "$SAMPLES" >"$out/before-$round.txt"
+    fi
     /usr/bin/time -f %M -o "$out/synmix-$round.rss" \
         ./target/release/synmix --quiet speed train --samples "$SAMPLES" >"$out/synmix-$round.txt"
     /usr/bin/time -f %M -o "$out/torch-$round.rss" \

@@ -3,8 +3,8 @@ the same recipe (Adam lr 1e-3, batch 64, cross-entropy on logits) and the same m
 warm-up of 4 batches, then one timed epoch over `--samples` random images in a shuffled order).
 
 `measure` prints one line per model and shape: `model CxHxW samples_per_second`; `table DIR`
-reads the rounds that scripts/compare-pytorch.sh left in DIR (both sides' lines and peak RSS) and
-prints the medians and their ratios.
+reads the rounds that scripts/compare-pytorch.sh left in DIR (each side's lines and peak RSS, an
+optional older synmix as "before") and prints the medians and their ratios to PyTorch.
 """
 import argparse
 import re
@@ -115,18 +115,19 @@ def torch_rates(text):
 
 def table(directory):
     directory = Path(directory)
-    runs = {"synmix": [], "torch": []}
-    for side, parse in (("synmix", synmix_rates), ("torch", torch_rates)):
-        for path in sorted(directory.glob(f"{side}-*.txt")):
-            runs[side].append(parse(path.read_text()))
-    rounds = min(len(runs["synmix"]), len(runs["torch"]))
-    print(f"samples/s, median of {rounds} alternating rounds")
-    print(f"{'model':<6}{'shape':<9}{'synmix':>9}{'pytorch':>9}{'ratio':>7}")
+    parsers = {"before": synmix_rates, "synmix": synmix_rates, "torch": torch_rates}
+    runs = {side: [parse(p.read_text()) for p in sorted(directory.glob(f"{side}-*.txt"))] for side, parse in parsers.items()}
+    runs = {side: rounds for side, rounds in runs.items() if rounds}
+    before = "before" in runs
+    print(f"samples/s, median of {len(runs['torch'])} alternating rounds")
+    print(f"{'model':<6}{'shape':<9}" + (f"{'before':>9}{'ratio':>7}" if before else "") + f"{'synmix':>9}{'pytorch':>9}{'ratio':>7}")
     for shape in ("x".join(map(str, s)) for s in SHAPES):
         for model in MODELS:
-            ours = statistics.median(r[(model, shape)] for r in runs["synmix"])
-            theirs = statistics.median(r[(model, shape)] for r in runs["torch"])
-            print(f"{model:<6}{shape:<9}{ours:>9.0f}{theirs:>9.0f}{ours / theirs:>7.2f}")
+            rate = {side: statistics.median(r[(model, shape)] for r in rounds) for side, rounds in runs.items()}
+            row = f"{model:<6}{shape:<9}"
+            if before:
+                row += f"{rate['before']:>9.0f}{rate['before'] / rate['torch']:>7.2f}"
+            print(row + f"{rate['synmix']:>9.0f}{rate['torch']:>9.0f}{rate['synmix'] / rate['torch']:>7.2f}")
     for side in runs:
         rss = [int(p.read_text().split()[-1]) for p in directory.glob(f"{side}-*.rss")]
         print(f"peak RSS of one {side} process (all six runs): {max(rss) / 1024:.0f} MiB")
