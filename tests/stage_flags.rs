@@ -151,3 +151,24 @@ fn speed_train_prints_its_table() {
         "{table}"
     );
 }
+
+#[test]
+fn speed_train_times_only_the_models_asked_for() {
+    let table = ok(&[
+        "speed",
+        "train",
+        "--samples",
+        "16",
+        "--batch-size",
+        "16",
+        "--model",
+        "mlp",
+        "-q",
+    ]);
+    let rows: Vec<&str> = table.lines().filter(|l| l.contains("samples/s")).collect();
+    assert_eq!(rows.len(), 2, "{table}");
+    assert!(
+        rows.iter().all(|l| l.trim_start().starts_with("mlp")),
+        "{table}"
+    );
+}

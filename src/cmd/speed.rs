@@ -65,6 +65,9 @@ struct TrainSpeedArgs {
     /// streamed from its shards, as `train --memory` does [default: held in memory].
     #[arg(long, value_name = "MIB")]
     memory: Option<u64>,
+    /// Only these architectures (repeatable, e.g. to profile one) [default: all].
+    #[arg(long = "model", value_enum)]
+    models: Vec<ModelKind>,
 }
 
 pub fn run(args: SpeedArgs, quiet: bool) -> Result<()> {
@@ -121,8 +124,13 @@ fn train(args: &TrainSpeedArgs, quiet: bool) -> Result<()> {
         "training throughput ({backend}, batch {batch_size}, {} threads):",
         trainer::throughput::cpu_threads()
     );
-    for input in trainer::throughput::BENCH_INPUTS {
-        for model in ModelKind::ALL {
+    for input in trainer::throughput::MEASURED_INPUTS {
+        let models = if args.models.is_empty() {
+            &ModelKind::ALL[..]
+        } else {
+            &args.models[..]
+        };
+        for &model in models {
             let spinner = crate::progress::spinner(&format!("{model} {}", input.describe()), quiet);
             let budget = args.memory.map(|mib| mib << 20);
             let t = trainer::throughput::measure(

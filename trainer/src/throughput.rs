@@ -40,7 +40,7 @@ pub struct Throughput {
 }
 
 /// The inputs measured by default: Fashion-MNIST's 1×28×28 and CIFAR's 3×32×32.
-pub const BENCH_INPUTS: [InputShape; 2] = [
+pub const MEASURED_INPUTS: [InputShape; 2] = [
     InputShape::new(1, 28, 28, 10),
     InputShape::new(3, 32, 32, 10),
 ];
