@@ -436,7 +436,8 @@ fn folder_import_with_splits_and_bad_images() {
 #[test]
 fn parquet_round_trip_and_wrong_schema() {
     let tmp = tempfile::tempdir().unwrap();
-    let (images, labels) = write_idx_pair(tmp.path(), "a", 20, 6, 4);
+    // More rows than one row group (512), so the images are read back a row group at a time.
+    let (images, labels) = write_idx_pair(tmp.path(), "a", 1_100, 6, 4);
     let first = tmp.path().join("first");
     ok(&[
         "import",
@@ -466,6 +467,11 @@ fn parquet_round_trip_and_wrong_schema() {
     assert_eq!(
         m["splits"]["train"]["class_counts"],
         manifest(&first)["splits"]["train"]["class_counts"]
+    );
+    assert_eq!(
+        images_and_labels(&second),
+        images_and_labels(&first),
+        "every image comes back, in order"
     );
 
     // A file that is not Parquet, and a Parquet file without an image column.
@@ -499,6 +505,43 @@ fn parquet_round_trip_and_wrong_schema() {
         "{err}"
     );
     assert!(!bad.exists());
+}
+
+/// The PNG bytes and label of every `train` row of a dataset, in order.
+fn images_and_labels(dir: &std::path::Path) -> Vec<(Vec<u8>, i64)> {
+    use arrow_array::cast::AsArray;
+    let mut rows = Vec::new();
+    let mut shards: Vec<_> = std::fs::read_dir(dir.join("data"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    shards.sort();
+    for shard in shards {
+        let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(
+            std::fs::File::open(&shard).unwrap(),
+        )
+        .unwrap()
+        .build()
+        .unwrap();
+        for batch in reader {
+            let batch = batch.unwrap();
+            let png = batch
+                .column_by_name("image")
+                .unwrap()
+                .as_struct()
+                .column(0)
+                .clone();
+            let labels = batch.column_by_name("label").unwrap();
+            let labels = labels.as_primitive::<arrow_array::types::Int64Type>();
+            for row in 0..batch.num_rows() {
+                rows.push((
+                    png.as_binary::<i32>().value(row).to_vec(),
+                    labels.value(row),
+                ));
+            }
+        }
+    }
+    rows
 }
 
 fn write_wrong_schema(path: &std::path::Path) {

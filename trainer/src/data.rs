@@ -489,7 +489,10 @@ mod tests {
         for rows in order.chunks(64) {
             let a = from_memory.images(rows, &device).unwrap().into_data();
             let b = from_shards.images(rows, &device).unwrap().into_data();
-            assert_eq!(a.to_vec::<f32>().unwrap(), b.to_vec::<f32>().unwrap());
+            assert_eq!(
+                a.try_to_vec::<f32>().unwrap(),
+                b.try_to_vec::<f32>().unwrap()
+            );
         }
         let rows = [1299, 0, 700, 5];
         assert_eq!(
@@ -497,13 +500,13 @@ mod tests {
                 .images(&rows, &device)
                 .unwrap()
                 .into_data()
-                .to_vec::<f32>()
+                .try_to_vec::<f32>()
                 .unwrap(),
             streamed
                 .images(&rows, &device)
                 .unwrap()
                 .into_data()
-                .to_vec::<f32>()
+                .try_to_vec::<f32>()
                 .unwrap()
         );
     }

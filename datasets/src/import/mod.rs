@@ -29,7 +29,7 @@ pub use classes::ClassMap;
 pub use fashion::{FASHION_MNIST_CLASSES, FASHION_MNIST_DIR, read_fashion_mnist};
 pub use folder::read_folder;
 pub use idx::{IdxPair, read_idx, read_idx_pair};
-pub use parquet_images::read_parquet;
+pub use parquet_images::{ParquetRow, read_parquet};
 
 /// Options every importer shares.
 #[derive(Debug, Clone)]
@@ -63,6 +63,8 @@ pub enum InputPixels {
     /// An encoded image file, read only when its rows are converted: an image folder is never
     /// held in memory whole.
     File(PathBuf),
+    /// An encoded image in a Parquet input, likewise read when its rows are converted.
+    Parquet(parquet_images::ParquetRow),
 }
 
 #[derive(Debug, Clone)]
@@ -319,7 +321,7 @@ fn output_spec(input: &Input, options: &ImportOptions, origin: &Path) -> Result<
             let (w, h) = size.unwrap_or((*width, *height));
             (w, h, c.unwrap_or(*channels))
         }
-        (InputPixels::Encoded(_) | InputPixels::File(_), size, c) => {
+        (InputPixels::Encoded(_) | InputPixels::File(_) | InputPixels::Parquet(_), size, c) => {
             let image = decode(&first.pixels)
                 .map_err(|e| Error::invalid(origin, format!("{}: {e}", first.origin)))?;
             let (w, h) = size.unwrap_or((image.width(), image.height()));
@@ -381,6 +383,7 @@ fn decode(pixels: &InputPixels) -> std::result::Result<DynamicImage, String> {
         InputPixels::File(path) => {
             load(&std::fs::read(path).map_err(|e| format!("cannot read ({e})"))?)?
         }
+        InputPixels::Parquet(row) => row.with_bytes(load)?,
     })
 }
 

@@ -1,12 +1,15 @@
 //! Hugging Face image datasets stored as Parquet: an `image` struct with `bytes` and an
 //! integer `label`, class names from the `huggingface` schema metadata when present.
 
+use std::collections::VecDeque;
 use std::fs::File;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use arrow_array::cast::AsArray;
-use arrow_array::{Array, BinaryArray, LargeBinaryArray, RecordBatch, StructArray};
+use arrow_array::{Array, RecordBatch, StructArray};
 use arrow_schema::DataType;
+use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
 use super::{Input, InputImage, InputPixels, InputSplit};
@@ -79,6 +82,8 @@ fn parquet_files(from: &Path) -> Result<Vec<PathBuf>> {
     Ok(files)
 }
 
+/// Reads a file's labels (and checks its schema); the images stay in the file until their rows
+/// are converted ([`ParquetRow`]), so an input of any size is never held in memory whole.
 fn read_file(path: &Path) -> Result<(Option<Vec<String>>, Vec<InputImage>)> {
     let file = File::open(path).map_err(|e| Error::io(path, e))?;
     let builder = ParquetRecordBatchReaderBuilder::try_new(file)
@@ -120,68 +125,166 @@ fn read_file(path: &Path) -> Result<(Option<Vec<String>>, Vec<InputImage>)> {
         .metadata()
         .get(HUGGINGFACE_KEY)
         .and_then(|text| class_names(text));
+    let row_groups: Vec<usize> = builder
+        .metadata()
+        .row_groups()
+        .iter()
+        .map(|g| g.num_rows() as usize)
+        .collect();
+    let labels_only = ProjectionMask::roots(builder.parquet_schema(), [label_at]);
     let reader = builder
+        .with_projection(labels_only)
         .build()
         .map_err(|e| Error::invalid(path, e.to_string()))?;
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
+    let source = Arc::new(ParquetImages {
+        path: path.to_path_buf(),
+        image_at,
+        cache: Mutex::default(),
+    });
+    // Each row's place: (row group, row within it), in file order.
+    let mut places = row_groups
+        .iter()
+        .enumerate()
+        .flat_map(|(group, &rows)| (0..rows).map(move |row| (group, row)));
     let mut images = Vec::new();
     for batch in reader {
         let batch =
             batch.map_err(|e| Error::invalid(path, format!("damaged Parquet data ({e})")))?;
-        append_images(&batch, image_at, label_at, &name, &mut images)
-            .map_err(|e| Error::invalid(path, e))?;
+        let labels =
+            labels_as_i64(batch.column(0).as_ref()).map_err(|e| Error::invalid(path, e))?;
+        for row in 0..batch.num_rows() {
+            let index = images.len();
+            let label = labels
+                .is_valid(row)
+                .then(|| labels.value(row))
+                .ok_or_else(|| Error::invalid(path, format!("row {index} has no label")))?;
+            let label = u32::try_from(label).map_err(|_| {
+                Error::invalid(
+                    path,
+                    format!("row {index} has label {label}, which is not a class index"),
+                )
+            })?;
+            let (row_group, row) = places
+                .next()
+                .ok_or_else(|| Error::invalid(path, "holds more rows than its metadata says"))?;
+            images.push(InputImage {
+                pixels: InputPixels::Parquet(ParquetRow {
+                    source: Arc::clone(&source),
+                    row_group,
+                    row,
+                }),
+                label,
+                origin: format!("{name}#{index}"),
+            });
+        }
     }
     Ok((classes, images))
 }
 
-fn append_images(
-    batch: &RecordBatch,
+/// The image bytes of one Parquet file, read a row group at a time as rows are converted.
+#[derive(Debug)]
+pub struct ParquetImages {
+    path: PathBuf,
     image_at: usize,
-    label_at: usize,
-    name: &str,
-    out: &mut Vec<InputImage>,
-) -> Result<(), String> {
+    /// The row groups read last: rows are converted in file order, a chunk at a time by several
+    /// threads, so a few recent groups serve every lookup, and memory stays a few row groups.
+    cache: Mutex<VecDeque<(usize, Arc<Vec<Option<Vec<u8>>>>)>>,
+}
+
+/// Row groups kept in [`ParquetImages`]' cache.
+const CACHED_ROW_GROUPS: usize = 4;
+
+/// One image of a Parquet input: where its bytes are.
+#[derive(Debug, Clone)]
+pub struct ParquetRow {
+    source: Arc<ParquetImages>,
+    row_group: usize,
+    row: usize,
+}
+
+impl ParquetRow {
+    /// The image's encoded bytes, handed to `use_bytes`.
+    pub fn with_bytes<T>(
+        &self,
+        use_bytes: impl FnOnce(&[u8]) -> std::result::Result<T, String>,
+    ) -> std::result::Result<T, String> {
+        let group = self.source.row_group(self.row_group)?;
+        let bytes = group
+            .get(self.row)
+            .and_then(Option::as_deref)
+            .ok_or("no image bytes (images stored by path are not supported)")?;
+        use_bytes(bytes)
+    }
+}
+
+impl ParquetImages {
+    fn row_group(&self, group: usize) -> std::result::Result<Arc<Vec<Option<Vec<u8>>>>, String> {
+        let cached = |cache: &VecDeque<(usize, Arc<Vec<Option<Vec<u8>>>>)>| {
+            cache
+                .iter()
+                .find(|(g, _)| *g == group)
+                .map(|(_, rows)| Arc::clone(rows))
+        };
+        if let Some(rows) = cached(&self.cache.lock().unwrap_or_else(|p| p.into_inner())) {
+            return Ok(rows);
+        }
+        // Read outside the lock, so threads needing other groups are not held up; two threads
+        // wanting the same group may both read it, and the first one's copy is kept.
+        let rows = Arc::new(self.read_row_group(group)?);
+        let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(rows) = cached(&cache) {
+            return Ok(rows);
+        }
+        if cache.len() == CACHED_ROW_GROUPS {
+            cache.pop_front();
+        }
+        cache.push_back((group, Arc::clone(&rows)));
+        Ok(rows)
+    }
+
+    fn read_row_group(&self, group: usize) -> std::result::Result<Vec<Option<Vec<u8>>>, String> {
+        let damaged = |e: &dyn std::fmt::Display| format!("damaged Parquet data ({e})");
+        let file = File::open(&self.path).map_err(|e| format!("cannot read ({e})"))?;
+        let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| damaged(&e))?;
+        let images_only = ProjectionMask::roots(builder.parquet_schema(), [self.image_at]);
+        let reader = builder
+            .with_row_groups(vec![group])
+            .with_projection(images_only)
+            .build()
+            .map_err(|e| damaged(&e))?;
+        let mut rows = Vec::new();
+        for batch in reader {
+            let batch = batch.map_err(|e| damaged(&e))?;
+            append_image_bytes(&batch, &mut rows)?;
+        }
+        Ok(rows)
+    }
+}
+
+/// The `bytes` of the image struct (a batch's only column), null where a row has none.
+fn append_image_bytes(batch: &RecordBatch, out: &mut Vec<Option<Vec<u8>>>) -> Result<(), String> {
     let image = batch
-        .column(image_at)
+        .column(0)
         .as_any()
         .downcast_ref::<StructArray>()
         .ok_or("column 'image' is not a struct")?;
     let bytes = image
         .column_by_name("bytes")
         .ok_or("image struct has no 'bytes' field")?;
-    let labels = labels_as_i64(batch.column(label_at).as_ref())?;
-    for row in 0..batch.num_rows() {
-        let index = out.len();
-        let data = match bytes.data_type() {
-            DataType::Binary => bytes
-                .as_any()
-                .downcast_ref::<BinaryArray>()
-                .filter(|a| a.is_valid(row))
-                .map(|a| a.value(row).to_vec()),
-            DataType::LargeBinary => bytes
-                .as_any()
-                .downcast_ref::<LargeBinaryArray>()
-                .filter(|a| a.is_valid(row))
-                .map(|a| a.value(row).to_vec()),
-            other => return Err(format!("image bytes are {other}, not binary")),
-        };
-        let data = data.ok_or_else(|| {
-            format!("row {index} has no image bytes (images stored by path are not supported)")
-        })?;
-        let label = labels
-            .is_valid(row)
-            .then(|| labels.value(row))
-            .ok_or_else(|| format!("row {index} has no label"))?;
-        let label = u32::try_from(label)
-            .map_err(|_| format!("row {index} has label {label}, which is not a class index"))?;
-        out.push(InputImage {
-            pixels: InputPixels::Encoded(data),
-            label,
-            origin: format!("{name}#{index}"),
-        });
+    match bytes.data_type() {
+        DataType::Binary => {
+            let array = bytes.as_binary::<i32>();
+            out.extend(array.iter().map(|v| v.map(<[u8]>::to_vec)));
+        }
+        DataType::LargeBinary => {
+            let array = bytes.as_binary::<i64>();
+            out.extend(array.iter().map(|v| v.map(<[u8]>::to_vec)));
+        }
+        other => return Err(format!("image bytes are {other}, not binary")),
     }
     Ok(())
 }
