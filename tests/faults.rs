@@ -12,18 +12,7 @@ use common::*;
 #[test]
 fn a_disk_that_fills_up_mid_mix_leaves_no_half_written_output() {
     let tmp = tempfile::tempdir().unwrap();
-    let real = import_tiny_fashion_mnist(tmp.path(), "real", 2000, 100);
-    let synthetic = tmp.path().join("synthetic");
-    ok(&[
-        "generate",
-        "--per-class",
-        "200",
-        "--device",
-        "cpu",
-        "--out",
-        path_str(&synthetic),
-        "-q",
-    ]);
+    let (real, synthetic) = mix_inputs(tmp.path());
     let mix = |out: &std::path::Path| {
         format!(
             "{} -q mix --synthetic {} --real {} --size 1000 --shares 0,0.5,1 --out {}",
@@ -77,18 +66,7 @@ fn a_disk_that_fills_up_mid_mix_leaves_no_half_written_output() {
 #[test]
 fn a_killed_mix_reruns_to_the_same_subsets() {
     let tmp = tempfile::tempdir().unwrap();
-    let real = import_tiny_fashion_mnist(tmp.path(), "real", 2000, 100);
-    let synthetic = tmp.path().join("synthetic");
-    ok(&[
-        "generate",
-        "--per-class",
-        "200",
-        "--device",
-        "cpu",
-        "--out",
-        path_str(&synthetic),
-        "-q",
-    ]);
+    let (real, synthetic) = mix_inputs(tmp.path());
     // --memory 0: one subset's shard at a time, so the subsets finish one after another.
     let mix = |out: &std::path::Path| -> Vec<String> {
         [
@@ -137,4 +115,21 @@ fn a_killed_mix_reruns_to_the_same_subsets() {
             assert_eq!(manifest(&a)["splits"], manifest(&b)["splits"], "{name:?}");
         }
     }
+}
+
+/// A real dataset of 2,000 rows and a synthetic one of 200 per class, to mix.
+fn mix_inputs(dir: &std::path::Path) -> (std::path::PathBuf, std::path::PathBuf) {
+    let real = import_tiny_fashion_mnist(dir, "real", 2000, 100);
+    let synthetic = dir.join("synthetic");
+    ok(&[
+        "generate",
+        "--per-class",
+        "200",
+        "--device",
+        "cpu",
+        "--out",
+        path_str(&synthetic),
+        "-q",
+    ]);
+    (real, synthetic)
 }
