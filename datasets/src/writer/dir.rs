@@ -132,7 +132,7 @@ pub(super) fn remove_stray_temporaries(data: &Path) -> Result<()> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::testing::{fill, info, one_split};
+    use super::super::testing::{info, interrupted, one_split};
     use super::*;
     use crate::writer::DatasetWriter;
 
@@ -141,9 +141,7 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let dir = tmp.path().join("d");
         let plan = one_split(4);
-        let writer = DatasetWriter::create(&dir, info(), &plan, WriteMode::Fresh).unwrap();
-        fill(&writer, 0).unwrap();
-        drop(writer);
+        interrupted(&dir, &plan);
         let err = DatasetWriter::create(&dir, info(), &plan, WriteMode::Fresh)
             .err()
             .unwrap();

@@ -204,6 +204,13 @@ pub(crate) mod testing {
         }]
     }
 
+    /// Leaves `dir` as an interrupted run of [`info`] over `plan` leaves it: shard 0 written,
+    /// the dataset not finished.
+    pub fn interrupted(dir: &std::path::Path, plan: &[SplitPlan]) {
+        let writer = DatasetWriter::create(dir, info(), plan, WriteMode::Fresh).unwrap();
+        fill(&writer, 0).unwrap();
+    }
+
     /// Writes the rows of shard `slot`, labels alternating between the two classes.
     pub fn fill(writer: &DatasetWriter, slot: usize) -> Result<ShardInfo> {
         let mut png = Vec::new();

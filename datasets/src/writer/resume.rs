@@ -63,7 +63,7 @@ pub(super) fn open_journal(
 
 #[cfg(test)]
 mod tests {
-    use super::super::testing::{fill, info, one_split};
+    use super::super::testing::{info, interrupted, one_split};
     use crate::writer::{DatasetWriter, WriteMode};
 
     #[test]
@@ -71,9 +71,7 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let dir = tmp.path().join("d");
         let plan = one_split(4);
-        let writer = DatasetWriter::create(&dir, info(), &plan, WriteMode::Fresh).unwrap();
-        fill(&writer, 0).unwrap();
-        drop(writer);
+        interrupted(&dir, &plan);
         let mut other = info();
         other.recipe.seed = Some(2);
         let err = DatasetWriter::create(&dir, other, &plan, WriteMode::Resume)
