@@ -67,24 +67,21 @@ fn idx_with_resize_rgb_and_class_names() {
     let tmp = tempfile::tempdir().unwrap();
     let (images, labels) = write_idx_pair(tmp.path(), "digits", 12, 8, 3);
     let out = tmp.path().join("out");
-    ok(&[
-        "import",
-        "idx",
-        "--images",
-        path_str(&images),
-        "--labels",
-        path_str(&labels),
-        "--out",
-        path_str(&out),
-        "--size",
-        "16x12",
-        "--channels",
-        "3",
-        "--classes",
-        "zero,one,two",
-        "--source",
-        "synthetic",
-    ]);
+    ok(&idx_import(
+        &images,
+        &labels,
+        &out,
+        &[
+            "--size",
+            "16x12",
+            "--channels",
+            "3",
+            "--classes",
+            "zero,one,two",
+            "--source",
+            "synthetic",
+        ],
+    ));
     let m = manifest(&out);
     assert_eq!(
         m["image"],
@@ -110,16 +107,7 @@ fn bad_idx_inputs_fail_cleanly() {
     )
     .unwrap();
     std::fs::write(&truncated, &bytes[..bytes.len() - 3]).unwrap();
-    let err = fails(&[
-        "import",
-        "idx",
-        "--images",
-        path_str(&truncated),
-        "--labels",
-        path_str(&labels),
-        "--out",
-        path_str(&out),
-    ]);
+    let err = fails(&idx_import(&truncated, &labels, &out, &[]));
     assert!(
         err.contains("truncated.idx") && err.contains("truncated"),
         "{err}"
@@ -130,44 +118,15 @@ fn bad_idx_inputs_fail_cleanly() {
     let mut gz = std::fs::read(&images).unwrap();
     gz.truncate(gz.len() / 2);
     std::fs::write(&corrupt, gz).unwrap();
-    let err = fails(&[
-        "import",
-        "idx",
-        "--images",
-        path_str(&corrupt),
-        "--labels",
-        path_str(&labels),
-        "--out",
-        path_str(&out),
-    ]);
+    let err = fails(&idx_import(&corrupt, &labels, &out, &[]));
     assert!(err.contains("corrupt.gz"), "{err}");
 
     // Labels outside the named classes.
-    let err = fails(&[
-        "import",
-        "idx",
-        "--images",
-        path_str(&images),
-        "--labels",
-        path_str(&labels),
-        "--out",
-        path_str(&out),
-        "--classes",
-        "a,b",
-    ]);
+    let err = fails(&idx_import(&images, &labels, &out, &["--classes", "a,b"]));
     assert!(err.contains("--classes"), "{err}");
 
     // Swapped files.
-    let err = fails(&[
-        "import",
-        "idx",
-        "--images",
-        path_str(&labels),
-        "--labels",
-        path_str(&images),
-        "--out",
-        path_str(&out),
-    ]);
+    let err = fails(&idx_import(&labels, &images, &out, &[]));
     assert!(err.contains("magic"), "{err}");
     assert!(!out.exists(), "nothing may be left behind");
 }
@@ -187,16 +146,7 @@ fn idx_labels_with_empty_classes_need_class_names() {
     let gapped = tmp.path().join("gapped-labels-idx1-ubyte");
     std::fs::write(&gapped, raw).unwrap();
     let out = tmp.path().join("out");
-    let args = [
-        "import",
-        "idx",
-        "--images",
-        path_str(&images),
-        "--labels",
-        path_str(&gapped),
-        "--out",
-        path_str(&out),
-    ];
+    let args = idx_import(&images, &gapped, &out, &[]);
     let result = synmix(&args);
     let stderr = String::from_utf8_lossy(&result.stderr);
     assert!(!result.status.success(), "{stderr}");
@@ -220,18 +170,12 @@ fn option_errors_name_their_flags() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("out");
     let (images, labels) = write_idx_pair(tmp.path(), "a", 6, 4, 3);
-    let err = fails(&[
-        "import",
-        "idx",
-        "--images",
-        path_str(&images),
-        "--labels",
-        path_str(&labels),
-        "--out",
-        path_str(&out),
-        "--classes",
-        "0=y,nope=z",
-    ]);
+    let err = fails(&idx_import(
+        &images,
+        &labels,
+        &out,
+        &["--classes", "0=y,nope=z"],
+    ));
     assert!(err.contains("--classes: maps 'nope'"), "{err}");
     assert!(!out.exists());
 }
@@ -428,18 +372,12 @@ fn parquet_round_trip_and_wrong_schema() {
     // More rows than one row group (512), so the images are read back a row group at a time.
     let (images, labels) = write_idx_pair(tmp.path(), "a", 1_100, 6, 4);
     let first = tmp.path().join("first");
-    ok(&[
-        "import",
-        "idx",
-        "--images",
-        path_str(&images),
-        "--labels",
-        path_str(&labels),
-        "--out",
-        path_str(&first),
-        "--classes",
-        "w,x,y,z",
-    ]);
+    ok(&idx_import(
+        &images,
+        &labels,
+        &first,
+        &["--classes", "w,x,y,z"],
+    ));
 
     // A synmix dataset is a Hugging Face image dataset, so it imports as one.
     let second = tmp.path().join("second");
@@ -555,16 +493,7 @@ fn verify_names_a_corrupted_shard_and_rejects_non_datasets() {
     let tmp = tempfile::tempdir().unwrap();
     let (images, labels) = write_idx_pair(tmp.path(), "a", 30, 8, 3);
     let out = tmp.path().join("out");
-    ok(&[
-        "import",
-        "idx",
-        "--images",
-        path_str(&images),
-        "--labels",
-        path_str(&labels),
-        "--out",
-        path_str(&out),
-    ]);
+    ok(&idx_import(&images, &labels, &out, &[]));
     let shard = out.join("data/train-00000-of-00001.parquet");
     let mut bytes = std::fs::read(&shard).unwrap();
     let middle = bytes.len() / 2;
@@ -588,19 +517,7 @@ fn a_killed_import_resumes_to_the_same_shards() {
     // Three shards of 20,000 rows: the first is recorded well before the import ends.
     let (images, labels) = write_idx_pair(tmp.path(), "train", 60_000, 28, 10);
     let import = |out: &std::path::Path, extra: &[&str]| {
-        let mut args = vec![
-            "import",
-            "idx",
-            "--images",
-            path_str(&images),
-            "--labels",
-            path_str(&labels),
-            "--name",
-            "fm",
-            "-q",
-            "--out",
-            path_str(out),
-        ];
+        let mut args = idx_import(&images, &labels, out, &["--name", "fm", "-q"]);
         args.extend(extra);
         args.into_iter().map(String::from).collect::<Vec<_>>()
     };

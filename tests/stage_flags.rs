@@ -116,15 +116,19 @@ fn speed_generate_prints_its_table() {
 
 #[test]
 fn speed_train_prints_its_table() {
-    let table = ok(&[
-        "speed",
-        "train",
-        "--samples",
-        "32",
-        "--batch-size",
-        "16",
-        "-q",
-    ]);
+    let speed_train = |extra: &[&str]| {
+        let args = [
+            "speed",
+            "train",
+            "--samples",
+            "32",
+            "--batch-size",
+            "16",
+            "-q",
+        ];
+        ok(&[&args[..], extra].concat())
+    };
+    let table = speed_train(&[]);
     for model in ["mlp", "cnn", "vit"] {
         let lines = || table.lines().filter(|l| l.trim_start().starts_with(model));
         assert_eq!(lines().count(), 2, "{table}");
@@ -134,17 +138,7 @@ fn speed_train_prints_its_table() {
         );
     }
     // With no memory to hold them, the images are streamed and the wait reported.
-    let table = ok(&[
-        "speed",
-        "train",
-        "--samples",
-        "32",
-        "--batch-size",
-        "16",
-        "--memory",
-        "0",
-        "-q",
-    ]);
+    let table = speed_train(&["--memory", "0"]);
     assert_eq!(
         table.matches("streamed: steps waited").count(),
         6,

@@ -43,6 +43,27 @@ pub fn path_str(path: &Path) -> &str {
     path.to_str().expect("utf-8 temp paths")
 }
 
+/// The arguments of `synmix import idx --images IMAGES --labels LABELS --out OUT`, then `extra`.
+pub fn idx_import<'a>(
+    images: &'a Path,
+    labels: &'a Path,
+    out: &'a Path,
+    extra: &[&'a str],
+) -> Vec<&'a str> {
+    let mut args = vec![
+        "import",
+        "idx",
+        "--images",
+        path_str(images),
+        "--labels",
+        path_str(labels),
+        "--out",
+        path_str(out),
+    ];
+    args.extend_from_slice(extra);
+    args
+}
+
 /// Writes a gzipped IDX image file of `count` `side`×`side` images whose pixels encode
 /// their label, and the matching label file; labels cycle through `classes`.
 pub fn write_idx_pair(

@@ -227,11 +227,11 @@ impl ImageStore {
             Pixels::Decoded(pixels) => {
                 for &row in rows {
                     let image = &pixels[row * per_image..(row + 1) * per_image];
-                    buffer.extend(image.iter().map(|&v| v as f32 / 255.0));
+                    extend_scaled(&mut buffer, image);
                 }
             }
             Pixels::Streamed(shards) => {
-                buffer.extend(shards.decode(rows)?.iter().map(|&v| v as f32 / 255.0));
+                extend_scaled(&mut buffer, &shards.decode(rows)?);
             }
         }
         Ok(self.tensor(buffer, rows.len(), device))
@@ -314,9 +314,15 @@ impl Loader<'_> {
         }
         let images = &self.window[self.next * per_image..(self.next + rows.len()) * per_image];
         self.next += rows.len();
-        let buffer = images.iter().map(|&v| v as f32 / 255.0).collect();
+        let mut buffer = Vec::with_capacity(images.len());
+        extend_scaled(&mut buffer, images);
         Ok(self.store.tensor(buffer, rows.len(), device))
     }
+}
+
+/// Appends `pixels` scaled from bytes to [0, 1], what the models take.
+fn extend_scaled(buffer: &mut Vec<f32>, pixels: &[u8]) {
+    buffer.extend(pixels.iter().map(|&v| v as f32 / 255.0));
 }
 
 fn check_labels(shape: InputShape, labels: &[u32]) -> Result<()> {
