@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
-use trainer::config::OptimizerKind;
+use trainer::config::{OptimizerKind, TrainConfig};
 use trainer::{ModelKind, Strategy};
 
 const DEFAULT: &str = include_str!("default.toml");
@@ -45,6 +45,19 @@ pub struct TrainBudget {
     pub batch_size: usize,
     pub learning_rate: f64,
     pub optimizer: OptimizerKind,
+}
+
+impl TrainBudget {
+    /// The training recipe of one cell: the same for every strategy and share, so that SM and
+    /// FT differ only in the order of the rows.
+    pub fn config(&self, _model: ModelKind, seed: u64) -> TrainConfig {
+        TrainConfig::new()
+            .with_optimizer(self.optimizer)
+            .with_lr(self.learning_rate)
+            .with_batch_size(self.batch_size)
+            .with_epochs(self.epochs)
+            .with_seed(seed)
+    }
 }
 
 /// One real dataset against one synthetic dataset.

@@ -8,6 +8,7 @@
 //! non-zero, and a rerun retries those cells. [`layout`] names every path of the directory.
 
 pub mod config;
+mod data;
 pub mod layout;
 pub mod report;
 
@@ -17,15 +18,13 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
-use datasets::import::{self, ImportOptions};
-use datasets::{Dataset, Source, WriteMode};
-use generator::{DeviceChoice, GenerateOptions, Preset};
+use datasets::Dataset;
+use generator::DeviceChoice;
 use trainer::backend::BackendKind;
-use trainer::config::TrainConfig;
 use trainer::run::run_training;
 use trainer::{CellLabel, ModelKind, RunConfig, RunResult, Status, Strategy};
 
-use config::{Experiment, RealSource, SyntheticSource};
+use config::Experiment;
 use layout::ShareKey;
 
 /// How to run an experiment, beyond what the experiment file says.
@@ -65,11 +64,10 @@ pub fn run(experiment: &Experiment, options: &BenchOptions) -> Result<()> {
     let shares = experiment.share_list()?;
     let models = &experiment.architectures;
     let strategies = &experiment.strategies;
-    let optimizer = experiment.train.optimizer;
 
     let mut pairs = BTreeMap::new();
     for pair in &experiment.pairs {
-        let real = prepare_real(&pair.real, out, options.quiet)?;
+        let real = data::prepare_real(&pair.real, out, options.quiet)?;
         let real_test = match experiment.data.real_test_limit {
             0 => real.clone(),
             limit => datasets::subset::stratified_test(
@@ -79,7 +77,7 @@ pub fn run(experiment: &Experiment, options: &BenchOptions) -> Result<()> {
                 &crate::cmd::command_line(),
             )?,
         };
-        let synthetic = prepare_synthetic(&pair.synthetic, experiment, out, options)?;
+        let synthetic = data::prepare_synthetic(&pair.synthetic, experiment, out, options)?;
         let synthetic_has_test = Dataset::open(&synthetic)?
             .manifest
             .splits
@@ -99,7 +97,7 @@ pub fn run(experiment: &Experiment, options: &BenchOptions) -> Result<()> {
     for (name, data) in &pairs {
         for &seed in &experiment.seeds {
             let mix_dir = layout::mix_dir(out, name, seed);
-            mix_pair(
+            data::mix_pair(
                 data,
                 &mix_dir,
                 experiment.data.size,
@@ -151,12 +149,7 @@ pub fn run(experiment: &Experiment, options: &BenchOptions) -> Result<()> {
             model: cell.model,
             strategy: cell.strategy,
             backend: options.backend,
-            train: TrainConfig::new()
-                .with_optimizer(optimizer)
-                .with_lr(experiment.train.learning_rate)
-                .with_batch_size(experiment.train.batch_size)
-                .with_epochs(experiment.train.epochs)
-                .with_seed(cell.seed),
+            train: experiment.train.config(cell.model, cell.seed),
             cell: Some(CellLabel {
                 pair: cell.pair.clone(),
                 share: cell.share,
@@ -252,109 +245,4 @@ fn pin_experiment(experiment: &Experiment, out: &Path) -> Result<()> {
         return Ok(());
     }
     Ok(datasets::atomic::write_atomic(&path, text.as_bytes())?)
-}
-
-/// Whether `dir` holds a finished dataset (its manifest is written last).
-fn is_complete(dir: &Path) -> bool {
-    Dataset::open(dir).is_ok()
-}
-
-fn prepare_real(source: &RealSource, out: &Path, quiet: bool) -> Result<PathBuf> {
-    match source {
-        RealSource::Dataset(dir) => {
-            let dataset = Dataset::open(dir)?;
-            dataset.split("train")?;
-            dataset.split("test")?;
-            Ok(dir.clone())
-        }
-        RealSource::Builtin(name) if name == "fashion-mnist" => {
-            let dir = layout::real_dataset(out, name);
-            if !is_complete(&dir) {
-                let spinner = crate::progress::spinner("importing Fashion-MNIST", quiet);
-                let input = import::read_fashion_mnist(Path::new(import::FASHION_MNIST_DIR))?;
-                let options = ImportOptions {
-                    out: dir.clone(),
-                    name: Some("fashion-mnist".into()),
-                    source: Source::Real,
-                    split: None,
-                    size: None,
-                    channels: None,
-                    classes: None,
-                    mode: WriteMode::Force,
-                    command: crate::cmd::command_line(),
-                };
-                import::write_dataset(input, &options, Path::new(import::FASHION_MNIST_DIR))?;
-                spinner.finish_and_clear();
-            }
-            Ok(dir)
-        }
-        RealSource::Builtin(other) => {
-            bail!("real source '{other}' is not built in: use fashion-mnist or dataset = \"DIR\"")
-        }
-    }
-}
-
-fn prepare_synthetic(
-    source: &SyntheticSource,
-    experiment: &Experiment,
-    out: &Path,
-    options: &BenchOptions,
-) -> Result<PathBuf> {
-    match source {
-        SyntheticSource::Dataset(dir) => {
-            Dataset::open(dir)?.split("train")?;
-            Ok(dir.clone())
-        }
-        SyntheticSource::Preset(name) => {
-            let preset: Preset = name.parse()?;
-            let dir = layout::synthetic_dataset(out, preset.name());
-            if !is_complete(&dir) {
-                // Share 1 takes N synthetic rows, N/10 of each class.
-                let mut generate = GenerateOptions::new(preset, experiment.data.size / 10, &dir);
-                generate.test_per_class = experiment.data.synthetic_test_per_class;
-                generate.device = options.device;
-                generate.mode = WriteMode::Resume;
-                generate.command = crate::cmd::command_line();
-                let bar = crate::progress::bar(
-                    (experiment.data.size / 10 + generate.test_per_class) * 10,
-                    "images",
-                    options.quiet,
-                );
-                bar.set_message(format!("rendering {}", preset.name()));
-                generator::generate(&generate, &crate::progress::follow(&bar))?;
-                bar.finish_and_clear();
-            }
-            Ok(dir)
-        }
-    }
-}
-
-fn mix_pair(
-    data: &PairData,
-    dir: &Path,
-    size: u64,
-    shares: &[f64],
-    seed: u64,
-    quiet: bool,
-) -> Result<()> {
-    let spec = mixer::SweepSpec {
-        options: mixer::MixOptions {
-            synthetic: data.synthetic.clone(),
-            real: data.real.clone(),
-            class_renames: mixer::ClassRenames::default(),
-            seed,
-            order: mixer::Order::default(),
-            force: false,
-            command: crate::cmd::command_line(),
-            memory_budget: None,
-        },
-        out: dir.to_path_buf(),
-        size,
-        shares: shares.to_vec(),
-        draw: mixer::Draw::Nested,
-    };
-    let spinner = crate::progress::spinner(&format!("mixing {}", dir.display()), quiet);
-    mixer::sweep(&spec, &|_| {})?;
-    spinner.finish_and_clear();
-    Ok(())
 }
