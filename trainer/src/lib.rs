@@ -24,6 +24,7 @@ mod error;
 pub mod eval;
 pub mod init;
 pub mod models;
+pub mod ops;
 pub mod phases;
 pub mod result;
 pub mod run;
