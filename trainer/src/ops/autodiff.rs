@@ -1,10 +1,7 @@
 //! The kernels under autodiff: the forward on flex, with a backward step that keeps what it needs
 //! (the pooling's argmax; the convolution's input and weight) and calls the flex gradients.
 
-use std::sync::Arc;
-
 use burn::backend::Flex;
-use burn::backend::TensorMetadata;
 use burn::backend::autodiff::Autodiff;
 use burn::backend::autodiff::checkpoint::base::Checkpointer;
 use burn::backend::autodiff::checkpoint::strategy::CheckpointStrategy;
@@ -20,15 +17,15 @@ use super::{CpuKernels, conv, pool, softmax};
 struct MaxPoolBackward;
 
 impl Backward<Flex, 1> for MaxPoolBackward {
-    /// The input's dims and the offset of every window's maximum in its plane.
-    type State = ([usize; 4], Arc<Vec<u32>>);
+    /// The input, the output and the window side.
+    type State = (FlexTensor, FlexTensor, usize);
 
     fn backward(self, ops: Ops<Self::State, 1>, grads: &mut Gradients, _: &mut Checkpointer) {
         let [node] = ops.parents;
         let grad = grads.consume::<Flex>(&ops.node);
         if let Some(node) = node {
-            let (dims, argmax) = ops.state;
-            grads.register::<Flex>(node.id, pool::backward(&grad, &argmax, dims));
+            let (x, output, size) = ops.state;
+            grads.register::<Flex>(node.id, pool::backward(&x, &output, &grad, size));
         }
     }
 }
@@ -82,9 +79,9 @@ impl<C: CheckpointStrategy> CpuKernels for Autodiff<Flex, C> {
             .stateful()
         {
             OpsKind::Tracked(prep) => {
-                let dims = x.primitive().shape().dims();
-                let pooled = pool::forward(x.primitive(), size);
-                prep.finish((dims, pooled.argmax), pooled.output)
+                let x = x.into_primitive();
+                let output = pool::forward(&x, size);
+                prep.finish((x, output.clone(), size), output)
             }
             OpsKind::UnTracked(prep) => {
                 prep.finish(Flex::max_pool_square(x.into_primitive(), size))

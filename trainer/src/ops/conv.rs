@@ -56,31 +56,41 @@ impl Geometry {
         self.out[0] * self.out[1]
     }
 
-    /// Calls `visit(col_row, position, input_offset)` for every (patch element, output position)
-    /// of one sample that reads the image rather than the padding; offsets are within the sample.
-    fn for_each_tap(&self, mut visit: impl FnMut(usize, usize, usize)) {
+    /// Calls `visit(col_row, position, input_offset, len)` for every run of `len` output
+    /// positions of one output row whose taps of one patch element read the image rather than
+    /// the padding: positions `position..position + len` read the input at `input_offset`,
+    /// `input_offset + stride`, …; offsets are within the sample.
+    fn for_each_run(&self, mut visit: impl FnMut(usize, usize, usize, usize)) {
         let [kh, kw] = self.kernel;
         let [oh, ow] = self.out;
+        let [sy, sx] = self.stride;
+        // The output columns whose tap `j` lands inside the image: x = ox·sx + j − pad ∈ [0, W).
+        let columns = |j: usize| {
+            let lo = self.pad[1].saturating_sub(j).div_ceil(sx);
+            let hi = (self.width + self.pad[1])
+                .checked_sub(j)
+                .map_or(0, |end| end.div_ceil(sx))
+                .min(ow);
+            (lo, hi.max(lo))
+        };
         for c in 0..self.channels {
             for i in 0..kh {
                 for j in 0..kw {
                     let row = (c * kh + i) * kw + j;
+                    let (lo, hi) = columns(j);
+                    if lo == hi {
+                        continue;
+                    }
                     for oy in 0..oh {
-                        let Some(y) = (oy * self.stride[0] + i).checked_sub(self.pad[0]) else {
+                        let Some(y) = (oy * sy + i).checked_sub(self.pad[0]) else {
                             continue;
                         };
                         if y >= self.height {
                             continue;
                         }
-                        let base = (c * self.height + y) * self.width;
-                        for ox in 0..ow {
-                            let Some(x) = (ox * self.stride[1] + j).checked_sub(self.pad[1]) else {
-                                continue;
-                            };
-                            if x < self.width {
-                                visit(row, oy * ow + ox, base + x);
-                            }
-                        }
+                        let x = lo * sx + j - self.pad[1];
+                        let offset = (c * self.height + y) * self.width + x;
+                        visit(row, oy * ow + lo, offset, hi - lo);
                     }
                 }
             }
@@ -110,8 +120,15 @@ fn im2col(x: &FlexTensor, geometry: &Geometry) -> FlexTensor {
             .enumerate()
             .for_each(|(n, dst)| {
                 let src = &input[n * sample_in..(n + 1) * sample_in];
-                geometry.for_each_tap(|row, position, offset| {
-                    dst[row * positions + position] = src[offset];
+                let stride = geometry.stride[1];
+                geometry.for_each_run(|row, position, offset, len| {
+                    let dst = &mut dst[row * positions + position..][..len];
+                    if stride == 1 {
+                        dst.copy_from_slice(&src[offset..offset + len]);
+                    } else {
+                        let taps = src[offset..].iter().step_by(stride);
+                        dst.iter_mut().zip(taps).for_each(|(d, s)| *d = *s);
+                    }
                 });
             });
     }
@@ -189,8 +206,11 @@ pub(super) fn input_grad(
             .enumerate()
             .for_each(|(n, dst)| {
                 let src = &cols_grad[n * sample_cols..(n + 1) * sample_cols];
-                geometry.for_each_tap(|row, position, offset| {
-                    dst[offset] += src[row * positions + position];
+                let stride = geometry.stride[1];
+                geometry.for_each_run(|row, position, offset, len| {
+                    let src = &src[row * positions + position..][..len];
+                    let taps = dst[offset..].iter_mut().step_by(stride);
+                    taps.zip(src).for_each(|(d, s)| *d += s);
                 });
             });
     }

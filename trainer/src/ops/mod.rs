@@ -45,7 +45,7 @@ pub trait CpuKernels: burn::backend::Backend {
 
 impl CpuKernels for Flex {
     fn max_pool_square(x: FlexTensor, size: usize) -> FlexTensor {
-        pool::forward(&x, size).output
+        pool::forward(&x, size)
     }
 
     fn conv2d_biased(
