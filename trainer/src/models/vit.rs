@@ -7,7 +7,6 @@ use burn::nn::attention::{MultiHeadAttention, MultiHeadAttentionConfig};
 use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::nn::{Initializer, LayerNorm, LayerNormConfig, Linear, LinearConfig};
 use burn::prelude::*;
-use burn::tensor::activation::gelu;
 
 use super::{Architecture, Classifier};
 use crate::data::InputShape;
@@ -127,7 +126,7 @@ impl Architecture for VitConfig {
 impl EncoderBlock {
     fn forward(&self, x: Tensor<3>) -> Tensor<3> {
         let x = x.clone() + self_attention(&self.attention, self.norm_attention.forward(x));
-        let hidden = gelu(self.expand.forward(self.norm_mlp.forward(x.clone())));
+        let hidden = ops::gelu(self.expand.forward(self.norm_mlp.forward(x.clone())));
         x + self.project.forward(hidden)
     }
 }

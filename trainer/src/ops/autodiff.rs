@@ -11,7 +11,7 @@ use burn::backend::flex::FlexTensor;
 use burn::backend::ops::ConvOptions;
 use burn::backend::tensor::FloatTensor;
 
-use super::{CpuKernels, conv, pool, softmax};
+use super::{CpuKernels, conv, gelu, pool, softmax};
 
 #[derive(Debug)]
 struct MaxPoolBackward;
@@ -67,6 +67,22 @@ impl Backward<Flex, 1> for SoftmaxBackward {
         let grad = grads.consume::<Flex>(&ops.node);
         if let Some(node) = node {
             grads.register::<Flex>(node.id, softmax::backward(&ops.state, &grad));
+        }
+    }
+}
+
+#[derive(Debug)]
+struct GeluBackward;
+
+impl Backward<Flex, 1> for GeluBackward {
+    /// The input.
+    type State = FlexTensor;
+
+    fn backward(self, ops: Ops<Self::State, 1>, grads: &mut Gradients, _: &mut Checkpointer) {
+        let [node] = ops.parents;
+        let grad = grads.consume::<Flex>(&ops.node);
+        if let Some(node) = node {
+            grads.register::<Flex>(node.id, gelu::backward(&ops.state, &grad));
         }
     }
 }
@@ -130,6 +146,21 @@ impl<C: CheckpointStrategy> CpuKernels for Autodiff<Flex, C> {
                 prep.finish(output.clone(), output)
             }
             OpsKind::UnTracked(prep) => prep.finish(softmax::forward(x.into_primitive())),
+        }
+    }
+
+    fn gelu(x: FloatTensor<Self>) -> FloatTensor<Self> {
+        match GeluBackward
+            .prepare::<C>([x.node()])
+            .compute_bound()
+            .stateful()
+        {
+            OpsKind::Tracked(prep) => {
+                let x = x.into_primitive();
+                let output = gelu::forward(&x);
+                prep.finish(x, output)
+            }
+            OpsKind::UnTracked(prep) => prep.finish(gelu::forward(x.primitive())),
         }
     }
 }

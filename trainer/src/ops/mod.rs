@@ -4,9 +4,11 @@
 //! A profile of a CNN training step put a quarter of its time in flex's general max-pool and a
 //! large share in burn's generic convolution weight gradient (a convolution over swapped
 //! batch/channel dims, parallel only over input channels); under autodiff, burn decomposes a
-//! softmax into separate passes, each with its own backward.
+//! softmax into separate passes, each with its own backward; and flex's elementwise kernels, GELU
+//! among them, run on one thread at these models' sizes.
 //!
-//! The models call the `Tensor`-level functions here ([`max_pool2d`], [`conv2d`], [`softmax`]); on any other
+//! The models call the `Tensor`-level functions here ([`max_pool2d`], [`conv2d`], [`softmax`],
+//! [`gelu`]); on any other
 //! backend, or for a configuration these kernels do not cover, those fall back to burn's own
 //! operation, so they compute the same thing everywhere. Every kernel is tested against burn's
 //! implementation, and each is parallel over independent samples or planes only, so its result
@@ -14,6 +16,7 @@
 
 mod autodiff;
 mod conv;
+mod gelu;
 mod pool;
 mod softmax;
 
@@ -41,6 +44,9 @@ pub trait CpuKernels: burn::backend::Backend {
 
     /// Softmax over the last dim.
     fn softmax_last(x: FloatTensor<Self>) -> FloatTensor<Self>;
+
+    /// GELU (the exact one, with `erf`).
+    fn gelu(x: FloatTensor<Self>) -> FloatTensor<Self>;
 }
 
 impl CpuKernels for Flex {
@@ -59,6 +65,10 @@ impl CpuKernels for Flex {
 
     fn softmax_last(x: FlexTensor) -> FlexTensor {
         softmax::forward(x)
+    }
+
+    fn gelu(x: FlexTensor) -> FlexTensor {
+        gelu::forward(&x)
     }
 }
 
@@ -86,6 +96,15 @@ pub fn softmax<const D: usize>(x: Tensor<D>) -> Tensor<D> {
         Tensor::from_dispatch(<Dispatch as CpuKernels>::softmax_last(x.into_dispatch()))
     } else {
         burn::tensor::activation::softmax(x, D - 1)
+    }
+}
+
+/// `burn::tensor::activation::gelu(x)`.
+pub fn gelu<const D: usize>(x: Tensor<D>) -> Tensor<D> {
+    if on_flex_f32(&x) {
+        Tensor::from_dispatch(<Dispatch as CpuKernels>::gelu(x.into_dispatch()))
+    } else {
+        burn::tensor::activation::gelu(x)
     }
 }
 

@@ -207,3 +207,24 @@ fn the_kernels_run_on_flex_with_and_without_autodiff() {
         assert!(super::on_flex_f32(&Tensor::<1>::zeros([2], &device)));
     }
 }
+
+#[test]
+fn gelu_matches_burn() {
+    let _serial = crate::serial();
+    // More elements than one parallel task takes, spread over the curve's bend.
+    for (dims, seed) in [([1, 1, 1], 21), ([3, 49, 128], 22)] {
+        let x = tensor(dims, seed).mul_scalar(4.0).detach().require_grad();
+        let ours = super::gelu(x.clone());
+        let reference = burn::tensor::activation::gelu(x.clone());
+        let weights = tensor(dims, seed + 100).detach();
+        let grad_ours = (ours.clone() * weights.clone()).sum().backward();
+        let grad_reference = (reference.clone() * weights).sum().backward();
+        let what = format!("gelu over {dims:?}");
+        assert_close(ours, reference, &what);
+        assert_close(
+            x.grad(&grad_ours).unwrap(),
+            x.grad(&grad_reference).unwrap(),
+            &format!("{what}, input gradient"),
+        );
+    }
+}
