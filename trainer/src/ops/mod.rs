@@ -8,9 +8,8 @@
 //! among them, run on one thread at these models' sizes.
 //!
 //! The models call the `Tensor`-level functions here ([`max_pool2d`], [`conv2d`], [`softmax`],
-//! [`gelu`]); on any other
-//! backend, or for a configuration these kernels do not cover, those fall back to burn's own
-//! operation, so they compute the same thing everywhere. Every kernel is tested against burn's
+//! [`gelu`]); on any other backend, or for a configuration these kernels do not cover, those fall
+//! back to burn's own operation, so they compute the same thing everywhere. Every kernel is tested against burn's
 //! implementation, and each is parallel over independent samples or planes only, so its result
 //! does not depend on the number of threads.
 
