@@ -1,11 +1,13 @@
 //! The experiment file of `synmix bench`: which dataset pairs, architectures, strategies,
 //! shares, seeds and budgets make up the sweep.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
 use trainer::config::{OptimizerKind, TrainConfig};
+use trainer::schedule::Schedule;
 use trainer::{ModelKind, Strategy};
 
 const DEFAULT: &str = include_str!("default.toml");
@@ -41,21 +43,50 @@ pub struct DataBudget {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TrainBudget {
-    pub epochs: usize,
+    /// Epochs of every phase: one number, or a table by architecture (`{ mlp = 20, cnn = 15 }`).
+    pub epochs: ByArchitecture<usize>,
     pub batch_size: usize,
-    pub learning_rate: f64,
+    /// The peak learning rate of every phase: one number, or a table by architecture.
+    pub learning_rate: ByArchitecture<f64>,
     pub optimizer: OptimizerKind,
+    /// How the rate moves within a phase (`constant` or `cosine`) [default: constant].
+    #[serde(default)]
+    pub schedule: Schedule,
+    /// Fraction of each phase's steps spent warming the rate up linearly [default: 0].
+    #[serde(default)]
+    pub warmup: f64,
+}
+
+/// A setting for every architecture alike (`5`), or a table by architecture (`{ mlp = 5 }`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum ByArchitecture<T> {
+    All(T),
+    Each(BTreeMap<ModelKind, T>),
+}
+
+impl<T: Copy> ByArchitecture<T> {
+    pub fn of(&self, model: ModelKind) -> Option<T> {
+        match self {
+            ByArchitecture::All(value) => Some(*value),
+            ByArchitecture::Each(table) => table.get(&model).copied(),
+        }
+    }
 }
 
 impl TrainBudget {
     /// The training recipe of one cell: the same for every strategy and share, so that SM and
-    /// FT differ only in the order of the rows.
-    pub fn config(&self, _model: ModelKind, seed: u64) -> TrainConfig {
+    /// FT differ only in the order of the rows (FT runs the schedule over each of its phases,
+    /// each phase as many epochs as SM trains). `model` must be one of the experiment's
+    /// architectures, whose settings [`Experiment::check`] has made sure of.
+    pub fn config(&self, model: ModelKind, seed: u64) -> TrainConfig {
         TrainConfig::new()
             .with_optimizer(self.optimizer)
-            .with_lr(self.learning_rate)
+            .with_lr(self.learning_rate.of(model).unwrap_or(f64::NAN))
             .with_batch_size(self.batch_size)
-            .with_epochs(self.epochs)
+            .with_epochs(self.epochs.of(model).unwrap_or_default())
+            .with_schedule(self.schedule)
+            .with_warmup(self.warmup)
             .with_seed(seed)
     }
 }
@@ -134,9 +165,32 @@ impl Experiment {
         if names.len() != self.pairs.len() {
             bail!("pair names must differ");
         }
-        if self.train.epochs == 0 || self.train.batch_size == 0 || !(self.train.learning_rate > 0.0)
-        {
-            bail!("train.epochs, train.batch_size and train.learning_rate must be positive");
+        for &model in &self.architectures {
+            let missing = |setting: &str| {
+                anyhow::anyhow!("train.{setting} gives none for {model}: add `{model} = …` to it")
+            };
+            let epochs = self
+                .train
+                .epochs
+                .of(model)
+                .ok_or_else(|| missing("epochs"))?;
+            let lr = self
+                .train
+                .learning_rate
+                .of(model)
+                .ok_or_else(|| missing("learning_rate"))?;
+            if epochs == 0 || !(lr > 0.0 && lr.is_finite()) {
+                bail!("train.epochs and train.learning_rate of {model} must be positive");
+            }
+        }
+        if self.train.batch_size == 0 {
+            bail!("train.batch_size must be positive");
+        }
+        if !(0.0..1.0).contains(&self.train.warmup) {
+            bail!(
+                "train.warmup {} must be a fraction of each phase's steps in [0, 1)",
+                self.train.warmup
+            );
         }
         Ok(())
     }
@@ -168,12 +222,40 @@ mod tests {
     fn unknown_keys_are_named() {
         let tmp = tempfile::tempdir().unwrap();
         let path = tmp.path().join("exp.toml");
-        std::fs::write(
-            &path,
-            DEFAULT.replace("epochs = 3", "epochs = 3\nepoch = 2"),
-        )
-        .unwrap();
+        std::fs::write(&path, DEFAULT.replace("[train]\n", "[train]\nepoch = 2\n")).unwrap();
         let err = format!("{:#}", load(Some(&path), "default").unwrap_err());
         assert!(err.contains("exp.toml") && err.contains("epoch"), "{err}");
+    }
+
+    #[test]
+    fn epochs_by_architecture_build_each_cells_recipe() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("exp.toml");
+        let text = DEFAULT.replace(
+            &DEFAULT[DEFAULT.find("[train]").unwrap()..DEFAULT.find("[[pairs]]").unwrap()],
+            "[train]\nepochs = { mlp = 4, cnn = 2, vit = 6 }\nbatch_size = 32\n\
+             learning_rate = { mlp = 0.003, cnn = 0.003, vit = 0.002 }\noptimizer = \"adam\"\n\
+             schedule = \"cosine\"\nwarmup = 0.1\n\n",
+        );
+        std::fs::write(&path, &text).unwrap();
+        let experiment = load(Some(&path), "default").unwrap();
+        let vit = experiment.train.config(ModelKind::Vit, 3);
+        assert_eq!((vit.epochs, vit.seed, vit.batch_size), (6, 3, 32));
+        assert_eq!(
+            (vit.schedule, vit.warmup, vit.lr),
+            (Schedule::Cosine, 0.1, 0.002)
+        );
+        let mlp = experiment.train.config(ModelKind::Mlp, 0);
+        assert_eq!((mlp.epochs, mlp.lr), (4, 0.003));
+
+        std::fs::write(&path, text.replace(", vit = 6", "")).unwrap();
+        let err = format!("{:#}", load(Some(&path), "default").unwrap_err());
+        assert!(
+            err.contains("exp.toml") && err.contains("train.epochs gives none for vit"),
+            "{err}"
+        );
+        std::fs::write(&path, text.replace("warmup = 0.1", "warmup = 1.5")).unwrap();
+        let err = format!("{:#}", load(Some(&path), "default").unwrap_err());
+        assert!(err.contains("train.warmup 1.5"), "{err}");
     }
 }

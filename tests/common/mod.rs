@@ -119,7 +119,7 @@ pub fn import_tiny_fashion_mnist(dir: &Path, name: &str, train: u32, test: u32) 
 
 /// Writes the experiment file of a tiny bench to `path`: pair `near` (the real dataset `real`
 /// against the `fashion` preset), shares 0, 0.5 and 1, seed 0, both strategies, 100 rows, one
-/// epoch. With SM and FT, every architecture makes 4 runs: the FT endpoints are the SM runs.
+/// epoch (cosine schedule, a tenth of it warm-up). With SM and FT, every architecture makes 4 runs: the FT endpoints are the SM runs.
 pub fn write_tiny_experiment(path: &Path, real: &Path, architectures: &[&str]) {
     let architectures: Vec<String> = architectures.iter().map(|a| format!("\"{a}\"")).collect();
     std::fs::write(
@@ -140,6 +140,8 @@ epochs = 1
 batch_size = 32
 learning_rate = 0.001
 optimizer = "adam"
+schedule = "cosine"
+warmup = 0.1
 
 [[pairs]]
 name = "near"

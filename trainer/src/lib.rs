@@ -9,6 +9,7 @@
 //! - [`phases`]: the training phases of a run (SM: one; FT: synthetic then real);
 //! - [`models`]: the three architectures, each a burn `Module` with its `Config`;
 //! - [`config`]: a run's hyper-parameters and the optimizer they build;
+//! - [`schedule`]: the learning rate of every step of a phase (warm-up, cosine decay);
 //! - [`init`]: seeded model initialisation;
 //! - [`train`]: the plain training loop, over [`checkpoint`]s written after every epoch;
 //! - [`eval`]: accuracy, macro-F1, per-class accuracy and the confusion matrix;
@@ -27,6 +28,7 @@ pub mod models;
 pub mod phases;
 pub mod result;
 pub mod run;
+pub mod schedule;
 pub mod throughput;
 pub mod train;
 

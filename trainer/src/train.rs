@@ -148,7 +148,9 @@ pub fn fit<M: Classifier>(
             // Summed on the device and read once per epoch: no per-step synchronisation.
             let mut loss_sum = Tensor::<1>::zeros([1], device);
             let mut loader = store.loader(&order, config.batch_size);
-            for rows in order.chunks(config.batch_size) {
+            let steps_per_epoch = order.len().div_ceil(config.batch_size);
+            let phase_steps = steps_per_epoch * phase.epochs;
+            for (step, rows) in order.chunks(config.batch_size).enumerate() {
                 if progress(&TrainEvent::Batch {
                     phase: &phase.name,
                     epoch: epoch + 1,
@@ -162,7 +164,13 @@ pub fn fit<M: Classifier>(
                 let loss = loss_fn.forward(logits, store.targets(rows, device));
                 loss_sum = loss_sum + loss.clone().detach().mul_scalar(rows.len() as f64);
                 let grads = GradientsParams::from_grads(loss.backward(), &model);
-                model = optimizer.step(phase.lr, model, grads);
+                let lr = config.schedule.lr(
+                    phase.lr,
+                    config.warmup,
+                    epoch * steps_per_epoch + step,
+                    phase_steps,
+                );
+                model = optimizer.step(lr, model, grads);
             }
             let loss = loss_sum.into_scalar::<f32>() as f64 / phase.samples as f64;
             loader_wait += loader.waited.as_secs_f64();
