@@ -166,7 +166,20 @@ fn bench_runs_every_cell_once_and_resumes() {
         report.contains("near") && report.contains("cnn"),
         "{report}"
     );
-    assert!(out.join("report.html").is_file());
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(
+        html.contains("<h2>Overview</h2>") && html.contains("src=\"data:image/png;base64,"),
+        "the overview and an inlined sample strip"
+    );
+    assert!(out.join("plots/samples-near.png").is_file());
+    // One header and a row per run.
+    let csv = std::fs::read_to_string(out.join("results.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 1 + results.len(), "{csv}");
+    // The recipe is recorded in every run.
+    let run = std::fs::read_to_string(out.join("runs").join(&results[0])).unwrap();
+    let run: serde_json::Value = serde_json::from_str(&run).unwrap();
+    assert_eq!(run["config"]["train"]["schedule"], "cosine", "{run}");
+    assert_eq!(run["config"]["train"]["warmup"], 0.1, "{run}");
 
     // A rerun trains nothing: every result file is left as it was.
     let stamp = |p: &str| {

@@ -17,7 +17,13 @@ pub struct CellResult {
     pub seed: u64,
     /// Real-test accuracy; `None` for a failed run.
     pub accuracy: Option<f64>,
+    /// Real-test macro-F1; `None` for a failed run.
+    pub macro_f1: Option<f64>,
     pub synthetic_accuracy: Option<f64>,
+    /// Epochs of each phase (FT trains this many over its synthetic rows, then its real rows).
+    pub epochs: usize,
+    pub train_seconds: Option<f64>,
+    pub samples_per_second: Option<f64>,
     pub failure: Option<String>,
 }
 
@@ -32,6 +38,7 @@ impl CellResult {
             ),
         };
         let ok = run.status == Status::Ok;
+        let timings = run.timings.as_ref().filter(|_| ok);
         CellResult {
             pair,
             model: run.config.model,
@@ -39,11 +46,15 @@ impl CellResult {
             share,
             seed: run.config.train.seed,
             accuracy: run.metrics.as_ref().filter(|_| ok).map(|m| m.accuracy),
+            macro_f1: run.metrics.as_ref().filter(|_| ok).map(|m| m.macro_f1),
             synthetic_accuracy: run
                 .synthetic_test
                 .as_ref()
                 .filter(|_| ok)
                 .map(|m| m.accuracy),
+            epochs: run.config.train.epochs,
+            train_seconds: timings.map(|t| t.train_seconds),
+            samples_per_second: timings.map(|t| t.samples_per_second),
             failure: (!ok).then(|| run.reason.clone().unwrap_or_else(|| "failed".into())),
         }
     }

@@ -57,13 +57,12 @@ pub fn escape(text: &str) -> String {
         .replace('>', "&gt;")
 }
 
-fn stat_cell(stat: Option<&Stat>) -> String {
-    stat.map_or("–".into(), |s| {
-        format!("{:.4} ± {:.4} (n={})", s.mean, s.std, s.n)
-    })
+pub fn stat_cell(stat: Option<&Stat>) -> String {
+    stat.map_or("–".into(), Stat::describe)
 }
 
-/// Per share: mean ± std of each strategy and FT − SM.
+/// Per share: mean ± std of each strategy and FT − SM with its 95 % interval paired by seed
+/// (`*`: the interval excludes 0).
 pub fn group_table(group: &Group) -> Table {
     let [sm, ft] = &group.series;
     let mut keys: Vec<ShareKey> = sm
@@ -74,12 +73,13 @@ pub fn group_table(group: &Group) -> Table {
         .collect();
     keys.sort_unstable();
     keys.dedup();
-    let mut table = Table::new(&["share", "SM accuracy", "FT accuracy", "FT − SM"]);
+    let mut table = Table::new(&["share", "SM accuracy", "FT accuracy", "FT − SM [95 % CI]"]);
     for k in keys {
         let (a, b) = (sm.by_share.get(&k), ft.by_share.get(&k));
-        let diff = match (a, b) {
-            (Some(a), Some(b)) => format!("{:+.4}", b.mean - a.mean),
-            _ => "–".into(),
+        let diff = if k.is_endpoint() {
+            "(one run)".into()
+        } else {
+            group.difference(k).map_or("–".into(), |d| d.describe())
         };
         table.rows.push(vec![
             format!("{:.2}", k.as_f64()),
@@ -91,7 +91,9 @@ pub fn group_table(group: &Group) -> Table {
     table
 }
 
-/// Per pair and share: real-test against synthetic-test accuracy of the runs that have both.
+/// Per pair and share: real-test against synthetic-test accuracy of the runs that have both,
+/// as plain means: the runs pooled here differ in architecture and strategy, so their spread is
+/// no measure of uncertainty.
 pub fn gap_table(results: &[CellResult]) -> Table {
     let mut by: BTreeMap<(String, ShareKey), (Vec<f64>, Vec<f64>)> = BTreeMap::new();
     for c in results {
@@ -106,21 +108,21 @@ pub fn gap_table(results: &[CellResult]) -> Table {
     let mut table = Table::new(&[
         "pair",
         "share",
+        "runs",
         "real-test accuracy",
         "synthetic-test accuracy",
         "gap",
     ]);
+    let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
     for ((pair, k), (real, syn)) in by {
-        let (r, s) = (
-            Stat::of(&real).expect("non-empty"),
-            Stat::of(&syn).expect("non-empty"),
-        );
+        let (r, s) = (mean(&real), mean(&syn));
         table.rows.push(vec![
             pair,
             format!("{:.2}", k.as_f64()),
-            stat_cell(Some(&r)),
-            stat_cell(Some(&s)),
-            format!("{:+.4}", s.mean - r.mean),
+            real.len().to_string(),
+            format!("{r:.4}"),
+            format!("{s:.4}"),
+            format!("{:+.4}", s - r),
         ]);
     }
     table
