@@ -398,6 +398,10 @@ mod tests {
         )
         .unwrap();
         assert_ne!(first.0, other.0);
+        // The schedule reaches the optimizer's steps.
+        let cosine = config.with_schedule(crate::schedule::Schedule::Cosine);
+        let scheduled = train(ModelKind::Cnn, &store, Strategy::Ft, &cosine).unwrap();
+        assert_ne!(first.0, scheduled.0);
     }
 
     #[test]
@@ -419,9 +423,12 @@ mod tests {
     fn an_interrupted_run_resumes_to_the_same_result() {
         let _serial = serial();
         let store = store(32);
+        // With a schedule, so the resumed steps must also find their place in it.
         let config = TrainConfig::new()
             .with_epochs(2)
             .with_batch_size(8)
+            .with_schedule(crate::schedule::Schedule::Cosine)
+            .with_warmup(0.25)
             .with_seed(3);
         let dir = tempfile::tempdir().unwrap();
         let checkpoint = Checkpoint::new(dir.path().join("ckpt"), serde_json::json!({"run": 1}));
