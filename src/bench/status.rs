@@ -94,7 +94,8 @@ pub fn describe(out: &Path) -> Result<String> {
         let command = match last_launch(out) {
             // Finished Jobs keep their names: delete them before applying the stages again.
             Some(launch) if launch.engine == "k8s" => format!(
-                "kubectl delete job -l app.kubernetes.io/name=synmix && {} | kubectl apply -f -",
+                "kubectl delete job -l synmix/plan={} && {} | kubectl apply -f -",
+                &plan.experiment[..8],
                 launch.command
             ),
             Some(launch) => launch.command,
