@@ -8,15 +8,72 @@ use datasets::import::{self, ImportOptions};
 use datasets::{Dataset, Source, WriteMode};
 use generator::{GenerateOptions, Preset};
 
-use super::config::{Experiment, RealSource, SyntheticSource};
-use super::{BenchOptions, PairData, layout};
+use super::config::{Experiment, Pair, RealSource, SyntheticSource};
+use super::{BenchOptions, layout};
+
+/// The datasets of one pair, once prepared.
+pub(super) struct PairData {
+    pub real: PathBuf,
+    /// The dataset whose `test` split scores the runs: `real`, or a stratified part of it.
+    pub real_test: PathBuf,
+    pub synthetic: PathBuf,
+    pub synthetic_has_test: bool,
+}
+
+/// The datasets of `pair`, preparing whatever is not finished yet (a no-op once the data
+/// tasks have run).
+pub(super) fn pair_data(
+    pair: &Pair,
+    experiment: &Experiment,
+    options: &BenchOptions,
+) -> Result<PairData> {
+    let real = prepare_real(&pair.real, experiment, &options.out, options.quiet)?;
+    let real_test = real_test(&real, experiment, &options.out)?;
+    let synthetic = prepare_synthetic(&pair.synthetic, experiment, options)?;
+    let synthetic_has_test = Dataset::open(&synthetic)?
+        .manifest
+        .splits
+        .contains_key("test");
+    Ok(PairData {
+        real,
+        real_test,
+        synthetic,
+        synthetic_has_test,
+    })
+}
+
+/// The dataset that scores the runs: the real test split, or the stratified part of it the
+/// experiment asks for (cut once).
+fn real_test(real: &Path, experiment: &Experiment, out: &Path) -> Result<PathBuf> {
+    Ok(match experiment.data.real_test_limit {
+        0 => real.to_path_buf(),
+        limit => datasets::subset::stratified_test(
+            real,
+            limit,
+            &layout::data_dir(out),
+            &crate::cmd::command_line(),
+        )?,
+    })
+}
 
 /// Whether `dir` holds a finished dataset (its manifest is written last).
 fn is_complete(dir: &Path) -> bool {
     Dataset::open(dir).is_ok()
 }
 
-pub(super) fn prepare_real(source: &RealSource, out: &Path, quiet: bool) -> Result<PathBuf> {
+/// Imports (or checks) a real dataset and cuts its test subset; returns its directory.
+pub(super) fn prepare_real(
+    source: &RealSource,
+    experiment: &Experiment,
+    out: &Path,
+    quiet: bool,
+) -> Result<PathBuf> {
+    let dir = import_real(source, out, quiet)?;
+    real_test(&dir, experiment, out)?;
+    Ok(dir)
+}
+
+fn import_real(source: &RealSource, out: &Path, quiet: bool) -> Result<PathBuf> {
     match source {
         RealSource::Dataset(dir) => {
             let dataset = Dataset::open(dir)?;
@@ -54,9 +111,9 @@ pub(super) fn prepare_real(source: &RealSource, out: &Path, quiet: bool) -> Resu
 pub(super) fn prepare_synthetic(
     source: &SyntheticSource,
     experiment: &Experiment,
-    out: &Path,
     options: &BenchOptions,
 ) -> Result<PathBuf> {
+    let out = &options.out;
     match source {
         SyntheticSource::Dataset(dir) => {
             Dataset::open(dir)?.split("train")?;

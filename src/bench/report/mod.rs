@@ -212,6 +212,11 @@ pub struct ReportFiles {
     pub html: PathBuf,
 }
 
+/// The Markdown report of the bench directory `bench`.
+pub fn markdown_path(bench: &Path) -> PathBuf {
+    bench.join("report.md")
+}
+
 /// Writes the report of `results` (e.g. from [`scan`]) into `bench`: `report.md`, a
 /// self-contained `report.html` (plots inlined as SVG, sample images as PNG data), the plots
 /// under `plots/` and every run as a row of `results.csv` and `results.parquet`.
@@ -294,7 +299,7 @@ pub fn write_report(bench: &Path, results: &[CellResult]) -> Result<ReportFiles>
         doc.heading(2, "Failed runs");
         doc.table(&failed_table(&failed));
     }
-    let markdown = bench.join("report.md");
+    let markdown = markdown_path(bench);
     let html_path = bench.join("report.html");
     write_file(&markdown, &doc.md)?;
     write_file(&html_path, &(doc.html + "</body></html>\n"))?;
