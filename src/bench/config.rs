@@ -134,12 +134,8 @@ pub fn load(config: Option<&Path>, profile: &str) -> Result<Experiment> {
             }
         },
     };
-    let experiment: Experiment = toml::from_str(&text).map_err(|e| {
-        anyhow::anyhow!(
-            "{origin}: {}",
-            e.to_string().replace('\n', " ").trim().to_string()
-        )
-    })?;
+    let experiment: Experiment = toml::from_str(&text)
+        .map_err(|e| anyhow::anyhow!("{origin}: {}", e.to_string().replace('\n', " ").trim()))?;
     experiment.check().with_context(|| origin.clone())?;
     Ok(experiment)
 }
@@ -153,7 +149,7 @@ impl Experiment {
         {
             bail!("pairs, seeds, architectures and strategies must each name at least one");
         }
-        if self.data.size == 0 || self.data.size % 10 != 0 {
+        if self.data.size == 0 || !self.data.size.is_multiple_of(10) {
             bail!(
                 "data.size {} must be a positive multiple of 10 (the classes of a balanced subset)",
                 self.data.size
