@@ -35,8 +35,10 @@ pub(super) fn prepare_real(source: &RealSource, out: &Path, quiet: bool) -> Resu
                     source: Source::Real,
                     split: None,
                     size: None,
+                    fit: import::Fit::Stretch,
                     channels: None,
                     classes: None,
+                    skip_bad: false,
                     mode: WriteMode::Force,
                     command: crate::cmd::command_line(),
                 };
