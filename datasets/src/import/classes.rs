@@ -61,7 +61,10 @@ impl ClassMap {
             ClassMap::Names(names)
                 if names.iter().any(|n| input.contains(n)) && names.len() != input.len() =>
             {
-                let unknown = names.iter().find(|n| !input.contains(n)).expect("not all known");
+                let unknown = names
+                    .iter()
+                    .find(|n| !input.contains(n))
+                    .expect("not all known");
                 Err(Error::setting(
                     "classes",
                     format!(
@@ -118,7 +121,11 @@ fn abbreviated(names: &[String]) -> String {
     if names.len() <= SHOWN {
         return names.join(", ");
     }
-    format!("{}, … {} more", names[..SHOWN].join(", "), names.len() - SHOWN)
+    format!(
+        "{}, … {} more",
+        names[..SHOWN].join(", "),
+        names.len() - SHOWN
+    )
 }
 
 #[cfg(test)]

@@ -145,6 +145,11 @@ mod tests {
         let same = wide(5, 5);
         assert_eq!(Fit::Pad.apply(same.clone(), 5, 5), same);
         assert_eq!("crop".parse::<Fit>().unwrap(), Fit::Crop);
-        assert!("zoom".parse::<Fit>().unwrap_err().contains("stretch, crop or pad"));
+        assert!(
+            "zoom"
+                .parse::<Fit>()
+                .unwrap_err()
+                .contains("stretch, crop or pad")
+        );
     }
 }

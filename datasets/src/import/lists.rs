@@ -58,7 +58,9 @@ pub fn read_split_lists(lists: &SplitLists) -> Result<Input> {
             let entry = parse_line(line).ok_or_else(|| {
                 Error::invalid(
                     list,
-                    format!("line {number}: '{line}' is not `<relative image path> <integer label>`"),
+                    format!(
+                        "line {number}: '{line}' is not `<relative image path> <integer label>`"
+                    ),
                 )
             })?;
             let folder = Path::new(&entry.path)
@@ -212,14 +214,25 @@ mod tests {
                 .to_string()
         };
         let e = err("real/cat/1.jpg 0\nreal/dog/2.jpg\n");
-        assert!(e.contains("real_train.txt: line 2: 'real/dog/2.jpg' is not"), "{e}");
+        assert!(
+            e.contains("real_train.txt: line 2: 'real/dog/2.jpg' is not"),
+            "{e}"
+        );
         let e = err("real/cat/1.jpg 0\nreal/dog/2.jpg 0\n");
-        assert!(e.contains("line 2: label 0 is class 'cat'") && e.contains("but 'dog' here"), "{e}");
+        assert!(
+            e.contains("line 2: label 0 is class 'cat'") && e.contains("but 'dog' here"),
+            "{e}"
+        );
         let e = err("real/cat/1.jpg 0\nreal/dog/2.jpg 3\n");
         assert!(e.contains("label 2, so that class has no name"), "{e}");
         let e = err("1.jpg 0\n");
         assert!(e.contains("lies in no class folder"), "{e}");
         let missing = SplitLists::domain(tmp.path(), tmp.path(), "sketch");
-        assert!(read_split_lists(&missing).unwrap_err().to_string().contains("sketch_train.txt"));
+        assert!(
+            read_split_lists(&missing)
+                .unwrap_err()
+                .to_string()
+                .contains("sketch_train.txt")
+        );
     }
 }

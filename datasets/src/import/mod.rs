@@ -450,7 +450,11 @@ fn output_spec(input: &Input, options: &ImportOptions, origin: &Path) -> Result<
 
 /// Decodes one image, fits it to `spec`'s size and converts its colour (grey, grey with
 /// alpha, palette, RGB and RGBA all become `spec`'s grey or RGB; alpha is dropped).
-fn convert(pixels: &InputPixels, spec: ImageSpec, fit: Fit) -> std::result::Result<Vec<u8>, String> {
+fn convert(
+    pixels: &InputPixels,
+    spec: ImageSpec,
+    fit: Fit,
+) -> std::result::Result<Vec<u8>, String> {
     let image = fit.apply(decode(pixels)?, spec.width, spec.height);
     Ok(match spec.channels {
         1 => image.into_luma8().into_raw(),

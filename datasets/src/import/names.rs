@@ -159,8 +159,16 @@ mod tests {
         assert_eq!(cifake.label_of("0001 (2).jpg"), Ok(1));
         assert_eq!(cifake.label_of("0001 (3).jpg"), Ok(1));
         let err = cifake.label_of("0001 (9).jpg").unwrap_err();
-        assert!(err.contains("class '9'") && err.contains("('', '2', '3')"), "{err}");
-        assert!(cifake.label_of("x.png").unwrap_err().contains("does not match"));
+        assert!(
+            err.contains("class '9'") && err.contains("('', '2', '3')"),
+            "{err}"
+        );
+        assert!(
+            cifake
+                .label_of("x.png")
+                .unwrap_err()
+                .contains("does not match")
+        );
 
         let named = rule(r"_(?P<class>[a-z]+)_\d+", "cat,dog");
         assert_eq!(named.label_of("img_dog_7.png"), Ok(1));
@@ -170,10 +178,21 @@ mod tests {
     fn a_rule_without_a_group_or_with_a_key_twice_is_refused() {
         let list: ClassMap = "a,b".parse().unwrap();
         let err = NameRule::new(r"\d+", &list).unwrap_err().to_string();
-        assert!(err.starts_with("name_rule:") && err.contains("no capture group"), "{err}");
-        assert!(NameRule::new("(", &list).unwrap_err().to_string().starts_with("name_rule:"));
+        assert!(
+            err.starts_with("name_rule:") && err.contains("no capture group"),
+            "{err}"
+        );
+        assert!(
+            NameRule::new("(", &list)
+                .unwrap_err()
+                .to_string()
+                .starts_with("name_rule:")
+        );
         let twice: ClassMap = "1=a,1=b".parse().unwrap();
         let err = NameRule::new("(1)", &twice).unwrap_err().to_string();
-        assert!(err.contains("name_classes") && err.contains("'1' twice"), "{err}");
+        assert!(
+            err.contains("name_classes") && err.contains("'1' twice"),
+            "{err}"
+        );
     }
 }
