@@ -51,9 +51,10 @@ pub fn real_dataset(out: &Path, builtin: &str) -> PathBuf {
     data_dir(out).join(format!("real-{builtin}"))
 }
 
-/// A generator preset's dataset, rendered by the bench.
-pub fn synthetic_dataset(out: &Path, preset: &str) -> PathBuf {
-    data_dir(out).join(format!("synthetic-{preset}"))
+/// A generator preset's dataset, rendered by the bench for one pair: its class counts and
+/// image size follow that pair's real dataset.
+pub fn synthetic_dataset(out: &Path, pair: &str, preset: &str) -> PathBuf {
+    data_dir(out).join(format!("synthetic-{pair}-{preset}"))
 }
 
 /// The mixer's output for one pair and seed: every share's SM and FT subsets.

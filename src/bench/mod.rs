@@ -57,6 +57,7 @@ struct PairData {
 
 pub fn run(experiment: &Experiment, options: &BenchOptions) -> Result<()> {
     let started = Instant::now();
+    data::check_given_datasets(experiment)?;
     let out = &options.out;
     std::fs::create_dir_all(out)
         .with_context(|| format!("{}: cannot create the bench directory", out.display()))?;
@@ -68,16 +69,12 @@ pub fn run(experiment: &Experiment, options: &BenchOptions) -> Result<()> {
     let mut pairs = BTreeMap::new();
     for pair in &experiment.pairs {
         let real = data::prepare_real(&pair.real, out, options.quiet)?;
-        let real_test = match experiment.data.real_test_limit {
-            0 => real.clone(),
-            limit => datasets::subset::stratified_test(
-                &real,
-                limit,
-                &layout::data_dir(out),
-                &crate::cmd::command_line(),
-            )?,
-        };
-        let synthetic = data::prepare_synthetic(&pair.synthetic, experiment, out, options)?;
+        let real_test = data::real_test(&real, experiment, out)?;
+        if !options.quiet {
+            eprintln!("{}: scored on {}", pair.name, real_test.describe());
+        }
+        let real_test = real_test.dir;
+        let synthetic = data::prepare_synthetic(pair, &real, experiment, out, options)?;
         let synthetic_has_test = Dataset::open(&synthetic)?
             .manifest
             .splits

@@ -48,8 +48,8 @@ fn rgb(w: u32, h: u32, class: usize, i: usize) -> RgbImage {
 }
 
 /// The CIFAR-10 binary layout (`cifar-10-batches-bin`): one train batch and the test batch,
-/// `per_class[c]` train images of class c and `test_per_class` of every class.
-pub fn cifar10_batches(dir: &Path, per_class: &[usize], test_per_class: usize) -> PathBuf {
+/// `per_class[c]` train and `test_per_class[c]` test images of class c.
+pub fn cifar10_batches(dir: &Path, per_class: &[usize], test_per_class: &[usize]) -> PathBuf {
     let root = dir.join("cifar-10-batches-bin");
     std::fs::create_dir_all(&root).unwrap();
     let batch = |counts: &[usize]| {
@@ -67,7 +67,7 @@ pub fn cifar10_batches(dir: &Path, per_class: &[usize], test_per_class: usize) -
         bytes
     };
     std::fs::write(root.join("data_batch_1.bin"), batch(per_class)).unwrap();
-    std::fs::write(root.join("test_batch.bin"), batch(&[test_per_class; 10])).unwrap();
+    std::fs::write(root.join("test_batch.bin"), batch(test_per_class)).unwrap();
     std::fs::write(root.join("batches.meta.txt"), CIFAR_CLASSES.join("\n")).unwrap();
     root
 }

@@ -154,6 +154,15 @@ pub fn write_report(bench: &Path, results: &[CellResult]) -> Result<ReportFiles>
         results.len(),
         results.len() - ok
     );
+    // Which real test rows scored the runs, as the pinned experiment chose them.
+    let experiment = crate::bench::layout::experiment_file(bench);
+    if experiment.is_file() {
+        let words = crate::bench::config::load(Some(&experiment), "default")?
+            .data
+            .real_test_words();
+        let _ = writeln!(md, "Real test set: {words}.\n");
+        let _ = writeln!(html, "<p>Real test set: {}.</p>", escape(&words));
+    }
     for group in &groups {
         let stem = format!("{}-{}", group.pair, group.model);
         let svg = plot_svg(group)?;
