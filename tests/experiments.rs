@@ -311,7 +311,7 @@ synthetic = {{ preset = "digits" }}
 
     // The render holds what share 1 takes of each class: the real train split's proportions,
     // at the real images' size.
-    let synthetic = manifest(&bench.join("data/synthetic-digits-digits"));
+    let synthetic = manifest(&bench.join("data/synthetic-digits"));
     assert_eq!(
         synthetic["splits"]["train"]["class_counts"],
         serde_json::json!([10, 15, 10, 10, 10, 5, 10, 10, 10, 10])

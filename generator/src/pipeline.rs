@@ -333,7 +333,9 @@ where
             return Err(error);
         }
     };
-    let shards_missing = writer.slots().len() - shards_kept - shards_written;
+    // Other processes may be writing the other shards (array jobs): the one that completes
+    // the set, by the records on disk, writes the manifest.
+    let shards_missing = writer.shards_missing()?;
     let manifest_written = shards_missing == 0;
     if manifest_written {
         writer.finish(Vec::new(), None)?;

@@ -3,21 +3,90 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 use datasets::import::{self, ImportOptions};
 use datasets::subset::TestSet;
 use datasets::{Dataset, Source, WriteMode};
 use generator::{GenerateOptions, Preset};
 
 use super::config::{Experiment, Pair, RealSource, SyntheticSource};
-use super::{BenchOptions, PairData, layout};
+use super::{BenchOptions, layout};
+
+/// The datasets of one pair, once prepared.
+pub(super) struct PairData {
+    pub real: PathBuf,
+    /// The dataset whose `test` split scores the runs: `real`, or a stratified part of it.
+    pub real_test: PathBuf,
+    pub synthetic: PathBuf,
+    pub synthetic_has_test: bool,
+}
+
+/// The datasets of `pair`, preparing whatever is not finished yet (a no-op once the data
+/// tasks have run).
+pub(super) fn pair_data(
+    pair: &Pair,
+    experiment: &Experiment,
+    options: &BenchOptions,
+) -> Result<PairData> {
+    let real = prepare_real(&pair.real, experiment, &options.out, options.quiet)?;
+    let real_test = real_test(&real, experiment, &options.out)?.dir;
+    let synthetic = match &pair.synthetic {
+        SyntheticSource::Dataset(dir) => {
+            let real = Dataset::open(&real)?;
+            check_synthetic_holds(pair, &real, &Dataset::open(dir)?, experiment)?;
+            dir.clone()
+        }
+        SyntheticSource::Preset(preset) => prepare_render(preset, experiment, options)?,
+    };
+    let synthetic_has_test = Dataset::open(&synthetic)?
+        .manifest
+        .splits
+        .contains_key("test");
+    Ok(PairData {
+        real,
+        real_test,
+        synthetic,
+        synthetic_has_test,
+    })
+}
+
+/// The real test set that scores the runs: with `data.real_test_limit`, that many rows of
+/// the real test split in its class proportions (cut once), or the whole split if it holds
+/// no more; without, the whole split.
+fn real_test(real: &Path, experiment: &Experiment, out: &Path) -> Result<TestSet> {
+    let limit = match experiment.data.real_test_limit {
+        0 => u64::MAX,
+        limit => limit,
+    };
+    Ok(datasets::subset::stratified_test(
+        real,
+        limit,
+        &layout::data_dir(out),
+        &crate::cmd::command_line(),
+    )?)
+}
 
 /// Whether `dir` holds a finished dataset (its manifest is written last).
 fn is_complete(dir: &Path) -> bool {
     Dataset::open(dir).is_ok()
 }
 
-pub(super) fn prepare_real(source: &RealSource, out: &Path, quiet: bool) -> Result<PathBuf> {
+/// Imports (or checks) a real dataset and cuts its test subset; returns its directory.
+pub(super) fn prepare_real(
+    source: &RealSource,
+    experiment: &Experiment,
+    out: &Path,
+    quiet: bool,
+) -> Result<PathBuf> {
+    let dir = import_real(source, out, quiet)?;
+    let test = real_test(&dir, experiment, out)?;
+    if !quiet {
+        eprintln!("{}: runs are scored on {}", dir.display(), test.describe());
+    }
+    Ok(dir)
+}
+
+fn import_real(source: &RealSource, out: &Path, quiet: bool) -> Result<PathBuf> {
     match source {
         RealSource::Dataset(dir) => {
             let dataset = Dataset::open(dir)?;
@@ -109,83 +178,84 @@ pub(super) fn check_given_datasets(experiment: &Experiment) -> Result<()> {
     Ok(())
 }
 
-/// The synthetic dataset of `pair`: the given one, checked to hold what the sweep takes, or
-/// the preset rendered at the real dataset's image size with exactly the rows of each class
-/// that the sweep takes (the mixer matches the synthetic class distribution to the real one).
-pub(super) fn prepare_synthetic(
-    pair: &Pair,
-    real: &Path,
+/// The preset's render for every pair that pairs it: all those pairs' real datasets must
+/// share one image size, which it is rendered at, and it holds the most of each class that any
+/// of their sweeps takes (the mixer matches the synthetic class counts to the real ones).
+/// Their real datasets must be imported first.
+fn render_options(
+    preset: Preset,
     experiment: &Experiment,
-    out: &Path,
     options: &BenchOptions,
-) -> Result<PathBuf> {
-    let real = Dataset::open(real)?;
-    match &pair.synthetic {
-        SyntheticSource::Dataset(dir) => {
-            check_synthetic_holds(pair, &real, &Dataset::open(dir)?, experiment)?;
-            Ok(dir.clone())
+) -> Result<GenerateOptions> {
+    let classes = preset.classes();
+    let mut counts = vec![0u64; classes.len()];
+    let mut image: Option<(datasets::ImageSpec, PathBuf)> = None;
+    for pair in &experiment.pairs {
+        if pair.synthetic != SyntheticSource::Preset(preset.name().to_string()) {
+            continue;
         }
-        SyntheticSource::Preset(name) => {
-            let preset: Preset = name.parse()?;
-            let needs = synthetic_needs(&real, experiment)?;
-            let classes = preset.classes();
-            if let Some((class, _)) = needs
-                .iter()
-                .find(|(class, _)| !classes.contains(&class.as_str()))
-            {
+        let real_dir = match &pair.real {
+            RealSource::Dataset(dir) => dir.clone(),
+            RealSource::Builtin(name) => layout::real_dataset(&options.out, name),
+        };
+        let real = Dataset::open(&real_dir)?;
+        match &image {
+            Some((spec, first)) if *spec != real.manifest.image => bail!(
+                "pair '{}': preset {} renders one dataset for every pair, but {} is {} and {} is {}; give such pairs their own synthetic datasets",
+                pair.name,
+                preset.name(),
+                first.display(),
+                spec,
+                real_dir.display(),
+                real.manifest.image
+            ),
+            Some(_) => {}
+            None => image = Some((real.manifest.image, real_dir.clone())),
+        }
+        for (class, need) in synthetic_needs(&real, experiment)? {
+            let Some(at) = classes.iter().position(|c| *c == class) else {
                 bail!(
                     "pair '{}': real class '{class}' of {} is not a class of preset {} ({}); pair it with a synthetic dataset instead",
                     pair.name,
-                    real.dir.display(),
+                    real_dir.display(),
                     preset.name(),
                     classes.join(", ")
                 );
-            }
-            let counts: Vec<u64> = classes
-                .iter()
-                .map(|c| {
-                    needs
-                        .iter()
-                        .find(|(n, _)| n == c)
-                        .map_or(0, |(_, need)| *need)
-                })
-                .collect();
-            let dir = layout::synthetic_dataset(out, &pair.name, preset.name());
-            let mut generate = GenerateOptions::new(preset, 0, &dir);
-            generate.image = real.manifest.image;
-            generate.class_counts = Some(counts.clone());
-            generate.test_per_class = experiment.data.synthetic_test_per_class;
-            generate.device = options.device;
-            // Keeps a finished render of these very options; renders the rest.
-            generate.mode = WriteMode::Resume;
-            generate.command = crate::cmd::command_line();
-            let bar = crate::progress::bar(
-                counts.iter().sum::<u64>() + generate.test_per_class * 10,
-                "images",
-                options.quiet,
-            );
-            bar.set_message(format!("rendering {}", preset.name()));
-            generator::generate(&generate, &crate::progress::follow(&bar))?;
-            bar.finish_and_clear();
-            Ok(dir)
+            };
+            counts[at] = counts[at].max(need);
         }
     }
+    let (image, _) = image.with_context(|| format!("no pair renders preset {}", preset.name()))?;
+    let dir = layout::synthetic_dataset(&options.out, preset.name());
+    let mut generate = GenerateOptions::new(preset, 0, &dir);
+    generate.image = image;
+    generate.class_counts = Some(counts);
+    generate.test_per_class = experiment.data.synthetic_test_per_class;
+    generate.device = options.device;
+    generate.mode = WriteMode::Resume;
+    generate.command = crate::cmd::command_line();
+    Ok(generate)
 }
 
-/// The real test set that scores a pair's runs: with `data.real_test_limit`, that many rows
-/// of the real test split in its class proportions (or the whole split, if it holds no
-/// more); without, the whole split.
-pub(super) fn real_test(real: &Path, experiment: &Experiment, out: &Path) -> Result<TestSet> {
-    let limit = match experiment.data.real_test_limit {
-        0 => u64::MAX,
-        limit => limit,
-    };
-    Ok(datasets::subset::stratified_test(
-        real,
-        limit,
-        &layout::data_dir(out),
-        &crate::cmd::command_line(),
-    )?)
+/// Renders a preset for the pairs of this experiment (see [`render_options`]), once per
+/// bench directory (its experiment is pinned, so a finished render is the right one).
+pub(super) fn prepare_render(
+    preset: &str,
+    experiment: &Experiment,
+    options: &BenchOptions,
+) -> Result<PathBuf> {
+    let preset: Preset = preset.parse()?;
+    let dir = layout::synthetic_dataset(&options.out, preset.name());
+    if !is_complete(&dir) {
+        let generate = render_options(preset, experiment, options)?;
+        let rows =
+            generate.class_counts.iter().flatten().sum::<u64>() + generate.test_per_class * 10;
+        let bar = crate::progress::bar(rows, "images", options.quiet);
+        bar.set_message(format!("rendering {}", preset.name()));
+        generator::generate(&generate, &crate::progress::follow(&bar))?;
+        bar.finish_and_clear();
+    }
+    Ok(dir)
 }
 
 pub(super) fn mix_pair(

@@ -2,6 +2,9 @@
 //!
 //! ```text
 //! OUT/experiment.toml                                   the experiment pin
+//! OUT/plan.json                                         the numbered tasks ([`super::plan`])
+//! OUT/tasks/<id>.{done,failed,lock,log}                 each task's record, lock and log
+//! OUT/tasks/launch.json                                 how the plan was last launched
 //! OUT/data/                                             imported, rendered and test-subset datasets
 //! OUT/mix/<pair>/s<seed>/{sm,ft}-rXXX/                  the mixed subsets of one pair and seed
 //! OUT/runs/<pair>/<arch>/<strategy>-rXXX-s<seed>/       one run (cell) of the sweep
@@ -41,6 +44,27 @@ pub fn experiment_file(out: &Path) -> PathBuf {
     out.join("experiment.toml")
 }
 
+/// The plan of the bench directory.
+pub fn plan_file(out: &Path) -> PathBuf {
+    out.join("plan.json")
+}
+
+/// Where tasks leave their completion records, locks and logs.
+pub fn tasks_dir(out: &Path) -> PathBuf {
+    out.join("tasks")
+}
+
+/// A file of task `id`: `done` (its completion record, written last), `failed` (its error),
+/// `lock` (held while it runs) or `log` (a worker's output).
+pub fn task_file(out: &Path, id: usize, kind: &str) -> PathBuf {
+    tasks_dir(out).join(format!("{id:05}.{kind}"))
+}
+
+/// How the plan was last launched, for `synmix status` to repeat.
+pub fn launch_file(out: &Path) -> PathBuf {
+    tasks_dir(out).join("launch.json")
+}
+
 /// Where the bench keeps the datasets it imports, renders or cuts (once per bench directory).
 pub fn data_dir(out: &Path) -> PathBuf {
     out.join("data")
@@ -51,10 +75,9 @@ pub fn real_dataset(out: &Path, builtin: &str) -> PathBuf {
     data_dir(out).join(format!("real-{builtin}"))
 }
 
-/// A generator preset's dataset, rendered by the bench for one pair: its class counts and
-/// image size follow that pair's real dataset.
-pub fn synthetic_dataset(out: &Path, pair: &str, preset: &str) -> PathBuf {
-    data_dir(out).join(format!("synthetic-{pair}-{preset}"))
+/// A generator preset's dataset, rendered by the bench.
+pub fn synthetic_dataset(out: &Path, preset: &str) -> PathBuf {
+    data_dir(out).join(format!("synthetic-{preset}"))
 }
 
 /// The mixer's output for one pair and seed: every share's SM and FT subsets.

@@ -132,6 +132,11 @@ pub struct ReportFiles {
     pub html: PathBuf,
 }
 
+/// The Markdown report of the bench directory `bench`.
+pub fn markdown_path(bench: &Path) -> PathBuf {
+    bench.join("report.md")
+}
+
 /// Writes the report of `results` (e.g. from [`scan`]) into `bench`: `report.md`, a
 /// self-contained `report.html` (plots inlined as SVG) and `plots/<pair>-<arch>.{svg,png}`.
 pub fn write_report(bench: &Path, results: &[CellResult]) -> Result<ReportFiles> {
@@ -211,7 +216,7 @@ pub fn write_report(bench: &Path, results: &[CellResult]) -> Result<ReportFiles>
         let _ = writeln!(html, "<h2>Failed runs</h2>\n{}", table.html());
     }
     html.push_str("</body></html>\n");
-    let markdown = bench.join("report.md");
+    let markdown = markdown_path(bench);
     let html_path = bench.join("report.html");
     write_file(&markdown, &md)?;
     write_file(&html_path, &html)?;
