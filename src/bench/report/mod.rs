@@ -160,9 +160,8 @@ pub fn write_report(bench: &Path, results: &[CellResult]) -> Result<ReportFiles>
         results.len() - ok
     );
     // Which real test rows scored the runs, as the pinned experiment chose them.
-    let experiment = crate::bench::layout::experiment_file(bench);
-    if experiment.is_file() {
-        let words = crate::bench::config::load(Some(&experiment), "default")?
+    if crate::bench::is_pinned(bench) {
+        let words = crate::bench::pinned_experiment(bench)?
             .data
             .real_test_words();
         let _ = writeln!(md, "Real test set: {words}.\n");
