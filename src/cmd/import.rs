@@ -11,8 +11,9 @@ use datasets::{ImageSpec, Source};
 synmix import idx --images train-images-idx3-ubyte.gz --labels train-labels-idx1-ubyte.gz --out data/mnist\n  \
 synmix import cifar10 --from cifar-10-batches-bin --size 28x28 --channels 1 --out data/cifar-grey\n  \
 synmix import folder --from lego-photos/ --size 256x256 --fit pad --out data/lego\n  \
-synmix import file-names --from cifake/train/FAKE --test-from cifake/test/FAKE --source synthetic \\\n    \
---name-rule '^\\d+(?: \\((\\d+)\\))?\\.jpg$' --name-classes =airplane,2=automobile,3=bird --out data/cifake\n  \
+synmix import file-names --from cifake/train/FAKE --test-from cifake/test/FAKE --source synthetic \
+--name-rule '^\\d+(?: \\((\\d+)\\))?\\.jpg$' \
+--name-classes =airplane,2=automobile,3=bird,4=cat,5=deer,6=dog,7=frog,8=horse,9=ship,10=truck --out data/cifake\n  \
 synmix import split-lists --from domainnet/ --domain quickdraw --size 300x300 --channels 3 --out data/quickdraw\n  \
 synmix import parquet --from hub-download/data --out data/hub"
 )]
