@@ -4,7 +4,7 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 
 use common::*;
@@ -226,6 +226,8 @@ fn the_kubernetes_manifest_is_one_indexed_job_per_stage_left() {
     let train = &jobs[3];
     assert_eq!(train["kind"], "Job");
     assert_eq!(train["spec"]["completionMode"], "Indexed");
+    let plan = &train["metadata"]["labels"]["synmix/plan"];
+    assert_eq!(plan.as_str().map(str::len), Some(8), "{plan:?}");
     assert_eq!(train["spec"]["parallelism"], 4);
     assert_eq!(train["spec"]["backoffLimitPerIndex"], 2);
     let pod = &train["spec"]["template"]["spec"];

@@ -206,3 +206,64 @@ fn bench_runs_every_cell_once_and_resumes() {
     ]);
     assert!(err.contains("exp.toml"), "{err}");
 }
+
+/// The shards of one render as array tasks: every shard in its own process at the same time,
+/// the index from the array job's environment. The shard that completes the set writes the
+/// manifest, and the dataset equals a one-process render byte for byte.
+#[test]
+fn shards_rendered_at_once_by_array_tasks_make_the_one_process_dataset() {
+    let tmp = tempfile::tempdir().unwrap();
+    let render = |out: &std::path::Path, extra: &[&str]| {
+        let mut args = vec![
+            "generate",
+            "--preset",
+            "sketch",
+            "--per-class",
+            "3",
+            "--test-per-class",
+            "2",
+            "--device",
+            "cpu",
+            "--seed",
+            "5",
+            "-q",
+            "--out",
+            path_str(out),
+        ];
+        args.extend(extra);
+        args.iter().map(|a| a.to_string()).collect::<Vec<String>>()
+    };
+    let whole = tmp.path().join("whole");
+    ok(&render(&whole, &[])
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>());
+    for round in 0..3 {
+        let sharded = tmp.path().join(format!("sharded-{round}"));
+        let workers: Vec<_> = (0..2)
+            .map(|index| {
+                std::process::Command::new(env!("CARGO_BIN_EXE_synmix"))
+                    .args(render(
+                        &sharded,
+                        &["--num-shards", "2", "--shard-index", "env"],
+                    ))
+                    .env("SLURM_ARRAY_TASK_ID", index.to_string())
+                    .stdout(std::process::Stdio::null())
+                    .stderr(std::process::Stdio::piped())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        for worker in workers {
+            let output = worker.wait_with_output().unwrap();
+            assert!(
+                output.status.success(),
+                "{}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+        }
+        ok(&["verify", path_str(&sharded), "-q"]);
+        assert_eq!(manifest(&sharded)["splits"], manifest(&whole)["splits"]);
+        assert_eq!(files_under(&sharded), files_under(&whole));
+    }
+}

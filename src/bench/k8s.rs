@@ -56,7 +56,11 @@ fn job(plan: &Plan, stage: Stage, count: usize, options: &BenchOptions, k8s: &K8
         "kind": "Job",
         "metadata": {
             "name": name,
-            "labels": {"app.kubernetes.io/name": "synmix", "synmix/stage": stage.name()},
+            "labels": {
+                "app.kubernetes.io/name": "synmix",
+                "synmix/plan": &plan.experiment[..8],
+                "synmix/stage": stage.name(),
+            },
         },
         "spec": {
             "completionMode": "Indexed",

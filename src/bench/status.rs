@@ -92,6 +92,12 @@ pub fn describe(out: &Path) -> Result<String> {
         let _ = writeln!(text, "\nevery task is done");
     } else {
         let command = match last_launch(out) {
+            // Finished Jobs keep their names: delete them before applying the stages again.
+            Some(launch) if launch.engine == "k8s" => format!(
+                "kubectl delete job -l synmix/plan={} && {} | kubectl apply -f -",
+                &plan.experiment[..8],
+                launch.command
+            ),
             Some(launch) => launch.command,
             None => format!("synmix bench --out {}", out.display()),
         };
