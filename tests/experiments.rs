@@ -188,6 +188,11 @@ fn cifar10_and_cifake_import_and_bench_all_three_architectures_at_32x32x3() {
         report.contains("Real test set: the whole real test split"),
         "{report}"
     );
+    let record = std::fs::read_to_string(bench.join("tasks/00000.done")).unwrap();
+    assert!(
+        record.contains("runs scored on the whole test split of data/cifar10 (30 rows)"),
+        "{record}"
+    );
 
     // A synthetic dataset too small for the sweep: one line before any work.
     let big = tmp.path().join("tiny/big.toml");
@@ -330,5 +335,13 @@ synthetic = {{ preset = "digits" }}
     assert!(
         report.contains("20 rows of each pair's real test split in its class proportions"),
         "{report}"
+    );
+    // The import task's record says which test set this real dataset got.
+    let record = std::fs::read_to_string(bench.join("tasks/00000.done")).unwrap();
+    assert!(
+        record.contains(
+            "runs scored on 20 of the 40 rows of the test split, in its class proportions"
+        ),
+        "{record}"
     );
 }

@@ -28,8 +28,9 @@ pub(super) fn pair_data(
     experiment: &Experiment,
     options: &BenchOptions,
 ) -> Result<PairData> {
-    let real = prepare_real(&pair.real, experiment, &options.out, options.quiet)?;
-    let real_test = real_test(&real, experiment, &options.out)?.dir;
+    let RealData { dir: real, test } =
+        prepare_real(&pair.real, experiment, &options.out, options.quiet)?;
+    let real_test = test.dir;
     let synthetic = match &pair.synthetic {
         SyntheticSource::Dataset(dir) => {
             let real = Dataset::open(&real)?;
@@ -71,19 +72,22 @@ fn is_complete(dir: &Path) -> bool {
     Dataset::open(dir).is_ok()
 }
 
-/// Imports (or checks) a real dataset and cuts its test subset; returns its directory.
+/// A real dataset and the test set cut from it.
+pub(super) struct RealData {
+    pub dir: PathBuf,
+    pub test: TestSet,
+}
+
+/// Imports (or checks) a real dataset and cuts its test subset.
 pub(super) fn prepare_real(
     source: &RealSource,
     experiment: &Experiment,
     out: &Path,
     quiet: bool,
-) -> Result<PathBuf> {
+) -> Result<RealData> {
     let dir = import_real(source, out, quiet)?;
     let test = real_test(&dir, experiment, out)?;
-    if !quiet {
-        eprintln!("{}: runs are scored on {}", dir.display(), test.describe());
-    }
-    Ok(dir)
+    Ok(RealData { dir, test })
 }
 
 fn import_real(source: &RealSource, out: &Path, quiet: bool) -> Result<PathBuf> {

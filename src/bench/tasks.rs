@@ -160,8 +160,13 @@ fn execute(
     let out = &options.out;
     match &task.work {
         Work::Real { source } => {
-            let dir = data::prepare_real(source, experiment, out, options.quiet)?;
-            Ok(format!("{}", dir.display()))
+            // The record says which real test rows score the runs.
+            let real = data::prepare_real(source, experiment, out, options.quiet)?;
+            Ok(format!(
+                "{}; runs scored on {}",
+                real.dir.display(),
+                real.test.describe()
+            ))
         }
         Work::Render { preset } => {
             let dir = data::prepare_render(preset, experiment, options)?;
