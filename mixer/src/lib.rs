@@ -36,7 +36,9 @@ pub use error::{Error, Result};
 pub use inputs::ClassRenames;
 pub use plan::{Draw, Order};
 pub use quotas::QuotaTable;
-pub use sweep::{MIX_FILE, SweepSpec, SweepSummary, parse_shares, sweep};
+pub use sweep::{
+    MIX_FILE, SweepSpec, SweepSummary, parse_shares, quota_tables, sweep, synthetic_needs,
+};
 
 /// What every mix needs besides its shape: the inputs, the seed, the row order, and what to
 /// do with existing outputs.

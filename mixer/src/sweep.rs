@@ -152,6 +152,28 @@ pub(crate) fn sm_and_ft(
     })
 }
 
+/// The quota table of each share of a sweep of `size` rows whose classes follow
+/// `class_weights` (the real train split's class counts). No seed enters them.
+pub fn quota_tables(size: u64, shares: &[f64], class_weights: &[u64]) -> Vec<QuotaTable> {
+    shares
+        .iter()
+        .map(|&share| QuotaTable::new(size, synthetic_rows(size, share), class_weights))
+        .collect()
+}
+
+/// The synthetic train rows of each class (indexed as `class_weights`) that a sweep needs:
+/// the most any one share takes, since every subset draws from the whole pool. What a
+/// synthetic input must hold, for every seed.
+pub fn synthetic_needs(size: u64, shares: &[f64], class_weights: &[u64]) -> Vec<u64> {
+    let mut needs = vec![0; class_weights.len()];
+    for table in quota_tables(size, shares, class_weights) {
+        for (need, &rows) in needs.iter_mut().zip(&table.synthetic) {
+            *need = (*need).max(rows);
+        }
+    }
+    needs
+}
+
 /// Builds the sweep; see the crate docs. Checks everything (inputs, quotas, pools, output
 /// directories) before writing anything, keeps finished subsets of an identical earlier
 /// run, and writes `mix.json` last.
@@ -163,17 +185,7 @@ pub fn sweep(spec: &SweepSpec, progress: &(dyn Fn(Progress<'_>) + Sync)) -> Resu
     let options = &spec.options;
     let inputs = Inputs::load(&options.synthetic, &options.real, &options.class_renames)?;
     check_balance(&inputs, spec.size, &format!("size {}", spec.size))?;
-    let tables: Vec<QuotaTable> = spec
-        .shares
-        .iter()
-        .map(|&share| {
-            QuotaTable::new(
-                spec.size,
-                synthetic_rows(spec.size, share),
-                &inputs.class_weights,
-            )
-        })
-        .collect();
+    let tables = quota_tables(spec.size, &spec.shares, &inputs.class_weights);
     for (share, table) in spec.shares.iter().zip(&tables) {
         check_pools(
             &inputs,
@@ -264,6 +276,17 @@ pub(crate) fn write_mix_file(out: &Path, mix: &serde_json::Value) -> Result<Path
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn synthetic_needs_follow_the_real_class_proportions_at_the_largest_share() {
+        // MNIST-like unequal classes: share 1 of 1,000 rows takes 1,000 synthetic rows in
+        // proportion 1:2:7; smaller shares never take more of any class.
+        let needs = synthetic_needs(1000, &[0.0, 0.3, 1.0], &[100, 200, 700]);
+        assert_eq!(needs, vec![100, 200, 700]);
+        let needs = synthetic_needs(10, &[0.0, 0.5], &[1, 1, 2]);
+        assert_eq!(needs.iter().sum::<u64>(), 5);
+        assert_eq!(synthetic_needs(10, &[0.0], &[1, 1]), vec![0, 0]);
+    }
 
     #[test]
     fn shares_parse_as_ranges_and_lists() {

@@ -3,8 +3,9 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 use datasets::import::{self, ImportOptions};
+use datasets::subset::TestSet;
 use datasets::{Dataset, Source, WriteMode};
 use generator::{GenerateOptions, Preset};
 
@@ -27,9 +28,17 @@ pub(super) fn pair_data(
     experiment: &Experiment,
     options: &BenchOptions,
 ) -> Result<PairData> {
-    let real = prepare_real(&pair.real, experiment, &options.out, options.quiet)?;
-    let real_test = real_test(&real, experiment, &options.out)?;
-    let synthetic = prepare_synthetic(&pair.synthetic, experiment, options)?;
+    let RealData { dir: real, test } =
+        prepare_real(&pair.real, experiment, &options.out, options.quiet)?;
+    let real_test = test.dir;
+    let synthetic = match &pair.synthetic {
+        SyntheticSource::Dataset(dir) => {
+            let real = Dataset::open(&real)?;
+            check_synthetic_holds(pair, &real, &Dataset::open(dir)?, experiment)?;
+            dir.clone()
+        }
+        SyntheticSource::Preset(preset) => prepare_render(preset, experiment, options)?,
+    };
     let synthetic_has_test = Dataset::open(&synthetic)?
         .manifest
         .splits
@@ -42,18 +51,20 @@ pub(super) fn pair_data(
     })
 }
 
-/// The dataset that scores the runs: the real test split, or the stratified part of it the
-/// experiment asks for (cut once).
-fn real_test(real: &Path, experiment: &Experiment, out: &Path) -> Result<PathBuf> {
-    Ok(match experiment.data.real_test_limit {
-        0 => real.to_path_buf(),
-        limit => datasets::subset::stratified_test(
-            real,
-            limit,
-            &layout::data_dir(out),
-            &crate::cmd::command_line(),
-        )?,
-    })
+/// The real test set that scores the runs: with `data.real_test_limit`, that many rows of
+/// the real test split in its class proportions (cut once), or the whole split if it holds
+/// no more; without, the whole split.
+fn real_test(real: &Path, experiment: &Experiment, out: &Path) -> Result<TestSet> {
+    let limit = match experiment.data.real_test_limit {
+        0 => u64::MAX,
+        limit => limit,
+    };
+    Ok(datasets::subset::stratified_test(
+        real,
+        limit,
+        &layout::data_dir(out),
+        &crate::cmd::command_line(),
+    )?)
 }
 
 /// Whether `dir` holds a finished dataset (its manifest is written last).
@@ -61,16 +72,22 @@ fn is_complete(dir: &Path) -> bool {
     Dataset::open(dir).is_ok()
 }
 
-/// Imports (or checks) a real dataset and cuts its test subset; returns its directory.
+/// A real dataset and the test set cut from it.
+pub(super) struct RealData {
+    pub dir: PathBuf,
+    pub test: TestSet,
+}
+
+/// Imports (or checks) a real dataset and cuts its test subset.
 pub(super) fn prepare_real(
     source: &RealSource,
     experiment: &Experiment,
     out: &Path,
     quiet: bool,
-) -> Result<PathBuf> {
+) -> Result<RealData> {
     let dir = import_real(source, out, quiet)?;
-    real_test(&dir, experiment, out)?;
-    Ok(dir)
+    let test = real_test(&dir, experiment, out)?;
+    Ok(RealData { dir, test })
 }
 
 fn import_real(source: &RealSource, out: &Path, quiet: bool) -> Result<PathBuf> {
@@ -92,8 +109,10 @@ fn import_real(source: &RealSource, out: &Path, quiet: bool) -> Result<PathBuf> 
                     source: Source::Real,
                     split: None,
                     size: None,
+                    fit: import::Fit::Stretch,
                     channels: None,
                     classes: None,
+                    skip_bad: false,
                     mode: WriteMode::Force,
                     command: crate::cmd::command_line(),
                 };
@@ -108,39 +127,139 @@ fn import_real(source: &RealSource, out: &Path, quiet: bool) -> Result<PathBuf> 
     }
 }
 
-pub(super) fn prepare_synthetic(
-    source: &SyntheticSource,
+/// The synthetic train rows of each real class that the sweep of one pair takes (the same
+/// for every seed), by class name.
+fn synthetic_needs(real: &Dataset, experiment: &Experiment) -> Result<Vec<(String, u64)>> {
+    let weights = &real.split("train")?.class_counts;
+    let needs = mixer::synthetic_needs(experiment.data.size, &experiment.share_list()?, weights);
+    Ok(real.manifest.classes.iter().cloned().zip(needs).collect())
+}
+
+/// Fails with one line, naming the pair, class and both counts, unless the synthetic
+/// dataset's train split holds what the sweep takes of every class. The mixer matches
+/// classes by name.
+fn check_synthetic_holds(
+    pair: &Pair,
+    real: &Dataset,
+    synthetic: &Dataset,
+    experiment: &Experiment,
+) -> Result<()> {
+    let have = &synthetic.split("train")?.class_counts;
+    for (class, need) in synthetic_needs(real, experiment)? {
+        let present = synthetic
+            .manifest
+            .classes
+            .iter()
+            .position(|c| *c == class)
+            .map_or(0, |at| have.get(at).copied().unwrap_or(0));
+        if present < need {
+            bail!(
+                "pair '{}': class '{class}': the sweep needs {need} synthetic train rows but {} has {present}; \
+                 give a larger synthetic dataset or a smaller data.size",
+                pair.name,
+                synthetic.dir.display()
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Checks, before any work, every pair whose datasets both exist already: a synthetic
+/// dataset too small for the sweep is found now, not after the other pairs' imports and renders.
+pub(super) fn check_given_datasets(experiment: &Experiment) -> Result<()> {
+    for pair in &experiment.pairs {
+        if let (RealSource::Dataset(real), SyntheticSource::Dataset(synthetic)) =
+            (&pair.real, &pair.synthetic)
+        {
+            check_synthetic_holds(
+                pair,
+                &Dataset::open(real)?,
+                &Dataset::open(synthetic)?,
+                experiment,
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// The preset's render for every pair that pairs it: all those pairs' real datasets must
+/// share one image size, which it is rendered at, and it holds the most of each class that any
+/// of their sweeps takes (the mixer matches the synthetic class counts to the real ones).
+/// Their real datasets must be imported first.
+fn render_options(
+    preset: Preset,
+    experiment: &Experiment,
+    options: &BenchOptions,
+) -> Result<GenerateOptions> {
+    let classes = preset.classes();
+    let mut counts = vec![0u64; classes.len()];
+    let mut image: Option<(datasets::ImageSpec, PathBuf)> = None;
+    for pair in &experiment.pairs {
+        if pair.synthetic != SyntheticSource::Preset(preset.name().to_string()) {
+            continue;
+        }
+        let real_dir = match &pair.real {
+            RealSource::Dataset(dir) => dir.clone(),
+            RealSource::Builtin(name) => layout::real_dataset(&options.out, name),
+        };
+        let real = Dataset::open(&real_dir)?;
+        match &image {
+            Some((spec, first)) if *spec != real.manifest.image => bail!(
+                "pair '{}': preset {} renders one dataset for every pair, but {} is {} and {} is {}; give such pairs their own synthetic datasets",
+                pair.name,
+                preset.name(),
+                first.display(),
+                spec,
+                real_dir.display(),
+                real.manifest.image
+            ),
+            Some(_) => {}
+            None => image = Some((real.manifest.image, real_dir.clone())),
+        }
+        for (class, need) in synthetic_needs(&real, experiment)? {
+            let Some(at) = classes.iter().position(|c| *c == class) else {
+                bail!(
+                    "pair '{}': real class '{class}' of {} is not a class of preset {} ({}); pair it with a synthetic dataset instead",
+                    pair.name,
+                    real_dir.display(),
+                    preset.name(),
+                    classes.join(", ")
+                );
+            };
+            counts[at] = counts[at].max(need);
+        }
+    }
+    let (image, _) = image.with_context(|| format!("no pair renders preset {}", preset.name()))?;
+    let dir = layout::synthetic_dataset(&options.out, preset.name());
+    let mut generate = GenerateOptions::new(preset, 0, &dir);
+    generate.image = image;
+    generate.class_counts = Some(counts);
+    generate.test_per_class = experiment.data.synthetic_test_per_class;
+    generate.device = options.device;
+    generate.mode = WriteMode::Resume;
+    generate.command = crate::cmd::command_line();
+    Ok(generate)
+}
+
+/// Renders a preset for the pairs of this experiment (see [`render_options`]), once per
+/// bench directory (its experiment is pinned, so a finished render is the right one).
+pub(super) fn prepare_render(
+    preset: &str,
     experiment: &Experiment,
     options: &BenchOptions,
 ) -> Result<PathBuf> {
-    let out = &options.out;
-    match source {
-        SyntheticSource::Dataset(dir) => {
-            Dataset::open(dir)?.split("train")?;
-            Ok(dir.clone())
-        }
-        SyntheticSource::Preset(name) => {
-            let preset: Preset = name.parse()?;
-            let dir = layout::synthetic_dataset(out, preset.name());
-            if !is_complete(&dir) {
-                // Share 1 takes N synthetic rows, N/10 of each class.
-                let mut generate = GenerateOptions::new(preset, experiment.data.size / 10, &dir);
-                generate.test_per_class = experiment.data.synthetic_test_per_class;
-                generate.device = options.device;
-                generate.mode = WriteMode::Resume;
-                generate.command = crate::cmd::command_line();
-                let bar = crate::progress::bar(
-                    (experiment.data.size / 10 + generate.test_per_class) * 10,
-                    "images",
-                    options.quiet,
-                );
-                bar.set_message(format!("rendering {}", preset.name()));
-                generator::generate(&generate, &crate::progress::follow(&bar))?;
-                bar.finish_and_clear();
-            }
-            Ok(dir)
-        }
+    let preset: Preset = preset.parse()?;
+    let dir = layout::synthetic_dataset(&options.out, preset.name());
+    if !is_complete(&dir) {
+        let generate = render_options(preset, experiment, options)?;
+        let rows =
+            generate.class_counts.iter().flatten().sum::<u64>() + generate.test_per_class * 10;
+        let bar = crate::progress::bar(rows, "images", options.quiet);
+        bar.set_message(format!("rendering {}", preset.name()));
+        generator::generate(&generate, &crate::progress::follow(&bar))?;
+        bar.finish_and_clear();
     }
+    Ok(dir)
 }
 
 pub(super) fn mix_pair(

@@ -37,9 +37,10 @@ pub struct BenchOptions {
     pub quiet: bool,
 }
 
-/// Pins `experiment` to the bench directory and fixes its plan there (both refused if the
-/// directory holds another experiment's).
+/// Checks the given datasets of `experiment`, pins it to the bench directory and fixes its
+/// plan there (both refused if the directory holds another experiment's).
 pub fn prepare(experiment: &Experiment, out: &Path) -> Result<Plan> {
+    data::check_given_datasets(experiment)?;
     std::fs::create_dir_all(out)
         .with_context(|| format!("{}: cannot create the bench directory", out.display()))?;
     let pinned = pin_experiment(experiment, out)?;

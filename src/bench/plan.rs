@@ -158,13 +158,19 @@ impl Plan {
         let mut render_of = Vec::new();
         for (pair, &real) in experiment.pairs.iter().zip(&real_of) {
             render_of.push(match &pair.synthetic {
-                // The render follows the real class counts, so it waits for the import.
-                SyntheticSource::Preset(preset) => Some(plan.add_once(
-                    Work::Render {
+                // The render follows the real class counts of every pair that pairs the
+                // preset, so it waits for all their imports.
+                SyntheticSource::Preset(preset) => {
+                    let work = Work::Render {
                         preset: preset.clone(),
-                    },
-                    vec![real],
-                )),
+                    };
+                    let render = plan.add_once(work, Vec::new());
+                    let needs = &mut plan.tasks[render].needs;
+                    if !needs.contains(&real) {
+                        needs.push(real);
+                    }
+                    Some(render)
+                }
                 SyntheticSource::Dataset(_) => None,
             });
         }

@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use trainer::run::run_training;
 use trainer::{CellLabel, RunConfig, RunResult, Status};
 
-use super::config::{Experiment, SyntheticSource};
+use super::config::Experiment;
 use super::layout;
 use super::plan::{Cell, Plan, Stage, Task, Work};
 use super::{BenchOptions, data, report};
@@ -160,12 +160,16 @@ fn execute(
     let out = &options.out;
     match &task.work {
         Work::Real { source } => {
-            let dir = data::prepare_real(source, experiment, out, options.quiet)?;
-            Ok(format!("{}", dir.display()))
+            // The record says which real test rows score the runs.
+            let real = data::prepare_real(source, experiment, out, options.quiet)?;
+            Ok(format!(
+                "{}; runs scored on {}",
+                real.dir.display(),
+                real.test.describe()
+            ))
         }
         Work::Render { preset } => {
-            let source = SyntheticSource::Preset(preset.clone());
-            let dir = data::prepare_synthetic(&source, experiment, options)?;
+            let dir = data::prepare_render(preset, experiment, options)?;
             Ok(format!("{}", dir.display()))
         }
         Work::Mix { pair, seed } => {

@@ -1,6 +1,8 @@
 //! Helpers shared by the end-to-end tests: running the binary and making tiny inputs.
 #![allow(dead_code)] // each test binary uses a different subset
 
+pub mod layouts;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -69,5 +69,6 @@ pub fn read_fashion_mnist(dir: &Path) -> Result<Input> {
             .collect(),
         splits,
         from: dir.display().to_string(),
+        problems: Vec::new(),
     })
 }

@@ -235,6 +235,13 @@ pub fn write_report(bench: &Path, results: &[CellResult]) -> Result<ReportFiles>
         results.len() - ok,
         seeds_note(results)
     ));
+    // Which real test rows scored the runs, as the pinned experiment chose them.
+    if crate::bench::is_pinned(bench) {
+        let words = crate::bench::pinned_experiment(bench)?
+            .data
+            .real_test_words();
+        doc.paragraph(&format!("Real test set: {words}."));
+    }
 
     doc.heading(2, "Overview");
     doc.list(&overview::verdicts(&groups));
