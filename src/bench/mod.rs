@@ -38,8 +38,10 @@ pub struct BenchOptions {
 }
 
 /// Pins `experiment` to the bench directory and fixes its plan there (both refused if the
-/// directory holds another experiment's).
+/// directory holds another experiment's). An experiment its data cannot hold is refused first,
+/// before anything is written.
 pub fn prepare(experiment: &Experiment, out: &Path) -> Result<Plan> {
+    data::check_added_fits(experiment, out)?;
     std::fs::create_dir_all(out)
         .with_context(|| format!("{}: cannot create the bench directory", out.display()))?;
     let pinned = pin_experiment(experiment, out)?;
