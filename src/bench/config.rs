@@ -265,7 +265,10 @@ mod tests {
         let default = load(None, "default").unwrap();
         assert_eq!(default.pairs.len(), 2);
         assert_eq!(default.share_list().unwrap().len(), 11);
-        assert_eq!(load(None, "full").unwrap().seeds.len(), 3);
+        let full = load(None, "full").unwrap();
+        assert_eq!(full.seeds.len(), 3);
+        assert_eq!(full.added_multiples(), [0.0, 0.5, 1.0, 2.0, 4.0]);
+        assert!(default.added.is_none());
         assert!(
             load(None, "huge")
                 .unwrap_err()

@@ -1,7 +1,6 @@
 //! The sweep report: real-test accuracy against the synthetic share, SM against FT, per dataset
 //! pair and architecture, from the run results of a bench directory (see [`crate::bench::layout`]);
-//! and, for the added-synthetic regime, accuracy against the multiple k of real rows added as
-//! synthetic ones.
+//! and, for the added-synthetic regime, accuracy against k, the synthetic rows added per real row.
 //!
 //! - `scan`: the `result.json` of every cell, read into [`CellResult`]s;
 //! - [`stats`]: mean ± std of a cell's runs over seeds, the 95 % interval of FT − SM paired by seed;
