@@ -85,6 +85,27 @@ fn table(real_rows: u64, multiple: f64, class_weights: &[u64]) -> QuotaTable {
     }
 }
 
+/// The real rows of each class that every subset of the regime holds, in the class order of
+/// `class_weights` (the real train split's class counts).
+pub fn real_needs(real_rows: u64, class_weights: &[u64]) -> Vec<u64> {
+    largest_remainder(real_rows, class_weights)
+}
+
+/// The synthetic rows of each class that the regime takes at its largest multiple, in the
+/// class order of `class_weights`: what a synthetic dataset for it must hold.
+pub fn synthetic_needs(real_rows: u64, multiples: &[f64], class_weights: &[u64]) -> Vec<u64> {
+    let mut needs = vec![0; class_weights.len()];
+    for &k in multiples {
+        for (need, rows) in needs
+            .iter_mut()
+            .zip(table(real_rows, k, class_weights).synthetic)
+        {
+            *need = (*need).max(rows);
+        }
+    }
+    needs
+}
+
 /// Builds the subsets of the added-synthetic regime. Checks everything (inputs, quotas, pools,
 /// output directories) before writing anything, keeps finished subsets of an identical earlier
 /// run, and writes `mix.json` last.
@@ -172,4 +193,19 @@ pub fn added_synthetic(
     });
     let mix_file = write_mix_file(&spec.out, &mix)?;
     Ok(SweepSummary { subsets, mix_file })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn needs_follow_the_real_class_proportions_at_the_largest_multiple() {
+        assert_eq!(real_needs(10, &[1, 1, 2]), vec![3, 2, 5]);
+        assert_eq!(
+            synthetic_needs(100, &[0.0, 4.0, 0.5], &[100, 200, 700]),
+            vec![40, 80, 280]
+        );
+        assert_eq!(synthetic_needs(10, &[0.0], &[1, 1]), vec![0, 0]);
+    }
 }

@@ -24,7 +24,22 @@ pub struct Experiment {
     pub strategies: Vec<Strategy>,
     pub data: DataBudget,
     pub train: TrainBudget,
+    /// The added-synthetic regime, run beside the share sweep [default: not run].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub added: Option<AddedRegime>,
     pub pairs: Vec<Pair>,
+}
+
+/// The added-synthetic regime: R real rows (in the real train split's class proportions, the
+/// same rows at every multiple) plus k·R synthetic rows for every multiple k, trained with the
+/// experiment's architectures, strategies, seeds and recipe.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AddedRegime {
+    /// Real rows of every subset (R).
+    pub real: u64,
+    /// Synthetic rows added, as multiples k of R (0: the real rows alone).
+    pub multiples: Vec<f64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -132,6 +147,43 @@ pub enum SyntheticSource {
     Dataset(PathBuf),
 }
 
+impl AddedRegime {
+    /// What needs no data to check; whether the data holds R and k·R rows of every class is
+    /// checked against the datasets before any work.
+    fn check(&self) -> Result<()> {
+        if self.real == 0 {
+            bail!("added.real must be at least 1 (the real rows kept in every subset)");
+        }
+        if self.multiples.is_empty() {
+            bail!(
+                "added.multiples is empty: give at least one multiple k of the real rows, e.g. [0, 0.5, 1, 2, 4]"
+            );
+        }
+        if let Some(bad) = self
+            .multiples
+            .iter()
+            .find(|k| !(k.is_finite() && **k >= 0.0))
+        {
+            bail!(
+                "added.multiples: {bad} is not a multiple; the synthetic rows added are k ≥ 0 times added.real"
+            );
+        }
+        let mut names: Vec<String> = self
+            .multiples
+            .iter()
+            .map(|&k| mixer::added::multiple_name(k))
+            .collect();
+        names.sort();
+        if let Some(pair) = names.windows(2).find(|w| w[0] == w[1]) {
+            bail!(
+                "added.multiples: two multiples are both {} (subsets are named by hundredths); drop one",
+                pair[0]
+            );
+        }
+        Ok(())
+    }
+}
+
 /// The experiment a bench runs: a named profile or a file.
 pub fn load(config: Option<&Path>, profile: &str) -> Result<Experiment> {
     let (text, origin) = match config {
@@ -200,7 +252,15 @@ impl Experiment {
                 self.train.warmup
             );
         }
+        if let Some(added) = &self.added {
+            added.check()?;
+        }
         Ok(())
+    }
+
+    /// The multiples of the added-synthetic regime; none when the experiment does not run it.
+    pub fn added_multiples(&self) -> &[f64] {
+        self.added.as_ref().map_or(&[], |a| a.multiples.as_slice())
     }
 
     pub fn share_list(&self) -> Result<Vec<f64>> {
@@ -217,7 +277,10 @@ mod tests {
         let default = load(None, "default").unwrap();
         assert_eq!(default.pairs.len(), 2);
         assert_eq!(default.share_list().unwrap().len(), 11);
-        assert_eq!(load(None, "full").unwrap().seeds.len(), 3);
+        let full = load(None, "full").unwrap();
+        assert_eq!(full.seeds.len(), 3);
+        assert_eq!(full.added_multiples(), [0.0, 0.5, 1.0, 2.0, 4.0]);
+        assert!(default.added.is_none());
         assert!(
             load(None, "huge")
                 .unwrap_err()

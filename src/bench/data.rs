@@ -9,7 +9,7 @@ use datasets::subset::TestSet;
 use datasets::{Dataset, Source, WriteMode};
 use generator::{GenerateOptions, Preset};
 
-use super::config::{Experiment, Pair, RealSource, SyntheticSource};
+use super::config::{AddedRegime, Experiment, Pair, RealSource, SyntheticSource};
 use super::{BenchOptions, layout};
 
 /// The datasets of one pair, once prepared.
@@ -127,34 +127,46 @@ fn import_real(source: &RealSource, out: &Path, quiet: bool) -> Result<PathBuf> 
     }
 }
 
-/// The synthetic train rows of each real class that the sweep of one pair takes (the same
-/// for every seed), by class name.
+/// The synthetic train rows of each real class that one pair takes (the same for every seed),
+/// by class name: the most that any subset of the sweep or of the added-synthetic regime takes.
 fn synthetic_needs(real: &Dataset, experiment: &Experiment) -> Result<Vec<(String, u64)>> {
     let weights = &real.split("train")?.class_counts;
-    let needs = mixer::synthetic_needs(experiment.data.size, &experiment.share_list()?, weights);
+    let mut needs =
+        mixer::synthetic_needs(experiment.data.size, &experiment.share_list()?, weights);
+    if let Some(added) = &experiment.added {
+        let added = mixer::added::synthetic_needs(added.real, &added.multiples, weights);
+        for (need, added) in needs.iter_mut().zip(added) {
+            *need = (*need).max(added);
+        }
+    }
     Ok(real.manifest.classes.iter().cloned().zip(needs).collect())
 }
 
-/// Fails with one line, naming the pair, class and both counts, unless the synthetic
-/// dataset's train split holds what the sweep takes of every class. The mixer matches
+/// The train rows of `class` in `synthetic` (0 if it has no such class): the mixer matches
 /// classes by name.
+fn train_rows_of(synthetic: &Dataset, class: &str) -> Result<u64> {
+    let have = &synthetic.split("train")?.class_counts;
+    Ok(synthetic
+        .manifest
+        .classes
+        .iter()
+        .position(|c| c == class)
+        .map_or(0, |at| have.get(at).copied().unwrap_or(0)))
+}
+
+/// Fails with one line, naming the pair, class and both counts, unless the synthetic
+/// dataset's train split holds what the experiment takes of every class.
 fn check_synthetic_holds(
     pair: &Pair,
     real: &Dataset,
     synthetic: &Dataset,
     experiment: &Experiment,
 ) -> Result<()> {
-    let have = &synthetic.split("train")?.class_counts;
     for (class, need) in synthetic_needs(real, experiment)? {
-        let present = synthetic
-            .manifest
-            .classes
-            .iter()
-            .position(|c| *c == class)
-            .map_or(0, |at| have.get(at).copied().unwrap_or(0));
+        let present = train_rows_of(synthetic, &class)?;
         if present < need {
             bail!(
-                "pair '{}': class '{class}': the sweep needs {need} synthetic train rows but {} has {present}; \
+                "pair '{}': class '{class}': the experiment needs {need} synthetic train rows but {} has {present}; \
                  give a larger synthetic dataset or a smaller data.size",
                 pair.name,
                 synthetic.dir.display()
@@ -198,10 +210,7 @@ fn render_options(
         if pair.synthetic != SyntheticSource::Preset(preset.name().to_string()) {
             continue;
         }
-        let real_dir = match &pair.real {
-            RealSource::Dataset(dir) => dir.clone(),
-            RealSource::Builtin(name) => layout::real_dataset(&options.out, name),
-        };
+        let real_dir = real_dir(&pair.real, &options.out);
         let real = Dataset::open(&real_dir)?;
         match &image {
             Some((spec, first)) if *spec != real.manifest.image => bail!(
@@ -262,6 +271,133 @@ pub(super) fn prepare_render(
     Ok(dir)
 }
 
+/// Where the bench finds a real source's dataset (a built-in one once imported).
+fn real_dir(source: &RealSource, out: &Path) -> PathBuf {
+    match source {
+        RealSource::Dataset(dir) => dir.clone(),
+        RealSource::Builtin(name) => layout::real_dataset(out, name),
+    }
+}
+
+/// The class names and train class counts of a real source: from its dataset, or, for a
+/// built-in one not imported yet, what the import will give; `None` if unknown.
+fn real_train_classes(source: &RealSource, out: &Path) -> Result<Option<(Vec<String>, Vec<u64>)>> {
+    let dir = real_dir(source, out);
+    if let RealSource::Builtin(name) = source
+        && !is_complete(&dir)
+    {
+        return Ok((name == "fashion-mnist").then(|| {
+            let classes = import::FASHION_MNIST_CLASSES.map(String::from).to_vec();
+            let counts = vec![import::FASHION_MNIST_TRAIN_PER_CLASS; classes.len()];
+            (classes, counts)
+        }));
+    }
+    let real = Dataset::open(&dir)?;
+    Ok(Some((
+        real.manifest.classes.clone(),
+        real.split("train")?.class_counts.clone(),
+    )))
+}
+
+/// Fails with one line unless every pair's data holds the added-synthetic regime: R real rows
+/// and, for a given synthetic dataset, k·R synthetic rows at the largest k, of every class in
+/// the real train split's proportions (a preset is rendered to hold them). Reads manifests
+/// only, so it runs before any work.
+pub(super) fn check_added_fits(experiment: &Experiment, out: &Path) -> Result<()> {
+    let Some(added) = &experiment.added else {
+        return Ok(());
+    };
+    for pair in &experiment.pairs {
+        let Some((classes, weights)) = real_train_classes(&pair.real, out)? else {
+            continue;
+        };
+        let real = real_dir(&pair.real, out);
+        let real_needs = mixer::added::real_needs(added.real, &weights);
+        for ((class, &need), &have) in classes.iter().zip(&real_needs).zip(&weights) {
+            if need > have {
+                bail!(
+                    "added.real {}: pair '{}' needs {need} real rows of class '{class}' but the train split of {} has {have}; give a smaller added.real",
+                    added.real,
+                    pair.name,
+                    real.display()
+                );
+            }
+            if need == 0 {
+                bail!(
+                    "added.real {}: too few rows to give each of the {} classes of {} at least one; give a larger added.real",
+                    added.real,
+                    classes.len(),
+                    real.display()
+                );
+            }
+        }
+        if let SyntheticSource::Dataset(dir) = &pair.synthetic {
+            check_synthetic_holds_added(pair, added, &classes, &weights, &Dataset::open(dir)?)?;
+        }
+    }
+    Ok(())
+}
+
+/// Fails with one line unless the synthetic dataset holds the largest multiple's quota of every
+/// real class.
+fn check_synthetic_holds_added(
+    pair: &Pair,
+    added: &AddedRegime,
+    classes: &[String],
+    weights: &[u64],
+    synthetic: &Dataset,
+) -> Result<()> {
+    let needs = mixer::added::synthetic_needs(added.real, &added.multiples, weights);
+    let largest = added.multiples.iter().copied().fold(0.0, f64::max);
+    for (class, need) in classes.iter().zip(needs) {
+        let present = train_rows_of(synthetic, class)?;
+        if present < need {
+            bail!(
+                "added.multiples: k = {largest} of added.real {} needs {need} synthetic rows of class '{class}' (pair '{}') but the train split of {} has {present}; give smaller multiples or a larger synthetic dataset",
+                added.real,
+                pair.name,
+                synthetic.dir.display()
+            );
+        }
+    }
+    Ok(())
+}
+
+/// The mixer's options for one pair and seed: the same for the share sweep and the
+/// added-synthetic regime.
+fn mix_options(data: &PairData, seed: u64) -> mixer::MixOptions {
+    mixer::MixOptions {
+        synthetic: data.synthetic.clone(),
+        real: data.real.clone(),
+        class_renames: mixer::ClassRenames::default(),
+        seed,
+        order: mixer::Order::default(),
+        force: false,
+        command: crate::cmd::command_line(),
+        memory_budget: None,
+    }
+}
+
+/// Mixes the added-synthetic regime's subsets of one pair and seed into `dir`.
+pub(super) fn mix_added(
+    data: &PairData,
+    dir: &Path,
+    added: &AddedRegime,
+    seed: u64,
+    quiet: bool,
+) -> Result<()> {
+    let spec = mixer::AddedSpec {
+        options: mix_options(data, seed),
+        out: dir.to_path_buf(),
+        real_rows: added.real,
+        multiples: added.multiples.clone(),
+    };
+    let spinner = crate::progress::spinner(&format!("mixing {}", dir.display()), quiet);
+    mixer::added_synthetic(&spec, &|_| {})?;
+    spinner.finish_and_clear();
+    Ok(())
+}
+
 pub(super) fn mix_pair(
     data: &PairData,
     dir: &Path,
@@ -271,16 +407,7 @@ pub(super) fn mix_pair(
     quiet: bool,
 ) -> Result<()> {
     let spec = mixer::SweepSpec {
-        options: mixer::MixOptions {
-            synthetic: data.synthetic.clone(),
-            real: data.real.clone(),
-            class_renames: mixer::ClassRenames::default(),
-            seed,
-            order: mixer::Order::default(),
-            force: false,
-            command: crate::cmd::command_line(),
-            memory_budget: None,
-        },
+        options: mix_options(data, seed),
         out: dir.to_path_buf(),
         size,
         shares: shares.to_vec(),

@@ -37,9 +37,11 @@ pub struct BenchOptions {
     pub quiet: bool,
 }
 
-/// Checks the given datasets of `experiment`, pins it to the bench directory and fixes its
-/// plan there (both refused if the directory holds another experiment's).
+/// Pins `experiment` to the bench directory and fixes its plan there (both refused if the
+/// directory holds another experiment's). An experiment its data cannot hold is refused first,
+/// before anything is written: the added-synthetic regime's needs, then the given datasets.
 pub fn prepare(experiment: &Experiment, out: &Path) -> Result<Plan> {
+    data::check_added_fits(experiment, out)?;
     data::check_given_datasets(experiment)?;
     std::fs::create_dir_all(out)
         .with_context(|| format!("{}: cannot create the bench directory", out.display()))?;

@@ -12,7 +12,7 @@ use std::path::Path;
 
 use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
-use trainer::{ModelKind, Strategy};
+use trainer::{ModelKind, Regime, Strategy};
 
 use super::config::{Experiment, RealSource, SyntheticSource};
 use super::layout::{self, ShareKey};
@@ -37,7 +37,8 @@ pub enum Stage {
     Real,
     /// Render each generator preset.
     Render,
-    /// Mix the SM and FT subsets of one pair and seed.
+    /// Mix the SM and FT subsets of one pair and seed (and those of the added-synthetic
+    /// regime).
     Mix,
     /// Train one cell.
     Train,
@@ -77,17 +78,43 @@ pub struct Cell {
     pub pair: String,
     pub model: ModelKind,
     pub strategy: Strategy,
+    /// Nominal synthetic share: k / (1 + k) in the added-synthetic regime.
     pub share: f64,
     pub seed: u64,
+    /// The multiple k of a cell of the added-synthetic regime; none in the share sweep.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub multiple: Option<f64>,
+}
+
+impl Cell {
+    pub fn regime(&self) -> Regime {
+        match self.multiple {
+            Some(_) => Regime::AddedSynthetic,
+            None => Regime::FixedSize,
+        }
+    }
 }
 
 /// What a task does.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "lowercase")]
 pub enum Work {
-    Real { source: RealSource },
-    Render { preset: String },
-    Mix { pair: String, seed: u64 },
+    Real {
+        source: RealSource,
+    },
+    Render {
+        preset: String,
+    },
+    Mix {
+        pair: String,
+        seed: u64,
+    },
+    /// The added-synthetic subsets of one pair and seed.
+    #[serde(rename = "mix-added")]
+    MixAdded {
+        pair: String,
+        seed: u64,
+    },
     Train(Cell),
     Report,
 }
@@ -97,7 +124,7 @@ impl Work {
         match self {
             Work::Real { .. } => Stage::Real,
             Work::Render { .. } => Stage::Render,
-            Work::Mix { .. } => Stage::Mix,
+            Work::Mix { .. } | Work::MixAdded { .. } => Stage::Mix,
             Work::Train(_) => Stage::Train,
             Work::Report => Stage::Report,
         }
@@ -115,11 +142,18 @@ impl fmt::Display for Work {
             } => write!(f, "check {}", dir.display()),
             Work::Render { preset } => write!(f, "render {preset}"),
             Work::Mix { pair, seed } => write!(f, "mix {pair} seed {seed}"),
-            Work::Train(c) => write!(
-                f,
-                "train {} {} {} r={:.2} seed {}",
-                c.pair, c.model, c.strategy, c.share, c.seed
-            ),
+            Work::MixAdded { pair, seed } => write!(f, "mix {pair} seed {seed} added synthetic"),
+            Work::Train(c) => {
+                let point = match c.multiple {
+                    Some(k) => format!("k={k:.2}"),
+                    None => format!("r={:.2}", c.share),
+                };
+                write!(
+                    f,
+                    "train {} {} {} {point} seed {}",
+                    c.pair, c.model, c.strategy, c.seed
+                )
+            }
             Work::Report => f.write_str("report"),
         }
     }
@@ -175,37 +209,60 @@ impl Plan {
             });
         }
         let mut mix_of = Vec::new();
+        let mut added_mix_of = Vec::new();
         for ((pair, &real), render) in experiment.pairs.iter().zip(&real_of).zip(&render_of) {
             for &seed in &experiment.seeds {
-                let needs = std::iter::once(real).chain(*render).collect();
+                let needs: Vec<usize> = std::iter::once(real).chain(*render).collect();
+                let name = pair.name.clone();
                 let work = Work::Mix {
-                    pair: pair.name.clone(),
+                    pair: name.clone(),
                     seed,
                 };
-                mix_of.push((pair.name.clone(), seed, plan.add_once(work, needs)));
+                mix_of.push((name.clone(), seed, plan.add_once(work, needs.clone())));
+                if experiment.added.is_some() {
+                    let work = Work::MixAdded {
+                        pair: name.clone(),
+                        seed,
+                    };
+                    added_mix_of.push((name, seed, plan.add_once(work, needs)));
+                }
             }
         }
-        let shares = experiment.share_list()?;
+        // A cell's point on its regime's axis: (share, multiple).
+        let shares: Vec<(f64, Option<f64>)> = experiment
+            .share_list()?
+            .into_iter()
+            .map(|share| (share, None))
+            .collect();
+        let multiples: Vec<(f64, Option<f64>)> = experiment
+            .added_multiples()
+            .iter()
+            .map(|&k| (k / (1.0 + k), Some(k)))
+            .collect();
         let mut cells = Vec::new();
-        for (pair, seed, mix) in &mix_of {
-            for &model in &experiment.architectures {
-                for &share in &shares {
-                    for &strategy in &experiment.strategies {
-                        // At shares 0 and 1 FT is the SM run, trained once.
-                        if strategy == Strategy::Ft
-                            && ShareKey::of(share).is_endpoint()
-                            && experiment.strategies.contains(&Strategy::Sm)
-                        {
-                            continue;
+        for (mixes, points) in [(&mix_of, &shares), (&added_mix_of, &multiples)] {
+            for (pair, seed, mix) in mixes {
+                for &model in &experiment.architectures {
+                    for &(share, multiple) in points {
+                        for &strategy in &experiment.strategies {
+                            let cell = Cell {
+                                pair: pair.clone(),
+                                model,
+                                strategy,
+                                share,
+                                seed: *seed,
+                                multiple,
+                            };
+                            // Where FT is the SM run (shares 0 and 1, k = 0), it is trained once.
+                            let key = ShareKey::of(multiple.unwrap_or(share));
+                            if strategy == Strategy::Ft
+                                && key.is_endpoint_in(cell.regime())
+                                && experiment.strategies.contains(&Strategy::Sm)
+                            {
+                                continue;
+                            }
+                            cells.push(plan.add_once(Work::Train(cell), vec![*mix]));
                         }
-                        let cell = Cell {
-                            pair: pair.clone(),
-                            model,
-                            strategy,
-                            share,
-                            seed: *seed,
-                        };
-                        cells.push(plan.add_once(Work::Train(cell), vec![*mix]));
                     }
                 }
             }
@@ -316,6 +373,50 @@ mod tests {
         let stages: Vec<Stage> = plan.tasks.iter().map(|t| t.work.stage()).collect();
         assert!(stages.is_sorted());
         assert_eq!(plan.stage(Stage::Report)[0].needs.len(), 360);
+    }
+
+    #[test]
+    fn the_added_regime_adds_a_mix_per_pair_and_seed_and_its_cells() {
+        let mut experiment = config::load(None, "default").unwrap();
+        experiment.added = Some(config::AddedRegime {
+            real: 200,
+            multiples: vec![0.0, 0.5, 1.0, 2.0, 4.0],
+        });
+        let plan = Plan::build(&experiment, "text").unwrap();
+        let counts: Vec<usize> = Stage::ALL.iter().map(|&s| plan.stage(s).len()).collect();
+        // 2 pairs × 3 seeds mix each regime; per pair, seed and model the regime trains
+        // SM at 5 multiples and FT at the 4 above 0 (at k = 0 FT is the SM run).
+        assert_eq!(counts, [1, 2, 12, 360 + 2 * 3 * 3 * 9, 1]);
+        let added: Vec<&Cell> = plan
+            .stage(Stage::Train)
+            .iter()
+            .filter_map(|t| match &t.work {
+                Work::Train(cell) if cell.regime() == Regime::AddedSynthetic => Some(cell),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(added.len(), 162);
+        assert!(
+            !added
+                .iter()
+                .any(|c| c.strategy == Strategy::Ft && c.multiple == Some(0.0))
+        );
+        let k2 = added.iter().find(|c| c.multiple == Some(2.0)).unwrap();
+        assert!((k2.share - 2.0 / 3.0).abs() < 1e-12);
+        // Each regime's cells need their own mix task.
+        for task in plan.stage(Stage::Train) {
+            let Work::Train(cell) = &task.work else {
+                unreachable!()
+            };
+            let need = &plan.tasks[task.needs[0]].work;
+            assert_eq!(
+                matches!(need, Work::MixAdded { .. }),
+                cell.multiple.is_some(),
+                "{}",
+                task.work
+            );
+        }
+        assert_eq!(plan.stage(Stage::Report)[0].needs.len(), 522);
     }
 
     #[test]

@@ -185,6 +185,16 @@ fn execute(
             )?;
             Ok(format!("{}", dir.display()))
         }
+        Work::MixAdded { pair, seed } => {
+            let added = experiment
+                .added
+                .as_ref()
+                .context("the experiment has no [added] section")?;
+            let data = data::pair_data(find_pair(experiment, pair)?, experiment, options)?;
+            let dir = layout::added_mix_dir(out, pair, *seed);
+            data::mix_added(&data, &dir, added, *seed, options.quiet)?;
+            Ok(format!("{}", dir.display()))
+        }
         Work::Train(cell) => train(cell, experiment, options),
         // With failed runs the report is written (it lists them) but the task fails, so the
         // next launch, which retries those runs, writes it again.
@@ -216,19 +226,36 @@ fn find_pair<'a>(experiment: &'a Experiment, name: &str) -> Result<&'a super::co
 fn train(cell: &Cell, experiment: &Experiment, options: &BenchOptions) -> Result<String> {
     let out = &options.out;
     let data = data::pair_data(find_pair(experiment, &cell.pair)?, experiment, options)?;
-    let mix_dir = layout::mix_dir(out, &cell.pair, cell.seed);
+    let (subset, run_dir) = match cell.multiple {
+        None => (
+            layout::subset_dir(
+                &layout::mix_dir(out, &cell.pair, cell.seed),
+                cell.strategy,
+                cell.share,
+            ),
+            layout::cell_dir(
+                out,
+                &cell.pair,
+                cell.model,
+                cell.strategy,
+                cell.share,
+                cell.seed,
+            ),
+        ),
+        Some(k) => (
+            layout::added_subset_dir(
+                &layout::added_mix_dir(out, &cell.pair, cell.seed),
+                cell.strategy,
+                k,
+            ),
+            layout::added_cell_dir(out, &cell.pair, cell.model, cell.strategy, k, cell.seed),
+        ),
+    };
     let config = RunConfig {
-        data: layout::subset_dir(&mix_dir, cell.strategy, cell.share),
+        data: subset,
         test: data.real_test.clone(),
         synthetic_test: data.synthetic_has_test.then(|| data.synthetic.clone()),
-        out: layout::cell_dir(
-            out,
-            &cell.pair,
-            cell.model,
-            cell.strategy,
-            cell.share,
-            cell.seed,
-        ),
+        out: run_dir,
         model: cell.model,
         strategy: cell.strategy,
         backend: options.backend,
@@ -236,6 +263,8 @@ fn train(cell: &Cell, experiment: &Experiment, options: &BenchOptions) -> Result
         cell: Some(CellLabel {
             pair: cell.pair.clone(),
             share: cell.share,
+            regime: cell.regime(),
+            multiple: cell.multiple,
         }),
         memory_budget: None,
     };

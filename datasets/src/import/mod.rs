@@ -32,7 +32,9 @@ use crate::writer::{DatasetWriter, WriteMode};
 
 pub use cifar::read_cifar10;
 pub use classes::ClassMap;
-pub use fashion::{FASHION_MNIST_CLASSES, FASHION_MNIST_DIR, read_fashion_mnist};
+pub use fashion::{
+    FASHION_MNIST_CLASSES, FASHION_MNIST_DIR, FASHION_MNIST_TRAIN_PER_CLASS, read_fashion_mnist,
+};
 pub use fit::Fit;
 pub use folder::read_folder;
 pub use idx::{IdxPair, read_idx, read_idx_pair};

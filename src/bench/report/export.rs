@@ -28,7 +28,9 @@ fn columns(results: &[CellResult]) -> Vec<(&'static str, Values)> {
         ("pair", text(|c| Some(c.pair.clone()))),
         ("architecture", text(|c| Some(c.model.to_string()))),
         ("strategy", text(|c| Some(c.strategy.to_string()))),
+        ("regime", text(|c| Some(c.regime.name().into()))),
         ("share", float(|c| Some(c.share))),
+        ("multiple", float(|c| c.multiple)),
         ("seed", count(|c| Some(c.seed))),
         (
             "status",
@@ -38,6 +40,7 @@ fn columns(results: &[CellResult]) -> Vec<(&'static str, Values)> {
         ("macro_f1", float(|c| c.macro_f1)),
         ("synthetic_accuracy", float(|c| c.synthetic_accuracy)),
         ("epochs", count(|c| Some(c.epochs as u64))),
+        ("real_rows", count(|c| c.real_rows)),
         ("train_seconds", float(|c| c.train_seconds)),
         ("samples_per_second", float(|c| c.samples_per_second)),
     ]

@@ -1,5 +1,6 @@
 //! The sweep report: real-test accuracy against the synthetic share, SM against FT, per dataset
-//! pair and architecture, from the run results of a bench directory (see [`crate::bench::layout`]).
+//! pair and architecture, from the run results of a bench directory (see [`crate::bench::layout`]);
+//! and, for the added-synthetic regime, accuracy against k, the synthetic rows added per real row.
 //!
 //! - `scan`: the `result.json` of every cell, read into [`CellResult`]s;
 //! - [`stats`]: mean ± std of a cell's runs over seeds, the 95 % interval of FT − SM paired by seed;
@@ -8,7 +9,7 @@
 //! - [`plot`]: the SVG and PNG plots, and the grid of them all; [`heatmap`]: FT − SM by share;
 //! - [`samples`]: a strip of real and synthetic images per pair;
 //! - [`export`]: every run as a row of `results.csv` and `results.parquet`;
-//! - here: the runs grouped by (pair, architecture) and strategy, and the report files.
+//! - here: the runs grouped by regime, (pair, architecture) and strategy, and the report files.
 
 mod export;
 mod fit;
@@ -26,7 +27,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use base64::prelude::{BASE64_STANDARD, Engine as _};
-use trainer::{ModelKind, Strategy};
+use trainer::{ModelKind, Regime, Strategy};
 
 use crate::bench::layout::ShareKey;
 use fit::Fit;
@@ -35,7 +36,8 @@ pub use scan::{CellResult, scan};
 use stats::{Difference, Stat};
 use tables::{escape, failed_table, gap_table, group_table};
 
-/// The cells of one strategy of one (pair, architecture) group, by share.
+/// The cells of one strategy of one (pair, architecture) group, by share (or by multiple k in
+/// the added-synthetic regime).
 struct Series {
     strategy: Strategy,
     by_share: BTreeMap<ShareKey, Stat>,
@@ -43,40 +45,41 @@ struct Series {
     by_seed: BTreeMap<(ShareKey, u64), f64>,
     /// Every successful run as `(share, accuracy)`, what the curves are fitted to.
     points: Vec<(f64, f64)>,
+    /// The mixing curves (share sweep only: they are laws of the share).
     fits: Vec<Fit>,
 }
 
 impl Series {
-    fn new(strategy: Strategy, cells: &[&CellResult]) -> Series {
+    fn new(strategy: Strategy, regime: Regime, cells: &[&CellResult]) -> Series {
         let mut values: BTreeMap<ShareKey, Vec<f64>> = BTreeMap::new();
         let mut by_seed = BTreeMap::new();
         let mut points = Vec::new();
+        let key = |c: &CellResult| ShareKey::of(c.position());
         // An endpoint run serves both strategies, unless the other one was trained there too.
-        let endpoint = |c: &CellResult| ShareKey::of(c.share).is_endpoint();
+        let endpoint = |c: &CellResult| key(c).is_endpoint_in(regime);
         let trained: Vec<(ShareKey, u64)> = cells
             .iter()
             .filter(|c| c.strategy == strategy && endpoint(c))
-            .map(|c| (ShareKey::of(c.share), c.seed))
+            .map(|c| (key(c), c.seed))
             .collect();
         let counts = |c: &&&CellResult| {
-            c.strategy == strategy
-                || (endpoint(c) && !trained.contains(&(ShareKey::of(c.share), c.seed)))
+            c.strategy == strategy || (endpoint(c) && !trained.contains(&(key(c), c.seed)))
         };
         for cell in cells.iter().filter(counts) {
             if let Some(acc) = cell.accuracy {
-                values
-                    .entry(ShareKey::of(cell.share))
-                    .or_default()
-                    .push(acc);
-                by_seed.insert((ShareKey::of(cell.share), cell.seed), acc);
-                points.push((cell.share, acc));
+                values.entry(key(cell)).or_default().push(acc);
+                by_seed.insert((key(cell), cell.seed), acc);
+                points.push((cell.position(), acc));
             }
         }
         let by_share = values
             .into_iter()
             .filter_map(|(k, v)| Stat::of(&v).map(|s| (k, s)))
             .collect();
-        let fits = Fit::fit_all(&points);
+        let fits = match regime {
+            Regime::FixedSize => Fit::fit_all(&points),
+            Regime::AddedSynthetic => Vec::new(),
+        };
         Series {
             strategy,
             by_share,
@@ -109,19 +112,38 @@ impl Series {
     }
 }
 
-/// The runs of one (pair, architecture): one table and one plot, a series per strategy.
+/// The runs of one (pair, architecture) in one regime: one table and one plot, a series per
+/// strategy.
 pub struct Group {
     pair: String,
     model: ModelKind,
+    regime: Regime,
     series: [Series; 2],
 }
 
 impl Group {
+    /// What the x axis of the group's tables and plots is called.
+    fn axis(&self) -> &'static str {
+        match self.regime {
+            Regime::FixedSize => "share",
+            Regime::AddedSynthetic => "k",
+        }
+    }
+
+    /// The largest share or multiple measured (at least 1): the x axis of the group's plot.
+    fn axis_end(&self) -> f64 {
+        self.series
+            .iter()
+            .flat_map(|s| s.by_share.keys())
+            .map(|k| k.as_f64())
+            .fold(1.0, f64::max)
+    }
+
     /// FT − SM of every seed with both runs at `share`, keyed by seed. Empty at shares 0 and 1,
     /// where FT is the SM run.
     fn paired_differences(&self, share: ShareKey) -> BTreeMap<u64, f64> {
         let [sm, ft] = &self.series;
-        if share.is_endpoint() {
+        if share.is_endpoint_in(self.regime) {
             return BTreeMap::new();
         }
         ft.by_seed
@@ -141,7 +163,7 @@ impl Group {
         let [sm, ft] = &self.series;
         sm.by_share
             .keys()
-            .filter(|k| !k.is_endpoint() && ft.by_share.contains_key(k))
+            .filter(|k| !k.is_endpoint_in(self.regime) && ft.by_share.contains_key(k))
             .copied()
             .collect()
     }
@@ -180,13 +202,17 @@ impl Group {
                     best
                 }
             })
-            .map(|(k, strategy, stat)| (k, (!k.is_endpoint()).then_some(strategy), stat))
+            .map(|(k, strategy, stat)| {
+                let one_run = k.is_endpoint_in(self.regime);
+                (k, (!one_run).then_some(strategy), stat)
+            })
     }
 }
 
-fn groups(results: &[CellResult]) -> Vec<Group> {
+/// The groups of the runs of `regime`.
+fn groups(results: &[CellResult], regime: Regime) -> Vec<Group> {
     let mut by_key: BTreeMap<(String, ModelKind), Vec<&CellResult>> = BTreeMap::new();
-    for cell in results {
+    for cell in results.iter().filter(|c| c.regime == regime) {
         by_key
             .entry((cell.pair.clone(), cell.model))
             .or_default()
@@ -197,9 +223,10 @@ fn groups(results: &[CellResult]) -> Vec<Group> {
         .map(|((pair, model), cells)| Group {
             pair,
             model,
+            regime,
             series: [
-                Series::new(Strategy::Sm, &cells),
-                Series::new(Strategy::Ft, &cells),
+                Series::new(Strategy::Sm, regime, &cells),
+                Series::new(Strategy::Ft, regime, &cells),
             ],
         })
         .collect()
@@ -225,7 +252,8 @@ pub fn write_report(bench: &Path, results: &[CellResult]) -> Result<ReportFiles>
     std::fs::create_dir_all(&plots_dir)
         .with_context(|| format!("{}: cannot create", plots_dir.display()))?;
     export::write_results(bench, results)?;
-    let groups = groups(results);
+    let added = groups(results, Regime::AddedSynthetic);
+    let groups = groups(results, Regime::FixedSize);
     let mut doc = Doc::default();
     let ok = results.iter().filter(|c| c.accuracy.is_some()).count();
     doc.heading(1, "synmix benchmark report");
@@ -282,15 +310,22 @@ pub fn write_report(bench: &Path, results: &[CellResult]) -> Result<ReportFiles>
 
     doc.heading(2, "Details");
     for group in &groups {
-        let stem = format!("{}-{}", group.pair, group.model);
-        let svg = plot_svg(group)?;
-        write_file(&plots_dir.join(format!("{stem}.svg")), &svg)?;
-        plot_png(group, &plots_dir.join(format!("{stem}.png")))?;
         let title = format!("{} — {}", group.pair, group.model);
-        doc.heading(3, &title);
-        doc.figure(&format!("plots/{stem}.svg"), &title, &svg);
-        doc.table(&group_table(group));
-        doc.list(&summary_lines(group));
+        doc.group(
+            group,
+            &plots_dir,
+            &format!("{}-{}", group.pair, group.model),
+            &title,
+        )?;
+    }
+    if !added.is_empty() {
+        doc.heading(2, "Adding synthetic data to a fixed real set");
+        doc.paragraph(&added_note(results));
+        for group in &added {
+            let title = format!("{} — {}: R real + k·R synthetic", group.pair, group.model);
+            let stem = format!("added-{}-{}", group.pair, group.model);
+            doc.group(group, &plots_dir, &stem, &title)?;
+        }
     }
     let gap = gap_table(results);
     if !gap.rows.is_empty() {
@@ -314,6 +349,26 @@ pub fn write_report(bench: &Path, results: &[CellResult]) -> Result<ReportFiles>
         markdown,
         html: html_path,
     })
+}
+
+/// What the added-synthetic sections show, with R as the runs measured it.
+fn added_note(results: &[CellResult]) -> String {
+    let mut real_rows: Vec<u64> = results
+        .iter()
+        .filter(|c| c.regime == Regime::AddedSynthetic)
+        .filter_map(|c| c.real_rows)
+        .collect();
+    real_rows.sort_unstable();
+    real_rows.dedup();
+    let rows = match real_rows.as_slice() {
+        [r] => format!("R = {r} real rows"),
+        _ => "R real rows".to_string(),
+    };
+    format!(
+        "Every training set holds the same {rows} (class-matched) plus k·R synthetic rows; k = 0 \
+         is the real rows alone (one run for both strategies). Accuracy is mean ± std over seeds; \
+         FT − SM is paired by seed with its 95 % t-interval (*: the interval excludes 0)."
+    )
 }
 
 /// How many seeds the cells have, and what that allows.
@@ -379,6 +434,19 @@ impl Doc {
         let _ = writeln!(self.html, "<figure>{svg}</figure>");
     }
 
+    /// A group's section: its plot (written under `plots_dir` as `stem`.svg and .png), its
+    /// table and its summary lines.
+    fn group(&mut self, group: &Group, plots_dir: &Path, stem: &str, title: &str) -> Result<()> {
+        let svg = plot_svg(group)?;
+        write_file(&plots_dir.join(format!("{stem}.svg")), &svg)?;
+        plot_png(group, &plots_dir.join(format!("{stem}.png")))?;
+        self.heading(3, title);
+        self.figure(&format!("plots/{stem}.svg"), title, &svg);
+        self.table(&group_table(group));
+        self.list(&summary_lines(group));
+        Ok(())
+    }
+
     /// A pair's sample strip: linked from the markdown, inlined as PNG data in the HTML.
     fn image(&mut self, pair: &str, strip: &samples::SampleStrip, bench: &Path) -> Result<()> {
         let bytes = std::fs::read(&strip.png)
@@ -409,14 +477,16 @@ table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:
 th{background:#f4f4f4}figure{margin:1em 0}svg{max-width:100%;height:auto}\
 figure.samples img{image-rendering:pixelated;width:100%;max-width:640px}</style></head><body>\n";
 
-/// Best measured share and the fitted curves of each strategy.
+/// Best measured share (or k) and the fitted curves of each strategy; FT − SM over the
+/// multiples of the added-synthetic regime.
 fn summary_lines(group: &Group) -> Vec<String> {
     let mut lines = Vec::new();
     for series in &group.series {
         let name = series.strategy.to_string().to_uppercase();
         if let Some((k, s)) = series.best() {
             lines.push(format!(
-                "{name}: best measured share {:.2} (accuracy {:.4})",
+                "{name}: best measured {} {:.2} (accuracy {:.4})",
+                group.axis(),
                 k.as_f64(),
                 s.mean
             ));
@@ -433,9 +503,18 @@ fn summary_lines(group: &Group) -> Vec<String> {
                 fit.best_share()
             ));
         }
-        if series.fits.is_empty() && !series.points.is_empty() {
+        if group.regime == Regime::FixedSize && series.fits.is_empty() && !series.points.is_empty()
+        {
             lines.push(format!("{name}: fewer than 3 shares, no curve fitted"));
         }
+    }
+    if group.regime == Regime::AddedSynthetic
+        && let Some(d) = group.mean_difference()
+    {
+        lines.push(format!(
+            "FT − SM over k > 0 (per seed the mean over the multiples): {}",
+            d.describe()
+        ));
     }
     lines
 }
@@ -460,11 +539,14 @@ mod tests {
             model: ModelKind::Cnn,
             strategy,
             share,
+            regime: Regime::FixedSize,
+            multiple: None,
             seed,
             accuracy: Some(accuracy),
             macro_f1: Some(accuracy - 0.01),
             synthetic_accuracy: Some(accuracy + 0.1),
             epochs: 4,
+            real_rows: Some(100),
             train_seconds: Some(1.5),
             samples_per_second: Some(800.0),
             failure: None,
@@ -582,7 +664,7 @@ mod tests {
             cell(Strategy::Ft, 0.5, 0, 0.75),
             cell(Strategy::Sm, 1.0, 0, 0.4),
         ];
-        let group = groups(&results).remove(0);
+        let group = groups(&results, Regime::FixedSize).remove(0);
         let ft = &group.series[1];
         let shares: Vec<ShareKey> = ft.by_share.keys().copied().collect();
         assert_eq!(
@@ -642,6 +724,87 @@ mod tests {
         assert!(dir.path().join("plots/grid.svg").is_file());
     }
 
+    /// Runs of the added-synthetic regime at k = 0, 0.5, 1, 2 over three seeds, in which FT is
+    /// ahead of SM by 0.01 give or take 0.002 per seed.
+    fn added_runs() -> Vec<CellResult> {
+        let mut runs = Vec::new();
+        for (i, k) in [0.0, 0.5, 1.0, 2.0].into_iter().enumerate() {
+            for seed in 0..3 {
+                let sm = 0.8 + 0.02 * i as f64 + 0.01 * seed as f64;
+                let added = |strategy, accuracy| CellResult {
+                    share: k / (1.0 + k),
+                    regime: Regime::AddedSynthetic,
+                    multiple: Some(k),
+                    ..cell(strategy, 0.0, seed, accuracy)
+                };
+                runs.push(added(Strategy::Sm, sm));
+                if k > 0.0 {
+                    runs.push(added(Strategy::Ft, sm + 0.01 + 0.002 * (seed as f64 - 1.0)));
+                }
+            }
+        }
+        runs
+    }
+
+    #[test]
+    fn the_added_regime_has_its_own_sections_and_columns() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut results = sweep(3);
+        results.extend(added_runs());
+        let files = write_report(dir.path(), &results).unwrap();
+        let md = std::fs::read_to_string(&files.markdown).unwrap();
+        let overview = &md[md.find("## Overview").unwrap()..md.find("## Details").unwrap()];
+        assert_eq!(
+            overview.matches("| digits | cnn |").count(),
+            1,
+            "{overview}"
+        );
+        let added = &md[md
+            .find("## Adding synthetic data to a fixed real set")
+            .unwrap()..];
+        assert!(added.contains("R = 100 real rows"), "{added}");
+        assert!(
+            added.contains("### digits — cnn: R real + k·R synthetic"),
+            "{added}"
+        );
+        assert!(
+            added.contains("| k | SM accuracy | FT accuracy |"),
+            "{added}"
+        );
+        assert!(
+            added.contains("| 0.00 | 0.8100 ± 0.0100 (n=3) | 0.8100 ± 0.0100 (n=3) | (one run) |"),
+            "{added}"
+        );
+        // Per seed FT − SM is 0.008, 0.010, 0.012: half width 4.3027 · 0.002 / √3 = 0.00497.
+        assert!(
+            added.contains("| 0.50 | 0.8300 ± 0.0100 (n=3) | 0.8400 ± 0.0120 (n=3) | +0.0100 [+0.0050, +0.0150] * |"),
+            "{added}"
+        );
+        assert!(added.contains("SM: best measured k 2.00"), "{added}");
+        assert!(
+            added.contains("FT − SM over k > 0 (per seed the mean over the multiples): +0.0100 [+0.0050, +0.0150] *"),
+            "{added}"
+        );
+        assert!(!added.contains("no curve fitted"), "{added}");
+        let svg = std::fs::read_to_string(dir.path().join("plots/added-digits-cnn.svg")).unwrap();
+        assert!(svg.contains("k = synthetic rows per real row") && svg.contains("2.0"));
+        // The sweep's gap table pools shares only.
+        let gap = &md[md.find("### Synthetic-test vs real-test").unwrap()..];
+        assert!(!gap.contains("| digits | 0.67 |"), "{gap}");
+
+        let csv = std::fs::read_to_string(dir.path().join("results.csv")).unwrap();
+        let rows: Vec<&str> = csv.lines().collect();
+        assert_eq!(rows.len(), results.len() + 1);
+        assert!(rows[0].starts_with("pair,architecture,strategy,regime,share,multiple,seed,"));
+        assert!(
+            rows[1].starts_with("digits,cnn,sm,fixed-size,0,,0,ok,"),
+            "{}",
+            rows[1]
+        );
+        let k2 = "digits,cnn,ft,added-synthetic,0.6666666666666666,2,2,ok,0.89";
+        assert!(rows.iter().any(|r| r.starts_with(k2)), "{csv}");
+    }
+
     #[test]
     fn one_seed_prints_no_plus_minus_and_no_interval() {
         let dir = tempfile::tempdir().unwrap();
@@ -677,15 +840,18 @@ mod tests {
         let lines: Vec<&str> = csv.lines().collect();
         assert_eq!(
             lines[0],
-            "pair,architecture,strategy,share,seed,status,accuracy,macro_f1,synthetic_accuracy,\
-             epochs,train_seconds,samples_per_second"
+            "pair,architecture,strategy,regime,share,multiple,seed,status,accuracy,macro_f1,\
+             synthetic_accuracy,epochs,real_rows,train_seconds,samples_per_second"
         );
         assert_eq!(lines.len(), results.len() + 1);
         assert_eq!(
             lines[1],
-            "\"a, \"\"quoted\"\" pair\",cnn,sm,0,0,ok,0.9,0.89,1,4,1.5,800"
+            "\"a, \"\"quoted\"\" pair\",cnn,sm,fixed-size,0,,0,ok,0.9,0.89,1,4,100,1.5,800"
         );
-        assert_eq!(lines.last().unwrap(), &"digits,cnn,sm,0.5,9,failed,,,,4,,");
+        assert_eq!(
+            lines.last().unwrap(),
+            &"digits,cnn,sm,fixed-size,0.5,,9,failed,,,,4,100,,"
+        );
 
         let file = std::fs::File::open(dir.path().join("results.parquet")).unwrap();
         let batches: Vec<_> = ParquetRecordBatchReaderBuilder::try_new(file)

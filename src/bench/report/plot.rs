@@ -1,4 +1,5 @@
-//! The plots of (pair, architecture) groups with plotters: accuracy against the synthetic share,
+//! The plots of (pair, architecture) groups with plotters: accuracy against the synthetic share
+//! (or, in the added-synthetic regime, against the multiple k of the real rows added),
 //! one group as SVG (text left to the viewer) and PNG (text rasterised with a system font, if one
 //! is found), and every group in one SVG of small multiples, a row per pair on a shared y axis.
 
@@ -77,9 +78,18 @@ pub fn plot_png(group: &Group, path: &Path) -> Result<()> {
 
 fn title(group: &Group) -> String {
     format!(
-        "{} — {}: real-test accuracy vs synthetic share (±1 std)",
-        group.pair, group.model
+        "{} — {}: real-test accuracy vs {} (±1 std)",
+        group.pair,
+        group.model,
+        axis_title(group)
     )
+}
+
+fn axis_title(group: &Group) -> &'static str {
+    match group.regime {
+        trainer::Regime::FixedSize => "synthetic share",
+        trainer::Regime::AddedSynthetic => "k = synthetic rows per real row",
+    }
 }
 
 /// Every group in one SVG: a row per pair, a column per architecture, the panels of a row on
@@ -112,7 +122,7 @@ pub fn grid_svg(groups: &[Group]) -> Result<String> {
     Ok(svg)
 }
 
-/// Accuracy against share: per strategy a ±1 std band, the mean line with markers and the best
+/// Accuracy against share (or k): per strategy a ±1 std band, the mean line with markers and the best
 /// fitted curve (thin). Drawn in pixel coordinates with text only where `text` is set, so the
 /// same code serves the SVG (text always) and the PNG (text when a font was found).
 fn draw_plot<DB: DrawingBackend>(
@@ -132,7 +142,8 @@ fn draw_plot<DB: DrawingBackend>(
         (64, 36, width as i32 - 16, height as i32 - 44)
     };
     let (label, heading) = if small { (10, 12) } else { (12, 14) };
-    let px = |r: f64| left + ((right - left) as f64 * r).round() as i32;
+    let end = group.axis_end();
+    let px = |x: f64| left + ((right - left) as f64 * x / end).round() as i32;
     let py = |a: f64| {
         bottom - ((bottom - top) as f64 * (a.clamp(lo, hi) - lo) / (hi - lo)).round() as i32
     };
@@ -140,14 +151,13 @@ fn draw_plot<DB: DrawingBackend>(
     let style = |size: i32, anchor: Pos| ("sans-serif", size).into_font().color(&BLACK).pos(anchor);
 
     for i in 0..=5 {
-        let r = i as f64 / 5.0;
-        let a = lo + (hi - lo) * r;
-        root.draw(&PathElement::new(vec![(px(r), top), (px(r), bottom)], grid))?;
+        let (x, a) = (end * i as f64 / 5.0, lo + (hi - lo) * i as f64 / 5.0);
+        root.draw(&PathElement::new(vec![(px(x), top), (px(x), bottom)], grid))?;
         root.draw(&PathElement::new(vec![(left, py(a)), (right, py(a))], grid))?;
         if text {
             root.draw(&Text::new(
-                format!("{r:.1}"),
-                (px(r), bottom + 6),
+                format!("{x:.1}"),
+                (px(x), bottom + 6),
                 style(label, Pos::new(HPos::Center, VPos::Top)),
             ))?;
             root.draw(&Text::new(
@@ -221,7 +231,7 @@ fn draw_plot<DB: DrawingBackend>(
             style(heading, Pos::new(HPos::Center, VPos::Top)),
         ))?;
         root.draw(&Text::new(
-            "synthetic share",
+            axis_title(group),
             ((left + right) / 2, bottom + 20),
             style(label, Pos::new(HPos::Center, VPos::Top)),
         ))?;

@@ -4,6 +4,8 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
+use trainer::Regime;
+
 use super::Group;
 use super::scan::CellResult;
 use super::stats::Stat;
@@ -61,7 +63,7 @@ pub fn stat_cell(stat: Option<&Stat>) -> String {
     stat.map_or("–".into(), Stat::describe)
 }
 
-/// Per share: mean ± std of each strategy and FT − SM with its 95 % interval paired by seed
+/// Per share (or k): mean ± std of each strategy and FT − SM with its 95 % interval paired by seed
 /// (`*`: the interval excludes 0).
 pub fn group_table(group: &Group) -> Table {
     let [sm, ft] = &group.series;
@@ -73,10 +75,15 @@ pub fn group_table(group: &Group) -> Table {
         .collect();
     keys.sort_unstable();
     keys.dedup();
-    let mut table = Table::new(&["share", "SM accuracy", "FT accuracy", "FT − SM [95 % CI]"]);
+    let mut table = Table::new(&[
+        group.axis(),
+        "SM accuracy",
+        "FT accuracy",
+        "FT − SM [95 % CI]",
+    ]);
     for k in keys {
         let (a, b) = (sm.by_share.get(&k), ft.by_share.get(&k));
-        let diff = if k.is_endpoint() {
+        let diff = if k.is_endpoint_in(group.regime) {
             "(one run)".into()
         } else {
             group.difference(k).map_or("–".into(), |d| d.describe())
@@ -91,12 +98,12 @@ pub fn group_table(group: &Group) -> Table {
     table
 }
 
-/// Per pair and share: real-test against synthetic-test accuracy of the runs that have both,
-/// as plain means: the runs pooled here differ in architecture and strategy, so their spread is
-/// no measure of uncertainty.
+/// Per pair and share of the share sweep: real-test against synthetic-test accuracy of the runs
+/// that have both, as plain means: the runs pooled here differ in architecture and strategy, so
+/// their spread is no measure of uncertainty.
 pub fn gap_table(results: &[CellResult]) -> Table {
     let mut by: BTreeMap<(String, ShareKey), (Vec<f64>, Vec<f64>)> = BTreeMap::new();
-    for c in results {
+    for c in results.iter().filter(|c| c.regime == Regime::FixedSize) {
         if let (Some(real), Some(syn)) = (c.accuracy, c.synthetic_accuracy) {
             let entry = by
                 .entry((c.pair.clone(), ShareKey::of(c.share)))
@@ -130,13 +137,17 @@ pub fn gap_table(results: &[CellResult]) -> Table {
 
 /// The runs that failed, with their reasons.
 pub fn failed_table(failed: &[&CellResult]) -> Table {
-    let mut table = Table::new(&["pair", "arch", "strategy", "share", "seed", "reason"]);
+    let mut table = Table::new(&["pair", "arch", "strategy", "share or k", "seed", "reason"]);
     for c in failed {
+        let point = match c.regime {
+            Regime::FixedSize => format!("{:.2}", c.share),
+            Regime::AddedSynthetic => format!("k = {:.2}", c.position()),
+        };
         table.rows.push(vec![
             c.pair.clone(),
             c.model.to_string(),
             c.strategy.to_string(),
-            format!("{:.2}", c.share),
+            point,
             c.seed.to_string(),
             c.failure.clone().unwrap_or_default(),
         ]);
