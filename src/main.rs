@@ -60,6 +60,8 @@ enum Command {
     Bench(cmd::bench::BenchArgs),
     /// Write report.md and report.html for a bench directory.
     Report(cmd::report::ReportArgs),
+    /// List the done, failed and missing tasks of a planned bench, and how to rerun them.
+    Status(cmd::status::StatusArgs),
     /// Time a stage on this machine: generate, mix or train.
     Speed(cmd::speed::SpeedArgs),
 }
@@ -82,6 +84,7 @@ fn main() -> ExitCode {
         Command::Train(args) => cmd::train::run(args, quiet),
         Command::Bench(args) => cmd::bench::run(args, quiet),
         Command::Report(args) => cmd::report::run(args, quiet),
+        Command::Status(args) => cmd::status::run(args, quiet),
         Command::Speed(args) => cmd::speed::run(args, quiet),
     };
     match result {

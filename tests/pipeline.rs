@@ -166,7 +166,20 @@ fn bench_runs_every_cell_once_and_resumes() {
         report.contains("near") && report.contains("cnn"),
         "{report}"
     );
-    assert!(out.join("report.html").is_file());
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(
+        html.contains("<h2>Overview</h2>") && html.contains("src=\"data:image/png;base64,"),
+        "the overview and an inlined sample strip"
+    );
+    assert!(out.join("plots/samples-near.png").is_file());
+    // One header and a row per run.
+    let csv = std::fs::read_to_string(out.join("results.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 1 + results.len(), "{csv}");
+    // The recipe is recorded in every run.
+    let run = std::fs::read_to_string(out.join("runs").join(&results[0])).unwrap();
+    let run: serde_json::Value = serde_json::from_str(&run).unwrap();
+    assert_eq!(run["config"]["train"]["schedule"], "cosine", "{run}");
+    assert_eq!(run["config"]["train"]["warmup"], 0.1, "{run}");
 
     // A rerun trains nothing: every result file is left as it was.
     let stamp = |p: &str| {
@@ -205,4 +218,65 @@ fn bench_runs_every_cell_once_and_resumes() {
         path_str(&tmp.path().join("b2")),
     ]);
     assert!(err.contains("exp.toml"), "{err}");
+}
+
+/// The shards of one render as array tasks: every shard in its own process at the same time,
+/// the index from the array job's environment. The shard that completes the set writes the
+/// manifest, and the dataset equals a one-process render byte for byte.
+#[test]
+fn shards_rendered_at_once_by_array_tasks_make_the_one_process_dataset() {
+    let tmp = tempfile::tempdir().unwrap();
+    let render = |out: &std::path::Path, extra: &[&str]| {
+        let mut args = vec![
+            "generate",
+            "--preset",
+            "sketch",
+            "--per-class",
+            "3",
+            "--test-per-class",
+            "2",
+            "--device",
+            "cpu",
+            "--seed",
+            "5",
+            "-q",
+            "--out",
+            path_str(out),
+        ];
+        args.extend(extra);
+        args.iter().map(|a| a.to_string()).collect::<Vec<String>>()
+    };
+    let whole = tmp.path().join("whole");
+    ok(&render(&whole, &[])
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>());
+    for round in 0..3 {
+        let sharded = tmp.path().join(format!("sharded-{round}"));
+        let workers: Vec<_> = (0..2)
+            .map(|index| {
+                std::process::Command::new(env!("CARGO_BIN_EXE_synmix"))
+                    .args(render(
+                        &sharded,
+                        &["--num-shards", "2", "--shard-index", "env"],
+                    ))
+                    .env("SLURM_ARRAY_TASK_ID", index.to_string())
+                    .stdout(std::process::Stdio::null())
+                    .stderr(std::process::Stdio::piped())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        for worker in workers {
+            let output = worker.wait_with_output().unwrap();
+            assert!(
+                output.status.success(),
+                "{}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+        }
+        ok(&["verify", path_str(&sharded), "-q"]);
+        assert_eq!(manifest(&sharded)["splits"], manifest(&whole)["splits"]);
+        assert_eq!(files_under(&sharded), files_under(&whole));
+    }
 }

@@ -22,9 +22,13 @@ pub fn is_tmp_name(name: &str) -> bool {
     name.starts_with('.') && name.ends_with(".tmp")
 }
 
-/// Writes `bytes` to `path` through [`tmp_sibling`] and a rename.
+/// Writes `bytes` to `path` through a temporary sibling and a rename. The temporary is this
+/// process's own (`.NAME.<pid>.tmp`): processes writing the same small file at once (array
+/// tasks starting together, two runs of one task) never rename each other's half-written
+/// file; the last rename wins, and every version is whole.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let tmp = tmp_sibling(path);
+    let name = tmp_sibling(path);
+    let tmp = name.with_extension(format!("{}.tmp", std::process::id()));
     std::fs::write(&tmp, bytes).at(&tmp)?;
     std::fs::rename(&tmp, path).at(path)
 }

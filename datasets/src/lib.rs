@@ -13,6 +13,7 @@
 //! ([`Error::Setting`]) and output-directory clashes by their [`Remedy`]s
 //! ([`Error::OutputInUse`]); a front end words those its own way.
 
+pub mod apportion;
 pub mod atomic;
 mod card;
 mod error;

@@ -28,18 +28,18 @@ impl Picked {
     }
 }
 
-/// The first `per_class` rows of every class of `split`, in their order. A class with fewer
-/// rows gives all it has; [`Picked::counts`] tells.
-pub fn first_rows_per_class(dataset: &Dataset, split: &str, per_class: u64) -> Result<Picked> {
+/// The first `per_class[label]` rows of every class of `split`, in their order. A class with
+/// fewer rows gives all it has; [`Picked::counts`] tells.
+pub fn first_rows_per_class(dataset: &Dataset, split: &str, per_class: &[u64]) -> Result<Picked> {
     let batches = dataset.read_split(split)?;
     let mut counts = vec![0u64; dataset.manifest.classes.len()];
     let mut rows = Vec::new();
     for (b, batch) in batches.iter().enumerate() {
         let labels = Columns::of(batch).labels;
         for row in 0..batch.num_rows() {
-            let count = &mut counts[labels.value(row) as usize];
-            if *count < per_class {
-                *count += 1;
+            let label = labels.value(row) as usize;
+            if counts[label] < per_class.get(label).copied().unwrap_or(0) {
+                counts[label] += 1;
                 rows.push((b, row));
             }
         }
@@ -86,41 +86,77 @@ pub fn write_rows(
     }
 }
 
-/// A smaller real test set for quick profiles: writes (once) `data_dir/<name>-test<limit>`,
-/// whose `test` split holds `limit` rows of the `test` split of `real`, the same number of
-/// each class in their original order, and returns its directory. `command` goes into the
-/// recipe. The setting `test_limit` is `limit`.
-pub fn stratified_test(real: &Path, limit: u64, data_dir: &Path, command: &str) -> Result<PathBuf> {
+/// The real test set a bench scores its runs on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TestSet {
+    /// The dataset whose `test` split it is.
+    pub dir: PathBuf,
+    pub rows: u64,
+    /// Rows of the whole `test` split it was taken from.
+    pub of: u64,
+}
+
+impl TestSet {
+    /// Whether it is the whole test split rather than a part of it.
+    pub fn is_whole(&self) -> bool {
+        self.rows == self.of
+    }
+
+    /// How it was chosen, in words for a report.
+    pub fn describe(&self) -> String {
+        if self.is_whole() {
+            format!(
+                "the whole test split of {} ({} rows)",
+                self.dir.display(),
+                self.of
+            )
+        } else {
+            format!(
+                "{} of the {} rows of the test split, in its class proportions (the first rows of each class)",
+                self.rows, self.of
+            )
+        }
+    }
+}
+
+/// The real test set for a limit of `limit` rows: where the `test` split of `real` holds
+/// more, writes (once) `data_dir/<name>-test<limit>`, whose `test` split holds `limit` rows
+/// in the split's class proportions (largest remainder; the first rows of each class, in
+/// their order); else the whole split. `command` goes into the recipe. The setting
+/// `test_limit` is `limit`.
+pub fn stratified_test(real: &Path, limit: u64, data_dir: &Path, command: &str) -> Result<TestSet> {
     let dataset = Dataset::open(real)?;
-    let name = format!("{}-test{limit}", dataset.manifest.name);
-    let out = data_dir.join(&name);
-    if Dataset::open(&out).is_ok() {
-        return Ok(out);
+    let counts = &dataset.split("test")?.class_counts;
+    let total: u64 = counts.iter().sum();
+    if limit >= total {
+        return Ok(TestSet {
+            dir: real.to_path_buf(),
+            rows: total,
+            of: total,
+        });
     }
-    let classes = dataset.manifest.classes.len() as u64;
-    if !limit.is_multiple_of(classes) {
-        return Err(Error::setting(
-            "test_limit",
-            format!("{limit} must be a multiple of the {classes} classes"),
-        ));
-    }
-    let per_class = limit / classes;
-    let picked = first_rows_per_class(&dataset, "test", per_class)?;
-    if let Some((class, &have)) = picked
-        .counts()
-        .iter()
-        .enumerate()
-        .find(|&(_, &n)| n < per_class)
-    {
+    let per_class = crate::apportion::largest_remainder(limit, counts);
+    if let Some(class) = (0..counts.len()).find(|&c| counts[c] > 0 && per_class[c] == 0) {
         return Err(Error::setting(
             "test_limit",
             format!(
-                "{}: the test split has {have} rows of class '{}', fewer than the {per_class} asked for",
+                "{limit} rows cannot hold every class of the test split of {} in its proportions (class '{}' would get none); ask for more, or 0 for the whole split",
                 real.display(),
                 dataset.manifest.classes[class]
             ),
         ));
     }
+    let name = format!("{}-test{limit}", dataset.manifest.name);
+    let out = data_dir.join(&name);
+    let set = TestSet {
+        dir: out.clone(),
+        rows: limit,
+        of: total,
+    };
+    if Dataset::open(&out).is_ok() {
+        return Ok(set);
+    }
+    let picked = first_rows_per_class(&dataset, "test", &per_class)?;
     let info = DatasetInfo {
         name,
         classes: dataset.manifest.classes.clone(),
@@ -129,11 +165,11 @@ pub fn stratified_test(real: &Path, limit: u64, data_dir: &Path, command: &str) 
         recipe: Recipe {
             command: command.to_string(),
             seed: None,
-            config: serde_json::json!({ "stratified_test_of": real, "limit": limit }),
+            config: serde_json::json!({ "stratified_test_of": real, "limit": limit, "proportional": true }),
         },
     };
     write_rows(&picked, "test", &out, info, WriteMode::Force)?;
-    Ok(out)
+    Ok(set)
 }
 
 #[cfg(test)]
@@ -157,36 +193,74 @@ mod tests {
         real
     }
 
+    /// A dataset whose `test` split has 10 rows: 7 of class a, then 3 of class b.
+    fn unequal(dir: &Path) -> PathBuf {
+        let real = dir.join("unequal");
+        let plan = [SplitPlan {
+            name: "test".into(),
+            rows: 10,
+        }];
+        let writer =
+            DatasetWriter::with_rows_per_shard(&real, info(), &plan, WriteMode::Fresh, 4).unwrap();
+        let labels = [0, 0, 1, 0, 0, 1, 0, 0, 1, 0];
+        let mut png = Vec::new();
+        crate::png::encode_into(&mut png, &[1, 2, 3, 4], writer.info().image).unwrap();
+        for (index, slot) in writer.slots().iter().enumerate() {
+            let mut shard = writer.shard(index).unwrap();
+            for row in slot.rows.clone() {
+                shard
+                    .push(crate::types::Row {
+                        png: &png,
+                        label: labels[row as usize],
+                        source: crate::types::Source::Synthetic,
+                        uid: &format!("u{row}"),
+                        meta: "{}",
+                    })
+                    .unwrap();
+            }
+            shard.finish().unwrap();
+        }
+        writer.finish(Vec::new(), None).unwrap();
+        real
+    }
+
+    #[test]
+    fn keeps_the_class_proportions_of_an_unequal_split() {
+        let tmp = tempfile::tempdir().unwrap();
+        let real = unequal(tmp.path());
+        let set = stratified_test(&real, 5, tmp.path(), "test").unwrap();
+        assert_eq!((set.rows, set.of, set.is_whole()), (5, 10, false));
+        assert!(set.describe().contains("class proportions"));
+        let subset = Dataset::open(&set.dir).unwrap();
+        // 5·(7, 3)/10 = 3.5, 1.5: the one row left goes to the lower class of the tie.
+        assert_eq!(subset.manifest.splits["test"].class_counts, vec![4, 1]);
+        assert!(crate::verify::verify(&set.dir).unwrap().is_empty());
+
+        // A limit at or over the split takes all of it; one too small for a class is refused.
+        let whole = stratified_test(&real, 50, tmp.path(), "test").unwrap();
+        assert_eq!(whole.dir, real);
+        assert!(whole.is_whole() && whole.describe().contains("whole test split"));
+        let err = stratified_test(&real, 1, tmp.path(), "test")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("test_limit: 1 rows cannot hold every class")
+                && err.contains("class 'b'"),
+            "{err}"
+        );
+    }
+
     #[test]
     fn takes_the_first_rows_of_every_class_in_order() {
         let tmp = tempfile::tempdir().unwrap();
         let real = source(tmp.path());
-        let out = stratified_test(&real, 4, tmp.path(), "test").unwrap();
-        assert_eq!(out, tmp.path().join("t-test4"));
-        let subset = Dataset::open(&out).unwrap();
+        let set = stratified_test(&real, 4, tmp.path(), "test").unwrap();
+        assert_eq!(set.dir, tmp.path().join("t-test4"));
+        let subset = Dataset::open(&set.dir).unwrap();
         assert_eq!(subset.manifest.splits["test"].class_counts, vec![2, 2]);
         let decoded = subset.decode_split("test").unwrap();
         assert_eq!(decoded.uids, ["u0", "u1", "u2", "u3"]);
-        assert!(crate::verify::verify(&out).unwrap().is_empty());
         // Written once: a second call finds it.
-        assert_eq!(stratified_test(&real, 4, tmp.path(), "again").unwrap(), out);
-    }
-
-    #[test]
-    fn a_limit_the_classes_cannot_share_or_fill_is_refused() {
-        let tmp = tempfile::tempdir().unwrap();
-        let real = source(tmp.path());
-        let err = stratified_test(&real, 3, tmp.path(), "test").unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "test_limit: 3 must be a multiple of the 2 classes"
-        );
-        let err = stratified_test(&real, 12, tmp.path(), "test").unwrap_err();
-        assert!(
-            err.to_string()
-                .contains("has 5 rows of class 'a', fewer than the 6"),
-            "{err}"
-        );
-        assert!(!tmp.path().join("t-test12").exists());
+        assert_eq!(stratified_test(&real, 4, tmp.path(), "again").unwrap(), set);
     }
 }

@@ -28,6 +28,11 @@ pub struct GenerateOptions {
     pub seed: u64,
     /// Rows per class of the `train` split; sample `i` has class `i % 10`.
     pub per_class: u64,
+    /// Rows of each class of the `train` split where they differ by class (the bench renders
+    /// what its mix plan takes of each), in place of `per_class`. The split's rows are then
+    /// the samples `i` with `i / 10 < class_counts[i % 10]`, in order: each class gets the
+    /// first samples a run of `per_class` = its count would draw.
+    pub class_counts: Option<Vec<u64>>,
     /// Rows per class of the `test` split (0: none), drawn from a separate hash stream.
     pub test_per_class: u64,
     pub out: PathBuf,
@@ -54,6 +59,7 @@ impl GenerateOptions {
             },
             seed: 0,
             per_class,
+            class_counts: None,
             test_per_class: 0,
             out: out.into(),
             mode: WriteMode::Fresh,
@@ -73,14 +79,30 @@ impl GenerateOptions {
     }
 
     fn splits(&self) -> Vec<SplitPlan> {
-        [("train", self.per_class), ("test", self.test_per_class)]
+        let train = match &self.class_counts {
+            Some(counts) => counts.iter().sum(),
+            None => self.per_class * 10,
+        };
+        [("train", train), ("test", self.test_per_class * 10)]
             .into_iter()
-            .filter(|&(_, per_class)| per_class > 0)
-            .map(|(name, per_class)| SplitPlan {
+            .filter(|&(_, rows)| rows > 0)
+            .map(|(name, rows)| SplitPlan {
                 name: name.to_string(),
-                rows: per_class * 10,
+                rows,
             })
             .collect()
+    }
+
+    /// Which sample each row of each split draws.
+    fn samples(&self) -> Samples {
+        Samples {
+            train: self.class_counts.as_ref().map(|counts| {
+                let most = counts.iter().copied().max().unwrap_or(0);
+                (0..most * 10)
+                    .filter(|&i| i / 10 < counts[(i % 10) as usize])
+                    .collect()
+            }),
+        }
     }
 
     /// The shards the writer will plan: each split cut into `rows_per_shard` pieces.
@@ -94,8 +116,17 @@ impl GenerateOptions {
     /// Checks the options before anything touches the output directory. Errors name the
     /// option by its field (`shard` by its parts, `shard_index` and `num_shards`).
     pub fn check(&self) -> Result<()> {
-        if self.per_class == 0 {
-            return Err(Error::setting("per_class", "must be at least 1"));
+        match &self.class_counts {
+            None if self.per_class == 0 => {
+                return Err(Error::setting("per_class", "must be at least 1"));
+            }
+            Some(counts) if counts.len() != 10 || counts.iter().all(|&n| n == 0) => {
+                return Err(Error::setting(
+                    "class_counts",
+                    format!("needs 10 counts, one per class, not all 0 (got {counts:?})"),
+                ));
+            }
+            _ => {}
         }
         if datasets::ImageSpec::check_channels(self.image.channels).is_err() {
             return Err(Error::setting(
@@ -133,16 +164,36 @@ impl GenerateOptions {
     /// The recipe: the command line, and the options that fix the output. Everything but the
     /// command is the same for a plain run, a resumed one and each of its shards.
     fn recipe(&self) -> Recipe {
+        let mut config = serde_json::json!({
+            "preset": self.preset.name(),
+            "knobs": self.knobs,
+            "per_class": self.per_class,
+            "test_per_class": self.test_per_class,
+            "image": self.image,
+        });
+        // Only when given, so that the recipes of uniform runs stay as they were.
+        if let Some(counts) = &self.class_counts {
+            config["class_counts"] = counts.clone().into();
+        }
         Recipe {
             command: self.command.clone(),
             seed: Some(self.seed),
-            config: serde_json::json!({
-                "preset": self.preset.name(),
-                "knobs": self.knobs,
-                "per_class": self.per_class,
-                "test_per_class": self.test_per_class,
-                "image": self.image,
-            }),
+            config,
+        }
+    }
+}
+
+/// The sample each row of a split draws: row `r` is sample `r`, but in a `train` split with
+/// per-class counts ([`GenerateOptions::class_counts`]).
+struct Samples {
+    train: Option<Vec<u64>>,
+}
+
+impl Samples {
+    fn of(&self, stream: Stream, row: u64) -> u64 {
+        match (stream, &self.train) {
+            (Stream::Train, Some(samples)) => samples[row as usize],
+            _ => row,
         }
     }
 }
@@ -266,6 +317,7 @@ where
     let written = run_stages(
         &writer,
         &options.sampler(),
+        &options.samples(),
         options.image,
         &batches,
         render,
@@ -281,7 +333,9 @@ where
             return Err(error);
         }
     };
-    let shards_missing = writer.slots().len() - shards_kept - shards_written;
+    // Other processes may be writing the other shards (array jobs): the one that completes
+    // the set, by the records on disk, writes the manifest.
+    let shards_missing = writer.shards_missing()?;
     let manifest_written = shards_missing == 0;
     if manifest_written {
         writer.finish(Vec::new(), None)?;
@@ -361,6 +415,7 @@ const PIECE: usize = 256;
 fn run_stages<R>(
     writer: &DatasetWriter,
     sampler: &Sampler,
+    samples: &Samples,
     image: ImageSpec,
     batches: &[Batch],
     mut render: R,
@@ -379,7 +434,7 @@ where
             let mut params = Vec::new();
             for batch in batches {
                 let values: Vec<SampleValues> = (batch.start..batch.start + batch.count as u64)
-                    .map(|i| sampler.draw(batch.stream, i))
+                    .map(|row| sampler.draw(batch.stream, samples.of(batch.stream, row)))
                     .collect();
                 params.clear();
                 params.extend(values.iter().map(|v| v.params(image)));
@@ -432,7 +487,7 @@ where
         let encoding = (|| -> Result<()> {
             let uid_prefix = format!("{}-s{}-", sampler.preset, sampler.seed);
             for rendered in rendered_rx {
-                let pieces = encode(&rendered, sampler.preset, image, &uid_prefix)?;
+                let pieces = encode(&rendered, sampler.preset, image, samples, &uid_prefix)?;
                 if encoded_tx
                     .send(Encoded {
                         batch: rendered.batch,
@@ -459,6 +514,7 @@ fn encode(
     rendered: &Rendered,
     preset: Preset,
     image: ImageSpec,
+    samples: &Samples,
     uid_prefix: &str,
 ) -> Result<Vec<EncodedPiece>> {
     use std::fmt::Write as _;
@@ -479,7 +535,8 @@ fn encode(
                 ..Default::default()
             };
             for (j, (image_bytes, sample)) in pixels.chunks(stride).zip(values).enumerate() {
-                let index = rendered.batch.start + (p * PIECE + j) as u64;
+                let row = rendered.batch.start + (p * PIECE + j) as u64;
+                let index = samples.of(rendered.batch.stream, row);
                 datasets::png::encode_into(&mut piece.png, &image_bytes[..bytes], image)
                     .map_err(Error::Encode)?;
                 piece.png_ends.push(piece.png.len());

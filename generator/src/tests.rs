@@ -297,3 +297,60 @@ fn bad_input_is_refused_before_anything_is_written() {
         "nothing half-written"
     );
 }
+
+#[test]
+fn class_counts_render_the_first_samples_of_each_class() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cpu = |options: GenerateOptions| GenerateOptions {
+        device: DeviceChoice::Cpu,
+        test_per_class: 0,
+        ..options
+    };
+    let uniform = tmp.path().join("uniform");
+    generate(&cpu(small(Preset::Digits, &uniform)), &no_progress).unwrap();
+    let counts = vec![3, 0, 20, 1, 1, 1, 1, 1, 1, 7];
+    let uneven = tmp.path().join("uneven");
+    let options = cpu(GenerateOptions {
+        class_counts: Some(counts.clone()),
+        ..small(Preset::Digits, &uneven)
+    });
+    generate(&options, &no_progress).unwrap();
+    let dataset = Dataset::open(&uneven).unwrap();
+    assert_eq!(dataset.manifest.splits["train"].class_counts, counts);
+    assert_eq!(
+        dataset.manifest.recipe.config["class_counts"],
+        serde_json::json!(counts)
+    );
+
+    // Each row is the sample of the same index in a uniform run: same uid, same pixels.
+    let (a, b) = (
+        Dataset::open(&uniform)
+            .unwrap()
+            .decode_split("train")
+            .unwrap(),
+        dataset.decode_split("train").unwrap(),
+    );
+    let bytes = a.image.pixels_per_image();
+    for (row, uid) in b.uids.iter().enumerate() {
+        let at = a
+            .uids
+            .iter()
+            .position(|u| u == uid)
+            .expect("a uniform sample");
+        assert_eq!(a.labels[at], b.labels[row]);
+        assert_eq!(
+            a.pixels[at * bytes..(at + 1) * bytes],
+            b.pixels[row * bytes..(row + 1) * bytes]
+        );
+    }
+    let zero = GenerateOptions {
+        class_counts: Some(vec![0; 10]),
+        ..small(Preset::Digits, &tmp.path().join("zero"))
+    };
+    assert!(
+        generate(&zero, &no_progress)
+            .unwrap_err()
+            .to_string()
+            .starts_with("class_counts: ")
+    );
+}

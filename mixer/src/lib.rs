@@ -5,17 +5,20 @@
 //!   round(r·N) synthetic, classes balanced within the subset and within each source) and a
 //!   Fine-Tuned subset `ft-rXXX` holding the very same rows as two phases, all synthetic
 //!   rows then all real rows, plus `mix.json` describing the sweep.
+//! - [`added`] writes the added-synthetic regime: a fixed set of R real rows plus k·R synthetic
+//!   rows for every multiple k, again as `sm-kXXX` and `ft-kXXX` of the same rows.
 //! - [`curriculum`] writes one dataset from a TOML plan of phases and share ramps.
 //!
 //! Quotas are exact ([`quotas`]); every random choice comes from a named stream of one
 //! seed ([`datasets::rng`]), so the same arguments give byte-identical shards on any thread count;
 //! reruns keep finished outputs; every output is a complete synmix dataset whose manifest
-//! records the quota tables (`mix`) and the phase plan (`phases`).
+//! records the quota tables and the regime (`mix`) and the phase plan (`phases`).
 //!
 //! Manifest phases: a Simple Mixed subset has one phase, "mixed", over all its rows; a
 //! Fine-Tuned subset has "synthetic" then "real" (one of them at shares 0 and 1); a
 //! curriculum has one per plan phase or ramp block.
 
+pub mod added;
 pub mod curriculum;
 mod error;
 pub mod inputs;
@@ -27,12 +30,15 @@ mod write;
 
 use std::path::PathBuf;
 
+pub use added::{AddedSpec, added_synthetic};
 pub use curriculum::{CurriculumPlan, CurriculumSpec, curriculum};
 pub use error::{Error, Result};
 pub use inputs::ClassRenames;
 pub use plan::{Draw, Order};
 pub use quotas::QuotaTable;
-pub use sweep::{MIX_FILE, SweepSpec, SweepSummary, parse_shares, sweep};
+pub use sweep::{
+    MIX_FILE, SweepSpec, SweepSummary, parse_shares, quota_tables, sweep, synthetic_needs,
+};
 
 /// What every mix needs besides its shape: the inputs, the seed, the row order, and what to
 /// do with existing outputs.

@@ -2,7 +2,7 @@
 //! shuffled or stratified set) and a Fine-Tuned subset `ft-rXXX` (the very same rows as two
 //! phases, synthetic then real), plus `mix.json` describing the whole sweep.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use datasets::atomic::write_atomic;
 use datasets::{Progress, Source};
@@ -20,6 +20,9 @@ pub const MIX_FILE: &str = "mix.json";
 
 /// The options field of the shares, as errors name it.
 const SHARES: &str = "shares";
+
+/// The regime of a sweep, as manifests and `mix.json` record it: N rows at every share.
+const REGIME: &str = "fixed-size";
 
 /// Tags of the two subset kinds in the ordering streams.
 const SM_TAG: u64 = 1;
@@ -112,6 +115,65 @@ pub fn share_name(share: f64) -> String {
     format!("r{:03}", (share * 100.0).round() as u32)
 }
 
+/// The Simple Mixed subset `sm-NAME` of `table`'s rows drawn from `perms`, and the Fine-Tuned
+/// subset `ft-NAME` of the very same rows as two phases, synthetic then real (one at the
+/// endpoints). `tags` (SM, FT) and `key` name the streams that order their rows.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn sm_and_ft(
+    out: &Path,
+    name: &str,
+    table: &QuotaTable,
+    perms: &Permutations,
+    options: &MixOptions,
+    tags: &[u64; 2],
+    key: u64,
+    request: impl Fn(&str) -> serde_json::Value,
+    record: &serde_json::Value,
+) -> [Job; 2] {
+    let sm = [Segment {
+        name: "mixed".into(),
+        quotas: table.clone(),
+    }];
+    // FT: the same quotas from the same permutations, hence the same rows, as two phases.
+    let ft: Vec<Segment> = [Source::Synthetic, Source::Real]
+        .into_iter()
+        .filter(|&source| table.rows_of(source) > 0)
+        .map(|source| Segment {
+            name: source.as_str().into(),
+            quotas: table.only(source),
+        })
+        .collect();
+    [("sm", tags[0], &sm[..]), ("ft", tags[1], &ft[..])].map(|(kind, tag, segments)| Job {
+        name: format!("{kind}-{name}"),
+        dir: out.join(format!("{kind}-{name}")),
+        layout: lay_out(perms, segments, options.order, options.seed, &[tag, key]),
+        request: request(kind),
+        record: record.clone(),
+    })
+}
+
+/// The quota table of each share of a sweep of `size` rows whose classes follow
+/// `class_weights` (the real train split's class counts). No seed enters them.
+pub fn quota_tables(size: u64, shares: &[f64], class_weights: &[u64]) -> Vec<QuotaTable> {
+    shares
+        .iter()
+        .map(|&share| QuotaTable::new(size, synthetic_rows(size, share), class_weights))
+        .collect()
+}
+
+/// The synthetic train rows of each class (indexed as `class_weights`) that a sweep needs:
+/// the most any one share takes, since every subset draws from the whole pool. What a
+/// synthetic input must hold, for every seed.
+pub fn synthetic_needs(size: u64, shares: &[f64], class_weights: &[u64]) -> Vec<u64> {
+    let mut needs = vec![0; class_weights.len()];
+    for table in quota_tables(size, shares, class_weights) {
+        for (need, &rows) in needs.iter_mut().zip(&table.synthetic) {
+            *need = (*need).max(rows);
+        }
+    }
+    needs
+}
+
 /// Builds the sweep; see the crate docs. Checks everything (inputs, quotas, pools, output
 /// directories) before writing anything, keeps finished subsets of an identical earlier
 /// run, and writes `mix.json` last.
@@ -123,17 +185,7 @@ pub fn sweep(spec: &SweepSpec, progress: &(dyn Fn(Progress<'_>) + Sync)) -> Resu
     let options = &spec.options;
     let inputs = Inputs::load(&options.synthetic, &options.real, &options.class_renames)?;
     check_balance(&inputs, spec.size, &format!("size {}", spec.size))?;
-    let tables: Vec<QuotaTable> = spec
-        .shares
-        .iter()
-        .map(|&share| {
-            QuotaTable::new(
-                spec.size,
-                synthetic_rows(spec.size, share),
-                &inputs.class_weights,
-            )
-        })
-        .collect();
+    let tables = quota_tables(spec.size, &spec.shares, &inputs.class_weights);
     for (share, table) in spec.shares.iter().zip(&tables) {
         check_pools(
             &inputs,
@@ -162,45 +214,29 @@ pub fn sweep(spec: &SweepSpec, progress: &(dyn Fn(Progress<'_>) + Sync)) -> Resu
             })
         };
         let record = json!({
-            "synthetic_dir": inputs.synthetic_dir, "real_dir": inputs.real_dir, "classes": inputs.classes,
+            "regime": REGIME, "synthetic_dir": inputs.synthetic_dir, "real_dir": inputs.real_dir, "classes": inputs.classes,
             "share": share, "synthetic_rows": table.rows_of(Source::Synthetic), "real_rows": table.rows_of(Source::Real),
             "draw": spec.draw, "order": options.order, "quotas": table,
         });
-        let sm = [Segment {
-            name: "mixed".into(),
-            quotas: table.clone(),
-        }];
-        // FT: the same quotas from the same permutations, hence the same rows, as two phases.
-        let ft: Vec<Segment> = [Source::Synthetic, Source::Real]
-            .into_iter()
-            .filter(|&source| table.rows_of(source) > 0)
-            .map(|source| Segment {
-                name: source.as_str().into(),
-                quotas: table.only(source),
-            })
-            .collect();
         let name = share_name(share);
-        for (kind, tag, segments) in [("sm", SM_TAG, &sm[..]), ("ft", FT_TAG, &ft[..])] {
-            jobs.push(Job {
-                name: format!("{kind}-{name}"),
-                dir: spec.out.join(format!("{kind}-{name}")),
-                layout: lay_out(
-                    perms,
-                    segments,
-                    options.order,
-                    options.seed,
-                    &[tag, share.to_bits()],
-                ),
-                request: request(kind),
-                record: record.clone(),
-            });
-        }
+        jobs.extend(sm_and_ft(
+            &spec.out,
+            &name,
+            table,
+            perms,
+            options,
+            &[SM_TAG, FT_TAG],
+            share.to_bits(),
+            request,
+            &record,
+        ));
     }
     inputs.check_held_out(jobs.iter().flat_map(|job| &job.layout.rows))?;
 
     let subsets = write_jobs(&inputs, &jobs, options, progress)?;
     let mix = json!({
         "kind": "sweep",
+        "regime": REGIME,
         "command": options.command,
         "tool_version": datasets::TOOL_VERSION,
         "synthetic": { "dir": inputs.synthetic_dir, "id": inputs.synthetic },
@@ -221,19 +257,36 @@ pub fn sweep(spec: &SweepSpec, progress: &(dyn Fn(Progress<'_>) + Sync)) -> Resu
             "quotas": table,
         })).collect::<Vec<_>>(),
     });
-    let mix_file = spec.out.join(MIX_FILE);
+    let mix_file = write_mix_file(&spec.out, &mix)?;
+    Ok(SweepSummary { subsets, mix_file })
+}
+
+/// Writes `mix` as `out/mix.json`, atomically: the last file of a mix.
+pub(crate) fn write_mix_file(out: &Path, mix: &serde_json::Value) -> Result<PathBuf> {
+    let mix_file = out.join(MIX_FILE);
     write_atomic(
         &mix_file,
-        serde_json::to_string_pretty(&mix)
+        serde_json::to_string_pretty(mix)
             .expect("mix.json serialises")
             .as_bytes(),
     )?;
-    Ok(SweepSummary { subsets, mix_file })
+    Ok(mix_file)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn synthetic_needs_follow_the_real_class_proportions_at_the_largest_share() {
+        // MNIST-like unequal classes: share 1 of 1,000 rows takes 1,000 synthetic rows in
+        // proportion 1:2:7; smaller shares never take more of any class.
+        let needs = synthetic_needs(1000, &[0.0, 0.3, 1.0], &[100, 200, 700]);
+        assert_eq!(needs, vec![100, 200, 700]);
+        let needs = synthetic_needs(10, &[0.0, 0.5], &[1, 1, 2]);
+        assert_eq!(needs.iter().sum::<u64>(), 5);
+        assert_eq!(synthetic_needs(10, &[0.0], &[1, 1]), vec![0, 0]);
+    }
 
     #[test]
     fn shares_parse_as_ranges_and_lists() {

@@ -531,3 +531,92 @@ fn a_memory_budget_smaller_than_the_inputs_gives_the_same_shards() {
         );
     }
 }
+
+#[test]
+fn added_synthetic_keeps_the_real_rows_and_adds_exact_nested_synthetic_quotas() {
+    let fx = fixture();
+    let spec = mixer::AddedSpec {
+        options: fx.options(),
+        out: fx.out("added"),
+        real_rows: 30,
+        // 4 × 30 = 120 synthetic rows: the whole synthetic pool (3 classes × 40).
+        multiples: vec![0.0, 0.5, 1.0, 2.0, 4.0],
+    };
+    let summary = mixer::added_synthetic(&spec, &no_progress).unwrap();
+    assert_eq!(summary.subsets.len(), 10);
+    let mix: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&summary.mix_file).unwrap()).unwrap();
+    assert_eq!(mix["regime"], "added-synthetic");
+
+    let mut real_uids: Option<BTreeSet<String>> = None;
+    let mut previous_synthetic = BTreeSet::new();
+    for k in [0.0, 0.5, 1.0, 2.0, 4.0] {
+        let name = mixer::added::multiple_name(k);
+        let sm_dir = spec.out.join(format!("sm-{name}"));
+        let ft_dir = spec.out.join(format!("ft-{name}"));
+        for dir in [&sm_dir, &ft_dir] {
+            assert_eq!(datasets::verify::verify(dir).unwrap(), Vec::<String>::new());
+        }
+        let sm = rows(&sm_dir);
+        let added = (30.0 * k) as u64;
+        assert_eq!(sm.len() as u64, 30 + added, "k {k}");
+        let by_source = counts(&sm);
+        assert_eq!(by_source["real"], vec![10, 10, 10], "k {k}");
+        let third = added / 3;
+        let syn = by_source.get("synthetic").cloned().unwrap_or(vec![0; 3]);
+        assert_eq!(syn, vec![third; 3], "k {k}: exact class quotas");
+        // The same real rows at every k; the synthetic rows of a smaller k kept at a larger.
+        let real = uids_of(&sm, "real");
+        assert_eq!(
+            real_uids.get_or_insert_with(|| real.clone()),
+            &real,
+            "k {k}"
+        );
+        let synthetic = uids_of(&sm, "synthetic");
+        assert!(previous_synthetic.is_subset(&synthetic), "k {k}");
+        previous_synthetic = synthetic;
+        // FT: the same rows, synthetic phase then real phase.
+        let ft = rows(&ft_dir);
+        let as_set = |rows: &[(String, i64, String)]| rows.iter().cloned().collect::<BTreeSet<_>>();
+        assert_eq!(as_set(&ft), as_set(&sm));
+        let manifest = Dataset::open(&ft_dir).unwrap().manifest;
+        let phases: Vec<&str> = manifest.phases.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(
+            phases,
+            if k == 0.0 {
+                vec!["real"]
+            } else {
+                vec!["synthetic", "real"]
+            }
+        );
+        let record = &manifest.mix.as_ref().unwrap()["record"];
+        assert_eq!(record["regime"], "added-synthetic");
+        assert_eq!(record["multiple"], k);
+    }
+
+    // More synthetic rows than the pool holds: one clear error, nothing written.
+    let too_many = mixer::AddedSpec {
+        out: fx.out("too-many"),
+        multiples: vec![1.0, 5.0],
+        ..spec.clone()
+    };
+    let err = mixer::added_synthetic(&too_many, &no_progress)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("multiple 5 of 30 real rows needs 50 synthetic rows")
+            && err.contains("has only 40"),
+        "{err}"
+    );
+    assert!(!fx.out("too-many").exists());
+    let err = mixer::added_synthetic(
+        &mixer::AddedSpec {
+            multiples: vec![-1.0],
+            ..spec
+        },
+        &no_progress,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("multiples") && err.contains("-1"), "{err}");
+}

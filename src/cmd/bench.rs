@@ -1,27 +1,39 @@
 use std::path::PathBuf;
 
-use anyhow::Result;
-use clap::Args;
+use anyhow::{Context, Result, bail};
+use clap::{Args, ValueEnum};
 use generator::DeviceChoice;
 use trainer::backend::BackendKind;
 
-use crate::bench::{self, BenchOptions, config};
+use super::array_index::ArrayIndex;
+use crate::bench::k8s::{self, K8sOptions};
+use crate::bench::local::{self, Pool};
+use crate::bench::plan::{Plan, Stage};
+use crate::bench::slurm::{self, SlurmOptions};
+use crate::bench::{self, BenchOptions, config, status, tasks};
 
 #[derive(Args, Debug)]
 #[command(
     after_help = "Examples:\n  synmix bench                                  # the default: ~10 minutes on 2 cores\n  \
+synmix bench --jobs 2                         # two cells at a time, one thread each\n  \
 synmix bench --profile full --out runs/full      # paper scale: 3 seeds, N = 10,000\n  \
 synmix bench --config exp.toml --out runs/exp    # your own pairs, models and budgets\n  \
-synmix bench --print-config > exp.toml           # start from the default experiment\n\n\
-A rerun with the same --out skips every finished step and run."
+synmix bench --print-config > exp.toml           # start from the default experiment\n  \
+synmix bench --out /shared/b --emit slurm --submit --partition cpu --time 1:00:00\n  \
+synmix bench --out /shared/b --emit k8s --image registry/synmix:0.1 --claim bench | kubectl apply -f -\n\n\
+A rerun with the same --out skips every finished task. The plan (DIR/plan.json) numbers the tasks in \
+stages: real, render, mix, train, report. `--task K` runs one of them (`--task env` takes K from \
+SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX; with --stage, K counts within that stage). A task whose \
+inputs are not done exits non-zero naming the task it waits for, unless --wait-for-inputs."
 )]
 pub struct BenchArgs {
     /// Experiment file (TOML): pairs, architectures, strategies, shares, seeds, budgets.
     #[arg(long)]
     config: Option<PathBuf>,
-    /// Built-in experiment when no --config is given: default or full.
-    #[arg(long, default_value = "default")]
-    profile: String,
+    /// Built-in experiment when no --config is given: default or full (without either, the
+    /// experiment already in --out, else default).
+    #[arg(long, conflicts_with = "config")]
+    profile: Option<String>,
     /// Bench directory: data, mixes, runs and the report.
     #[arg(long, default_value = "runs/default")]
     out: PathBuf,
@@ -34,21 +46,197 @@ pub struct BenchArgs {
     /// Print the experiment (TOML) and exit.
     #[arg(long)]
     print_config: bool,
+    /// Fix the experiment's plan in --out, print its tasks per stage, and exit.
+    #[arg(long, conflicts_with_all = ["task", "emit"])]
+    plan_only: bool,
+    /// Run one task of the plan and exit: a number, `env` or `env+OFFSET` (from the array job).
+    #[arg(long, value_name = "K", conflicts_with = "emit")]
+    task: Option<ArrayIndex>,
+    /// With --task: count K within this stage.
+    #[arg(long, value_enum, requires = "task")]
+    stage: Option<Stage>,
+    /// With --task: wait for the tasks it needs instead of exiting non-zero.
+    #[arg(long, requires = "task")]
+    wait_for_inputs: bool,
+    /// Tasks run at once, each in its own worker process.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=1024))]
+    jobs: u64,
+    /// Threads of each task (default: the cores divided among --jobs; 2 per task with --emit).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1024))]
+    threads: Option<u64>,
+    /// Print the plan's pending tasks for a cluster instead of running them.
+    #[arg(long, value_enum)]
+    emit: Option<Engine>,
+    #[command(flatten)]
+    slurm: SlurmArgs,
+    #[command(flatten)]
+    k8s: K8sArgs,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Engine {
+    /// A bash script of sbatch job arrays, stage after stage.
+    Slurm,
+    /// Kubernetes Indexed Jobs, one per stage (YAML).
+    K8s,
+}
+
+#[derive(Args, Debug)]
+#[command(next_help_heading = "Slurm (--emit slurm)")]
+struct SlurmArgs {
+    /// Submit the script (refused while jobs of this plan are queued or running).
+    #[arg(long)]
+    submit: bool,
+    /// sbatch --partition.
+    #[arg(long)]
+    partition: Option<String>,
+    /// sbatch --time of each task, as in 1:00:00.
+    #[arg(long)]
+    time: Option<String>,
+    /// At most this many tasks of one array at once.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    throttle: Option<u64>,
+    /// Let Slurm requeue preempted tasks (a cell resumes from its checkpoint).
+    #[arg(long)]
+    requeue: bool,
+}
+
+#[derive(Args, Debug)]
+#[command(next_help_heading = "Kubernetes (--emit k8s)")]
+struct K8sArgs {
+    /// Container image with synmix on its PATH.
+    #[arg(long, default_value = concat!("synmix:", env!("CARGO_PKG_VERSION")))]
+    image: String,
+    /// PersistentVolumeClaim holding the bench directory, mounted at --out in every pod.
+    #[arg(long, default_value = "synmix-bench")]
+    claim: String,
+    /// Pods of one stage at once.
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u64).range(1..))]
+    parallelism: u64,
+    /// Retries of a failed task (backoffLimitPerIndex).
+    #[arg(long, default_value_t = 2)]
+    retries: u64,
+}
+
+/// Threads of each task on a cluster when --threads is not given: small models use more poorly.
+const CLUSTER_THREADS: usize = 2;
+
 pub fn run(args: BenchArgs, quiet: bool) -> Result<()> {
-    let experiment = config::load(args.config.as_deref(), &args.profile)?;
+    if args.slurm.submit && args.emit != Some(Engine::Slurm) {
+        bail!("--submit goes with --emit slurm");
+    }
+    let experiment = match (&args.config, &args.profile) {
+        (None, None) if args.task.is_some() || bench::is_pinned(&args.out) => {
+            bench::pinned_experiment(&args.out)?
+        }
+        (config, profile) => {
+            config::load(config.as_deref(), profile.as_deref().unwrap_or("default"))?
+        }
+    };
     if args.print_config {
         print!("{}", toml::to_string_pretty(&experiment)?);
         return Ok(());
     }
-    bench::run(
-        &experiment,
-        &BenchOptions {
-            out: args.out,
-            device: args.device,
-            backend: crate::cmd::training_backend(args.backend)?,
-            quiet,
-        },
-    )
+    let threads = args.threads.map(|t| t as usize);
+    if let Some(threads) = threads {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build_global()
+            .context("cannot set up the worker threads")?;
+    }
+    let mut options = BenchOptions {
+        out: args.out.clone(),
+        device: args.device,
+        backend: crate::cmd::training_backend(args.backend)?,
+        quiet,
+    };
+    if args.emit.is_some() {
+        // Jobs run elsewhere: every path they get must be absolute.
+        options.out = std::path::absolute(&args.out)
+            .with_context(|| format!("{}: cannot make the path absolute", args.out.display()))?;
+    }
+    let plan = bench::prepare(&experiment, &options.out)?;
+    if args.plan_only {
+        print!("{}", describe_plan(&plan, &options));
+        return Ok(());
+    }
+    if let Some(index) = args.task {
+        let index = index.resolve("--task")?;
+        let task = match args.stage {
+            Some(stage) => plan.task_in_stage(stage, index)?,
+            None => plan.task(index)?,
+        };
+        if args.wait_for_inputs {
+            tasks::wait_for_inputs(&plan, &options.out, task)?;
+        }
+        let message = tasks::run(&plan, &experiment, &options, task.id)?;
+        if !quiet {
+            println!("task {} ({}): {message}", task.id, task.work);
+        }
+        return Ok(());
+    }
+    let cluster_threads = threads.unwrap_or(CLUSTER_THREADS);
+    match args.emit {
+        Some(Engine::Slurm) => {
+            let exe = std::env::current_exe().context("cannot find the synmix executable")?;
+            let slurm_options = SlurmOptions {
+                partition: args.slurm.partition,
+                time: args.slurm.time,
+                cpus_per_task: cluster_threads,
+                throttle: args.slurm.throttle.map(|t| t as usize),
+                requeue: args.slurm.requeue,
+            };
+            let script = slurm::script(&plan, &exe, &options, &slurm_options);
+            if args.slurm.submit {
+                let ids = slurm::submit(&plan, &options.out, &script)?;
+                println!(
+                    "submitted jobs {ids}; follow them with `synmix status {}`",
+                    options.out.display()
+                );
+            } else {
+                print!("{script}");
+            }
+            Ok(())
+        }
+        Some(Engine::K8s) => {
+            let k8s_options = K8sOptions {
+                image: args.k8s.image,
+                claim: args.k8s.claim,
+                parallelism: args.k8s.parallelism as usize,
+                cpus_per_task: cluster_threads,
+                retries: args.k8s.retries as usize,
+            };
+            status::record_launch(&options.out, "k8s")?;
+            print!("{}", k8s::manifest(&plan, &options, &k8s_options)?);
+            Ok(())
+        }
+        None => local::run(
+            &plan,
+            &experiment,
+            &options,
+            Pool {
+                jobs: args.jobs as usize,
+                threads,
+            },
+        ),
+    }
+}
+
+fn describe_plan(plan: &Plan, options: &BenchOptions) -> String {
+    let mut text = format!(
+        "planned {}: {} tasks (experiment {})\n",
+        options.out.display(),
+        plan.tasks.len(),
+        &plan.experiment[..12]
+    );
+    for stage in Stage::ALL {
+        let ids: Vec<usize> = plan.stage(stage).iter().map(|t| t.id).collect();
+        text.push_str(&format!(
+            "  {:<7} {:>5}  (tasks {})\n",
+            stage.name(),
+            ids.len(),
+            status::ranges(&ids)
+        ));
+    }
+    text
 }

@@ -27,9 +27,11 @@ pub struct GenerateArgs {
     /// Images per class in a test split drawn from a separate stream (0: no test split).
     #[arg(long, default_value_t = 0)]
     test_per_class: u64,
-    /// Write only this shard of the run (0-based).
+    /// Write only this shard of the run (0-based): a number, or `env`/`env+OFFSET` to take it
+    /// from the array job (SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX). The shard that
+    /// completes the set writes the manifest.
     #[arg(long, requires = "num_shards", conflicts_with = "force")]
-    shard_index: Option<usize>,
+    shard_index: Option<super::array_index::ArrayIndex>,
     /// The run's shard count (checked against the dataset layout).
     #[arg(long, requires = "shard_index")]
     num_shards: Option<usize>,
@@ -119,7 +121,10 @@ pub fn run(args: GenerateArgs, quiet: bool) -> Result<()> {
     let options = GenerateOptions {
         test_per_class: args.test_per_class,
         mode: super::write_mode(args.force, args.resume || args.shard_index.is_some()),
-        shard: args.shard_index.zip(args.num_shards),
+        shard: match args.shard_index {
+            Some(index) => Some(index.resolve("--shard-index")?).zip(args.num_shards),
+            None => None,
+        },
         device: args.device,
         ..args.samples.options(args.out.clone().unwrap_or_default())?
     };

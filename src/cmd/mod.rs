@@ -1,5 +1,6 @@
 //! One module per subcommand: its arguments and the call into the library that does it.
 
+pub mod array_index;
 pub mod bench;
 pub mod generate;
 pub mod hints;
@@ -8,6 +9,7 @@ pub mod inspect;
 pub mod mix;
 pub mod report;
 pub mod speed;
+pub mod status;
 pub mod train;
 pub mod verify;
 

@@ -9,9 +9,12 @@ use crate::bench::report;
 #[derive(Args, Debug)]
 #[command(after_help = "Examples:\n  synmix report runs/default\n\n\
 Reads DIR/runs/<pair>/<arch>/<strategy>-r<share×100>-s<seed>/result.json and writes DIR/report.md, \
-a self-contained DIR/report.html and DIR/plots/<pair>-<arch>.{svg,png}: real-test accuracy against the \
-synthetic share, SM and FT with a ±1 std band over seeds, a table of mean ± std per cell with FT − SM, \
-the best share per strategy, fitted mixing curves and the synthetic-vs-real test gap.")]
+a self-contained DIR/report.html, DIR/plots/ and every run as a row of DIR/results.csv and \
+DIR/results.parquet. The report opens with an overview: per pair and architecture the real-only and \
+synthetic-only accuracy, the best share and strategy, the mean FT − SM with its 95 % interval paired by \
+seed, and a verdict per pair; the accuracy-against-share plots side by side; a heatmap of FT − SM by \
+share; real and synthetic sample images of each pair. Then, per pair and architecture, mean ± std per \
+cell, FT − SM per share with its interval, fitted mixing curves, and the synthetic-vs-real test gap.")]
 pub struct ReportArgs {
     /// Bench directory (the --out of `synmix bench`).
     #[arg(value_name = "DIR")]
@@ -19,11 +22,13 @@ pub struct ReportArgs {
 }
 
 pub fn run(args: ReportArgs, quiet: bool) -> anyhow::Result<()> {
+    crate::bench::status::check_report_ready(&args.dir)?;
     let results = report::scan(&args.dir)?;
     if results.is_empty() {
         anyhow::bail!("{}: no run results under runs/ yet", args.dir.display());
     }
     let files = report::write_report(&args.dir, &results)?;
+    crate::bench::status::report_written(&args.dir, &files.markdown)?;
     if !quiet {
         println!(
             "{} runs; wrote {} and {}",

@@ -9,6 +9,7 @@ use clap::Args;
 use trainer::backend::BackendKind;
 use trainer::config::{OptimizerKind, TrainConfig};
 use trainer::run::run_training;
+use trainer::schedule::Schedule;
 use trainer::train::TrainEvent;
 use trainer::{ModelKind, RunConfig, Status, Strategy};
 
@@ -16,7 +17,7 @@ use trainer::{ModelKind, RunConfig, Status, Strategy};
 #[command(after_help = "Examples:\n  \
 synmix train --data data/mix/sm-r030 --test data/fmnist --model cnn --strategy sm --out runs/cnn-sm-r030\n  \
 synmix train --data data/mix/ft-r030 --test data/fmnist --synthetic-test data/fashion --model vit --strategy ft \\\n      \
---finetune-lr 3e-4 --epochs 10 --seed 1 --out runs/vit-ft-r030-s1\n\n\
+--finetune-lr 3e-4 --epochs 10 --schedule cosine --warmup 0.1 --seed 1 --out runs/vit-ft-r030-s1\n\n\
 The run directory gets result.json (config, versions, metrics, timings, status) and, while training, \
 a checkpoint after every epoch: running the same command again resumes an interrupted run, and returns \
 at once for a finished one. A run whose loss stops being finite is recorded as failed.")]
@@ -62,6 +63,14 @@ pub struct TrainArgs {
     /// it sees as many samples as SM) [default: 5].
     #[arg(long)]
     epochs: Option<usize>,
+    /// How the learning rate moves within each phase, from --lr (FT: --finetune-lr) as its peak:
+    /// constant, or a cosine decay towards zero; each phase restarts it.
+    #[arg(long, value_enum, default_value_t = Schedule::Constant)]
+    schedule: Schedule,
+    /// Fraction of each phase's steps over which the learning rate rises linearly to its peak
+    /// [default: 0].
+    #[arg(long)]
+    warmup: Option<f64>,
     /// Seed of the initialisation and of the shuffling [default: 0].
     #[arg(long)]
     seed: Option<u64>,
@@ -161,5 +170,7 @@ fn train_config(args: &TrainArgs) -> anyhow::Result<TrainConfig> {
         finetune_epochs: args.finetune_epochs,
         reset_optimizer: !args.keep_optimizer,
         momentum: args.momentum.unwrap_or(defaults.momentum),
+        schedule: args.schedule,
+        warmup: args.warmup.unwrap_or(defaults.warmup),
     })
 }

@@ -1,6 +1,8 @@
 //! Helpers shared by the end-to-end tests: running the binary and making tiny inputs.
 #![allow(dead_code)] // each test binary uses a different subset
 
+pub mod layouts;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -119,7 +121,7 @@ pub fn import_tiny_fashion_mnist(dir: &Path, name: &str, train: u32, test: u32) 
 
 /// Writes the experiment file of a tiny bench to `path`: pair `near` (the real dataset `real`
 /// against the `fashion` preset), shares 0, 0.5 and 1, seed 0, both strategies, 100 rows, one
-/// epoch. With SM and FT, every architecture makes 4 runs: the FT endpoints are the SM runs.
+/// epoch (cosine schedule, a tenth of it warm-up). With SM and FT, every architecture makes 4 runs: the FT endpoints are the SM runs.
 pub fn write_tiny_experiment(path: &Path, real: &Path, architectures: &[&str]) {
     let architectures: Vec<String> = architectures.iter().map(|a| format!("\"{a}\"")).collect();
     std::fs::write(
@@ -140,6 +142,8 @@ epochs = 1
 batch_size = 32
 learning_rate = 0.001
 optimizer = "adam"
+schedule = "cosine"
+warmup = 0.1
 
 [[pairs]]
 name = "near"
@@ -176,4 +180,69 @@ pub fn files_under(dir: &Path) -> Vec<String> {
 
 pub fn manifest(dir: &Path) -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string(dir.join("manifest.json")).unwrap()).unwrap()
+}
+
+/// A bench directory's run results without what differs between any two runs (timings, thread
+/// counts, the command line), keyed by the cell's path under runs/.
+pub fn results(out: &Path) -> Vec<(String, serde_json::Value)> {
+    fn strip(value: &mut serde_json::Value) {
+        match value {
+            serde_json::Value::Object(map) => {
+                map.retain(|key, _| {
+                    !["timings", "seconds", "threads", "command"].contains(&key.as_str())
+                });
+                map.values_mut().for_each(strip);
+            }
+            serde_json::Value::Array(items) => items.iter_mut().for_each(strip),
+            _ => {}
+        }
+    }
+    let runs = out.join("runs");
+    let mut found = Vec::new();
+    for file in files_under(&runs)
+        .into_iter()
+        .filter(|f| f.ends_with("result.json"))
+    {
+        let mut value: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(runs.join(&file)).unwrap()).unwrap();
+        assert_eq!(value["status"], "ok", "{file}");
+        strip(&mut value);
+        // The paths name the bench directory; the cell is the key.
+        value["config"]
+            .as_object_mut()
+            .unwrap()
+            .retain(|k, _| !["data", "test", "synthetic_test", "out"].contains(&k.as_str()));
+        found.push((file, value));
+    }
+    found
+}
+
+/// The report's table rows of accuracies (lines starting with `|`), which carry no timings.
+pub fn report_rows(out: &Path) -> Vec<String> {
+    std::fs::read_to_string(out.join("report.md"))
+        .unwrap()
+        .lines()
+        .filter(|l| l.starts_with('|') && !l.contains("s/") && !l.contains("seconds"))
+        .map(str::to_string)
+        .collect()
+}
+
+/// A tiny real dataset and the experiment of a tiny MLP + CNN bench on it (12 tasks).
+pub fn tiny_bench(dir: &Path) -> PathBuf {
+    let real = import_tiny_fashion_mnist(dir, "real", 300, 100);
+    let experiment = dir.join("exp.toml");
+    write_tiny_experiment(&experiment, &real, &["mlp", "cnn"]);
+    experiment
+}
+
+/// `synmix bench --config EXPERIMENT --out OUT -q`.
+pub fn bench_args<'a>(experiment: &'a Path, out: &'a Path) -> Vec<&'a str> {
+    vec![
+        "bench",
+        "--config",
+        path_str(experiment),
+        "--out",
+        path_str(out),
+        "-q",
+    ]
 }

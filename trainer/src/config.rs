@@ -7,6 +7,7 @@ use burn::optim::{AdamConfig, ModuleOptimizer, SgdConfig};
 use burn::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::schedule::Schedule;
 use crate::{Error, Result};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -53,6 +54,12 @@ pub struct TrainConfig {
     /// Momentum of SGD.
     #[config(default = 0.9)]
     pub momentum: f64,
+    /// How the learning rate moves within each phase (from the phase's rate as its peak).
+    #[config(default = "Schedule::Constant")]
+    pub schedule: Schedule,
+    /// Fraction of each phase's steps over which the learning rate rises linearly to its peak.
+    #[config(default = 0.0)]
+    pub warmup: f64,
 }
 
 impl TrainConfig {
@@ -63,6 +70,12 @@ impl TrainConfig {
         }
         if !lr_ok(self.lr) || !self.finetune_lr.is_none_or(lr_ok) {
             return Err(Error::invalid("learning rates must be positive"));
+        }
+        if !(0.0..1.0).contains(&self.warmup) {
+            return Err(Error::invalid(format!(
+                "warm-up {} must be a fraction of each phase's steps in [0, 1)",
+                self.warmup
+            )));
         }
         Ok(())
     }

@@ -11,6 +11,7 @@
 //! - [`ops`]: the CPU kernels the models call, burn backend extensions on flex with hand-written
 //!   backwards;
 //! - [`config`]: a run's hyper-parameters and the optimizer they build;
+//! - [`schedule`]: the learning rate of every step of a phase (warm-up, cosine decay);
 //! - [`init`]: seeded model initialisation;
 //! - [`train`]: the plain training loop, over [`checkpoint`]s written after every epoch;
 //! - [`eval`]: accuracy, macro-F1, per-class accuracy and the confusion matrix;
@@ -30,13 +31,14 @@ pub mod ops;
 pub mod phases;
 pub mod result;
 pub mod run;
+pub mod schedule;
 pub mod throughput;
 pub mod train;
 
 pub use error::{Error, Result};
 pub use models::ModelKind;
 pub use phases::Strategy;
-pub use result::{CellLabel, RESULT_FILE, RunConfig, RunResult, Status};
+pub use result::{CellLabel, RESULT_FILE, Regime, RunConfig, RunResult, Status};
 
 /// burn version the trainer is built against (pinned in the workspace), recorded in results.
 pub const BURN_VERSION: &str = "0.22.1";

@@ -23,8 +23,39 @@ pub const RESULT_FILE: &str = "result.json";
 pub struct CellLabel {
     /// The dataset pair (real + synthetic source) the mix was drawn from.
     pub pair: String,
-    /// Nominal synthetic share of the training set, 0.0..=1.0.
+    /// Nominal synthetic share of the training set, 0.0..=1.0 (k / (1 + k) in the
+    /// added-synthetic regime).
     pub share: f64,
+    /// How the training set was built [default: fixed-size, what results written before the
+    /// added-synthetic regime existed belong to].
+    #[serde(default)]
+    pub regime: Regime,
+    /// The added-synthetic regime's multiple k: synthetic rows per real row. None in the
+    /// fixed-size regime.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub multiple: Option<f64>,
+}
+
+/// How the training sets of a sweep are built, named as the mixer records it.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum Regime {
+    /// N rows, a share r of them synthetic: synthetic rows replace real ones.
+    #[default]
+    FixedSize,
+    /// R real rows kept, k·R synthetic rows added.
+    AddedSynthetic,
+}
+
+impl Regime {
+    pub fn name(self) -> &'static str {
+        match self {
+            Regime::FixedSize => "fixed-size",
+            Regime::AddedSynthetic => "added-synthetic",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -162,5 +193,28 @@ impl RunResult {
             &serde_json::to_vec_pretty(self).expect("results serialise"),
         )?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_written_before_the_added_regime_read_as_fixed_size() {
+        let old: CellLabel = serde_json::from_str(r#"{"pair":"near","share":0.3}"#).unwrap();
+        assert_eq!((old.regime, old.multiple), (Regime::FixedSize, None));
+        let added = CellLabel {
+            pair: "near".into(),
+            share: 2.0 / 3.0,
+            regime: Regime::AddedSynthetic,
+            multiple: Some(2.0),
+        };
+        let text = serde_json::to_string(&added).unwrap();
+        assert!(
+            text.contains(r#""regime":"added-synthetic","multiple":2.0"#),
+            "{text}"
+        );
+        assert_eq!(serde_json::from_str::<CellLabel>(&text).unwrap(), added);
     }
 }

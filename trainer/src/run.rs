@@ -223,7 +223,7 @@ mod tests {
     use crate::models::ModelKind;
     use crate::phases::Strategy;
     use crate::phases::tests::phase;
-    use crate::result::CellLabel;
+    use crate::result::{CellLabel, Regime};
     use crate::serial;
     use Source::{Real, Synthetic};
     use datasets::{
@@ -326,6 +326,8 @@ mod tests {
             cell: Some(CellLabel {
                 pair: "toy".into(),
                 share: 0.4,
+                regime: Regime::FixedSize,
+                multiple: None,
             }),
             memory_budget: None,
         }

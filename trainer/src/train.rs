@@ -148,7 +148,9 @@ pub fn fit<M: Classifier>(
             // Summed on the device and read once per epoch: no per-step synchronisation.
             let mut loss_sum = Tensor::<1>::zeros([1], device);
             let mut loader = store.loader(&order, config.batch_size);
-            for rows in order.chunks(config.batch_size) {
+            let steps_per_epoch = order.len().div_ceil(config.batch_size);
+            let phase_steps = steps_per_epoch * phase.epochs;
+            for (step, rows) in order.chunks(config.batch_size).enumerate() {
                 if progress(&TrainEvent::Batch {
                     phase: &phase.name,
                     epoch: epoch + 1,
@@ -162,7 +164,13 @@ pub fn fit<M: Classifier>(
                 let loss = loss_fn.forward(logits, store.targets(rows, device));
                 loss_sum = loss_sum + loss.clone().detach().mul_scalar(rows.len() as f64);
                 let grads = GradientsParams::from_grads(loss.backward(), &model);
-                model = optimizer.step(phase.lr, model, grads);
+                let lr = config.schedule.lr(
+                    phase.lr,
+                    config.warmup,
+                    epoch * steps_per_epoch + step,
+                    phase_steps,
+                );
+                model = optimizer.step(lr, model, grads);
             }
             let loss = loss_sum.into_scalar::<f32>() as f64 / phase.samples as f64;
             loader_wait += loader.waited.as_secs_f64();
@@ -390,6 +398,10 @@ mod tests {
         )
         .unwrap();
         assert_ne!(first.0, other.0);
+        // The schedule reaches the optimizer's steps.
+        let cosine = config.with_schedule(crate::schedule::Schedule::Cosine);
+        let scheduled = train(ModelKind::Cnn, &store, Strategy::Ft, &cosine).unwrap();
+        assert_ne!(first.0, scheduled.0);
     }
 
     #[test]
@@ -411,9 +423,12 @@ mod tests {
     fn an_interrupted_run_resumes_to_the_same_result() {
         let _serial = serial();
         let store = store(32);
+        // With a schedule, so the resumed steps must also find their place in it.
         let config = TrainConfig::new()
             .with_epochs(2)
             .with_batch_size(8)
+            .with_schedule(crate::schedule::Schedule::Cosine)
+            .with_warmup(0.25)
             .with_seed(3);
         let dir = tempfile::tempdir().unwrap();
         let checkpoint = Checkpoint::new(dir.path().join("ckpt"), serde_json::json!({"run": 1}));

@@ -76,6 +76,7 @@ pub fn read_cifar10(dir: &Path) -> Result<Input> {
         classes,
         splits,
         from: dir.display().to_string(),
+        problems: Vec::new(),
     })
 }
 

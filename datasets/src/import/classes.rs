@@ -58,6 +58,22 @@ impl ClassMap {
                     .collect();
                 Ok((names.clone(), relabel))
             }
+            ClassMap::Names(names)
+                if names.iter().any(|n| input.contains(n)) && names.len() != input.len() =>
+            {
+                let unknown = names
+                    .iter()
+                    .find(|n| !input.contains(n))
+                    .expect("not all known");
+                Err(Error::setting(
+                    "classes",
+                    format!(
+                        "'{unknown}' is not a class of the input; pick from its {} classes ({})",
+                        input.len(),
+                        abbreviated(input)
+                    ),
+                ))
+            }
             ClassMap::Names(names) if names.len() == input.len() => {
                 Ok((names.clone(), (0..input.len() as u32).map(Some).collect()))
             }
@@ -67,7 +83,7 @@ impl ClassMap {
                     "names {} classes but the input has {} ({}); give one name per class",
                     names.len(),
                     input.len(),
-                    input.join(", ")
+                    abbreviated(input)
                 ),
             )),
             ClassMap::Map(pairs) => {
@@ -79,7 +95,7 @@ impl ClassMap {
                             "classes",
                             format!(
                                 "maps '{from}', which is not a class of the input ({})",
-                                input.join(", ")
+                                abbreviated(input)
                             ),
                         ));
                     };
@@ -96,6 +112,20 @@ impl ClassMap {
             }
         }
     }
+}
+
+/// The first class names of a long list, then how many more: an error stays one short line
+/// even for hundreds of classes.
+fn abbreviated(names: &[String]) -> String {
+    const SHOWN: usize = 12;
+    if names.len() <= SHOWN {
+        return names.join(", ");
+    }
+    format!(
+        "{}, … {} more",
+        names[..SHOWN].join(", "),
+        names.len() - SHOWN
+    )
 }
 
 #[cfg(test)]
@@ -139,6 +169,9 @@ mod tests {
                 .to_string()
                 .contains("3 classes")
         );
+        let map: ClassMap = "x,zebra".parse().unwrap();
+        let err = map.apply(&names(&["x", "y", "w"])).unwrap_err().to_string();
+        assert!(err.contains("'zebra' is not a class of the input"), "{err}");
         let map: ClassMap = "z=a".parse().unwrap();
         assert!(map.apply(&names(&["x"])).is_err());
         assert!("a,b=c".parse::<ClassMap>().is_err());

@@ -21,6 +21,10 @@ pub const FASHION_MNIST_CLASSES: [&str; 10] = [
     "Ankle boot",
 ];
 
+/// Rows of each class in Fashion-MNIST's train split (60,000 rows, balanced): what a bench can
+/// check an experiment against before the import.
+pub const FASHION_MNIST_TRAIN_PER_CLASS: u64 = 6000;
+
 /// Reads the train and test IDX pairs of Fashion-MNIST from `dir`, gzipped or not.
 pub fn read_fashion_mnist(dir: &Path) -> Result<Input> {
     let find = |stem: &str| -> Result<std::path::PathBuf> {
@@ -69,5 +73,6 @@ pub fn read_fashion_mnist(dir: &Path) -> Result<Input> {
             .collect(),
         splits,
         from: dir.display().to_string(),
+        problems: Vec::new(),
     })
 }

@@ -73,6 +73,7 @@ pub fn read_folder(root: &Path) -> Result<Input> {
         classes: classes.unwrap_or_default(),
         splits,
         from: root.display().to_string(),
+        problems: Vec::new(),
     })
 }
 
@@ -103,7 +104,7 @@ fn subdirectories(dir: &Path) -> Result<Vec<PathBuf>> {
     Ok(dirs)
 }
 
-fn image_files(dir: &Path) -> Result<Vec<PathBuf>> {
+pub(super) fn image_files(dir: &Path) -> Result<Vec<PathBuf>> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
         .map_err(|e| Error::io(dir, e))?
         .filter_map(|e| e.ok().map(|e| e.path()))

@@ -62,6 +62,7 @@ pub fn read_idx(train: &IdxPair, test: Option<&IdxPair>, named_classes: bool) ->
         classes: (0..=max_label).map(|l| l.to_string()).collect(),
         splits,
         from: train.images.display().to_string(),
+        problems: Vec::new(),
     })
 }
 

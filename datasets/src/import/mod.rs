@@ -1,15 +1,21 @@
 //! Importers that turn real-world image collections into synmix datasets.
 //!
 //! Each importer reads its input into memory first ([`InputSplit`]s: the input's own bytes,
-//! raw pixels or encoded files); then [`write_dataset`] resizes, converts and PNG-encodes the
-//! images chunk by chunk in parallel and writes each chunk before converting more, so the
-//! converted dataset is never in memory at once.
+//! raw pixels or encoded files); then [`write_dataset`] resizes ([`Fit`]), converts and
+//! PNG-encodes the images chunk by chunk in parallel and writes each chunk before converting
+//! more, so the converted dataset is never in memory at once. Input files an importer cannot
+//! use ([`Problem`]s: a listed image that is missing, a file name its rule does not match, an
+//! unreadable image) stop the import before anything is written, unless the options ask to
+//! skip them; then the manifest's recipe lists them.
 
 mod cifar;
 mod classes;
 mod fashion;
+mod fit;
 mod folder;
 mod idx;
+mod lists;
+mod names;
 mod parquet_images;
 
 use std::ops::Range;
@@ -26,9 +32,14 @@ use crate::writer::{DatasetWriter, WriteMode};
 
 pub use cifar::read_cifar10;
 pub use classes::ClassMap;
-pub use fashion::{FASHION_MNIST_CLASSES, FASHION_MNIST_DIR, read_fashion_mnist};
+pub use fashion::{
+    FASHION_MNIST_CLASSES, FASHION_MNIST_DIR, FASHION_MNIST_TRAIN_PER_CLASS, read_fashion_mnist,
+};
+pub use fit::Fit;
 pub use folder::read_folder;
 pub use idx::{IdxPair, read_idx, read_idx_pair};
+pub use lists::{SplitLists, read_split_lists};
+pub use names::{NameRule, read_named};
 pub use parquet_images::{ParquetRow, read_parquet};
 
 /// Options every importer shares.
@@ -41,8 +52,13 @@ pub struct ImportOptions {
     /// Multi-split inputs: import only this split. Single-split inputs: the split's name.
     pub split: Option<String>,
     pub size: Option<(u32, u32)>,
+    /// How images of another aspect ratio than `size` are fitted to it.
+    pub fit: Fit,
     pub channels: Option<u8>,
     pub classes: Option<ClassMap>,
+    /// Import without the input files that cannot be used (each image decoded once more
+    /// up front to find the unreadable ones), listing them in the recipe, instead of failing.
+    pub skip_bad: bool,
     pub mode: WriteMode,
     /// The command line, recorded in the manifest's recipe.
     pub command: String,
@@ -83,12 +99,81 @@ pub struct InputSplit {
 }
 
 /// What an importer read: class names and splits.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Input {
     pub classes: Vec<String>,
     pub splits: Vec<InputSplit>,
     /// Recorded in the recipe: the input files or directory.
     pub from: String,
+    /// Input files left out of `splits` because they cannot be imported.
+    pub problems: Vec<Problem>,
+}
+
+/// An input file that cannot be imported, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// The file, as the input names it (relative to the input's root).
+    pub file: String,
+    pub reason: String,
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} ({})", self.file, self.reason)
+    }
+}
+
+/// Problems named in full in an error; the rest are counted.
+const PROBLEMS_NAMED: usize = 3;
+
+/// Fails naming the first few `problems` of the input at `origin`, unless `skip` allows them.
+fn refuse_problems(problems: &[Problem], skip: bool, origin: &Path) -> Result<()> {
+    if problems.is_empty() || skip {
+        return Ok(());
+    }
+    let named: Vec<String> = problems
+        .iter()
+        .take(PROBLEMS_NAMED)
+        .map(Problem::to_string)
+        .collect();
+    let more = match problems.len().saturating_sub(PROBLEMS_NAMED) {
+        0 => String::new(),
+        n => format!(" and {n} more"),
+    };
+    Err(Error::setting(
+        "skip_bad",
+        format!(
+            "{}: {} input file(s) cannot be imported: {}{more}; fix them, or import without them with this option",
+            origin.display(),
+            problems.len(),
+            named.join(", ")
+        ),
+    ))
+}
+
+/// Decodes every encoded image once and moves the unreadable ones from the splits to the
+/// problems: what skipping bad files costs, so only done when asked.
+fn drop_unreadable(input: &mut Input) {
+    for split in &mut input.splits {
+        let readable: Vec<std::result::Result<(), String>> = split
+            .images
+            .par_iter()
+            .map(|image| match image.pixels {
+                InputPixels::Raw { .. } => Ok(()),
+                _ => decode(&image.pixels).map(drop),
+            })
+            .collect();
+        let images = std::mem::take(&mut split.images);
+        for (image, readable) in images.into_iter().zip(readable) {
+            match readable {
+                Ok(()) => split.images.push(image),
+                Err(reason) => input.problems.push(Problem {
+                    file: image.origin,
+                    reason,
+                }),
+            }
+        }
+    }
 }
 
 impl Input {
@@ -127,7 +212,11 @@ const ROWS_PER_CHUNK: usize = 4 * ROWS_PER_ROW_GROUP;
 /// Labels are checked before anything is written; images are converted shard by shard, so a
 /// bad image is found while writing, and the writer then removes everything it created.
 pub fn write_dataset(input: Input, options: &ImportOptions, origin: &Path) -> Result<Manifest> {
-    let input = input.select_split(options.split.as_deref(), origin)?;
+    let mut input = input.select_split(options.split.as_deref(), origin)?;
+    refuse_problems(&input.problems, options.skip_bad, origin)?;
+    if options.skip_bad {
+        drop_unreadable(&mut input);
+    }
     let (classes, relabel) = match &options.classes {
         Some(map) => map.apply(&input.classes)?,
         None => (
@@ -179,7 +268,7 @@ pub fn write_dataset(input: Input, options: &ImportOptions, origin: &Path) -> Re
         recipe: Recipe {
             command: options.command.clone(),
             seed: None,
-            config: serde_json::json!({ "from": input.from, "size": [spec.width, spec.height], "channels": spec.channels }),
+            config: recipe_config(&input, options, spec),
         },
     };
     let plans: Vec<SplitPlan> = input
@@ -196,6 +285,7 @@ pub fn write_dataset(input: Input, options: &ImportOptions, origin: &Path) -> Re
         input: &input,
         kept: &kept,
         spec,
+        fit: options.fit,
         origin,
     };
     match write_rows(&writer, &rows, options.source, &name) {
@@ -207,11 +297,33 @@ pub fn write_dataset(input: Input, options: &ImportOptions, origin: &Path) -> Re
     }
 }
 
+/// What the recipe records of an import: the input, the output layout and the files skipped.
+fn recipe_config(input: &Input, options: &ImportOptions, spec: ImageSpec) -> serde_json::Value {
+    let mut config = serde_json::json!({
+        "from": input.from,
+        "size": [spec.width, spec.height],
+        "channels": spec.channels,
+    });
+    if options.fit != Fit::Stretch {
+        config["fit"] = options.fit.as_str().into();
+    }
+    if !input.problems.is_empty() {
+        config["skipped"] = input
+            .problems
+            .iter()
+            .map(Problem::to_string)
+            .collect::<Vec<_>>()
+            .into();
+    }
+    config
+}
+
 /// The images to import, converted on demand.
 struct Rows<'a> {
     input: &'a Input,
     kept: &'a [Vec<(usize, u32)>],
     spec: ImageSpec,
+    fit: Fit,
     origin: &'a Path,
 }
 
@@ -235,7 +347,7 @@ impl Rows<'_> {
             .par_iter()
             .map(|&(index, label)| {
                 let image = &images[index];
-                let pixels = convert(&image.pixels, self.spec)
+                let pixels = convert(&image.pixels, self.spec, self.fit)
                     .map_err(|e| Error::invalid(self.origin, format!("{}: {e}", image.origin)))?;
                 let mut png = Vec::new();
                 crate::png::encode_into(&mut png, &pixels, self.spec)
@@ -338,18 +450,14 @@ fn output_spec(input: &Input, options: &ImportOptions, origin: &Path) -> Result<
     })
 }
 
-/// Decodes one image, converts its colour and resizes it to `spec`.
-fn convert(pixels: &InputPixels, spec: ImageSpec) -> std::result::Result<Vec<u8>, String> {
-    let image = decode(pixels)?;
-    let image = if image.width() != spec.width || image.height() != spec.height {
-        image.resize_exact(
-            spec.width,
-            spec.height,
-            image::imageops::FilterType::Triangle,
-        )
-    } else {
-        image
-    };
+/// Decodes one image, fits it to `spec`'s size and converts its colour (grey, grey with
+/// alpha, palette, RGB and RGBA all become `spec`'s grey or RGB; alpha is dropped).
+fn convert(
+    pixels: &InputPixels,
+    spec: ImageSpec,
+    fit: Fit,
+) -> std::result::Result<Vec<u8>, String> {
+    let image = fit.apply(decode(pixels)?, spec.width, spec.height);
     Ok(match spec.channels {
         1 => image.into_luma8().into_raw(),
         _ => image.into_rgb8().into_raw(),
@@ -418,6 +526,7 @@ mod tests {
                 images,
             }],
             from: "test".into(),
+            problems: Vec::new(),
         }
     }
 
@@ -428,8 +537,10 @@ mod tests {
             source: Source::Real,
             split: None,
             size: None,
+            fit: Fit::Stretch,
             channels: None,
             classes: None,
+            skip_bad: false,
             mode: WriteMode::Fresh,
             command: "test".into(),
         }

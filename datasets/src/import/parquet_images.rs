@@ -50,6 +50,7 @@ pub fn read_parquet(from: &Path) -> Result<Input> {
         classes,
         splits,
         from: from.display().to_string(),
+        problems: Vec::new(),
     })
 }
 

@@ -80,7 +80,6 @@ impl DatasetWriter {
         std::fs::create_dir_all(&data).at(&data)?;
         let mut slots = slots::plan(splits, rows_per_shard.max(1));
         let journal = resume::open_journal(dir, mode, fingerprint, &mut slots)?;
-        dir::remove_stray_temporaries(&data)?;
 
         let schema = schema::arrow_schema_with_features(&info.classes);
         let props = parquet::writer_properties(&info.classes);
@@ -119,8 +118,30 @@ impl DatasetWriter {
         ShardWriter::open(self, slot, self.dir.join(&slot_info.file))
     }
 
-    /// Writes the card and the manifest once every shard is complete.
+    /// Shards of the dataset that no writer has finished yet: this one or another process
+    /// writing other shards of the same dataset (array jobs), whose records are on disk.
+    pub fn shards_missing(&self) -> Result<usize> {
+        let journal = self.journal.lock().expect("journal lock");
+        let on_disk = Journal::load(&self.dir)?.unwrap_or_default();
+        Ok(self
+            .slots
+            .iter()
+            .filter(|s| {
+                !journal.shards.contains_key(&s.file) && !on_disk.shards.contains_key(&s.file)
+            })
+            .count())
+    }
+
+    /// Writes the card and the manifest once every shard is complete. Writers of different
+    /// shards of one dataset (array jobs) may all get here; they take turns, and any that
+    /// finds the manifest written by another returns it.
     pub fn finish(self, phases: Vec<Phase>, mix: Option<serde_json::Value>) -> Result<Manifest> {
+        let turn = std::fs::File::open(&self.dir).at(&self.dir)?;
+        turn.lock().at(&self.dir)?;
+        let manifest_path = self.dir.join(MANIFEST_FILE);
+        if manifest_path.is_file() && !Journal::path(&self.dir).exists() {
+            return Manifest::read(&self.dir);
+        }
         let mut journal = self.journal.lock().expect("journal lock");
         // Other processes may have written other shards of this dataset (array jobs).
         if let Some(on_disk) = Journal::load(&self.dir)? {
@@ -128,6 +149,8 @@ impl DatasetWriter {
                 journal.shards.entry(file).or_insert(done);
             }
         }
+        // Only now that every shard is complete can no writer still be writing a temporary.
+        dir::remove_stray_temporaries(&self.dir.join("data"))?;
         let manifest = records::manifest(
             &self.dir,
             &self.info,

@@ -1,5 +1,7 @@
-//! The plot of a (pair, architecture) group with plotters: accuracy against the synthetic share,
-//! as SVG (text left to the viewer) and PNG (text rasterised with a system font, if one is found).
+//! The plots of (pair, architecture) groups with plotters: accuracy against the synthetic share
+//! (or, in the added-synthetic regime, against the multiple k of the real rows added),
+//! one group as SVG (text left to the viewer) and PNG (text rasterised with a system font, if one
+//! is found), and every group in one SVG of small multiples, a row per pair on a shared y axis.
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -13,9 +15,10 @@ use super::stats::Stat;
 
 const WIDTH: u32 = 640;
 const HEIGHT: u32 = 400;
-/// Plot frame inside the image: left, top, right, bottom.
-const FRAME: (i32, i32, i32, i32) = (64, 36, 624, 356);
-const COLORS: [RGBColor; 2] = [RGBColor(31, 119, 180), RGBColor(214, 39, 40)];
+/// One panel of the small multiples.
+const PANEL: (u32, u32) = (320, 220);
+/// The strategies' colours: SM blue, FT red.
+pub const COLORS: [RGBColor; 2] = [RGBColor(31, 119, 180), RGBColor(214, 39, 40)];
 
 /// A font for bitmap text, if the system has one: plotters rasterises PNG text with ab_glyph and
 /// needs font bytes, which no crate here ships. SVG text needs none (the viewer renders it).
@@ -56,7 +59,8 @@ pub fn plot_svg(group: &Group) -> Result<String> {
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
-        draw_plot(&root, group, true).map_err(|e| anyhow!("plotting {}: {e}", group.pair))?;
+        draw_plot(&root, group, y_range(&[group]), true, &title(group))
+            .map_err(|e| anyhow!("plotting {}: {e}", group.pair))?;
         root.present()
             .map_err(|e| anyhow!("plotting {}: {e}", group.pair))?;
     }
@@ -67,22 +71,79 @@ pub fn plot_svg(group: &Group) -> Result<String> {
 pub fn plot_png(group: &Group, path: &Path) -> Result<()> {
     let root = BitMapBackend::new(path, (WIDTH, HEIGHT)).into_drawing_area();
     let failed = |e| anyhow!("{}: {e}", path.display());
-    draw_plot(&root, group, bitmap_font()).map_err(failed)?;
+    let range = y_range(&[group]);
+    draw_plot(&root, group, range, bitmap_font(), &title(group)).map_err(failed)?;
     root.present().map_err(failed)
 }
 
-/// Accuracy against share: per strategy a ±1 std band, the mean line with markers and the best
+fn title(group: &Group) -> String {
+    format!(
+        "{} — {}: real-test accuracy vs {} (±1 std)",
+        group.pair,
+        group.model,
+        axis_title(group)
+    )
+}
+
+fn axis_title(group: &Group) -> &'static str {
+    match group.regime {
+        trainer::Regime::FixedSize => "synthetic share",
+        trainer::Regime::AddedSynthetic => "k = synthetic rows per real row",
+    }
+}
+
+/// Every group in one SVG: a row per pair, a column per architecture, the panels of a row on
+/// one y range so that their heights compare.
+pub fn grid_svg(groups: &[Group]) -> Result<String> {
+    let mut rows: Vec<Vec<&Group>> = Vec::new();
+    for group in groups {
+        match rows.last_mut() {
+            Some(row) if row[0].pair == group.pair => row.push(group),
+            _ => rows.push(vec![group]),
+        }
+    }
+    let columns = rows.iter().map(Vec::len).max().unwrap_or(1);
+    let mut svg = String::new();
+    {
+        let size = (PANEL.0 * columns as u32, PANEL.1 * rows.len() as u32);
+        let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
+        let failed = |e| anyhow!("plotting the grid: {e}");
+        root.fill(&WHITE).map_err(failed)?;
+        let panels = root.split_evenly((rows.len(), columns));
+        for (r, row) in rows.iter().enumerate() {
+            let range = y_range(row);
+            for (c, group) in row.iter().enumerate() {
+                let title = format!("{} — {}", group.pair, group.model);
+                draw_plot(&panels[r * columns + c], group, range, true, &title).map_err(failed)?;
+            }
+        }
+        root.present().map_err(failed)?;
+    }
+    Ok(svg)
+}
+
+/// Accuracy against share (or k): per strategy a ±1 std band, the mean line with markers and the best
 /// fitted curve (thin). Drawn in pixel coordinates with text only where `text` is set, so the
 /// same code serves the SVG (text always) and the PNG (text when a font was found).
 fn draw_plot<DB: DrawingBackend>(
     root: &DrawingArea<DB, plotters::coord::Shift>,
     group: &Group,
+    (lo, hi): (f64, f64),
     text: bool,
+    title: &str,
 ) -> std::result::Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
     root.fill(&WHITE)?;
-    let (left, top, right, bottom) = FRAME;
-    let (lo, hi) = y_range(group);
-    let px = |r: f64| left + ((right - left) as f64 * r).round() as i32;
+    let (width, height) = root.dim_in_pixel();
+    // The frame inside the area; a small panel gets smaller margins and text.
+    let small = width < WIDTH;
+    let (left, top, right, bottom) = if small {
+        (44, 26, width as i32 - 10, height as i32 - 34)
+    } else {
+        (64, 36, width as i32 - 16, height as i32 - 44)
+    };
+    let (label, heading) = if small { (10, 12) } else { (12, 14) };
+    let end = group.axis_end();
+    let px = |x: f64| left + ((right - left) as f64 * x / end).round() as i32;
     let py = |a: f64| {
         bottom - ((bottom - top) as f64 * (a.clamp(lo, hi) - lo) / (hi - lo)).round() as i32
     };
@@ -90,20 +151,19 @@ fn draw_plot<DB: DrawingBackend>(
     let style = |size: i32, anchor: Pos| ("sans-serif", size).into_font().color(&BLACK).pos(anchor);
 
     for i in 0..=5 {
-        let r = i as f64 / 5.0;
-        let a = lo + (hi - lo) * r;
-        root.draw(&PathElement::new(vec![(px(r), top), (px(r), bottom)], grid))?;
+        let (x, a) = (end * i as f64 / 5.0, lo + (hi - lo) * i as f64 / 5.0);
+        root.draw(&PathElement::new(vec![(px(x), top), (px(x), bottom)], grid))?;
         root.draw(&PathElement::new(vec![(left, py(a)), (right, py(a))], grid))?;
         if text {
             root.draw(&Text::new(
-                format!("{r:.1}"),
-                (px(r), bottom + 6),
-                style(12, Pos::new(HPos::Center, VPos::Top)),
+                format!("{x:.1}"),
+                (px(x), bottom + 6),
+                style(label, Pos::new(HPos::Center, VPos::Top)),
             ))?;
             root.draw(&Text::new(
                 format!("{a:.2}"),
                 (left - 6, py(a)),
-                style(12, Pos::new(HPos::Right, VPos::Center)),
+                style(label, Pos::new(HPos::Right, VPos::Center)),
             ))?;
         }
     }
@@ -160,32 +220,32 @@ fn draw_plot<DB: DrawingBackend>(
             root.draw(&Text::new(
                 name,
                 (right - 40, y),
-                style(12, Pos::new(HPos::Left, VPos::Center)),
+                style(label, Pos::new(HPos::Left, VPos::Center)),
             ))?;
         }
     }
     if text {
-        let title = format!(
-            "{} — {}: real-test accuracy vs synthetic share (±1 std)",
-            group.pair, group.model
-        );
         root.draw(&Text::new(
             title,
             ((left + right) / 2, 8),
-            style(14, Pos::new(HPos::Center, VPos::Top)),
+            style(heading, Pos::new(HPos::Center, VPos::Top)),
         ))?;
         root.draw(&Text::new(
-            "synthetic share",
-            ((left + right) / 2, bottom + 24),
-            style(12, Pos::new(HPos::Center, VPos::Top)),
+            axis_title(group),
+            ((left + right) / 2, bottom + 20),
+            style(label, Pos::new(HPos::Center, VPos::Top)),
         ))?;
     }
     Ok(())
 }
 
-/// Accuracy range shown: the bands with a margin, at least 0.1 tall, inside [0, 1].
-fn y_range(group: &Group) -> (f64, f64) {
-    let stats = group.series.iter().flat_map(|s| s.by_share.values());
+/// Accuracy range shown for some groups: their bands with a margin, at least 0.1 tall, inside
+/// [0, 1].
+fn y_range(groups: &[&Group]) -> (f64, f64) {
+    let stats = groups
+        .iter()
+        .flat_map(|g| g.series.iter())
+        .flat_map(|s| s.by_share.values());
     let (lo, hi) = stats.fold((f64::MAX, f64::MIN), |(lo, hi), s| {
         (lo.min(s.mean - s.std), hi.max(s.mean + s.std))
     });

@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use anyhow::Result;
-use trainer::{ModelKind, RESULT_FILE, RunResult, Status, Strategy};
+use trainer::{ModelKind, RESULT_FILE, Regime, RunResult, Status, Strategy};
 
 use crate::bench::layout;
 
@@ -13,38 +13,71 @@ pub struct CellResult {
     pub pair: String,
     pub model: ModelKind,
     pub strategy: Strategy,
+    /// Nominal synthetic share (k / (1 + k) in the added-synthetic regime).
     pub share: f64,
+    pub regime: Regime,
+    /// The multiple k of the added-synthetic regime; none in the share sweep.
+    pub multiple: Option<f64>,
     pub seed: u64,
     /// Real-test accuracy; `None` for a failed run.
     pub accuracy: Option<f64>,
+    /// Real-test macro-F1; `None` for a failed run.
+    pub macro_f1: Option<f64>,
     pub synthetic_accuracy: Option<f64>,
+    /// Epochs of each phase (FT trains this many over its synthetic rows, then its real rows).
+    pub epochs: usize,
+    /// Real rows of the training set (R in the added-synthetic regime); none if it failed
+    /// before reading them.
+    pub real_rows: Option<u64>,
+    pub train_seconds: Option<f64>,
+    pub samples_per_second: Option<f64>,
     pub failure: Option<String>,
 }
 
 impl CellResult {
     /// The report's view of a run; `pair` names the pair when the run carries no cell label.
     pub fn from_run(run: &RunResult, pair: &str) -> CellResult {
-        let (pair, share) = match &run.config.cell {
-            Some(cell) => (cell.pair.clone(), cell.share),
+        let (pair, share, regime, multiple) = match &run.config.cell {
+            Some(cell) => (cell.pair.clone(), cell.share, cell.regime, cell.multiple),
             None => (
                 pair.to_string(),
                 run.data.as_ref().map_or(0.0, |d| d.synthetic_share),
+                Regime::FixedSize,
+                None,
             ),
         };
         let ok = run.status == Status::Ok;
+        let timings = run.timings.as_ref().filter(|_| ok);
         CellResult {
             pair,
             model: run.config.model,
             strategy: run.config.strategy,
             share,
+            regime,
+            multiple,
             seed: run.config.train.seed,
             accuracy: run.metrics.as_ref().filter(|_| ok).map(|m| m.accuracy),
+            macro_f1: run.metrics.as_ref().filter(|_| ok).map(|m| m.macro_f1),
             synthetic_accuracy: run
                 .synthetic_test
                 .as_ref()
                 .filter(|_| ok)
                 .map(|m| m.accuracy),
+            epochs: run.config.train.epochs,
+            real_rows: run.data.as_ref().map(|d| d.real_rows as u64),
+            train_seconds: timings.map(|t| t.train_seconds),
+            samples_per_second: timings.map(|t| t.samples_per_second),
             failure: (!ok).then(|| run.reason.clone().unwrap_or_else(|| "failed".into())),
+        }
+    }
+}
+
+impl CellResult {
+    /// Where the run sits on its regime's axis: the share, or the multiple k.
+    pub fn position(&self) -> f64 {
+        match self.regime {
+            Regime::FixedSize => self.share,
+            Regime::AddedSynthetic => self.multiple.unwrap_or(self.share),
         }
     }
 }

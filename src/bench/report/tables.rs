@@ -4,6 +4,8 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
+use trainer::Regime;
+
 use super::Group;
 use super::scan::CellResult;
 use super::stats::Stat;
@@ -57,13 +59,12 @@ pub fn escape(text: &str) -> String {
         .replace('>', "&gt;")
 }
 
-fn stat_cell(stat: Option<&Stat>) -> String {
-    stat.map_or("–".into(), |s| {
-        format!("{:.4} ± {:.4} (n={})", s.mean, s.std, s.n)
-    })
+pub fn stat_cell(stat: Option<&Stat>) -> String {
+    stat.map_or("–".into(), Stat::describe)
 }
 
-/// Per share: mean ± std of each strategy and FT − SM.
+/// Per share (or k): mean ± std of each strategy and FT − SM with its 95 % interval paired by seed
+/// (`*`: the interval excludes 0).
 pub fn group_table(group: &Group) -> Table {
     let [sm, ft] = &group.series;
     let mut keys: Vec<ShareKey> = sm
@@ -74,12 +75,18 @@ pub fn group_table(group: &Group) -> Table {
         .collect();
     keys.sort_unstable();
     keys.dedup();
-    let mut table = Table::new(&["share", "SM accuracy", "FT accuracy", "FT − SM"]);
+    let mut table = Table::new(&[
+        group.axis(),
+        "SM accuracy",
+        "FT accuracy",
+        "FT − SM [95 % CI]",
+    ]);
     for k in keys {
         let (a, b) = (sm.by_share.get(&k), ft.by_share.get(&k));
-        let diff = match (a, b) {
-            (Some(a), Some(b)) => format!("{:+.4}", b.mean - a.mean),
-            _ => "–".into(),
+        let diff = if k.is_endpoint_in(group.regime) {
+            "(one run)".into()
+        } else {
+            group.difference(k).map_or("–".into(), |d| d.describe())
         };
         table.rows.push(vec![
             format!("{:.2}", k.as_f64()),
@@ -91,10 +98,12 @@ pub fn group_table(group: &Group) -> Table {
     table
 }
 
-/// Per pair and share: real-test against synthetic-test accuracy of the runs that have both.
+/// Per pair and share of the share sweep: real-test against synthetic-test accuracy of the runs
+/// that have both, as plain means: the runs pooled here differ in architecture and strategy, so
+/// their spread is no measure of uncertainty.
 pub fn gap_table(results: &[CellResult]) -> Table {
     let mut by: BTreeMap<(String, ShareKey), (Vec<f64>, Vec<f64>)> = BTreeMap::new();
-    for c in results {
+    for c in results.iter().filter(|c| c.regime == Regime::FixedSize) {
         if let (Some(real), Some(syn)) = (c.accuracy, c.synthetic_accuracy) {
             let entry = by
                 .entry((c.pair.clone(), ShareKey::of(c.share)))
@@ -106,21 +115,21 @@ pub fn gap_table(results: &[CellResult]) -> Table {
     let mut table = Table::new(&[
         "pair",
         "share",
+        "runs",
         "real-test accuracy",
         "synthetic-test accuracy",
         "gap",
     ]);
+    let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
     for ((pair, k), (real, syn)) in by {
-        let (r, s) = (
-            Stat::of(&real).expect("non-empty"),
-            Stat::of(&syn).expect("non-empty"),
-        );
+        let (r, s) = (mean(&real), mean(&syn));
         table.rows.push(vec![
             pair,
             format!("{:.2}", k.as_f64()),
-            stat_cell(Some(&r)),
-            stat_cell(Some(&s)),
-            format!("{:+.4}", s.mean - r.mean),
+            real.len().to_string(),
+            format!("{r:.4}"),
+            format!("{s:.4}"),
+            format!("{:+.4}", s - r),
         ]);
     }
     table
@@ -128,13 +137,17 @@ pub fn gap_table(results: &[CellResult]) -> Table {
 
 /// The runs that failed, with their reasons.
 pub fn failed_table(failed: &[&CellResult]) -> Table {
-    let mut table = Table::new(&["pair", "arch", "strategy", "share", "seed", "reason"]);
+    let mut table = Table::new(&["pair", "arch", "strategy", "share or k", "seed", "reason"]);
     for c in failed {
+        let point = match c.regime {
+            Regime::FixedSize => format!("{:.2}", c.share),
+            Regime::AddedSynthetic => format!("k = {:.2}", c.position()),
+        };
         table.rows.push(vec![
             c.pair.clone(),
             c.model.to_string(),
             c.strategy.to_string(),
-            format!("{:.2}", c.share),
+            point,
             c.seed.to_string(),
             c.failure.clone().unwrap_or_default(),
         ]);

@@ -1,0 +1,91 @@
+//! The Kubernetes engine: one Indexed Job per stage with tasks left. A pod's completion index
+//! is its task's number within the stage (`--stage S --task env` reads `JOB_COMPLETION_INDEX`),
+//! and it waits for the tasks it needs (`--wait-for-inputs`), so every stage's Job can be
+//! applied at once. Done tasks exit at once, so applying the manifest again after a failure
+//! runs only the missing ones. The bench directory is a volume every pod mounts at the same
+//! path.
+
+use anyhow::Result;
+use serde_json::{Value, json};
+
+use super::plan::{Plan, Stage};
+use super::{BenchOptions, tasks};
+
+#[derive(Debug, Clone)]
+pub struct K8sOptions {
+    pub image: String,
+    /// The PersistentVolumeClaim that holds the bench directory (ReadWriteMany).
+    pub claim: String,
+    /// Pods of one Job that run at once.
+    pub parallelism: usize,
+    pub cpus_per_task: usize,
+    /// Retries of one index before it counts as failed.
+    pub retries: usize,
+}
+
+/// The Indexed Jobs of the stages with pending tasks, as one multi-document YAML stream.
+pub fn manifest(plan: &Plan, options: &BenchOptions, k8s: &K8sOptions) -> Result<String> {
+    let mut documents = Vec::new();
+    for stage in Stage::ALL {
+        let count = plan.stage(stage).len();
+        if tasks::pending(plan, &options.out, stage).is_empty() {
+            continue;
+        }
+        documents.push(serde_yaml::to_string(&job(
+            plan, stage, count, options, k8s,
+        ))?);
+    }
+    Ok(documents.join("---\n"))
+}
+
+fn job(plan: &Plan, stage: Stage, count: usize, options: &BenchOptions, k8s: &K8sOptions) -> Value {
+    let select = [
+        "--stage".to_string(),
+        stage.name().to_string(),
+        "--task".to_string(),
+        "env".to_string(),
+        "--wait-for-inputs".to_string(),
+    ];
+    let command: Vec<String> = std::iter::once("synmix".to_string())
+        .chain(tasks::worker_args(options, k8s.cpus_per_task, &select))
+        .collect();
+    let name = format!("synmix-{}-{}", &plan.experiment[..8], stage.name());
+    let mount = options.out.display().to_string();
+    json!({
+        "apiVersion": "batch/v1",
+        "kind": "Job",
+        "metadata": {
+            "name": name,
+            "labels": {
+                "app.kubernetes.io/name": "synmix",
+                "synmix/plan": &plan.experiment[..8],
+                "synmix/stage": stage.name(),
+            },
+        },
+        "spec": {
+            "completionMode": "Indexed",
+            "completions": count,
+            "parallelism": k8s.parallelism.min(count),
+            "backoffLimitPerIndex": k8s.retries,
+            "template": {
+                "spec": {
+                    "restartPolicy": "Never",
+                    "containers": [{
+                        "name": "synmix",
+                        "image": k8s.image,
+                        "command": command,
+                        "resources": {
+                            "requests": {"cpu": k8s.cpus_per_task.to_string()},
+                            "limits": {"cpu": k8s.cpus_per_task.to_string()},
+                        },
+                        "volumeMounts": [{"name": "bench", "mountPath": mount}],
+                    }],
+                    "volumes": [{
+                        "name": "bench",
+                        "persistentVolumeClaim": {"claimName": k8s.claim},
+                    }],
+                },
+            },
+        },
+    })
+}

@@ -1,0 +1,235 @@
+//! The local engine: the plan's tasks in this process (`--jobs 1`) or in a pool of worker
+//! processes, each a `synmix bench --task K` with its own thread budget. Small models use two
+//! cores poorly within one step, so cells side by side finish a sweep sooner than one cell on
+//! all cores. Either way a task starts once the tasks it needs are done, and results are the
+//! same: every run is seeded, and the trainer gives the same result on any thread count.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use indicatif::ProgressBar;
+
+use super::plan::{Plan, Stage, Task, Work};
+use super::tasks::{self, State};
+use super::{BenchOptions, config::Experiment, layout, status};
+
+/// How many tasks run at once, and with how many threads each.
+#[derive(Debug, Clone, Copy)]
+pub struct Pool {
+    pub jobs: usize,
+    /// Worker threads of each task; by default the cores divided among the jobs.
+    pub threads: Option<usize>,
+}
+
+impl Pool {
+    pub fn threads_per_job(&self) -> usize {
+        self.threads.unwrap_or_else(|| (cores() / self.jobs).max(1))
+    }
+}
+
+pub fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// What the pool saw finish.
+#[derive(Default)]
+struct Tally {
+    /// The first task outside training that failed: nothing after it can run.
+    data_failure: Option<(usize, String)>,
+    attempted: BTreeSet<usize>,
+}
+
+/// Runs every task of the plan that is not done, then reports; fails if any run failed.
+pub fn run(plan: &Plan, experiment: &Experiment, options: &BenchOptions, pool: Pool) -> Result<()> {
+    let out = &options.out;
+    if let Some(task) = plan.tasks.iter().find(|t| tasks::is_running(out, t.id)) {
+        bail!(
+            "{}: task {} ({}) is running in another process; wait for it (`synmix status {}`) and run again",
+            out.display(),
+            task.id,
+            task.work,
+            out.display()
+        );
+    }
+    status::record_launch(out, "local")?;
+    let started = Instant::now();
+    let bar = crate::progress::bar(plan.tasks.len() as u64, "tasks", options.quiet);
+    bar.set_message("running the plan");
+    let mut tally = Tally::default();
+    if pool.jobs == 1 {
+        in_process(plan, experiment, options, &bar, &mut tally);
+    } else {
+        workers(plan, options, pool, &bar, &mut tally)?;
+    }
+    bar.finish_and_clear();
+
+    if let Some((id, error)) = tally.data_failure {
+        bail!("{error} (task {id}: {})", plan.tasks[id].work);
+    }
+    let failed = tasks::failed_runs(plan, out);
+    let report = super::report::markdown_path(out);
+    if !options.quiet {
+        eprintln!(
+            "bench finished: {} runs ({failed} failed) in {:.1} min; report: {}",
+            plan.stage(Stage::Train).len(),
+            started.elapsed().as_secs_f64() / 60.0,
+            report.display()
+        );
+    }
+    if failed > 0 {
+        bail!(
+            "{failed} of {} runs could not train (see Failed runs in {}); run the same command again to retry them",
+            plan.stage(Stage::Train).len(),
+            report.display()
+        );
+    }
+    if let State::Failed(record) = tasks::state(out, plan.stage(Stage::Report)[0].id) {
+        bail!("the report failed: {}", record.message);
+    }
+    Ok(())
+}
+
+/// The next task to start: not done, not tried in this launch, not running here, and with
+/// every task it needs done.
+fn next_ready<'a>(
+    plan: &'a Plan,
+    out: &Path,
+    tally: &Tally,
+    running: &[usize],
+) -> Option<&'a Task> {
+    plan.tasks.iter().find(|t| {
+        !tally.attempted.contains(&t.id)
+            && !running.contains(&t.id)
+            && !matches!(tasks::state(out, t.id), State::Done(_))
+            && tasks::waiting_for(out, t).is_none()
+    })
+}
+
+fn in_process(
+    plan: &Plan,
+    experiment: &Experiment,
+    options: &BenchOptions,
+    bar: &ProgressBar,
+    tally: &mut Tally,
+) {
+    while tally.data_failure.is_none() {
+        let Some(task) = next_ready(plan, &options.out, tally, &[]) else {
+            break;
+        };
+        tally.attempted.insert(task.id);
+        let started = Instant::now();
+        let outcome = tasks::run(plan, experiment, options, task.id).map_err(|e| format!("{e:#}"));
+        finished(task, outcome, started, options.quiet, bar, tally);
+    }
+    bar.set_position(done_count(plan, &options.out));
+}
+
+fn workers(
+    plan: &Plan,
+    options: &BenchOptions,
+    pool: Pool,
+    bar: &ProgressBar,
+    tally: &mut Tally,
+) -> Result<()> {
+    let out = &options.out;
+    let exe =
+        std::env::current_exe().context("cannot find the synmix executable to start workers")?;
+    let threads = pool.threads_per_job();
+    let mut running: Vec<(usize, Child, Instant)> = Vec::new();
+    loop {
+        while running.len() < pool.jobs && tally.data_failure.is_none() {
+            let ids: Vec<usize> = running.iter().map(|(id, _, _)| *id).collect();
+            let Some(task) = next_ready(plan, out, tally, &ids) else {
+                break;
+            };
+            tally.attempted.insert(task.id);
+            let child = spawn_worker(&exe, task.id, threads, options)?;
+            running.push((task.id, child, Instant::now()));
+        }
+        bar.set_position(done_count(plan, out));
+        if running.is_empty() {
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_millis(50));
+        let mut still = Vec::new();
+        for (id, mut child, started) in running {
+            match child.try_wait().context("cannot wait for a worker")? {
+                None => still.push((id, child, started)),
+                Some(exit) => {
+                    let outcome = match tasks::state(out, id) {
+                        State::Done(record) => Ok(record.message),
+                        State::Failed(record) => Err(record.message),
+                        State::Missing => Err(format!(
+                            "the worker ended ({exit}) before finishing; see {}",
+                            layout::task_file(out, id, "log").display()
+                        )),
+                    };
+                    finished(&plan.tasks[id], outcome, started, options.quiet, bar, tally);
+                }
+            }
+        }
+        running = still;
+    }
+}
+
+/// Starts `synmix bench --task ID` on the same bench directory, its output in the task's log.
+fn spawn_worker(exe: &Path, id: usize, threads: usize, options: &BenchOptions) -> Result<Child> {
+    let log_path = layout::task_file(&options.out, id, "log");
+    let log = std::fs::File::create(&log_path)
+        .with_context(|| format!("{}: cannot create the task log", log_path.display()))?;
+    Command::new(exe)
+        .args(tasks::worker_args(
+            options,
+            threads,
+            &["--task".into(), id.to_string()],
+        ))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .with_context(|| format!("cannot start a worker ({})", exe.display()))
+}
+
+fn finished(
+    task: &Task,
+    outcome: Result<String, String>,
+    started: Instant,
+    quiet: bool,
+    bar: &ProgressBar,
+    tally: &mut Tally,
+) {
+    let Work::Train(cell) = &task.work else {
+        // A failed report is told at the end; a failed data task stops the launch.
+        if let (Err(error), false) = (outcome, task.work == Work::Report) {
+            tally.data_failure.get_or_insert((task.id, error));
+        }
+        return;
+    };
+    let line = match outcome {
+        Ok(message) => message,
+        Err(error) => format!("FAILED: {error}"),
+    };
+    if !quiet {
+        bar.suspend(|| {
+            eprintln!(
+                "{:<6} {:<4} {} r={:.1} seed {}: {line} ({:.1}s)",
+                cell.pair,
+                cell.model,
+                cell.strategy,
+                cell.share,
+                cell.seed,
+                started.elapsed().as_secs_f64()
+            )
+        });
+    }
+}
+
+fn done_count(plan: &Plan, out: &Path) -> u64 {
+    plan.tasks
+        .iter()
+        .filter(|t| matches!(tasks::state(out, t.id), State::Done(_)))
+        .count() as u64
+}

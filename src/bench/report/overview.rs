@@ -1,0 +1,123 @@
+//! The report's overview: one row per (pair, architecture) with what the sweep found, and a
+//! one-line verdict per pair.
+
+use std::collections::BTreeMap;
+
+use trainer::Strategy;
+
+use super::Group;
+use super::tables::{Table, stat_cell};
+
+/// Real only, synthetic only, the best cell and FT − SM over the mixed shares, per group.
+pub fn overview_table(groups: &[Group]) -> Table {
+    let mut table = Table::new(&[
+        "pair",
+        "arch",
+        "real only (share 0)",
+        "synthetic only (share 1)",
+        "best share",
+        "mean FT − SM [95 % CI]",
+    ]);
+    for group in groups {
+        let best = group.best().map_or("–".into(), |(k, strategy, stat)| {
+            let strategy = strategy.map_or(String::new(), |s| format!(" {}", upper(s)));
+            format!("{:.2}{strategy} ({:.4})", k.as_f64(), stat.mean)
+        });
+        table.rows.push(vec![
+            group.pair.clone(),
+            group.model.to_string(),
+            stat_cell(group.endpoint(0.0).as_ref()),
+            stat_cell(group.endpoint(1.0).as_ref()),
+            best,
+            group.mean_difference().map_or("–".into(), |d| d.describe()),
+        ]);
+    }
+    table
+}
+
+fn upper(strategy: Strategy) -> String {
+    strategy.to_string().to_uppercase()
+}
+
+/// One line per pair: how far synthetic data alone gets, whether mixing it in helps, and which
+/// strategy wins where the difference is significant.
+pub fn verdicts(groups: &[Group]) -> Vec<String> {
+    let mut by_pair: BTreeMap<&str, Vec<&Group>> = BTreeMap::new();
+    for group in groups {
+        by_pair.entry(&group.pair).or_default().push(group);
+    }
+    by_pair
+        .into_iter()
+        .map(|(pair, groups)| format!("{pair}: {}", verdict(&groups)))
+        .collect()
+}
+
+/// Synthetic-only over real-only accuracy from which a gap counts as near: synthetic data alone
+/// then gets well over half of the way.
+const NEAR_GAP: f64 = 0.6;
+
+fn verdict(groups: &[&Group]) -> String {
+    let mut parts = Vec::new();
+    let ratios: Vec<f64> = groups
+        .iter()
+        .filter_map(|g| Some(g.endpoint(1.0)?.mean / g.endpoint(0.0)?.mean))
+        .collect();
+    if !ratios.is_empty() {
+        let ratio = ratios.iter().sum::<f64>() / ratios.len() as f64;
+        parts.push(format!(
+            "synthetic data alone reaches {:.0} % of real-only accuracy ({})",
+            100.0 * ratio,
+            if ratio >= NEAR_GAP {
+                "a near gap"
+            } else {
+                "a far gap"
+            }
+        ));
+    }
+    let helped: Vec<String> = groups
+        .iter()
+        .filter_map(|g| {
+            let (k, strategy, best) = g.best()?;
+            let real = g.endpoint(0.0)?;
+            (k.as_f64() > 0.0 && best.mean > real.mean).then(|| {
+                let strategy = strategy.map_or(String::new(), |s| format!(" {}", upper(s)));
+                format!("{} at {:.2}{strategy}", g.model, k.as_f64())
+            })
+        })
+        .collect();
+    parts.push(if helped.is_empty() {
+        "no mix beats real only".to_string()
+    } else {
+        format!("a mix beats real only for {}", helped.join(", "))
+    });
+    let differences: Vec<(&Group, _)> = groups
+        .iter()
+        .filter_map(|g| Some((*g, g.mean_difference()?)))
+        .collect();
+    if differences.iter().any(|(_, d)| d.interval.is_some()) {
+        let wins = |sign: f64| -> Vec<String> {
+            differences
+                .iter()
+                .filter(|(_, d)| d.significant() && d.stat.mean * sign > 0.0)
+                .map(|(g, _)| g.model.to_string())
+                .collect()
+        };
+        let (ft, sm) = (wins(1.0), wins(-1.0));
+        parts.push(match (ft.is_empty(), sm.is_empty()) {
+            (true, true) => "FT and SM do not differ significantly".to_string(),
+            _ => {
+                let mut said = Vec::new();
+                if !ft.is_empty() {
+                    said.push(format!("FT beats SM significantly for {}", ft.join(", ")));
+                }
+                if !sm.is_empty() {
+                    said.push(format!("SM beats FT significantly for {}", sm.join(", ")));
+                }
+                said.join("; ")
+            }
+        });
+    } else if !differences.is_empty() {
+        parts.push("one seed: FT − SM has no interval".to_string());
+    }
+    parts.join("; ") + "."
+}

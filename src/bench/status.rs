@@ -1,0 +1,175 @@
+//! `synmix status`: where a planned bench stands — done, failed, running and missing tasks per
+//! stage — and the command that runs the missing ones again on the engine last used.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use anyhow::{Context, Result, bail};
+use serde::{Deserialize, Serialize};
+
+use super::layout;
+use super::plan::{Plan, Stage};
+use super::tasks::{self, State};
+
+/// How the plan was last launched: every engine skips done tasks, so running the same command
+/// again resubmits exactly the missing ones.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Launch {
+    pub engine: String,
+    pub command: String,
+}
+
+pub fn record_launch(out: &Path, engine: &str) -> Result<()> {
+    let launch = Launch {
+        engine: engine.to_string(),
+        command: crate::cmd::command_line(),
+    };
+    let dir = layout::tasks_dir(out);
+    std::fs::create_dir_all(&dir).with_context(|| format!("{}: cannot create", dir.display()))?;
+    let text = serde_json::to_string_pretty(&launch).expect("launches serialise");
+    Ok(datasets::atomic::write_atomic(
+        &layout::launch_file(out),
+        text.as_bytes(),
+    )?)
+}
+
+fn last_launch(out: &Path) -> Option<Launch> {
+    let text = std::fs::read_to_string(layout::launch_file(out)).ok()?;
+    serde_json::from_str(&text).ok()
+}
+
+/// The status of the bench directory `out`, as printed.
+pub fn describe(out: &Path) -> Result<String> {
+    let plan = Plan::load(out)?;
+    let mut text = String::new();
+    let _ = writeln!(
+        text,
+        "{}: {} tasks (experiment {})",
+        out.display(),
+        plan.tasks.len(),
+        &plan.experiment[..12]
+    );
+    let _ = writeln!(
+        text,
+        "{:<8} {:>6} {:>6} {:>8} {:>8}",
+        "stage", "done", "failed", "running", "missing"
+    );
+    let mut failed = Vec::new();
+    let mut missing = Vec::new();
+    for stage in Stage::ALL {
+        let (mut done, mut failing, mut running, mut absent) = (0, 0, 0, 0);
+        for task in plan.stage(stage) {
+            match tasks::state(out, task.id) {
+                State::Done(_) => done += 1,
+                State::Failed(record) => {
+                    failing += 1;
+                    failed.push((task.id, task.work.to_string(), record.message));
+                }
+                State::Missing if tasks::is_running(out, task.id) => running += 1,
+                State::Missing => {
+                    absent += 1;
+                    missing.push(task.id);
+                }
+            }
+        }
+        let _ = writeln!(
+            text,
+            "{:<8} {done:>6} {failing:>6} {running:>8} {absent:>8}",
+            stage.name()
+        );
+    }
+    if !failed.is_empty() {
+        let _ = writeln!(text, "\nfailed:");
+        for (id, work, error) in &failed {
+            let first_line = error.lines().next().unwrap_or_default();
+            let _ = writeln!(text, "  task {id} ({work}): {first_line}");
+        }
+    }
+    if !missing.is_empty() {
+        let _ = writeln!(text, "\nmissing: tasks {}", ranges(&missing));
+    }
+    if failed.is_empty() && missing.is_empty() {
+        let _ = writeln!(text, "\nevery task is done");
+    } else {
+        let command = match last_launch(out) {
+            // Finished Jobs keep their names: delete them before applying the stages again.
+            Some(launch) if launch.engine == "k8s" => format!(
+                "kubectl delete job -l synmix/plan={} && {} | kubectl apply -f -",
+                &plan.experiment[..8],
+                launch.command
+            ),
+            Some(launch) => launch.command,
+            None => format!("synmix bench --out {}", out.display()),
+        };
+        let _ = writeln!(
+            text,
+            "\nto run the failed and missing tasks again (done ones are skipped):\n  {command}"
+        );
+    }
+    Ok(text)
+}
+
+/// Task ids as ranges: `0-3,7,9-12`. Slurm's `--array` takes the same form.
+pub fn ranges(ids: &[usize]) -> String {
+    let mut parts = Vec::new();
+    let mut i = 0;
+    while i < ids.len() {
+        let start = ids[i];
+        let mut end = start;
+        while i + 1 < ids.len() && ids[i + 1] == end + 1 {
+            i += 1;
+            end = ids[i];
+        }
+        parts.push(if start == end {
+            start.to_string()
+        } else {
+            format!("{start}-{end}")
+        });
+        i += 1;
+    }
+    parts.join(",")
+}
+
+/// Refuses while training tasks are missing: the report of a planned bench is its last task.
+pub fn check_report_ready(out: &Path) -> Result<()> {
+    let Ok(plan) = Plan::load(out) else {
+        return Ok(()); // a bench directory from before plans: report what is there
+    };
+    let missing: Vec<usize> = plan
+        .stage(Stage::Train)
+        .iter()
+        .filter(|t| tasks::state(out, t.id) == State::Missing)
+        .map(|t| t.id)
+        .collect();
+    if !missing.is_empty() {
+        bail!(
+            "{}: {} training task(s) not finished yet (tasks {}); run them first (`synmix status {}`)",
+            out.display(),
+            missing.len(),
+            ranges(&missing),
+            out.display()
+        );
+    }
+    Ok(())
+}
+
+/// Marks the report task of a planned bench done after `synmix report` wrote the report.
+pub fn report_written(out: &Path, markdown: &Path) -> Result<()> {
+    let Ok(plan) = Plan::load(out) else {
+        return Ok(());
+    };
+    let task = &plan.stage(Stage::Report)[0];
+    tasks::record(out, task, &Ok(markdown.display().to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_print_as_ranges() {
+        assert_eq!(ranges(&[0, 1, 2, 3, 7, 9, 10]), "0-3,7,9-10");
+        assert_eq!(ranges(&[5]), "5");
+        assert_eq!(ranges(&[]), "");
+    }
+}

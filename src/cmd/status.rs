@@ -1,0 +1,23 @@
+//! `synmix status`: done, failed, running and missing tasks of a planned bench.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use crate::bench::status;
+
+#[derive(Args, Debug)]
+#[command(after_help = "Examples:\n  synmix status runs/default\n\n\
+Reads DIR/plan.json and the task records under DIR/tasks/, lists the tasks per stage, the failed ones \
+with their errors, and prints the command that runs the failed and missing ones again on the engine \
+last used (local, Slurm or Kubernetes).")]
+pub struct StatusArgs {
+    /// Bench directory (the --out of `synmix bench`).
+    #[arg(value_name = "DIR")]
+    dir: PathBuf,
+}
+
+pub fn run(args: StatusArgs, _quiet: bool) -> anyhow::Result<()> {
+    print!("{}", status::describe(&args.dir)?);
+    Ok(())
+}
