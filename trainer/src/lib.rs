@@ -8,6 +8,8 @@
 //! - [`data`]: a split decoded once into an in-memory `f32` CHW store, batched from there;
 //! - [`phases`]: the training phases of a run (SM: one; FT: synthetic then real);
 //! - [`models`]: the three architectures, each a burn `Module` with its `Config`;
+//! - [`ops`]: the CPU kernels the models call, burn backend extensions on flex with hand-written
+//!   backwards;
 //! - [`config`]: a run's hyper-parameters and the optimizer they build;
 //! - [`schedule`]: the learning rate of every step of a phase (warm-up, cosine decay);
 //! - [`init`]: seeded model initialisation;
@@ -25,6 +27,7 @@ mod error;
 pub mod eval;
 pub mod init;
 pub mod models;
+pub mod ops;
 pub mod phases;
 pub mod result;
 pub mod run;

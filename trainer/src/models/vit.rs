@@ -3,14 +3,14 @@
 //! a final LayerNorm, mean pooling over the patches and a linear head.
 
 use burn::module::Param;
-use burn::nn::attention::{MhaInput, MultiHeadAttention, MultiHeadAttentionConfig};
+use burn::nn::attention::{MultiHeadAttention, MultiHeadAttentionConfig};
 use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::nn::{Initializer, LayerNorm, LayerNormConfig, Linear, LinearConfig};
 use burn::prelude::*;
-use burn::tensor::activation::gelu;
 
 use super::{Architecture, Classifier};
 use crate::data::InputShape;
+use crate::ops;
 
 #[derive(Config, Debug)]
 pub struct VitConfig {
@@ -125,27 +125,79 @@ impl Architecture for VitConfig {
 
 impl EncoderBlock {
     fn forward(&self, x: Tensor<3>) -> Tensor<3> {
-        let attended = self
-            .attention
-            .forward(MhaInput::self_attn(self.norm_attention.forward(x.clone())))
-            .context;
-        let x = x + attended;
-        let hidden = gelu(self.expand.forward(self.norm_mlp.forward(x.clone())));
+        let x = x.clone() + self_attention(&self.attention, self.norm_attention.forward(x));
+        let hidden = ops::gelu(self.expand.forward(self.norm_mlp.forward(x.clone())));
         x + self.project.forward(hidden)
     }
+}
+
+/// What `attention.forward(MhaInput::self_attn(x)).context` computes (no mask, no dropout), with
+/// the softmax of [`ops::softmax`].
+fn self_attention(attention: &MultiHeadAttention, x: Tensor<3>) -> Tensor<3> {
+    let [batch, tokens, dim] = x.dims();
+    let heads = |linear: &Linear| {
+        linear
+            .forward(x.clone())
+            .reshape([batch, tokens, attention.n_heads, attention.d_k])
+            .swap_dims(1, 2)
+    };
+    let (query, key, value) = (
+        heads(&attention.query),
+        heads(&attention.key),
+        heads(&attention.value),
+    );
+    let scores = query
+        .matmul(key.transpose())
+        .div_scalar((attention.d_k as f32).sqrt());
+    let context = ops::softmax(scores)
+        .matmul(value)
+        .swap_dims(1, 2)
+        .reshape([batch, tokens, dim]);
+    attention.output.forward(context)
 }
 
 impl Classifier for Vit {
     fn forward(&self, images: Tensor<4>) -> Tensor<2> {
         // [B, dim, gh, gw] -> [B, patches, dim]
-        let tokens = self
-            .patches
-            .forward(images)
+        let tokens = ops::conv2d(&self.patches, images)
             .flatten::<3>(2, 3)
             .swap_dims(1, 2);
         let x = tokens + self.position.val();
         let x = self.blocks.iter().fold(x, |x, block| block.forward(x));
         self.head
             .forward(self.norm.forward(x).mean_dim(1).squeeze_dim(1))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use burn::nn::attention::MhaInput;
+    use burn::tensor::Distribution;
+
+    use super::*;
+
+    /// The hand-written attention is burn's: same output, same input gradient.
+    #[test]
+    fn self_attention_is_burns_multi_head_attention() {
+        let _serial = crate::serial();
+        let device = Device::flex().autodiff();
+        let attention = MultiHeadAttentionConfig::new(16, 4)
+            .with_dropout(0.0)
+            .init(&device);
+        let x =
+            Tensor::<3>::random([3, 5, 16], Distribution::Normal(0.0, 1.0), &device).require_grad();
+        let ours = self_attention(&attention, x.clone());
+        let reference = attention.forward(MhaInput::self_attn(x.clone())).context;
+        let grad_ours = (ours.clone() * ours.clone()).sum().backward();
+        let grad_reference = (reference.clone() * reference.clone()).sum().backward();
+        ours.into_data()
+            .assert_approx_eq::<f32>(&reference.into_data(), Default::default());
+        x.grad(&grad_ours)
+            .unwrap()
+            .into_data()
+            .assert_approx_eq::<f32>(
+                &x.grad(&grad_reference).unwrap().into_data(),
+                Default::default(),
+            );
     }
 }

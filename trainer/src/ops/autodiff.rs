@@ -1,0 +1,166 @@
+//! The kernels under autodiff: the forward on flex, with a backward step that keeps what it needs
+//! (the pooling's argmax; the convolution's input and weight) and calls the flex gradients.
+
+use burn::backend::Flex;
+use burn::backend::autodiff::Autodiff;
+use burn::backend::autodiff::checkpoint::base::Checkpointer;
+use burn::backend::autodiff::checkpoint::strategy::CheckpointStrategy;
+use burn::backend::autodiff::grads::Gradients;
+use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
+use burn::backend::flex::FlexTensor;
+use burn::backend::ops::ConvOptions;
+use burn::backend::tensor::FloatTensor;
+
+use super::{CpuKernels, conv, gelu, pool, softmax};
+
+#[derive(Debug)]
+struct MaxPoolBackward;
+
+impl Backward<Flex, 1> for MaxPoolBackward {
+    /// The input, the output and the window side.
+    type State = (FlexTensor, FlexTensor, usize);
+
+    fn backward(self, ops: Ops<Self::State, 1>, grads: &mut Gradients, _: &mut Checkpointer) {
+        let [node] = ops.parents;
+        let grad = grads.consume::<Flex>(&ops.node);
+        if let Some(node) = node {
+            let (x, output, size) = ops.state;
+            grads.register::<Flex>(node.id, pool::backward(&x, &output, &grad, size));
+        }
+    }
+}
+
+#[derive(Debug)]
+struct ConvBackward;
+
+impl Backward<Flex, 3> for ConvBackward {
+    /// The input, the weight, the bias and the options of the forward.
+    type State = (FlexTensor, FlexTensor, FlexTensor, ConvOptions<2>);
+
+    fn backward(self, ops: Ops<Self::State, 3>, grads: &mut Gradients, _: &mut Checkpointer) {
+        let [node_x, node_weight, node_bias] = ops.parents;
+        let grad = grads.consume::<Flex>(&ops.node);
+        let (x, weight, bias, options) = ops.state;
+        if let Some(node) = node_x {
+            let input_grad = conv::input_grad(&x, &weight, grad.clone(), &options);
+            grads.register::<Flex>(node.id, input_grad);
+        }
+        if let Some(node) = node_weight {
+            let weight_grad = conv::weight_grad(&x, &weight, grad.clone(), &options);
+            grads.register::<Flex>(node.id, weight_grad);
+        }
+        if let Some(node) = node_bias {
+            grads.register::<Flex>(node.id, conv::bias_grad(x, bias, grad));
+        }
+    }
+}
+
+#[derive(Debug)]
+struct SoftmaxBackward;
+
+impl Backward<Flex, 1> for SoftmaxBackward {
+    /// The softmax's output.
+    type State = FlexTensor;
+
+    fn backward(self, ops: Ops<Self::State, 1>, grads: &mut Gradients, _: &mut Checkpointer) {
+        let [node] = ops.parents;
+        let grad = grads.consume::<Flex>(&ops.node);
+        if let Some(node) = node {
+            grads.register::<Flex>(node.id, softmax::backward(&ops.state, &grad));
+        }
+    }
+}
+
+#[derive(Debug)]
+struct GeluBackward;
+
+impl Backward<Flex, 1> for GeluBackward {
+    /// The input.
+    type State = FlexTensor;
+
+    fn backward(self, ops: Ops<Self::State, 1>, grads: &mut Gradients, _: &mut Checkpointer) {
+        let [node] = ops.parents;
+        let grad = grads.consume::<Flex>(&ops.node);
+        if let Some(node) = node {
+            grads.register::<Flex>(node.id, gelu::backward(&ops.state, &grad));
+        }
+    }
+}
+
+impl<C: CheckpointStrategy> CpuKernels for Autodiff<Flex, C> {
+    fn max_pool_square(x: FloatTensor<Self>, size: usize) -> FloatTensor<Self> {
+        match MaxPoolBackward
+            .prepare::<C>([x.node()])
+            .compute_bound()
+            .stateful()
+        {
+            OpsKind::Tracked(prep) => {
+                let x = x.into_primitive();
+                let output = pool::forward(&x, size);
+                prep.finish((x, output.clone(), size), output)
+            }
+            OpsKind::UnTracked(prep) => {
+                prep.finish(Flex::max_pool_square(x.into_primitive(), size))
+            }
+        }
+    }
+
+    fn conv2d_biased(
+        x: FloatTensor<Self>,
+        weight: FloatTensor<Self>,
+        bias: FloatTensor<Self>,
+        options: ConvOptions<2>,
+    ) -> FloatTensor<Self> {
+        match ConvBackward
+            .prepare::<C>([x.node(), weight.node(), bias.node()])
+            .compute_bound()
+            .stateful()
+        {
+            OpsKind::Tracked(prep) => {
+                let (x, weight, bias) = (
+                    x.into_primitive(),
+                    weight.into_primitive(),
+                    bias.into_primitive(),
+                );
+                let output =
+                    conv::forward(x.clone(), weight.clone(), bias.clone(), options.clone());
+                prep.finish((x, weight, bias, options), output)
+            }
+            OpsKind::UnTracked(prep) => prep.finish(conv::forward(
+                x.into_primitive(),
+                weight.into_primitive(),
+                bias.into_primitive(),
+                options,
+            )),
+        }
+    }
+
+    fn softmax_last(x: FloatTensor<Self>) -> FloatTensor<Self> {
+        match SoftmaxBackward
+            .prepare::<C>([x.node()])
+            .compute_bound()
+            .stateful()
+        {
+            OpsKind::Tracked(prep) => {
+                let output = softmax::forward(x.into_primitive());
+                prep.finish(output.clone(), output)
+            }
+            OpsKind::UnTracked(prep) => prep.finish(softmax::forward(x.into_primitive())),
+        }
+    }
+
+    fn gelu(x: FloatTensor<Self>) -> FloatTensor<Self> {
+        match GeluBackward
+            .prepare::<C>([x.node()])
+            .compute_bound()
+            .stateful()
+        {
+            OpsKind::Tracked(prep) => {
+                let x = x.into_primitive();
+                let output = gelu::forward(&x);
+                prep.finish(x, output)
+            }
+            OpsKind::UnTracked(prep) => prep.finish(gelu::forward(x.primitive())),
+        }
+    }
+}

@@ -1,0 +1,167 @@
+//! Training kernels the flex CPU backend lacks or runs slowly, plugged into burn through its
+//! backend-extension mechanism: each is an operation of the [`CpuKernels`] trait, with a flex
+//! implementation (the forward) and an `Autodiff<Flex>` one that records a hand-written backward.
+//! A profile of a CNN training step put a quarter of its time in flex's general max-pool and a
+//! large share in burn's generic convolution weight gradient (a convolution over swapped
+//! batch/channel dims, parallel only over input channels); under autodiff, burn decomposes a
+//! softmax into separate passes, each with its own backward; and flex's elementwise kernels, GELU
+//! among them, run on one thread at these models' sizes.
+//!
+//! The models call the `Tensor`-level functions here ([`max_pool2d`], [`conv2d`], [`softmax`],
+//! [`gelu`]); on any other backend, or for a configuration these kernels do not cover, those fall
+//! back to burn's own operation, so they compute the same thing everywhere. Every kernel is tested against burn's
+//! implementation, and each is parallel over independent samples or planes only, so its result
+//! does not depend on the number of threads.
+
+mod autodiff;
+mod conv;
+mod gelu;
+mod pool;
+mod softmax;
+
+use burn::backend::flex::FlexTensor;
+use burn::backend::ops::{ConvOptions, MaxPoolOptions};
+use burn::backend::tensor::FloatTensor;
+use burn::backend::{Dispatch, Flex, backend_extension};
+use burn::nn::PaddingConfig2d;
+use burn::nn::conv::Conv2d;
+use burn::tensor::{DType, Device, Tensor, TensorData};
+
+#[backend_extension(Flex, Autodiff)]
+pub trait CpuKernels: burn::backend::Backend {
+    /// Max-pooling over non-overlapping `size`×`size` windows (stride `size`, no padding; the
+    /// sides are floored to whole windows).
+    fn max_pool_square(x: FloatTensor<Self>, size: usize) -> FloatTensor<Self>;
+
+    /// 2-D convolution with bias, one group and no dilation.
+    fn conv2d_biased(
+        x: FloatTensor<Self>,
+        weight: FloatTensor<Self>,
+        bias: FloatTensor<Self>,
+        options: ConvOptions<2>,
+    ) -> FloatTensor<Self>;
+
+    /// Softmax over the last dim.
+    fn softmax_last(x: FloatTensor<Self>) -> FloatTensor<Self>;
+
+    /// GELU (the exact one, with `erf`).
+    fn gelu(x: FloatTensor<Self>) -> FloatTensor<Self>;
+}
+
+impl CpuKernels for Flex {
+    fn max_pool_square(x: FlexTensor, size: usize) -> FlexTensor {
+        pool::forward(&x, size)
+    }
+
+    fn conv2d_biased(
+        x: FlexTensor,
+        weight: FlexTensor,
+        bias: FlexTensor,
+        options: ConvOptions<2>,
+    ) -> FlexTensor {
+        conv::forward(x, weight, bias, options)
+    }
+
+    fn softmax_last(x: FlexTensor) -> FlexTensor {
+        softmax::forward(x)
+    }
+
+    fn gelu(x: FlexTensor) -> FlexTensor {
+        gelu::forward(&x)
+    }
+}
+
+/// Whether these kernels run `tensor`: an `f32` tensor on flex (with or without autodiff).
+fn on_flex_f32<const D: usize>(tensor: &Tensor<D>) -> bool {
+    tensor.dtype() == DType::F32 && tensor.device().inner() == Device::flex()
+}
+
+/// `size`×`size` max-pooling with stride `size` and no padding, as burn's
+/// `MaxPool2dConfig::new([size, size])` computes it.
+pub fn max_pool2d(x: Tensor<4>, size: usize) -> Tensor<4> {
+    if on_flex_f32(&x) {
+        Tensor::from_dispatch(<Dispatch as CpuKernels>::max_pool_square(
+            x.into_dispatch(),
+            size,
+        ))
+    } else {
+        burn::tensor::module::max_pool2d(x, MaxPoolOptions::new([size, size]))
+    }
+}
+
+/// `burn::tensor::activation::softmax(x, D - 1)`.
+pub fn softmax<const D: usize>(x: Tensor<D>) -> Tensor<D> {
+    if on_flex_f32(&x) {
+        Tensor::from_dispatch(<Dispatch as CpuKernels>::softmax_last(x.into_dispatch()))
+    } else {
+        burn::tensor::activation::softmax(x, D - 1)
+    }
+}
+
+/// `burn::tensor::activation::gelu(x)`.
+pub fn gelu<const D: usize>(x: Tensor<D>) -> Tensor<D> {
+    if on_flex_f32(&x) {
+        Tensor::from_dispatch(<Dispatch as CpuKernels>::gelu(x.into_dispatch()))
+    } else {
+        burn::tensor::activation::gelu(x)
+    }
+}
+
+/// `conv.forward(x)`, through [`CpuKernels::conv2d_biased`] where it applies (flex, a bias, one
+/// group, no dilation).
+pub fn conv2d(conv: &Conv2d, x: Tensor<4>) -> Tensor<4> {
+    let Some(bias) = conv.bias.as_ref() else {
+        return conv.forward(x);
+    };
+    if !on_flex_f32(&x) || conv.groups != 1 || conv.dilation != [1, 1] {
+        return conv.forward(x);
+    }
+    let Some([rows, cols]) = padding(&conv.padding, conv.kernel_size, conv.stride) else {
+        return conv.forward(x);
+    };
+    let options = ConvOptions::new_with_padding(conv.stride, [rows, cols], [1, 1], 1);
+    Tensor::from_dispatch(<Dispatch as CpuKernels>::conv2d_biased(
+        x.into_dispatch(),
+        conv.weight.val().into_dispatch(),
+        bias.val().into_dispatch(),
+        options,
+    ))
+}
+
+/// `(before, after)` padding of the rows and of the columns. `Same` only where it does not depend
+/// on the image size (stride 1, odd kernel: half the kernel each side); `None` elsewhere.
+fn padding(
+    config: &PaddingConfig2d,
+    kernel: [usize; 2],
+    stride: [usize; 2],
+) -> Option<[(usize, usize); 2]> {
+    match *config {
+        PaddingConfig2d::Valid => Some([(0, 0); 2]),
+        PaddingConfig2d::Explicit(top, left, bottom, right) => Some([(top, bottom), (left, right)]),
+        PaddingConfig2d::Same if stride == [1, 1] && kernel.iter().all(|k| k % 2 == 1) => {
+            Some(kernel.map(|k| (k / 2, k / 2)))
+        }
+        PaddingConfig2d::Same => None,
+    }
+}
+
+/// The `f32` values of a flex tensor in row-major order (copied only if it is a strided view).
+fn values(tensor: &FlexTensor) -> std::borrow::Cow<'_, [f32]> {
+    match tensor.as_slice::<f32>() {
+        Some(values) => values.into(),
+        None => tensor
+            .to_contiguous()
+            .as_slice::<f32>()
+            .expect("a contiguous f32 tensor")
+            .to_vec()
+            .into(),
+    }
+}
+
+/// A flex tensor owning `values` in row-major order.
+fn flex_tensor(values: Vec<f32>, shape: impl Into<Vec<usize>>) -> FlexTensor {
+    FlexTensor::from_data(TensorData::new(values, shape.into()))
+}
+
+#[cfg(test)]
+mod tests;
