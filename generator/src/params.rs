@@ -56,8 +56,19 @@ enum Param {
     ForegroundHue,
     BackgroundHue,
     Aspect,
-    /// Stays last: the four shape values hash `Shape0 + 0..4`.
+    /// The four shape values hash `Shape0 + 0..4`.
     Shape0,
+    /// The chest print, after the shape values: whether there is one, its contrast, size and
+    /// height.
+    Logo = Param::SHAPE_END,
+    LogoContrast,
+    LogoWidth,
+    LogoHeight,
+    LogoY,
+}
+
+impl Param {
+    const SHAPE_END: isize = 28;
 }
 
 /// The values one image was drawn with, in knob units: what goes into its `meta` column.
@@ -87,6 +98,11 @@ pub struct SampleValues {
     texture_angle: f32,
     light_angle: f32,
     hue: [f32; 2],
+    /// The chest print's brightness relative to the fabric (0: none), its half-size and the
+    /// height of its centre.
+    logo: f32,
+    logo_size: [f32; 2],
+    logo_y: f32,
     /// The texture actually applied: none for plain fabric.
     pattern: f32,
     weave: f32,
@@ -109,6 +125,7 @@ impl Sampler {
         let style =
             (self.hash(stream, index, Param::Style as u64) % self.preset.styles() as u64) as u32;
         let texture = k.texture.at(unit(Param::Texture));
+        let class = (index % 10) as u32;
         // Fashion styles are fabrics: plain, stripes, checks, herringbone.
         let (pattern, weave, check) = match (self.preset, style) {
             (Preset::Fashion, 0) => (0.0, 0.0, 0.0),
@@ -117,7 +134,7 @@ impl Sampler {
             _ => (texture, 0.0, 0.0),
         };
         SampleValues {
-            class: (index % 10) as u32,
+            class,
             style,
             rotation: k.rotation.at(unit(Param::Rotation)),
             scale: k.scale.at(unit(Param::Scale)),
@@ -142,9 +159,27 @@ impl Sampler {
             warp_freq: 2.0 + 3.0 * unit(Param::WarpFreq),
             warp_phase: [tau * unit(Param::WarpPhaseX), tau * unit(Param::WarpPhaseY)],
             texture_freq: 14.0 + 12.0 * unit(Param::TextureFreq),
-            texture_angle: tau * unit(Param::TextureAngle),
+            texture_angle: match self.preset {
+                // Clothes are striped across, near the horizontal, more than any other way.
+                Preset::Fashion => {
+                    std::f32::consts::FRAC_PI_2 + 0.5 * (unit(Param::TextureAngle) - 0.5)
+                }
+                _ => tau * unit(Param::TextureAngle),
+            },
             light_angle: tau * unit(Param::LightAngle),
             hue: [unit(Param::ForegroundHue), unit(Param::BackgroundHue)],
+            logo: if unit(Param::Logo) < self.preset.logo_chance(class) {
+                // Darker or brighter than the fabric, never close to it.
+                let t = 2.0 * unit(Param::LogoContrast) - 1.0;
+                t.signum() * (0.3 + 0.4 * t.abs())
+            } else {
+                0.0
+            },
+            logo_size: [
+                0.10 + 0.20 * unit(Param::LogoWidth),
+                0.06 + 0.18 * unit(Param::LogoHeight),
+            ],
+            logo_y: -0.50 + 0.45 * unit(Param::LogoY),
             pattern,
             weave,
             check,
@@ -220,6 +255,10 @@ impl SampleValues {
             shape3: self.shape[3],
             weave: self.weave,
             check: self.check,
+            logo: self.logo,
+            logo_w: self.logo_size[0],
+            logo_h: self.logo_size[1],
+            logo_y: self.logo_y,
         }
     }
 
@@ -231,7 +270,7 @@ impl SampleValues {
             out,
             "{{\"preset\":\"{}\",\"class\":\"{}\",\"style\":{},\"rotation\":{},\"scale\":{},\"aspect\":{},\"translate\":[{},{}],\
              \"shear\":{},\"stroke_width\":{},\"texture\":{},\"contrast\":{},\"background\":{},\"noise\":{},\
-             \"blur\":{},\"elastic\":{},\"saturation\":{},\"shape\":[{a},{b},{c},{d}]}}",
+             \"blur\":{},\"elastic\":{},\"saturation\":{},\"shape\":[{a},{b},{c},{d}],\"logo\":{}}}",
             preset.name(),
             preset.classes()[self.class as usize],
             self.style,
@@ -249,6 +288,7 @@ impl SampleValues {
             self.blur,
             self.elastic,
             self.saturation,
+            self.logo,
         );
     }
 }
@@ -306,6 +346,11 @@ pub struct SampleParams {
     /// Fabric pattern shape: see `fabric` in the shader.
     pub weave: f32,
     pub check: f32,
+    /// The chest print: brightness relative to the fabric (0: none), half-size, centre height.
+    pub logo: f32,
+    pub logo_w: f32,
+    pub logo_h: f32,
+    pub logo_y: f32,
 }
 
 #[cfg(test)]
@@ -356,7 +401,7 @@ mod tests {
 
     #[test]
     fn params_match_the_shader_layout() {
-        // 3 u32 + 31 f32, the size of `struct Sample` in synth.wgsl.
-        assert_eq!(std::mem::size_of::<SampleParams>(), 136);
+        // 3 u32 + 35 f32, the size of `struct Sample` in synth.wgsl.
+        assert_eq!(std::mem::size_of::<SampleParams>(), 152);
     }
 }

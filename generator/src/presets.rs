@@ -58,6 +58,19 @@ impl Preset {
         }
     }
 
+    /// How often a sample of `class` wears a print on its chest (a logo, a slogan, a picture):
+    /// as in Fashion-MNIST, T-shirts and pullovers most, other garments rarely, shoes and
+    /// bags never.
+    pub(crate) fn logo_chance(self, class: u32) -> f32 {
+        match (self, class) {
+            (Preset::Fashion, 0) => 0.5,
+            (Preset::Fashion, 2) => 0.4,
+            (Preset::Fashion, 3) => 0.2,
+            (Preset::Fashion, 4 | 6) => 0.1,
+            _ => 0.0,
+        }
+    }
+
     /// The shader's `PRESET` override and the CPU renderer's switch.
     pub(crate) fn shader_id(self) -> u32 {
         self as u32
