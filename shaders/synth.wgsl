@@ -58,7 +58,7 @@ struct Sample {
     shape1: f32,
     shape2: f32,
     shape3: f32,
-    weave: f32,
+    print: f32,
     check: f32,
     logo: f32,
     logo_w: f32,
@@ -143,10 +143,10 @@ fn garment(class_id: u32, q: vec2<f32>, a: f32, b: f32, c: f32, d: f32) -> vec2<
             body = max(min(max(torso, -armhole), sleeve), -neck);
             detail = abs(sd_circle(q, vec2<f32>(0.0, -1.00), 0.24 + 0.08 * d));
         }
-        case 1u: { // Trouser: a waistband, hips, two legs parting below the crotch
+        case 1u: { // Trouser: a waistband, hips, two legs parting below the crotch and narrowing to the hem
             let waist = sd_box(q, vec2<f32>(0.0, -0.84), vec2<f32>(0.34 + 0.06 * a, 0.10), 0.02);
             let hips = sd_box(q, vec2<f32>(0.0, -0.62), vec2<f32>(0.30 + 0.06 * a, 0.22 + 0.10 * c), 0.02);
-            let leg = sd_seg(m, vec2<f32>(0.18, -0.76), vec2<f32>(0.22 + 0.08 * b, 0.88)) - (0.14 + 0.04 * a);
+            let leg = sd_taper(m, vec2<f32>(0.20 + 0.03 * b, 0.06), 0.16 + 0.04 * a, 0.10 + 0.04 * a, 0.82);
             body = min(min(waist, hips), leg);
             detail = sd_seg(q, vec2<f32>(-0.36, -0.76), vec2<f32>(0.36, -0.76));
         }
@@ -197,16 +197,15 @@ fn garment(class_id: u32, q: vec2<f32>, a: f32, b: f32, c: f32, d: f32) -> vec2<
             body = min(min(sole, heel), min(min(front, back), min(ankle, instep)) - (0.05 + 0.05 * d));
             detail = sd_seg(p, toe, ball);
         }
-        case 6u: { // Shirt: mostly long sleeves, some short, pointed collar, placket, pocket
+        case 6u: { // Shirt: mostly long sleeves, some short, pointed collar closing the neck, placket, a third with a pocket
             let half = 0.36 + 0.08 * a;
             let sleeve = 0.18 + 0.06 * c;
             let short = (1.0 - b) * (1.0 - b) * (1.0 - b);
             let top = sd_top(m, -0.88, 0.90, half, sleeve, 0.04 + 0.24 * short, 0.74 - 1.2 * short);
-            let neck = sd_circle(q, vec2<f32>(0.0, -0.94), 0.12);
-            body = max(top, -neck);
+            body = top;
             let collar = sd_seg(m, vec2<f32>(0.0, -0.60), vec2<f32>(0.20, -0.88));
             let placket = sd_seg(q, vec2<f32>(0.0, -0.60), vec2<f32>(0.0, 0.90));
-            let pocket = abs(sd_box(q, vec2<f32>(-0.20, -0.36), vec2<f32>(0.09, 0.10 + 0.04 * d), 0.0));
+            let pocket = abs(sd_box(q, vec2<f32>(-0.20, -0.36), vec2<f32>(0.09, 0.10 + 0.04 * d), 0.0)) + 10.0 * max(d - 0.35, 0.0);
             detail = min(min(collar, placket), pocket);
         }
         case 7u: { // Sneaker: thick sole, an upper rising from the toe to the heel collar, laces
@@ -219,9 +218,9 @@ fn garment(class_id: u32, q: vec2<f32>, a: f32, b: f32, c: f32, d: f32) -> vec2<
             detail = min(laces, sd_seg(q, vec2<f32>(-0.94, 0.14), vec2<f32>(0.94, 0.14)));
         }
         case 8u: { // Bag: a box to a trapezoid narrowing upwards, sharp to round corners, no handle to a tall one
-            let round = 0.04 + 0.20 * b;
-            let bag = sd_taper(q, vec2<f32>(0.0, 0.24), 0.56 + 0.26 * a - round, 0.90 - round, 0.50 + 0.14 * b - round) - round;
-            let r = 0.10 + 0.34 * c;
+            let round = 0.06 + 0.26 * b;
+            let bag = sd_taper(q, vec2<f32>(0.0, 0.24), 0.56 + 0.26 * a - round, 0.80 + 0.10 * a - round, 0.50 + 0.14 * b - round) - round;
+            let r = 0.14 + 0.36 * c;
             let ring_round = abs(sd_circle(q, vec2<f32>(0.0, -0.26), r));
             let ring_square = abs(sd_box(q, vec2<f32>(0.0, -0.26), vec2<f32>(r, r * 0.8), 0.08));
             let handle = max((ring_round * (1.0 - d) + ring_square * d) - 0.045, q.y + 0.26);
@@ -292,10 +291,28 @@ fn digit(class_id: u32, q: vec2<f32>, g: f32, a: f32, b: f32) -> f32 {
 
 // ---- shading ----
 
-// A fabric pattern in [-1, 1], without branches: stripes (weave 0, check 0), checks
-// (check 1) or a herringbone (weave 2).
-fn fabric(u: f32, v: f32, weave: f32, check: f32) -> f32 {
-    return wave(u + weave * wave(v * 0.5)) * (1.0 - check + check * wave(v));
+// A fabric pattern in [-1, 1], without branches: stripes (print 0, check 0), checks
+// (check 1) or a blotchy print (print 1: flowers, camouflage, a picture).
+fn fabric(u: f32, v: f32, print: f32, check: f32, seed: u32) -> f32 {
+    let stripes = wave(u) * (1.0 - check + check * wave(v));
+    return mix(stripes, 2.0 * value_noise(vec2<f32>(u, v) * 0.35, seed) - 1.0, print);
+}
+
+// Smooth value noise in [0, 1): hashed lattice values (exact integer maths on every device)
+// blended by smoothstep weights, so it is continuous and a tiny difference in `p` between
+// devices moves it a tiny amount. The offset keeps the lattice indices positive.
+fn value_noise(p0: vec2<f32>, seed: u32) -> f32 {
+    let p = p0 + vec2<f32>(256.0, 256.0);
+    let g = floor(p);
+    let f = p - g;
+    let w = f * f * (vec2<f32>(3.0, 3.0) - 2.0 * f);
+    let ix = u32(g.x);
+    let iy = u32(g.y);
+    let c00 = f32(pcg(seed ^ pcg(ix ^ pcg(iy))) >> 8u) * (1.0 / 16777216.0);
+    let c10 = f32(pcg(seed ^ pcg((ix + 1u) ^ pcg(iy))) >> 8u) * (1.0 / 16777216.0);
+    let c01 = f32(pcg(seed ^ pcg(ix ^ pcg(iy + 1u))) >> 8u) * (1.0 / 16777216.0);
+    let c11 = f32(pcg(seed ^ pcg((ix + 1u) ^ pcg(iy + 1u))) >> 8u) * (1.0 / 16777216.0);
+    return mix(mix(c00, c10, w.x), mix(c01, c11, w.x), w.y);
 }
 
 // sin(x) to within 0.001 from a parabola: a fraction of the built-in's cost on software
@@ -335,7 +352,7 @@ fn shade(s: Sample, x: u32, y: u32) -> vec3<f32> {
         let seam = cover(g.y - s.stroke, s.edge);
         // A print on the chest: a logo, a slogan, a picture.
         let logo = s.logo * cover(sd_box(q, vec2<f32>(0.0, s.logo_y), vec2<f32>(s.logo_w, s.logo_h), 0.02), s.edge);
-        let value = (0.85 + 0.2 * inner) * light * (1.0 + s.texture * fabric(u, v, s.weave, s.check)) * (1.0 - 0.35 * seam) * (1.0 + logo);
+        let value = (0.85 + 0.2 * inner) * light * (1.0 + s.texture * fabric(u, v, s.print, s.check, s.noise_seed)) * (1.0 - 0.55 * seam) * (1.0 + logo);
         color = mix(bg, fg * value, cover(g.x, s.edge));
     } else if PRESET == 1u {
         let g = garment(CLASS, q, s.shape0, s.shape1, s.shape2, s.shape3);

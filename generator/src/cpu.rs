@@ -183,7 +183,14 @@ fn garment(class_id: u32, q: V2, a: f32, b: f32, c: f32, d: f32) -> (f32, f32) {
                 v2(0.30 + 0.06 * a, 0.22 + 0.10 * c),
                 0.02,
             );
-            let leg = sd_seg(m, v2(0.18, -0.76), v2(0.22 + 0.08 * b, 0.88)) - (0.14 + 0.04 * a);
+            // Legs narrowing to the hem, a gap between them.
+            let leg = sd_taper(
+                m,
+                v2(0.20 + 0.03 * b, 0.06),
+                0.16 + 0.04 * a,
+                0.10 + 0.04 * a,
+                0.82,
+            );
             (
                 waist.min(hips).min(leg),
                 sd_seg(q, v2(-0.36, -0.76), v2(0.36, -0.76)),
@@ -256,8 +263,8 @@ fn garment(class_id: u32, q: V2, a: f32, b: f32, c: f32, d: f32) -> (f32, f32) {
             )
         }
         6 => {
-            // Mostly long sleeves, some short ones (blouses, summer shirts); a pointed collar,
-            // a buttoned placket, a breast pocket.
+            // Mostly long sleeves, some short ones (blouses, summer shirts); a pointed collar
+            // closing the neck, a buttoned placket, on a third of them a breast pocket.
             let half = 0.36 + 0.08 * a;
             let sleeve = 0.18 + 0.06 * c;
             let short = (1.0 - b) * (1.0 - b) * (1.0 - b);
@@ -270,11 +277,11 @@ fn garment(class_id: u32, q: V2, a: f32, b: f32, c: f32, d: f32) -> (f32, f32) {
                 0.04 + 0.24 * short,
                 0.74 - 1.2 * short,
             );
-            let neck = sd_circle(q, v2(0.0, -0.94), 0.12);
             let collar = sd_seg(m, v2(0.0, -0.60), v2(0.20, -0.88));
             let placket = sd_seg(q, v2(0.0, -0.60), v2(0.0, 0.90));
-            let pocket = sd_box(q, v2(-0.20, -0.36), v2(0.09, 0.10 + 0.04 * d), 0.0).abs();
-            (top.max(-neck), collar.min(placket).min(pocket))
+            let pocket = sd_box(q, v2(-0.20, -0.36), v2(0.09, 0.10 + 0.04 * d), 0.0).abs()
+                + 10.0 * (d - 0.35).max(0.0);
+            (top, collar.min(placket).min(pocket))
         }
         7 => {
             // The upper rises from the toe to the heel collar, as a sneaker seen from the side.
@@ -295,15 +302,15 @@ fn garment(class_id: u32, q: V2, a: f32, b: f32, c: f32, d: f32) -> (f32, f32) {
         8 => {
             // From a box to a trapezoid narrowing upwards, corners from sharp to round, and a
             // handle from none (clutches) to a tall ring between round and square.
-            let round = 0.04 + 0.20 * b;
+            let round = 0.06 + 0.26 * b;
             let bag = sd_taper(
                 q,
                 v2(0.0, 0.24),
                 0.56 + 0.26 * a - round,
-                0.90 - round,
+                0.80 + 0.10 * a - round,
                 0.50 + 0.14 * b - round,
             ) - round;
-            let r = 0.10 + 0.34 * c;
+            let r = 0.14 + 0.36 * c;
             let ring_round = sd_circle(q, v2(0.0, -0.26), r).abs();
             let ring_square = sd_box(q, v2(0.0, -0.26), v2(r, r * 0.8), 0.08).abs();
             let handle = ((ring_round * (1.0 - d) + ring_square * d) - 0.045).max(q.y + 0.26);
@@ -384,8 +391,27 @@ fn digit(class_id: u32, q: V2, g: f32, a: f32, b: f32) -> f32 {
 
 // ---- shading ----
 
-fn fabric(u: f32, v: f32, weave: f32, check: f32) -> f32 {
-    wave(u + weave * wave(v * 0.5)) * (1.0 - check + check * wave(v))
+fn fabric(u: f32, v: f32, print: f32, check: f32, seed: u32) -> f32 {
+    let stripes = wave(u) * (1.0 - check + check * wave(v));
+    mix(
+        stripes,
+        2.0 * value_noise(v2(u, v) * 0.35, seed) - 1.0,
+        print,
+    )
+}
+
+fn value_noise(p: V2, seed: u32) -> f32 {
+    let p = p + v2(256.0, 256.0);
+    let (gx, gy) = (p.x.floor(), p.y.floor());
+    let (fx, fy) = (p.x - gx, p.y - gy);
+    let (wx, wy) = (fx * fx * (3.0 - 2.0 * fx), fy * fy * (3.0 - 2.0 * fy));
+    let (ix, iy) = (gx as u32, gy as u32);
+    let corner = |x: u32, y: u32| (pcg(seed ^ pcg(x ^ pcg(y))) >> 8) as f32 * (1.0 / 16777216.0);
+    mix(
+        mix(corner(ix, iy), corner(ix + 1, iy), wx),
+        mix(corner(ix, iy + 1), corner(ix + 1, iy + 1), wx),
+        wy,
+    )
 }
 
 fn wave(x: f32) -> f32 {
@@ -433,8 +459,8 @@ fn shade(preset: Preset, image: ImageSpec, s: &SampleParams, x: u32, y: u32) -> 
                 );
             let value = (0.85 + 0.2 * inner)
                 * light
-                * (1.0 + s.texture * fabric(u, v, s.weave, s.check))
-                * (1.0 - 0.35 * seam)
+                * (1.0 + s.texture * fabric(u, v, s.print, s.check, s.noise_seed))
+                * (1.0 - 0.55 * seam)
                 * (1.0 + logo);
             blend(value, cover(body, s.edge))
         }

@@ -105,7 +105,7 @@ pub struct SampleValues {
     logo_y: f32,
     /// The texture actually applied: none for plain fabric.
     pattern: f32,
-    weave: f32,
+    print: f32,
     check: f32,
 }
 
@@ -122,15 +122,28 @@ impl Sampler {
         let unit = |param: Param| self.unit(stream, index, param as u64);
         let k = &self.knobs;
         let tau = std::f32::consts::TAU;
-        let style =
-            (self.hash(stream, index, Param::Style as u64) % self.preset.styles() as u64) as u32;
-        let texture = k.texture.at(unit(Param::Texture));
         let class = (index % 10) as u32;
-        // Fashion styles are fabrics: plain, stripes, checks, herringbone.
-        let (pattern, weave, check) = match (self.preset, style) {
+        let style = match self.preset.fabric_weights(class) {
+            Some(weights) => {
+                let mut left = unit(Param::Style);
+                let last = weights.len() - 1;
+                (0..last)
+                    .find(|&i| {
+                        left -= weights[i];
+                        left < 0.0
+                    })
+                    .unwrap_or(last) as u32
+            }
+            None => {
+                (self.hash(stream, index, Param::Style as u64) % self.preset.styles() as u64) as u32
+            }
+        };
+        let texture = k.texture.at(unit(Param::Texture));
+        // Fashion styles are fabrics: plain, stripes, checks, prints.
+        let (pattern, print, check) = match (self.preset, style) {
             (Preset::Fashion, 0) => (0.0, 0.0, 0.0),
             (Preset::Fashion, 2) => (texture, 0.0, 1.0),
-            (Preset::Fashion, 3) => (texture, 2.0, 0.0),
+            (Preset::Fashion, 3) => (texture, 1.0, 0.0),
             _ => (texture, 0.0, 0.0),
         };
         SampleValues {
@@ -181,7 +194,7 @@ impl Sampler {
             ],
             logo_y: -0.50 + 0.45 * unit(Param::LogoY),
             pattern,
-            weave,
+            print,
             check,
         }
     }
@@ -253,7 +266,7 @@ impl SampleValues {
             shape1: self.shape[1],
             shape2: self.shape[2],
             shape3: self.shape[3],
-            weave: self.weave,
+            print: self.print,
             check: self.check,
             logo: self.logo,
             logo_w: self.logo_size[0],
@@ -344,7 +357,7 @@ pub struct SampleParams {
     pub shape2: f32,
     pub shape3: f32,
     /// Fabric pattern shape: see `fabric` in the shader.
-    pub weave: f32,
+    pub print: f32,
     pub check: f32,
     /// The chest print: brightness relative to the fabric (0: none), half-size, centre height.
     pub logo: f32,
