@@ -130,7 +130,7 @@ fn garment(class_id: u32, q: vec2<f32>, a: f32, b: f32, c: f32, d: f32) -> vec2<
     var body = 0.0;
     var detail = 0.0;
     switch class_id {
-        case 0u: { // T-shirt/top: tank tops (armholes) to short sleeves, round neck
+        case 0u: { // T-shirt/top: tank tops (armholes) to short sleeves, round neck (a darker disc)
             let half = 0.36 + 0.10 * a;
             let torso = sd_box(m, vec2<f32>(0.0, 0.04), vec2<f32>(half, 0.90), 0.04);
             // Mostly short sleeves: a tenth are tank tops.
@@ -140,8 +140,8 @@ fn garment(class_id: u32, q: vec2<f32>, a: f32, b: f32, c: f32, d: f32) -> vec2<
             let sleeve = sd_seg(m, shoulder, shoulder + reach) - (0.05 + 0.11 * arms);
             let armhole = sd_circle(m, vec2<f32>(half + 0.02, -0.80), 0.24 * (1.0 - arms));
             let neck = sd_circle(q, vec2<f32>(0.0, -1.00), 0.16 + 0.08 * d);
-            body = max(min(max(torso, -armhole), sleeve), -neck);
-            detail = abs(sd_circle(q, vec2<f32>(0.0, -1.00), 0.24 + 0.08 * d));
+            body = min(max(torso, -armhole), sleeve);
+            detail = neck;
         }
         case 1u: { // Trouser: a waistband, hips, two legs parting below the crotch and narrowing to the hem
             let waist = sd_box(q, vec2<f32>(0.0, -0.84), vec2<f32>(0.34 + 0.06 * a, 0.10), 0.02);
@@ -150,15 +150,15 @@ fn garment(class_id: u32, q: vec2<f32>, a: f32, b: f32, c: f32, d: f32) -> vec2<
             body = min(min(waist, hips), leg);
             detail = sd_seg(q, vec2<f32>(-0.36, -0.76), vec2<f32>(0.36, -0.76));
         }
-        case 2u: { // Pullover: straight long sleeves, round neck, ribbed hem and cuffs, no opening
+        case 2u: { // Pullover: straight long sleeves, round neck (a darker disc: the inside of the back), ribbed hem and cuffs, no opening
             let half = 0.36 + 0.08 * a;
             let sleeve = 0.20 + 0.08 * c;
             let top = sd_top(m, -0.90, 0.92, half, sleeve, 0.06 * b, 0.66);
             let neck = sd_circle(q, vec2<f32>(0.0, -1.02), 0.18 + 0.06 * d);
             let seam = sd_seg(m, vec2<f32>(half, -0.90 + sleeve), vec2<f32>(half, 0.66));
             let rib = sd_seg(m, vec2<f32>(0.0, 0.78), vec2<f32>(half, 0.78));
-            body = max(top, -neck);
-            detail = min(min(seam, rib), abs(sd_circle(q, vec2<f32>(0.0, -1.02), 0.26 + 0.06 * d)));
+            body = top;
+            detail = min(min(seam, rib), neck);
         }
         case 3u: { // Dress: narrow bodice, flared skirt, straps, sleeveless to long sleeves
             let bodice = sd_taper(q, vec2<f32>(0.0, -0.56), 0.26 + 0.06 * a, 0.22 + 0.06 * a, 0.36);
@@ -174,7 +174,7 @@ fn garment(class_id: u32, q: vec2<f32>, a: f32, b: f32, c: f32, d: f32) -> vec2<
             let top = sd_top(m, -0.80, 0.95, half, sleeve, 0.08 * b, 0.70);
             let collar = sd_box(q, vec2<f32>(0.0, -0.84), vec2<f32>(0.20 + 0.10 * d, 0.10 + 0.08 * d), 0.06);
             let opening = sd_seg(q, vec2<f32>(0.0, -0.80), vec2<f32>(0.0, 0.95));
-            let pockets = sd_seg(m, vec2<f32>(0.14, 0.40), vec2<f32>(0.30, 0.40));
+            let pockets = sd_seg(m, vec2<f32>(0.14, 0.40), vec2<f32>(0.30, 0.40)) + 10.0 * max(b - 0.4, 0.0);
             let seam = sd_seg(m, vec2<f32>(half, -0.80 + sleeve), vec2<f32>(half, 0.70));
             body = min(top, collar);
             detail = min(min(opening, pockets), seam);
@@ -197,11 +197,10 @@ fn garment(class_id: u32, q: vec2<f32>, a: f32, b: f32, c: f32, d: f32) -> vec2<
             body = min(min(sole, heel), min(min(front, back), min(ankle, instep)) - (0.05 + 0.05 * d));
             detail = sd_seg(p, toe, ball);
         }
-        case 6u: { // Shirt: mostly long sleeves, some short, pointed collar closing the neck, placket, a third with a pocket
+        case 6u: { // Shirt: long sleeves only, pointed collar closing the neck, placket, a third with a pocket
             let half = 0.36 + 0.08 * a;
             let sleeve = 0.18 + 0.06 * c;
-            let short = (1.0 - b) * (1.0 - b) * (1.0 - b);
-            let top = sd_top(m, -0.88, 0.90, half, sleeve, 0.04 + 0.24 * short, 0.74 - 1.2 * short);
+            let top = sd_top(m, -0.88, 0.90, half, sleeve, 0.02 + 0.06 * b, 0.74);
             body = top;
             let collar = sd_seg(m, vec2<f32>(0.0, -0.60), vec2<f32>(0.20, -0.88));
             let placket = sd_seg(q, vec2<f32>(0.0, -0.60), vec2<f32>(0.0, 0.90));
