@@ -217,12 +217,12 @@ fn garment(class_id: u32, q: vec2<f32>, a: f32, b: f32, c: f32, d: f32) -> vec2<
             detail = min(laces, sd_seg(q, vec2<f32>(-0.94, 0.14), vec2<f32>(0.94, 0.14)));
         }
         case 8u: { // Bag: a box to a trapezoid narrowing upwards, sharp to round corners, no handle to a tall one
-            let round = 0.06 + 0.26 * b;
-            let bag = sd_taper(q, vec2<f32>(0.0, 0.24), 0.56 + 0.26 * a - round, 0.80 + 0.10 * a - round, 0.50 + 0.14 * b - round) - round;
-            let r = 0.14 + 0.36 * c;
-            let ring_round = abs(sd_circle(q, vec2<f32>(0.0, -0.26), r));
-            let ring_square = abs(sd_box(q, vec2<f32>(0.0, -0.26), vec2<f32>(r, r * 0.8), 0.08));
-            let handle = max((ring_round * (1.0 - d) + ring_square * d) - 0.045, q.y + 0.26);
+            let round = 0.08 + 0.30 * b;
+            let bag = sd_taper(q, vec2<f32>(0.0, 0.18), 0.58 + 0.26 * a - round, 0.76 + 0.12 * a - round, 0.46 + 0.14 * b - round) - round;
+            let r = 0.18 + 0.40 * c;
+            let ring_round = abs(sd_circle(q, vec2<f32>(0.0, -0.28), r));
+            let ring_square = abs(sd_box(q, vec2<f32>(0.0, -0.28), vec2<f32>(r, r * 0.8), 0.08));
+            let handle = max((ring_round * (1.0 - d) + ring_square * d) - 0.045, q.y + 0.28);
             body = min(bag, handle);
             detail = min(sd_seg(q, vec2<f32>(-0.60, 0.0), vec2<f32>(0.60, 0.0)), abs(sd_circle(q, vec2<f32>(0.0, 0.10), 0.06)));
         }

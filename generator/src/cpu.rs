@@ -290,18 +290,18 @@ fn garment(class_id: u32, q: V2, a: f32, b: f32, c: f32, d: f32) -> (f32, f32) {
         8 => {
             // From a box to a trapezoid narrowing upwards, corners from sharp to round, and a
             // handle from none (clutches) to a tall ring between round and square.
-            let round = 0.06 + 0.26 * b;
+            let round = 0.08 + 0.30 * b;
             let bag = sd_taper(
                 q,
-                v2(0.0, 0.24),
-                0.56 + 0.26 * a - round,
-                0.80 + 0.10 * a - round,
-                0.50 + 0.14 * b - round,
+                v2(0.0, 0.18),
+                0.58 + 0.26 * a - round,
+                0.76 + 0.12 * a - round,
+                0.46 + 0.14 * b - round,
             ) - round;
-            let r = 0.14 + 0.36 * c;
-            let ring_round = sd_circle(q, v2(0.0, -0.26), r).abs();
-            let ring_square = sd_box(q, v2(0.0, -0.26), v2(r, r * 0.8), 0.08).abs();
-            let handle = ((ring_round * (1.0 - d) + ring_square * d) - 0.045).max(q.y + 0.26);
+            let r = 0.18 + 0.40 * c;
+            let ring_round = sd_circle(q, v2(0.0, -0.28), r).abs();
+            let ring_square = sd_box(q, v2(0.0, -0.28), v2(r, r * 0.8), 0.08).abs();
+            let handle = ((ring_round * (1.0 - d) + ring_square * d) - 0.045).max(q.y + 0.28);
             let detail = sd_seg(q, v2(-0.60, 0.0), v2(0.60, 0.0))
                 .min(sd_circle(q, v2(0.0, 0.10), 0.06).abs());
             (bag.min(handle), detail)
