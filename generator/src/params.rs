@@ -58,17 +58,13 @@ enum Param {
     Aspect,
     /// The four shape values hash `Shape0 + 0..4`.
     Shape0,
-    /// The chest print, after the shape values: whether there is one, its contrast, size and
+    /// The chest print, past the shape values: whether there is one, its contrast, size and
     /// height.
-    Logo = Param::SHAPE_END,
+    Logo = Param::Shape0 as isize + 4,
     LogoContrast,
     LogoWidth,
     LogoHeight,
     LogoY,
-}
-
-impl Param {
-    const SHAPE_END: isize = 28;
 }
 
 /// The values one image was drawn with, in knob units: what goes into its `meta` column.
@@ -400,6 +396,41 @@ mod tests {
             assert!(d.shape.iter().all(|v| (0.0..1.0).contains(v)));
             assert!(d.style < Preset::Fashion.styles());
         }
+    }
+
+    #[test]
+    fn fabrics_and_chest_prints_follow_their_class() {
+        let s = sampler(0);
+        // The share of 2,000 draws of `class` for which `pick` holds.
+        let share = |class: u64, pick: &dyn Fn(&SampleValues) -> bool| {
+            let hits = (0..2000)
+                .filter(|&j| pick(&s.draw(Stream::Train, j * 10 + class)))
+                .count();
+            hits as f32 / 2000.0
+        };
+        for class in 0..10 {
+            let weights = Preset::Fashion.fabric_weights(class as u32).unwrap();
+            assert!((weights.iter().sum::<f32>() - 1.0).abs() < 1e-6);
+            for (style, weight) in weights.into_iter().enumerate() {
+                let drawn = share(class, &|d| d.style == style as u32);
+                assert!(
+                    (drawn - weight).abs() < 0.04,
+                    "class {class} fabric {style}: {drawn}"
+                );
+            }
+            let chance = Preset::Fashion.logo_chance(class as u32);
+            let drawn = share(class, &|d| d.logo != 0.0);
+            assert!((drawn - chance).abs() < 0.04, "class {class} logo: {drawn}");
+        }
+        // Plain fabric has no pattern; a print is never as bright as the fabric around it.
+        for i in 0..1000 {
+            let d = s.draw(Stream::Train, i);
+            assert_eq!(d.pattern == 0.0, d.style == 0);
+            assert!(d.logo == 0.0 || d.logo.abs() >= 0.3);
+        }
+        // The other presets draw no chest prints and keep their styles uniform.
+        assert_eq!(Preset::Sketch.fabric_weights(0), None);
+        assert_eq!(Preset::Sketch.logo_chance(0), 0.0);
     }
 
     #[test]

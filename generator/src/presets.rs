@@ -62,15 +62,17 @@ impl Preset {
     /// print), where the preset draws fabrics: as in Fashion-MNIST, stripes on T-shirts and
     /// pullovers, checks on shirts, mostly plain coats, trousers and shoes.
     pub(crate) fn fabric_weights(self, class: u32) -> Option<[f32; 4]> {
-        let weights = match class {
+        if self != Preset::Fashion {
+            return None;
+        }
+        Some(match class {
             0 => [0.45, 0.30, 0.05, 0.20],
             2 => [0.45, 0.35, 0.05, 0.15],
             3 => [0.50, 0.15, 0.10, 0.25],
-            6 => [0.35, 0.15, 0.30, 0.20],
             4 => [0.65, 0.10, 0.10, 0.15],
+            6 => [0.35, 0.15, 0.30, 0.20],
             _ => [0.70, 0.10, 0.05, 0.15],
-        };
-        (self == Preset::Fashion).then_some(weights)
+        })
     }
 
     /// How often a sample of `class` wears a print on its chest (a logo, a slogan, a picture):
