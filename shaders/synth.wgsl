@@ -202,7 +202,7 @@ fn garment(class_id: u32, q: vec2<f32>, a: f32, b: f32, c: f32, d: f32) -> vec2<
             let sleeve = 0.18 + 0.06 * c;
             let top = sd_top(m, -0.88, 0.90, half, sleeve, 0.02 + 0.06 * b, 0.74);
             body = top;
-            let collar = sd_seg(m, vec2<f32>(0.0, -0.60), vec2<f32>(0.20, -0.88));
+            let collar = max((m.x + (q.y + 0.60) * 0.714) * 0.81, q.y + 0.60);
             let placket = sd_seg(q, vec2<f32>(0.0, -0.60), vec2<f32>(0.0, 0.90));
             let pocket = abs(sd_box(q, vec2<f32>(-0.20, -0.36), vec2<f32>(0.09, 0.10 + 0.04 * d), 0.0)) + 10.0 * max(d - 0.35, 0.0);
             detail = min(min(collar, placket), pocket);

@@ -265,7 +265,8 @@ fn garment(class_id: u32, q: V2, a: f32, b: f32, c: f32, d: f32) -> (f32, f32) {
             let half = 0.36 + 0.08 * a;
             let sleeve = 0.18 + 0.06 * c;
             let top = sd_top(m, -0.88, 0.90, half, sleeve, 0.02 + 0.06 * b, 0.74);
-            let collar = sd_seg(m, v2(0.0, -0.60), v2(0.20, -0.88));
+            // The open collar: the darker inside of the back between its points.
+            let collar = ((m.x + (q.y + 0.60) * 0.714) * 0.81).max(q.y + 0.60);
             let placket = sd_seg(q, v2(0.0, -0.60), v2(0.0, 0.90));
             let pocket = sd_box(q, v2(-0.20, -0.36), v2(0.09, 0.10 + 0.04 * d), 0.0).abs()
                 + 10.0 * (d - 0.35).max(0.0);
