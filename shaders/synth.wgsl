@@ -161,8 +161,8 @@ fn garment(class_id: u32, q: vec2<f32>, a: f32, b: f32, c: f32, d: f32) -> vec2<
             detail = min(min(seam, rib), neck);
         }
         case 3u: { // Dress: narrow bodice, flared skirt, straps, sleeveless to long sleeves
-            let bodice = sd_taper(q, vec2<f32>(0.0, -0.56), 0.26 + 0.06 * a, 0.22 + 0.06 * a, 0.36);
-            let skirt = sd_taper(q, vec2<f32>(0.0, 0.38), 0.22 + 0.06 * a, 0.28 + 0.22 * b, 0.58);
+            let bodice = sd_taper(q, vec2<f32>(0.0, -0.56), 0.26 + 0.06 * a, 0.25 + 0.06 * a, 0.36);
+            let skirt = sd_taper(q, vec2<f32>(0.0, 0.38), 0.25 + 0.06 * a, 0.28 + 0.22 * b, 0.58);
             let strap = sd_seg(m, vec2<f32>(0.14, -0.86), vec2<f32>(0.15, -0.96)) - 0.035;
             let sleeve = sd_seg(m, vec2<f32>(0.24 + 0.04 * a, -0.80), vec2<f32>(0.30 + 0.10 * c + 0.04 * a, -0.70 + 0.9 * c * c)) - (0.02 + 0.08 * c);
             body = min(min(bodice, skirt), min(strap, sleeve));

@@ -206,8 +206,8 @@ fn garment(class_id: u32, q: V2, a: f32, b: f32, c: f32, d: f32) -> (f32, f32) {
             (top, seam.min(rib).min(neck))
         }
         3 => {
-            let bodice = sd_taper(q, v2(0.0, -0.56), 0.26 + 0.06 * a, 0.22 + 0.06 * a, 0.36);
-            let skirt = sd_taper(q, v2(0.0, 0.38), 0.22 + 0.06 * a, 0.28 + 0.22 * b, 0.58);
+            let bodice = sd_taper(q, v2(0.0, -0.56), 0.26 + 0.06 * a, 0.25 + 0.06 * a, 0.36);
+            let skirt = sd_taper(q, v2(0.0, 0.38), 0.25 + 0.06 * a, 0.28 + 0.22 * b, 0.58);
             let strap = sd_seg(m, v2(0.14, -0.86), v2(0.15, -0.96)) - 0.035;
             // Sleeveless, short sleeves, or long ones hanging beside the bodice.
             let sleeve = sd_seg(
