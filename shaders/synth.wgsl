@@ -168,7 +168,7 @@ fn garment(class_id: u32, q: vec2<f32>, a: f32, b: f32, c: f32, d: f32) -> vec2<
             body = min(min(bodice, skirt), min(strap, sleeve));
             detail = sd_seg(q, vec2<f32>(-0.26, -0.20 + 0.12 * d), vec2<f32>(0.26, -0.20 + 0.12 * d));
         }
-        case 4u: { // Coat: a stand-up collar or hood above sloping shoulders, front opening, pockets
+        case 4u: { // Coat: a stand-up collar or hood above sloping shoulders, front opening, pockets on two fifths
             let half = 0.34 + 0.08 * a;
             let sleeve = 0.20 + 0.06 * c;
             let top = sd_top(m, -0.80, 0.95, half, sleeve, 0.08 * b, 0.70);
@@ -197,7 +197,7 @@ fn garment(class_id: u32, q: vec2<f32>, a: f32, b: f32, c: f32, d: f32) -> vec2<
             body = min(min(sole, heel), min(min(front, back), min(ankle, instep)) - (0.05 + 0.05 * d));
             detail = sd_seg(p, toe, ball);
         }
-        case 6u: { // Shirt: long sleeves only, pointed collar closing the neck, placket, a third with a pocket
+        case 6u: { // Shirt: long sleeves only, pointed collar open at the neck (a darker V), placket, a third with a pocket
             let half = 0.36 + 0.08 * a;
             let sleeve = 0.18 + 0.06 * c;
             let top = sd_top(m, -0.88, 0.90, half, sleeve, 0.02 + 0.06 * b, 0.74);
@@ -216,7 +216,7 @@ fn garment(class_id: u32, q: vec2<f32>, a: f32, b: f32, c: f32, d: f32) -> vec2<
             let laces = min(sd_seg(q, vec2<f32>(-0.24, -0.10), vec2<f32>(0.0, -0.20)), sd_seg(q, vec2<f32>(-0.08, 0.0), vec2<f32>(0.16, -0.10)));
             detail = min(laces, sd_seg(q, vec2<f32>(-0.94, 0.14), vec2<f32>(0.94, 0.14)));
         }
-        case 8u: { // Bag: a box to a trapezoid narrowing upwards, sharp to round corners, no handle to a tall one
+        case 8u: { // Bag: a box to a trapezoid narrowing upwards, sharp to round corners, a small loop to a tall handle
             let round = 0.08 + 0.30 * b;
             let bag = sd_taper(q, vec2<f32>(0.0, 0.18), 0.58 + 0.26 * a - round, 0.76 + 0.12 * a - round, 0.46 + 0.14 * b - round) - round;
             let r = 0.18 + 0.40 * c;

@@ -221,7 +221,8 @@ fn garment(class_id: u32, q: V2, a: f32, b: f32, c: f32, d: f32) -> (f32, f32) {
             )
         }
         4 => {
-            // A stand-up collar or a hood above sloping shoulders, a front opening, pockets.
+            // A stand-up collar or a hood above sloping shoulders, a front opening, pockets on
+            // two fifths of them.
             let half = 0.34 + 0.08 * a;
             let sleeve = 0.20 + 0.06 * c;
             let top = sd_top(m, -0.80, 0.95, half, sleeve, 0.08 * b, 0.70);
@@ -260,12 +261,14 @@ fn garment(class_id: u32, q: V2, a: f32, b: f32, c: f32, d: f32) -> (f32, f32) {
         6 => {
             // Long sleeves only: Fashion-MNIST's shirts are mostly long-sleeved, and short
             // sleeves made real T-shirts look like shirts (T-shirt accuracy fell from 0.75 to
-            // 0.50 with an eighth of the shirts short-sleeved). A pointed collar closing the
+            // 0.50 with an eighth of the shirts short-sleeved). A pointed collar open at the
             // neck, a buttoned placket, on a third of them a breast pocket.
             let half = 0.36 + 0.08 * a;
             let sleeve = 0.18 + 0.06 * c;
             let top = sd_top(m, -0.88, 0.90, half, sleeve, 0.02 + 0.06 * b, 0.74);
-            // The open collar: the darker inside of the back between its points.
+            // The open collar: the darker inside of the back in the V between its points,
+            // from (0, -0.60) up to (+-0.20, -0.88); 0.81 scales the distance across the V's
+            // sides to shape units.
             let collar = ((m.x + (q.y + 0.60) * 0.714) * 0.81).max(q.y + 0.60);
             let placket = sd_seg(q, v2(0.0, -0.60), v2(0.0, 0.90));
             let pocket = sd_box(q, v2(-0.20, -0.36), v2(0.09, 0.10 + 0.04 * d), 0.0).abs()
@@ -290,7 +293,7 @@ fn garment(class_id: u32, q: V2, a: f32, b: f32, c: f32, d: f32) -> (f32, f32) {
         }
         8 => {
             // From a box to a trapezoid narrowing upwards, corners from sharp to round, and a
-            // handle from none (clutches) to a tall ring between round and square.
+            // handle from a small loop to a tall ring, between round and square.
             let round = 0.08 + 0.30 * b;
             let bag = sd_taper(
                 q,
@@ -380,6 +383,7 @@ fn digit(class_id: u32, q: V2, g: f32, a: f32, b: f32) -> f32 {
 
 // ---- shading ----
 
+// A fabric pattern in [-1, 1]: stripes, checks (`check` 1) or a blotchy print (`print` 1).
 fn fabric(u: f32, v: f32, print: f32, check: f32, seed: u32) -> f32 {
     let stripes = wave(u) * (1.0 - check + check * wave(v));
     mix(
@@ -389,6 +393,7 @@ fn fabric(u: f32, v: f32, print: f32, check: f32, seed: u32) -> f32 {
     )
 }
 
+// Smooth value noise in [0, 1): hashed lattice values blended by smoothstep weights.
 fn value_noise(p: V2, seed: u32) -> f32 {
     let p = p + v2(256.0, 256.0);
     let (gx, gy) = (p.x.floor(), p.y.floor());
