@@ -5,15 +5,18 @@
 # near-gap preset should get a good part of the way; the far-gap one should not.
 #
 #   scripts/synthetic-only.sh [OUT] [PRESET...]     (default: out/synthetic-only fashion sketch)
+#   SEEDS=0 scripts/synthetic-only.sh ...            (one seed: a third of the time, while tuning)
 #
-# It runs a one-share bench (share 1: synthetic rows only) over seeds 0-2, so the numbers
-# come from the benchmark's own code paths. The real import is kept between calls; the renders
-# and runs are redone every time, so the numbers always describe the presets as built.
+# It runs a one-share bench (share 1: synthetic rows only) over seeds 0-2 (or $SEEDS, a
+# comma-separated list), so the numbers come from the benchmark's own code paths. The real
+# import is kept between calls; the renders and runs are redone every time, so the numbers
+# always describe the presets as built.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-out/synthetic-only}
 shift || true
 presets=("$@")
+seeds=${SEEDS:-0, 1, 2}
 [ $# -gt 0 ] || presets=(fashion sketch)
 bash scripts/setup-system.sh
 # The presets are compiled in: a stale binary would measure the presets of another build.
@@ -30,7 +33,7 @@ config="$out/synthetic-only.toml"
 {
     echo 'name = "synthetic-only"'
     echo 'shares = "1"'
-    echo 'seeds = [0, 1, 2]'
+    echo "seeds = [$seeds]"
     echo 'architectures = ["cnn"]'
     echo 'strategies = ["sm"]'
     # The default experiment's budgets, read from the one place that defines them.

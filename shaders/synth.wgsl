@@ -58,8 +58,12 @@ struct Sample {
     shape1: f32,
     shape2: f32,
     shape3: f32,
-    weave: f32,
+    print: f32,
     check: f32,
+    logo: f32,
+    logo_w: f32,
+    logo_h: f32,
+    logo_y: f32,
 }
 
 @group(0) @binding(0) var<uniform> frames: array<Frame, 10>;
@@ -76,7 +80,8 @@ fn sd_box(p: vec2<f32>, c: vec2<f32>, h: vec2<f32>, r: f32) -> f32 {
 fn sd_seg(p: vec2<f32>, a: vec2<f32>, b: vec2<f32>) -> f32 {
     let pa = p - a;
     let ba = b - a;
-    let h = clamp(dot(pa, ba) / dot(ba, ba), 0.0, 1.0);
+    // A segment of length zero (a sleeve drawn at length 0) is the point `a`, not NaN.
+    let h = clamp(dot(pa, ba) / max(dot(ba, ba), 1e-8), 0.0, 1.0);
     return length(pa - ba * h);
 }
 
@@ -107,6 +112,17 @@ fn cover(d: f32, e: f32) -> f32 {
     return t * t * (3.0 - 2.0 * t);
 }
 
+// A top with long sleeves hanging straight down beside the torso, as Fashion-MNIST shows
+// pullovers, coats and shirts: the torso from `top` to `hem` (half-width `body`), each sleeve
+// `sleeve` wide from a sloping shoulder down to `cuff`, its lower end `spread` further out.
+// `m` is the point mirrored into the right half.
+fn sd_top(m: vec2<f32>, top: f32, hem: f32, body: f32, sleeve: f32, spread: f32, cuff: f32) -> f32 {
+    let torso = sd_box(m, vec2<f32>(0.0, (top + hem) * 0.5), vec2<f32>(body, (hem - top) * 0.5), 0.06);
+    let x = body + sleeve * 0.5 - 0.02;
+    let arm = sd_seg(m, vec2<f32>(x - 0.06, top + sleeve), vec2<f32>(x + spread, cuff)) - sleeve * 0.5;
+    return min(torso, arm);
+}
+
 // ---- the ten garments; x: the silhouette, y: seams and details (distance to a line) ----
 
 fn garment(class_id: u32, q: vec2<f32>, a: f32, b: f32, c: f32, d: f32) -> vec2<f32> {
@@ -114,55 +130,63 @@ fn garment(class_id: u32, q: vec2<f32>, a: f32, b: f32, c: f32, d: f32) -> vec2<
     var body = 0.0;
     var detail = 0.0;
     switch class_id {
-        case 0u: { // T-shirt/top: sleeveless to short sleeves, round neck
-            let torso = sd_taper(q, vec2<f32>(0.0, 0.06), 0.46 + 0.14 * a, 0.44 + 0.12 * a, 0.86);
-            let reach = vec2<f32>(0.30 + 0.14 * b, 0.22 + 0.10 * b) * c;
-            let sleeve = sd_seg(m, vec2<f32>(0.40, -0.66), vec2<f32>(0.40, -0.66) + reach) - (0.04 + 0.14 * c);
-            let neck = sd_circle(q, vec2<f32>(0.0, -0.98), 0.22 + 0.06 * d);
-            body = max(min(torso, sleeve), -neck);
-            detail = abs(sd_circle(q, vec2<f32>(0.0, -0.98), 0.30 + 0.06 * d));
+        case 0u: { // T-shirt/top: tank tops (armholes) to short sleeves, round neck (a darker disc)
+            let half = 0.36 + 0.10 * a;
+            let torso = sd_box(m, vec2<f32>(0.0, 0.04), vec2<f32>(half, 0.90), 0.04);
+            // Mostly short sleeves: a tenth are tank tops.
+            let arms = clamp(2.0 * c - 0.2, 0.0, 1.0);
+            let shoulder = vec2<f32>(half - 0.06, -0.74);
+            let reach = vec2<f32>(0.20 + 0.10 * b, 0.30 + 0.16 * b) * arms;
+            let sleeve = sd_seg(m, shoulder, shoulder + reach) - (0.05 + 0.11 * arms);
+            let armhole = sd_circle(m, vec2<f32>(half + 0.02, -0.80), 0.24 * (1.0 - arms));
+            let neck = sd_circle(q, vec2<f32>(0.0, -1.00), 0.16 + 0.08 * d);
+            body = min(max(torso, -armhole), sleeve);
+            detail = neck;
         }
-        case 1u: { // Trouser: a waistband, hips, two legs parting below the crotch
+        case 1u: { // Trouser: a waistband, hips, two legs parting below the crotch and narrowing to the hem
             let waist = sd_box(q, vec2<f32>(0.0, -0.84), vec2<f32>(0.34 + 0.06 * a, 0.10), 0.02);
             let hips = sd_box(q, vec2<f32>(0.0, -0.62), vec2<f32>(0.30 + 0.06 * a, 0.22 + 0.10 * c), 0.02);
-            let leg = sd_seg(m, vec2<f32>(0.18, -0.76), vec2<f32>(0.22 + 0.08 * b, 0.88)) - (0.14 + 0.04 * a);
+            let leg = sd_taper(m, vec2<f32>(0.20 + 0.03 * b, 0.06), 0.16 + 0.04 * a, 0.10 + 0.04 * a, 0.82);
             body = min(min(waist, hips), leg);
             detail = sd_seg(q, vec2<f32>(-0.36, -0.76), vec2<f32>(0.36, -0.76));
         }
-        case 2u: { // Pullover: sloping shoulders, long sleeves hanging apart from the body, round neck
-            let torso = sd_taper(q, vec2<f32>(0.0, 0.04), 0.32 + 0.06 * a, 0.44 + 0.06 * a, 0.88);
-            let sleeve = sd_seg(m, vec2<f32>(0.40, -0.74), vec2<f32>(0.72 + 0.06 * b, 0.76 + 0.12 * c)) - (0.12 + 0.04 * d);
-            let neck = sd_circle(q, vec2<f32>(0.0, -1.04), 0.22 + 0.06 * d);
-            body = max(min(torso, sleeve), -neck);
-            detail = abs(sd_circle(q, vec2<f32>(0.0, -1.04), 0.30 + 0.06 * d));
+        case 2u: { // Pullover: straight long sleeves, round neck (a darker disc: the inside of the back), ribbed hem and cuffs, no opening
+            let half = 0.36 + 0.08 * a;
+            let sleeve = 0.20 + 0.08 * c;
+            let top = sd_top(m, -0.90, 0.92, half, sleeve, 0.06 * b, 0.66);
+            let neck = sd_circle(q, vec2<f32>(0.0, -1.02), 0.18 + 0.06 * d);
+            let seam = sd_seg(m, vec2<f32>(half, -0.90 + sleeve), vec2<f32>(half, 0.66));
+            let rib = sd_seg(m, vec2<f32>(0.0, 0.78), vec2<f32>(half, 0.78));
+            body = top;
+            detail = min(min(seam, rib), neck);
         }
-        case 3u: { // Dress: bodice, flared skirt, straps, sleeveless to short sleeves
-            let bodice = sd_taper(q, vec2<f32>(0.0, -0.54), 0.32 + 0.06 * a, 0.30 + 0.06 * a, 0.36);
-            let skirt = sd_taper(q, vec2<f32>(0.0, 0.38), 0.30 + 0.06 * a, 0.38 + 0.26 * b, 0.56);
-            let strap = sd_seg(m, vec2<f32>(0.15, -0.86), vec2<f32>(0.16, -0.96)) - 0.035;
-            let sleeve = sd_seg(m, vec2<f32>(0.24, -0.78), vec2<f32>(0.26 + 0.24 * c, -0.66 + 0.16 * c)) - (0.02 + 0.08 * c);
+        case 3u: { // Dress: narrow bodice, flared skirt, straps, sleeveless to long sleeves
+            let bodice = sd_taper(q, vec2<f32>(0.0, -0.56), 0.26 + 0.06 * a, 0.25 + 0.06 * a, 0.36);
+            let skirt = sd_taper(q, vec2<f32>(0.0, 0.38), 0.25 + 0.06 * a, 0.28 + 0.22 * b, 0.58);
+            let strap = sd_seg(m, vec2<f32>(0.14, -0.86), vec2<f32>(0.15, -0.96)) - 0.035;
+            let sleeve = sd_seg(m, vec2<f32>(0.24 + 0.04 * a, -0.80), vec2<f32>(0.30 + 0.10 * c + 0.04 * a, -0.70 + 0.9 * c * c)) - (0.02 + 0.08 * c);
             body = min(min(bodice, skirt), min(strap, sleeve));
-            detail = sd_seg(q, vec2<f32>(-0.28, -0.18 + 0.12 * d), vec2<f32>(0.28, -0.18 + 0.12 * d));
+            detail = sd_seg(q, vec2<f32>(-0.26, -0.20 + 0.12 * d), vec2<f32>(0.26, -0.20 + 0.12 * d));
         }
-        case 4u: { // Coat: long body, long sleeves, collar, front opening, lapels, pockets
-            let torso = sd_box(q, vec2<f32>(0.0, 0.05), vec2<f32>(0.42 + 0.06 * a, 0.90), 0.06);
-            let sleeve = sd_seg(m, vec2<f32>(0.44, -0.66), vec2<f32>(0.66 + 0.06 * b, 0.86)) - (0.13 + 0.03 * c);
-            // A stand-up collar or hood where the other tops have a neckline.
-            let collar = sd_box(q, vec2<f32>(0.0, -0.88), vec2<f32>(0.18 + 0.06 * d, 0.10), 0.04);
-            body = min(min(torso, sleeve), collar);
-            let opening = sd_seg(q, vec2<f32>(0.0, -0.95), vec2<f32>(0.0, 0.95));
-            let lapels = sd_seg(m, vec2<f32>(0.0, -0.62), vec2<f32>(0.24, -0.86 + 0.1 * d));
-            let pockets = sd_seg(m, vec2<f32>(0.20, 0.36), vec2<f32>(0.40, 0.36));
-            detail = min(min(opening, lapels), pockets);
+        case 4u: { // Coat: a stand-up collar or hood above sloping shoulders, front opening, pockets on two fifths
+            let half = 0.34 + 0.08 * a;
+            let sleeve = 0.20 + 0.06 * c;
+            let top = sd_top(m, -0.80, 0.95, half, sleeve, 0.08 * b, 0.70);
+            let collar = sd_box(q, vec2<f32>(0.0, -0.84), vec2<f32>(0.20 + 0.10 * d, 0.10 + 0.08 * d), 0.06);
+            let opening = sd_seg(q, vec2<f32>(0.0, -0.80), vec2<f32>(0.0, 0.95));
+            let pockets = sd_seg(m, vec2<f32>(0.14, 0.40), vec2<f32>(0.30, 0.40)) + 10.0 * max(b - 0.4, 0.0);
+            let seam = sd_seg(m, vec2<f32>(half, -0.80 + sleeve), vec2<f32>(half, 0.70));
+            body = min(top, collar);
+            detail = min(min(opening, pockets), seam);
         }
-        case 5u: { // Sandal: a sole from flat to high-heeled, open straps; centred on its height
-            let h = 0.55 * c;
-            let top = 0.18 + 0.25 * b;
-            let p = vec2<f32>(q.x, q.y + 0.28 - 0.35 * h - 0.125 * b);
+        case 5u: { // Sandal: a sole from flat to high-heeled, some platforms, open straps; centred on its height
+            let h = 0.75 * c;
+            let top = 0.26 + 0.36 * b;
+            let p = vec2<f32>(q.x, q.y + 0.24 - 0.35 * h - 0.18 * b);
             let toe = vec2<f32>(-0.90, 0.34);
             let ball = vec2<f32>(-0.30, 0.34);
             let heel_top = vec2<f32>(0.80, 0.34 - h);
-            let sole = min(sd_seg(p, toe, ball), sd_seg(p, ball, heel_top)) - (0.04 + 0.03 * a);
+            let sole = min(sd_seg(p, toe, ball), sd_seg(p, ball, heel_top)) - (0.04 + 0.10 * a * a);
             let heel = sd_seg(p, vec2<f32>(0.74, 0.34 - h), vec2<f32>(0.72, 0.40)) - 0.05;
             let arch = vec2<f32>(-0.50, 0.34 - 0.8 * top);
             let front = min(sd_seg(p, vec2<f32>(-0.78, 0.34), arch), sd_seg(p, arch, vec2<f32>(-0.20, 0.34)));
@@ -170,18 +194,17 @@ fn garment(class_id: u32, q: vec2<f32>, a: f32, b: f32, c: f32, d: f32) -> vec2<
             let back = min(sd_seg(p, vec2<f32>(0.10, 0.34 - 0.3 * h), peak), sd_seg(p, peak, heel_top));
             let ankle = sd_seg(p, vec2<f32>(0.30, peak.y), vec2<f32>(0.85, peak.y));
             let instep = sd_seg(p, arch, peak);
-            body = min(min(sole, heel), min(min(front, back), min(ankle, instep)) - (0.04 + 0.04 * d));
+            body = min(min(sole, heel), min(min(front, back), min(ankle, instep)) - (0.05 + 0.05 * d));
             detail = sd_seg(p, toe, ball);
         }
-        case 6u: { // Shirt: narrower sleeves, mostly long, collar, placket, pocket
-            let torso = sd_box(q, vec2<f32>(0.0, 0.05), vec2<f32>(0.40 + 0.06 * a, 0.86), 0.04);
-            let short = (1.0 - b) * (1.0 - b);
-            let sleeve = sd_seg(m, vec2<f32>(0.42, -0.64), vec2<f32>(0.56 + 0.08 * b, 0.82 - 1.1 * short)) - (0.11 + 0.03 * c);
-            let neck = sd_circle(q, vec2<f32>(0.0, -0.88), 0.12);
-            body = max(min(torso, sleeve), -neck);
-            let collar = sd_seg(m, vec2<f32>(0.0, -0.60), vec2<f32>(0.22, -0.86));
+        case 6u: { // Shirt: long sleeves only, pointed collar open at the neck (a darker V), placket, a third with a pocket
+            let half = 0.36 + 0.08 * a;
+            let sleeve = 0.18 + 0.06 * c;
+            let top = sd_top(m, -0.88, 0.90, half, sleeve, 0.02 + 0.06 * b, 0.74);
+            body = top;
+            let collar = max((m.x + (q.y + 0.60) * 0.714) * 0.81, q.y + 0.60);
             let placket = sd_seg(q, vec2<f32>(0.0, -0.60), vec2<f32>(0.0, 0.90));
-            let pocket = abs(sd_box(q, vec2<f32>(-0.24, -0.36), vec2<f32>(0.10, 0.10 + 0.04 * d), 0.0));
+            let pocket = abs(sd_box(q, vec2<f32>(-0.20, -0.36), vec2<f32>(0.09, 0.10 + 0.04 * d), 0.0)) + 10.0 * max(d - 0.35, 0.0);
             detail = min(min(collar, placket), pocket);
         }
         case 7u: { // Sneaker: thick sole, an upper rising from the toe to the heel collar, laces
@@ -193,23 +216,24 @@ fn garment(class_id: u32, q: vec2<f32>, a: f32, b: f32, c: f32, d: f32) -> vec2<
             let laces = min(sd_seg(q, vec2<f32>(-0.24, -0.10), vec2<f32>(0.0, -0.20)), sd_seg(q, vec2<f32>(-0.08, 0.0), vec2<f32>(0.16, -0.10)));
             detail = min(laces, sd_seg(q, vec2<f32>(-0.94, 0.14), vec2<f32>(0.94, 0.14)));
         }
-        case 8u: { // Bag: a box to a trapezoid wider at the bottom, a handle between round and square
-            let bag = sd_taper(q, vec2<f32>(0.0, 0.16), 0.78 + 0.16 * a, 0.90 + 0.04 * a, 0.56 + 0.16 * b);
-            let r = 0.28 + 0.20 * c;
-            let ring_round = abs(sd_circle(q, vec2<f32>(0.0, -0.34), r));
-            let ring_square = abs(sd_box(q, vec2<f32>(0.0, -0.34), vec2<f32>(r, r * 0.8), 0.08));
-            let handle = max((ring_round * (1.0 - d) + ring_square * d) - 0.045, q.y + 0.34);
+        case 8u: { // Bag: a box to a trapezoid narrowing upwards, sharp to round corners, a small loop to a tall handle
+            let round = 0.08 + 0.30 * b;
+            let bag = sd_taper(q, vec2<f32>(0.0, 0.18), 0.58 + 0.26 * a - round, 0.76 + 0.12 * a - round, 0.46 + 0.14 * b - round) - round;
+            let r = 0.18 + 0.40 * c;
+            let ring_round = abs(sd_circle(q, vec2<f32>(0.0, -0.28), r));
+            let ring_square = abs(sd_box(q, vec2<f32>(0.0, -0.28), vec2<f32>(r, r * 0.8), 0.08));
+            let handle = max((ring_round * (1.0 - d) + ring_square * d) - 0.045, q.y + 0.28);
             body = min(bag, handle);
-            detail = min(sd_seg(q, vec2<f32>(-0.70, -0.10), vec2<f32>(0.70, -0.10)), abs(sd_circle(q, vec2<f32>(0.0, 0.0), 0.06)));
+            detail = min(sd_seg(q, vec2<f32>(-0.60, 0.0), vec2<f32>(0.60, 0.0)), abs(sd_circle(q, vec2<f32>(0.0, 0.10), 0.06)));
         }
-        default: { // Ankle boot: wide shaft, foot, toe, sloped instep, heel
-            let shaft = sd_box(q, vec2<f32>(0.28, -0.30), vec2<f32>(0.38 + 0.06 * a, 0.62), 0.08);
-            let foot = sd_box(q, vec2<f32>(-0.05, 0.44), vec2<f32>(0.82, 0.30), 0.14);
-            let toe = sd_ellipse(q, vec2<f32>(-0.56, 0.44), vec2<f32>(0.42, 0.30 + 0.06 * b));
-            let instep = sd_seg(q, vec2<f32>(-0.50, 0.36), vec2<f32>(0.05, -0.05)) - 0.24;
-            let heel = sd_box(q, vec2<f32>(0.56, 0.74 + 0.06 * c), vec2<f32>(0.16, 0.08 + 0.06 * c), 0.02);
+        default: { // Ankle boot: wider than tall, the shaft over the heel, the toe pointing left
+            let shaft = sd_box(q, vec2<f32>(0.26, -0.16), vec2<f32>(0.34 + 0.06 * a, 0.50), 0.08);
+            let foot = sd_box(q, vec2<f32>(-0.05, 0.42), vec2<f32>(0.84, 0.24), 0.14);
+            let toe = sd_ellipse(q, vec2<f32>(-0.56, 0.42), vec2<f32>(0.40, 0.24 + 0.06 * b));
+            let instep = sd_seg(q, vec2<f32>(-0.50, 0.34), vec2<f32>(0.05, -0.05)) - 0.22;
+            let heel = sd_box(q, vec2<f32>(0.56, 0.66 + 0.06 * c), vec2<f32>(0.16, 0.04 + 0.06 * c), 0.02);
             body = min(min(min(shaft, foot), min(toe, heel)), instep);
-            detail = min(sd_seg(q, vec2<f32>(-0.90, 0.62), vec2<f32>(0.70, 0.62)), sd_seg(q, vec2<f32>(0.20 + 0.2 * d, -0.90), vec2<f32>(0.20 + 0.2 * d, 0.20)));
+            detail = min(sd_seg(q, vec2<f32>(-0.90, 0.56), vec2<f32>(0.70, 0.56)), sd_seg(q, vec2<f32>(0.18 + 0.2 * d, -0.62), vec2<f32>(0.18 + 0.2 * d, 0.20)));
         }
     }
     // Details only inside the silhouette (or on its outline).
@@ -266,10 +290,28 @@ fn digit(class_id: u32, q: vec2<f32>, g: f32, a: f32, b: f32) -> f32 {
 
 // ---- shading ----
 
-// A fabric pattern in [-1, 1], without branches: stripes (weave 0, check 0), checks
-// (check 1) or a herringbone (weave 2).
-fn fabric(u: f32, v: f32, weave: f32, check: f32) -> f32 {
-    return wave(u + weave * wave(v * 0.5)) * (1.0 - check + check * wave(v));
+// A fabric pattern in [-1, 1], without branches: stripes (print 0, check 0), checks
+// (check 1) or a blotchy print (print 1: flowers, camouflage, a picture).
+fn fabric(u: f32, v: f32, print: f32, check: f32, seed: u32) -> f32 {
+    let stripes = wave(u) * (1.0 - check + check * wave(v));
+    return mix(stripes, 2.0 * value_noise(vec2<f32>(u, v) * 0.35, seed) - 1.0, print);
+}
+
+// Smooth value noise in [0, 1): hashed lattice values (exact integer maths on every device)
+// blended by smoothstep weights, so it is continuous and a tiny difference in `p` between
+// devices moves it a tiny amount. The offset keeps the lattice indices positive.
+fn value_noise(p0: vec2<f32>, seed: u32) -> f32 {
+    let p = p0 + vec2<f32>(256.0, 256.0);
+    let g = floor(p);
+    let f = p - g;
+    let w = f * f * (vec2<f32>(3.0, 3.0) - 2.0 * f);
+    let ix = u32(g.x);
+    let iy = u32(g.y);
+    let c00 = f32(pcg(seed ^ pcg(ix ^ pcg(iy))) >> 8u) * (1.0 / 16777216.0);
+    let c10 = f32(pcg(seed ^ pcg((ix + 1u) ^ pcg(iy))) >> 8u) * (1.0 / 16777216.0);
+    let c01 = f32(pcg(seed ^ pcg(ix ^ pcg(iy + 1u))) >> 8u) * (1.0 / 16777216.0);
+    let c11 = f32(pcg(seed ^ pcg((ix + 1u) ^ pcg(iy + 1u))) >> 8u) * (1.0 / 16777216.0);
+    return mix(mix(c00, c10, w.x), mix(c01, c11, w.x), w.y);
 }
 
 // sin(x) to within 0.001 from a parabola: a fraction of the built-in's cost on software
@@ -307,7 +349,9 @@ fn shade(s: Sample, x: u32, y: u32) -> vec3<f32> {
         let inner = clamp(-g.x * 12.0, 0.0, 1.0);
         let light = 1.0 + s.light_x * q.x + s.light_y * q.y;
         let seam = cover(g.y - s.stroke, s.edge);
-        let value = (0.85 + 0.2 * inner) * light * (1.0 + s.texture * fabric(u, v, s.weave, s.check)) * (1.0 - 0.2 * seam);
+        // A print on the chest: a logo, a slogan, a picture.
+        let logo = s.logo * cover(sd_box(q, vec2<f32>(0.0, s.logo_y), vec2<f32>(s.logo_w, s.logo_h), 0.02), s.edge);
+        let value = (0.85 + 0.2 * inner) * light * (1.0 + s.texture * fabric(u, v, s.print, s.check, s.noise_seed)) * (1.0 - 0.55 * seam) * (1.0 + logo);
         color = mix(bg, fg * value, cover(g.x, s.edge));
     } else if PRESET == 1u {
         let g = garment(CLASS, q, s.shape0, s.shape1, s.shape2, s.shape3);

@@ -105,7 +105,8 @@ fn sd_box(p: V2, c: V2, h: V2, r: f32) -> f32 {
 fn sd_seg(p: V2, a: V2, b: V2) -> f32 {
     let pa = p - a;
     let ba = b - a;
-    let h = (pa.dot(ba) / ba.dot(ba)).clamp(0.0, 1.0);
+    // A segment of length zero (a sleeve drawn at length 0) is the point `a`, not NaN.
+    let h = (pa.dot(ba) / ba.dot(ba).max(1e-8)).clamp(0.0, 1.0);
     (pa - ba * h).length()
 }
 
@@ -136,21 +137,40 @@ fn mix(a: f32, b: f32, t: f32) -> f32 {
     a * (1.0 - t) + b * t
 }
 
+/// A top with long sleeves hanging straight down beside the torso, as Fashion-MNIST shows
+/// pullovers, coats and shirts: the torso from `top` to `hem` (half-width `body`), each
+/// sleeve `sleeve` wide from a sloping shoulder down to `cuff`, its lower end `spread` further
+/// out. `m` is the point mirrored into the right half.
+fn sd_top(m: V2, top: f32, hem: f32, body: f32, sleeve: f32, spread: f32, cuff: f32) -> f32 {
+    let torso = sd_box(
+        m,
+        v2(0.0, (top + hem) * 0.5),
+        v2(body, (hem - top) * 0.5),
+        0.06,
+    );
+    let x = body + sleeve * 0.5 - 0.02;
+    let arm = sd_seg(m, v2(x - 0.06, top + sleeve), v2(x + spread, cuff)) - sleeve * 0.5;
+    torso.min(arm)
+}
+
 // ---- the ten garments; .0: the silhouette, .1: seams and details ----
 
 fn garment(class_id: u32, q: V2, a: f32, b: f32, c: f32, d: f32) -> (f32, f32) {
     let m = v2(q.x.abs(), q.y);
     let (body, detail) = match class_id {
         0 => {
-            let torso = sd_taper(q, v2(0.0, 0.06), 0.46 + 0.14 * a, 0.44 + 0.12 * a, 0.86);
-            // From tank tops (a stub at the shoulder) to long, wide short sleeves.
-            let reach = v2(0.30 + 0.14 * b, 0.22 + 0.10 * b) * c;
-            let sleeve = sd_seg(m, v2(0.40, -0.66), v2(0.40, -0.66) + reach) - (0.04 + 0.14 * c);
-            let neck = sd_circle(q, v2(0.0, -0.98), 0.22 + 0.06 * d);
-            (
-                torso.min(sleeve).max(-neck),
-                sd_circle(q, v2(0.0, -0.98), 0.30 + 0.06 * d).abs(),
-            )
+            let half = 0.36 + 0.10 * a;
+            let torso = sd_box(m, v2(0.0, 0.04), v2(half, 0.90), 0.04);
+            // From tank tops (armholes, no sleeves) to short sleeves reaching out and down.
+            // Mostly short sleeves: a tenth are tank tops.
+            let arms = (2.0 * c - 0.2).clamp(0.0, 1.0);
+            let shoulder = v2(half - 0.06, -0.74);
+            let reach = v2(0.20 + 0.10 * b, 0.30 + 0.16 * b) * arms;
+            let sleeve = sd_seg(m, shoulder, shoulder + reach) - (0.05 + 0.11 * arms);
+            let armhole = sd_circle(m, v2(half + 0.02, -0.80), 0.24 * (1.0 - arms));
+            // The neck as the pullover's: the darker inside of the back.
+            let neck = sd_circle(q, v2(0.0, -1.00), 0.16 + 0.08 * d);
+            (torso.max(-armhole).min(sleeve), neck)
         }
         1 => {
             let waist = sd_box(q, v2(0.0, -0.84), v2(0.34 + 0.06 * a, 0.10), 0.02);
@@ -161,56 +181,70 @@ fn garment(class_id: u32, q: V2, a: f32, b: f32, c: f32, d: f32) -> (f32, f32) {
                 v2(0.30 + 0.06 * a, 0.22 + 0.10 * c),
                 0.02,
             );
-            let leg = sd_seg(m, v2(0.18, -0.76), v2(0.22 + 0.08 * b, 0.88)) - (0.14 + 0.04 * a);
+            // Legs narrowing to the hem, a gap between them.
+            let leg = sd_taper(
+                m,
+                v2(0.20 + 0.03 * b, 0.06),
+                0.16 + 0.04 * a,
+                0.10 + 0.04 * a,
+                0.82,
+            );
             (
                 waist.min(hips).min(leg),
                 sd_seg(q, v2(-0.36, -0.76), v2(0.36, -0.76)),
             )
         }
         2 => {
-            // Sloping (raglan) shoulders: the body widens from the neck down.
-            let torso = sd_taper(q, v2(0.0, 0.04), 0.32 + 0.06 * a, 0.44 + 0.06 * a, 0.88);
-            let sleeve = sd_seg(m, v2(0.40, -0.74), v2(0.72 + 0.06 * b, 0.76 + 0.12 * c))
-                - (0.12 + 0.04 * d);
-            let neck = sd_circle(q, v2(0.0, -1.04), 0.22 + 0.06 * d);
-            (
-                torso.min(sleeve).max(-neck),
-                sd_circle(q, v2(0.0, -1.04), 0.30 + 0.06 * d).abs(),
-            )
+            // Round neck, ribbed hem and cuffs, no opening. Product photos show the inside
+            // of the back through the neck: a darker disc, not a notch in the outline.
+            let half = 0.36 + 0.08 * a;
+            let sleeve = 0.20 + 0.08 * c;
+            let top = sd_top(m, -0.90, 0.92, half, sleeve, 0.06 * b, 0.66);
+            let neck = sd_circle(q, v2(0.0, -1.02), 0.18 + 0.06 * d);
+            let seam = sd_seg(m, v2(half, -0.90 + sleeve), v2(half, 0.66));
+            let rib = sd_seg(m, v2(0.0, 0.78), v2(half, 0.78));
+            (top, seam.min(rib).min(neck))
         }
         3 => {
-            let bodice = sd_taper(q, v2(0.0, -0.54), 0.32 + 0.06 * a, 0.30 + 0.06 * a, 0.36);
-            let skirt = sd_taper(q, v2(0.0, 0.38), 0.30 + 0.06 * a, 0.38 + 0.26 * b, 0.56);
-            let strap = sd_seg(m, v2(0.15, -0.86), v2(0.16, -0.96)) - 0.035;
-            // From sleeveless to short sleeves.
-            let sleeve = sd_seg(m, v2(0.24, -0.78), v2(0.26 + 0.24 * c, -0.66 + 0.16 * c))
-                - (0.02 + 0.08 * c);
+            let bodice = sd_taper(q, v2(0.0, -0.56), 0.26 + 0.06 * a, 0.25 + 0.06 * a, 0.36);
+            let skirt = sd_taper(q, v2(0.0, 0.38), 0.25 + 0.06 * a, 0.28 + 0.22 * b, 0.58);
+            let strap = sd_seg(m, v2(0.14, -0.86), v2(0.15, -0.96)) - 0.035;
+            // Sleeveless, short sleeves, or long ones hanging beside the bodice.
+            let sleeve = sd_seg(
+                m,
+                v2(0.24 + 0.04 * a, -0.80),
+                v2(0.30 + 0.10 * c + 0.04 * a, -0.70 + 0.9 * c * c),
+            ) - (0.02 + 0.08 * c);
             (
                 bodice.min(skirt).min(strap.min(sleeve)),
-                sd_seg(q, v2(-0.28, -0.18 + 0.12 * d), v2(0.28, -0.18 + 0.12 * d)),
+                sd_seg(q, v2(-0.26, -0.20 + 0.12 * d), v2(0.26, -0.20 + 0.12 * d)),
             )
         }
         4 => {
-            let torso = sd_box(q, v2(0.0, 0.05), v2(0.42 + 0.06 * a, 0.90), 0.06);
-            let sleeve = sd_seg(m, v2(0.44, -0.66), v2(0.66 + 0.06 * b, 0.86)) - (0.13 + 0.03 * c);
-            // A stand-up collar or hood where the other tops have a neckline.
-            let collar = sd_box(q, v2(0.0, -0.88), v2(0.18 + 0.06 * d, 0.10), 0.04);
-            let opening = sd_seg(q, v2(0.0, -0.95), v2(0.0, 0.95));
-            let lapels = sd_seg(m, v2(0.0, -0.62), v2(0.24, -0.86 + 0.1 * d));
-            let pockets = sd_seg(m, v2(0.20, 0.36), v2(0.40, 0.36));
-            (
-                torso.min(sleeve).min(collar),
-                opening.min(lapels).min(pockets),
-            )
+            // A stand-up collar or a hood above sloping shoulders, a front opening, pockets on
+            // two fifths of them.
+            let half = 0.34 + 0.08 * a;
+            let sleeve = 0.20 + 0.06 * c;
+            let top = sd_top(m, -0.80, 0.95, half, sleeve, 0.08 * b, 0.70);
+            let collar = sd_box(
+                q,
+                v2(0.0, -0.84),
+                v2(0.20 + 0.10 * d, 0.10 + 0.08 * d),
+                0.06,
+            );
+            let opening = sd_seg(q, v2(0.0, -0.80), v2(0.0, 0.95));
+            let pockets = sd_seg(m, v2(0.14, 0.40), v2(0.30, 0.40)) + 10.0 * (b - 0.4).max(0.0);
+            let seam = sd_seg(m, v2(half, -0.80 + sleeve), v2(half, 0.70));
+            (top.min(collar), opening.min(pockets).min(seam))
         }
         5 => {
-            // From flat to high heels; centred on its height, as Fashion-MNIST centres its
-            // products.
-            let h = 0.55 * c;
-            let top = 0.18 + 0.25 * b;
-            let p = v2(q.x, q.y + 0.28 - 0.35 * h - 0.125 * b);
+            // From flat to high heels, some on platforms; centred on its height, as
+            // Fashion-MNIST centres its products.
+            let h = 0.75 * c;
+            let top = 0.26 + 0.36 * b;
+            let p = v2(q.x, q.y + 0.24 - 0.35 * h - 0.18 * b);
             let (toe, ball, heel_top) = (v2(-0.90, 0.34), v2(-0.30, 0.34), v2(0.80, 0.34 - h));
-            let sole = sd_seg(p, toe, ball).min(sd_seg(p, ball, heel_top)) - (0.04 + 0.03 * a);
+            let sole = sd_seg(p, toe, ball).min(sd_seg(p, ball, heel_top)) - (0.04 + 0.10 * a * a);
             let heel = sd_seg(p, v2(0.74, 0.34 - h), v2(0.72, 0.40)) - 0.05;
             let arch = v2(-0.50, 0.34 - 0.8 * top);
             let front = sd_seg(p, v2(-0.78, 0.34), arch).min(sd_seg(p, arch, v2(-0.20, 0.34)));
@@ -220,24 +254,26 @@ fn garment(class_id: u32, q: V2, a: f32, b: f32, c: f32, d: f32) -> (f32, f32) {
             let instep = sd_seg(p, arch, peak);
             (
                 sole.min(heel)
-                    .min(front.min(back).min(ankle.min(instep)) - (0.04 + 0.04 * d)),
+                    .min(front.min(back).min(ankle.min(instep)) - (0.05 + 0.05 * d)),
                 sd_seg(p, toe, ball),
             )
         }
         6 => {
-            let torso = sd_box(q, v2(0.0, 0.05), v2(0.40 + 0.06 * a, 0.86), 0.04);
-            // Mostly long sleeves, some short ones (blouses, summer shirts).
-            let short = (1.0 - b) * (1.0 - b);
-            let sleeve = sd_seg(m, v2(0.42, -0.64), v2(0.56 + 0.08 * b, 0.82 - 1.1 * short))
-                - (0.11 + 0.03 * c);
-            let neck = sd_circle(q, v2(0.0, -0.88), 0.12);
-            let collar = sd_seg(m, v2(0.0, -0.60), v2(0.22, -0.86));
+            // Long sleeves only: Fashion-MNIST's shirts are mostly long-sleeved, and short
+            // sleeves made real T-shirts look like shirts (T-shirt accuracy fell from 0.75 to
+            // 0.50 with an eighth of the shirts short-sleeved). A pointed collar open at the
+            // neck, a buttoned placket, on a third of them a breast pocket.
+            let half = 0.36 + 0.08 * a;
+            let sleeve = 0.18 + 0.06 * c;
+            let top = sd_top(m, -0.88, 0.90, half, sleeve, 0.02 + 0.06 * b, 0.74);
+            // The open collar: the darker inside of the back in the V between its points,
+            // from (0, -0.60) up to (+-0.20, -0.88); 0.81 scales the distance across the V's
+            // sides to shape units.
+            let collar = ((m.x + (q.y + 0.60) * 0.714) * 0.81).max(q.y + 0.60);
             let placket = sd_seg(q, v2(0.0, -0.60), v2(0.0, 0.90));
-            let pocket = sd_box(q, v2(-0.24, -0.36), v2(0.10, 0.10 + 0.04 * d), 0.0).abs();
-            (
-                torso.min(sleeve).max(-neck),
-                collar.min(placket).min(pocket),
-            )
+            let pocket = sd_box(q, v2(-0.20, -0.36), v2(0.09, 0.10 + 0.04 * d), 0.0).abs()
+                + 10.0 * (d - 0.35).max(0.0);
+            (top, collar.min(placket).min(pocket))
         }
         7 => {
             // The upper rises from the toe to the heel collar, as a sneaker seen from the side.
@@ -256,36 +292,40 @@ fn garment(class_id: u32, q: V2, a: f32, b: f32, c: f32, d: f32) -> (f32, f32) {
             )
         }
         8 => {
-            // From a box to a trapezoid, wider at the bottom.
+            // From a box to a trapezoid narrowing upwards, corners from sharp to round, and a
+            // handle from a small loop to a tall ring, between round and square.
+            let round = 0.08 + 0.30 * b;
             let bag = sd_taper(
                 q,
-                v2(0.0, 0.16),
-                0.78 + 0.16 * a,
-                0.90 + 0.04 * a,
-                0.56 + 0.16 * b,
-            );
-            let r = 0.28 + 0.20 * c;
-            let ring_round = sd_circle(q, v2(0.0, -0.34), r).abs();
-            let ring_square = sd_box(q, v2(0.0, -0.34), v2(r, r * 0.8), 0.08).abs();
-            let handle = ((ring_round * (1.0 - d) + ring_square * d) - 0.045).max(q.y + 0.34);
-            let detail = sd_seg(q, v2(-0.70, -0.10), v2(0.70, -0.10))
-                .min(sd_circle(q, v2(0.0, 0.0), 0.06).abs());
+                v2(0.0, 0.18),
+                0.58 + 0.26 * a - round,
+                0.76 + 0.12 * a - round,
+                0.46 + 0.14 * b - round,
+            ) - round;
+            let r = 0.18 + 0.40 * c;
+            let ring_round = sd_circle(q, v2(0.0, -0.28), r).abs();
+            let ring_square = sd_box(q, v2(0.0, -0.28), v2(r, r * 0.8), 0.08).abs();
+            let handle = ((ring_round * (1.0 - d) + ring_square * d) - 0.045).max(q.y + 0.28);
+            let detail = sd_seg(q, v2(-0.60, 0.0), v2(0.60, 0.0))
+                .min(sd_circle(q, v2(0.0, 0.10), 0.06).abs());
             (bag.min(handle), detail)
         }
         _ => {
-            let shaft = sd_box(q, v2(0.28, -0.30), v2(0.38 + 0.06 * a, 0.62), 0.08);
-            let foot = sd_box(q, v2(-0.05, 0.44), v2(0.82, 0.30), 0.14);
-            let toe = sd_ellipse(q, v2(-0.56, 0.44), v2(0.42, 0.30 + 0.06 * b));
-            let instep = sd_seg(q, v2(-0.50, 0.36), v2(0.05, -0.05)) - 0.24;
+            // Wider than tall, as Fashion-MNIST frames them: the shaft over the heel, the toe
+            // pointing left, from flat heels to high ones.
+            let shaft = sd_box(q, v2(0.26, -0.16), v2(0.34 + 0.06 * a, 0.50), 0.08);
+            let foot = sd_box(q, v2(-0.05, 0.42), v2(0.84, 0.24), 0.14);
+            let toe = sd_ellipse(q, v2(-0.56, 0.42), v2(0.40, 0.24 + 0.06 * b));
+            let instep = sd_seg(q, v2(-0.50, 0.34), v2(0.05, -0.05)) - 0.22;
             let heel = sd_box(
                 q,
-                v2(0.56, 0.74 + 0.06 * c),
-                v2(0.16, 0.08 + 0.06 * c),
+                v2(0.56, 0.66 + 0.06 * c),
+                v2(0.16, 0.04 + 0.06 * c),
                 0.02,
             );
-            let zip = v2(0.20 + 0.2 * d, -0.90);
+            let zip = v2(0.18 + 0.2 * d, -0.62);
             let detail =
-                sd_seg(q, v2(-0.90, 0.62), v2(0.70, 0.62)).min(sd_seg(q, zip, v2(zip.x, 0.20)));
+                sd_seg(q, v2(-0.90, 0.56), v2(0.70, 0.56)).min(sd_seg(q, zip, v2(zip.x, 0.20)));
             (shaft.min(foot).min(toe.min(heel)).min(instep), detail)
         }
     };
@@ -343,8 +383,29 @@ fn digit(class_id: u32, q: V2, g: f32, a: f32, b: f32) -> f32 {
 
 // ---- shading ----
 
-fn fabric(u: f32, v: f32, weave: f32, check: f32) -> f32 {
-    wave(u + weave * wave(v * 0.5)) * (1.0 - check + check * wave(v))
+// A fabric pattern in [-1, 1]: stripes, checks (`check` 1) or a blotchy print (`print` 1).
+fn fabric(u: f32, v: f32, print: f32, check: f32, seed: u32) -> f32 {
+    let stripes = wave(u) * (1.0 - check + check * wave(v));
+    mix(
+        stripes,
+        2.0 * value_noise(v2(u, v) * 0.35, seed) - 1.0,
+        print,
+    )
+}
+
+// Smooth value noise in [0, 1): hashed lattice values blended by smoothstep weights.
+fn value_noise(p: V2, seed: u32) -> f32 {
+    let p = p + v2(256.0, 256.0);
+    let (gx, gy) = (p.x.floor(), p.y.floor());
+    let (fx, fy) = (p.x - gx, p.y - gy);
+    let (wx, wy) = (fx * fx * (3.0 - 2.0 * fx), fy * fy * (3.0 - 2.0 * fy));
+    let (ix, iy) = (gx as u32, gy as u32);
+    let corner = |x: u32, y: u32| (pcg(seed ^ pcg(x ^ pcg(y))) >> 8) as f32 * (1.0 / 16777216.0);
+    mix(
+        mix(corner(ix, iy), corner(ix + 1, iy), wx),
+        mix(corner(ix, iy + 1), corner(ix + 1, iy + 1), wx),
+        wy,
+    )
 }
 
 fn wave(x: f32) -> f32 {
@@ -385,10 +446,16 @@ fn shade(preset: Preset, image: ImageSpec, s: &SampleParams, x: u32, y: u32) -> 
             let inner = (-body * 12.0).clamp(0.0, 1.0);
             let light = 1.0 + s.light_x * q.x + s.light_y * q.y;
             let seam = cover(detail - s.stroke, s.edge);
+            let logo = s.logo
+                * cover(
+                    sd_box(q, v2(0.0, s.logo_y), v2(s.logo_w, s.logo_h), 0.02),
+                    s.edge,
+                );
             let value = (0.85 + 0.2 * inner)
                 * light
-                * (1.0 + s.texture * fabric(u, v, s.weave, s.check))
-                * (1.0 - 0.2 * seam);
+                * (1.0 + s.texture * fabric(u, v, s.print, s.check, s.noise_seed))
+                * (1.0 - 0.55 * seam)
+                * (1.0 + logo);
             blend(value, cover(body, s.edge))
         }
         Preset::Sketch => {

@@ -56,8 +56,15 @@ enum Param {
     ForegroundHue,
     BackgroundHue,
     Aspect,
-    /// Stays last: the four shape values hash `Shape0 + 0..4`.
+    /// The four shape values hash `Shape0 + 0..4`.
     Shape0,
+    /// The chest print, past the shape values: whether there is one, its contrast, size and
+    /// height.
+    Logo = Param::Shape0 as isize + 4,
+    LogoContrast,
+    LogoWidth,
+    LogoHeight,
+    LogoY,
 }
 
 /// The values one image was drawn with, in knob units: what goes into its `meta` column.
@@ -87,9 +94,14 @@ pub struct SampleValues {
     texture_angle: f32,
     light_angle: f32,
     hue: [f32; 2],
+    /// The chest print's brightness relative to the fabric (0: none), its half-size and the
+    /// height of its centre.
+    logo: f32,
+    logo_size: [f32; 2],
+    logo_y: f32,
     /// The texture actually applied: none for plain fabric.
     pattern: f32,
-    weave: f32,
+    print: f32,
     check: f32,
 }
 
@@ -106,18 +118,32 @@ impl Sampler {
         let unit = |param: Param| self.unit(stream, index, param as u64);
         let k = &self.knobs;
         let tau = std::f32::consts::TAU;
-        let style =
-            (self.hash(stream, index, Param::Style as u64) % self.preset.styles() as u64) as u32;
+        let class = (index % 10) as u32;
+        let style = match self.preset.fabric_weights(class) {
+            Some(weights) => {
+                let mut left = unit(Param::Style);
+                let last = weights.len() - 1;
+                (0..last)
+                    .find(|&i| {
+                        left -= weights[i];
+                        left < 0.0
+                    })
+                    .unwrap_or(last) as u32
+            }
+            None => {
+                (self.hash(stream, index, Param::Style as u64) % self.preset.styles() as u64) as u32
+            }
+        };
         let texture = k.texture.at(unit(Param::Texture));
-        // Fashion styles are fabrics: plain, stripes, checks, herringbone.
-        let (pattern, weave, check) = match (self.preset, style) {
+        // Fashion styles are fabrics: plain, stripes, checks, prints.
+        let (pattern, print, check) = match (self.preset, style) {
             (Preset::Fashion, 0) => (0.0, 0.0, 0.0),
             (Preset::Fashion, 2) => (texture, 0.0, 1.0),
-            (Preset::Fashion, 3) => (texture, 2.0, 0.0),
+            (Preset::Fashion, 3) => (texture, 1.0, 0.0),
             _ => (texture, 0.0, 0.0),
         };
         SampleValues {
-            class: (index % 10) as u32,
+            class,
             style,
             rotation: k.rotation.at(unit(Param::Rotation)),
             scale: k.scale.at(unit(Param::Scale)),
@@ -142,11 +168,29 @@ impl Sampler {
             warp_freq: 2.0 + 3.0 * unit(Param::WarpFreq),
             warp_phase: [tau * unit(Param::WarpPhaseX), tau * unit(Param::WarpPhaseY)],
             texture_freq: 14.0 + 12.0 * unit(Param::TextureFreq),
-            texture_angle: tau * unit(Param::TextureAngle),
+            texture_angle: match self.preset {
+                // Clothes are striped across, near the horizontal, more than any other way.
+                Preset::Fashion => {
+                    std::f32::consts::FRAC_PI_2 + 0.5 * (unit(Param::TextureAngle) - 0.5)
+                }
+                _ => tau * unit(Param::TextureAngle),
+            },
             light_angle: tau * unit(Param::LightAngle),
             hue: [unit(Param::ForegroundHue), unit(Param::BackgroundHue)],
+            logo: if unit(Param::Logo) < self.preset.logo_chance(class) {
+                // Darker or brighter than the fabric, never close to it.
+                let t = 2.0 * unit(Param::LogoContrast) - 1.0;
+                t.signum() * (0.3 + 0.4 * t.abs())
+            } else {
+                0.0
+            },
+            logo_size: [
+                0.10 + 0.20 * unit(Param::LogoWidth),
+                0.06 + 0.18 * unit(Param::LogoHeight),
+            ],
+            logo_y: -0.50 + 0.45 * unit(Param::LogoY),
             pattern,
-            weave,
+            print,
             check,
         }
     }
@@ -218,8 +262,12 @@ impl SampleValues {
             shape1: self.shape[1],
             shape2: self.shape[2],
             shape3: self.shape[3],
-            weave: self.weave,
+            print: self.print,
             check: self.check,
+            logo: self.logo,
+            logo_w: self.logo_size[0],
+            logo_h: self.logo_size[1],
+            logo_y: self.logo_y,
         }
     }
 
@@ -231,7 +279,7 @@ impl SampleValues {
             out,
             "{{\"preset\":\"{}\",\"class\":\"{}\",\"style\":{},\"rotation\":{},\"scale\":{},\"aspect\":{},\"translate\":[{},{}],\
              \"shear\":{},\"stroke_width\":{},\"texture\":{},\"contrast\":{},\"background\":{},\"noise\":{},\
-             \"blur\":{},\"elastic\":{},\"saturation\":{},\"shape\":[{a},{b},{c},{d}]}}",
+             \"blur\":{},\"elastic\":{},\"saturation\":{},\"shape\":[{a},{b},{c},{d}],\"logo\":{}}}",
             preset.name(),
             preset.classes()[self.class as usize],
             self.style,
@@ -249,6 +297,7 @@ impl SampleValues {
             self.blur,
             self.elastic,
             self.saturation,
+            self.logo,
         );
     }
 }
@@ -304,8 +353,13 @@ pub struct SampleParams {
     pub shape2: f32,
     pub shape3: f32,
     /// Fabric pattern shape: see `fabric` in the shader.
-    pub weave: f32,
+    pub print: f32,
     pub check: f32,
+    /// The chest print: brightness relative to the fabric (0: none), half-size, centre height.
+    pub logo: f32,
+    pub logo_w: f32,
+    pub logo_h: f32,
+    pub logo_y: f32,
 }
 
 #[cfg(test)]
@@ -345,6 +399,41 @@ mod tests {
     }
 
     #[test]
+    fn fabrics_and_chest_prints_follow_their_class() {
+        let s = sampler(0);
+        // The share of 2,000 draws of `class` for which `pick` holds.
+        let share = |class: u64, pick: &dyn Fn(&SampleValues) -> bool| {
+            let hits = (0..2000)
+                .filter(|&j| pick(&s.draw(Stream::Train, j * 10 + class)))
+                .count();
+            hits as f32 / 2000.0
+        };
+        for class in 0..10 {
+            let weights = Preset::Fashion.fabric_weights(class as u32).unwrap();
+            assert!((weights.iter().sum::<f32>() - 1.0).abs() < 1e-6);
+            for (style, weight) in weights.into_iter().enumerate() {
+                let drawn = share(class, &|d| d.style == style as u32);
+                assert!(
+                    (drawn - weight).abs() < 0.04,
+                    "class {class} fabric {style}: {drawn}"
+                );
+            }
+            let chance = Preset::Fashion.logo_chance(class as u32);
+            let drawn = share(class, &|d| d.logo != 0.0);
+            assert!((drawn - chance).abs() < 0.04, "class {class} logo: {drawn}");
+        }
+        // Plain fabric has no pattern; a print is never as bright as the fabric around it.
+        for i in 0..1000 {
+            let d = s.draw(Stream::Train, i);
+            assert_eq!(d.pattern == 0.0, d.style == 0);
+            assert!(d.logo == 0.0 || d.logo.abs() >= 0.3);
+        }
+        // The other presets draw no chest prints and keep their styles uniform.
+        assert_eq!(Preset::Sketch.fabric_weights(0), None);
+        assert_eq!(Preset::Sketch.logo_chance(0), 0.0);
+    }
+
+    #[test]
     fn meta_is_json() {
         let mut text = String::new();
         sampler(0)
@@ -356,7 +445,7 @@ mod tests {
 
     #[test]
     fn params_match_the_shader_layout() {
-        // 3 u32 + 31 f32, the size of `struct Sample` in synth.wgsl.
-        assert_eq!(std::mem::size_of::<SampleParams>(), 136);
+        // 3 u32 + 35 f32, the size of `struct Sample` in synth.wgsl.
+        assert_eq!(std::mem::size_of::<SampleParams>(), 152);
     }
 }

@@ -58,6 +58,36 @@ impl Preset {
         }
     }
 
+    /// How often a sample of `class` is drawn in each fabric (plain, stripes, checks, a
+    /// print), where the preset draws fabrics: as in Fashion-MNIST, stripes on T-shirts and
+    /// pullovers, checks on shirts, mostly plain coats, trousers and shoes.
+    pub(crate) fn fabric_weights(self, class: u32) -> Option<[f32; 4]> {
+        if self != Preset::Fashion {
+            return None;
+        }
+        Some(match class {
+            0 => [0.45, 0.30, 0.05, 0.20],
+            2 => [0.45, 0.35, 0.05, 0.15],
+            3 => [0.50, 0.15, 0.10, 0.25],
+            4 => [0.65, 0.10, 0.10, 0.15],
+            6 => [0.35, 0.15, 0.30, 0.20],
+            _ => [0.70, 0.10, 0.05, 0.15],
+        })
+    }
+
+    /// How often a sample of `class` wears a print on its chest (a logo, a slogan, a picture):
+    /// as in Fashion-MNIST, T-shirts and pullovers most, other garments rarely, shoes and
+    /// bags never.
+    pub(crate) fn logo_chance(self, class: u32) -> f32 {
+        match (self, class) {
+            (Preset::Fashion, 0) => 0.5,
+            (Preset::Fashion, 2) => 0.4,
+            (Preset::Fashion, 3) => 0.2,
+            (Preset::Fashion, 4 | 6) => 0.1,
+            _ => 0.0,
+        }
+    }
+
     /// The shader's `PRESET` override and the CPU renderer's switch.
     pub(crate) fn shader_id(self) -> u32 {
         self as u32

@@ -121,6 +121,54 @@ fn gpu_matches_cpu_reference() {
 }
 
 #[test]
+fn fashion_frames_each_class_as_fashion_mnist_does() {
+    // The mean bounding box (width, height in pixels above 10 % grey) of each class of the
+    // Fashion-MNIST train split: tops, trousers and dresses span the height, shoes and bags
+    // the width, and shoes are much wider than tall.
+    const REAL: [(f32, f32); 10] = [
+        (21.7, 27.8),
+        (11.7, 27.9),
+        (21.2, 27.8),
+        (14.7, 27.9),
+        (20.1, 27.8),
+        (27.8, 16.3),
+        (21.5, 27.7),
+        (27.9, 13.4),
+        (25.6, 23.4),
+        (27.7, 21.0),
+    ];
+    let image = ImageSpec {
+        width: 28,
+        height: 28,
+        channels: 1,
+    };
+    let per_class = 100;
+    let sampler = GenerateOptions::new(Preset::Fashion, 1, "unused").sampler();
+    let samples: Vec<SampleParams> = (0..per_class * 10)
+        .map(|i| sampler.draw(Stream::Train, i).params(image))
+        .collect();
+    let mut pixels = Vec::new();
+    cpu::render(Preset::Fashion, image, &samples, &mut pixels);
+    let mut mean = [(0.0f32, 0.0f32); 10];
+    for (i, rendered) in pixels.chunks(cpu::stride(image)).enumerate() {
+        let inked = |x: usize, y: usize| rendered[y * 28 + x] > 25;
+        // From the first inked line to the last, over all images of the class.
+        let extent = |inked_line: &dyn Fn(usize) -> bool| {
+            let lines: Vec<usize> = (0..28).filter(|&k| inked_line(k)).collect();
+            (lines[lines.len() - 1] - lines[0] + 1) as f32 / per_class as f32
+        };
+        mean[i % 10].0 += extent(&|x| (0..28).any(|y| inked(x, y)));
+        mean[i % 10].1 += extent(&|y| (0..28).any(|x| inked(x, y)));
+    }
+    for (class, (&(w, h), &(real_w, real_h))) in mean.iter().zip(&REAL).enumerate() {
+        assert!(
+            (w - real_w).abs() < 3.0 && (h - real_h).abs() < 3.0,
+            "class {class}: {w:.1} x {h:.1} pixels, Fashion-MNIST {real_w} x {real_h}"
+        );
+    }
+}
+
+#[test]
 fn same_arguments_give_identical_shards_whatever_the_thread_count() {
     let dir = tempfile::tempdir().unwrap();
     let runs: Vec<_> = [1, 2]
