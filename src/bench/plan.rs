@@ -363,16 +363,16 @@ mod tests {
     fn stages_are_consecutive_and_shared_data_is_one_task() {
         let plan = default_plan();
         let counts: Vec<usize> = Stage::ALL.iter().map(|&s| plan.stage(s).len()).collect();
-        // Both pairs read Fashion-MNIST; two presets; 2 pairs × 3 seeds; 2 × 3 models × 8 cells
-        // (SM at 5 shares, FT at the 3 inside) × 3 seeds.
-        assert_eq!(counts, [1, 2, 6, 144, 1]);
+        // Both pairs read Fashion-MNIST; two presets; 2 pairs × 3 seeds; 2 × 3 models × 10 cells
+        // (SM at 6 shares, FT at the 4 inside) × 3 seeds.
+        assert_eq!(counts, [1, 2, 6, 180, 1]);
         for (i, task) in plan.tasks.iter().enumerate() {
             assert_eq!(task.id, i);
             assert!(task.needs.iter().all(|&n| n < i), "needs come first");
         }
         let stages: Vec<Stage> = plan.tasks.iter().map(|t| t.work.stage()).collect();
         assert!(stages.is_sorted());
-        assert_eq!(plan.stage(Stage::Report)[0].needs.len(), 144);
+        assert_eq!(plan.stage(Stage::Report)[0].needs.len(), 180);
     }
 
     #[test]
@@ -386,7 +386,7 @@ mod tests {
         let counts: Vec<usize> = Stage::ALL.iter().map(|&s| plan.stage(s).len()).collect();
         // 2 pairs × 3 seeds mix each regime; per pair, seed and model the regime trains
         // SM at 5 multiples and FT at the 4 above 0 (at k = 0 FT is the SM run).
-        assert_eq!(counts, [1, 2, 12, 144 + 2 * 3 * 3 * 9, 1]);
+        assert_eq!(counts, [1, 2, 12, 180 + 2 * 3 * 3 * 9, 1]);
         let added: Vec<&Cell> = plan
             .stage(Stage::Train)
             .iter()
@@ -416,7 +416,7 @@ mod tests {
                 task.work
             );
         }
-        assert_eq!(plan.stage(Stage::Report)[0].needs.len(), 144 + 162);
+        assert_eq!(plan.stage(Stage::Report)[0].needs.len(), 180 + 162);
     }
 
     #[test]
@@ -425,7 +425,7 @@ mod tests {
         let first_train = plan.stage(Stage::Train)[0].id;
         assert_eq!(plan.task_in_stage(Stage::Train, 0).unwrap().id, first_train);
         let err = plan.task(999).unwrap_err().to_string();
-        assert!(err.contains("0 to 153"), "{err}");
+        assert!(err.contains("0 to 189"), "{err}");
         let err = plan.task_in_stage(Stage::Mix, 6).unwrap_err().to_string();
         assert!(err.contains("stage mix has 6 task(s)"), "{err}");
     }
