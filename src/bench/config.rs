@@ -276,7 +276,10 @@ mod tests {
     fn embedded_profiles_load() {
         let default = load(None, "default").unwrap();
         assert_eq!(default.pairs.len(), 2);
-        assert_eq!(default.share_list().unwrap(), [0.0, 0.2, 0.4, 0.6, 0.8, 1.0]);
+        assert_eq!(
+            default.share_list().unwrap(),
+            [0.0, 0.2, 0.4, 0.6, 0.8, 1.0]
+        );
         let full = load(None, "full").unwrap();
         assert_eq!(full.seeds.len(), 3);
         assert_eq!(full.added_multiples(), [0.0, 0.5, 1.0, 2.0, 4.0]);
