@@ -186,6 +186,9 @@ fn read_file(path: &Path) -> Result<(Option<Vec<String>>, Vec<InputImage>)> {
     Ok((classes, images))
 }
 
+/// The image bytes of one row group, by row (`None` where a row has no bytes).
+type RowGroupImages = Arc<Vec<Option<Vec<u8>>>>;
+
 /// The image bytes of one Parquet file, read a row group at a time as rows are converted.
 #[derive(Debug)]
 pub struct ParquetImages {
@@ -193,7 +196,7 @@ pub struct ParquetImages {
     image_at: usize,
     /// The row groups read last: rows are converted in file order, a chunk at a time by several
     /// threads, so a few recent groups serve every lookup, and memory stays a few row groups.
-    cache: Mutex<VecDeque<(usize, Arc<Vec<Option<Vec<u8>>>>)>>,
+    cache: Mutex<VecDeque<(usize, RowGroupImages)>>,
 }
 
 /// Row groups kept in [`ParquetImages`]' cache.
@@ -223,8 +226,8 @@ impl ParquetRow {
 }
 
 impl ParquetImages {
-    fn row_group(&self, group: usize) -> std::result::Result<Arc<Vec<Option<Vec<u8>>>>, String> {
-        let cached = |cache: &VecDeque<(usize, Arc<Vec<Option<Vec<u8>>>>)>| {
+    fn row_group(&self, group: usize) -> std::result::Result<RowGroupImages, String> {
+        let cached = |cache: &VecDeque<(usize, RowGroupImages)>| {
             cache
                 .iter()
                 .find(|(g, _)| *g == group)
