@@ -128,13 +128,14 @@ pub fn cell_dir(
     share: f64,
     seed: u64,
 ) -> PathBuf {
-    runs_dir(out)
-        .join(pair)
-        .join(model.to_string())
-        .join(format!(
-            "{strategy}-{}-s{seed}",
-            mixer::sweep::share_name(share)
-        ))
+    run_dir(
+        out,
+        pair,
+        model,
+        strategy,
+        &mixer::sweep::share_name(share),
+        seed,
+    )
 }
 
 /// The run directory of one cell of the added-synthetic regime.
@@ -146,13 +147,29 @@ pub fn added_cell_dir(
     multiple: f64,
     seed: u64,
 ) -> PathBuf {
+    run_dir(
+        out,
+        pair,
+        model,
+        strategy,
+        &mixer::added::multiple_name(multiple),
+        seed,
+    )
+}
+
+/// `runs/<pair>/<model>/<strategy>-<subset>-s<seed>`: one run directory for both regimes.
+fn run_dir(
+    out: &Path,
+    pair: &str,
+    model: ModelKind,
+    strategy: Strategy,
+    subset: &str,
+    seed: u64,
+) -> PathBuf {
     runs_dir(out)
         .join(pair)
         .join(model.to_string())
-        .join(format!(
-            "{strategy}-{}-s{seed}",
-            mixer::added::multiple_name(multiple)
-        ))
+        .join(format!("{strategy}-{subset}-s{seed}"))
 }
 
 /// Every cell directory under `OUT/runs/<pair>/<arch>/`, with its pair, in path order.
