@@ -345,3 +345,29 @@ synthetic = {{ preset = "digits" }}
         "{record}"
     );
 }
+
+/// A real-only sweep (share 0 alone) with a preset pair: the preset is rendered for its test
+/// split only, and the runs are scored on it as on the real test set.
+#[test]
+fn a_real_only_experiment_renders_the_synthetic_test_split_alone() {
+    let tmp = tempfile::tempdir().unwrap();
+    let real = import_tiny_fashion_mnist(tmp.path(), "real", 100, 20);
+    let experiment = tmp.path().join("exp.toml");
+    write_tiny_experiment(&experiment, &real, &["mlp"]);
+    let text = std::fs::read_to_string(&experiment)
+        .unwrap()
+        .replace("shares = \"0,0.5,1\"", "shares = \"0\"");
+    std::fs::write(&experiment, text).unwrap();
+    let out = tmp.path().join("bench");
+    ok(&bench_args(&experiment, &out));
+
+    let render = manifest(&out.join("data/synthetic-fashion"));
+    let splits: Vec<&String> = render["splits"].as_object().unwrap().keys().collect();
+    assert_eq!(splits, ["test"]);
+    let runs = common::results(&out);
+    let names: Vec<&str> = runs.iter().map(|(file, _)| file.as_str()).collect();
+    assert_eq!(names, ["near/mlp/sm-r000-s0/result.json"]);
+    let (_, run) = &runs[0];
+    assert!(run["metrics"]["accuracy"].is_number(), "{run}");
+    assert!(run["synthetic_test"]["accuracy"].is_number(), "{run}");
+}

@@ -120,10 +120,17 @@ impl GenerateOptions {
             None if self.per_class == 0 => {
                 return Err(Error::setting("per_class", "must be at least 1"));
             }
-            Some(counts) if counts.len() != 10 || counts.iter().all(|&n| n == 0) => {
+            // All zero is a render of the test split alone (a real-only sweep still scores
+            // every run on synthetic test images).
+            Some(counts)
+                if counts.len() != 10
+                    || (counts.iter().all(|&n| n == 0) && self.test_per_class == 0) =>
+            {
                 return Err(Error::setting(
                     "class_counts",
-                    format!("needs 10 counts, one per class, not all 0 (got {counts:?})"),
+                    format!(
+                        "needs 10 counts, one per class, not all 0 without a test split (got {counts:?})"
+                    ),
                 ));
             }
             _ => {}

@@ -391,8 +391,17 @@ fn class_counts_render_the_first_samples_of_each_class() {
             b.pixels[row * bytes..(row + 1) * bytes]
         );
     }
+    // All zero: the test split alone, or an error without one.
+    let test_only = GenerateOptions {
+        class_counts: Some(vec![0; 10]),
+        ..small(Preset::Digits, &tmp.path().join("test-only"))
+    };
+    generate(&test_only, &no_progress).unwrap();
+    let dataset = Dataset::open(&test_only.out).unwrap();
+    assert_eq!(dataset.manifest.splits.keys().collect::<Vec<_>>(), ["test"]);
     let zero = GenerateOptions {
         class_counts: Some(vec![0; 10]),
+        test_per_class: 0,
         ..small(Preset::Digits, &tmp.path().join("zero"))
     };
     assert!(

@@ -9,7 +9,9 @@ use std::sync::Arc;
 
 use arrow_array::{Array, ArrayRef, Int64Array, RecordBatch, UInt32Array};
 use arrow_select::take::take_record_batch;
-use datasets::{Columns, Dataset, ImageSpec, KeyColumns, ShardFile, Source, read_shard};
+use datasets::{
+    Columns, Dataset, ImageSpec, KeyColumns, ShardFile, Source, SplitManifest, read_shard,
+};
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -73,6 +75,16 @@ pub struct Gathered {
     pub lists: Vec<Vec<RowRef>>,
 }
 
+/// The train split of a mixer input. A synthetic dataset may have none (a render of its test
+/// split alone, for sweeps that take no synthetic rows): its pools are empty, and any quota
+/// that needs synthetic rows fails as for too small a pool. The real dataset must have one.
+fn train_split(dataset: &Dataset, source: Source) -> Result<Option<&SplitManifest>> {
+    match dataset.manifest.splits.get(TRAIN) {
+        None if source == Source::Synthetic => Ok(None),
+        _ => Ok(Some(dataset.split(TRAIN)?)),
+    }
+}
+
 pub(crate) fn source_index(source: Source) -> usize {
     match source {
         Source::Real => 0,
@@ -98,8 +110,10 @@ impl Inputs {
         }
         let label_map = map_classes(&synthetic.manifest.classes, &real.manifest.classes, renames)?;
         let mut row_bytes = 1;
-        for dataset in [&synthetic, &real] {
-            let split = dataset.split(TRAIN)?;
+        for (dataset, source) in [(&synthetic, Source::Synthetic), (&real, Source::Real)] {
+            let Some(split) = train_split(dataset, source)? else {
+                continue;
+            };
             let bytes: u64 = split.shards.iter().map(|s| s.bytes).sum();
             row_bytes = row_bytes.max(bytes / split.rows.max(1));
             let problems = datasets::verify::verify(&dataset.dir)?;
@@ -122,7 +136,10 @@ impl Inputs {
         let mut row_groups = Vec::new();
         let mut keys = Vec::new();
         for (dataset, source) in [(&synthetic, Source::Synthetic), (&real, Source::Real)] {
-            for shard in &dataset.split(TRAIN)?.shards {
+            let Some(split) = train_split(dataset, source)? else {
+                continue;
+            };
+            for shard in &split.shards {
                 let shard = Arc::new(ShardFile::open(&dataset.shard_path(&shard.file))?);
                 for index in 0..shard.row_groups() {
                     let batch = shard.read_row_group(index, true)?;
