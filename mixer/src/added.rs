@@ -10,7 +10,7 @@
 
 use std::path::PathBuf;
 
-use datasets::{Progress, Source};
+use datasets::Progress;
 use serde_json::json;
 
 use crate::MixOptions;
@@ -18,8 +18,7 @@ use crate::error::{Error, Result};
 use crate::inputs::Inputs;
 use crate::plan::{Permutations, check_balance, check_pools};
 use crate::quotas::{QuotaTable, largest_remainder};
-use crate::sweep::{SweepSummary, sm_and_ft, write_mix_file};
-use crate::write::write_jobs;
+use crate::sweep::{Records, SweepSummary, sm_and_ft, subset_entry, write_regime};
 
 /// The regime as manifests and `mix.json` record it.
 const REGIME: &str = "added-synthetic";
@@ -139,21 +138,16 @@ pub fn added_synthetic(
 
     // One set of permutations: every subset holds the same real rows.
     let perms = Permutations::new(&inputs, options.seed, u64::MAX);
+    let records = Records::new(&inputs, options, REGIME);
     let mut jobs = Vec::with_capacity(2 * spec.multiples.len());
     for (&multiple, table) in spec.multiples.iter().zip(&tables) {
         let request = |kind: &str| {
-            json!({
-                "kind": kind, "regime": REGIME, "synthetic": inputs.synthetic, "real": inputs.real,
-                "class_map": options.class_renames, "real_rows": spec.real_rows, "multiple": multiple,
-                "seed": options.seed, "order": options.order, "tool_version": datasets::TOOL_VERSION,
-            })
+            records.request(
+                kind,
+                json!({ "regime": REGIME, "real_rows": spec.real_rows, "multiple": multiple }),
+            )
         };
-        let record = json!({
-            "regime": REGIME, "synthetic_dir": inputs.synthetic_dir, "real_dir": inputs.real_dir,
-            "classes": inputs.classes, "multiple": multiple,
-            "synthetic_rows": table.rows_of(Source::Synthetic), "real_rows": table.rows_of(Source::Real),
-            "order": options.order, "quotas": table,
-        });
+        let record = records.record(table, json!({ "multiple": multiple }));
         jobs.extend(sm_and_ft(
             &spec.out,
             &multiple_name(multiple),
@@ -166,33 +160,17 @@ pub fn added_synthetic(
             &record,
         ));
     }
-    inputs.check_held_out(jobs.iter().flat_map(|job| &job.layout.rows))?;
-
-    let subsets = write_jobs(&inputs, &jobs, options, progress)?;
-    let mix = json!({
-        "kind": REGIME,
-        "regime": REGIME,
-        "command": options.command,
-        "tool_version": datasets::TOOL_VERSION,
-        "synthetic": { "dir": inputs.synthetic_dir, "id": inputs.synthetic },
-        "real": { "dir": inputs.real_dir, "id": inputs.real },
-        "classes": inputs.classes,
-        "class_map": options.class_renames,
-        "real_rows": spec.real_rows,
-        "multiples": spec.multiples,
-        "seed": options.seed,
-        "order": options.order,
-        "subsets": spec.multiples.iter().zip(&tables).map(|(&k, table)| json!({
-            "multiple": k,
-            "synthetic_rows": table.rows_of(Source::Synthetic),
-            "real_rows": table.rows_of(Source::Real),
-            "sm": format!("sm-{}", multiple_name(k)),
-            "ft": format!("ft-{}", multiple_name(k)),
-            "quotas": table,
-        })).collect::<Vec<_>>(),
-    });
-    let mix_file = write_mix_file(&spec.out, &mix)?;
-    Ok(SweepSummary { subsets, mix_file })
+    let subsets = spec
+        .multiples
+        .iter()
+        .zip(&tables)
+        .map(|(&k, table)| subset_entry(&multiple_name(k), table, json!({ "multiple": k })));
+    let mix = records.mix(
+        REGIME,
+        subsets.collect(),
+        json!({ "real_rows": spec.real_rows, "multiples": spec.multiples }),
+    );
+    write_regime(&inputs, &jobs, options, &spec.out, &mix, progress)
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use datasets::atomic::write_atomic;
 use datasets::{Progress, Source};
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::error::{Error, Result};
 use crate::inputs::Inputs;
@@ -196,6 +196,7 @@ pub fn sweep(spec: &SweepSpec, progress: &(dyn Fn(Progress<'_>) + Sync)) -> Resu
 
     let nested =
         (spec.draw == Draw::Nested).then(|| Permutations::new(&inputs, options.seed, u64::MAX));
+    let records = Records::new(&inputs, options, REGIME);
     let mut jobs = Vec::with_capacity(2 * spec.shares.len());
     for (&share, table) in spec.shares.iter().zip(&tables) {
         let fresh;
@@ -207,21 +208,15 @@ pub fn sweep(spec: &SweepSpec, progress: &(dyn Fn(Progress<'_>) + Sync)) -> Resu
             }
         };
         let request = |kind: &str| {
-            json!({
-                "kind": kind, "synthetic": inputs.synthetic, "real": inputs.real, "class_map": options.class_renames,
-                "size": spec.size, "share": share, "seed": options.seed, "draw": spec.draw, "order": options.order,
-                "tool_version": datasets::TOOL_VERSION,
-            })
+            records.request(
+                kind,
+                json!({ "size": spec.size, "share": share, "draw": spec.draw }),
+            )
         };
-        let record = json!({
-            "regime": REGIME, "synthetic_dir": inputs.synthetic_dir, "real_dir": inputs.real_dir, "classes": inputs.classes,
-            "share": share, "synthetic_rows": table.rows_of(Source::Synthetic), "real_rows": table.rows_of(Source::Real),
-            "draw": spec.draw, "order": options.order, "quotas": table,
-        });
-        let name = share_name(share);
+        let record = records.record(table, json!({ "share": share, "draw": spec.draw }));
         jobs.extend(sm_and_ft(
             &spec.out,
-            &name,
+            &share_name(share),
             table,
             perms,
             options,
@@ -231,33 +226,120 @@ pub fn sweep(spec: &SweepSpec, progress: &(dyn Fn(Progress<'_>) + Sync)) -> Resu
             &record,
         ));
     }
-    inputs.check_held_out(jobs.iter().flat_map(|job| &job.layout.rows))?;
+    let subsets =
+        spec.shares.iter().zip(&tables).map(|(&share, table)| {
+            subset_entry(&share_name(share), table, json!({ "share": share }))
+        });
+    let mix = records.mix(
+        "sweep",
+        subsets.collect(),
+        json!({ "size": spec.size, "shares": spec.shares, "draw": spec.draw }),
+    );
+    write_regime(&inputs, &jobs, options, &spec.out, &mix, progress)
+}
 
-    let subsets = write_jobs(&inputs, &jobs, options, progress)?;
-    let mix = json!({
-        "kind": "sweep",
-        "regime": REGIME,
-        "command": options.command,
-        "tool_version": datasets::TOOL_VERSION,
-        "synthetic": { "dir": inputs.synthetic_dir, "id": inputs.synthetic },
-        "real": { "dir": inputs.real_dir, "id": inputs.real },
-        "classes": inputs.classes,
-        "class_map": options.class_renames,
-        "size": spec.size,
-        "shares": spec.shares,
-        "seed": options.seed,
-        "draw": spec.draw,
-        "order": options.order,
-        "subsets": spec.shares.iter().zip(&tables).map(|(&share, table)| json!({
-            "share": share,
+/// What every regime records alike, in subset manifests and `mix.json`; each record takes the
+/// fields only its regime has as `extra` (a JSON object).
+pub(crate) struct Records<'a> {
+    inputs: &'a Inputs,
+    options: &'a MixOptions,
+    regime: &'static str,
+}
+
+impl<'a> Records<'a> {
+    pub(crate) fn new(inputs: &'a Inputs, options: &'a MixOptions, regime: &'static str) -> Self {
+        Records {
+            inputs,
+            options,
+            regime,
+        }
+    }
+
+    /// The request a subset's manifest records (its fingerprint: a rerun resumes only an equal
+    /// request).
+    pub(crate) fn request(&self, kind: &str, extra: Value) -> Value {
+        let (inputs, options) = (self.inputs, self.options);
+        merged(
+            json!({
+                "kind": kind, "synthetic": inputs.synthetic, "real": inputs.real,
+                "class_map": options.class_renames, "seed": options.seed, "order": options.order,
+                "tool_version": datasets::TOOL_VERSION,
+            }),
+            extra,
+        )
+    }
+
+    /// What a subset's manifest records of how it was mixed.
+    pub(crate) fn record(&self, table: &QuotaTable, extra: Value) -> Value {
+        let (inputs, options) = (self.inputs, self.options);
+        merged(
+            json!({
+                "regime": self.regime, "synthetic_dir": inputs.synthetic_dir,
+                "real_dir": inputs.real_dir, "classes": inputs.classes,
+                "synthetic_rows": table.rows_of(Source::Synthetic),
+                "real_rows": table.rows_of(Source::Real), "order": options.order, "quotas": table,
+            }),
+            extra,
+        )
+    }
+
+    /// `mix.json`: the whole mix and its `subsets` (see [`subset_entry`]).
+    pub(crate) fn mix(&self, kind: &str, subsets: Vec<Value>, extra: Value) -> Value {
+        let (inputs, options) = (self.inputs, self.options);
+        merged(
+            json!({
+                "kind": kind,
+                "regime": self.regime,
+                "command": options.command,
+                "tool_version": datasets::TOOL_VERSION,
+                "synthetic": { "dir": inputs.synthetic_dir, "id": inputs.synthetic },
+                "real": { "dir": inputs.real_dir, "id": inputs.real },
+                "classes": inputs.classes,
+                "class_map": options.class_renames,
+                "seed": options.seed,
+                "order": options.order,
+                "subsets": subsets,
+            }),
+            extra,
+        )
+    }
+}
+
+/// One entry of `mix.json`'s `subsets`: the SM and FT subsets `sm-NAME`, `ft-NAME` of `table`.
+pub(crate) fn subset_entry(name: &str, table: &QuotaTable, extra: Value) -> Value {
+    merged(
+        json!({
             "synthetic_rows": table.rows_of(Source::Synthetic),
             "real_rows": table.rows_of(Source::Real),
-            "sm": format!("sm-{}", share_name(share)),
-            "ft": format!("ft-{}", share_name(share)),
+            "sm": format!("sm-{name}"),
+            "ft": format!("ft-{name}"),
             "quotas": table,
-        })).collect::<Vec<_>>(),
-    });
-    let mix_file = write_mix_file(&spec.out, &mix)?;
+        }),
+        extra,
+    )
+}
+
+/// `base` with the fields of `extra` added (both JSON objects).
+fn merged(mut base: Value, extra: Value) -> Value {
+    if let (Value::Object(base), Value::Object(extra)) = (&mut base, extra) {
+        base.extend(extra);
+    }
+    base
+}
+
+/// The steps that end every regime once its jobs are planned: no held-out row may enter a
+/// subset, the subsets are written, and `mix.json` last.
+pub(crate) fn write_regime(
+    inputs: &Inputs,
+    jobs: &[Job],
+    options: &MixOptions,
+    out: &Path,
+    mix: &Value,
+    progress: &(dyn Fn(Progress<'_>) + Sync),
+) -> Result<SweepSummary> {
+    inputs.check_held_out(jobs.iter().flat_map(|job| &job.layout.rows))?;
+    let subsets = write_jobs(inputs, jobs, options, progress)?;
+    let mix_file = write_mix_file(out, mix)?;
     Ok(SweepSummary { subsets, mix_file })
 }
 
