@@ -5,7 +5,7 @@
 use burn::backend::ops::{ConvOptions, MaxPoolOptions};
 use burn::nn::PaddingConfig2d;
 use burn::nn::conv::Conv2dConfig;
-use burn::tensor::{Device, Tensor, TensorData};
+use burn::tensor::{Device, Gradients, Tensor, TensorData};
 
 use super::{conv2d, max_pool2d};
 
@@ -44,22 +44,44 @@ fn assert_close<const D: usize>(ours: Tensor<D>, reference: Tensor<D>, what: &st
     }
 }
 
+/// The gradients of `ours` and of `reference` under one loss that weighs every output
+/// differently (weights from `seed`), once their outputs are checked to agree.
+#[track_caller]
+fn compare_outputs<const D: usize>(
+    ours: Tensor<D>,
+    reference: Tensor<D>,
+    seed: u64,
+    what: &str,
+) -> [Gradients; 2] {
+    let weights = tensor(reference.dims(), seed).detach();
+    let grads = [&ours, &reference].map(|out| (out.clone() * weights.clone()).sum().backward());
+    assert_close(ours, reference, what);
+    grads
+}
+
+/// Checks that `input`'s gradient is the same in both `grads`.
+#[track_caller]
+fn assert_same_grad<const D: usize>(
+    input: &Tensor<D>,
+    [ours, reference]: &[Gradients; 2],
+    what: &str,
+) {
+    assert_close(
+        input.grad(ours).unwrap(),
+        input.grad(reference).unwrap(),
+        what,
+    );
+}
+
 /// Output and input gradient of `op` and of `reference` on the same input, with a loss that
 /// weighs every output differently.
 fn compare_pool(dims: [usize; 4], size: usize) {
     let x = tensor(dims, 1);
     let ours = max_pool2d(x.clone(), size);
     let reference = burn::tensor::module::max_pool2d(x.clone(), MaxPoolOptions::new([size, size]));
-    let weights = tensor(reference.dims(), 2).detach();
-    let grad_ours = (ours.clone() * weights.clone()).sum().backward();
-    let grad_reference = (reference.clone() * weights).sum().backward();
     let what = format!("max-pool {size} over {dims:?}");
-    assert_close(ours, reference, &what);
-    assert_close(
-        x.grad(&grad_ours).unwrap(),
-        x.grad(&grad_reference).unwrap(),
-        &format!("{what}, input gradient"),
-    );
+    let grads = compare_outputs(ours, reference, 2, &what);
+    assert_same_grad(&x, &grads, &format!("{what}, input gradient"));
 }
 
 #[test]
@@ -113,23 +135,10 @@ fn compare_conv(
         Some(bias.clone()),
         ConvOptions::new_with_padding(stride, padding, [1, 1], 1),
     );
-    let loss_weights = tensor(reference.dims(), 6).detach();
-    let grad_ours = (ours.clone() * loss_weights.clone()).sum().backward();
-    let grad_reference = (reference.clone() * loss_weights).sum().backward();
-    assert_close(ours, reference, &what);
-    let params = [("input", x), ("weight", weight)];
-    for (name, param) in params {
-        assert_close(
-            param.grad(&grad_ours).unwrap(),
-            param.grad(&grad_reference).unwrap(),
-            &format!("{what}, {name} gradient"),
-        );
-    }
-    assert_close(
-        bias.grad(&grad_ours).unwrap(),
-        bias.grad(&grad_reference).unwrap(),
-        &format!("{what}, bias gradient"),
-    );
+    let grads = compare_outputs(ours, reference, 6, &what);
+    assert_same_grad(&x, &grads, &format!("{what}, input gradient"));
+    assert_same_grad(&weight, &grads, &format!("{what}, weight gradient"));
+    assert_same_grad(&bias, &grads, &format!("{what}, bias gradient"));
 }
 
 #[test]
@@ -186,16 +195,9 @@ fn softmax_matches_burn() {
         let x = tensor(dims, seed).mul_scalar(8.0).detach().require_grad();
         let ours = super::softmax(x.clone());
         let reference = burn::tensor::activation::softmax(x.clone(), 3);
-        let weights = tensor(dims, seed + 100).detach();
-        let grad_ours = (ours.clone() * weights.clone()).sum().backward();
-        let grad_reference = (reference.clone() * weights).sum().backward();
         let what = format!("softmax over {dims:?}");
-        assert_close(ours, reference, &what);
-        assert_close(
-            x.grad(&grad_ours).unwrap(),
-            x.grad(&grad_reference).unwrap(),
-            &format!("{what}, input gradient"),
-        );
+        let grads = compare_outputs(ours, reference, seed + 100, &what);
+        assert_same_grad(&x, &grads, &format!("{what}, input gradient"));
     }
 }
 
@@ -216,15 +218,8 @@ fn gelu_matches_burn() {
         let x = tensor(dims, seed).mul_scalar(4.0).detach().require_grad();
         let ours = super::gelu(x.clone());
         let reference = burn::tensor::activation::gelu(x.clone());
-        let weights = tensor(dims, seed + 100).detach();
-        let grad_ours = (ours.clone() * weights.clone()).sum().backward();
-        let grad_reference = (reference.clone() * weights).sum().backward();
         let what = format!("gelu over {dims:?}");
-        assert_close(ours, reference, &what);
-        assert_close(
-            x.grad(&grad_ours).unwrap(),
-            x.grad(&grad_reference).unwrap(),
-            &format!("{what}, input gradient"),
-        );
+        let grads = compare_outputs(ours, reference, seed + 100, &what);
+        assert_same_grad(&x, &grads, &format!("{what}, input gradient"));
     }
 }
