@@ -14,7 +14,7 @@ fn cifake_classes_come_from_the_file_names() {
     let out = tmp.path().join("synthetic");
     ok_owned(&cifake_import(&root, &out));
     let m = manifest(&out);
-    assert_eq!(m["classes"], serde_json::json!(CIFAR_CLASSES));
+    assert_eq!(m["classes"], serde_json::json!(CIFAR10_CLASSES));
     assert_eq!(m["source"], "synthetic");
     assert_eq!(
         m["splits"]["train"]["class_counts"],

@@ -12,18 +12,7 @@ use image::{DynamicImage, Rgb, RgbImage};
 
 use super::{ok, path_str};
 
-pub const CIFAR_CLASSES: [&str; 10] = [
-    "airplane",
-    "automobile",
-    "bird",
-    "cat",
-    "deer",
-    "dog",
-    "frog",
-    "horse",
-    "ship",
-    "truck",
-];
+pub use datasets::import::CIFAR10_CLASSES;
 
 /// A colour for class `class` of image `i`: hue by class, a small shift by image.
 fn shade(class: usize, i: usize) -> [u8; 3] {
@@ -68,7 +57,7 @@ pub fn cifar10_batches(dir: &Path, per_class: &[usize], test_per_class: &[usize]
     };
     std::fs::write(root.join("data_batch_1.bin"), batch(per_class)).unwrap();
     std::fs::write(root.join("test_batch.bin"), batch(test_per_class)).unwrap();
-    std::fs::write(root.join("batches.meta.txt"), CIFAR_CLASSES.join("\n")).unwrap();
+    std::fs::write(root.join("batches.meta.txt"), CIFAR10_CLASSES.join("\n")).unwrap();
     root
 }
 
@@ -96,7 +85,7 @@ pub fn cifake(dir: &Path, per_class: usize, test_per_class: usize) -> PathBuf {
 
 /// The arguments that import CiFake's synthetic half from `root` into `out`, as README gives them.
 pub fn cifake_import(root: &Path, out: &Path) -> Vec<String> {
-    let keys: Vec<String> = CIFAR_CLASSES
+    let keys: Vec<String> = CIFAR10_CLASSES
         .iter()
         .enumerate()
         .map(|(k, name)| match k {

@@ -7,7 +7,8 @@ use crate::error::{Error, Result};
 
 const SIDE: usize = 32;
 const RECORD: usize = 1 + 3 * SIDE * SIDE;
-const CLASSES: [&str; 10] = [
+/// CIFAR-10's class names in label order (used when `batches.meta.txt` is missing).
+pub const CIFAR10_CLASSES: [&str; 10] = [
     "airplane",
     "automobile",
     "bird",
@@ -70,7 +71,7 @@ pub fn read_cifar10(dir: &Path) -> Result<Input> {
             .filter(|l| !l.is_empty())
             .map(String::from)
             .collect(),
-        Err(_) => CLASSES.iter().map(|c| c.to_string()).collect(),
+        Err(_) => CIFAR10_CLASSES.iter().map(|c| c.to_string()).collect(),
     };
     Ok(Input {
         classes,
