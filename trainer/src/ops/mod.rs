@@ -30,7 +30,7 @@ use burn::tensor::{DType, Device, Tensor, TensorData};
 #[backend_extension(Flex, Autodiff)]
 pub trait CpuKernels: burn::backend::Backend {
     /// Max-pooling over non-overlapping `size`×`size` windows (stride `size`, no padding; the
-    /// sides are floored to whole windows).
+    /// sides are floored to whole windows), for a `size` in `pool::SIDES`.
     fn max_pool_square(x: FloatTensor<Self>, size: usize) -> FloatTensor<Self>;
 
     /// 2-D convolution with bias, one group and no dilation.
@@ -79,7 +79,7 @@ fn on_flex_f32<const D: usize>(tensor: &Tensor<D>) -> bool {
 /// `size`×`size` max-pooling with stride `size` and no padding, as burn's
 /// `MaxPool2dConfig::new([size, size])` computes it.
 pub fn max_pool2d(x: Tensor<4>, size: usize) -> Tensor<4> {
-    if on_flex_f32(&x) {
+    if on_flex_f32(&x) && pool::SIDES.contains(&size) {
         Tensor::from_dispatch(<Dispatch as CpuKernels>::max_pool_square(
             x.into_dispatch(),
             size,

@@ -73,13 +73,12 @@ fn assert_same_grad<const D: usize>(
     );
 }
 
-/// Output and input gradient of `op` and of `reference` on the same input, with a loss that
-/// weighs every output differently.
-fn compare_pool(dims: [usize; 4], size: usize) {
-    let x = tensor(dims, 1);
+/// Output and input gradient of our max-pooling and of burn's on `x`, with a loss that weighs
+/// every output differently.
+fn compare_pool(x: Tensor<4>, size: usize) {
     let ours = max_pool2d(x.clone(), size);
     let reference = burn::tensor::module::max_pool2d(x.clone(), MaxPoolOptions::new([size, size]));
-    let what = format!("max-pool {size} over {dims:?}");
+    let what = format!("max-pool {size} over {:?}", x.dims());
     let grads = compare_outputs(ours, reference, 2, &what);
     assert_same_grad(&x, &grads, &format!("{what}, input gradient"));
 }
@@ -87,10 +86,28 @@ fn compare_pool(dims: [usize; 4], size: usize) {
 #[test]
 fn max_pool_matches_burn() {
     let _serial = crate::serial();
-    compare_pool([1, 1, 5, 7], 2);
-    compare_pool([2, 3, 8, 8], 2);
-    compare_pool([3, 2, 9, 10], 3);
-    compare_pool([1, 1, 1, 1], 2);
+    compare_pool(tensor([1, 1, 5, 7], 1), 2);
+    compare_pool(tensor([2, 3, 8, 8], 1), 2);
+    compare_pool(tensor([3, 2, 9, 10], 1), 3);
+    compare_pool(tensor([2, 2, 9, 13], 1), 4);
+    compare_pool(tensor([1, 1, 1, 1], 1), 2);
+    // A side the kernels leave to burn.
+    compare_pool(tensor([1, 2, 11, 10], 1), 5);
+}
+
+#[test]
+fn max_pool_gives_a_tied_window_s_gradient_to_its_first_maximum() {
+    let _serial = crate::serial();
+    // Values in {-1, -0.5, -0, 0, 0.5}: most windows hold ties, some of +0 against -0.
+    for size in [2, 3] {
+        let dims = [2, 3, 7, 8];
+        let tied = values(dims.iter().product(), 5)
+            .into_iter()
+            .map(|v| (v * 2.0).round() / 2.0)
+            .collect::<Vec<_>>();
+        let x = Tensor::from_data(TensorData::new(tied, dims), &device()).require_grad();
+        compare_pool(x, size);
+    }
 }
 
 #[test]
