@@ -1,5 +1,5 @@
 //! The kernels under autodiff: the forward on flex, with a backward step that keeps what it needs
-//! (the pooling's argmax; the convolution's input and weight) and calls the flex gradients.
+//! (the pooling's input and output; the convolution's input and weight) and calls the flex gradients.
 
 use burn::backend::Flex;
 use burn::backend::autodiff::Autodiff;
@@ -34,23 +34,23 @@ impl Backward<Flex, 1> for MaxPoolBackward {
 struct ConvBackward;
 
 impl Backward<Flex, 3> for ConvBackward {
-    /// The input, the weight, the bias and the options of the forward.
-    type State = (FlexTensor, FlexTensor, FlexTensor, ConvOptions<2>);
+    /// The input, the weight and the options of the forward.
+    type State = (FlexTensor, FlexTensor, ConvOptions<2>);
 
     fn backward(self, ops: Ops<Self::State, 3>, grads: &mut Gradients, _: &mut Checkpointer) {
-        let [node_x, node_weight, node_bias] = ops.parents;
+        let parents = ops.parents;
         let grad = grads.consume::<Flex>(&ops.node);
-        let (x, weight, bias, options) = ops.state;
-        if let Some(node) = node_x {
-            let input_grad = conv::input_grad(&x, &weight, grad.clone(), &options);
-            grads.register::<Flex>(node.id, input_grad);
-        }
-        if let Some(node) = node_weight {
-            let weight_grad = conv::weight_grad(&x, &weight, grad.clone(), &options);
-            grads.register::<Flex>(node.id, weight_grad);
-        }
-        if let Some(node) = node_bias {
-            grads.register::<Flex>(node.id, conv::bias_grad(x, bias, grad));
+        let (x, weight, options) = ops.state;
+        let wanted = parents.each_ref().map(Option::is_some);
+        let conv::Gradients {
+            input,
+            weight,
+            bias,
+        } = conv::backward(&x, &weight, &grad, &options, wanted);
+        for (node, grad) in parents.into_iter().zip([input, weight, bias]) {
+            if let (Some(node), Some(grad)) = (node, grad) {
+                grads.register::<Flex>(node.id, grad);
+            }
         }
     }
 }
@@ -122,15 +122,14 @@ impl<C: CheckpointStrategy> CpuKernels for Autodiff<Flex, C> {
                     weight.into_primitive(),
                     bias.into_primitive(),
                 );
-                let output =
-                    conv::forward(x.clone(), weight.clone(), bias.clone(), options.clone());
-                prep.finish((x, weight, bias, options), output)
+                let output = conv::forward(&x, &weight, &bias, &options);
+                prep.finish((x, weight, options), output)
             }
             OpsKind::UnTracked(prep) => prep.finish(conv::forward(
-                x.into_primitive(),
-                weight.into_primitive(),
-                bias.into_primitive(),
-                options,
+                &x.into_primitive(),
+                &weight.into_primitive(),
+                &bias.into_primitive(),
+                &options,
             )),
         }
     }

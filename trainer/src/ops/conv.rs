@@ -1,17 +1,35 @@
-//! The gradients of a 2-D convolution (one group, no dilation) on flex, as per-sample matrix
-//! products over an im2col of the input: for sample `n`, `cols[n]` is `[C·kh·kw, OH·OW]`, so
-//! `dW = Σₙ grad[n] · cols[n]ᵀ` and the input gradient is col2im of `Wᵀ · grad[n]`. Both are
-//! parallel over the batch; the batch sum runs in sample order, so it does not depend on the
-//! number of threads. (burn's generic weight gradient is a convolution whose kernel is the whole
-//! output map, parallel only over input channels; its input gradient a transposed convolution.)
+//! A 2-D convolution (one group, no dilation) on flex as im2col and matrix products, forward and
+//! backward. The im2col matrix of a run of samples is `[C·kh·kw, S·OH·OW]` — one row per patch
+//! element, the samples side by side — so that
+//! - the output of sample `n` is `W · cols[:, n]` (one product per sample, parallel over them),
+//! - the weight gradient is a single product `G · colsᵀ` summed over every sample and position
+//!   by the matrix product itself (with `G` the output gradient as `[O, S·OH·OW]`),
+//! - the input gradient is col2im of the single product `Wᵀ · G`.
+//!
+//! Large batches are cut into runs of samples whose im2col matrix fits [`COLUMNS_BUDGET`], summed
+//! run after run. Products split only their output between threads and every sum runs in a
+//! fixed order, so results do not depend on the number of threads. (flex's own convolution
+//! forward builds im2col tiles a value at a time; burn's generic weight gradient is a
+//! convolution whose kernel is the whole output map, parallel only over input channels, and its
+//! input gradient a transposed convolution.)
 
-use burn::backend::Flex;
+use std::ops::Range;
+
 use burn::backend::TensorMetadata;
 use burn::backend::flex::FlexTensor;
-use burn::backend::ops::{ConvOptions, FloatTensorOps, ModuleOps};
+use burn::backend::ops::ConvOptions;
 use rayon::prelude::*;
 
+use super::matmul::{Threads, View, matmul};
 use super::{flex_tensor, values};
+
+/// Most values an im2col matrix may hold at once (32 MiB): a batch whose matrix is larger is
+/// convolved a run of samples at a time. The runs depend on the sizes alone, never on threads.
+/// The unit tests' budget is small enough for their small batches to be cut into runs too.
+const COLUMNS_BUDGET: usize = if cfg!(test) { 2048 } else { 8 << 20 };
+
+/// Samples per part of the weight gradient's sum (see [`backward`]).
+const PART_SAMPLES: usize = 8;
 
 /// The sizes of one convolution.
 #[derive(Debug, Clone, Copy)]
@@ -20,6 +38,7 @@ struct Geometry {
     channels: usize,
     height: usize,
     width: usize,
+    out_channels: usize,
     kernel: [usize; 2],
     stride: [usize; 2],
     /// Padding before the first row and column (the padding after only decides the output size).
@@ -30,7 +49,7 @@ struct Geometry {
 impl Geometry {
     fn new(x: &FlexTensor, weight: &FlexTensor, options: &ConvOptions<2>) -> Self {
         let [batch, channels, height, width] = x.shape().dims();
-        let [_, _, kh, kw] = weight.shape().dims();
+        let [out_channels, _, kh, kw] = weight.shape().dims();
         let out = |side: usize, k: usize, axis: usize| {
             let (before, after) = options.padding[axis];
             (side + before + after - k) / options.stride[axis] + 1
@@ -40,6 +59,7 @@ impl Geometry {
             channels,
             height,
             width,
+            out_channels,
             kernel: [kh, kw],
             stride: options.stride,
             pad: options.padding_begin(),
@@ -47,7 +67,7 @@ impl Geometry {
         }
     }
 
-    /// Rows of a sample's im2col matrix: one per (channel, kernel row, kernel column).
+    /// Rows of the im2col matrix: one per (channel, kernel row, kernel column).
     fn patch(&self) -> usize {
         self.channels * self.kernel[0] * self.kernel[1]
     }
@@ -56,168 +76,248 @@ impl Geometry {
         self.out[0] * self.out[1]
     }
 
-    /// Calls `visit(col_row, position, input_offset, len)` for every run of `len` output
-    /// positions of one output row whose taps of one patch element read the image rather than
-    /// the padding: positions `position..position + len` read the input at `input_offset`,
+    fn sample_len(&self) -> usize {
+        self.channels * self.height * self.width
+    }
+
+    /// The batch cut into runs of samples whose im2col matrix fits the budget.
+    fn runs(&self) -> impl Iterator<Item = Range<usize>> {
+        let per_run = (COLUMNS_BUDGET / (self.patch() * self.positions()).max(1)).max(1);
+        let batch = self.batch;
+        (0..batch)
+            .step_by(per_run)
+            .map(move |start| start..(start + per_run).min(batch))
+    }
+
+    /// Calls `visit(position, input_offset, len)` for every run of `len` output positions of one
+    /// output row whose tap for patch element `row` reads the image rather than the padding:
+    /// positions `position..position + len` read the input at `input_offset`,
     /// `input_offset + stride`, …; offsets are within the sample.
-    fn for_each_run(&self, mut visit: impl FnMut(usize, usize, usize, usize)) {
+    fn for_each_run(&self, row: usize, mut visit: impl FnMut(usize, usize, usize)) {
         let [kh, kw] = self.kernel;
+        let (c, i, j) = (row / (kh * kw), row / kw % kh, row % kw);
         let [oh, ow] = self.out;
         let [sy, sx] = self.stride;
         // The output columns whose tap `j` lands inside the image: x = ox·sx + j − pad ∈ [0, W).
-        let columns = |j: usize| {
-            let lo = self.pad[1].saturating_sub(j).div_ceil(sx);
-            let hi = (self.width + self.pad[1])
-                .checked_sub(j)
-                .map_or(0, |end| end.div_ceil(sx))
-                .min(ow);
-            (lo, hi.max(lo))
-        };
-        for c in 0..self.channels {
-            for i in 0..kh {
-                for j in 0..kw {
-                    let row = (c * kh + i) * kw + j;
-                    let (lo, hi) = columns(j);
-                    if lo == hi {
-                        continue;
-                    }
-                    for oy in 0..oh {
-                        let Some(y) = (oy * sy + i).checked_sub(self.pad[0]) else {
-                            continue;
-                        };
-                        if y >= self.height {
-                            continue;
+        let lo = self.pad[1].saturating_sub(j).div_ceil(sx);
+        let hi = (self.width + self.pad[1])
+            .checked_sub(j)
+            .map_or(0, |end| end.div_ceil(sx))
+            .min(ow);
+        if lo >= hi {
+            return;
+        }
+        for oy in 0..oh {
+            let Some(y) = (oy * sy + i).checked_sub(self.pad[0]) else {
+                continue;
+            };
+            if y >= self.height {
+                continue;
+            }
+            let x = lo * sx + j - self.pad[1];
+            visit(
+                oy * ow + lo,
+                (c * self.height + y) * self.width + x,
+                hi - lo,
+            );
+        }
+    }
+
+    /// The im2col matrix `[C·kh·kw, S·OH·OW]` of `samples`, zero where a patch covers padding.
+    fn im2col(&self, input: &[f32], samples: &Range<usize>) -> Vec<f32> {
+        let width = samples.len() * self.positions();
+        let mut cols = vec![0f32; self.patch() * width];
+        if width == 0 {
+            return cols;
+        }
+        let stride = self.stride[1];
+        cols.par_chunks_mut(width)
+            .enumerate()
+            .for_each(|(row, dst)| {
+                for (k, n) in samples.clone().enumerate() {
+                    let src = &input[n * self.sample_len()..][..self.sample_len()];
+                    let dst = &mut dst[k * self.positions()..][..self.positions()];
+                    self.for_each_run(row, |position, offset, len| {
+                        let dst = &mut dst[position..][..len];
+                        if stride == 1 {
+                            dst.copy_from_slice(&src[offset..offset + len]);
+                        } else {
+                            let taps = src[offset..].iter().step_by(stride);
+                            dst.iter_mut().zip(taps).for_each(|(d, s)| *d = *s);
                         }
-                        let x = lo * sx + j - self.pad[1];
-                        let offset = (c * self.height + y) * self.width + x;
-                        visit(row, oy * ow + lo, offset, hi - lo);
+                    });
+                }
+            });
+        cols
+    }
+
+    /// Adds the im2col-shaped gradient `cols` of `samples` into their input gradient `dst`
+    /// (`[S, C, H, W]`), in a fixed order of patch elements for every input.
+    fn col2im(&self, cols: &[f32], samples: &Range<usize>, dst: &mut [f32]) {
+        let width = samples.len() * self.positions();
+        let stride = self.stride[1];
+        dst.par_chunks_mut(self.sample_len().max(1))
+            .enumerate()
+            .for_each(|(k, dst)| {
+                for row in 0..self.patch() {
+                    let src = &cols[row * width + k * self.positions()..][..self.positions()];
+                    self.for_each_run(row, |position, offset, len| {
+                        let src = &src[position..][..len];
+                        let taps = dst[offset..].iter_mut().step_by(stride);
+                        taps.zip(src).for_each(|(d, s)| *d += s);
+                    });
+                }
+            });
+    }
+
+    /// The output gradient of `samples` (`grad` is `[N, O, OH·OW]`) as `[O, S·OH·OW]`.
+    fn gather_grad(&self, grad: &[f32], samples: &Range<usize>) -> Vec<f32> {
+        let (positions, out_channels) = (self.positions(), self.out_channels);
+        let width = samples.len() * positions;
+        let mut gathered = vec![0f32; out_channels * width];
+        if width > 0 {
+            gathered
+                .par_chunks_mut(width)
+                .enumerate()
+                .for_each(|(o, dst)| {
+                    for (dst, n) in dst.chunks_exact_mut(positions).zip(samples.clone()) {
+                        dst.copy_from_slice(
+                            &grad[(n * out_channels + o) * positions..][..positions],
+                        );
                     }
+                });
+        }
+        gathered
+    }
+}
+
+/// The convolution `[N, C, H, W]` → `[N, O, OH, OW]`, with the bias added.
+pub(super) fn forward(
+    x: &FlexTensor,
+    weight: &FlexTensor,
+    bias: &FlexTensor,
+    options: &ConvOptions<2>,
+) -> FlexTensor {
+    let geometry = Geometry::new(x, weight, options);
+    let (input, weight, bias) = (values(x), values(weight), values(bias));
+    let (positions, out_channels) = (geometry.positions(), geometry.out_channels);
+    let weight = View::rows(&weight, out_channels, geometry.patch());
+    let mut output = vec![0f32; geometry.batch * out_channels * positions];
+    for samples in geometry.runs() {
+        let cols = geometry.im2col(&input, &samples);
+        let width = samples.len() * positions;
+        let sample_out = out_channels * positions;
+        output[samples.start * sample_out..samples.end * sample_out]
+            .par_chunks_mut(sample_out.max(1))
+            .enumerate()
+            .for_each(|(k, dst)| {
+                let cols = View {
+                    data: &cols[k * positions..],
+                    rows: geometry.patch(),
+                    cols: positions,
+                    row_stride: width,
+                    col_stride: 1,
+                };
+                matmul(dst, positions, weight, cols, false, Threads::One);
+                for (row, b) in dst.chunks_exact_mut(positions).zip(bias.iter()) {
+                    row.iter_mut().for_each(|v| *v += b);
+                }
+            });
+    }
+    let [oh, ow] = geometry.out;
+    flex_tensor(output, [geometry.batch, out_channels, oh, ow])
+}
+
+/// The gradients a backward step asks for (`None` where it does not).
+pub(super) struct Gradients {
+    pub input: Option<FlexTensor>,
+    pub weight: Option<FlexTensor>,
+    pub bias: Option<FlexTensor>,
+}
+
+/// The gradients of input, weight and bias from the output gradient `grad`, each computed only
+/// if `wanted` (in that order) asks for it.
+pub(super) fn backward(
+    x: &FlexTensor,
+    weight: &FlexTensor,
+    grad: &FlexTensor,
+    options: &ConvOptions<2>,
+    [want_input, want_weight, want_bias]: [bool; 3],
+) -> Gradients {
+    let geometry = Geometry::new(x, weight, options);
+    let (input, weight_values, grad) = (values(x), values(weight), values(grad));
+    let (patch, out_channels) = (geometry.patch(), geometry.out_channels);
+    let weight_view = View::rows(&weight_values, out_channels, patch);
+    let mut input_grad = want_input.then(|| vec![0f32; geometry.batch * geometry.sample_len()]);
+    let mut weight_grad = want_weight.then(|| vec![0f32; out_channels * patch]);
+    let mut bias_grad = want_bias.then(|| vec![0f32; out_channels]);
+    for (run, samples) in geometry.runs().enumerate() {
+        let width = samples.len() * geometry.positions();
+        let grad = geometry.gather_grad(&grad, &samples);
+        let grad_view = View::rows(&grad, out_channels, width);
+        if let Some(weight_grad) = &mut weight_grad {
+            let cols = geometry.im2col(&input, &samples);
+            let cols = View::rows(&cols, patch, width).t();
+            // The product's output is small ([O, C·kh·kw]) and its inner dimension long
+            // (S·OH·OW): split between threads by output it would run on one. Parts of a fixed
+            // number of samples are multiplied in parallel and summed in order instead.
+            let part = PART_SAMPLES * geometry.positions();
+            let parts: Vec<Vec<f32>> = (0..width)
+                .step_by(part.max(1))
+                .collect::<Vec<_>>()
+                .into_par_iter()
+                .map(|start| {
+                    let len = part.min(width - start);
+                    let mut product = vec![0f32; out_channels * patch];
+                    let grad = View {
+                        data: &grad[start..],
+                        cols: len,
+                        ..grad_view
+                    };
+                    let cols = View {
+                        data: &cols.data[start..],
+                        rows: len,
+                        ..cols
+                    };
+                    matmul(&mut product, patch, grad, cols, false, Threads::One);
+                    product
+                })
+                .collect();
+            for (i, product) in parts.iter().enumerate() {
+                if run == 0 && i == 0 {
+                    weight_grad.copy_from_slice(product);
+                } else {
+                    weight_grad
+                        .iter_mut()
+                        .zip(product)
+                        .for_each(|(w, p)| *w += p);
                 }
             }
         }
+        if let Some(bias_grad) = &mut bias_grad {
+            bias_grad
+                .par_iter_mut()
+                .zip(grad.par_chunks(width.max(1)))
+                .for_each(|(sum, row)| *sum += row.iter().sum::<f32>());
+        }
+        if let Some(input_grad) = &mut input_grad {
+            let mut cols = vec![0f32; patch * width];
+            matmul(
+                &mut cols,
+                width,
+                weight_view.t(),
+                grad_view,
+                false,
+                Threads::All,
+            );
+            let sample_len = geometry.sample_len();
+            let dst = &mut input_grad[samples.start * sample_len..samples.end * sample_len];
+            geometry.col2im(&cols, &samples, dst);
+        }
     }
-}
-
-/// The convolution itself: flex's own (im2col + gemm, or a direct kernel for few channels).
-pub(super) fn forward(
-    x: FlexTensor,
-    weight: FlexTensor,
-    bias: FlexTensor,
-    options: ConvOptions<2>,
-) -> FlexTensor {
-    Flex::conv2d(x, weight, Some(bias), options)
-}
-
-/// `[N, C·kh·kw, OH·OW]`: each sample's input patches, zero where they cover padding.
-fn im2col(x: &FlexTensor, geometry: &Geometry) -> FlexTensor {
-    let input = values(x);
-    let sample_in = geometry.channels * geometry.height * geometry.width;
-    let sample_cols = geometry.patch() * geometry.positions();
-    let positions = geometry.positions();
-    let mut cols = vec![0f32; geometry.batch * sample_cols];
-    if sample_cols > 0 {
-        cols.par_chunks_mut(sample_cols)
-            .enumerate()
-            .for_each(|(n, dst)| {
-                let src = &input[n * sample_in..(n + 1) * sample_in];
-                let stride = geometry.stride[1];
-                geometry.for_each_run(|row, position, offset, len| {
-                    let dst = &mut dst[row * positions + position..][..len];
-                    if stride == 1 {
-                        dst.copy_from_slice(&src[offset..offset + len]);
-                    } else {
-                        let taps = src[offset..].iter().step_by(stride);
-                        dst.iter_mut().zip(taps).for_each(|(d, s)| *d = *s);
-                    }
-                });
-            });
+    Gradients {
+        input: input_grad.map(|values| flex_tensor(values, x.shape().dims::<4>())),
+        weight: weight_grad.map(|values| flex_tensor(values, weight.shape().dims::<4>())),
+        bias: bias_grad.map(|values| flex_tensor(values, [out_channels])),
     }
-    flex_tensor(
-        cols,
-        [geometry.batch, geometry.patch(), geometry.positions()],
-    )
-}
-
-/// `grad` `[N, O, OH, OW]` as `[N, O, OH·OW]`.
-fn per_sample(grad: FlexTensor, geometry: &Geometry) -> FlexTensor {
-    let [_, out_channels, _, _] = grad.shape().dims();
-    Flex::float_reshape(
-        grad,
-        [geometry.batch, out_channels, geometry.positions()].into(),
-    )
-}
-
-/// The gradient of the weight `[O, C, kh, kw]`.
-pub(super) fn weight_grad(
-    x: &FlexTensor,
-    weight: &FlexTensor,
-    grad: FlexTensor,
-    options: &ConvOptions<2>,
-) -> FlexTensor {
-    let geometry = Geometry::new(x, weight, options);
-    let cols = im2col(x, &geometry);
-    // [N, O, L] · [N, L, C·kh·kw]: one small product per sample, flex runs them in parallel.
-    let products = Flex::float_matmul(
-        per_sample(grad, &geometry),
-        Flex::float_swap_dims(cols, 1, 2),
-    );
-    let products = values(&products);
-    let size = weight.shape().num_elements();
-    // Summed in sample order for every element, whatever the split between threads.
-    const CHUNK: usize = 1024;
-    let mut sum = vec![0f32; size];
-    sum.par_chunks_mut(CHUNK)
-        .enumerate()
-        .for_each(|(chunk, dst)| {
-            let begin = chunk * CHUNK;
-            for sample in products.chunks_exact(size.max(1)) {
-                for (d, s) in dst.iter_mut().zip(&sample[begin..]) {
-                    *d += s;
-                }
-            }
-        });
-    flex_tensor(sum, weight.shape().dims::<4>())
-}
-
-/// The gradient of the input `[N, C, H, W]`: col2im of `Wᵀ · grad[n]` for every sample.
-pub(super) fn input_grad(
-    x: &FlexTensor,
-    weight: &FlexTensor,
-    grad: FlexTensor,
-    options: &ConvOptions<2>,
-) -> FlexTensor {
-    let geometry = Geometry::new(x, weight, options);
-    let [out_channels, ..] = weight.shape().dims::<4>();
-    // [1, C·kh·kw, O] (a transposed view) · [N, O, L] → [N, C·kh·kw, L].
-    let weight_t = Flex::float_swap_dims(
-        Flex::float_reshape(weight.clone(), [1, out_channels, geometry.patch()].into()),
-        1,
-        2,
-    );
-    let cols_grad = Flex::float_matmul(weight_t, per_sample(grad, &geometry));
-    let cols_grad = values(&cols_grad);
-    let sample_in = geometry.channels * geometry.height * geometry.width;
-    let sample_cols = geometry.patch() * geometry.positions();
-    let positions = geometry.positions();
-    let mut input_grad = vec![0f32; geometry.batch * sample_in];
-    if sample_in > 0 {
-        input_grad
-            .par_chunks_mut(sample_in)
-            .enumerate()
-            .for_each(|(n, dst)| {
-                let src = &cols_grad[n * sample_cols..(n + 1) * sample_cols];
-                let stride = geometry.stride[1];
-                geometry.for_each_run(|row, position, offset, len| {
-                    let src = &src[row * positions + position..][..len];
-                    let taps = dst[offset..].iter_mut().step_by(stride);
-                    taps.zip(src).for_each(|(d, s)| *d += s);
-                });
-            });
-    }
-    flex_tensor(input_grad, x.shape().dims::<4>())
-}
-
-/// The gradient of the bias `[O]`: flex's own (a sum of `grad` over batch and positions).
-pub(super) fn bias_grad(x: FlexTensor, bias: FlexTensor, grad: FlexTensor) -> FlexTensor {
-    Flex::conv2d_bias_backward(x, bias, grad)
 }

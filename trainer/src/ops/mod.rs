@@ -9,13 +9,15 @@
 //!
 //! The models call the `Tensor`-level functions here ([`max_pool2d`], [`conv2d`], [`softmax`],
 //! [`gelu`]); on any other backend, or for a configuration these kernels do not cover, those fall
-//! back to burn's own operation, so they compute the same thing everywhere. Every kernel is tested against burn's
-//! implementation, and each is parallel over independent samples or planes only, so its result
-//! does not depend on the number of threads.
+//! back to burn's own operation, so they compute the same thing everywhere. Every kernel is
+//! tested against burn's implementation. None splits a sum between threads (a long sum is cut
+//! into parts of a fixed size, added in order), so results do not depend on the number of
+//! threads.
 
 mod autodiff;
 mod conv;
 mod gelu;
+mod matmul;
 mod pool;
 mod softmax;
 
@@ -59,7 +61,7 @@ impl CpuKernels for Flex {
         bias: FlexTensor,
         options: ConvOptions<2>,
     ) -> FlexTensor {
-        conv::forward(x, weight, bias, options)
+        conv::forward(&x, &weight, &bias, &options)
     }
 
     fn softmax_last(x: FlexTensor) -> FlexTensor {

@@ -168,6 +168,8 @@ fn conv2d_matches_burn() {
     compare_conv([3, 1, 10, 9], 8, [4, 4], [4, 4], [(0, 0), (0, 0)]);
     // A non-square kernel, a stride that is not the kernel, uneven padding.
     compare_conv([2, 2, 8, 11], 3, [2, 3], [2, 1], [(1, 0), (2, 1)]);
+    // Runs of 14 samples under the tests' im2col budget, their weight gradients in parts of 8.
+    compare_conv([19, 1, 4, 4], 2, [3, 3], [1, 1], [(1, 1), (1, 1)]);
 }
 
 /// The kernels split their work between threads but never a sum, so one thread and two give the
