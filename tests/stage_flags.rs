@@ -166,3 +166,43 @@ fn speed_train_times_only_the_models_asked_for() {
         "{table}"
     );
 }
+
+#[test]
+fn streamed_training_finishes_on_a_pool_of_one_thread() {
+    // The training loop runs on a thread of rayon's pool and the decoder hands its row groups to
+    // that pool: with one thread, a loop that simply blocked for the next window would wait for
+    // itself forever.
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_synmix"))
+        // 1 MiB holds windows of several row groups, which the decoder reads in parallel.
+        .args([
+            "speed",
+            "train",
+            "--samples",
+            "1024",
+            "--model",
+            "mlp",
+            "--memory",
+            "1",
+            "-q",
+        ])
+        .env("RAYON_NUM_THREADS", "1")
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("synmix runs");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            child.kill().unwrap();
+            panic!("streamed training on one thread did not finish in 120 s");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    let mut table = String::new();
+    std::io::Read::read_to_string(&mut child.stdout.take().unwrap(), &mut table).unwrap();
+    assert!(status.success(), "{table}");
+    let streamed = |l: &&str| l.contains("32×32×3") && l.contains("streamed: steps waited");
+    assert!(table.lines().any(|l| streamed(&l)), "{table}");
+}

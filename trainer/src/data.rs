@@ -10,13 +10,14 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
-use std::sync::mpsc::{Receiver, sync_channel};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, TryRecvError, sync_channel};
 use std::time::{Duration, Instant};
 
 use burn::prelude::*;
 use datasets::{
     Columns, Dataset, DecodedSplit, ImageSpec, KeyColumns, Manifest, ShardFile, Source,
 };
+use rayon::Yield;
 use rayon::prelude::*;
 
 use crate::{Error, Result};
@@ -285,6 +286,29 @@ impl ImageStore {
     }
 }
 
+/// The decoder's next window. The training loop runs on one of rayon's threads
+/// ([`on_pool_thread`](crate::train::on_pool_thread)) and the decoder hands its row groups to the
+/// same pool, so a loop that blocked here could hold the very thread the decoder waits for (with
+/// a pool of one thread, forever): while it waits, the loop's thread runs the pool's pending work.
+fn next_window(ahead: &Receiver<Result<Vec<u8>>>) -> Result<Vec<u8>> {
+    let stopped = || Error::invalid("the image decoder stopped");
+    loop {
+        match ahead.try_recv() {
+            Ok(window) => return window,
+            Err(TryRecvError::Disconnected) => return Err(stopped()),
+            Err(TryRecvError::Empty) => {}
+        }
+        if rayon::yield_now() != Some(Yield::Executed) {
+            // No work to help with: the decoder is reading or decoding on other threads.
+            match ahead.recv_timeout(Duration::from_micros(200)) {
+                Ok(window) => return window,
+                Err(RecvTimeoutError::Disconnected) => return Err(stopped()),
+                Err(RecvTimeoutError::Timeout) => {}
+            }
+        }
+    }
+}
+
 /// The batches of one epoch ([`ImageStore::loader`]): gathered from memory, or taken from the
 /// windows a thread decodes one ahead.
 pub struct Loader<'a> {
@@ -306,9 +330,7 @@ impl Loader<'_> {
         let per_image = self.store.shape.pixels();
         if self.next * per_image >= self.window.len() {
             let began = Instant::now();
-            self.window = ahead
-                .recv()
-                .map_err(|_| Error::invalid("the image decoder stopped"))??;
+            self.window = next_window(ahead)?;
             self.waited += began.elapsed();
             self.next = 0;
         }

@@ -25,7 +25,7 @@ use datasets::memory::default_budget;
 /// Trains and scores one run, or returns the final result `config.out` already holds.
 pub fn run_training(
     config: &RunConfig,
-    progress: &mut dyn FnMut(&TrainEvent) -> ControlFlow<()>,
+    progress: &mut (dyn FnMut(&TrainEvent) -> ControlFlow<()> + Send),
 ) -> Result<RunResult> {
     let result_path = config.result_path();
     if result_path.exists() {
@@ -140,7 +140,7 @@ fn check_compatible(train: &LoadedSplit, test: &LoadedSplit, dir: &Path) -> Resu
 struct Execute<'p, 'a> {
     prepared: &'p Prepared<'a>,
     device: &'p Device,
-    progress: &'p mut dyn FnMut(&TrainEvent) -> ControlFlow<()>,
+    progress: &'p mut (dyn FnMut(&TrainEvent) -> ControlFlow<()> + Send),
 }
 
 impl ArchitectureVisitor for Execute<'_, '_> {
