@@ -1,5 +1,6 @@
 //! The kernels under autodiff: the forward on flex, with a backward step that keeps what it needs
-//! (the pooling's input and output; the convolution's input and weight) and calls the flex gradients.
+//! (the pooling's input and output; the convolution's input and weight; GELU's input and `Φ`)
+//! and calls the flex gradients.
 
 use burn::backend::Flex;
 use burn::backend::autodiff::Autodiff;
@@ -75,14 +76,15 @@ impl Backward<Flex, 1> for SoftmaxBackward {
 struct GeluBackward;
 
 impl Backward<Flex, 1> for GeluBackward {
-    /// The input.
-    type State = FlexTensor;
+    /// The input and its `Φ(x)`.
+    type State = (FlexTensor, FlexTensor);
 
     fn backward(self, ops: Ops<Self::State, 1>, grads: &mut Gradients, _: &mut Checkpointer) {
         let [node] = ops.parents;
         let grad = grads.consume::<Flex>(&ops.node);
         if let Some(node) = node {
-            grads.register::<Flex>(node.id, gelu::backward(&ops.state, &grad));
+            let (x, cdf) = &ops.state;
+            grads.register::<Flex>(node.id, gelu::backward(x, cdf, &grad));
         }
     }
 }
@@ -141,10 +143,10 @@ impl<C: CheckpointStrategy> CpuKernels for Autodiff<Flex, C> {
             .stateful()
         {
             OpsKind::Tracked(prep) => {
-                let output = softmax::forward(x.into_primitive());
+                let output = softmax::forward(&x.into_primitive());
                 prep.finish(output.clone(), output)
             }
-            OpsKind::UnTracked(prep) => prep.finish(softmax::forward(x.into_primitive())),
+            OpsKind::UnTracked(prep) => prep.finish(softmax::forward(x.primitive())),
         }
     }
 
@@ -156,10 +158,10 @@ impl<C: CheckpointStrategy> CpuKernels for Autodiff<Flex, C> {
         {
             OpsKind::Tracked(prep) => {
                 let x = x.into_primitive();
-                let output = gelu::forward(&x);
-                prep.finish(x, output)
+                let (output, cdf) = gelu::forward(&x);
+                prep.finish((x, cdf), output)
             }
-            OpsKind::UnTracked(prep) => prep.finish(gelu::forward(x.primitive())),
+            OpsKind::UnTracked(prep) => prep.finish(gelu::forward(x.primitive()).0),
         }
     }
 }

@@ -16,6 +16,7 @@
 
 mod autodiff;
 mod conv;
+mod exp;
 mod gelu;
 mod matmul;
 mod pool;
@@ -65,11 +66,11 @@ impl CpuKernels for Flex {
     }
 
     fn softmax_last(x: FlexTensor) -> FlexTensor {
-        softmax::forward(x)
+        softmax::forward(&x)
     }
 
     fn gelu(x: FlexTensor) -> FlexTensor {
-        gelu::forward(&x)
+        gelu::forward(&x).0
     }
 }
 

@@ -1,24 +1,40 @@
-//! The backward of a softmax over the last dim on flex, one pass per row, parallel over rows:
-//! `dx = y ⊙ (g − Σ g ⊙ y)`. (Under autodiff, burn decomposes the softmax into separate
-//! exp, sum, division passes, each recorded with its own backward; flex's fused forward is kept.)
+//! A softmax over the last dim on flex, one pass per row for each direction, parallel over rows:
+//! `y = exp(x − max x) / Σ exp(x − max x)` with a vectorised [`exp`], and
+//! `dx = y ⊙ (g − Σ g ⊙ y)`. (Under autodiff, burn decomposes the softmax into separate exp,
+//! sum, division passes, each recorded with its own backward; flex's fused forward calls libm's
+//! `expf` a value at a time.)
 
 use burn::backend::TensorMetadata;
 use burn::backend::flex::FlexTensor;
 use rayon::prelude::*;
 
-use burn::backend::Flex;
-use burn::backend::ops::ActivationOps;
-
+use super::exp::exp;
 use super::{flex_tensor, values};
-
-/// flex's fused, row-parallel softmax.
-pub(super) fn forward(x: FlexTensor) -> FlexTensor {
-    let last = x.shape().num_dims() - 1;
-    Flex::softmax(x, last)
-}
 
 /// Rows per parallel task: the attention's rows are a few dozen values long.
 const ROWS_PER_TASK: usize = 64;
+
+/// The softmax of every row of `x`.
+pub(super) fn forward(x: &FlexTensor) -> FlexTensor {
+    let shape = x.shape();
+    let row = shape.as_slice().last().copied().unwrap_or(1).max(1);
+    let input = values(x);
+    let mut output = vec![0f32; input.len()];
+    output
+        .par_chunks_mut(ROWS_PER_TASK * row)
+        .zip(input.par_chunks(ROWS_PER_TASK * row))
+        .for_each(|(y, x)| {
+            for (y, x) in y.chunks_exact_mut(row).zip(x.chunks_exact(row)) {
+                let max = x.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+                for (y, &x) in y.iter_mut().zip(x) {
+                    *y = exp(x - max);
+                }
+                let scale = 1.0 / y.iter().sum::<f32>();
+                y.iter_mut().for_each(|y| *y *= scale);
+            }
+        });
+    flex_tensor(output, shape.to_vec())
+}
 
 /// The input's gradient from the softmax `output` and the gradient of that output.
 pub(super) fn backward(output: &FlexTensor, grad: &FlexTensor) -> FlexTensor {
