@@ -14,7 +14,7 @@ use crate::bench::{self, BenchOptions, config, status, tasks};
 
 #[derive(Args, Debug)]
 #[command(
-    after_help = "Examples:\n  synmix bench --jobs 2                         # the default, two cells at a time: ~15 minutes on 2 cores\n  \
+    after_help = "Examples:\n  synmix bench --jobs 2                         # the default, two cells at a time: ~10 minutes on 2 cores\n  \
 synmix bench --profile full --out runs/full      # paper scale: 3 seeds, N = 10,000\n  \
 synmix bench --config exp.toml --out runs/exp    # your own pairs, models and budgets\n  \
 synmix bench --print-config > exp.toml           # start from the default experiment\n  \
