@@ -6,7 +6,6 @@ use serde::{Deserialize, Serialize};
 use crate::Result;
 use crate::data::ImageStore;
 use crate::models::Classifier;
-use crate::train::on_pool_thread;
 
 /// Rows per evaluation batch: no gradients are kept, so larger batches than training are fine.
 const EVAL_BATCH: usize = 256;
@@ -71,12 +70,9 @@ pub fn predict<M: Classifier>(model: &M, store: &ImageStore, device: &Device) ->
 }
 
 pub fn evaluate<M: Classifier>(model: &M, store: &ImageStore, device: &Device) -> Result<Metrics> {
-    // A model is not `Sync`; a clone shares its parameters' storage.
-    let model = model.clone();
-    let predictions = on_pool_thread(move || predict(&model, store, device))?;
     Ok(Metrics::from_predictions(
         &store.labels,
-        &predictions,
+        &predict(model, store, device)?,
         store.shape.classes,
     ))
 }

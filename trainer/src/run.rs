@@ -18,7 +18,7 @@ use crate::init::init_model;
 use crate::models::{Architecture, ArchitectureVisitor};
 use crate::phases::{PhasePlan, plan};
 use crate::result::{DataSummary, RunConfig, RunResult, Status, Timings};
-use crate::train::{Outcome, TrainEvent, fit};
+use crate::train::{Outcome, TrainEvent, fit, on_pool_thread};
 use crate::{Error, Result};
 use datasets::memory::default_budget;
 
@@ -44,14 +44,16 @@ pub fn run_training(
     let device = config.backend.device()?;
     let prepared = Prepared::load(config)?;
     let input = prepared.train.store.shape;
-    config.model.visit(
-        input,
-        Execute {
-            prepared: &prepared,
-            device: &device,
-            progress,
-        },
-    )?
+    on_pool_thread(|| {
+        config.model.visit(
+            input,
+            Execute {
+                prepared: &prepared,
+                device: &device,
+                progress,
+            },
+        )
+    })?
 }
 
 /// The datasets of a run, loaded and checked against each other.

@@ -21,7 +21,7 @@ use crate::data::{ImageStore, InputShape, load_split};
 use crate::init::init_model;
 use crate::models::{Architecture, ArchitectureVisitor, ModelKind};
 use crate::phases::PhasePlan;
-use crate::train::{Outcome, fit};
+use crate::train::{Outcome, fit, on_pool_thread};
 use datasets::rng::SplitMix64;
 
 #[derive(Debug, Clone, Serialize)]
@@ -193,8 +193,10 @@ impl ArchitectureVisitor for Timed<'_> {
                 ))),
             }
         };
-        let (model, _) = run(model, &all[..warm_up])?;
-        let (_, timed) = run(model, &all)?;
-        Ok(timed)
+        on_pool_thread(|| {
+            let (model, _) = run(model, &all[..warm_up])?;
+            let (_, timed) = run(model, &all)?;
+            Ok(timed)
+        })
     }
 }

@@ -91,38 +91,27 @@ pub fn epoch_order(seed: u64, phase: usize, epoch: usize, rows: &[usize]) -> Vec
     order
 }
 
-/// Trains `model` (on an autodiff `device`) through `phases`, continuing from `checkpoint` if it
-/// holds one.
-pub fn fit<M: Classifier>(
-    model: M,
-    store: &ImageStore,
-    phases: &[PhasePlan],
-    config: &TrainConfig,
-    device: &Device,
-    checkpoint: Option<&Checkpoint>,
-    progress: &mut (dyn FnMut(&TrainEvent) -> ControlFlow<()> + Send),
-) -> Result<Outcome<M>> {
-    on_pool_thread(|| fit_here(model, store, phases, config, device, checkpoint, progress))
-}
-
-/// Runs `work` on one of rayon's threads and waits for it. The training loop calls a parallel
-/// kernel every few hundred microseconds: from a thread outside the pool, each call hands the
-/// work to the pool's threads and sleeps, and between calls those threads spin looking for work
-/// on the cores the loop needs. Driven from inside the pool, the loop's thread takes its share
-/// of every kernel (a CNN step on 2 threads ran 1.14× faster than on 1 from outside, 1.44×
+/// Runs `work` on one of rayon's threads and waits for it: what drives the training loop and the
+/// evaluation ([`run_training`](crate::run::run_training), the speed measurement). The loop calls
+/// a parallel kernel every few hundred microseconds: from a thread outside the pool, each call
+/// hands the work to the pool's threads and sleeps, and between calls those threads spin looking
+/// for work on the cores the loop needs. Driven from inside the pool, the loop's thread takes its
+/// share of every kernel (a CNN step on 2 threads ran 1.14× faster than on 1 from outside, 1.44×
 /// from inside).
 pub(crate) fn on_pool_thread<R: Send>(work: impl FnOnce() -> R + Send) -> R {
     rayon::scope(|_| work())
 }
 
-fn fit_here<M: Classifier>(
+/// Trains `model` (on an autodiff `device`) through `phases`, continuing from `checkpoint` if it
+/// holds one.
+pub fn fit<M: Classifier>(
     mut model: M,
     store: &ImageStore,
     phases: &[PhasePlan],
     config: &TrainConfig,
     device: &Device,
     checkpoint: Option<&Checkpoint>,
-    progress: &mut (dyn FnMut(&TrainEvent) -> ControlFlow<()> + Send),
+    progress: &mut dyn FnMut(&TrainEvent) -> ControlFlow<()>,
 ) -> Result<Outcome<M>> {
     config.check()?;
     let mut optimizer = config.optimizer();
@@ -288,7 +277,7 @@ mod tests {
         strategy: Strategy,
         config: &'a TrainConfig,
         checkpoint: Option<&'a Checkpoint>,
-        progress: &'a mut (dyn FnMut(&TrainEvent) -> ControlFlow<()> + Send),
+        progress: &'a mut dyn FnMut(&TrainEvent) -> ControlFlow<()>,
     }
 
     impl ArchitectureVisitor for Train<'_> {
@@ -454,7 +443,7 @@ mod tests {
             .with_seed(3);
         let dir = tempfile::tempdir().unwrap();
         let checkpoint = Checkpoint::new(dir.path().join("ckpt"), serde_json::json!({"run": 1}));
-        let run = |progress: &mut (dyn FnMut(&TrainEvent) -> ControlFlow<()> + Send)| {
+        let run = |progress: &mut dyn FnMut(&TrainEvent) -> ControlFlow<()>| {
             let visitor = Train {
                 store: &store,
                 strategy: Strategy::Ft,
