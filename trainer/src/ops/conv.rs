@@ -263,9 +263,8 @@ pub(super) fn backward(
             // number of samples are multiplied in parallel and summed in order instead.
             let part = PART_SAMPLES * geometry.positions();
             let parts: Vec<Vec<f32>> = (0..width)
-                .step_by(part.max(1))
-                .collect::<Vec<_>>()
                 .into_par_iter()
+                .step_by(part.max(1))
                 .map(|start| {
                     let len = part.min(width - start);
                     let mut product = vec![0f32; out_channels * patch];

@@ -87,19 +87,23 @@ pub(super) fn backward(
         input_grad
             .par_chunks_mut(h * w)
             .enumerate()
-            .for_each(|(plane, dst)| {
-                let src = &input[plane * h * w..(plane + 1) * h * w];
-                let outputs = plane * oh * ow..(plane + 1) * oh * ow;
-                let (maxima, grads) = (&output[outputs.clone()], &grad[outputs]);
-                with_side!(size, backward_plane(src, maxima, grads, dst, w, ow));
-            });
+            // One row of `found` marks per task, not per plane.
+            .for_each_init(
+                || vec![false; ow],
+                |found, (plane, dst)| {
+                    let src = &input[plane * h * w..(plane + 1) * h * w];
+                    let outputs = plane * oh * ow..(plane + 1) * oh * ow;
+                    let (maxima, grads) = (&output[outputs.clone()], &grad[outputs]);
+                    with_side!(size, backward_plane(src, maxima, grads, dst, found, w));
+                },
+            );
     }
     flex_tensor(input_grad, [n, c, h, w])
 }
 
 /// One plane's input gradient into `dst` (zeroed), a whole output row at a time and without
-/// branches: `found` marks the windows whose maximum an earlier offset (in the forward's order)
-/// already took. The maximum is bit for bit the input it came from, and no earlier offset of its
+/// branches: `found` (one mark per output column) marks the windows whose maximum an earlier
+/// offset (in the forward's order) already took. The maximum is bit for bit the input it came from, and no earlier offset of its
 /// window holds those bits (the forward would have kept that one), so comparing bits finds it,
 /// NaN included.
 fn backward_plane<const S: usize>(
@@ -107,10 +111,10 @@ fn backward_plane<const S: usize>(
     maxima: &[f32],
     grads: &[f32],
     dst: &mut [f32],
+    found: &mut [bool],
     width: usize,
-    ow: usize,
 ) {
-    let mut found = vec![false; ow];
+    let ow = found.len();
     let rows = maxima.chunks_exact(ow).zip(grads.chunks_exact(ow));
     for (oy, (maxima, grads)) in rows.enumerate() {
         found.fill(false);
@@ -119,7 +123,7 @@ fn backward_plane<const S: usize>(
             let (src, _) = src[at..][..ow * S].as_chunks::<S>();
             let (dst, _) = dst[at..][..ow * S].as_chunks_mut::<S>();
             let windows = src.iter().zip(dst).zip(maxima).zip(grads);
-            for ((((s, d), max), &g), found) in windows.zip(&mut found) {
+            for ((((s, d), max), &g), found) in windows.zip(&mut *found) {
                 for dx in 0..S {
                     let hit = !*found & (s[dx].to_bits() == max.to_bits());
                     d[dx] = if hit { g } else { 0.0 };
