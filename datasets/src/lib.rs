@@ -7,7 +7,8 @@
 //!
 //! This crate writes such directories ([`DatasetWriter`]), reads them back ([`Dataset`]),
 //! checks them ([`verify`]), summarises them ([`inspect`]), copies subsets of a split into
-//! new ones ([`subset`]) and imports real data from common formats ([`import`]).
+//! new ones ([`subset`]), gathers rows a row group at a time ([`gather`]) and imports real data
+//! from common formats ([`import`]).
 //!
 //! Its errors name no command-line flags: options by their field names
 //! ([`Error::Setting`]) and output-directory clashes by their [`Remedy`]s
@@ -17,6 +18,7 @@ pub mod apportion;
 pub mod atomic;
 mod card;
 mod error;
+pub mod gather;
 pub mod grid;
 pub mod import;
 pub mod inspect;

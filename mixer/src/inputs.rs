@@ -2,24 +2,22 @@
 //! source, uid) of their `train` splits read to sort the rows into one pool per (source,
 //! class), and later the full rows of exactly the row groups a set of outputs needs.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use arrow_array::{Array, ArrayRef, Int64Array, RecordBatch, UInt32Array};
 use arrow_select::take::take_record_batch;
-use datasets::{
-    Columns, Dataset, ImageSpec, KeyColumns, ShardFile, Source, SplitManifest, read_shard,
-};
-use rayon::prelude::*;
+use datasets::gather::RowGroups;
+use datasets::{Columns, Dataset, ImageSpec, KeyColumns, Source, SplitManifest, read_shard};
 use serde::Serialize;
 
 use crate::error::{Error, Result};
 
 /// A row of the inputs: (row group, row within it); row groups are numbered through the
 /// synthetic `train` split, then the real one.
-pub type RowRef = (usize, usize);
+pub use datasets::gather::RowRef;
 
 /// The split every mix draws from.
 pub const TRAIN: &str = "train";
@@ -36,13 +34,6 @@ pub struct InputId {
 /// options' `class_renames`).
 pub type ClassRenames = BTreeMap<String, String>;
 
-/// One row group of an input's `train` split.
-struct RowGroup {
-    shard: Arc<ShardFile>,
-    index: usize,
-    source: Source,
-}
-
 pub struct Inputs {
     pub synthetic_dir: PathBuf,
     pub real_dir: PathBuf,
@@ -54,8 +45,10 @@ pub struct Inputs {
     /// The real `train` split's class counts: the class proportions every subset follows.
     pub class_weights: Vec<u64>,
     /// The row groups a [`RowRef`] names, and their key columns.
-    row_groups: Vec<RowGroup>,
+    row_groups: RowGroups,
     keys: Vec<RecordBatch>,
+    /// Row groups below this number are synthetic, the rest real.
+    synthetic_groups: usize,
     /// Synthetic label → real label.
     label_map: Vec<i64>,
     /// Rows per source (Source::ALL order) and class, in input order.
@@ -133,31 +126,19 @@ impl Inputs {
             vec![Vec::new(); classes.len()],
             vec![Vec::new(); classes.len()],
         ];
-        let mut row_groups = Vec::new();
+        let mut row_groups = RowGroups::new();
         let mut keys = Vec::new();
+        let mut synthetic_groups = 0;
         for (dataset, source) in [(&synthetic, Source::Synthetic), (&real, Source::Real)] {
-            let Some(split) = train_split(dataset, source)? else {
-                continue;
-            };
-            for shard in &split.shards {
-                let shard = Arc::new(ShardFile::open(&dataset.shard_path(&shard.file))?);
-                for index in 0..shard.row_groups() {
-                    let batch = shard.read_row_group(index, true)?;
-                    sort_into_pools(
-                        &batch,
-                        row_groups.len(),
-                        dataset,
-                        source,
-                        &label_map,
-                        &mut pools,
-                    )?;
-                    row_groups.push(RowGroup {
-                        shard: shard.clone(),
-                        index,
-                        source,
-                    });
-                    keys.push(batch);
-                }
+            if let Some(split) = train_split(dataset, source)? {
+                row_groups.add_split(dataset, split, |group, _, batch| {
+                    sort_into_pools(batch, group, dataset, source, &label_map, &mut pools)?;
+                    keys.push(batch.clone());
+                    Ok::<_, Error>(())
+                })?;
+            }
+            if source == Source::Synthetic {
+                synthetic_groups = row_groups.len();
             }
         }
         let mut held_out_uids = HashSet::new();
@@ -183,6 +164,7 @@ impl Inputs {
             class_weights,
             row_groups,
             keys,
+            synthetic_groups,
             label_map,
             pools,
             held_out_uids,
@@ -223,73 +205,43 @@ impl Inputs {
     }
 
     /// Reads the full rows of `lists`, only from the row groups they name, each row group once
-    /// (several in parallel), keeping of each the rows the lists need (all of it without a
-    /// copy where they need every row): memory holds those rows and a few row groups. Also
-    /// returns how many of the rows have the same PNG bytes as a held-out row (tiny datasets
-    /// such as MNIST do hold genuine duplicates: logged, not an error).
+    /// (several in parallel, [`RowGroups::gather`]), keeping of each the rows the lists need
+    /// (all of it without a copy where they need every row): memory holds those rows and a few
+    /// row groups. Also returns how many of the rows have the same PNG bytes as a held-out row
+    /// (tiny datasets such as MNIST do hold genuine duplicates: logged, not an error).
     pub fn gather(&self, lists: &[&[RowRef]]) -> Result<(Gathered, u64)> {
-        // Row group → the rows of it any list needs, sorted.
-        let mut wanted: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
-        for &(group, row) in lists.iter().copied().flatten() {
-            wanted.entry(group).or_default().push(row);
-        }
-        for rows in wanted.values_mut() {
-            rows.sort_unstable();
-            rows.dedup();
-        }
-        let wanted: Vec<(usize, Vec<usize>)> = wanted.into_iter().collect();
-        let mut batches = Vec::with_capacity(wanted.len());
-        let mut same_bytes = 0;
-        for window in wanted.chunks(2 * rayon::current_num_threads()) {
-            let parts = window
-                .par_iter()
-                .map(|(group, rows)| self.take_rows(*group, rows))
-                .collect::<Result<Vec<_>>>()?;
-            for (part, same) in parts {
-                batches.push(part);
-                same_bytes += same;
-            }
-        }
-        // Row group → (its batch, the rows that batch holds).
-        let places: HashMap<usize, (usize, &[usize])> = wanted
-            .iter()
-            .enumerate()
-            .map(|(batch, (group, rows))| (*group, (batch, rows.as_slice())))
-            .collect();
-        let lists = lists
-            .iter()
-            .map(|list| {
-                list.iter()
-                    .map(|&(group, row)| {
-                        let (batch, rows) = places[&group];
-                        (batch, rows.binary_search(&row).expect("gathered row"))
-                    })
-                    .collect()
-            })
-            .collect();
-        Ok((Gathered { batches, lists }, same_bytes))
+        let gathered = self.row_groups.gather(lists, |group, batch, rows| {
+            self.take_rows(group, batch, rows)
+        })?;
+        let same_bytes = gathered.parts.iter().map(|(_, same)| same).sum();
+        let batches = gathered.parts.into_iter().map(|(batch, _)| batch).collect();
+        Ok((
+            Gathered {
+                batches,
+                lists: gathered.lists,
+            },
+            same_bytes,
+        ))
     }
 
-    /// Reads row group `group` and keeps `rows` of it (sorted); the synthetic labels become
+    /// Keeps `rows` (sorted) of row group `group`, read as `batch`; the synthetic labels become
     /// real class indices here.
-    fn take_rows(&self, group: usize, rows: &[usize]) -> Result<(RecordBatch, u64)> {
-        let RowGroup {
-            shard,
-            index,
-            source,
-        } = &self.row_groups[group];
-        let batch = shard.read_row_group(*index, false)?;
-        let batch = match source {
-            Source::Synthetic => {
-                let labels = Columns::of(&batch)
-                    .labels
-                    .values()
-                    .iter()
-                    .map(|&l| self.label_map[l as usize])
-                    .collect();
-                with_labels(&batch, labels)?
-            }
-            Source::Real => batch,
+    fn take_rows(
+        &self,
+        group: usize,
+        batch: RecordBatch,
+        rows: &[usize],
+    ) -> Result<(RecordBatch, u64)> {
+        let batch = if group < self.synthetic_groups {
+            let labels = Columns::of(&batch)
+                .labels
+                .values()
+                .iter()
+                .map(|&l| self.label_map[l as usize])
+                .collect();
+            with_labels(&batch, labels)?
+        } else {
+            batch
         };
         let png = Columns::of(&batch).png;
         let same_bytes = rows

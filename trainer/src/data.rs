@@ -7,18 +7,15 @@
 //! is decoded a window of an epoch's order at a time by a thread that stays one window ahead of
 //! the steps ([`Loader`]), so the row order, and with it every result, is the same either way.
 
-use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, TryRecvError, sync_channel};
 use std::time::{Duration, Instant};
 
 use burn::prelude::*;
-use datasets::{
-    Columns, Dataset, DecodedSplit, ImageSpec, KeyColumns, Manifest, ShardFile, Source,
-};
+use datasets::gather::{RowGroups, RowRef};
+use datasets::{Columns, Dataset, DecodedSplit, ImageSpec, KeyColumns, Manifest, Source};
 use rayon::Yield;
-use rayon::prelude::*;
 
 use crate::{Error, Result};
 
@@ -71,10 +68,9 @@ enum Pixels {
 /// Where each row of a streamed split lies, and how many bytes of decoded images to hold.
 struct ShardRows {
     spec: ImageSpec,
-    /// Row groups: (shard, index in the shard).
-    groups: Vec<(Arc<ShardFile>, usize)>,
+    groups: RowGroups,
     /// Per row: (row group, row within it).
-    at: Vec<(usize, usize)>,
+    at: Vec<RowRef>,
     budget: u64,
 }
 
@@ -99,43 +95,26 @@ impl ShardRows {
     }
 
     /// The images of `rows`, `u8` CHW one after another: every row group they lie in read once,
-    /// the row groups in parallel.
+    /// the row groups in parallel ([`RowGroups::gather`]).
     fn decode(&self, rows: &[usize]) -> Result<Vec<u8>> {
         let per_image = self.spec.pixels_per_image();
-        // Row group → (place in `rows`, row within the group).
-        let mut by_group: BTreeMap<usize, Vec<(usize, usize)>> = BTreeMap::new();
-        for (place, &row) in rows.iter().enumerate() {
-            let (group, within) = self.at[row];
-            by_group.entry(group).or_default().push((place, within));
-        }
-        let by_group: Vec<(usize, Vec<(usize, usize)>)> = by_group.into_iter().collect();
-        let decoded = by_group
-            .par_iter()
-            .map(|(group, wanted)| {
-                let (shard, index) = &self.groups[*group];
-                let batch = shard.read_row_group(*index, false)?;
-                let png = Columns::of(&batch).png;
-                let mut scratch = Vec::new();
-                wanted
-                    .iter()
-                    .map(|&(place, within)| {
-                        let mut image = vec![0; per_image];
-                        datasets::png::decode_into(&mut image, png.value(within), self.spec)
-                            .map_err(|e| {
-                                Error::file(
-                                    shard.path(),
-                                    format!("row {within} of row group {index}: {e}"),
-                                )
-                            })?;
-                        hwc_to_chw(&mut image, self.spec.channels as usize, &mut scratch);
-                        Ok((place, image))
-                    })
-                    .collect::<Result<Vec<_>>>()
-            })
-            .collect::<Result<Vec<_>>>()?;
-        let mut out = vec![0; rows.len() * per_image];
-        for (place, image) in decoded.into_iter().flatten() {
-            out[place * per_image..(place + 1) * per_image].copy_from_slice(&image);
+        let wanted: Vec<RowRef> = rows.iter().map(|&row| self.at[row]).collect();
+        let gathered = self.groups.gather(&[&wanted], |group, batch, within| {
+            let png = Columns::of(&batch).png;
+            let mut images = vec![0; within.len() * per_image];
+            let mut scratch = Vec::new();
+            for (image, &row) in images.chunks_exact_mut(per_image).zip(within) {
+                datasets::png::decode_into(image, png.value(row), self.spec).map_err(|e| {
+                    let (shard, index) = self.groups.get(group);
+                    Error::file(shard.path(), format!("row {row} of row group {index}: {e}"))
+                })?;
+                hwc_to_chw(image, self.spec.channels as usize, &mut scratch);
+            }
+            Ok::<_, Error>(images)
+        })?;
+        let mut out = Vec::with_capacity(rows.len() * per_image);
+        for &(part, place) in &gathered.lists[0] {
+            out.extend_from_slice(&gathered.parts[part][place * per_image..][..per_image]);
         }
         Ok(out)
     }
@@ -392,32 +371,29 @@ fn streamed(dataset: &Dataset, split: &str, budget: u64) -> Result<ImageStore> {
         width: spec.width as usize,
         classes: dataset.manifest.classes.len(),
     };
-    let mut rows = ShardRows {
+    let mut groups = RowGroups::new();
+    let (mut at, mut labels, mut sources) = (Vec::new(), Vec::new(), Vec::new());
+    groups.add_split(dataset, dataset.split(split)?, |group, shard, keys| {
+        let columns = KeyColumns::of(keys);
+        for within in 0..keys.num_rows() {
+            at.push((group, within));
+            labels.push(u32::try_from(columns.labels.value(within)).unwrap_or(u32::MAX));
+            let source = columns
+                .sources
+                .value(within)
+                .parse()
+                .map_err(|e: String| Error::file(shard.path(), e))?;
+            sources.push(source);
+        }
+        Ok::<_, Error>(())
+    })?;
+    check_labels(shape, &labels)?;
+    let rows = ShardRows {
         spec,
-        groups: Vec::new(),
-        at: Vec::new(),
+        groups,
+        at,
         budget,
     };
-    let (mut labels, mut sources) = (Vec::new(), Vec::new());
-    for shard in &dataset.split(split)?.shards {
-        let shard = Arc::new(ShardFile::open(&dataset.shard_path(&shard.file))?);
-        for index in 0..shard.row_groups() {
-            let keys = shard.read_row_group(index, true)?;
-            let columns = KeyColumns::of(&keys);
-            for within in 0..keys.num_rows() {
-                rows.at.push((rows.groups.len(), within));
-                labels.push(u32::try_from(columns.labels.value(within)).unwrap_or(u32::MAX));
-                let source = columns
-                    .sources
-                    .value(within)
-                    .parse()
-                    .map_err(|e: String| Error::file(shard.path(), e))?;
-                sources.push(source);
-            }
-            rows.groups.push((shard.clone(), index));
-        }
-    }
-    check_labels(shape, &labels)?;
     Ok(ImageStore {
         shape,
         pixels: Pixels::Streamed(Arc::new(rows)),
