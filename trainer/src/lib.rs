@@ -5,7 +5,8 @@
 //!
 //! The pieces, in the order a run uses them:
 //! - [`backend`]: which burn device executes the run (flex on CPU, wgpu with the `wgpu` feature);
-//! - [`data`]: a split decoded once into an in-memory `f32` CHW store, batched from there;
+//! - [`data`]: a split's images as a `u8` CHW store, decoded once into memory (or streamed from
+//!   the shards when over the memory budget), batched into `f32` tensors from there;
 //! - [`phases`]: the training phases of a run (SM: one; FT: synthetic then real);
 //! - [`models`]: the three architectures, each a burn `Module` with its `Config`;
 //! - [`ops`]: the CPU kernels the models call, burn backend extensions on flex with hand-written
