@@ -281,7 +281,7 @@ fn input_id(dataset: &Dataset) -> InputId {
 }
 
 /// The options field that renames classes, as the errors about it name it.
-const RENAMES: &str = "class_renames";
+pub const RENAMES: &str = "class_renames";
 
 /// For each synthetic label, the real label its class maps onto.
 fn map_classes(synthetic: &[String], real: &[String], renames: &ClassRenames) -> Result<Vec<i64>> {

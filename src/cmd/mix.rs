@@ -100,21 +100,12 @@ impl OrderArgs {
 /// `--map` entries, each `SYN=REAL[,SYN=REAL...]`, as one set of class renames.
 fn parse_renames(entries: &[String]) -> Result<ClassRenames> {
     let mut renames = ClassRenames::new();
-    for pair in entries
-        .iter()
-        .flat_map(|entry| entry.split(','))
-        .map(str::trim)
-        .filter(|p| !p.is_empty())
-    {
-        let Some((synthetic, real)) = pair.split_once('=') else {
-            bail!("--map entry '{pair}' is not SYNTHETIC=REAL (as in sneaker=Sneaker)");
-        };
-        let synthetic = synthetic.trim();
-        if renames
-            .insert(synthetic.to_string(), real.trim().to_string())
-            .is_some()
-        {
-            bail!("--map names synthetic class '{synthetic}' twice");
+    for entry in entries {
+        for (synthetic, real) in datasets::import::class_pairs(mixer::inputs::RENAMES, entry)? {
+            if renames.contains_key(&synthetic) {
+                bail!("--map names synthetic class '{synthetic}' twice");
+            }
+            renames.insert(synthetic, real);
         }
     }
     Ok(renames)
@@ -204,8 +195,10 @@ mod tests {
         assert_eq!(renames["a"], "A");
         assert_eq!(renames["b"], "B");
         assert_eq!(renames["c"], "C");
-        let err = parse_renames(&entries(&["a"])).unwrap_err().to_string();
-        assert!(err.contains("SYNTHETIC=REAL"), "{err}");
+        for junk in ["a", "a=A,", ""] {
+            let err = crate::cmd::hints::for_cli(parse_renames(&entries(&[junk])).unwrap_err());
+            assert!(err.to_string().starts_with("--map: "), "{err}");
+        }
         for twice in [&["a=A,a=B"][..], &["a=A", "a=B"]] {
             let err = parse_renames(&entries(twice)).unwrap_err().to_string();
             assert!(err.contains("'a' twice"), "{err}");

@@ -1,4 +1,5 @@
-//! The classes option: naming, selecting or merging the classes of an input.
+//! Class options: naming, selecting or merging the classes of an input ([`ClassMap`]), and
+//! the one parser of `old=new` class maps, which the mixer's renames use too ([`class_pairs`]).
 
 use std::str::FromStr;
 
@@ -19,20 +20,9 @@ impl FromStr for ClassMap {
     type Err = String;
 
     fn from_str(text: &str) -> Result<Self, String> {
-        let entries: Vec<&str> = text.split(',').map(str::trim).collect();
-        if entries.iter().any(|e| e.is_empty()) {
-            return Err(format!(
-                "'{text}' has an empty entry; use a,b,c or old=new,..."
-            ));
-        }
-        if entries.iter().all(|e| e.contains('=')) {
-            let pairs = entries
-                .iter()
-                .map(|e| {
-                    let (from, to) = e.split_once('=').expect("checked");
-                    (from.trim().to_string(), to.trim().to_string())
-                })
-                .collect();
+        let entries = entries(text, "a,b,c or old=new,...")?;
+        let pairs: Option<Vec<(String, String)>> = entries.iter().copied().map(pair).collect();
+        if let Some(pairs) = pairs {
             Ok(ClassMap::Map(pairs))
         } else if entries.iter().any(|e| e.contains('=')) {
             Err(format!(
@@ -44,6 +34,41 @@ impl FromStr for ClassMap {
             ))
         }
     }
+}
+
+/// The entries of a class option, split at commas and trimmed. An empty entry is refused
+/// rather than dropped: it is a typo (`a,,b`) more often than not. `form` is the option's form,
+/// for the message.
+fn entries<'a>(text: &'a str, form: &str) -> Result<Vec<&'a str>, String> {
+    let entries: Vec<&str> = text.split(',').map(str::trim).collect();
+    if entries.iter().any(|e| e.is_empty()) {
+        return Err(format!("'{text}' has an empty entry; use {form}"));
+    }
+    Ok(entries)
+}
+
+/// An `old=new` entry as its two trimmed names; `None` for an entry without `=`.
+fn pair(entry: &str) -> Option<(String, String)> {
+    let (from, to) = entry.split_once('=')?;
+    Some((from.trim().to_string(), to.trim().to_string()))
+}
+
+/// The pairs of a class map that only maps (`old=new[,old=new...]`), in order: the mixer's
+/// renames of synthetic classes. An empty entry, or one that is not `old=new`, is an
+/// [`Error::Setting`] naming `field`, the option it came from.
+pub fn class_pairs(field: &'static str, text: &str) -> Result<Vec<(String, String)>> {
+    entries(text, "old=new,...")
+        .map_err(|message| Error::setting(field, message))?
+        .into_iter()
+        .map(|entry| {
+            pair(entry).ok_or_else(|| {
+                Error::setting(
+                    field,
+                    format!("entry '{entry}' is not old=new (as in sneaker=Sneaker)"),
+                )
+            })
+        })
+        .collect()
 }
 
 impl ClassMap {
@@ -175,5 +200,24 @@ mod tests {
         let map: ClassMap = "z=a".parse().unwrap();
         assert!(map.apply(&names(&["x"])).is_err());
         assert!("a,b=c".parse::<ClassMap>().is_err());
+        assert!("a,,b".parse::<ClassMap>().is_err());
+    }
+
+    #[test]
+    fn pairs_parse_and_empty_or_bare_entries_name_the_field() {
+        let pairs = class_pairs("renames", " a=A, b = B ").unwrap();
+        assert_eq!(pairs, [("a".into(), "A".into()), ("b".into(), "B".into())]);
+        for (text, says) in [
+            ("a=A,,b=B", "has an empty entry"),
+            ("a=A,", "has an empty entry"),
+            ("", "has an empty entry"),
+            ("a=A,b", "entry 'b' is not old=new"),
+        ] {
+            let err = class_pairs("renames", text).unwrap_err().to_string();
+            assert!(
+                err.starts_with("renames: ") && err.contains(says),
+                "{text}: {err}"
+            );
+        }
     }
 }

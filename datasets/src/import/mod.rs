@@ -31,7 +31,7 @@ use crate::types::{DatasetInfo, ImageSpec, Row, Source, SplitPlan};
 use crate::writer::{DatasetWriter, WriteMode};
 
 pub use cifar::{CIFAR10_CLASSES, read_cifar10};
-pub use classes::ClassMap;
+pub use classes::{ClassMap, class_pairs};
 pub use fashion::{
     FASHION_MNIST_CLASSES, FASHION_MNIST_DIR, FASHION_MNIST_TRAIN_PER_CLASS, read_fashion_mnist,
 };
