@@ -7,8 +7,8 @@
 //!
 //! This crate writes such directories ([`DatasetWriter`]), reads them back ([`Dataset`]),
 //! checks them ([`verify`]), summarises them ([`inspect`]), copies subsets of a split into
-//! new ones ([`subset`]), gathers rows a row group at a time ([`gather`]) and imports real data
-//! from common formats ([`import`]).
+//! new ones ([`subset`]), gathers rows a row group at a time ([`gather`]), encodes images while
+//! writing them ([`pipeline`]) and imports real data from common formats ([`import`]).
 //!
 //! Its errors name no command-line flags: options by their field names
 //! ([`Error::Setting`]) and output-directory clashes by their [`Remedy`]s
@@ -25,6 +25,7 @@ pub mod inspect;
 mod journal;
 mod manifest;
 pub mod memory;
+pub mod pipeline;
 pub mod png;
 mod progress;
 mod reader;

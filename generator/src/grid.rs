@@ -9,8 +9,8 @@ use image::{Rgb, RgbImage};
 
 use crate::cpu::stride;
 use crate::error::Result;
+use crate::options::GenerateOptions;
 use crate::params::{SampleParams, Stream};
-use crate::pipeline::GenerateOptions;
 use crate::renderer::Renderer;
 
 /// Space between the synthetic and the real half of a sheet.

@@ -6,8 +6,9 @@ use datasets::{Progress, WriteMode};
 use crate::cpu::stride;
 use crate::error::Result;
 use crate::gpu::GpuRenderer;
+use crate::options::GenerateOptions;
 use crate::params::{SampleParams, Stream};
-use crate::pipeline::{GenerateOptions, write_dataset};
+use crate::pipeline::write_dataset;
 use crate::renderer::{DeviceChoice, Renderer};
 
 /// One line of the speed table.

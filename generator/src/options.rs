@@ -1,0 +1,198 @@
+//! What a generation run is asked for ([`GenerateOptions`]): checked before anything touches
+//! the output directory, and recorded in the recipe; which sample each row draws.
+
+use std::path::PathBuf;
+
+use datasets::{ImageSpec, Recipe, SplitPlan, WriteMode};
+
+use crate::config::Knobs;
+use crate::error::{Error, Result};
+use crate::params::{Sampler, Stream};
+use crate::presets::Preset;
+use crate::renderer::DeviceChoice;
+
+/// Everything that decides a run's output, plus where and how to write it.
+#[derive(Debug, Clone)]
+pub struct GenerateOptions {
+    pub preset: Preset,
+    pub knobs: Knobs,
+    pub image: ImageSpec,
+    pub seed: u64,
+    /// Rows per class of the `train` split; sample `i` has class `i % 10`.
+    pub per_class: u64,
+    /// Rows of each class of the `train` split where they differ by class (the bench renders
+    /// what its mix plan takes of each), in place of `per_class`. The split's rows are then
+    /// the samples `i` with `i / 10 < class_counts[i % 10]`, in order: each class gets the
+    /// first samples a run of `per_class` = its count would draw.
+    pub class_counts: Option<Vec<u64>>,
+    /// Rows per class of the `test` split (0: none), drawn from a separate hash stream.
+    pub test_per_class: u64,
+    pub out: PathBuf,
+    pub mode: WriteMode,
+    /// Write only this shard: `(index, count)`, where count must be the run's shard count.
+    pub shard: Option<(usize, usize)>,
+    pub device: DeviceChoice,
+    pub rows_per_shard: u64,
+    /// The command line, recorded in the manifest's recipe (the options themselves are
+    /// recorded beside it).
+    pub command: String,
+}
+
+impl GenerateOptions {
+    /// Options with the preset's default knobs, 28x28 grey images, seed 0 and no command line.
+    pub fn new(preset: Preset, per_class: u64, out: impl Into<PathBuf>) -> GenerateOptions {
+        GenerateOptions {
+            preset,
+            knobs: Knobs::load(preset.defaults(), None).expect("preset defaults are valid"),
+            image: ImageSpec {
+                width: 28,
+                height: 28,
+                channels: 1,
+            },
+            seed: 0,
+            per_class,
+            class_counts: None,
+            test_per_class: 0,
+            out: out.into(),
+            mode: WriteMode::Fresh,
+            shard: None,
+            device: DeviceChoice::Auto,
+            rows_per_shard: datasets::DEFAULT_ROWS_PER_SHARD,
+            command: String::new(),
+        }
+    }
+
+    pub fn sampler(&self) -> Sampler {
+        Sampler {
+            preset: self.preset,
+            knobs: self.knobs.clone(),
+            seed: self.seed,
+        }
+    }
+
+    pub(crate) fn splits(&self) -> Vec<SplitPlan> {
+        let train = match &self.class_counts {
+            Some(counts) => counts.iter().sum(),
+            None => self.per_class * 10,
+        };
+        [("train", train), ("test", self.test_per_class * 10)]
+            .into_iter()
+            .filter(|&(_, rows)| rows > 0)
+            .map(|(name, rows)| SplitPlan {
+                name: name.to_string(),
+                rows,
+            })
+            .collect()
+    }
+
+    /// Which sample each row of each split draws.
+    pub(crate) fn samples(&self) -> Samples {
+        Samples {
+            train: self.class_counts.as_ref().map(|counts| {
+                let most = counts.iter().copied().max().unwrap_or(0);
+                (0..most * 10)
+                    .filter(|&i| i / 10 < counts[(i % 10) as usize])
+                    .collect()
+            }),
+        }
+    }
+
+    /// The shards the writer will plan: each split cut into `rows_per_shard` pieces.
+    fn shard_count(&self) -> usize {
+        self.splits()
+            .iter()
+            .map(|s| s.rows.div_ceil(self.rows_per_shard.max(1)) as usize)
+            .sum()
+    }
+
+    /// Checks the options before anything touches the output directory. Errors name the
+    /// option by its field (`shard` by its parts, `shard_index` and `num_shards`).
+    pub fn check(&self) -> Result<()> {
+        match &self.class_counts {
+            None if self.per_class == 0 => {
+                return Err(Error::setting("per_class", "must be at least 1"));
+            }
+            // All zero is a render of the test split alone (a real-only sweep still scores
+            // every run on synthetic test images).
+            Some(counts)
+                if counts.len() != 10
+                    || (counts.iter().all(|&n| n == 0) && self.test_per_class == 0) =>
+            {
+                return Err(Error::setting(
+                    "class_counts",
+                    format!(
+                        "needs 10 counts, one per class, not all 0 without a test split (got {counts:?})"
+                    ),
+                ));
+            }
+            _ => {}
+        }
+        if datasets::ImageSpec::check_channels(self.image.channels).is_err() {
+            return Err(Error::setting(
+                "channels",
+                format!("must be 1 (grey) or 3 (RGB), not {}", self.image.channels),
+            ));
+        }
+        if !(1..=4096).contains(&self.image.width) || !(1..=4096).contains(&self.image.height) {
+            return Err(Error::setting(
+                "size",
+                "needs a width and height from 1 to 4096, as in 28x28",
+            ));
+        }
+        if let Some((index, count)) = self.shard {
+            let shards = self.shard_count();
+            if count != shards {
+                return Err(Error::setting(
+                    "num_shards",
+                    format!(
+                        "must be {shards}, not {count}: this run has {shards} shard(s) of up to {} rows",
+                        self.rows_per_shard
+                    ),
+                ));
+            }
+            if index >= count {
+                return Err(Error::setting(
+                    "shard_index",
+                    format!("must be below the shard count {count}, not {index}"),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The recipe: the command line, and the options that fix the output. Everything but the
+    /// command is the same for a plain run, a resumed one and each of its shards.
+    pub(crate) fn recipe(&self) -> Recipe {
+        let mut config = serde_json::json!({
+            "preset": self.preset.name(),
+            "knobs": self.knobs,
+            "per_class": self.per_class,
+            "test_per_class": self.test_per_class,
+            "image": self.image,
+        });
+        // Only when given, so that the recipes of uniform runs stay as they were.
+        if let Some(counts) = &self.class_counts {
+            config["class_counts"] = counts.clone().into();
+        }
+        Recipe {
+            command: self.command.clone(),
+            seed: Some(self.seed),
+            config,
+        }
+    }
+}
+
+/// The sample each row of a split draws: row `r` is sample `r`, but in a `train` split with
+/// per-class counts ([`GenerateOptions::class_counts`]).
+pub(crate) struct Samples {
+    train: Option<Vec<u64>>,
+}
+
+impl Samples {
+    pub(crate) fn of(&self, stream: Stream, row: u64) -> u64 {
+        match (stream, &self.train) {
+            (Stream::Train, Some(samples)) => samples[row as usize],
+            _ => row,
+        }
+    }
+}
