@@ -1,141 +1,7 @@
-//! The CPU reference renderer: the math of `shaders/synth.wgsl`, line for line, in Rust.
-//! It is the fallback where no GPU adapter exists and the yardstick the GPU path is tested
-//! against. Samples are rendered in parallel; each pixel is one pass, as on the GPU.
+//! The shapes of the presets: the ten garments (`fashion`, `sketch`) and the ten digits
+//! (`digits`), as signed distances from the sample's parameters.
 
-use std::ops::{Add, Div, Mul, Sub};
-
-use datasets::ImageSpec;
-use rayon::prelude::*;
-
-use crate::params::SampleParams;
-use crate::presets::Preset;
-
-/// Renders `samples` into `out`: one image of `stride` bytes each (HWC, zero-padded to
-/// whole 4-byte words, the layout the GPU writes).
-pub fn render(preset: Preset, image: ImageSpec, samples: &[SampleParams], out: &mut Vec<u8>) {
-    let stride = stride(image);
-    out.clear();
-    out.resize(samples.len() * stride, 0);
-    out.par_chunks_mut(stride)
-        .zip(samples.par_iter())
-        .for_each(|(pixels, s)| render_image(preset, image, s, pixels));
-}
-
-/// Bytes per image in a rendered batch: the image rounded up to whole u32 words.
-pub fn stride(image: ImageSpec) -> usize {
-    image.pixels_per_image().div_ceil(4) * 4
-}
-
-fn render_image(preset: Preset, image: ImageSpec, s: &SampleParams, out: &mut [u8]) {
-    let channels = image.channels as usize;
-    for y in 0..image.height {
-        for x in 0..image.width {
-            let color = shade(preset, image, s, x, y);
-            let at = (y * image.width + x) as usize * channels;
-            for (c, byte) in out[at..at + channels].iter_mut().enumerate() {
-                *byte = to_byte(color[c]);
-            }
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy)]
-struct V2 {
-    x: f32,
-    y: f32,
-}
-
-const fn v2(x: f32, y: f32) -> V2 {
-    V2 { x, y }
-}
-
-impl Add for V2 {
-    type Output = V2;
-    fn add(self, o: V2) -> V2 {
-        v2(self.x + o.x, self.y + o.y)
-    }
-}
-
-impl Sub for V2 {
-    type Output = V2;
-    fn sub(self, o: V2) -> V2 {
-        v2(self.x - o.x, self.y - o.y)
-    }
-}
-
-impl Mul<f32> for V2 {
-    type Output = V2;
-    fn mul(self, k: f32) -> V2 {
-        v2(self.x * k, self.y * k)
-    }
-}
-
-impl Div for V2 {
-    type Output = V2;
-    fn div(self, o: V2) -> V2 {
-        v2(self.x / o.x, self.y / o.y)
-    }
-}
-
-impl V2 {
-    fn length(self) -> f32 {
-        (self.x * self.x + self.y * self.y).sqrt()
-    }
-
-    fn dot(self, o: V2) -> f32 {
-        self.x * o.x + self.y * o.y
-    }
-
-    fn abs(self) -> V2 {
-        v2(self.x.abs(), self.y.abs())
-    }
-
-    fn normalize(self) -> V2 {
-        self * (1.0 / self.length())
-    }
-}
-
-// ---- signed distances (negative inside) ----
-
-fn sd_box(p: V2, c: V2, h: V2, r: f32) -> f32 {
-    let d = (p - c).abs() - h + v2(r, r);
-    v2(d.x.max(0.0), d.y.max(0.0)).length() + d.x.max(d.y).min(0.0) - r
-}
-
-fn sd_seg(p: V2, a: V2, b: V2) -> f32 {
-    let pa = p - a;
-    let ba = b - a;
-    // A segment of length zero (a sleeve drawn at length 0) is the point `a`, not NaN.
-    let h = (pa.dot(ba) / ba.dot(ba).max(1e-8)).clamp(0.0, 1.0);
-    (pa - ba * h).length()
-}
-
-fn sd_circle(p: V2, c: V2, r: f32) -> f32 {
-    (p - c).length() - r
-}
-
-fn sd_ellipse(p: V2, c: V2, r: V2) -> f32 {
-    (((p - c) / r).length() - 1.0) * r.x.min(r.y)
-}
-
-fn sd_taper(p: V2, c: V2, top: f32, bottom: f32, h: f32) -> f32 {
-    let t = ((p.y - c.y) / h * 0.5 + 0.5).clamp(0.0, 1.0);
-    ((p.x - c.x).abs() - (top * (1.0 - t) + bottom * t)).max((p.y - c.y).abs() - h)
-}
-
-fn sd_stroke(p: V2, a: V2, b: V2, gap: f32) -> f32 {
-    let cut = (b - a).normalize() * gap;
-    sd_seg(p, a + cut, b - cut)
-}
-
-fn cover(d: f32, e: f32) -> f32 {
-    let t = (0.5 - 0.5 * d / e).clamp(0.0, 1.0);
-    t * t * (3.0 - 2.0 * t)
-}
-
-fn mix(a: f32, b: f32, t: f32) -> f32 {
-    a * (1.0 - t) + b * t
-}
+use super::sdf::{V2, sd_box, sd_circle, sd_ellipse, sd_seg, sd_stroke, sd_taper, v2};
 
 /// A top with long sleeves hanging straight down beside the torso, as Fashion-MNIST shows
 /// pullovers, coats and shirts: the torso from `top` to `hem` (half-width `body`), each
@@ -153,9 +19,9 @@ fn sd_top(m: V2, top: f32, hem: f32, body: f32, sleeve: f32, spread: f32, cuff: 
     torso.min(arm)
 }
 
-// ---- the ten garments; .0: the silhouette, .1: seams and details ----
-
-fn garment(class_id: u32, q: V2, a: f32, b: f32, c: f32, d: f32) -> (f32, f32) {
+/// The ten garments; .0: the silhouette, .1: seams and details.
+#[inline]
+pub(super) fn garment(class_id: u32, q: V2, a: f32, b: f32, c: f32, d: f32) -> (f32, f32) {
     let m = v2(q.x.abs(), q.y);
     let (body, detail) = match class_id {
         0 => {
@@ -332,9 +198,9 @@ fn garment(class_id: u32, q: V2, a: f32, b: f32, c: f32, d: f32) -> (f32, f32) {
     (body, detail.max(body))
 }
 
-// ---- digits: distance to the glyph's skeleton ----
-
-fn digit(class_id: u32, q: V2, g: f32, a: f32, b: f32) -> f32 {
+/// The ten digits: the distance to the glyph's skeleton.
+#[inline]
+pub(super) fn digit(class_id: u32, q: V2, g: f32, a: f32, b: f32) -> f32 {
     let l = 0.32 + 0.12 * a;
     let t = 0.70;
     let y = -0.06 + 0.12 * b;
@@ -379,116 +245,4 @@ fn digit(class_id: u32, q: V2, g: f32, a: f32, b: f32) -> f32 {
             .min(s(tl, tr).min(s(tr, br)))
             .min(s(br, bl)),
     }
-}
-
-// ---- shading ----
-
-// A fabric pattern in [-1, 1]: stripes, checks (`check` 1) or a blotchy print (`print` 1).
-fn fabric(u: f32, v: f32, print: f32, check: f32, seed: u32) -> f32 {
-    let stripes = wave(u) * (1.0 - check + check * wave(v));
-    mix(
-        stripes,
-        2.0 * value_noise(v2(u, v) * 0.35, seed) - 1.0,
-        print,
-    )
-}
-
-// Smooth value noise in [0, 1): hashed lattice values blended by smoothstep weights.
-fn value_noise(p: V2, seed: u32) -> f32 {
-    let p = p + v2(256.0, 256.0);
-    let (gx, gy) = (p.x.floor(), p.y.floor());
-    let (fx, fy) = (p.x - gx, p.y - gy);
-    let (wx, wy) = (fx * fx * (3.0 - 2.0 * fx), fy * fy * (3.0 - 2.0 * fy));
-    let (ix, iy) = (gx as u32, gy as u32);
-    let corner = |x: u32, y: u32| (pcg(seed ^ pcg(x ^ pcg(y))) >> 8) as f32 * (1.0 / 16777216.0);
-    mix(
-        mix(corner(ix, iy), corner(ix + 1, iy), wx),
-        mix(corner(ix, iy + 1), corner(ix + 1, iy + 1), wx),
-        wy,
-    )
-}
-
-fn wave(x: f32) -> f32 {
-    let turns = x * 0.15915494;
-    let t = turns - (turns + 0.5).floor();
-    let y = 8.0 * t - 16.0 * t * t.abs();
-    y * (0.775 + 0.225 * y.abs())
-}
-
-fn pcg(v: u32) -> u32 {
-    let state = v.wrapping_mul(747796405).wrapping_add(2891336453);
-    let word = ((state >> ((state >> 28) + 4)) ^ state).wrapping_mul(277803737);
-    (word >> 22) ^ word
-}
-
-fn shade(preset: Preset, image: ImageSpec, s: &SampleParams, x: u32, y: u32) -> [f32; 3] {
-    let half = image.width.min(image.height) as f32 * 0.5;
-    let p = (v2(x as f32, y as f32) + v2(0.5, 0.5)
-        - v2(image.width as f32, image.height as f32) * 0.5)
-        * (1.0 / half);
-    let o = p - v2(s.tx, s.ty);
-    let mut q = v2(s.m00 * o.x + s.m01 * o.y, s.m10 * o.x + s.m11 * o.y);
-    q = q + v2(
-        wave(q.y * s.warp_freq + s.warp_px),
-        wave(q.x * s.warp_freq + s.warp_py),
-    ) * s.warp_amp;
-
-    let fg = [s.fg_r, s.fg_g, s.fg_b];
-    let bg = [s.bg_r, s.bg_g, s.bg_b];
-    let u = (q.x * s.tex_dx + q.y * s.tex_dy) * s.tex_freq;
-    let v = (q.y * s.tex_dx - q.x * s.tex_dy) * s.tex_freq;
-    let blend = |value: f32, coverage: f32| -> [f32; 3] {
-        std::array::from_fn(|c| mix(bg[c], fg[c] * value, coverage))
-    };
-    let mut color = match preset {
-        Preset::Fashion => {
-            let (body, detail) = garment(s.class_id, q, s.shape0, s.shape1, s.shape2, s.shape3);
-            let inner = (-body * 12.0).clamp(0.0, 1.0);
-            let light = 1.0 + s.light_x * q.x + s.light_y * q.y;
-            let seam = cover(detail - s.stroke, s.edge);
-            let logo = s.logo
-                * cover(
-                    sd_box(q, v2(0.0, s.logo_y), v2(s.logo_w, s.logo_h), 0.02),
-                    s.edge,
-                );
-            let value = (0.85 + 0.2 * inner)
-                * light
-                * (1.0 + s.texture * fabric(u, v, s.print, s.check, s.noise_seed))
-                * (1.0 - 0.55 * seam)
-                * (1.0 + logo);
-            blend(value, cover(body, s.edge))
-        }
-        Preset::Sketch => {
-            let (body, detail) = garment(s.class_id, q, s.shape0, s.shape1, s.shape2, s.shape3);
-            let pen = s.stroke * (1.0 + 0.35 * wave(q.x * 9.0 + q.y * 7.0 + s.warp_px));
-            let mut ink = cover(body.abs() - pen, s.edge);
-            if s.style == 1 {
-                ink = ink.max(cover(detail - pen * 0.8, s.edge));
-            }
-            blend(1.0, ink)
-        }
-        Preset::Digits => {
-            let gap = if s.style == 2 { 0.1 } else { 0.0 };
-            let d = digit(s.class_id, q, gap, s.shape0, s.shape1) - s.stroke;
-            let mut ink = cover(d, s.edge);
-            if s.style == 1 {
-                ink = cover(d.abs() - s.stroke * 0.45, s.edge);
-            }
-            blend(1.0 + s.texture * wave(u), ink)
-        }
-    };
-    let pixel = y * image.width + x;
-    let n = (pcg(s.noise_seed ^ pcg(pixel)) >> 8) as f32 * (1.0 / 16777216.0);
-    for c in &mut color {
-        *c = (*c + s.noise * (2.0 * n - 1.0)).clamp(0.0, 1.0);
-    }
-    if image.channels == 1 {
-        let grey = color[0] * 0.299 + color[1] * 0.587 + color[2] * 0.114;
-        return [grey; 3];
-    }
-    color
-}
-
-fn to_byte(v: f32) -> u8 {
-    (v.clamp(0.0, 1.0) * 255.0 + 0.5) as u8
 }
