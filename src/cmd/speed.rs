@@ -122,9 +122,9 @@ fn train(args: &TrainSpeedArgs, quiet: bool) -> Result<()> {
     let batch_size = args.batch_size.unwrap_or(TrainConfig::new().batch_size);
     println!(
         "training throughput ({backend}, batch {batch_size}, {} threads):",
-        trainer::throughput::cpu_threads()
+        trainer::speed::cpu_threads()
     );
-    for input in trainer::throughput::MEASURED_INPUTS {
+    for input in trainer::speed::MEASURED_INPUTS {
         let models = if args.models.is_empty() {
             &ModelKind::ALL[..]
         } else {
@@ -133,14 +133,8 @@ fn train(args: &TrainSpeedArgs, quiet: bool) -> Result<()> {
         for &model in models {
             let spinner = crate::progress::spinner(&format!("{model} {}", input.describe()), quiet);
             let budget = args.memory.map(|mib| mib << 20);
-            let t = trainer::throughput::measure(
-                model,
-                input,
-                batch_size,
-                args.samples,
-                backend,
-                budget,
-            );
+            let t =
+                trainer::speed::measure(model, input, batch_size, args.samples, backend, budget);
             spinner.finish_and_clear();
             let t = t?;
             println!(

@@ -18,7 +18,7 @@
 //! - [`eval`]: accuracy, macro-F1, per-class accuracy and the confusion matrix;
 //! - [`result`]: a run's configuration and its `result.json` schema;
 //! - [`run`]: one resumable run writing `result.json` (what a single training and every sweep cell call);
-//! - [`throughput`]: the samples/s benchmark of the three architectures.
+//! - [`speed`]: the training speed of the three architectures in samples/s (`synmix speed train`).
 
 pub mod backend;
 pub mod checkpoint;
@@ -33,7 +33,7 @@ pub mod phases;
 pub mod result;
 pub mod run;
 pub mod schedule;
-pub mod throughput;
+pub mod speed;
 pub mod train;
 
 pub use error::{Error, Result};

@@ -200,7 +200,7 @@ impl ArchitectureVisitor for Execute<'_, '_> {
                     eval_seconds: began.elapsed().as_secs_f64(),
                     samples,
                     samples_per_second: samples as f64 / trained.seconds.max(1e-9),
-                    threads: crate::throughput::cpu_threads(),
+                    threads: crate::speed::cpu_threads(),
                 });
                 result.epochs = trained.epochs;
                 result.status = Status::Ok;

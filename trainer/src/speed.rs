@@ -1,4 +1,4 @@
-//! Training throughput of the three architectures, in samples/s.
+//! `synmix speed train`: the training speed of the three architectures, in samples/s.
 //!
 //! Each measurement runs the real training loop ([`fit`]) for one epoch over a store of random
 //! images, after a warm-up epoch (allocator and kernel caches), and reports samples/s and how
