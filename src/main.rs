@@ -1,9 +1,7 @@
 //! `synmix`: the command line over the synmix crates. Parsing and wiring only; the work
-//! lives in `datasets`, `generator`, `mixer` and `trainer`.
+//! lives in `datasets`, `generator`, `mixer`, `trainer` and the experiment, `bench`.
 
-mod bench;
 mod cmd;
-mod progress;
 
 use std::process::ExitCode;
 

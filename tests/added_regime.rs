@@ -141,8 +141,10 @@ fn an_added_regime_the_data_cannot_hold_is_refused_before_any_work() {
     // k = 8 of 50 real rows takes 40 synthetic rows of each class.
     let err = refused("real = 50\nmultiples = [0, 4, 8]", true);
     assert!(
-        err.contains("added.multiples: k = 8 of added.real 50 needs 40 synthetic rows of class")
-            && err.contains("has 30; give smaller multiples"),
+        err.contains("the added-synthetic regime needs 40 synthetic train rows but")
+            && err.contains(
+                "has 30; give a larger synthetic dataset or smaller added.multiples (k = 8 of added.real 50)"
+            ),
         "{err}"
     );
     let err = refused("real = 50\nmultiples = []", false);
@@ -152,11 +154,16 @@ fn an_added_regime_the_data_cannot_hold_is_refused_before_any_work() {
     );
     let err = refused("real = 50\nmultiples = [0, -1]", false);
     assert!(
-        err.contains("added.multiples: -1 is not a multiple"),
+        err.contains("added.multiples: -1 is not a number ≥ 0"),
         "{err}"
     );
     let err = refused("real = 50\nmultiples = [1, 1.001]", false);
-    assert!(err.contains("both k100"), "{err}");
+    assert!(
+        err.contains("1.001 is not a whole number of hundredths"),
+        "{err}"
+    );
+    let err = refused("real = 50\nmultiples = [1, 1.0]", false);
+    assert!(err.contains("k = 1 is given twice"), "{err}");
     let err = refused("real = 0\nmultiples = [1]", false);
     assert!(err.contains("added.real must be at least 1"), "{err}");
     let err = refused("real = 5\nmultiples = [1]", false);

@@ -33,9 +33,7 @@ fn tasks_one_by_one_and_a_worker_pool_give_the_plain_bench_results() {
     assert!(planned.contains("train       8  (tasks 3-10)"), "{planned}");
     let early = fails(&["bench", "--out", path_str(&by_hand), "--task", "3"]);
     assert!(
-        early.contains(
-            "task 3 (train near mlp sm r=0.00 seed 0) waits for task 2 (mix near seed 0)"
-        ),
+        early.contains("task 3 (train near mlp sm r000 seed 0) waits for task 2 (mix near seed 0)"),
         "{early}"
     );
     let refused = fails(&["report", path_str(&by_hand)]);

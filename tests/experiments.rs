@@ -211,7 +211,7 @@ fn cifar10_and_cifake_import_and_bench_all_three_architectures_at_32x32x3() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success());
     assert!(
-        err.contains("pair 'cifar10-cifake': class 'airplane': the experiment needs 10 synthetic train rows but data/cifake has 8")
+        err.contains("pair 'cifar10-cifake': class 'airplane': the fixed-size regime needs 10 synthetic train rows but data/cifake has 8")
             && err.lines().count() == 1,
         "{err}"
     );

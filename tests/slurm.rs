@@ -225,7 +225,7 @@ fn a_bench_on_slurm_reports_its_failed_task_and_resubmits_only_the_missing_ones(
         .collect();
     assert_eq!(failed.len(), 1, "{status}");
     assert!(
-        failed[0].starts_with("  task 4 (train near mlp sm r=0.50 seed 0): ")
+        failed[0].starts_with("  task 4 (train near mlp sm r050 seed 0): ")
             && failed[0].contains("state.json"),
         "{status}"
     );

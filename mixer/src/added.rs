@@ -11,6 +11,7 @@
 use std::path::PathBuf;
 
 use datasets::Progress;
+use datasets::point::{Hundredths, Point, Regime};
 use serde_json::json;
 
 use crate::MixOptions;
@@ -18,17 +19,10 @@ use crate::error::{Error, Result};
 use crate::inputs::Inputs;
 use crate::plan::{Permutations, check_balance, check_pools};
 use crate::quotas::{QuotaTable, largest_remainder};
-use crate::sweep::{Records, SweepSummary, sm_and_ft, subset_entry, write_regime};
-
-/// The regime as manifests and `mix.json` record it.
-const REGIME: &str = "added-synthetic";
+use crate::sweep::{Records, SweepSummary, ordering_tags, sm_and_ft, subset_entry, write_regime};
 
 /// The options field of the multiples, as errors name it.
 const MULTIPLES: &str = "multiples";
-
-/// Tags of the two subset kinds in the ordering streams (the sweep's are 1 and 2).
-const SM_TAG: u64 = 3;
-const FT_TAG: u64 = 4;
 
 /// What the added-synthetic regime is asked for.
 #[derive(Debug, Clone)]
@@ -39,36 +33,22 @@ pub struct AddedSpec {
     /// Real rows of every subset (R), in the real train split's class proportions.
     pub real_rows: u64,
     /// Synthetic rows added, as multiples k of R (0 is the real set alone).
-    pub multiples: Vec<f64>,
+    pub multiples: Vec<Hundredths>,
 }
 
-/// `k050` for k = 0.5, `k400` for k = 4: the multiple in hundredths, at least three digits.
-pub fn multiple_name(multiple: f64) -> String {
-    format!("k{:03}", (multiple * 100.0).round() as u64)
-}
-
-fn check_multiples(multiples: &[f64]) -> Result<()> {
+fn check_multiples(multiples: &[Hundredths]) -> Result<()> {
     if multiples.is_empty() {
         return Err(Error::setting(
             MULTIPLES,
             "is empty: give at least one multiple of the real rows",
         ));
     }
-    if let Some(bad) = multiples.iter().find(|k| !(k.is_finite() && **k >= 0.0)) {
+    let mut sorted = multiples.to_vec();
+    sorted.sort();
+    if let Some(pair) = sorted.windows(2).find(|w| w[0] == w[1]) {
         return Err(Error::setting(
             MULTIPLES,
-            format!("{bad} is not a multiple: synthetic rows are k ≥ 0 times the real rows"),
-        ));
-    }
-    let mut names: Vec<String> = multiples.iter().map(|&k| multiple_name(k)).collect();
-    names.sort();
-    if let Some(pair) = names.windows(2).find(|w| w[0] == w[1]) {
-        return Err(Error::setting(
-            MULTIPLES,
-            format!(
-                "has two multiples that would both be named {} (subsets are named by hundredths); drop one",
-                pair[0]
-            ),
+            format!("has multiple {} twice; drop one", Point::Added(pair[0])),
         ));
     }
     Ok(())
@@ -76,8 +56,8 @@ fn check_multiples(multiples: &[f64]) -> Result<()> {
 
 /// The quotas at multiple `k`: the R real rows split over the classes, and round(k·R)
 /// synthetic rows split the same way, each by largest remainder.
-fn table(real_rows: u64, multiple: f64, class_weights: &[u64]) -> QuotaTable {
-    let added = (multiple * real_rows as f64).round() as u64;
+fn table(real_rows: u64, multiple: Hundredths, class_weights: &[u64]) -> QuotaTable {
+    let added = (multiple.as_f64() * real_rows as f64).round() as u64;
     QuotaTable {
         synthetic: largest_remainder(added, class_weights),
         real: largest_remainder(real_rows, class_weights),
@@ -92,7 +72,11 @@ pub fn real_needs(real_rows: u64, class_weights: &[u64]) -> Vec<u64> {
 
 /// The synthetic rows of each class that the regime takes at its largest multiple, in the
 /// class order of `class_weights`: what a synthetic dataset for it must hold.
-pub fn synthetic_needs(real_rows: u64, multiples: &[f64], class_weights: &[u64]) -> Vec<u64> {
+pub fn synthetic_needs(
+    real_rows: u64,
+    multiples: &[Hundredths],
+    class_weights: &[u64],
+) -> Vec<u64> {
     let mut needs = vec![0; class_weights.len()];
     for &k in multiples {
         for (need, rows) in needs
@@ -132,43 +116,48 @@ pub fn added_synthetic(
         check_pools(
             &inputs,
             &[table],
-            &format!("multiple {k} of {} real rows", spec.real_rows),
+            &format!("multiple {} of {} real rows", k.as_f64(), spec.real_rows),
         )?;
     }
 
     // One set of permutations: every subset holds the same real rows.
     let perms = Permutations::new(&inputs, options.seed, u64::MAX);
-    let records = Records::new(&inputs, options, REGIME);
+    let regime = Regime::AddedSynthetic;
+    let records = Records::new(&inputs, options, regime);
     let mut jobs = Vec::with_capacity(2 * spec.multiples.len());
-    for (&multiple, table) in spec.multiples.iter().zip(&tables) {
+    for (&point, table) in spec.multiples.iter().zip(&tables) {
+        let multiple = point.as_f64();
         let request = |kind: &str| {
             records.request(
                 kind,
-                json!({ "regime": REGIME, "real_rows": spec.real_rows, "multiple": multiple }),
+                json!({ "regime": regime, "real_rows": spec.real_rows, "multiple": multiple }),
             )
         };
         let record = records.record(table, json!({ "multiple": multiple }));
         jobs.extend(sm_and_ft(
             &spec.out,
-            &multiple_name(multiple),
+            &Point::Added(point).to_string(),
             table,
             &perms,
             options,
-            &[SM_TAG, FT_TAG],
+            &ordering_tags(regime),
             multiple.to_bits(),
             request,
             &record,
         ));
     }
-    let subsets = spec
-        .multiples
-        .iter()
-        .zip(&tables)
-        .map(|(&k, table)| subset_entry(&multiple_name(k), table, json!({ "multiple": k })));
+    let subsets = spec.multiples.iter().zip(&tables).map(|(&k, table)| {
+        subset_entry(
+            &Point::Added(k).to_string(),
+            table,
+            json!({ "multiple": k.as_f64() }),
+        )
+    });
+    let multiples: Vec<f64> = spec.multiples.iter().map(|k| k.as_f64()).collect();
     let mix = records.mix(
-        REGIME,
+        regime.name(),
         subsets.collect(),
-        json!({ "real_rows": spec.real_rows, "multiples": spec.multiples }),
+        json!({ "real_rows": spec.real_rows, "multiples": multiples }),
     );
     write_regime(&inputs, &jobs, options, &spec.out, &mix, progress)
 }
@@ -181,9 +170,16 @@ mod tests {
     fn needs_follow_the_real_class_proportions_at_the_largest_multiple() {
         assert_eq!(real_needs(10, &[1, 1, 2]), vec![3, 2, 5]);
         assert_eq!(
-            synthetic_needs(100, &[0.0, 4.0, 0.5], &[100, 200, 700]),
+            synthetic_needs(100, &multiples(&[0.0, 4.0, 0.5]), &[100, 200, 700]),
             vec![40, 80, 280]
         );
-        assert_eq!(synthetic_needs(10, &[0.0], &[1, 1]), vec![0, 0]);
+        assert_eq!(synthetic_needs(10, &multiples(&[0.0]), &[1, 1]), vec![0, 0]);
+    }
+
+    fn multiples(values: &[f64]) -> Vec<Hundredths> {
+        values
+            .iter()
+            .map(|&k| Hundredths::exact(k).unwrap())
+            .collect()
     }
 }

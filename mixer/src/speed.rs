@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::Instant;
 
+use datasets::point::Hundredths;
 use datasets::rng::SplitMix64;
 use datasets::{
     DatasetInfo, DatasetWriter, ImageSpec, Progress, Recipe, Row, Source, SplitPlan, WriteMode,
@@ -24,7 +25,7 @@ pub struct SpeedOptions {
     pub classes: usize,
     pub image: ImageSpec,
     pub size: u64,
-    pub shares: Vec<f64>,
+    pub shares: Vec<Hundredths>,
     pub order: Order,
 }
 
@@ -41,7 +42,9 @@ impl SpeedOptions {
                 channels: 1,
             },
             size: 10_000,
-            shares: (0..=10).map(|i| f64::from(i) / 10.0).collect(),
+            shares: (0..=10)
+                .map(|i| Hundredths::exact(f64::from(i) / 10.0).expect("tenths are whole percent"))
+                .collect(),
             order: Order::Shuffled,
         }
     }

@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use datasets::atomic::write_atomic;
+use datasets::point::{Hundredths, Point, Regime};
 use datasets::{Progress, Source};
 use serde_json::{Value, json};
 
@@ -21,12 +22,13 @@ pub const MIX_FILE: &str = "mix.json";
 /// The options field of the shares, as errors name it.
 const SHARES: &str = "shares";
 
-/// The regime of a sweep, as manifests and `mix.json` record it: N rows at every share.
-const REGIME: &str = "fixed-size";
-
-/// Tags of the two subset kinds in the ordering streams.
-const SM_TAG: u64 = 1;
-const FT_TAG: u64 = 2;
+/// Tags of the two subset kinds (SM, FT) in the ordering streams of each regime.
+pub(crate) fn ordering_tags(regime: Regime) -> [u64; 2] {
+    match regime {
+        Regime::FixedSize => [1, 2],
+        Regime::AddedSynthetic => [3, 4],
+    }
+}
 
 /// What `synmix mix` is asked for without `--curriculum`.
 #[derive(Debug, Clone)]
@@ -37,7 +39,7 @@ pub struct SweepSpec {
     /// Rows of every subset.
     pub size: u64,
     /// Synthetic shares, each in [0, 1].
-    pub shares: Vec<f64>,
+    pub shares: Vec<Hundredths>,
     pub draw: Draw,
 }
 
@@ -48,8 +50,9 @@ pub struct SweepSummary {
     pub mix_file: PathBuf,
 }
 
-/// Parses shares written as `start:end:step` (both ends included), a comma list, or one share.
-pub fn parse_shares(text: &str) -> Result<Vec<f64>> {
+/// Parses shares written as `start:end:step` (both ends included), a comma list, or one share;
+/// each must be a whole percent.
+pub fn parse_shares(text: &str) -> Result<Vec<Hundredths>> {
     let number = |part: &str| -> Result<f64> {
         part.trim()
             .parse::<f64>()
@@ -71,6 +74,16 @@ pub fn parse_shares(text: &str) -> Result<Vec<f64>> {
                 format!("'{text}' needs START <= END and STEP > 0"),
             ));
         }
+        // Shares are whole percent, so a finer step cannot be meant (and would ask for
+        // billions of shares).
+        let whole_step =
+            Hundredths::exact(step).map_err(|why| Error::setting(SHARES, format!("step {why}")))?;
+        if whole_step == Hundredths::ZERO {
+            return Err(Error::setting(
+                SHARES,
+                format!("'{text}': the step must be at least 0.01 (shares are whole percent)"),
+            ));
+        }
         // Counted in whole steps and rounded to 1e-9, so 0:1:0.1 gives 0.3, not 0.30000000000000004.
         let steps = ((end - start) / step + 1e-9).floor() as u64;
         (0..=steps)
@@ -79,40 +92,45 @@ pub fn parse_shares(text: &str) -> Result<Vec<f64>> {
     } else {
         text.split(',').map(number).collect::<Result<Vec<f64>>>()?
     };
+    let shares = shares
+        .into_iter()
+        .map(|share| {
+            if !(0.0..=1.0).contains(&share) {
+                return Err(outside(share));
+            }
+            Hundredths::exact(share).map_err(|why| Error::setting(SHARES, why))
+        })
+        .collect::<Result<Vec<_>>>()?;
     check_shares(&shares)?;
     Ok(shares)
 }
 
-fn check_shares(shares: &[f64]) -> Result<()> {
+fn outside(share: f64) -> Error {
+    Error::setting(
+        SHARES,
+        format!("{share} is outside [0, 1]: a synthetic share is a fraction of the rows"),
+    )
+}
+
+fn check_shares(shares: &[Hundredths]) -> Result<()> {
     if shares.is_empty() {
         return Err(Error::setting(
             SHARES,
             "is empty: give at least one synthetic share",
         ));
     }
-    if let Some(bad) = shares.iter().find(|s| !(0.0..=1.0).contains(*s)) {
-        return Err(Error::setting(
-            SHARES,
-            format!("{bad} is outside [0, 1]: a synthetic share is a fraction of the rows"),
-        ));
+    if let Some(bad) = shares.iter().find(|s| **s > Hundredths::ONE) {
+        return Err(outside(bad.as_f64()));
     }
-    let mut names: Vec<String> = shares.iter().map(|&s| share_name(s)).collect();
-    names.sort();
-    if let Some(pair) = names.windows(2).find(|w| w[0] == w[1]) {
+    let mut sorted = shares.to_vec();
+    sorted.sort();
+    if let Some(pair) = sorted.windows(2).find(|w| w[0] == w[1]) {
         return Err(Error::setting(
             SHARES,
-            format!(
-                "has two shares that would both be named {} (subsets are named by whole percent); drop one",
-                pair[0]
-            ),
+            format!("has share {} twice; drop one", Point::Share(pair[0])),
         ));
     }
     Ok(())
-}
-
-/// `r030` for 0.3: the share in whole percent, three digits.
-pub fn share_name(share: f64) -> String {
-    format!("r{:03}", (share * 100.0).round() as u32)
 }
 
 /// The Simple Mixed subset `sm-NAME` of `table`'s rows drawn from `perms`, and the Fine-Tuned
@@ -154,17 +172,17 @@ pub(crate) fn sm_and_ft(
 
 /// The quota table of each share of a sweep of `size` rows whose classes follow
 /// `class_weights` (the real train split's class counts). No seed enters them.
-pub fn quota_tables(size: u64, shares: &[f64], class_weights: &[u64]) -> Vec<QuotaTable> {
+pub fn quota_tables(size: u64, shares: &[Hundredths], class_weights: &[u64]) -> Vec<QuotaTable> {
     shares
         .iter()
-        .map(|&share| QuotaTable::new(size, synthetic_rows(size, share), class_weights))
+        .map(|&share| QuotaTable::new(size, synthetic_rows(size, share.as_f64()), class_weights))
         .collect()
 }
 
 /// The synthetic train rows of each class (indexed as `class_weights`) that a sweep needs:
 /// the most any one share takes, since every subset draws from the whole pool. What a
 /// synthetic input must hold, for every seed.
-pub fn synthetic_needs(size: u64, shares: &[f64], class_weights: &[u64]) -> Vec<u64> {
+pub fn synthetic_needs(size: u64, shares: &[Hundredths], class_weights: &[u64]) -> Vec<u64> {
     let mut needs = vec![0; class_weights.len()];
     for table in quota_tables(size, shares, class_weights) {
         for (need, &rows) in needs.iter_mut().zip(&table.synthetic) {
@@ -190,15 +208,16 @@ pub fn sweep(spec: &SweepSpec, progress: &(dyn Fn(Progress<'_>) + Sync)) -> Resu
         check_pools(
             &inputs,
             &[table],
-            &format!("share {share} of size {}", spec.size),
+            &format!("share {} of size {}", share.as_f64(), spec.size),
         )?;
     }
 
     let nested =
         (spec.draw == Draw::Nested).then(|| Permutations::new(&inputs, options.seed, u64::MAX));
-    let records = Records::new(&inputs, options, REGIME);
+    let records = Records::new(&inputs, options, Regime::FixedSize);
     let mut jobs = Vec::with_capacity(2 * spec.shares.len());
-    for (&share, table) in spec.shares.iter().zip(&tables) {
+    for (&point, table) in spec.shares.iter().zip(&tables) {
+        let share = point.as_f64();
         let fresh;
         let perms = match &nested {
             Some(nested) => nested,
@@ -216,24 +235,28 @@ pub fn sweep(spec: &SweepSpec, progress: &(dyn Fn(Progress<'_>) + Sync)) -> Resu
         let record = records.record(table, json!({ "share": share, "draw": spec.draw }));
         jobs.extend(sm_and_ft(
             &spec.out,
-            &share_name(share),
+            &Point::Share(point).to_string(),
             table,
             perms,
             options,
-            &[SM_TAG, FT_TAG],
+            &ordering_tags(Regime::FixedSize),
             share.to_bits(),
             request,
             &record,
         ));
     }
-    let subsets =
-        spec.shares.iter().zip(&tables).map(|(&share, table)| {
-            subset_entry(&share_name(share), table, json!({ "share": share }))
-        });
+    let subsets = spec.shares.iter().zip(&tables).map(|(&share, table)| {
+        subset_entry(
+            &Point::Share(share).to_string(),
+            table,
+            json!({ "share": share.as_f64() }),
+        )
+    });
+    let shares: Vec<f64> = spec.shares.iter().map(|s| s.as_f64()).collect();
     let mix = records.mix(
         "sweep",
         subsets.collect(),
-        json!({ "size": spec.size, "shares": spec.shares, "draw": spec.draw }),
+        json!({ "size": spec.size, "shares": shares, "draw": spec.draw }),
     );
     write_regime(&inputs, &jobs, options, &spec.out, &mix, progress)
 }
@@ -243,11 +266,11 @@ pub fn sweep(spec: &SweepSpec, progress: &(dyn Fn(Progress<'_>) + Sync)) -> Resu
 pub(crate) struct Records<'a> {
     inputs: &'a Inputs,
     options: &'a MixOptions,
-    regime: &'static str,
+    regime: Regime,
 }
 
 impl<'a> Records<'a> {
-    pub(crate) fn new(inputs: &'a Inputs, options: &'a MixOptions, regime: &'static str) -> Self {
+    pub(crate) fn new(inputs: &'a Inputs, options: &'a MixOptions, regime: Regime) -> Self {
         Records {
             inputs,
             options,
@@ -359,26 +382,36 @@ pub(crate) fn write_mix_file(out: &Path, mix: &serde_json::Value) -> Result<Path
 mod tests {
     use super::*;
 
+    fn shares(values: &[f64]) -> Vec<Hundredths> {
+        values
+            .iter()
+            .map(|&v| Hundredths::exact(v).unwrap())
+            .collect()
+    }
+
     #[test]
     fn synthetic_needs_follow_the_real_class_proportions_at_the_largest_share() {
         // MNIST-like unequal classes: share 1 of 1,000 rows takes 1,000 synthetic rows in
         // proportion 1:2:7; smaller shares never take more of any class.
-        let needs = synthetic_needs(1000, &[0.0, 0.3, 1.0], &[100, 200, 700]);
+        let needs = synthetic_needs(1000, &shares(&[0.0, 0.3, 1.0]), &[100, 200, 700]);
         assert_eq!(needs, vec![100, 200, 700]);
-        let needs = synthetic_needs(10, &[0.0, 0.5], &[1, 1, 2]);
+        let needs = synthetic_needs(10, &shares(&[0.0, 0.5]), &[1, 1, 2]);
         assert_eq!(needs.iter().sum::<u64>(), 5);
-        assert_eq!(synthetic_needs(10, &[0.0], &[1, 1]), vec![0, 0]);
+        assert_eq!(synthetic_needs(10, &shares(&[0.0]), &[1, 1]), vec![0, 0]);
     }
 
     #[test]
     fn shares_parse_as_ranges_and_lists() {
         let range = parse_shares("0:1:0.1").unwrap();
         assert_eq!(range.len(), 11);
-        assert_eq!(range[3], 0.3);
-        assert_eq!(range[10], 1.0);
-        assert_eq!(parse_shares("0,0.25,1").unwrap(), vec![0.0, 0.25, 1.0]);
-        assert_eq!(parse_shares("0.5").unwrap(), vec![0.5]);
-        assert_eq!(parse_shares("0.2:0.3:0.05").unwrap(), vec![0.2, 0.25, 0.3]);
+        assert_eq!(range[3].as_f64(), 0.3);
+        assert_eq!(range[10], Hundredths::ONE);
+        assert_eq!(parse_shares("0,0.25,1").unwrap(), shares(&[0.0, 0.25, 1.0]));
+        assert_eq!(parse_shares("0.5").unwrap(), shares(&[0.5]));
+        assert_eq!(
+            parse_shares("0.2:0.3:0.05").unwrap(),
+            shares(&[0.2, 0.25, 0.3])
+        );
     }
 
     #[test]
@@ -414,17 +447,22 @@ mod tests {
                 .contains("'a' is not a number")
         );
         assert!(
-            parse_shares("0.301,0.302")
+            parse_shares("0.301")
                 .unwrap_err()
                 .to_string()
-                .contains("r030")
+                .contains("not a whole number of hundredths")
         );
-    }
-
-    #[test]
-    fn names_are_whole_percent() {
-        assert_eq!(share_name(0.0), "r000");
-        assert_eq!(share_name(0.3), "r030");
-        assert_eq!(share_name(1.0), "r100");
+        assert!(
+            parse_shares("0.3,0.30")
+                .unwrap_err()
+                .to_string()
+                .contains("share r030 twice")
+        );
+        assert!(
+            parse_shares("0:1:1e-12")
+                .unwrap_err()
+                .to_string()
+                .contains("at least 0.01")
+        );
     }
 }

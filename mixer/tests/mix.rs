@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Mutex;
 
 use common::*;
+use datasets::point::Point;
 use datasets::{Dataset, Progress, Source};
 use mixer::{CurriculumPlan, CurriculumSpec, Draw, Order, curriculum, sweep};
 
@@ -43,7 +44,7 @@ fn sweep_has_exact_quotas_nesting_and_ft_equal_to_sm() {
 
     let mut previous: Option<Vec<(String, i64, String)>> = None;
     for share in SHARES {
-        let name = mixer::sweep::share_name(share);
+        let name = Point::Share(hundredths(share));
         let sm_dir = spec.out.join(format!("sm-{name}"));
         let ft_dir = spec.out.join(format!("ft-{name}"));
         for dir in [&sm_dir, &ft_dir] {
@@ -132,7 +133,7 @@ fn sweep_has_exact_quotas_nesting_and_ft_equal_to_sm() {
         .iter()
         .flat_map(|&s| {
             uids_of(
-                &rows(&spec.out.join(format!("sm-{}", mixer::sweep::share_name(s)))),
+                &rows(&spec.out.join(format!("sm-{}", Point::Share(hundredths(s))))),
                 "real",
             )
         })
@@ -540,7 +541,7 @@ fn added_synthetic_keeps_the_real_rows_and_adds_exact_nested_synthetic_quotas() 
         out: fx.out("added"),
         real_rows: 30,
         // 4 × 30 = 120 synthetic rows: the whole synthetic pool (3 classes × 40).
-        multiples: vec![0.0, 0.5, 1.0, 2.0, 4.0],
+        multiples: [0.0, 0.5, 1.0, 2.0, 4.0].map(hundredths).to_vec(),
     };
     let summary = mixer::added_synthetic(&spec, &no_progress).unwrap();
     assert_eq!(summary.subsets.len(), 10);
@@ -551,7 +552,7 @@ fn added_synthetic_keeps_the_real_rows_and_adds_exact_nested_synthetic_quotas() 
     let mut real_uids: Option<BTreeSet<String>> = None;
     let mut previous_synthetic = BTreeSet::new();
     for k in [0.0, 0.5, 1.0, 2.0, 4.0] {
-        let name = mixer::added::multiple_name(k);
+        let name = Point::Added(hundredths(k));
         let sm_dir = spec.out.join(format!("sm-{name}"));
         let ft_dir = spec.out.join(format!("ft-{name}"));
         for dir in [&sm_dir, &ft_dir] {
@@ -597,7 +598,7 @@ fn added_synthetic_keeps_the_real_rows_and_adds_exact_nested_synthetic_quotas() 
     // More synthetic rows than the pool holds: one clear error, nothing written.
     let too_many = mixer::AddedSpec {
         out: fx.out("too-many"),
-        multiples: vec![1.0, 5.0],
+        multiples: [1.0, 5.0].map(hundredths).to_vec(),
         ..spec.clone()
     };
     let err = mixer::added_synthetic(&too_many, &no_progress)
@@ -611,12 +612,12 @@ fn added_synthetic_keeps_the_real_rows_and_adds_exact_nested_synthetic_quotas() 
     assert!(!fx.out("too-many").exists());
     let err = mixer::added_synthetic(
         &mixer::AddedSpec {
-            multiples: vec![-1.0],
+            multiples: [1.0, 1.0].map(hundredths).to_vec(),
             ..spec
         },
         &no_progress,
     )
     .unwrap_err()
     .to_string();
-    assert!(err.contains("multiples") && err.contains("-1"), "{err}");
+    assert!(err.contains("multiples: has multiple k100 twice"), "{err}");
 }

@@ -1,16 +1,17 @@
 use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
+use bench::engine::k8s::{K8s, K8sOptions};
+use bench::engine::local::{Local, Pool};
+use bench::engine::slurm::{Slurm, SlurmOptions};
+use bench::engine::{self, Engine, Selection};
+use bench::plan::{Plan, Stage};
+use bench::{BenchOptions, config, status, tasks};
 use clap::{Args, ValueEnum};
 use generator::DeviceChoice;
 use trainer::backend::BackendKind;
 
 use super::array_index::ArrayIndex;
-use crate::bench::k8s::{self, K8sOptions};
-use crate::bench::local::{self, Pool};
-use crate::bench::plan::{Plan, Stage};
-use crate::bench::slurm::{self, SlurmOptions};
-use crate::bench::{self, BenchOptions, config, status, tasks};
 
 #[derive(Args, Debug)]
 #[command(
@@ -65,7 +66,7 @@ pub struct BenchArgs {
     threads: Option<u64>,
     /// Print the plan's pending tasks for a cluster instead of running them.
     #[arg(long, value_enum)]
-    emit: Option<Engine>,
+    emit: Option<EngineName>,
     #[command(flatten)]
     slurm: SlurmArgs,
     #[command(flatten)]
@@ -73,7 +74,7 @@ pub struct BenchArgs {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum Engine {
+enum EngineName {
     /// A bash script of sbatch job arrays, stage after stage.
     Slurm,
     /// Kubernetes Indexed Jobs, one per stage (YAML).
@@ -121,7 +122,7 @@ struct K8sArgs {
 const CLUSTER_THREADS: usize = 2;
 
 pub fn run(args: BenchArgs, quiet: bool) -> Result<()> {
-    if args.slurm.submit && args.emit != Some(Engine::Slurm) {
+    if args.slurm.submit && args.emit != Some(EngineName::Slurm) {
         bail!("--submit goes with --emit slurm");
     }
     let experiment = match (&args.config, &args.profile) {
@@ -148,6 +149,8 @@ pub fn run(args: BenchArgs, quiet: bool) -> Result<()> {
         device: args.device,
         backend: crate::cmd::training_backend(args.backend)?,
         quiet,
+        command: crate::cmd::command_line(),
+        worker_args,
     };
     if args.emit.is_some() {
         // Jobs run elsewhere: every path they get must be absolute.
@@ -175,50 +178,84 @@ pub fn run(args: BenchArgs, quiet: bool) -> Result<()> {
         return Ok(());
     }
     let cluster_threads = threads.unwrap_or(CLUSTER_THREADS);
-    match args.emit {
-        Some(Engine::Slurm) => {
-            let exe = std::env::current_exe().context("cannot find the synmix executable")?;
-            let slurm_options = SlurmOptions {
+    let engine: Box<dyn Engine> = match args.emit {
+        Some(EngineName::Slurm) => Box::new(Slurm {
+            options: SlurmOptions {
                 partition: args.slurm.partition,
                 time: args.slurm.time,
                 cpus_per_task: cluster_threads,
                 throttle: args.slurm.throttle.map(|t| t as usize),
                 requeue: args.slurm.requeue,
-            };
-            let script = slurm::script(&plan, &exe, &options, &slurm_options);
-            if args.slurm.submit {
-                let ids = slurm::submit(&plan, &options.out, &script)?;
-                println!(
-                    "submitted jobs {ids}; follow them with `synmix status {}`",
-                    options.out.display()
-                );
-            } else {
-                print!("{script}");
-            }
-            Ok(())
-        }
-        Some(Engine::K8s) => {
-            let k8s_options = K8sOptions {
+            },
+            exe: std::env::current_exe().context("cannot find the synmix executable")?,
+            submit: args.slurm.submit,
+        }),
+        Some(EngineName::K8s) => Box::new(K8s {
+            options: K8sOptions {
                 image: args.k8s.image,
                 claim: args.k8s.claim,
                 parallelism: args.k8s.parallelism as usize,
                 cpus_per_task: cluster_threads,
                 retries: args.k8s.retries as usize,
-            };
-            status::record_launch(&options.out, "k8s")?;
-            print!("{}", k8s::manifest(&plan, &options, &k8s_options)?);
-            Ok(())
-        }
-        None => local::run(
-            &plan,
-            &experiment,
-            &options,
-            Pool {
+            },
+        }),
+        None => Box::new(Local {
+            pool: Pool {
                 jobs: args.jobs as usize,
                 threads,
             },
-        ),
+        }),
+    };
+    print!(
+        "{}",
+        engine::launch(engine.as_ref(), &plan, &experiment, &options)?
+    );
+    Ok(())
+}
+
+/// The arguments of a worker process that runs one task (see [`engine::WorkerArgs`]): every
+/// engine starts its workers with these.
+fn worker_args(options: &BenchOptions, selection: &Selection, threads: usize) -> Vec<String> {
+    let name = |value: Option<clap::builder::PossibleValue>| {
+        value.map(|v| v.get_name().to_string()).unwrap_or_default()
+    };
+    let mut args: Vec<String> = vec![
+        "-q".into(),
+        "bench".into(),
+        "--out".into(),
+        options.out.display().to_string(),
+    ];
+    match selection {
+        Selection::Task(id) => args.extend(["--task".into(), id.to_string()]),
+        Selection::FromEnv {
+            stage,
+            offset,
+            wait,
+        } => {
+            let index = match offset {
+                0 => "env".to_string(),
+                offset => format!("env+{offset}"),
+            };
+            args.extend([
+                "--stage".into(),
+                stage.name().into(),
+                "--task".into(),
+                index,
+            ]);
+            if *wait {
+                args.push("--wait-for-inputs".into());
+            }
+        }
     }
+    args.extend([
+        "--threads".into(),
+        threads.to_string(),
+        "--device".into(),
+        name(options.device.to_possible_value()),
+        "--backend".into(),
+        name(options.backend.to_possible_value()),
+    ]);
+    args
 }
 
 fn describe_plan(plan: &Plan, options: &BenchOptions) -> String {

@@ -135,9 +135,9 @@ pub fn run(args: GenerateArgs, quiet: bool) -> Result<()> {
         println!("contact sheet: {}", path.display());
         return Ok(());
     }
-    let bar = crate::progress::bar(0, "images", quiet);
+    let bar = datasets::progress::bars::bar(0, "images", quiet);
     bar.set_message(format!("generate {}", options.preset));
-    let summary = generator::generate(&options, &crate::progress::follow(&bar))?;
+    let summary = generator::generate(&options, &datasets::progress::bars::follow(&bar))?;
     bar.finish_and_clear();
     let out = options.out.display();
     println!(

@@ -166,7 +166,7 @@ fn parse_channels(text: &str) -> Result<u8, String> {
 }
 
 pub fn run(args: ImportArgs, quiet: bool) -> Result<()> {
-    let spinner = crate::progress::spinner("reading input", quiet);
+    let spinner = datasets::progress::bars::spinner("reading input", quiet);
     let (input, common, origin) = match args.format {
         Format::FashionMnist { from, common } => {
             let dir = from.unwrap_or_else(|| PathBuf::from(import::FASHION_MNIST_DIR));

@@ -123,8 +123,8 @@ pub fn run(args: MixArgs, quiet: bool) -> Result<()> {
         memory_budget: args.memory.map(|mib| mib << 20),
     };
 
-    let bar = crate::progress::bar(0, "rows", quiet);
-    let progress = crate::progress::follow(&bar);
+    let bar = datasets::progress::bars::bar(0, "rows", quiet);
+    let progress = datasets::progress::bars::follow(&bar);
     let subsets = match args.curriculum {
         Some(plan) => {
             let plan = CurriculumPlan::read(&plan)?;

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use crate::bench::report;
+use bench::report;
 
 #[derive(Args, Debug)]
 #[command(after_help = "Examples:\n  synmix report runs/default\n\n\
@@ -22,13 +22,13 @@ pub struct ReportArgs {
 }
 
 pub fn run(args: ReportArgs, quiet: bool) -> anyhow::Result<()> {
-    crate::bench::status::check_report_ready(&args.dir)?;
+    bench::status::check_report_ready(&args.dir)?;
     let results = report::scan(&args.dir)?;
     if results.is_empty() {
         anyhow::bail!("{}: no run results under runs/ yet", args.dir.display());
     }
     let files = report::write_report(&args.dir, &results)?;
-    crate::bench::status::report_written(&args.dir, &files.markdown)?;
+    bench::status::report_written(&args.dir, &files.markdown)?;
     if !quiet {
         println!(
             "{} runs; wrote {} and {}",

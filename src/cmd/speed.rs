@@ -81,9 +81,9 @@ pub fn run(args: SpeedArgs, quiet: bool) -> Result<()> {
 fn generate(args: &GenerateSpeedArgs, quiet: bool) -> Result<()> {
     // The measurement writes into a scratch directory of its own.
     let options = args.samples.options(PathBuf::new())?;
-    let bar = crate::progress::bar(0, "images", quiet);
+    let bar = datasets::progress::bars::bar(0, "images", quiet);
     bar.set_message("speed");
-    let rows = generator::speed(&options, &crate::progress::follow(&bar))?;
+    let rows = generator::speed(&options, &datasets::progress::bars::follow(&bar))?;
     bar.finish_and_clear();
     println!(
         "{:<42} {:>8} {:>9} {:>10}",
@@ -110,7 +110,7 @@ fn generate(args: &GenerateSpeedArgs, quiet: bool) -> Result<()> {
 fn mix(args: &MixSpeedArgs, quiet: bool) -> Result<()> {
     let mut options = mixer::speed::SpeedOptions::standard(args.out.clone());
     options.order = args.order.order()?;
-    let spinner = crate::progress::spinner("timing the mixer", quiet);
+    let spinner = datasets::progress::bars::spinner("timing the mixer", quiet);
     let report = mixer::speed::run(&options)?;
     spinner.finish_and_clear();
     println!("{}", report.table());
@@ -131,7 +131,8 @@ fn train(args: &TrainSpeedArgs, quiet: bool) -> Result<()> {
             &args.models[..]
         };
         for &model in models {
-            let spinner = crate::progress::spinner(&format!("{model} {}", input.describe()), quiet);
+            let spinner =
+                datasets::progress::bars::spinner(&format!("{model} {}", input.describe()), quiet);
             let budget = args.memory.map(|mib| mib << 20);
             let t =
                 trainer::speed::measure(model, input, batch_size, args.samples, backend, budget);

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use crate::bench::status;
+use bench::status;
 
 #[derive(Args, Debug)]
 #[command(after_help = "Examples:\n  synmix status runs/default\n\n\

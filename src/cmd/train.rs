@@ -102,7 +102,7 @@ pub fn run(args: TrainArgs, quiet: bool) -> anyhow::Result<()> {
         cell: None,
         memory_budget: args.memory.map(|mib| mib << 20),
     };
-    let bar = crate::progress::bar(0, "samples", quiet);
+    let bar = datasets::progress::bars::bar(0, "samples", quiet);
     let result = run_training(&config, &mut |progress| {
         match progress {
             TrainEvent::Start {

@@ -39,7 +39,7 @@ pub mod train;
 pub use error::{Error, Result};
 pub use models::ModelKind;
 pub use phases::Strategy;
-pub use result::{CellLabel, RESULT_FILE, Regime, RunConfig, RunResult, Status};
+pub use result::{CellLabel, RESULT_FILE, RunConfig, RunResult, Status};
 
 /// burn version the trainer is built against (pinned in the workspace), recorded in results.
 pub const BURN_VERSION: &str = "0.22.1";

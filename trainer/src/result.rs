@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use datasets::atomic::write_atomic;
+use datasets::point::{Hundredths, Point, Regime};
 use serde::{Deserialize, Serialize};
 
 use crate::backend::BackendKind;
@@ -18,43 +19,60 @@ use crate::{Error, Result};
 
 pub const RESULT_FILE: &str = "result.json";
 
-/// Where a run sits in a sweep: what the report groups it by (with model, strategy and seed).
+/// Where a run sits in an experiment: what the report groups it by (with model, strategy and
+/// seed). Recorded as `pair`, `share` (the synthetic share of its rows: k / (1 + k) in the
+/// added-synthetic regime), `regime` and, in that regime, `multiple` (k), for readers that take
+/// `result.json` as plain JSON.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(into = "CellRecord", try_from = "CellRecord")]
 pub struct CellLabel {
     /// The dataset pair (real + synthetic source) the mix was drawn from.
     pub pair: String,
-    /// Nominal synthetic share of the training set, 0.0..=1.0 (k / (1 + k) in the
-    /// added-synthetic regime).
-    pub share: f64,
-    /// How the training set was built [default: fixed-size, what results written before the
-    /// added-synthetic regime existed belong to].
+    pub point: Point,
+}
+
+/// [`CellLabel`] as `result.json` holds it.
+#[derive(Serialize, Deserialize)]
+struct CellRecord {
+    pair: String,
+    share: f64,
+    /// [default: fixed-size, what results written before the added-synthetic regime existed
+    /// belong to]
     #[serde(default)]
-    pub regime: Regime,
-    /// The added-synthetic regime's multiple k: synthetic rows per real row. None in the
-    /// fixed-size regime.
+    regime: Regime,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub multiple: Option<f64>,
+    multiple: Option<f64>,
 }
 
-/// How the training sets of a sweep are built, named as the mixer records it.
-#[derive(
-    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
-)]
-#[serde(rename_all = "kebab-case")]
-pub enum Regime {
-    /// N rows, a share r of them synthetic: synthetic rows replace real ones.
-    #[default]
-    FixedSize,
-    /// R real rows kept, k·R synthetic rows added.
-    AddedSynthetic,
-}
-
-impl Regime {
-    pub fn name(self) -> &'static str {
-        match self {
-            Regime::FixedSize => "fixed-size",
-            Regime::AddedSynthetic => "added-synthetic",
+impl From<CellLabel> for CellRecord {
+    fn from(cell: CellLabel) -> CellRecord {
+        let point = cell.point;
+        CellRecord {
+            pair: cell.pair,
+            share: point.synthetic_share(),
+            regime: point.regime(),
+            multiple: match point {
+                Point::Share(_) => None,
+                Point::Added(k) => Some(k.as_f64()),
+            },
         }
+    }
+}
+
+impl TryFrom<CellRecord> for CellLabel {
+    type Error = String;
+
+    fn try_from(record: CellRecord) -> std::result::Result<CellLabel, String> {
+        let value = match record.regime {
+            Regime::FixedSize => record.share,
+            Regime::AddedSynthetic => record
+                .multiple
+                .ok_or("a cell of the added-synthetic regime without its multiple")?,
+        };
+        Ok(CellLabel {
+            pair: record.pair,
+            point: record.regime.at(Hundredths::rounded(value)),
+        })
     }
 }
 
@@ -201,20 +219,24 @@ mod tests {
     use super::*;
 
     #[test]
-    fn labels_written_before_the_added_regime_read_as_fixed_size() {
+    fn labels_keep_their_json_and_read_old_ones_as_fixed_size() {
         let old: CellLabel = serde_json::from_str(r#"{"pair":"near","share":0.3}"#).unwrap();
-        assert_eq!((old.regime, old.multiple), (Regime::FixedSize, None));
+        assert_eq!(old.point, "r030".parse().unwrap());
         let added = CellLabel {
             pair: "near".into(),
-            share: 2.0 / 3.0,
-            regime: Regime::AddedSynthetic,
-            multiple: Some(2.0),
+            point: "k200".parse().unwrap(),
         };
         let text = serde_json::to_string(&added).unwrap();
-        assert!(
-            text.contains(r#""regime":"added-synthetic","multiple":2.0"#),
-            "{text}"
+        assert_eq!(
+            text,
+            r#"{"pair":"near","share":0.6666666666666666,"regime":"added-synthetic","multiple":2.0}"#
         );
         assert_eq!(serde_json::from_str::<CellLabel>(&text).unwrap(), added);
+        let fixed = CellLabel {
+            pair: "far".into(),
+            point: "r030".parse().unwrap(),
+        };
+        let text = serde_json::to_string(&fixed).unwrap();
+        assert_eq!(text, r#"{"pair":"far","share":0.3,"regime":"fixed-size"}"#);
     }
 }

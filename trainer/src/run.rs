@@ -225,7 +225,7 @@ mod tests {
     use crate::models::ModelKind;
     use crate::phases::Strategy;
     use crate::phases::tests::phase;
-    use crate::result::{CellLabel, Regime};
+    use crate::result::CellLabel;
     use crate::serial;
     use Source::{Real, Synthetic};
     use datasets::{
@@ -327,9 +327,7 @@ mod tests {
             train,
             cell: Some(CellLabel {
                 pair: "toy".into(),
-                share: 0.4,
-                regime: Regime::FixedSize,
-                multiple: None,
+                point: "r040".parse().unwrap(),
             }),
             memory_budget: None,
         }

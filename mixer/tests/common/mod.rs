@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use datasets::point::Hundredths;
 use datasets::{
     Dataset, DatasetInfo, DatasetWriter, ImageSpec, Recipe, Row, Source, SplitPlan, WriteMode,
 };
@@ -157,13 +158,18 @@ impl Fixture {
             options: self.options(),
             out: self.out(out),
             size,
-            shares: shares.to_vec(),
+            shares: shares.iter().map(|&s| hundredths(s)).collect(),
             draw: Draw::Nested,
         }
     }
 }
 
 pub fn no_progress(_: datasets::Progress<'_>) {}
+
+/// A share or multiple the tests write as a float.
+pub fn hundredths(value: f64) -> Hundredths {
+    Hundredths::exact(value).unwrap()
+}
 
 /// The rows of a dataset's train split, in order: (uid, label, source).
 pub fn rows(dir: &Path) -> Vec<(String, i64, String)> {

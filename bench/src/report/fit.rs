@@ -1,6 +1,6 @@
 //! Mixing curves: accuracy as a function of the synthetic share, fitted by least squares.
 
-use crate::bench::layout::ShareKey;
+use datasets::point::Hundredths;
 
 /// A curve `acc(r)` fitted by least squares to the accuracies of one strategy.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -54,7 +54,8 @@ impl Fit {
 
     /// Both curves fitted to `(share, accuracy)` points; none below 3 distinct shares.
     pub fn fit_all(points: &[(f64, f64)]) -> Vec<Fit> {
-        let mut distinct: Vec<ShareKey> = points.iter().map(|p| ShareKey::of(p.0)).collect();
+        let mut distinct: Vec<Hundredths> =
+            points.iter().map(|p| Hundredths::rounded(p.0)).collect();
         distinct.sort_unstable();
         distinct.dedup();
         if distinct.len() < 3 {

@@ -8,13 +8,15 @@
 //! missing ones. Every task sees the bench directory through a shared filesystem.
 
 use std::fmt::Write as _;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{Context, Result, bail};
 
-use super::plan::{Plan, Stage};
-use super::{BenchOptions, status, tasks};
+use super::{Engine, Selection};
+use crate::config::Experiment;
+use crate::plan::{Plan, Stage};
+use crate::{BenchOptions, layout, status, tasks};
 
 /// The most indices one array holds (Slurm's default MaxArraySize is 1001: indices 0–1000).
 pub const MAX_ARRAY: usize = 1000;
@@ -37,9 +39,46 @@ fn job_prefix(plan: &Plan) -> String {
     format!("synmix-{}", &plan.experiment[..8])
 }
 
+/// The Slurm engine: prints the script that submits the pending tasks, or with `submit` runs it.
+pub struct Slurm {
+    pub options: SlurmOptions,
+    /// The synmix executable the jobs run (absolute: they run elsewhere).
+    pub exe: PathBuf,
+    pub submit: bool,
+}
+
+impl Engine for Slurm {
+    fn name(&self) -> &'static str {
+        "slurm"
+    }
+
+    fn check(&self, plan: &Plan, options: &BenchOptions) -> Result<()> {
+        if self.submit {
+            check_queue(plan, &options.out)?;
+        }
+        Ok(())
+    }
+
+    fn starts_tasks(&self) -> bool {
+        self.submit
+    }
+
+    fn launch(&self, plan: &Plan, _: &Experiment, options: &BenchOptions) -> Result<String> {
+        let script = script(plan, &self.exe, options, &self.options);
+        if !self.submit {
+            return Ok(script);
+        }
+        let ids = submit(&script)?;
+        Ok(format!(
+            "submitted jobs {ids}; follow them with `synmix status {}`\n",
+            options.out.display()
+        ))
+    }
+}
+
 /// A bash script that submits the pending tasks of `plan`; it prints the job ids. `exe` and
 /// `options.out` should be absolute: the jobs run elsewhere.
-pub fn script(plan: &Plan, exe: &Path, options: &BenchOptions, slurm: &SlurmOptions) -> String {
+fn script(plan: &Plan, exe: &Path, options: &BenchOptions, slurm: &SlurmOptions) -> String {
     let out = &options.out;
     let mut text = String::new();
     let _ = writeln!(text, "#!/usr/bin/env bash");
@@ -48,14 +87,14 @@ pub fn script(plan: &Plan, exe: &Path, options: &BenchOptions, slurm: &SlurmOpti
         "# The pending tasks of the synmix bench {} as Slurm job arrays, each stage after the\n\
          # one before (afterok). Made by `{}`; run that again after a failure: done tasks are left out.",
         out.display(),
-        crate::cmd::command_line()
+        options.command
     );
     let _ = writeln!(text, "set -euo pipefail");
     let mut common = vec![
         format!("--cpus-per-task={}", slurm.cpus_per_task),
         format!(
             "--output={}/slurm-%A_%a.log",
-            super::layout::tasks_dir(out).display()
+            layout::tasks_dir(out).display()
         ),
     ];
     if let Some(partition) = &slurm.partition {
@@ -81,12 +120,11 @@ pub fn script(plan: &Plan, exe: &Path, options: &BenchOptions, slurm: &SlurmOpti
             let base = chunk * MAX_ARRAY;
             let relative: Vec<usize> = indices.iter().map(|i| i - base).collect();
             let var = format!("{}_{chunk}", stage.name());
-            let select = [
-                "--stage".to_string(),
-                stage.name().to_string(),
-                "--task".to_string(),
-                format!("env+{base}"),
-            ];
+            let select = Selection::FromEnv {
+                stage,
+                offset: base,
+                wait: false,
+            };
             let mut args = vec![
                 "--parsable".to_string(),
                 format!("--job-name={}-{}", job_prefix(plan), stage.name()),
@@ -99,7 +137,7 @@ pub fn script(plan: &Plan, exe: &Path, options: &BenchOptions, slurm: &SlurmOpti
                 args.push("--kill-on-invalid-dep=yes".into());
             }
             let worker = std::iter::once(exe.display().to_string())
-                .chain(tasks::worker_args(options, slurm.cpus_per_task, &select))
+                .chain((options.worker_args)(options, &select, slurm.cpus_per_task))
                 .map(|a| shell_quote(&a))
                 .collect::<Vec<_>>()
                 .join(" ");
@@ -139,8 +177,8 @@ fn chunks(indices: &[usize]) -> Vec<(usize, Vec<usize>)> {
     groups
 }
 
-/// Submits `script` unless Slurm still holds jobs of this plan; returns the job ids.
-pub fn submit(plan: &Plan, out: &Path, script: &str) -> Result<String> {
+/// Refuses while Slurm still holds jobs of this plan: they would run the same tasks.
+fn check_queue(plan: &Plan, out: &Path) -> Result<()> {
     let queue = Command::new("squeue")
         .args(["-h", "-o", "%j"])
         .output()
@@ -162,7 +200,11 @@ pub fn submit(plan: &Plan, out: &Path, script: &str) -> Result<String> {
             out.display()
         );
     }
-    status::record_launch(out, "slurm")?;
+    Ok(())
+}
+
+/// Runs the submission `script`; returns the job ids it printed.
+fn submit(script: &str) -> Result<String> {
     let submitted = Command::new("bash")
         .arg("-c")
         .arg(script)

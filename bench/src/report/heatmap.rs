@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use super::Group;
 use super::plot::COLORS;
 use super::tables::escape;
-use crate::bench::layout::ShareKey;
+use datasets::point::Point;
 
 const CELL: (i32, i32) = (64, 26);
 const LABEL_WIDTH: i32 = 120;
@@ -16,7 +16,7 @@ const MIN_WIDTH: i32 = 620;
 
 /// The heatmap's SVG, or `None` when no group has a mixed share with both strategies.
 pub fn heatmap_svg(groups: &[Group]) -> Option<String> {
-    let mut shares: Vec<ShareKey> = groups.iter().flat_map(Group::mixed_shares).collect();
+    let mut shares: Vec<Point> = groups.iter().flat_map(Group::mixed_shares).collect();
     shares.sort_unstable();
     shares.dedup();
     if shares.is_empty() {
@@ -51,7 +51,7 @@ pub fn heatmap_svg(groups: &[Group]) -> Option<String> {
             svg,
             "<text x=\"{x}\" y=\"{}\" text-anchor=\"middle\">{:.2}</text>",
             HEADER - 6,
-            k.as_f64()
+            k.value().as_f64()
         );
     }
     for (r, (group, row)) in groups.iter().zip(&cells).enumerate() {

@@ -4,12 +4,11 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use trainer::Regime;
+use datasets::point::{Point, Regime};
 
 use super::Group;
 use super::scan::CellResult;
 use super::stats::Stat;
-use crate::bench::layout::ShareKey;
 
 /// A table of text cells, written as markdown or as HTML.
 pub struct Table {
@@ -67,7 +66,7 @@ pub fn stat_cell(stat: Option<&Stat>) -> String {
 /// (`*`: the interval excludes 0).
 pub fn group_table(group: &Group) -> Table {
     let [sm, ft] = &group.series;
-    let mut keys: Vec<ShareKey> = sm
+    let mut keys: Vec<Point> = sm
         .by_share
         .keys()
         .chain(ft.by_share.keys())
@@ -83,13 +82,13 @@ pub fn group_table(group: &Group) -> Table {
     ]);
     for k in keys {
         let (a, b) = (sm.by_share.get(&k), ft.by_share.get(&k));
-        let diff = if k.is_endpoint_in(group.regime) {
+        let diff = if k.is_endpoint() {
             "(one run)".into()
         } else {
             group.difference(k).map_or("–".into(), |d| d.describe())
         };
         table.rows.push(vec![
-            format!("{:.2}", k.as_f64()),
+            format!("{:.2}", k.value().as_f64()),
             stat_cell(a),
             stat_cell(b),
             diff,
@@ -102,12 +101,10 @@ pub fn group_table(group: &Group) -> Table {
 /// that have both, as plain means: the runs pooled here differ in architecture and strategy, so
 /// their spread is no measure of uncertainty.
 pub fn gap_table(results: &[CellResult]) -> Table {
-    let mut by: BTreeMap<(String, ShareKey), (Vec<f64>, Vec<f64>)> = BTreeMap::new();
-    for c in results.iter().filter(|c| c.regime == Regime::FixedSize) {
+    let mut by: BTreeMap<(String, Point), (Vec<f64>, Vec<f64>)> = BTreeMap::new();
+    for c in results.iter().filter(|c| c.regime() == Regime::FixedSize) {
         if let (Some(real), Some(syn)) = (c.accuracy, c.synthetic_accuracy) {
-            let entry = by
-                .entry((c.pair.clone(), ShareKey::of(c.share)))
-                .or_default();
+            let entry = by.entry((c.pair.clone(), c.point)).or_default();
             entry.0.push(real);
             entry.1.push(syn);
         }
@@ -125,7 +122,7 @@ pub fn gap_table(results: &[CellResult]) -> Table {
         let (r, s) = (mean(&real), mean(&syn));
         table.rows.push(vec![
             pair,
-            format!("{:.2}", k.as_f64()),
+            format!("{:.2}", k.value().as_f64()),
             real.len().to_string(),
             format!("{r:.4}"),
             format!("{s:.4}"),
@@ -139,9 +136,9 @@ pub fn gap_table(results: &[CellResult]) -> Table {
 pub fn failed_table(failed: &[&CellResult]) -> Table {
     let mut table = Table::new(&["pair", "arch", "strategy", "share or k", "seed", "reason"]);
     for c in failed {
-        let point = match c.regime {
-            Regime::FixedSize => format!("{:.2}", c.share),
-            Regime::AddedSynthetic => format!("k = {:.2}", c.position()),
+        let point = match c.point {
+            Point::Share(r) => format!("{:.2}", r.as_f64()),
+            Point::Added(k) => format!("k = {:.2}", k.as_f64()),
         };
         table.rows.push(vec![
             c.pair.clone(),

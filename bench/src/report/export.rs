@@ -8,6 +8,7 @@ use anyhow::{Context, Result};
 use arrow_array::{ArrayRef, Float64Array, RecordBatch, StringArray, UInt64Array};
 use arrow_schema::{DataType, Field, Schema};
 use datasets::atomic::write_atomic;
+use datasets::point::Point;
 use parquet::arrow::ArrowWriter;
 
 use super::scan::CellResult;
@@ -28,9 +29,15 @@ fn columns(results: &[CellResult]) -> Vec<(&'static str, Values)> {
         ("pair", text(|c| Some(c.pair.clone()))),
         ("architecture", text(|c| Some(c.model.to_string()))),
         ("strategy", text(|c| Some(c.strategy.to_string()))),
-        ("regime", text(|c| Some(c.regime.name().into()))),
-        ("share", float(|c| Some(c.share))),
-        ("multiple", float(|c| c.multiple)),
+        ("regime", text(|c| Some(c.regime().name().into()))),
+        ("share", float(|c| Some(c.point.synthetic_share()))),
+        (
+            "multiple",
+            float(|c| match c.point {
+                Point::Share(_) => None,
+                Point::Added(k) => Some(k.as_f64()),
+            }),
+        ),
         ("seed", count(|c| Some(c.seed))),
         (
             "status",

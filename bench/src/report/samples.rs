@@ -5,10 +5,11 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 use datasets::grid::{contact_sheet, save};
+use datasets::point::Regime;
 use datasets::{Dataset, Source};
 use trainer::Strategy;
 
-use crate::bench::layout;
+use crate::layout;
 
 /// Pixels of a sample strip: twice the images' size, so Fashion-MNIST's 28 pixels stay legible.
 const SCALE: u32 = 2;
@@ -22,7 +23,7 @@ pub struct SampleStrip {
 /// Writes `plots/samples-<pair>.png` from the SM subsets of `seed`'s mix of the pair, if that
 /// mix is still there and holds both sources of every class.
 pub fn write_strip(bench: &Path, pair: &str, seed: u64) -> Result<Option<SampleStrip>> {
-    let mix = layout::mix_dir(bench, pair, seed);
+    let mix = layout::mix_dir(bench, pair, seed, Regime::FixedSize);
     let Ok(entries) = std::fs::read_dir(&mix) else {
         return Ok(None);
     };

@@ -3,9 +3,10 @@
 use std::path::Path;
 
 use anyhow::Result;
-use trainer::{ModelKind, RESULT_FILE, Regime, RunResult, Status, Strategy};
+use datasets::point::{Hundredths, Point, Regime};
+use trainer::{ModelKind, RESULT_FILE, RunResult, Status, Strategy};
 
-use crate::bench::layout;
+use crate::layout;
 
 /// One run as the report sees it.
 #[derive(Debug, Clone, PartialEq)]
@@ -13,11 +14,7 @@ pub struct CellResult {
     pub pair: String,
     pub model: ModelKind,
     pub strategy: Strategy,
-    /// Nominal synthetic share (k / (1 + k) in the added-synthetic regime).
-    pub share: f64,
-    pub regime: Regime,
-    /// The multiple k of the added-synthetic regime; none in the share sweep.
-    pub multiple: Option<f64>,
+    pub point: Point,
     pub seed: u64,
     /// Real-test accuracy; `None` for a failed run.
     pub accuracy: Option<f64>,
@@ -37,13 +34,13 @@ pub struct CellResult {
 impl CellResult {
     /// The report's view of a run; `pair` names the pair when the run carries no cell label.
     pub fn from_run(run: &RunResult, pair: &str) -> CellResult {
-        let (pair, share, regime, multiple) = match &run.config.cell {
-            Some(cell) => (cell.pair.clone(), cell.share, cell.regime, cell.multiple),
+        let (pair, point) = match &run.config.cell {
+            Some(cell) => (cell.pair.clone(), cell.point),
             None => (
                 pair.to_string(),
-                run.data.as_ref().map_or(0.0, |d| d.synthetic_share),
-                Regime::FixedSize,
-                None,
+                Point::Share(Hundredths::rounded(
+                    run.data.as_ref().map_or(0.0, |d| d.synthetic_share),
+                )),
             ),
         };
         let ok = run.status == Status::Ok;
@@ -52,9 +49,7 @@ impl CellResult {
             pair,
             model: run.config.model,
             strategy: run.config.strategy,
-            share,
-            regime,
-            multiple,
+            point,
             seed: run.config.train.seed,
             accuracy: run.metrics.as_ref().filter(|_| ok).map(|m| m.accuracy),
             macro_f1: run.metrics.as_ref().filter(|_| ok).map(|m| m.macro_f1),
@@ -73,12 +68,13 @@ impl CellResult {
 }
 
 impl CellResult {
+    pub fn regime(&self) -> Regime {
+        self.point.regime()
+    }
+
     /// Where the run sits on its regime's axis: the share, or the multiple k.
     pub fn position(&self) -> f64 {
-        match self.regime {
-            Regime::FixedSize => self.share,
-            Regime::AddedSynthetic => self.multiple.unwrap_or(self.share),
-        }
+        self.point.value().as_f64()
     }
 }
 

@@ -1,5 +1,6 @@
-//! The data steps of a bench: import the real dataset, render the synthetic one, mix the
-//! subsets of one pair and seed. Each keeps what an earlier run finished.
+//! The inputs of a bench: the real dataset imported (or checked) with its test subset cut, the
+//! synthetic one rendered (or checked), and the checks, before any work, that they hold what
+//! the experiment takes. Each keeps what an earlier run finished.
 
 use std::path::{Path, PathBuf};
 
@@ -9,11 +10,11 @@ use datasets::subset::TestSet;
 use datasets::{Dataset, Source, WriteMode};
 use generator::{GenerateOptions, Preset};
 
-use super::config::{AddedRegime, Experiment, Pair, RealSource, SyntheticSource};
-use super::{BenchOptions, layout};
+use crate::config::{Axis, BUILTIN_REAL, Experiment, Pair, RealSource, SyntheticSource};
+use crate::{BenchOptions, layout};
 
 /// The datasets of one pair, once prepared.
-pub(super) struct PairData {
+pub(crate) struct PairData {
     pub real: PathBuf,
     /// The dataset whose `test` split scores the runs: `real`, or a stratified part of it.
     pub real_test: PathBuf,
@@ -28,13 +29,17 @@ pub(super) fn pair_data(
     experiment: &Experiment,
     options: &BenchOptions,
 ) -> Result<PairData> {
-    let RealData { dir: real, test } =
-        prepare_real(&pair.real, experiment, &options.out, options.quiet)?;
+    let RealData { dir: real, test } = prepare_real(&pair.real, experiment, options)?;
     let real_test = test.dir;
     let synthetic = match &pair.synthetic {
         SyntheticSource::Dataset(dir) => {
+            // Checked again at every task: the dataset may have changed since the bench began.
             let real = Dataset::open(&real)?;
-            check_synthetic_holds(pair, &real, &Dataset::open(dir)?, experiment)?;
+            let synthetic = Dataset::open(dir)?;
+            let weights = &real.split("train")?.class_counts;
+            for axis in experiment.axes()? {
+                check_holds(pair, &axis, &real.manifest.classes, weights, &synthetic)?;
+            }
             dir.clone()
         }
         SyntheticSource::Preset(preset) => prepare_render(preset, experiment, options)?,
@@ -54,7 +59,7 @@ pub(super) fn pair_data(
 /// The real test set that scores the runs: with `data.real_test_limit`, that many rows of
 /// the real test split in its class proportions (cut once), or the whole split if it holds
 /// no more; without, the whole split.
-fn real_test(real: &Path, experiment: &Experiment, out: &Path) -> Result<TestSet> {
+fn real_test(real: &Path, experiment: &Experiment, options: &BenchOptions) -> Result<TestSet> {
     let limit = match experiment.data.real_test_limit {
         0 => u64::MAX,
         limit => limit,
@@ -62,8 +67,8 @@ fn real_test(real: &Path, experiment: &Experiment, out: &Path) -> Result<TestSet
     Ok(datasets::subset::stratified_test(
         real,
         limit,
-        &layout::data_dir(out),
-        &crate::cmd::command_line(),
+        &layout::data_dir(&options.out),
+        &options.command,
     )?)
 }
 
@@ -82,15 +87,14 @@ pub(super) struct RealData {
 pub(super) fn prepare_real(
     source: &RealSource,
     experiment: &Experiment,
-    out: &Path,
-    quiet: bool,
+    options: &BenchOptions,
 ) -> Result<RealData> {
-    let dir = import_real(source, out, quiet)?;
-    let test = real_test(&dir, experiment, out)?;
+    let dir = import_real(source, options)?;
+    let test = real_test(&dir, experiment, options)?;
     Ok(RealData { dir, test })
 }
 
-fn import_real(source: &RealSource, out: &Path, quiet: bool) -> Result<PathBuf> {
+fn import_real(source: &RealSource, options: &BenchOptions) -> Result<PathBuf> {
     match source {
         RealSource::Dataset(dir) => {
             let dataset = Dataset::open(dir)?;
@@ -98,12 +102,13 @@ fn import_real(source: &RealSource, out: &Path, quiet: bool) -> Result<PathBuf> 
             dataset.split("test")?;
             Ok(dir.clone())
         }
-        RealSource::Builtin(name) if name == "fashion-mnist" => {
-            let dir = layout::real_dataset(out, name);
+        RealSource::Builtin(name) if name == BUILTIN_REAL[0] => {
+            let dir = layout::real_dataset(&options.out, name);
             if !is_complete(&dir) {
-                let spinner = crate::progress::spinner("importing Fashion-MNIST", quiet);
+                let spinner =
+                    datasets::progress::bars::spinner("importing Fashion-MNIST", options.quiet);
                 let input = import::read_fashion_mnist(Path::new(import::FASHION_MNIST_DIR))?;
-                let options = ImportOptions {
+                let import_options = ImportOptions {
                     out: dir.clone(),
                     name: Some("fashion-mnist".into()),
                     source: Source::Real,
@@ -114,9 +119,13 @@ fn import_real(source: &RealSource, out: &Path, quiet: bool) -> Result<PathBuf> 
                     classes: None,
                     skip_bad: false,
                     mode: WriteMode::Force,
-                    command: crate::cmd::command_line(),
+                    command: options.command.clone(),
                 };
-                import::write_dataset(input, &options, Path::new(import::FASHION_MNIST_DIR))?;
+                import::write_dataset(
+                    input,
+                    &import_options,
+                    Path::new(import::FASHION_MNIST_DIR),
+                )?;
                 spinner.finish_and_clear();
             }
             Ok(dir)
@@ -128,15 +137,13 @@ fn import_real(source: &RealSource, out: &Path, quiet: bool) -> Result<PathBuf> 
 }
 
 /// The synthetic train rows of each real class that one pair takes (the same for every seed),
-/// by class name: the most that any subset of the sweep or of the added-synthetic regime takes.
+/// by class name: the most that any subset of any of the experiment's regimes takes.
 fn synthetic_needs(real: &Dataset, experiment: &Experiment) -> Result<Vec<(String, u64)>> {
     let weights = &real.split("train")?.class_counts;
-    let mut needs =
-        mixer::synthetic_needs(experiment.data.size, &experiment.share_list()?, weights);
-    if let Some(added) = &experiment.added {
-        let added = mixer::added::synthetic_needs(added.real, &added.multiples, weights);
-        for (need, added) in needs.iter_mut().zip(added) {
-            *need = (*need).max(added);
+    let mut needs = vec![0; weights.len()];
+    for axis in experiment.axes()? {
+        for (need, axis_need) in needs.iter_mut().zip(axis.synthetic_needs(weights)) {
+            *need = (*need).max(axis_need);
         }
     }
     Ok(real.manifest.classes.iter().cloned().zip(needs).collect())
@@ -154,41 +161,25 @@ fn train_rows_of(synthetic: &Dataset, class: &str) -> Result<u64> {
         .map_or(0, |at| have.get(at).copied().unwrap_or(0)))
 }
 
-/// Fails with one line, naming the pair, class and both counts, unless the synthetic
-/// dataset's train split holds what the experiment takes of every class.
-fn check_synthetic_holds(
+/// Fails with one line unless `synthetic` holds what `axis` takes of every real class.
+fn check_holds(
     pair: &Pair,
-    real: &Dataset,
+    axis: &Axis,
+    classes: &[String],
+    weights: &[u64],
     synthetic: &Dataset,
-    experiment: &Experiment,
 ) -> Result<()> {
-    for (class, need) in synthetic_needs(real, experiment)? {
-        let present = train_rows_of(synthetic, &class)?;
+    for (class, need) in classes.iter().zip(axis.synthetic_needs(weights)) {
+        let present = train_rows_of(synthetic, class)?;
         if present < need {
             bail!(
-                "pair '{}': class '{class}': the experiment needs {need} synthetic train rows but {} has {present}; \
-                 give a larger synthetic dataset or a smaller data.size",
+                "pair '{}': class '{class}': the {} regime needs {need} synthetic train rows but {} has {present}; \
+                 give a larger synthetic dataset or {}",
                 pair.name,
-                synthetic.dir.display()
+                axis.regime,
+                synthetic.dir.display(),
+                axis.remedy()
             );
-        }
-    }
-    Ok(())
-}
-
-/// Checks, before any work, every pair whose datasets both exist already: a synthetic
-/// dataset too small for the sweep is found now, not after the other pairs' imports and renders.
-pub(super) fn check_given_datasets(experiment: &Experiment) -> Result<()> {
-    for pair in &experiment.pairs {
-        if let (RealSource::Dataset(real), SyntheticSource::Dataset(synthetic)) =
-            (&pair.real, &pair.synthetic)
-        {
-            check_synthetic_holds(
-                pair,
-                &Dataset::open(real)?,
-                &Dataset::open(synthetic)?,
-                experiment,
-            )?;
         }
     }
     Ok(())
@@ -246,7 +237,7 @@ fn render_options(
     generate.test_per_class = experiment.data.synthetic_test_per_class;
     generate.device = options.device;
     generate.mode = WriteMode::Resume;
-    generate.command = crate::cmd::command_line();
+    generate.command = options.command.clone();
     Ok(generate)
 }
 
@@ -261,11 +252,11 @@ pub(super) fn prepare_render(
     let dir = layout::synthetic_dataset(&options.out, preset.name());
     if !is_complete(&dir) {
         let generate = render_options(preset, experiment, options)?;
-        let rows =
-            generate.class_counts.iter().flatten().sum::<u64>() + generate.test_per_class * 10;
-        let bar = crate::progress::bar(rows, "images", options.quiet);
+        let rows = generate.class_counts.iter().flatten().sum::<u64>()
+            + generate.test_per_class * preset.classes().len() as u64;
+        let bar = datasets::progress::bars::bar(rows, "images", options.quiet);
         bar.set_message(format!("rendering {}", preset.name()));
-        generator::generate(&generate, &crate::progress::follow(&bar))?;
+        generator::generate(&generate, &datasets::progress::bars::follow(&bar))?;
         bar.finish_and_clear();
     }
     Ok(dir)
@@ -299,122 +290,47 @@ fn real_train_classes(source: &RealSource, out: &Path) -> Result<Option<(Vec<Str
     )))
 }
 
-/// Fails with one line unless every pair's data holds the added-synthetic regime: R real rows
-/// and, for a given synthetic dataset, k·R synthetic rows at the largest k, of every class in
-/// the real train split's proportions (a preset is rendered to hold them). Reads manifests
-/// only, so it runs before any work.
-pub(super) fn check_added_fits(experiment: &Experiment, out: &Path) -> Result<()> {
-    let Some(added) = &experiment.added else {
-        return Ok(());
-    };
+/// Fails with one line unless every pair's real data holds every regime: the real rows of every
+/// class that its largest real quota takes, and at least one row of every class in each subset;
+/// and, for a given synthetic dataset, what every regime takes of every class (a preset is
+/// rendered to hold it). Reads manifests only, so it runs before any work, even before a
+/// built-in real dataset is imported (its counts are known).
+pub(crate) fn check_real_holds(experiment: &Experiment, out: &Path) -> Result<()> {
+    let axes = experiment.axes()?;
     for pair in &experiment.pairs {
         let Some((classes, weights)) = real_train_classes(&pair.real, out)? else {
             continue;
         };
         let real = real_dir(&pair.real, out);
-        let real_needs = mixer::added::real_needs(added.real, &weights);
-        for ((class, &need), &have) in classes.iter().zip(&real_needs).zip(&weights) {
-            if need > have {
-                bail!(
-                    "added.real {}: pair '{}' needs {need} real rows of class '{class}' but the train split of {} has {have}; give a smaller added.real",
-                    added.real,
-                    pair.name,
-                    real.display()
-                );
+        for axis in &axes {
+            let setting = axis.rows_setting();
+            let per_class = mixer::quotas::largest_remainder(axis.rows, &weights);
+            let needs = axis.real_needs(&weights);
+            for (class, ((&need, &have), &rows)) in classes
+                .iter()
+                .zip(needs.iter().zip(&weights).zip(&per_class))
+            {
+                if need > have {
+                    bail!(
+                        "{setting} {}: pair '{}' needs {need} real rows of class '{class}' but the train split of {} has {have}; give a smaller {setting}",
+                        axis.rows,
+                        pair.name,
+                        real.display()
+                    );
+                }
+                if rows == 0 {
+                    bail!(
+                        "{setting} {}: too few rows to give each of the {} classes of {} at least one; give a larger {setting}",
+                        axis.rows,
+                        classes.len(),
+                        real.display()
+                    );
+                }
             }
-            if need == 0 {
-                bail!(
-                    "added.real {}: too few rows to give each of the {} classes of {} at least one; give a larger added.real",
-                    added.real,
-                    classes.len(),
-                    real.display()
-                );
+            if let SyntheticSource::Dataset(dir) = &pair.synthetic {
+                check_holds(pair, axis, &classes, &weights, &Dataset::open(dir)?)?;
             }
         }
-        if let SyntheticSource::Dataset(dir) = &pair.synthetic {
-            check_synthetic_holds_added(pair, added, &classes, &weights, &Dataset::open(dir)?)?;
-        }
     }
-    Ok(())
-}
-
-/// Fails with one line unless the synthetic dataset holds the largest multiple's quota of every
-/// real class.
-fn check_synthetic_holds_added(
-    pair: &Pair,
-    added: &AddedRegime,
-    classes: &[String],
-    weights: &[u64],
-    synthetic: &Dataset,
-) -> Result<()> {
-    let needs = mixer::added::synthetic_needs(added.real, &added.multiples, weights);
-    let largest = added.multiples.iter().copied().fold(0.0, f64::max);
-    for (class, need) in classes.iter().zip(needs) {
-        let present = train_rows_of(synthetic, class)?;
-        if present < need {
-            bail!(
-                "added.multiples: k = {largest} of added.real {} needs {need} synthetic rows of class '{class}' (pair '{}') but the train split of {} has {present}; give smaller multiples or a larger synthetic dataset",
-                added.real,
-                pair.name,
-                synthetic.dir.display()
-            );
-        }
-    }
-    Ok(())
-}
-
-/// The mixer's options for one pair and seed: the same for the share sweep and the
-/// added-synthetic regime.
-fn mix_options(data: &PairData, seed: u64) -> mixer::MixOptions {
-    mixer::MixOptions {
-        synthetic: data.synthetic.clone(),
-        real: data.real.clone(),
-        class_renames: mixer::ClassRenames::default(),
-        seed,
-        order: mixer::Order::default(),
-        force: false,
-        command: crate::cmd::command_line(),
-        memory_budget: None,
-    }
-}
-
-/// Mixes the added-synthetic regime's subsets of one pair and seed into `dir`.
-pub(super) fn mix_added(
-    data: &PairData,
-    dir: &Path,
-    added: &AddedRegime,
-    seed: u64,
-    quiet: bool,
-) -> Result<()> {
-    let spec = mixer::AddedSpec {
-        options: mix_options(data, seed),
-        out: dir.to_path_buf(),
-        real_rows: added.real,
-        multiples: added.multiples.clone(),
-    };
-    let spinner = crate::progress::spinner(&format!("mixing {}", dir.display()), quiet);
-    mixer::added_synthetic(&spec, &|_| {})?;
-    spinner.finish_and_clear();
-    Ok(())
-}
-
-pub(super) fn mix_pair(
-    data: &PairData,
-    dir: &Path,
-    size: u64,
-    shares: &[f64],
-    seed: u64,
-    quiet: bool,
-) -> Result<()> {
-    let spec = mixer::SweepSpec {
-        options: mix_options(data, seed),
-        out: dir.to_path_buf(),
-        size,
-        shares: shares.to_vec(),
-        draw: mixer::Draw::Nested,
-    };
-    let spinner = crate::progress::spinner(&format!("mixing {}", dir.display()), quiet);
-    mixer::sweep(&spec, &|_| {})?;
-    spinner.finish_and_clear();
     Ok(())
 }

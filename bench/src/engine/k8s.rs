@@ -8,8 +8,10 @@
 use anyhow::Result;
 use serde_json::{Value, json};
 
-use super::plan::{Plan, Stage};
-use super::{BenchOptions, tasks};
+use super::{Engine, Selection};
+use crate::config::Experiment;
+use crate::plan::{Plan, Stage};
+use crate::{BenchOptions, tasks};
 
 #[derive(Debug, Clone)]
 pub struct K8sOptions {
@@ -23,8 +25,23 @@ pub struct K8sOptions {
     pub retries: usize,
 }
 
+/// The Kubernetes engine: prints the Indexed Jobs for `kubectl apply -f -`.
+pub struct K8s {
+    pub options: K8sOptions,
+}
+
+impl Engine for K8s {
+    fn name(&self) -> &'static str {
+        "k8s"
+    }
+
+    fn launch(&self, plan: &Plan, _: &Experiment, options: &BenchOptions) -> Result<String> {
+        manifest(plan, options, &self.options)
+    }
+}
+
 /// The Indexed Jobs of the stages with pending tasks, as one multi-document YAML stream.
-pub fn manifest(plan: &Plan, options: &BenchOptions, k8s: &K8sOptions) -> Result<String> {
+fn manifest(plan: &Plan, options: &BenchOptions, k8s: &K8sOptions) -> Result<String> {
     let mut documents = Vec::new();
     for stage in Stage::ALL {
         let count = plan.stage(stage).len();
@@ -39,15 +56,13 @@ pub fn manifest(plan: &Plan, options: &BenchOptions, k8s: &K8sOptions) -> Result
 }
 
 fn job(plan: &Plan, stage: Stage, count: usize, options: &BenchOptions, k8s: &K8sOptions) -> Value {
-    let select = [
-        "--stage".to_string(),
-        stage.name().to_string(),
-        "--task".to_string(),
-        "env".to_string(),
-        "--wait-for-inputs".to_string(),
-    ];
+    let select = Selection::FromEnv {
+        stage,
+        offset: 0,
+        wait: true,
+    };
     let command: Vec<String> = std::iter::once("synmix".to_string())
-        .chain(tasks::worker_args(options, k8s.cpus_per_task, &select))
+        .chain((options.worker_args)(options, &select, k8s.cpus_per_task))
         .collect();
     let name = format!("synmix-{}-{}", &plan.experiment[..8], stage.name());
     let mount = options.out.display().to_string();

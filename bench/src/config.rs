@@ -5,10 +5,14 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
+use datasets::path_name::check_path_name;
+use datasets::point::{Hundredths, Regime};
 use serde::{Deserialize, Serialize};
 use trainer::config::{OptimizerKind, TrainConfig};
 use trainer::schedule::Schedule;
 use trainer::{ModelKind, Strategy};
+
+pub use crate::axis::Axis;
 
 const DEFAULT: &str = include_str!("default.toml");
 const FULL: &str = include_str!("full.toml");
@@ -129,7 +133,7 @@ pub struct Pair {
     pub synthetic: SyntheticSource,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "lowercase")]
 pub enum RealSource {
     /// A built-in importer (`fashion-mnist`).
@@ -147,10 +151,42 @@ pub enum SyntheticSource {
     Dataset(PathBuf),
 }
 
+/// The most rows a subset (or a synthetic test split's class) may have: far above paper scale
+/// (N = 10,000), and low enough that planning its quotas never exhausts memory.
+pub const MAX_SUBSET_ROWS: u64 = 10_000_000;
+
+/// The most runs one experiment plans.
+const MAX_CELLS: usize = 1_000_000;
+
+/// The real datasets the bench imports itself (`real = { builtin = "…" }`).
+pub const BUILTIN_REAL: [&str; 1] = ["fashion-mnist"];
+
+impl Pair {
+    /// Its name becomes a directory; a built-in source or preset must exist.
+    fn check(&self) -> Result<()> {
+        check_path_name("pairs.name", &self.name).map_err(anyhow::Error::msg)?;
+        if let RealSource::Builtin(name) = &self.real
+            && !BUILTIN_REAL.contains(&name.as_str())
+        {
+            bail!(
+                "pair '{}': real source '{name}' is not built in: use {} or dataset = \"DIR\"",
+                self.name,
+                BUILTIN_REAL.join(", ")
+            );
+        }
+        if let SyntheticSource::Preset(preset) = &self.synthetic {
+            preset
+                .parse::<generator::Preset>()
+                .with_context(|| format!("pair '{}'", self.name))?;
+        }
+        Ok(())
+    }
+}
+
 impl AddedRegime {
     /// What needs no data to check; whether the data holds R and k·R rows of every class is
     /// checked against the datasets before any work.
-    fn check(&self) -> Result<()> {
+    fn check(&self) -> Result<Vec<Hundredths>> {
         if self.real == 0 {
             bail!("added.real must be at least 1 (the real rows kept in every subset)");
         }
@@ -159,28 +195,23 @@ impl AddedRegime {
                 "added.multiples is empty: give at least one multiple k of the real rows, e.g. [0, 0.5, 1, 2, 4]"
             );
         }
-        if let Some(bad) = self
-            .multiples
-            .iter()
-            .find(|k| !(k.is_finite() && **k >= 0.0))
-        {
+        let mut multiples = Vec::with_capacity(self.multiples.len());
+        for &k in &self.multiples {
+            multiples.push(Hundredths::exact(k).map_err(|why| {
+                anyhow::anyhow!(
+                    "added.multiples: {why}; the synthetic rows added are k ≥ 0 times added.real"
+                )
+            })?);
+        }
+        let mut sorted = multiples.clone();
+        sorted.sort();
+        if let Some(pair) = sorted.windows(2).find(|w| w[0] == w[1]) {
             bail!(
-                "added.multiples: {bad} is not a multiple; the synthetic rows added are k ≥ 0 times added.real"
+                "added.multiples: k = {} is given twice; drop one",
+                pair[0].as_f64()
             );
         }
-        let mut names: Vec<String> = self
-            .multiples
-            .iter()
-            .map(|&k| mixer::added::multiple_name(k))
-            .collect();
-        names.sort();
-        if let Some(pair) = names.windows(2).find(|w| w[0] == w[1]) {
-            bail!(
-                "added.multiples: two multiples are both {} (subsets are named by hundredths); drop one",
-                pair[0]
-            );
-        }
-        Ok(())
+        Ok(multiples)
     }
 }
 
@@ -215,15 +246,30 @@ impl Experiment {
         {
             bail!("pairs, seeds, architectures and strategies must each name at least one");
         }
-        // Whether every class gets rows is the mixer's check, against the real class counts.
+        // Whether every class gets rows is checked against the real class counts.
         if self.data.size == 0 {
             bail!("data.size must be positive");
+        }
+        if self.data.size > MAX_SUBSET_ROWS {
+            bail!(
+                "data.size {} is over {MAX_SUBSET_ROWS} rows per subset",
+                self.data.size
+            );
+        }
+        if self.data.synthetic_test_per_class > MAX_SUBSET_ROWS {
+            bail!(
+                "data.synthetic_test_per_class {} is over {MAX_SUBSET_ROWS}",
+                self.data.synthetic_test_per_class
+            );
         }
         let mut names: Vec<&str> = self.pairs.iter().map(|p| p.name.as_str()).collect();
         names.sort();
         names.dedup();
         if names.len() != self.pairs.len() {
             bail!("pair names must differ");
+        }
+        for pair in &self.pairs {
+            pair.check()?;
         }
         for &model in &self.architectures {
             let missing = |setting: &str| {
@@ -252,84 +298,59 @@ impl Experiment {
                 self.train.warmup
             );
         }
-        if let Some(added) = &self.added {
-            added.check()?;
+        let axes = self.axes()?;
+        if let Some(added) = axes.iter().find(|a| a.regime == Regime::AddedSynthetic) {
+            let largest = added.values.iter().max().map_or(0.0, |k| k.as_f64());
+            if added.rows as f64 * (1.0 + largest) > MAX_SUBSET_ROWS as f64 {
+                bail!(
+                    "added.real {} with k = {largest} is over {MAX_SUBSET_ROWS} rows per subset",
+                    added.rows
+                );
+            }
+        }
+        let points: usize = axes.iter().map(|a| a.values.len()).sum();
+        let cells = [
+            self.pairs.len(),
+            self.seeds.len(),
+            self.architectures.len(),
+            self.strategies.len(),
+            points,
+        ]
+        .iter()
+        .try_fold(1usize, |product, &n| product.checked_mul(n))
+        .filter(|&cells| cells <= MAX_CELLS);
+        if cells.is_none() {
+            bail!(
+                "pairs × seeds × architectures × strategies × shares and multiples is over {MAX_CELLS} runs; \
+                 split the experiment"
+            );
         }
         Ok(())
     }
 
-    /// The multiples of the added-synthetic regime; none when the experiment does not run it.
-    pub fn added_multiples(&self) -> &[f64] {
-        self.added.as_ref().map_or(&[], |a| a.multiples.as_slice())
+    /// The regimes this experiment runs: the share sweep, then the added-synthetic regime if
+    /// it has an `[added]` section. [`Experiment::check`] has made sure each can be read.
+    pub fn axes(&self) -> Result<Vec<Axis>> {
+        let mut axes = vec![Axis {
+            regime: Regime::FixedSize,
+            rows: self.data.size,
+            values: mixer::parse_shares(&self.shares)?,
+        }];
+        if let Some(added) = &self.added {
+            axes.push(Axis {
+                regime: Regime::AddedSynthetic,
+                rows: added.real,
+                values: added.check()?,
+            });
+        }
+        Ok(axes)
     }
 
-    pub fn share_list(&self) -> Result<Vec<f64>> {
-        Ok(mixer::parse_shares(&self.shares)?)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn embedded_profiles_load() {
-        let default = load(None, "default").unwrap();
-        assert_eq!(default.pairs.len(), 2);
-        assert_eq!(
-            default.share_list().unwrap(),
-            [0.0, 0.2, 0.4, 0.6, 0.8, 1.0]
-        );
-        let full = load(None, "full").unwrap();
-        assert_eq!(full.seeds.len(), 3);
-        assert_eq!(full.added_multiples(), [0.0, 0.5, 1.0, 2.0, 4.0]);
-        assert!(default.added.is_none());
-        assert!(
-            load(None, "huge")
-                .unwrap_err()
-                .to_string()
-                .contains("--profile")
-        );
-    }
-
-    #[test]
-    fn unknown_keys_are_named() {
-        let tmp = tempfile::tempdir().unwrap();
-        let path = tmp.path().join("exp.toml");
-        std::fs::write(&path, DEFAULT.replace("[train]\n", "[train]\nepoch = 2\n")).unwrap();
-        let err = format!("{:#}", load(Some(&path), "default").unwrap_err());
-        assert!(err.contains("exp.toml") && err.contains("epoch"), "{err}");
-    }
-
-    #[test]
-    fn epochs_by_architecture_build_each_cells_recipe() {
-        let tmp = tempfile::tempdir().unwrap();
-        let path = tmp.path().join("exp.toml");
-        let text = DEFAULT.replace(
-            &DEFAULT[DEFAULT.find("[train]").unwrap()..DEFAULT.find("[[pairs]]").unwrap()],
-            "[train]\nepochs = { mlp = 4, cnn = 2, vit = 6 }\nbatch_size = 32\n\
-             learning_rate = { mlp = 0.003, cnn = 0.003, vit = 0.002 }\noptimizer = \"adam\"\n\
-             schedule = \"cosine\"\nwarmup = 0.1\n\n",
-        );
-        std::fs::write(&path, &text).unwrap();
-        let experiment = load(Some(&path), "default").unwrap();
-        let vit = experiment.train.config(ModelKind::Vit, 3);
-        assert_eq!((vit.epochs, vit.seed, vit.batch_size), (6, 3, 32));
-        assert_eq!(
-            (vit.schedule, vit.warmup, vit.lr),
-            (Schedule::Cosine, 0.1, 0.002)
-        );
-        let mlp = experiment.train.config(ModelKind::Mlp, 0);
-        assert_eq!((mlp.epochs, mlp.lr), (4, 0.003));
-
-        std::fs::write(&path, text.replace(", vit = 6", "")).unwrap();
-        let err = format!("{:#}", load(Some(&path), "default").unwrap_err());
-        assert!(
-            err.contains("exp.toml") && err.contains("train.epochs gives none for vit"),
-            "{err}"
-        );
-        std::fs::write(&path, text.replace("warmup = 0.1", "warmup = 1.5")).unwrap();
-        let err = format!("{:#}", load(Some(&path), "default").unwrap_err());
-        assert!(err.contains("train.warmup 1.5"), "{err}");
+    /// The axis of `regime`, if the experiment runs it.
+    pub fn axis(&self, regime: Regime) -> Result<Axis> {
+        self.axes()?
+            .into_iter()
+            .find(|axis| axis.regime == regime)
+            .with_context(|| format!("the experiment does not run the {regime} regime"))
     }
 }

@@ -4,39 +4,12 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use anyhow::{Context, Result, bail};
-use serde::{Deserialize, Serialize};
+use anyhow::{Result, bail};
 
+use super::engine::last_launch;
 use super::layout;
 use super::plan::{Plan, Stage};
 use super::tasks::{self, State};
-
-/// How the plan was last launched: every engine skips done tasks, so running the same command
-/// again resubmits exactly the missing ones.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Launch {
-    pub engine: String,
-    pub command: String,
-}
-
-pub fn record_launch(out: &Path, engine: &str) -> Result<()> {
-    let launch = Launch {
-        engine: engine.to_string(),
-        command: crate::cmd::command_line(),
-    };
-    let dir = layout::tasks_dir(out);
-    std::fs::create_dir_all(&dir).with_context(|| format!("{}: cannot create", dir.display()))?;
-    let text = serde_json::to_string_pretty(&launch).expect("launches serialise");
-    Ok(datasets::atomic::write_atomic(
-        &layout::launch_file(out),
-        text.as_bytes(),
-    )?)
-}
-
-fn last_launch(out: &Path) -> Option<Launch> {
-    let text = std::fs::read_to_string(layout::launch_file(out)).ok()?;
-    serde_json::from_str(&text).ok()
-}
 
 /// The status of the bench directory `out`, as printed.
 pub fn describe(out: &Path) -> Result<String> {
@@ -60,6 +33,14 @@ pub fn describe(out: &Path) -> Result<String> {
         let (mut done, mut failing, mut running, mut absent) = (0, 0, 0, 0);
         for task in plan.stage(stage) {
             match tasks::state(out, task.id) {
+                State::Done(_) if let Some(why) = tasks::damaged(out, task) => {
+                    failing += 1;
+                    failed.push((
+                        task.id,
+                        task.work.to_string(),
+                        format!("outputs damaged: {why}"),
+                    ));
+                }
                 State::Done(_) => done += 1,
                 State::Failed(record) => {
                     failing += 1;
@@ -132,18 +113,31 @@ pub fn ranges(ids: &[usize]) -> String {
 
 /// Refuses while training tasks are missing: the report of a planned bench is its last task.
 pub fn check_report_ready(out: &Path) -> Result<()> {
-    let Ok(plan) = Plan::load(out) else {
+    if !layout::plan_file(out).exists() {
         return Ok(()); // a bench directory from before plans: report what is there
-    };
-    let missing: Vec<usize> = plan
-        .stage(Stage::Train)
-        .iter()
-        .filter(|t| tasks::state(out, t.id) == State::Missing)
-        .map(|t| t.id)
-        .collect();
+    }
+    let plan = Plan::load(out)?;
+    let mut missing = Vec::new();
+    let mut damage = None;
+    for task in plan.stage(Stage::Train) {
+        let why = match tasks::state(out, task.id) {
+            State::Missing => None,
+            State::Done(_) => match tasks::damaged(out, task) {
+                None => continue,
+                why => why,
+            },
+            State::Failed(_) => continue,
+        };
+        missing.push(task.id);
+        damage = damage.or(why);
+    }
     if !missing.is_empty() {
+        let (state, why) = match damage {
+            None => ("not finished yet", String::new()),
+            Some(why) => ("not finished or damaged", format!("; {why}")),
+        };
         bail!(
-            "{}: {} training task(s) not finished yet (tasks {}); run them first (`synmix status {}`)",
+            "{}: {} training task(s) {state} (tasks {}{why}); run them first (`synmix status {}`)",
             out.display(),
             missing.len(),
             ranges(&missing),

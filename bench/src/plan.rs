@@ -7,38 +7,29 @@
 //! so `--plan-only`, every `--task K` and every engine see the same numbering; `plan.json`
 //! stores it in the bench directory for people and for `synmix status`.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::path::Path;
 
 use anyhow::{Context, Result, bail};
+use datasets::point::{Point, Regime};
 use serde::{Deserialize, Serialize};
-use trainer::{ModelKind, Regime, Strategy};
+use trainer::{ModelKind, Strategy};
 
 use super::config::{Experiment, RealSource, SyntheticSource};
-use super::layout::{self, ShareKey};
+use super::layout;
 
 /// The stages of a bench, in the order they run.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Hash,
-    Serialize,
-    Deserialize,
-    clap::ValueEnum,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 #[serde(rename_all = "lowercase")]
 pub enum Stage {
     /// Import each real dataset (and cut its test subset).
-    Real,
+    #[cfg_attr(feature = "clap", value(alias = "real"))]
+    Import,
     /// Render each generator preset.
     Render,
-    /// Mix the SM and FT subsets of one pair and seed (and those of the added-synthetic
-    /// regime).
+    /// Mix the SM and FT subsets of one pair, seed and regime.
     Mix,
     /// Train one cell.
     Train,
@@ -48,7 +39,7 @@ pub enum Stage {
 
 impl Stage {
     pub const ALL: [Stage; 5] = [
-        Stage::Real,
+        Stage::Import,
         Stage::Render,
         Stage::Mix,
         Stage::Train,
@@ -57,7 +48,7 @@ impl Stage {
 
     pub fn name(self) -> &'static str {
         match self {
-            Stage::Real => "real",
+            Stage::Import => "import",
             Stage::Render => "render",
             Stage::Mix => "mix",
             Stage::Train => "train",
@@ -72,48 +63,31 @@ impl fmt::Display for Stage {
     }
 }
 
-/// One training run of the sweep.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// One training run of the experiment.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Cell {
     pub pair: String,
     pub model: ModelKind,
     pub strategy: Strategy,
-    /// Nominal synthetic share: k / (1 + k) in the added-synthetic regime.
-    pub share: f64,
+    pub point: Point,
     pub seed: u64,
-    /// The multiple k of a cell of the added-synthetic regime; none in the share sweep.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub multiple: Option<f64>,
-}
-
-impl Cell {
-    pub fn regime(&self) -> Regime {
-        match self.multiple {
-            Some(_) => Regime::AddedSynthetic,
-            None => Regime::FixedSize,
-        }
-    }
 }
 
 /// What a task does.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "lowercase")]
 pub enum Work {
-    Real {
+    Import {
         source: RealSource,
     },
     Render {
         preset: String,
     },
+    /// The SM and FT subsets of every point of one pair, seed and regime.
     Mix {
         pair: String,
         seed: u64,
-    },
-    /// The added-synthetic subsets of one pair and seed.
-    #[serde(rename = "mix-added")]
-    MixAdded {
-        pair: String,
-        seed: u64,
+        regime: Regime,
     },
     Train(Cell),
     Report,
@@ -122,9 +96,9 @@ pub enum Work {
 impl Work {
     pub fn stage(&self) -> Stage {
         match self {
-            Work::Real { .. } => Stage::Real,
+            Work::Import { .. } => Stage::Import,
             Work::Render { .. } => Stage::Render,
-            Work::Mix { .. } | Work::MixAdded { .. } => Stage::Mix,
+            Work::Mix { .. } => Stage::Mix,
             Work::Train(_) => Stage::Train,
             Work::Report => Stage::Report,
         }
@@ -134,26 +108,28 @@ impl Work {
 impl fmt::Display for Work {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Work::Real {
+            Work::Import {
                 source: RealSource::Builtin(name),
             } => write!(f, "import {name}"),
-            Work::Real {
+            Work::Import {
                 source: RealSource::Dataset(dir),
             } => write!(f, "check {}", dir.display()),
             Work::Render { preset } => write!(f, "render {preset}"),
-            Work::Mix { pair, seed } => write!(f, "mix {pair} seed {seed}"),
-            Work::MixAdded { pair, seed } => write!(f, "mix {pair} seed {seed} added synthetic"),
-            Work::Train(c) => {
-                let point = match c.multiple {
-                    Some(k) => format!("k={k:.2}"),
-                    None => format!("r={:.2}", c.share),
-                };
-                write!(
-                    f,
-                    "train {} {} {} {point} seed {}",
-                    c.pair, c.model, c.strategy, c.seed
-                )
-            }
+            Work::Mix {
+                pair,
+                seed,
+                regime: Regime::FixedSize,
+            } => write!(f, "mix {pair} seed {seed}"),
+            Work::Mix {
+                pair,
+                seed,
+                regime: Regime::AddedSynthetic,
+            } => write!(f, "mix {pair} seed {seed} added synthetic"),
+            Work::Train(c) => write!(
+                f,
+                "train {} {} {} {} seed {}",
+                c.pair, c.model, c.strategy, c.point, c.seed
+            ),
             Work::Report => f.write_str("report"),
         }
     }
@@ -176,21 +152,24 @@ pub struct Plan {
 
 impl Plan {
     /// The tasks of `experiment`, stage by stage. Datasets that several pairs share (the same
-    /// real source, the same preset) are one task.
+    /// real source, the same preset) are one task. Linear in the number of tasks.
     pub fn build(experiment: &Experiment, pinned_text: &str) -> Result<Plan> {
-        let mut plan = Plan {
-            experiment: blake3::hash(pinned_text.as_bytes()).to_hex().to_string(),
-            tasks: Vec::new(),
+        let mut builder = Builder {
+            plan: Plan {
+                experiment: blake3::hash(pinned_text.as_bytes()).to_hex().to_string(),
+                tasks: Vec::new(),
+            },
+            ids: HashMap::new(),
         };
-        let mut real_of = Vec::new();
+        let mut import_of = Vec::new();
         for pair in &experiment.pairs {
-            let work = Work::Real {
+            let work = Work::Import {
                 source: pair.real.clone(),
             };
-            real_of.push(plan.add_once(work, Vec::new()));
+            import_of.push(builder.add_once(work, Vec::new()));
         }
         let mut render_of = Vec::new();
-        for (pair, &real) in experiment.pairs.iter().zip(&real_of) {
+        for (pair, &import) in experiment.pairs.iter().zip(&import_of) {
             render_of.push(match &pair.synthetic {
                 // The render follows the real class counts of every pair that pairs the
                 // preset, so it waits for all their imports.
@@ -198,86 +177,65 @@ impl Plan {
                     let work = Work::Render {
                         preset: preset.clone(),
                     };
-                    let render = plan.add_once(work, Vec::new());
-                    let needs = &mut plan.tasks[render].needs;
-                    if !needs.contains(&real) {
-                        needs.push(real);
+                    let render = builder.add_once(work, Vec::new());
+                    let needs = &mut builder.plan.tasks[render].needs;
+                    if !needs.contains(&import) {
+                        needs.push(import);
                     }
                     Some(render)
                 }
                 SyntheticSource::Dataset(_) => None,
             });
         }
-        let mut mix_of = Vec::new();
-        let mut added_mix_of = Vec::new();
-        for ((pair, &real), render) in experiment.pairs.iter().zip(&real_of).zip(&render_of) {
+        let axes = experiment.axes()?;
+        // Mix tasks pair by pair and seed by seed, each regime's beside the other's.
+        let mut mix_of = HashMap::new();
+        for ((pair, &import), render) in experiment.pairs.iter().zip(&import_of).zip(&render_of) {
             for &seed in &experiment.seeds {
-                let needs: Vec<usize> = std::iter::once(real).chain(*render).collect();
-                let name = pair.name.clone();
-                let work = Work::Mix {
-                    pair: name.clone(),
-                    seed,
-                };
-                mix_of.push((name.clone(), seed, plan.add_once(work, needs.clone())));
-                if experiment.added.is_some() {
-                    let work = Work::MixAdded {
-                        pair: name.clone(),
+                let needs: Vec<usize> = std::iter::once(import).chain(*render).collect();
+                for axis in &axes {
+                    let work = Work::Mix {
+                        pair: pair.name.clone(),
                         seed,
+                        regime: axis.regime,
                     };
-                    added_mix_of.push((name, seed, plan.add_once(work, needs)));
+                    let id = builder.add_once(work, needs.clone());
+                    mix_of.insert((pair.name.as_str(), seed, axis.regime), id);
                 }
             }
         }
-        // A cell's point on its regime's axis: (share, multiple).
-        let shares: Vec<(f64, Option<f64>)> = experiment
-            .share_list()?
-            .into_iter()
-            .map(|share| (share, None))
-            .collect();
-        let multiples: Vec<(f64, Option<f64>)> = experiment
-            .added_multiples()
-            .iter()
-            .map(|&k| (k / (1.0 + k), Some(k)))
-            .collect();
         let mut cells = Vec::new();
-        for (mixes, points) in [(&mix_of, &shares), (&added_mix_of, &multiples)] {
-            for (pair, seed, mix) in mixes {
-                for &model in &experiment.architectures {
-                    for &(share, multiple) in points {
-                        for &strategy in &experiment.strategies {
-                            let cell = Cell {
-                                pair: pair.clone(),
-                                model,
-                                strategy,
-                                share,
-                                seed: *seed,
-                                multiple,
-                            };
-                            // Where FT is the SM run (shares 0 and 1, k = 0), it is trained once.
-                            let key = ShareKey::of(multiple.unwrap_or(share));
-                            if strategy == Strategy::Ft
-                                && key.is_endpoint_in(cell.regime())
-                                && experiment.strategies.contains(&Strategy::Sm)
-                            {
-                                continue;
+        for axis in &axes {
+            for pair in &experiment.pairs {
+                for &seed in &experiment.seeds {
+                    let mix = mix_of[&(pair.name.as_str(), seed, axis.regime)];
+                    for &model in &experiment.architectures {
+                        for point in axis.points() {
+                            for &strategy in &experiment.strategies {
+                                // Where FT is the SM run (shares 0 and 1, k = 0), it is
+                                // trained once.
+                                if strategy == Strategy::Ft
+                                    && point.is_endpoint()
+                                    && experiment.strategies.contains(&Strategy::Sm)
+                                {
+                                    continue;
+                                }
+                                let cell = Cell {
+                                    pair: pair.name.clone(),
+                                    model,
+                                    strategy,
+                                    point,
+                                    seed,
+                                };
+                                cells.push(builder.add_once(Work::Train(cell), vec![mix]));
                             }
-                            cells.push(plan.add_once(Work::Train(cell), vec![*mix]));
                         }
                     }
                 }
             }
         }
-        plan.add_once(Work::Report, cells);
-        Ok(plan)
-    }
-
-    fn add_once(&mut self, work: Work, needs: Vec<usize>) -> usize {
-        if let Some(task) = self.tasks.iter().find(|t| t.work == work) {
-            return task.id;
-        }
-        let id = self.tasks.len();
-        self.tasks.push(Task { id, work, needs });
-        id
+        builder.add_once(Work::Report, cells);
+        Ok(builder.plan)
     }
 
     /// The tasks of `stage`, in order; their ids are consecutive.
@@ -316,22 +274,32 @@ impl Plan {
         })
     }
 
+    /// Whether `out` holds this plan already (false: none); refused if it holds another.
+    pub fn check_stored(&self, out: &Path) -> Result<bool> {
+        let path = layout::plan_file(out);
+        if !path.exists() {
+            return Ok(false);
+        }
+        if Plan::load(out)? != *self {
+            bail!(
+                "{}: holds the plan of another experiment (or another synmix version); \
+                 choose another --out",
+                path.display()
+            );
+        }
+        Ok(true)
+    }
+
     /// Writes `plan.json`, or checks that the one there is this plan.
     pub fn store(&self, out: &Path) -> Result<()> {
-        let path = layout::plan_file(out);
-        let text = serde_json::to_string_pretty(self).expect("plans serialise");
-        if path.exists() {
-            let stored = Plan::load(out)?;
-            if stored != *self {
-                bail!(
-                    "{}: holds the plan of another experiment (or another synmix version); \
-                     choose another --out",
-                    path.display()
-                );
-            }
+        if self.check_stored(out)? {
             return Ok(());
         }
-        Ok(datasets::atomic::write_atomic(&path, text.as_bytes())?)
+        let text = serde_json::to_string_pretty(self).expect("plans serialise");
+        Ok(datasets::atomic::write_atomic(
+            &layout::plan_file(out),
+            text.as_bytes(),
+        )?)
     }
 
     /// The plan stored in the bench directory `out`.
@@ -344,15 +312,67 @@ impl Plan {
                 out.display()
             )
         })?;
-        serde_json::from_str(&text)
-            .with_context(|| format!("{}: damaged plan; plan the bench again", path.display()))
+        let damaged = |why: String| {
+            anyhow::anyhow!(
+                "{}: damaged plan ({why}); delete it and run `synmix bench --out {} --plan-only` \
+                 to plan the bench again (finished tasks are kept)",
+                path.display(),
+                out.display()
+            )
+        };
+        let plan: Plan = serde_json::from_str(&text).map_err(|e| damaged(e.to_string()))?;
+        plan.check_shape().map_err(damaged)?;
+        Ok(plan)
+    }
+
+    /// What every reader of a plan relies on: tasks numbered in order, each needing only
+    /// earlier ones, stages in order, one report task, an experiment hash.
+    fn check_shape(&self) -> std::result::Result<(), String> {
+        if self.experiment.len() < 12 || !self.experiment.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err("its experiment hash is not a BLAKE3 hash".into());
+        }
+        for (i, task) in self.tasks.iter().enumerate() {
+            if task.id != i {
+                return Err(format!("task {i} is numbered {}", task.id));
+            }
+            if let Some(need) = task.needs.iter().find(|&&n| n >= i) {
+                return Err(format!(
+                    "task {i} needs task {need}, which does not come before it"
+                ));
+            }
+        }
+        if !self.tasks.iter().map(|t| t.work.stage()).is_sorted() {
+            return Err("its stages are out of order".into());
+        }
+        if self.stage(Stage::Report).len() != 1 {
+            return Err("it does not end with one report task".into());
+        }
+        Ok(())
+    }
+}
+
+/// A plan being built, with each task's id by its work so a shared one is added once.
+struct Builder {
+    plan: Plan,
+    ids: HashMap<Work, usize>,
+}
+
+impl Builder {
+    fn add_once(&mut self, work: Work, needs: Vec<usize>) -> usize {
+        if let Some(&id) = self.ids.get(&work) {
+            return id;
+        }
+        let id = self.plan.tasks.len();
+        self.ids.insert(work.clone(), id);
+        self.plan.tasks.push(Task { id, work, needs });
+        id
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bench::config;
+    use crate::config;
 
     fn default_plan() -> Plan {
         let experiment = config::load(None, "default").unwrap();
@@ -391,7 +411,7 @@ mod tests {
             .stage(Stage::Train)
             .iter()
             .filter_map(|t| match &t.work {
-                Work::Train(cell) if cell.regime() == Regime::AddedSynthetic => Some(cell),
+                Work::Train(cell) if cell.point.regime() == Regime::AddedSynthetic => Some(cell),
                 _ => None,
             })
             .collect();
@@ -399,19 +419,17 @@ mod tests {
         assert!(
             !added
                 .iter()
-                .any(|c| c.strategy == Strategy::Ft && c.multiple == Some(0.0))
+                .any(|c| c.strategy == Strategy::Ft && c.point.to_string() == "k000")
         );
-        let k2 = added.iter().find(|c| c.multiple == Some(2.0)).unwrap();
-        assert!((k2.share - 2.0 / 3.0).abs() < 1e-12);
+        assert!(added.iter().any(|c| c.point.to_string() == "k200"));
         // Each regime's cells need their own mix task.
         for task in plan.stage(Stage::Train) {
             let Work::Train(cell) = &task.work else {
                 unreachable!()
             };
             let need = &plan.tasks[task.needs[0]].work;
-            assert_eq!(
-                matches!(need, Work::MixAdded { .. }),
-                cell.multiple.is_some(),
+            assert!(
+                matches!(need, Work::Mix { regime, .. } if *regime == cell.point.regime()),
                 "{}",
                 task.work
             );

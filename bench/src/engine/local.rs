@@ -7,14 +7,17 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use indicatif::ProgressBar;
 
-use super::plan::{Plan, Stage, Task, Work};
-use super::tasks::{self, State};
-use super::{BenchOptions, config::Experiment, layout, status};
+use super::{Engine, Selection};
+use crate::plan::{Plan, Stage, Task, Work};
+use crate::tasks::{self, State};
+use crate::{BenchOptions, config::Experiment, layout};
 
 /// How many tasks run at once, and with how many threads each.
 #[derive(Debug, Clone, Copy)]
@@ -39,24 +42,51 @@ pub fn cores() -> usize {
 struct Tally {
     /// The first task outside training that failed: nothing after it can run.
     data_failure: Option<(usize, String)>,
+    /// The stop signal that ended the launch, if one did.
+    interrupted: Option<&'static str>,
     attempted: BTreeSet<usize>,
 }
 
-/// Runs every task of the plan that is not done, then reports; fails if any run failed.
-pub fn run(plan: &Plan, experiment: &Experiment, options: &BenchOptions, pool: Pool) -> Result<()> {
-    let out = &options.out;
-    if let Some(task) = plan.tasks.iter().find(|t| tasks::is_running(out, t.id)) {
-        bail!(
-            "{}: task {} ({}) is running in another process; wait for it (`synmix status {}`) and run again",
-            out.display(),
-            task.id,
-            task.work,
-            out.display()
-        );
+/// This machine's engine: runs every task of the plan that is not done, then reports; fails if
+/// any run failed.
+pub struct Local {
+    pub pool: Pool,
+}
+
+impl Engine for Local {
+    fn name(&self) -> &'static str {
+        "local"
     }
-    status::record_launch(out, "local")?;
+
+    fn check(&self, plan: &Plan, options: &BenchOptions) -> Result<()> {
+        let out = &options.out;
+        if let Some(task) = plan.tasks.iter().find(|t| tasks::is_running(out, t.id)) {
+            bail!(
+                "{}: task {} ({}) is running in another process; wait for it (`synmix status {}`) and run again",
+                out.display(),
+                task.id,
+                task.work,
+                out.display()
+            );
+        }
+        Ok(())
+    }
+
+    fn launch(
+        &self,
+        plan: &Plan,
+        experiment: &Experiment,
+        options: &BenchOptions,
+    ) -> Result<String> {
+        run(plan, experiment, options, self.pool)?;
+        Ok(String::new())
+    }
+}
+
+fn run(plan: &Plan, experiment: &Experiment, options: &BenchOptions, pool: Pool) -> Result<()> {
+    let out = &options.out;
     let started = Instant::now();
-    let bar = crate::progress::bar(plan.tasks.len() as u64, "tasks", options.quiet);
+    let bar = datasets::progress::bars::bar(plan.tasks.len() as u64, "tasks", options.quiet);
     bar.set_message("running the plan");
     let mut tally = Tally::default();
     if pool.jobs == 1 {
@@ -66,28 +96,65 @@ pub fn run(plan: &Plan, experiment: &Experiment, options: &BenchOptions, pool: P
     }
     bar.finish_and_clear();
 
+    if let Some(signal) = tally.interrupted {
+        bail!(
+            "stopped by {signal}: the running tasks were stopped and nothing finished is lost; \
+             run the same command again to resume"
+        );
+    }
     if let Some((id, error)) = tally.data_failure {
         bail!("{error} (task {id}: {})", plan.tasks[id].work);
     }
+    // Counted from the plan, not from failure records: a worker killed from outside (the OOM
+    // killer, a full disk) leaves its task with no record at all.
+    let runs = plan.stage(Stage::Train).len();
     let failed = tasks::failed_runs(plan, out);
-    let report = super::report::markdown_path(out);
+    let unfinished: Vec<usize> = plan
+        .tasks
+        .iter()
+        .filter(|t| tasks::state(out, t.id) == State::Missing)
+        .map(|t| t.id)
+        .collect();
+    let report = crate::report::markdown_path(out);
+    let report_done = matches!(
+        tasks::state(out, plan.stage(Stage::Report)[0].id),
+        State::Done(_)
+    );
+    let report_words = if report.is_file() {
+        format!("report: {}", report.display())
+    } else {
+        "no report written".to_string()
+    };
     if !options.quiet {
         eprintln!(
-            "bench finished: {} runs ({failed} failed) in {:.1} min; report: {}",
-            plan.stage(Stage::Train).len(),
+            "bench finished: {runs} runs ({failed} failed, {} task(s) unfinished) in {:.1} min; {report_words}",
+            unfinished.len(),
             started.elapsed().as_secs_f64() / 60.0,
-            report.display()
         );
     }
     if failed > 0 {
         bail!(
-            "{failed} of {} runs could not train (see Failed runs in {}); run the same command again to retry them",
-            plan.stage(Stage::Train).len(),
-            report.display()
+            "{failed} of {runs} runs could not train ({}); run the same command again to retry them",
+            if report.is_file() {
+                format!("see Failed runs in {}", report.display())
+            } else {
+                "see `synmix status`".to_string()
+            }
+        );
+    }
+    if !unfinished.is_empty() {
+        bail!(
+            "{} task(s) did not finish (tasks {}; their logs are under {}); run the same command again to resume them",
+            unfinished.len(),
+            crate::status::ranges(&unfinished),
+            layout::tasks_dir(out).display()
         );
     }
     if let State::Failed(record) = tasks::state(out, plan.stage(Stage::Report)[0].id) {
         bail!("the report failed: {}", record.message);
+    }
+    if !report_done {
+        bail!("the report was not written; run the same command again");
     }
     Ok(())
 }
@@ -138,8 +205,22 @@ fn workers(
     let exe =
         std::env::current_exe().context("cannot find the synmix executable to start workers")?;
     let threads = pool.threads_per_job();
+    let stop = StopSignals::register()?;
     let mut running: Vec<(usize, Child, Instant)> = Vec::new();
     loop {
+        if let Some((signal, number)) = stop.received() {
+            // The workers get the same signal, and are waited for: none goes on writing
+            // records after the launch has ended.
+            for (_, child, _) in &mut running {
+                // SAFETY: kill(2) with the pid of a child not yet waited for.
+                unsafe { libc::kill(child.id() as libc::pid_t, number) };
+            }
+            for (_, child, _) in &mut running {
+                let _ = child.wait();
+            }
+            tally.interrupted = Some(signal);
+            return Ok(());
+        }
         while running.len() < pool.jobs && tally.data_failure.is_none() {
             let ids: Vec<usize> = running.iter().map(|(id, _, _)| *id).collect();
             let Some(task) = next_ready(plan, out, tally, &ids) else {
@@ -175,16 +256,42 @@ fn workers(
     }
 }
 
+/// SIGTERM and SIGINT, noted rather than obeyed while the pool runs, so the workers can be
+/// stopped with the launch.
+struct StopSignals {
+    flags: [(&'static str, libc::c_int, Arc<AtomicBool>); 2],
+}
+
+impl StopSignals {
+    fn register() -> Result<StopSignals> {
+        let flags = [("SIGTERM", libc::SIGTERM), ("SIGINT", libc::SIGINT)]
+            .map(|(name, number)| (name, number, Arc::new(AtomicBool::new(false))));
+        for (name, number, flag) in &flags {
+            signal_hook::flag::register(*number, Arc::clone(flag))
+                .with_context(|| format!("cannot watch for {name}"))?;
+        }
+        Ok(StopSignals { flags })
+    }
+
+    /// The first signal received, with its number.
+    fn received(&self) -> Option<(&'static str, libc::c_int)> {
+        self.flags
+            .iter()
+            .find(|(_, _, flag)| flag.load(Ordering::Relaxed))
+            .map(|(name, number, _)| (*name, *number))
+    }
+}
+
 /// Starts `synmix bench --task ID` on the same bench directory, its output in the task's log.
 fn spawn_worker(exe: &Path, id: usize, threads: usize, options: &BenchOptions) -> Result<Child> {
     let log_path = layout::task_file(&options.out, id, "log");
     let log = std::fs::File::create(&log_path)
         .with_context(|| format!("{}: cannot create the task log", log_path.display()))?;
     Command::new(exe)
-        .args(tasks::worker_args(
+        .args((options.worker_args)(
             options,
+            &Selection::Task(id),
             threads,
-            &["--task".into(), id.to_string()],
         ))
         .stdin(Stdio::null())
         .stdout(Stdio::null())
@@ -215,11 +322,11 @@ fn finished(
     if !quiet {
         bar.suspend(|| {
             eprintln!(
-                "{:<6} {:<4} {} r={:.1} seed {}: {line} ({:.1}s)",
+                "{:<6} {:<4} {} {} seed {}: {line} ({:.1}s)",
                 cell.pair,
                 cell.model,
                 cell.strategy,
-                cell.share,
+                cell.point,
                 cell.seed,
                 started.elapsed().as_secs_f64()
             )

@@ -1,5 +1,7 @@
 //! How a stage that writes datasets (the generator, the mixer) reports its progress: one
-//! shape for both, so the binary follows either with the same progress bar.
+//! shape for both, so the binary follows either with the same progress bar ([`bars`]).
+
+pub mod bars;
 
 /// A progress report, possibly from several threads at once.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -3,10 +3,15 @@
 
 use std::collections::BTreeMap;
 
+use datasets::point::{Hundredths, Point};
 use trainer::Strategy;
 
 use super::Group;
 use super::tables::{Table, stat_cell};
+
+/// The share-sweep points where FT is the SM run: real rows only, synthetic rows only.
+const REAL_ONLY: Point = Point::Share(Hundredths::ZERO);
+const SYNTHETIC_ONLY: Point = Point::Share(Hundredths::ONE);
 
 /// Real only, synthetic only, the best cell and FT − SM over the mixed shares, per group.
 pub fn overview_table(groups: &[Group]) -> Table {
@@ -21,13 +26,13 @@ pub fn overview_table(groups: &[Group]) -> Table {
     for group in groups {
         let best = group.best().map_or("–".into(), |(k, strategy, stat)| {
             let strategy = strategy.map_or(String::new(), |s| format!(" {}", upper(s)));
-            format!("{:.2}{strategy} ({:.4})", k.as_f64(), stat.mean)
+            format!("{:.2}{strategy} ({:.4})", k.value().as_f64(), stat.mean)
         });
         table.rows.push(vec![
             group.pair.clone(),
             group.model.to_string(),
-            stat_cell(group.endpoint(0.0).as_ref()),
-            stat_cell(group.endpoint(1.0).as_ref()),
+            stat_cell(group.endpoint(REAL_ONLY).as_ref()),
+            stat_cell(group.endpoint(SYNTHETIC_ONLY).as_ref()),
             best,
             group.mean_difference().map_or("–".into(), |d| d.describe()),
         ]);
@@ -60,7 +65,7 @@ fn verdict(groups: &[&Group]) -> String {
     let mut parts = Vec::new();
     let ratios: Vec<f64> = groups
         .iter()
-        .filter_map(|g| Some(g.endpoint(1.0)?.mean / g.endpoint(0.0)?.mean))
+        .filter_map(|g| Some(g.endpoint(SYNTHETIC_ONLY)?.mean / g.endpoint(REAL_ONLY)?.mean))
         .collect();
     if !ratios.is_empty() {
         let ratio = ratios.iter().sum::<f64>() / ratios.len() as f64;
@@ -78,10 +83,10 @@ fn verdict(groups: &[&Group]) -> String {
         .iter()
         .filter_map(|g| {
             let (k, strategy, best) = g.best()?;
-            let real = g.endpoint(0.0)?;
-            (k.as_f64() > 0.0 && best.mean > real.mean).then(|| {
+            let real = g.endpoint(REAL_ONLY)?;
+            (k != REAL_ONLY && best.mean > real.mean).then(|| {
                 let strategy = strategy.map_or(String::new(), |s| format!(" {}", upper(s)));
-                format!("{} at {:.2}{strategy}", g.model, k.as_f64())
+                format!("{} at {:.2}{strategy}", g.model, k.value().as_f64())
             })
         })
         .collect();

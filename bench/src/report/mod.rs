@@ -1,5 +1,5 @@
 //! The sweep report: real-test accuracy against the synthetic share, SM against FT, per dataset
-//! pair and architecture, from the run results of a bench directory (see [`crate::bench::layout`]);
+//! pair and architecture, from the run results of a bench directory (see [`crate::layout`]);
 //! and, for the added-synthetic regime, accuracy against k, the synthetic rows added per real row.
 //!
 //! - `scan`: the `result.json` of every cell, read into [`CellResult`]s;
@@ -9,10 +9,14 @@
 //! - [`plot`]: the SVG and PNG plots, and the grid of them all; [`heatmap`]: FT − SM by share;
 //! - [`samples`]: a strip of real and synthetic images per pair;
 //! - [`export`]: every run as a row of `results.csv` and `results.parquet`;
-//! - here: the runs grouped by regime, (pair, architecture) and strategy, and the report files.
+//! - [`groups`]: the runs grouped by regime, (pair, architecture) and strategy;
+//! - [`doc`]: Markdown and HTML side by side; [`words`]: the explanatory text;
+//! - here: the report's sections in order, and the files.
 
+mod doc;
 mod export;
 mod fit;
+mod groups;
 mod heatmap;
 mod overview;
 mod plot;
@@ -20,217 +24,18 @@ mod samples;
 mod scan;
 mod stats;
 mod tables;
+mod words;
 
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use base64::prelude::{BASE64_STANDARD, Engine as _};
-use trainer::{ModelKind, Regime, Strategy};
+use datasets::point::Regime;
 
-use crate::bench::layout::ShareKey;
-use fit::Fit;
-use plot::{plot_png, plot_svg};
+use doc::{Doc, write_file};
+use groups::{Group, groups};
 pub use scan::{CellResult, scan};
-use stats::{Difference, Stat};
-use tables::{escape, failed_table, gap_table, group_table};
-
-/// The cells of one strategy of one (pair, architecture) group, by share (or by multiple k in
-/// the added-synthetic regime).
-struct Series {
-    strategy: Strategy,
-    by_share: BTreeMap<ShareKey, Stat>,
-    /// The accuracy of every successful run by (share, seed): what FT − SM pairs by seed.
-    by_seed: BTreeMap<(ShareKey, u64), f64>,
-    /// Every successful run as `(share, accuracy)`, what the curves are fitted to.
-    points: Vec<(f64, f64)>,
-    /// The mixing curves (share sweep only: they are laws of the share).
-    fits: Vec<Fit>,
-}
-
-impl Series {
-    fn new(strategy: Strategy, regime: Regime, cells: &[&CellResult]) -> Series {
-        let mut values: BTreeMap<ShareKey, Vec<f64>> = BTreeMap::new();
-        let mut by_seed = BTreeMap::new();
-        let mut points = Vec::new();
-        let key = |c: &CellResult| ShareKey::of(c.position());
-        // An endpoint run serves both strategies, unless the other one was trained there too.
-        let endpoint = |c: &CellResult| key(c).is_endpoint_in(regime);
-        let trained: Vec<(ShareKey, u64)> = cells
-            .iter()
-            .filter(|c| c.strategy == strategy && endpoint(c))
-            .map(|c| (key(c), c.seed))
-            .collect();
-        let counts = |c: &&&CellResult| {
-            c.strategy == strategy || (endpoint(c) && !trained.contains(&(key(c), c.seed)))
-        };
-        for cell in cells.iter().filter(counts) {
-            if let Some(acc) = cell.accuracy {
-                values.entry(key(cell)).or_default().push(acc);
-                by_seed.insert((key(cell), cell.seed), acc);
-                points.push((cell.position(), acc));
-            }
-        }
-        let by_share = values
-            .into_iter()
-            .filter_map(|(k, v)| Stat::of(&v).map(|s| (k, s)))
-            .collect();
-        let fits = match regime {
-            Regime::FixedSize => Fit::fit_all(&points),
-            Regime::AddedSynthetic => Vec::new(),
-        };
-        Series {
-            strategy,
-            by_share,
-            by_seed,
-            points,
-            fits,
-        }
-    }
-
-    /// The share with the highest mean accuracy (the lowest such share on a tie).
-    fn best(&self) -> Option<(ShareKey, Stat)> {
-        self.by_share
-            .iter()
-            .map(|(&k, &s)| (k, s))
-            .reduce(|best, next| {
-                if next.1.mean > best.1.mean {
-                    next
-                } else {
-                    best
-                }
-            })
-    }
-
-    /// The fit with the higher R², drawn on the plot.
-    fn best_fit(&self) -> Option<Fit> {
-        self.fits
-            .iter()
-            .copied()
-            .max_by(|a, b| a.r2().total_cmp(&b.r2()))
-    }
-}
-
-/// The runs of one (pair, architecture) in one regime: one table and one plot, a series per
-/// strategy.
-pub struct Group {
-    pair: String,
-    model: ModelKind,
-    regime: Regime,
-    series: [Series; 2],
-}
-
-impl Group {
-    /// What the x axis of the group's tables and plots is called.
-    fn axis(&self) -> &'static str {
-        match self.regime {
-            Regime::FixedSize => "share",
-            Regime::AddedSynthetic => "k",
-        }
-    }
-
-    /// The largest share or multiple measured (at least 1): the x axis of the group's plot.
-    fn axis_end(&self) -> f64 {
-        self.series
-            .iter()
-            .flat_map(|s| s.by_share.keys())
-            .map(|k| k.as_f64())
-            .fold(1.0, f64::max)
-    }
-
-    /// FT − SM of every seed with both runs at `share`, keyed by seed. Empty at shares 0 and 1,
-    /// where FT is the SM run.
-    fn paired_differences(&self, share: ShareKey) -> BTreeMap<u64, f64> {
-        let [sm, ft] = &self.series;
-        if share.is_endpoint_in(self.regime) {
-            return BTreeMap::new();
-        }
-        ft.by_seed
-            .range((share, 0)..=(share, u64::MAX))
-            .filter_map(|(&(_, seed), &f)| Some((seed, f - sm.by_seed.get(&(share, seed))?)))
-            .collect()
-    }
-
-    /// FT − SM at `share` over seeds, with its 95 % interval paired by seed.
-    fn difference(&self, share: ShareKey) -> Option<Difference> {
-        let differences: Vec<f64> = self.paired_differences(share).into_values().collect();
-        Difference::of(&differences)
-    }
-
-    /// The shares strictly between 0 and 1 where both strategies ran.
-    fn mixed_shares(&self) -> Vec<ShareKey> {
-        let [sm, ft] = &self.series;
-        sm.by_share
-            .keys()
-            .filter(|k| !k.is_endpoint_in(self.regime) && ft.by_share.contains_key(k))
-            .copied()
-            .collect()
-    }
-
-    /// FT − SM averaged over the mixed shares, paired by seed: per seed the mean difference
-    /// over the shares, then the interval over seeds.
-    fn mean_difference(&self) -> Option<Difference> {
-        let mut per_seed: BTreeMap<u64, Vec<f64>> = BTreeMap::new();
-        for share in self.mixed_shares() {
-            for (seed, d) in self.paired_differences(share) {
-                per_seed.entry(seed).or_default().push(d);
-            }
-        }
-        let means: Vec<f64> = per_seed
-            .into_values()
-            .map(|d| d.iter().sum::<f64>() / d.len() as f64)
-            .collect();
-        Difference::of(&means)
-    }
-
-    /// The accuracy at a share where FT is the SM run (0: real only, 1: synthetic only).
-    fn endpoint(&self, share: f64) -> Option<Stat> {
-        self.series[0].by_share.get(&ShareKey::of(share)).copied()
-    }
-
-    /// The best measured cell: share, strategy (none at the endpoints, where both are one run)
-    /// and its accuracy; the lowest share, then SM, on a tie.
-    fn best(&self) -> Option<(ShareKey, Option<Strategy>, Stat)> {
-        self.series
-            .iter()
-            .filter_map(|s| s.best().map(|(k, stat)| (k, s.strategy, stat)))
-            .reduce(|best, next| {
-                if next.2.mean > best.2.mean || (next.2.mean == best.2.mean && next.0 < best.0) {
-                    next
-                } else {
-                    best
-                }
-            })
-            .map(|(k, strategy, stat)| {
-                let one_run = k.is_endpoint_in(self.regime);
-                (k, (!one_run).then_some(strategy), stat)
-            })
-    }
-}
-
-/// The groups of the runs of `regime`.
-fn groups(results: &[CellResult], regime: Regime) -> Vec<Group> {
-    let mut by_key: BTreeMap<(String, ModelKind), Vec<&CellResult>> = BTreeMap::new();
-    for cell in results.iter().filter(|c| c.regime == regime) {
-        by_key
-            .entry((cell.pair.clone(), cell.model))
-            .or_default()
-            .push(cell);
-    }
-    by_key
-        .into_iter()
-        .map(|((pair, model), cells)| Group {
-            pair,
-            model,
-            regime,
-            series: [
-                Series::new(Strategy::Sm, regime, &cells),
-                Series::new(Strategy::Ft, regime, &cells),
-            ],
-        })
-        .collect()
-}
+use tables::{failed_table, gap_table};
 
 /// Files the report was written to.
 #[derive(Debug, Clone)]
@@ -261,13 +66,11 @@ pub fn write_report(bench: &Path, results: &[CellResult]) -> Result<ReportFiles>
         "{} runs: {ok} ok, {} failed. Every run is a row of results.csv and results.parquet. {}",
         results.len(),
         results.len() - ok,
-        seeds_note(results)
+        words::seeds_note(results)
     ));
     // Which real test rows scored the runs, as the pinned experiment chose them.
-    if crate::bench::is_pinned(bench) {
-        let words = crate::bench::pinned_experiment(bench)?
-            .data
-            .real_test_words();
+    if crate::is_pinned(bench) {
+        let words = crate::pinned_experiment(bench)?.data.real_test_words();
         doc.paragraph(&format!("Real test set: {words}."));
     }
 
@@ -320,7 +123,7 @@ pub fn write_report(bench: &Path, results: &[CellResult]) -> Result<ReportFiles>
     }
     if !added.is_empty() {
         doc.heading(2, "Adding synthetic data to a fixed real set");
-        doc.paragraph(&added_note(results));
+        doc.paragraph(&words::added_note(results));
         for group in &added {
             let title = format!("{} — {}: R real + k·R synthetic", group.pair, group.model);
             let stem = format!("added-{}-{}", group.pair, group.model);
@@ -351,186 +154,22 @@ pub fn write_report(bench: &Path, results: &[CellResult]) -> Result<ReportFiles>
     })
 }
 
-/// What the added-synthetic sections show, with R as the runs measured it.
-fn added_note(results: &[CellResult]) -> String {
-    let mut real_rows: Vec<u64> = results
-        .iter()
-        .filter(|c| c.regime == Regime::AddedSynthetic)
-        .filter_map(|c| c.real_rows)
-        .collect();
-    real_rows.sort_unstable();
-    real_rows.dedup();
-    let rows = match real_rows.as_slice() {
-        [r] => format!("R = {r} real rows"),
-        _ => "R real rows".to_string(),
-    };
-    format!(
-        "Every training set holds the same {rows} (class-matched) plus k·R synthetic rows; k = 0 \
-         is the real rows alone (one run for both strategies). Accuracy is mean ± std over seeds; \
-         FT − SM is paired by seed with its 95 % t-interval (*: the interval excludes 0)."
-    )
-}
-
-/// How many seeds the cells have, and what that allows.
-fn seeds_note(results: &[CellResult]) -> String {
-    let ok = results.iter().filter(|c| c.accuracy.is_some());
-    let mut seeds: Vec<u64> = ok.map(|c| c.seed).collect();
-    seeds.sort_unstable();
-    seeds.dedup();
-    match seeds.len() {
-        0 => String::new(),
-        1 => format!(
-            "One seed ({}): no spread and no confidence intervals; run more seeds for them.",
-            seeds[0]
-        ),
-        n => format!("{n} seeds per cell; FT − SM is paired by seed."),
-    }
-}
-
-/// The report as markdown and as HTML, written side by side.
-struct Doc {
-    md: String,
-    html: String,
-}
-
-impl Default for Doc {
-    fn default() -> Doc {
-        Doc {
-            md: String::new(),
-            html: HTML_HEAD.to_string(),
-        }
-    }
-}
-
-impl Doc {
-    fn heading(&mut self, level: usize, text: &str) {
-        let _ = writeln!(self.md, "{} {text}\n", "#".repeat(level));
-        let _ = writeln!(self.html, "<h{level}>{}</h{level}>", escape(text));
-    }
-
-    fn paragraph(&mut self, text: &str) {
-        let _ = writeln!(self.md, "{text}\n");
-        let _ = writeln!(self.html, "<p>{}</p>", escape(text));
-    }
-
-    fn list(&mut self, lines: &[String]) {
-        self.html.push_str("<ul>\n");
-        for line in lines {
-            let _ = writeln!(self.md, "- {line}");
-            let _ = writeln!(self.html, "<li>{}</li>", escape(line));
-        }
-        self.md.push('\n');
-        self.html.push_str("</ul>\n");
-    }
-
-    fn table(&mut self, table: &tables::Table) {
-        let _ = writeln!(self.md, "{}", table.markdown());
-        let _ = writeln!(self.html, "{}", table.html());
-    }
-
-    /// A plot: linked from the markdown, inlined in the HTML.
-    fn figure(&mut self, file: &str, title: &str, svg: &str) {
-        let _ = writeln!(self.md, "![{title}]({file})\n");
-        let _ = writeln!(self.html, "<figure>{svg}</figure>");
-    }
-
-    /// A group's section: its plot (written under `plots_dir` as `stem`.svg and .png), its
-    /// table and its summary lines.
-    fn group(&mut self, group: &Group, plots_dir: &Path, stem: &str, title: &str) -> Result<()> {
-        let svg = plot_svg(group)?;
-        write_file(&plots_dir.join(format!("{stem}.svg")), &svg)?;
-        plot_png(group, &plots_dir.join(format!("{stem}.png")))?;
-        self.heading(3, title);
-        self.figure(&format!("plots/{stem}.svg"), title, &svg);
-        self.table(&group_table(group));
-        self.list(&summary_lines(group));
-        Ok(())
-    }
-
-    /// A pair's sample strip: linked from the markdown, inlined as PNG data in the HTML.
-    fn image(&mut self, pair: &str, strip: &samples::SampleStrip, bench: &Path) -> Result<()> {
-        let bytes = std::fs::read(&strip.png)
-            .with_context(|| format!("{}: cannot read", strip.png.display()))?;
-        let file = strip.png.strip_prefix(bench).unwrap_or(&strip.png);
-        let classes = strip.classes.join(", ");
-        let _ = writeln!(
-            self.md,
-            "**{pair}** ({classes})\n\n![{pair}]({})\n",
-            file.display()
-        );
-        let _ = writeln!(
-            self.html,
-            "<figure class=\"samples\"><figcaption><b>{}</b>: {}</figcaption>\
-             <img alt=\"{} samples\" src=\"data:image/png;base64,{}\"></figure>",
-            escape(pair),
-            escape(&classes),
-            escape(pair),
-            BASE64_STANDARD.encode(bytes)
-        );
-        Ok(())
-    }
-}
-
-const HTML_HEAD: &str = "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>synmix benchmark report</title>\n\
-<style>body{font-family:sans-serif;max-width:1000px;margin:2em auto;padding:0 1em}\
-table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:2px 8px;text-align:right}\
-th{background:#f4f4f4}figure{margin:1em 0}svg{max-width:100%;height:auto}\
-figure.samples img{image-rendering:pixelated;width:100%;max-width:640px}</style></head><body>\n";
-
-/// Best measured share (or k) and the fitted curves of each strategy; FT − SM over the
-/// multiples of the added-synthetic regime.
-fn summary_lines(group: &Group) -> Vec<String> {
-    let mut lines = Vec::new();
-    for series in &group.series {
-        let name = series.strategy.to_string().to_uppercase();
-        if let Some((k, s)) = series.best() {
-            lines.push(format!(
-                "{name}: best measured {} {:.2} (accuracy {:.4})",
-                group.axis(),
-                k.as_f64(),
-                s.mean
-            ));
-        }
-        for fit in &series.fits {
-            let kind = if matches!(fit, Fit::Exponential { .. }) {
-                "exponential law"
-            } else {
-                "quadratic"
-            };
-            lines.push(format!(
-                "{name} {kind}: acc(r) = {}, predicted best share {:.2}",
-                fit.describe(),
-                fit.best_share()
-            ));
-        }
-        if group.regime == Regime::FixedSize && series.fits.is_empty() && !series.points.is_empty()
-        {
-            lines.push(format!("{name}: fewer than 3 shares, no curve fitted"));
-        }
-    }
-    if group.regime == Regime::AddedSynthetic
-        && let Some(d) = group.mean_difference()
-    {
-        lines.push(format!(
-            "FT − SM over k > 0 (per seed the mean over the multiples): {}",
-            d.describe()
-        ));
-    }
-    lines
-}
-
-fn write_file(path: &Path, text: &str) -> Result<()> {
-    std::fs::write(path, text).with_context(|| format!("{}: cannot write", path.display()))
-}
-
 #[cfg(test)]
 mod tests {
+    use datasets::point::Point;
+    use trainer::{ModelKind, Strategy};
+
+    use super::fit::Fit;
     use super::*;
-    use crate::bench::layout;
+    use crate::layout;
 
     /// The shares of a standard sweep: 0, 0.1, …, 1.0.
     fn shares() -> Vec<f64> {
         (0..=10).map(|i| i as f64 / 10.0).collect()
+    }
+
+    fn point(regime: Regime, value: f64) -> Point {
+        regime.at(datasets::point::Hundredths::exact(value).unwrap())
     }
 
     fn cell(strategy: Strategy, share: f64, seed: u64, accuracy: f64) -> CellResult {
@@ -538,9 +177,7 @@ mod tests {
             pair: "digits".into(),
             model: ModelKind::Cnn,
             strategy,
-            share,
-            regime: Regime::FixedSize,
-            multiple: None,
+            point: point(Regime::FixedSize, share),
             seed,
             accuracy: Some(accuracy),
             macro_f1: Some(accuracy - 0.01),
@@ -561,7 +198,7 @@ mod tests {
             for seed in 0..seeds {
                 let sm = 0.9 - 0.03 * i as f64 + 0.01 * seed as f64;
                 results.push(cell(Strategy::Sm, r, seed, sm));
-                if !ShareKey::of(r).is_endpoint() {
+                if !point(Regime::FixedSize, r).is_endpoint() {
                     let jitter = 0.002 * (seed as f64 - 1.0);
                     results.push(cell(Strategy::Ft, r, seed, sm + 0.02 + jitter));
                 }
@@ -666,12 +303,9 @@ mod tests {
         ];
         let group = groups(&results, Regime::FixedSize).remove(0);
         let ft = &group.series[1];
-        let shares: Vec<ShareKey> = ft.by_share.keys().copied().collect();
-        assert_eq!(
-            shares,
-            vec![ShareKey::of(0.0), ShareKey::of(0.5), ShareKey::of(1.0)]
-        );
-        assert_eq!(ft.by_share[&ShareKey::of(0.0)].mean, 0.8);
+        let shares: Vec<String> = ft.by_share.keys().map(Point::to_string).collect();
+        assert_eq!(shares, ["r000", "r050", "r100"]);
+        assert_eq!(ft.by_share[&point(Regime::FixedSize, 0.0)].mean, 0.8);
         assert_eq!(
             group.series[0].by_share.len(),
             3,
@@ -686,7 +320,7 @@ mod tests {
             "digits",
             ModelKind::Vit,
             Strategy::Ft,
-            0.3,
+            "r030".parse().unwrap(),
             7,
         );
         assert_eq!(dir, Path::new("b/runs/digits/vit/ft-r030-s7"));
@@ -732,9 +366,7 @@ mod tests {
             for seed in 0..3 {
                 let sm = 0.8 + 0.02 * i as f64 + 0.01 * seed as f64;
                 let added = |strategy, accuracy| CellResult {
-                    share: k / (1.0 + k),
-                    regime: Regime::AddedSynthetic,
-                    multiple: Some(k),
+                    point: point(Regime::AddedSynthetic, k),
                     ..cell(strategy, 0.0, seed, accuracy)
                 };
                 runs.push(added(Strategy::Sm, sm));
@@ -876,7 +508,10 @@ mod tests {
         for (row, run) in results.iter().enumerate() {
             assert_eq!(pair.value(row), run.pair);
             assert_eq!(strategy.value(row), run.strategy.to_string());
-            assert_eq!((share.value(row), seed.value(row)), (run.share, run.seed));
+            assert_eq!(
+                (share.value(row), seed.value(row)),
+                (run.point.synthetic_share(), run.seed)
+            );
             let value = (!accuracy.is_null(row)).then(|| accuracy.value(row));
             assert_eq!(value, run.accuracy);
         }

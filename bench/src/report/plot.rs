@@ -87,8 +87,8 @@ fn title(group: &Group) -> String {
 
 fn axis_title(group: &Group) -> &'static str {
     match group.regime {
-        trainer::Regime::FixedSize => "synthetic share",
-        trainer::Regime::AddedSynthetic => "k = synthetic rows per real row",
+        datasets::point::Regime::FixedSize => "synthetic share",
+        datasets::point::Regime::AddedSynthetic => "k = synthetic rows per real row",
     }
 }
 
@@ -173,7 +173,7 @@ fn draw_plot<DB: DrawingBackend>(
         let stats: Vec<(f64, Stat)> = series
             .by_share
             .iter()
-            .map(|(&k, &s)| (k.as_f64(), s))
+            .map(|(&k, &s)| (k.value().as_f64(), s))
             .collect();
         if stats.is_empty() {
             continue;

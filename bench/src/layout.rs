@@ -1,0 +1,165 @@
+//! The bench directory, for the bench that writes it and the report that reads it:
+//!
+//! ```text
+//! OUT/experiment.toml                                   the experiment pin
+//! OUT/plan.json                                         the numbered tasks ([`super::plan`])
+//! OUT/tasks/<id>.{done,failed,lock,log}                 each task's record, lock and log
+//! OUT/tasks/launch.json                                 how the plan was last launched
+//! OUT/data/                                             imported, rendered and test-subset datasets
+//! OUT/mix/<pair>/s<seed>/{sm,ft}-rXXX/                  the mixed subsets of one pair and seed
+//! OUT/mix/<pair>/added-s<seed>/{sm,ft}-kXXX/            the added-synthetic subsets of one pair and seed
+//! OUT/runs/<pair>/<arch>/<strategy>-rXXX-s<seed>/       one run (cell) of the sweep
+//! OUT/runs/<pair>/<arch>/<strategy>-kXXX-s<seed>/       one run of the added-synthetic regime
+//! ```
+//!
+//! `rXXX` is the share in whole percent, `kXXX` the multiple of the real rows in hundredths: the
+//! cell's [`Point`].
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use datasets::point::{Point, Regime};
+use trainer::{ModelKind, Strategy};
+
+/// The file that pins the experiment of a bench directory.
+pub fn experiment_file(out: &Path) -> PathBuf {
+    out.join("experiment.toml")
+}
+
+/// The plan of the bench directory.
+pub fn plan_file(out: &Path) -> PathBuf {
+    out.join("plan.json")
+}
+
+/// Where tasks leave their completion records, locks and logs.
+pub fn tasks_dir(out: &Path) -> PathBuf {
+    out.join("tasks")
+}
+
+/// A file of task `id`: `done` (its completion record, written last), `failed` (its error),
+/// `lock` (held while it runs) or `log` (a worker's output).
+pub fn task_file(out: &Path, id: usize, kind: &str) -> PathBuf {
+    tasks_dir(out).join(format!("{id:05}.{kind}"))
+}
+
+/// How the plan was last launched, for `synmix status` to repeat.
+pub fn launch_file(out: &Path) -> PathBuf {
+    tasks_dir(out).join("launch.json")
+}
+
+/// Where the bench keeps the datasets it imports, renders or cuts (once per bench directory).
+pub fn data_dir(out: &Path) -> PathBuf {
+    out.join("data")
+}
+
+/// A built-in real dataset, imported by the bench.
+pub fn real_dataset(out: &Path, builtin: &str) -> PathBuf {
+    data_dir(out).join(format!("real-{builtin}"))
+}
+
+/// A generator preset's dataset, rendered by the bench.
+pub fn synthetic_dataset(out: &Path, preset: &str) -> PathBuf {
+    data_dir(out).join(format!("synthetic-{preset}"))
+}
+
+/// The mixer's output for one pair, seed and regime: the SM and FT subsets of every point.
+pub fn mix_dir(out: &Path, pair: &str, seed: u64, regime: Regime) -> PathBuf {
+    let dir = match regime {
+        Regime::FixedSize => format!("s{seed}"),
+        Regime::AddedSynthetic => format!("added-s{seed}"),
+    };
+    out.join("mix").join(pair).join(dir)
+}
+
+/// The subset of `mix_dir` a strategy trains on at a point: `sm-r030`, `ft-k200`.
+pub fn subset_dir(mix_dir: &Path, strategy: Strategy, point: Point) -> PathBuf {
+    mix_dir.join(format!("{strategy}-{point}"))
+}
+
+fn runs_dir(out: &Path) -> PathBuf {
+    out.join("runs")
+}
+
+/// `runs/<pair>/<model>/<strategy>-<point>-s<seed>`: the run directory of one cell.
+pub fn cell_dir(
+    out: &Path,
+    pair: &str,
+    model: ModelKind,
+    strategy: Strategy,
+    point: Point,
+    seed: u64,
+) -> PathBuf {
+    runs_dir(out)
+        .join(pair)
+        .join(model.to_string())
+        .join(format!("{strategy}-{point}-s{seed}"))
+}
+
+/// Every cell directory under `OUT/runs/<pair>/<arch>/`, with its pair, in path order.
+pub fn cell_dirs(out: &Path) -> Result<Vec<(String, PathBuf)>> {
+    let runs = runs_dir(out);
+    if !runs.is_dir() {
+        bail!(
+            "{}: has no runs/ directory: not a bench directory",
+            out.display()
+        );
+    }
+    let mut cells = Vec::new();
+    for pair in sorted_dirs(&runs)? {
+        let pair_name = pair
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        for arch in sorted_dirs(&pair)? {
+            for cell in sorted_dirs(&arch)? {
+                cells.push((pair_name.clone(), cell));
+            }
+        }
+    }
+    Ok(cells)
+}
+
+fn sorted_dirs(dir: &Path) -> Result<Vec<PathBuf>> {
+    let read_error = || format!("{}: cannot read the directory", dir.display());
+    let mut dirs = Vec::new();
+    for entry in std::fs::read_dir(dir).with_context(read_error)? {
+        let path = entry.with_context(read_error)?.path();
+        if path.is_dir() {
+            dirs.push(path);
+        }
+    }
+    dirs.sort();
+    Ok(dirs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn subsets_and_runs_are_named_by_strategy_and_point() {
+        let share = "r030".parse().unwrap();
+        let mix = mix_dir(Path::new("b"), "digits", 7, Regime::FixedSize);
+        assert_eq!(
+            subset_dir(&mix, Strategy::Ft, share),
+            Path::new("b/mix/digits/s7/ft-r030")
+        );
+        let k = "k050".parse().unwrap();
+        let mix = mix_dir(Path::new("b"), "near", 2, Regime::AddedSynthetic);
+        assert_eq!(
+            subset_dir(&mix, Strategy::Sm, k),
+            Path::new("b/mix/near/added-s2/sm-k050")
+        );
+        assert_eq!(
+            cell_dir(
+                Path::new("b"),
+                "near",
+                ModelKind::Cnn,
+                Strategy::Ft,
+                "k400".parse().unwrap(),
+                2
+            ),
+            Path::new("b/runs/near/cnn/ft-k400-s2")
+        );
+    }
+}

@@ -1,0 +1,208 @@
+//! The runs grouped as the report shows them: per regime, one [`Group`] per (pair,
+//! architecture), one [`Series`] per strategy, by point — with what the tables and plots read
+//! off them (best cells, FT − SM paired by seed, the accuracy at the endpoints).
+
+use std::collections::BTreeMap;
+
+use datasets::point::{Point, Regime};
+use trainer::{ModelKind, Strategy};
+
+use super::fit::Fit;
+use super::scan::CellResult;
+use super::stats::{Difference, Stat};
+
+/// The cells of one strategy of one (pair, architecture) group, by share (or by multiple k in
+/// the added-synthetic regime).
+pub struct Series {
+    pub strategy: Strategy,
+    pub by_share: BTreeMap<Point, Stat>,
+    /// The accuracy of every successful run by (point, seed): what FT − SM pairs by seed.
+    pub by_seed: BTreeMap<(Point, u64), f64>,
+    /// Every successful run as `(share, accuracy)`, what the curves are fitted to.
+    pub points: Vec<(f64, f64)>,
+    /// The mixing curves (share sweep only: they are laws of the share).
+    pub fits: Vec<Fit>,
+}
+
+impl Series {
+    pub fn new(strategy: Strategy, regime: Regime, cells: &[&CellResult]) -> Series {
+        let mut values: BTreeMap<Point, Vec<f64>> = BTreeMap::new();
+        let mut by_seed = BTreeMap::new();
+        let mut points = Vec::new();
+        let key = |c: &CellResult| c.point;
+        // An endpoint run serves both strategies, unless the other one was trained there too.
+        let endpoint = |c: &CellResult| c.point.is_endpoint();
+        let trained: Vec<(Point, u64)> = cells
+            .iter()
+            .filter(|c| c.strategy == strategy && endpoint(c))
+            .map(|c| (key(c), c.seed))
+            .collect();
+        let counts = |c: &&&CellResult| {
+            c.strategy == strategy || (endpoint(c) && !trained.contains(&(key(c), c.seed)))
+        };
+        for cell in cells.iter().filter(counts) {
+            if let Some(acc) = cell.accuracy {
+                values.entry(key(cell)).or_default().push(acc);
+                by_seed.insert((key(cell), cell.seed), acc);
+                points.push((cell.position(), acc));
+            }
+        }
+        let by_share = values
+            .into_iter()
+            .filter_map(|(k, v)| Stat::of(&v).map(|s| (k, s)))
+            .collect();
+        let fits = match regime {
+            Regime::FixedSize => Fit::fit_all(&points),
+            Regime::AddedSynthetic => Vec::new(),
+        };
+        Series {
+            strategy,
+            by_share,
+            by_seed,
+            points,
+            fits,
+        }
+    }
+
+    /// The share with the highest mean accuracy (the lowest such share on a tie).
+    pub fn best(&self) -> Option<(Point, Stat)> {
+        self.by_share
+            .iter()
+            .map(|(&k, &s)| (k, s))
+            .reduce(|best, next| {
+                if next.1.mean > best.1.mean {
+                    next
+                } else {
+                    best
+                }
+            })
+    }
+
+    /// The fit with the higher R², drawn on the plot.
+    pub fn best_fit(&self) -> Option<Fit> {
+        self.fits
+            .iter()
+            .copied()
+            .max_by(|a, b| a.r2().total_cmp(&b.r2()))
+    }
+}
+
+/// The runs of one (pair, architecture) in one regime: one table and one plot, a series per
+/// strategy.
+pub struct Group {
+    pub pair: String,
+    pub model: ModelKind,
+    pub regime: Regime,
+    pub series: [Series; 2],
+}
+
+impl Group {
+    /// What the x axis of the group's tables and plots is called.
+    pub fn axis(&self) -> &'static str {
+        match self.regime {
+            Regime::FixedSize => "share",
+            Regime::AddedSynthetic => "k",
+        }
+    }
+
+    /// The largest share or multiple measured (at least 1): the x axis of the group's plot.
+    pub fn axis_end(&self) -> f64 {
+        self.series
+            .iter()
+            .flat_map(|s| s.by_share.keys())
+            .map(|k| k.value().as_f64())
+            .fold(1.0, f64::max)
+    }
+
+    /// FT − SM of every seed with both runs at `share`, keyed by seed. Empty at shares 0 and 1,
+    /// where FT is the SM run.
+    pub fn paired_differences(&self, share: Point) -> BTreeMap<u64, f64> {
+        let [sm, ft] = &self.series;
+        if share.is_endpoint() {
+            return BTreeMap::new();
+        }
+        ft.by_seed
+            .range((share, 0)..=(share, u64::MAX))
+            .filter_map(|(&(_, seed), &f)| Some((seed, f - sm.by_seed.get(&(share, seed))?)))
+            .collect()
+    }
+
+    /// FT − SM at `share` over seeds, with its 95 % interval paired by seed.
+    pub fn difference(&self, share: Point) -> Option<Difference> {
+        let differences: Vec<f64> = self.paired_differences(share).into_values().collect();
+        Difference::of(&differences)
+    }
+
+    /// The shares strictly between 0 and 1 where both strategies ran.
+    pub fn mixed_shares(&self) -> Vec<Point> {
+        let [sm, ft] = &self.series;
+        sm.by_share
+            .keys()
+            .filter(|k| !k.is_endpoint() && ft.by_share.contains_key(k))
+            .copied()
+            .collect()
+    }
+
+    /// FT − SM averaged over the mixed shares, paired by seed: per seed the mean difference
+    /// over the shares, then the interval over seeds.
+    pub fn mean_difference(&self) -> Option<Difference> {
+        let mut per_seed: BTreeMap<u64, Vec<f64>> = BTreeMap::new();
+        for share in self.mixed_shares() {
+            for (seed, d) in self.paired_differences(share) {
+                per_seed.entry(seed).or_default().push(d);
+            }
+        }
+        let means: Vec<f64> = per_seed
+            .into_values()
+            .map(|d| d.iter().sum::<f64>() / d.len() as f64)
+            .collect();
+        Difference::of(&means)
+    }
+
+    /// The accuracy at a point where FT is the SM run (share 0: real only, 1: synthetic only).
+    pub fn endpoint(&self, point: Point) -> Option<Stat> {
+        self.series[0].by_share.get(&point).copied()
+    }
+
+    /// The best measured cell: share, strategy (none at the endpoints, where both are one run)
+    /// and its accuracy; the lowest share, then SM, on a tie.
+    pub fn best(&self) -> Option<(Point, Option<Strategy>, Stat)> {
+        self.series
+            .iter()
+            .filter_map(|s| s.best().map(|(k, stat)| (k, s.strategy, stat)))
+            .reduce(|best, next| {
+                if next.2.mean > best.2.mean || (next.2.mean == best.2.mean && next.0 < best.0) {
+                    next
+                } else {
+                    best
+                }
+            })
+            .map(|(k, strategy, stat)| {
+                let one_run = k.is_endpoint();
+                (k, (!one_run).then_some(strategy), stat)
+            })
+    }
+}
+
+/// The groups of the runs of `regime`.
+pub fn groups(results: &[CellResult], regime: Regime) -> Vec<Group> {
+    let mut by_key: BTreeMap<(String, ModelKind), Vec<&CellResult>> = BTreeMap::new();
+    for cell in results.iter().filter(|c| c.regime() == regime) {
+        by_key
+            .entry((cell.pair.clone(), cell.model))
+            .or_default()
+            .push(cell);
+    }
+    by_key
+        .into_iter()
+        .map(|((pair, model), cells)| Group {
+            pair,
+            model,
+            regime,
+            series: [
+                Series::new(Strategy::Sm, regime, &cells),
+                Series::new(Strategy::Ft, regime, &cells),
+            ],
+        })
+        .collect()
+}

@@ -1,0 +1,86 @@
+//! The report's explanatory text: what a section shows, how many seeds back it, and the
+//! summary lines of a group.
+
+use datasets::point::Regime;
+
+use super::fit::Fit;
+use super::groups::Group;
+use super::scan::CellResult;
+
+/// What the added-synthetic sections show, with R as the runs measured it.
+pub fn added_note(results: &[CellResult]) -> String {
+    let mut real_rows: Vec<u64> = results
+        .iter()
+        .filter(|c| c.regime() == Regime::AddedSynthetic)
+        .filter_map(|c| c.real_rows)
+        .collect();
+    real_rows.sort_unstable();
+    real_rows.dedup();
+    let rows = match real_rows.as_slice() {
+        [r] => format!("R = {r} real rows"),
+        _ => "R real rows".to_string(),
+    };
+    format!(
+        "Every training set holds the same {rows} (class-matched) plus k·R synthetic rows; k = 0 \
+         is the real rows alone (one run for both strategies). Accuracy is mean ± std over seeds; \
+         FT − SM is paired by seed with its 95 % t-interval (*: the interval excludes 0)."
+    )
+}
+
+/// How many seeds the cells have, and what that allows.
+pub fn seeds_note(results: &[CellResult]) -> String {
+    let ok = results.iter().filter(|c| c.accuracy.is_some());
+    let mut seeds: Vec<u64> = ok.map(|c| c.seed).collect();
+    seeds.sort_unstable();
+    seeds.dedup();
+    match seeds.len() {
+        0 => String::new(),
+        1 => format!(
+            "One seed ({}): no spread and no confidence intervals; run more seeds for them.",
+            seeds[0]
+        ),
+        n => format!("{n} seeds per cell; FT − SM is paired by seed."),
+    }
+}
+
+/// Best measured share (or k) and the fitted curves of each strategy; FT − SM over the
+/// multiples of the added-synthetic regime.
+pub fn summary_lines(group: &Group) -> Vec<String> {
+    let mut lines = Vec::new();
+    for series in &group.series {
+        let name = series.strategy.to_string().to_uppercase();
+        if let Some((k, s)) = series.best() {
+            lines.push(format!(
+                "{name}: best measured {} {:.2} (accuracy {:.4})",
+                group.axis(),
+                k.value().as_f64(),
+                s.mean
+            ));
+        }
+        for fit in &series.fits {
+            let kind = if matches!(fit, Fit::Exponential { .. }) {
+                "exponential law"
+            } else {
+                "quadratic"
+            };
+            lines.push(format!(
+                "{name} {kind}: acc(r) = {}, predicted best share {:.2}",
+                fit.describe(),
+                fit.best_share()
+            ));
+        }
+        if group.regime == Regime::FixedSize && series.fits.is_empty() && !series.points.is_empty()
+        {
+            lines.push(format!("{name}: fewer than 3 shares, no curve fitted"));
+        }
+    }
+    if group.regime == Regime::AddedSynthetic
+        && let Some(d) = group.mean_difference()
+    {
+        lines.push(format!(
+            "FT − SM over k > 0 (per seed the mean over the multiples): {}",
+            d.describe()
+        ));
+    }
+    lines
+}
