@@ -37,7 +37,7 @@ config="$out/synthetic-only.toml"
     echo 'architectures = ["cnn"]'
     echo 'strategies = ["sm"]'
     # The default experiment's budgets, read from the one place that defines them.
-    sed -n '/^\[data\]/,/^\[\[pairs\]\]/p' src/bench/default.toml | sed '$d'
+    sed -n '/^\[data\]/,/^\[\[pairs\]\]/p' bench/src/default.toml | sed '$d'
     for preset in "${presets[@]}"; do
         printf '[[pairs]]\nname = "%s"\nreal = { dataset = "%s" }\nsynthetic = { preset = "%s" }\n\n' \
             "$preset" "$real" "$preset"

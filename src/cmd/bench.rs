@@ -22,7 +22,7 @@ synmix bench --print-config > exp.toml           # start from the default experi
 synmix bench --out /shared/b --emit slurm --submit --partition cpu --time 1:00:00\n  \
 synmix bench --out /shared/b --emit k8s --image registry/synmix:0.1 --claim bench | kubectl apply -f -\n\n\
 A rerun with the same --out skips every finished task. The plan (DIR/plan.json) numbers the tasks in \
-stages: real, render, mix, train, report. `--task K` runs one of them (`--task env` takes K from \
+stages: import, render, mix, train, report. `--task K` runs one of them (`--task env` takes K from \
 SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX; with --stage, K counts within that stage). A task whose \
 inputs are not done exits non-zero naming the task it waits for, unless --wait-for-inputs."
 )]
