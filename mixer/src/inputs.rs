@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use arrow_array::{Array, ArrayRef, Int64Array, RecordBatch, UInt32Array};
 use arrow_select::take::take_record_batch;
-use datasets::gather::RowGroups;
+use datasets::gather::{Gathered, RowGroups};
 use datasets::{Columns, Dataset, ImageSpec, KeyColumns, Source, SplitManifest, read_shard};
 use serde::Serialize;
 
@@ -59,13 +59,6 @@ pub struct Inputs {
     held_out_images: HashSet<u64>,
     /// Mean bytes of a stored row, the larger of the two inputs': what a row costs in memory.
     row_bytes: u64,
-}
-
-/// The rows of the lists passed to [`Inputs::gather`]: batches holding them, and each list
-/// again as references into those batches.
-pub struct Gathered {
-    pub batches: Vec<RecordBatch>,
-    pub lists: Vec<Vec<RowRef>>,
 }
 
 /// The train split of a mixer input. A synthetic dataset may have none (a render of its test
@@ -209,19 +202,14 @@ impl Inputs {
     /// (all of it without a copy where they need every row): memory holds those rows and a few
     /// row groups. Also returns how many of the rows have the same PNG bytes as a held-out row
     /// (tiny datasets such as MNIST do hold genuine duplicates: logged, not an error).
-    pub fn gather(&self, lists: &[&[RowRef]]) -> Result<(Gathered, u64)> {
+    pub fn gather(&self, lists: &[&[RowRef]]) -> Result<(Gathered<RecordBatch>, u64)> {
         let gathered = self.row_groups.gather(lists, |group, batch, rows| {
             self.take_rows(group, batch, rows)
         })?;
         let same_bytes = gathered.parts.iter().map(|(_, same)| same).sum();
-        let batches = gathered.parts.into_iter().map(|(batch, _)| batch).collect();
-        Ok((
-            Gathered {
-                batches,
-                lists: gathered.lists,
-            },
-            same_bytes,
-        ))
+        let parts = gathered.parts.into_iter().map(|(batch, _)| batch).collect();
+        let lists = gathered.lists;
+        Ok((Gathered { parts, lists }, same_bytes))
     }
 
     /// Keeps `rows` (sorted) of row group `group`, read as `batch`; the synthetic labels become

@@ -229,7 +229,7 @@ fn write_pending(
             .collect();
         let (gathered, same) = inputs.gather(&lists)?;
         same_bytes += same;
-        let batches: Vec<&RecordBatch> = gathered.batches.iter().collect();
+        let batches: Vec<&RecordBatch> = gathered.parts.iter().collect();
         group
             .par_iter()
             .zip(&gathered.lists)
