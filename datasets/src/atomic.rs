@@ -1,7 +1,12 @@
 //! The atomic write of synmix: a file is written under a temporary sibling name and renamed
 //! over its final name, so a reader (or a rerun after a crash) sees the old file or the whole
 //! new one, never half of one. Every stage writes its small files (manifests, progress
-//! records, results, checkpoints' state, experiment pins) through here.
+//! records, results, checkpoints' state, experiment pins) through here, and every finished
+//! artefact written some other way (shards, a staged dataset) is published by [`publish`].
+//!
+//! Durability: a rename alone can reach the disk before the file's bytes do, so a power loss
+//! could leave the final name holding a short or empty file. [`publish`] syncs the file before
+//! the rename and the directory after it.
 
 use std::path::{Path, PathBuf};
 
@@ -30,7 +35,27 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let name = tmp_sibling(path);
     let tmp = name.with_extension(format!("{}.tmp", std::process::id()));
     std::fs::write(&tmp, bytes).at(&tmp)?;
-    std::fs::rename(&tmp, path).at(path)
+    publish(&tmp, path)
+}
+
+/// Moves the finished `tmp` (a file, or a directory whose files are published already) to
+/// `path` durably: `tmp` is synced, renamed, and the directory holding `path` synced, so after
+/// a crash `path` is the old entry or the whole new one.
+pub fn publish(tmp: &Path, path: &Path) -> Result<()> {
+    sync(tmp)?;
+    std::fs::rename(tmp, path).at(path)?;
+    sync(
+        path.parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new(".")),
+    )
+}
+
+/// Flushes `path` (a file or a directory's entries) to the disk.
+pub fn sync(path: &Path) -> Result<()> {
+    std::fs::File::open(path)
+        .and_then(|f| f.sync_all())
+        .at(path)
 }
 
 #[cfg(test)]
@@ -51,6 +76,18 @@ mod tests {
         assert_eq!(names, ["result.json"]);
         assert_eq!(tmp_sibling(&path), dir.path().join(".result.json.tmp"));
         assert!(is_tmp_name(".result.json.tmp") && !is_tmp_name("result.json"));
+    }
+
+    #[test]
+    fn publish_moves_files_and_directories() {
+        let dir = tempfile::tempdir().unwrap();
+        let staged = dir.path().join(".d.tmp");
+        std::fs::create_dir(&staged).unwrap();
+        write_atomic(&staged.join("f"), b"x").unwrap();
+        publish(&staged, &dir.path().join("d")).unwrap();
+        assert_eq!(std::fs::read(dir.path().join("d/f")).unwrap(), b"x");
+        let err = publish(&staged, &dir.path().join("e")).unwrap_err();
+        assert!(err.to_string().contains(".d.tmp"), "{err}");
     }
 
     #[test]

@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::atomic::{is_tmp_name, tmp_sibling};
+use crate::atomic::{is_tmp_name, publish, tmp_sibling};
 use crate::card;
 use crate::error::{Error, IoContext, OutputConflict, Result};
 use crate::journal::{JOURNAL_DIR, Journal};
@@ -109,12 +109,11 @@ pub(super) fn staging(dir: &Path, mode: WriteMode) -> Result<Option<PathBuf>> {
 }
 
 /// Moves the complete dataset in `staging` over the one in `dir`: the old entries go, then the
-/// new ones move in, the manifest last.
+/// new ones move in, the manifest last, each published durably.
 pub(super) fn replace(staging: &Path, dir: &Path) -> Result<()> {
     prepare(dir, WriteMode::Force)?;
     for entry in ["data", card::CARD_FILE, MANIFEST_FILE] {
-        let (from, to) = (staging.join(entry), dir.join(entry));
-        std::fs::rename(&from, &to).at(&to)?;
+        publish(&staging.join(entry), &dir.join(entry))?;
     }
     std::fs::remove_dir(staging).at(staging)
 }

@@ -14,7 +14,7 @@ use arrow_schema::SchemaRef;
 use parquet::arrow::ArrowWriter;
 
 use crate::ROWS_PER_ROW_GROUP;
-use crate::atomic::tmp_sibling;
+use crate::atomic::{publish, tmp_sibling};
 use crate::error::{Error, IoContext, Result};
 use crate::journal::FinishedShard;
 use crate::manifest::ShardInfo;
@@ -114,7 +114,7 @@ impl ShardWriter<'_> {
             .into_inner()
             .map_err(|e| Error::invalid(&self.tmp, e.to_string()))?;
         let (hash, bytes) = sink.finish().at(&self.tmp)?;
-        std::fs::rename(&self.tmp, &self.path).at(&self.path)?;
+        publish(&self.tmp, &self.path)?;
         let info = ShardInfo {
             file: self.slot().file.clone(),
             rows: self.written,
