@@ -28,11 +28,12 @@ fn a_cell_that_cannot_train_is_recorded_and_retried_by_a_rerun() {
     ];
     let runs = out.join("runs/near/mlp");
 
-    // The fault: a damaged checkpoint in the run directory of the second of the four cells
-    // (the run resumes from `RUN_DIR/checkpoint/state.json` and cannot read it).
+    // The fault: a file where the second of the four cells keeps its checkpoint directory.
+    // The trainer neither reads a checkpoint from it nor writes one there, and a file synmix
+    // did not write is never deleted, so the cell cannot train until someone moves it.
     let broken = runs.join("sm-r050-s0");
-    std::fs::create_dir_all(broken.join("checkpoint")).unwrap();
-    std::fs::write(broken.join("checkpoint/state.json"), "{").unwrap();
+    std::fs::create_dir_all(&broken).unwrap();
+    std::fs::write(broken.join("checkpoint"), "notes").unwrap();
 
     let err = fails(&args);
     assert!(
@@ -47,7 +48,7 @@ fn a_cell_that_cannot_train_is_recorded_and_retried_by_a_rerun() {
     assert_eq!(failed["status"], "failed");
     assert_eq!(failed["retry"], true);
     assert!(
-        failed["reason"].as_str().unwrap().contains("state.json"),
+        failed["reason"].as_str().unwrap().contains("checkpoint"),
         "{failed}"
     );
     let report = std::fs::read_to_string(out.join("report.md")).unwrap();
@@ -58,7 +59,7 @@ fn a_cell_that_cannot_train_is_recorded_and_retried_by_a_rerun() {
     );
 
     // Repaired, a rerun trains the failed cell again and leaves the others as they were.
-    std::fs::remove_dir_all(broken.join("checkpoint")).unwrap();
+    std::fs::remove_file(broken.join("checkpoint")).unwrap();
     let stamp = |cell: &str| {
         std::fs::metadata(runs.join(cell).join("result.json"))
             .unwrap()

@@ -133,3 +133,67 @@ fn mix_inputs(dir: &std::path::Path) -> (std::path::PathBuf, std::path::PathBuf)
     ]);
     (real, synthetic)
 }
+
+/// A damaged checkpoint (its state cut to `{`, as a power loss after an unsynced rename leaves
+/// it) is set aside with one warning, and the run trains from the start to the result of a run
+/// that never had the fault.
+#[test]
+fn a_damaged_checkpoint_is_set_aside_and_the_run_ends_as_if_it_never_was() {
+    let tmp = tempfile::tempdir().unwrap();
+    let real = import_tiny_fashion_mnist(tmp.path(), "real", 200, 50);
+    let train = |run: &std::path::Path| {
+        let args = [
+            "train",
+            "--data",
+            path_str(&real),
+            "--test",
+            path_str(&real),
+            "--model",
+            "mlp",
+            "--epochs",
+            "2",
+            "--out",
+            path_str(run),
+            "-q",
+        ];
+        let out = synmix(&args);
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(out.status.success(), "{stderr}");
+        let result: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(run.join("result.json")).unwrap())
+                .unwrap();
+        (result["metrics"].clone(), result["epochs"].clone(), stderr)
+    };
+    let (metrics, epochs, _) = train(&tmp.path().join("clean"));
+
+    let run = tmp.path().join("faulty");
+    std::fs::create_dir_all(run.join("checkpoint")).unwrap();
+    std::fs::write(run.join("checkpoint/state.json"), "{").unwrap();
+    let (faulty_metrics, faulty_epochs, stderr) = train(&run);
+    assert_eq!(faulty_metrics, metrics);
+    assert_eq!(
+        faulty_epochs
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| &e["loss"])
+            .collect::<Vec<_>>(),
+        epochs
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| &e["loss"])
+            .collect::<Vec<_>>()
+    );
+    let warnings: Vec<&str> = stderr.lines().filter(|l| l.contains("WARN")).collect();
+    assert!(
+        warnings.len() == 1
+            && warnings[0].contains("checkpoint/state.json")
+            && warnings[0].contains("checkpoint.damaged-1"),
+        "{stderr}"
+    );
+    assert_eq!(
+        std::fs::read(run.join("checkpoint.damaged-1/state.json")).unwrap(),
+        b"{"
+    );
+}

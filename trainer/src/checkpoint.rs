@@ -1,10 +1,15 @@
-//! Per-epoch checkpoints of a run, so an interrupted run resumes where it stopped.
+//! Per-epoch checkpoints of a run, so an interrupted run resumes where it stopped. A checkpoint
+//! that cannot be read back (cut short by a crash, or damaged on disk) is set aside under a
+//! `checkpoint.damaged-N` sibling with a warning, and the run starts again: the same seed and
+//! data give the same result as a run that never had the fault, and the damaged files stay
+//! for a look rather than being deleted.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use burn::optim::ModuleOptimizer;
 use burn::prelude::*;
-use datasets::atomic::write_atomic;
+use burn::store::ModuleRecord;
+use datasets::atomic::{sync, write_atomic};
 use serde::{Deserialize, Serialize};
 
 use crate::train::EpochRecord;
@@ -55,6 +60,70 @@ impl Checkpoint {
         )
     }
 
+    /// The saved model, optimizer and position to continue from, or `None` where there is no
+    /// checkpoint, or only a damaged one (set aside here, so the run starts from the beginning).
+    /// `model` and `optimizer` are the fresh ones the saved records are loaded into.
+    pub(crate) fn resume<M: Module>(
+        &self,
+        model: &M,
+        optimizer: ModuleOptimizer,
+    ) -> Result<Option<(M, ModuleOptimizer, CheckpointState)>> {
+        let damage = match self.load() {
+            Ok(None) => return Ok(None),
+            Ok(Some(state)) => match self.restore(model, optimizer, &state) {
+                Ok((model, optimizer)) => return Ok(Some((model, optimizer, state))),
+                Err(damage) => damage,
+            },
+            Err(Error::File { path, message }) if path == self.state_path() => (path, message),
+            Err(other) => return Err(other),
+        };
+        self.set_aside(&damage.0, &damage.1)?;
+        Ok(None)
+    }
+
+    /// Loads the records `state` names into `model` and `optimizer`; on failure, the file and why.
+    fn restore<M: Module>(
+        &self,
+        model: &M,
+        optimizer: ModuleOptimizer,
+        state: &CheckpointState,
+    ) -> Result<(M, ModuleOptimizer), (PathBuf, String)> {
+        let (model_path, optimizer_path) = self.files(state.generation);
+        let record =
+            ModuleRecord::load(&model_path).map_err(|e| (model_path.clone(), e.to_string()))?;
+        let model = model
+            .clone()
+            .try_load_record(record)
+            .map_err(|e| (model_path.clone(), e.to_string()))?;
+        let optimizer = optimizer
+            .load(&optimizer_path)
+            .map_err(|e| (optimizer_path, e.to_string()))?;
+        Ok((model, optimizer))
+    }
+
+    /// Moves the checkpoint directory to the first free `checkpoint.damaged-N` beside it and
+    /// says so once: `path` could not be read back because of `reason`.
+    fn set_aside(&self, path: &Path, reason: &str) -> Result<()> {
+        let name = self
+            .dir
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let aside = (1..)
+            .map(|n| self.dir.with_file_name(format!("{name}.damaged-{n}")))
+            .find(|p| !p.exists())
+            .expect("some number is free");
+        std::fs::rename(&self.dir, &aside).map_err(|e| Error::io(&aside, e))?;
+        tracing::warn!(
+            "{}: damaged checkpoint ({reason}); moved to {} and training from the start",
+            path.display(),
+            aside.display()
+        );
+        Ok(())
+    }
+
+    /// The saved state, or `None` where there is no checkpoint. State that does not parse is an
+    /// [`Error::File`] naming `state.json`; a checkpoint of another run is refused.
     pub(crate) fn load(&self) -> Result<Option<CheckpointState>> {
         let path = self.state_path();
         let text = match std::fs::read_to_string(&path) {
@@ -89,6 +158,9 @@ impl Checkpoint {
         optimizer
             .save(&optimizer_path)
             .map_err(|e| Error::file(&optimizer_path, e))?;
+        // On disk before the state that names them is (write_atomic syncs the state itself).
+        sync(&model_path)?;
+        sync(&optimizer_path)?;
         write_atomic(
             &self.state_path(),
             &serde_json::to_vec_pretty(state).expect("checkpoint state serialises"),

@@ -17,7 +17,6 @@ use std::time::Instant;
 use burn::nn::loss::CrossEntropyLoss;
 use burn::optim::GradientsParams;
 use burn::prelude::*;
-use burn::store::ModuleRecord;
 use datasets::rng::SplitMix64;
 use serde::{Deserialize, Serialize};
 
@@ -122,17 +121,10 @@ pub fn fit<M: Classifier>(
         epochs: Vec::new(),
         seconds: 0.0,
     };
-    if let Some(saved) = checkpoint.map(Checkpoint::load).transpose()?.flatten() {
-        let checkpoint = checkpoint.expect("a state was loaded from it");
-        let (model_path, optimizer_path) = checkpoint.files(saved.generation);
-        let record = ModuleRecord::load(&model_path).map_err(|e| Error::file(&model_path, e))?;
-        model = model
-            .try_load_record(record)
-            .map_err(|e| Error::file(&model_path, e))?;
-        optimizer = optimizer
-            .load(&optimizer_path)
-            .map_err(|e| Error::file(&optimizer_path, e))?;
-        state = saved;
+    if let Some(checkpoint) = checkpoint
+        && let Some(saved) = checkpoint.resume(&model, config.optimizer())?
+    {
+        (model, optimizer, state) = saved;
     }
 
     let total_samples = phases.iter().map(|p| p.samples * p.epochs).sum();
@@ -485,5 +477,60 @@ mod tests {
                 .to_string()
                 .contains("another model or configuration")
         );
+    }
+
+    /// A checkpoint cut short (its state `{`, or a model file truncated, as a power loss after
+    /// an unsynced rename leaves it) is set aside and the run trains from the start, to the
+    /// result of a run that never had the fault.
+    #[test]
+    fn a_damaged_checkpoint_is_set_aside_and_the_run_starts_again() {
+        let _serial = serial();
+        let store = store(32);
+        let config = TrainConfig::new()
+            .with_epochs(2)
+            .with_batch_size(8)
+            .with_seed(4);
+        let clean = train(ModelKind::Mlp, &store, Strategy::Sm, &config).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let checkpoint = Checkpoint::new(dir.path().join("ckpt"), serde_json::json!({"run": 1}));
+        let run = |progress: &mut dyn FnMut(&TrainEvent) -> ControlFlow<()>| {
+            let visitor = Train {
+                store: &store,
+                strategy: Strategy::Sm,
+                config: &config,
+                checkpoint: Some(&checkpoint),
+                progress,
+            };
+            ModelKind::Mlp.visit(store.shape, visitor).unwrap()
+        };
+        let damages: [(&str, fn(&std::path::Path)); 2] = [
+            ("state.json", |path| std::fs::write(path, "{").unwrap()),
+            ("model-1.bpk", |path| {
+                let bytes = std::fs::read(path).unwrap();
+                std::fs::write(path, &bytes[..bytes.len() / 2]).unwrap();
+            }),
+        ];
+        for (n, (file, damage)) in damages.into_iter().enumerate() {
+            // The finished run before kept its last checkpoint (`fit` leaves removing it to
+            // the run, once the result is written).
+            checkpoint.remove().unwrap();
+            // Stop after the first epoch: its checkpoint (generation 1) is on disk.
+            let stopped = run(&mut |p| match p {
+                TrainEvent::Epoch(_) => ControlFlow::Break(()),
+                _ => ControlFlow::Continue(()),
+            });
+            assert!(matches!(stopped, Err(Error::Interrupted)), "{file}");
+            damage(&dir.path().join("ckpt").join(file));
+            let mut batches = 0;
+            let resumed = run(&mut |p| {
+                batches += matches!(p, TrainEvent::Batch { .. }) as usize;
+                ControlFlow::Continue(())
+            })
+            .unwrap();
+            assert_eq!(batches, 8, "{file}: both epochs again (32 rows / 8, twice)");
+            assert_eq!(resumed, clean, "{file}");
+            let aside = dir.path().join(format!("ckpt.damaged-{}", n + 1));
+            assert!(aside.join(file).is_file(), "{file} is kept for a look");
+        }
     }
 }
