@@ -1,5 +1,8 @@
-//! Faults in the middle of a streamed stage: a disk that fills up during a mix. (A corrupt
-//! image in the middle of an import and kill -9 during one are in `import.rs`.)
+//! Faults a stage must survive or refuse cleanly: a disk that fills up during a mix, a mix
+//! killed midway, a damaged training checkpoint, Parquet in the codecs other tools write,
+//! hostile numbers (a huge label, a gzip bomb behind a valid IDX header, row counts in the
+//! trillions) and two mixes into one directory at once. (A corrupt image in the middle of an
+//! import and kill -9 during one are in `import.rs`.)
 
 mod common;
 
@@ -196,4 +199,207 @@ fn a_damaged_checkpoint_is_set_aside_and_the_run_ends_as_if_it_never_was() {
         std::fs::read(run.join("checkpoint.damaged-1/state.json")).unwrap(),
         b"{"
     );
+}
+
+/// Parquet as pyarrow and pandas write it (snappy by default), or gzipped: imported with its
+/// rows and labels.
+#[test]
+fn snappy_and_gzip_parquet_import() {
+    use parquet::basic::{Compression, GzipLevel};
+    let tmp = tempfile::tempdir().unwrap();
+    for (name, codec) in [
+        ("snappy", Compression::SNAPPY),
+        ("gzip", Compression::GZIP(GzipLevel::default())),
+    ] {
+        let file = tmp.path().join(format!("train-{name}.parquet"));
+        let labels: Vec<i64> = (0..40).map(|i| i % 4).collect();
+        write_image_parquet(&file, &labels, codec);
+        let out = tmp.path().join(name);
+        ok(&[
+            "import",
+            "parquet",
+            "--from",
+            path_str(&file),
+            "--out",
+            path_str(&out),
+            "-q",
+        ]);
+        let m = manifest(&out);
+        assert_eq!(m["splits"]["train"]["rows"], 40, "{name}");
+        assert_eq!(
+            m["splits"]["train"]["class_counts"],
+            serde_json::json!([10, 10, 10, 10]),
+            "{name}"
+        );
+        assert_eq!(
+            m["classes"],
+            serde_json::json!(["0", "1", "2", "3"]),
+            "{name}"
+        );
+        ok(&["verify", path_str(&out), "-q"]);
+    }
+}
+
+/// A Parquet label of 4294967295 in a file that names no classes would be that many classes:
+/// refused naming the file, before anything is allocated for them or written.
+#[test]
+fn a_huge_parquet_label_without_class_names_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("train-0.parquet");
+    write_image_parquet(
+        &file,
+        &[0, 1, 4_294_967_295],
+        parquet::basic::Compression::SNAPPY,
+    );
+    let out = tmp.path().join("out");
+    let err = fails(&[
+        "import",
+        "parquet",
+        "--from",
+        path_str(&file),
+        "--out",
+        path_str(&out),
+    ]);
+    assert!(
+        err.lines().count() == 1
+            && err.contains("train-0.parquet")
+            && err.contains("4294967295")
+            && err.contains("class names"),
+        "{err}"
+    );
+    assert!(!out.exists());
+}
+
+/// A gzipped IDX file whose valid header is followed by 2.5 GB of zeros (a few MB on disk) is
+/// refused without inflating more than the header promises: the process stays far below the
+/// size of what follows.
+#[test]
+fn a_gzip_bomb_after_a_valid_idx_header_is_refused_within_its_promise() {
+    use std::io::Write;
+    let tmp = tempfile::tempdir().unwrap();
+    let (_, labels) = write_idx_pair(tmp.path(), "small", 10, 28, 10);
+    let images = tmp.path().join("bomb-images-idx3-ubyte.gz");
+    let mut gz = flate2::write::GzEncoder::new(
+        std::io::BufWriter::new(std::fs::File::create(&images).unwrap()),
+        flate2::Compression::best(),
+    );
+    let mut header = vec![0, 0, 8, 3];
+    for d in [10u32, 28, 28] {
+        header.extend(d.to_be_bytes());
+    }
+    gz.write_all(&header).unwrap();
+    // Streamed a MiB at a time: the zeros are never in memory or on disk uncompressed.
+    let zeros = vec![0u8; 1 << 20];
+    for _ in 0..2_500 {
+        gz.write_all(&zeros).unwrap();
+    }
+    gz.finish().unwrap().flush().unwrap();
+    assert!(std::fs::metadata(&images).unwrap().len() < 10 << 20);
+
+    let out = tmp.path().join("out");
+    let script = format!(
+        "ulimit -v {}; exec {} import idx --images {} --labels {} --out {}",
+        // 3 GiB of address space (in KiB): less than 2.5 GB of zeros in a growing buffer.
+        3 << 20,
+        env!("CARGO_BIN_EXE_synmix"),
+        path_str(&images),
+        path_str(&labels),
+        path_str(&out)
+    );
+    let output = std::process::Command::new("bash")
+        .args(["-c", &script])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "{err}");
+    assert!(
+        err.lines().count() == 1
+            && err.contains("bomb-images-idx3-ubyte.gz")
+            && err.contains("padded"),
+        "{err}"
+    );
+    assert!(!out.exists());
+}
+
+/// Row counts that would take terabytes to plan are refused naming the flag, before anything
+/// is allocated or written.
+#[test]
+fn huge_row_counts_are_refused_naming_the_flag() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let huge = "1000000000000";
+    for (flag, args) in [
+        (
+            "--per-class",
+            ["--per-class", huge, "--test-per-class", "1"],
+        ),
+        (
+            "--test-per-class",
+            ["--per-class", "1", "--test-per-class", huge],
+        ),
+    ] {
+        let mut all = vec!["generate", "--device", "cpu", "--out", path_str(&out)];
+        all.extend(args);
+        let err = fails(&all);
+        assert!(
+            err.lines().count() == 1 && err.contains(flag) && err.contains("at most"),
+            "{err}"
+        );
+        assert!(!out.exists(), "{flag}");
+    }
+    let (real, synthetic) = mix_inputs(tmp.path());
+    let err = fails(&[
+        "mix",
+        "--synthetic",
+        path_str(&synthetic),
+        "--real",
+        path_str(&real),
+        "--size",
+        "1000000000000",
+        "--out",
+        path_str(&out),
+    ]);
+    assert!(
+        err.lines().count() == 1 && err.contains("--size") && err.contains("at most 10000000"),
+        "{err}"
+    );
+    assert!(!out.exists());
+}
+
+/// Writes a Hugging Face image dataset file: `image` struct<bytes, path> of 4×4 grey PNGs and
+/// `label` int64, no class names, compressed with `codec`.
+fn write_image_parquet(path: &std::path::Path, labels: &[i64], codec: parquet::basic::Compression) {
+    use arrow_array::{ArrayRef, BinaryArray, Int64Array, RecordBatch, StringArray, StructArray};
+    use std::sync::Arc;
+    let pngs: Vec<Vec<u8>> = labels
+        .iter()
+        .map(|&label| {
+            let image = image::GrayImage::from_pixel(4, 4, image::Luma([(label % 4) as u8 * 60]));
+            let mut png = std::io::Cursor::new(Vec::new());
+            image.write_to(&mut png, image::ImageFormat::Png).unwrap();
+            png.into_inner()
+        })
+        .collect();
+    let bytes: ArrayRef = Arc::new(BinaryArray::from_iter_values(pngs.iter()));
+    let paths: ArrayRef = Arc::new(StringArray::from(vec![None::<&str>; labels.len()]));
+    let image = StructArray::try_from(vec![("bytes", bytes), ("path", paths)]).unwrap();
+    let batch = RecordBatch::try_from_iter([
+        ("image", Arc::new(image) as ArrayRef),
+        (
+            "label",
+            Arc::new(Int64Array::from(labels.to_vec())) as ArrayRef,
+        ),
+    ])
+    .unwrap();
+    let props = parquet::file::properties::WriterProperties::builder()
+        .set_compression(codec)
+        .build();
+    let mut writer = parquet::arrow::ArrowWriter::try_new(
+        std::fs::File::create(path).unwrap(),
+        batch.schema(),
+        Some(props),
+    )
+    .unwrap();
+    writer.write(&batch).unwrap();
+    writer.close().unwrap();
 }

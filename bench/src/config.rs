@@ -151,9 +151,8 @@ pub enum SyntheticSource {
     Dataset(PathBuf),
 }
 
-/// The most rows a subset (or a synthetic test split's class) may have: far above paper scale
-/// (N = 10,000), and low enough that planning its quotas never exhausts memory.
-pub const MAX_SUBSET_ROWS: u64 = 10_000_000;
+/// The most rows a subset (or a synthetic test split's class) may have: the mixer's bound.
+pub use mixer::quotas::MAX_SUBSET_ROWS;
 
 /// The most runs one experiment plans.
 const MAX_CELLS: usize = 1_000_000;

@@ -153,6 +153,20 @@ fn rows_differ(dir: &Path, split: &str, rows: usize) -> Error {
     )
 }
 
+/// Words an error met while decoding Parquet pages: a codec this build cannot decompress says
+/// so (the parquet crate words it "Disabled feature at compile time: snap", or "The codec type
+/// LZO is not supported yet"), since the file itself is fine; anything else is damaged data.
+pub(crate) fn data_error(error: &dyn std::fmt::Display) -> String {
+    let text = error.to_string();
+    if text.contains("Disabled feature at compile time") || text.contains("codec type") {
+        format!(
+            "compressed with a codec synmix cannot read ({text}); rewrite it with snappy, gzip, zstd, lz4 or brotli"
+        )
+    } else {
+        format!("damaged Parquet data ({text})")
+    }
+}
+
 /// Reads one shard, checking that it has the synmix schema.
 pub fn read_shard(path: &Path) -> Result<Vec<RecordBatch>> {
     let file = File::open(path).at(path)?;
@@ -164,7 +178,7 @@ pub fn read_shard(path: &Path) -> Result<Vec<RecordBatch>> {
         .build()
         .map_err(|e| Error::invalid(path, e.to_string()))?;
     reader
-        .map(|batch| batch.map_err(|e| Error::invalid(path, format!("damaged Parquet data ({e})"))))
+        .map(|batch| batch.map_err(|e| Error::invalid(path, data_error(&e))))
         .collect()
 }
 
@@ -211,9 +225,7 @@ impl ShardFile {
             let mask = ProjectionMask::roots(self.metadata.parquet_schema(), KEY_COLUMNS);
             builder = builder.with_projection(mask);
         }
-        let damaged = |e: &dyn std::fmt::Display| {
-            Error::invalid(&self.path, format!("damaged Parquet data ({e})"))
-        };
+        let damaged = |e: &dyn std::fmt::Display| Error::invalid(&self.path, data_error(e));
         let mut reader = builder.build().map_err(|e| damaged(&e))?;
         match reader.next() {
             Some(batch) => batch.map_err(|e| damaged(&e)),
@@ -288,5 +300,25 @@ impl<'a> Columns<'a> {
                 .downcast_ref()
                 .expect("checked schema"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_codec_missing_from_the_build_is_named_not_called_damage() {
+        use parquet::errors::ParquetError;
+        let lzo = ParquetError::NYI("The codec type LZO is not supported yet".into());
+        let said = data_error(&lzo);
+        assert!(
+            said.contains("codec") && said.contains("LZO") && !said.contains("damaged"),
+            "{said}"
+        );
+        let off = ParquetError::General("Disabled feature at compile time: snap".into());
+        assert!(data_error(&off).contains("codec synmix cannot read"));
+        let eof = ParquetError::EOF("unexpected end of file".into());
+        assert!(data_error(&eof).starts_with("damaged Parquet data"));
     }
 }

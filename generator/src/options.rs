@@ -38,6 +38,10 @@ pub struct GenerateOptions {
     pub command: String,
 }
 
+/// The most rows of one class a render may ask for: a thousand times paper scale, and low
+/// enough that planning the shards of ten such classes never exhausts memory.
+const MAX_PER_CLASS: u64 = 10_000_000;
+
 impl GenerateOptions {
     /// Options with the preset's default knobs, 28x28 grey images, seed 0 and no command line.
     pub fn new(preset: Preset, per_class: u64, out: impl Into<PathBuf>) -> GenerateOptions {
@@ -126,6 +130,21 @@ impl GenerateOptions {
                 ));
             }
             _ => {}
+        }
+        let counts = self.class_counts.iter().flatten();
+        for (setting, rows) in [
+            ("per_class", self.per_class),
+            ("test_per_class", self.test_per_class),
+        ]
+        .into_iter()
+        .chain(counts.map(|&n| ("class_counts", n)))
+        {
+            if rows > MAX_PER_CLASS {
+                return Err(Error::setting(
+                    setting,
+                    format!("asks for {rows} rows of a class; at most {MAX_PER_CLASS} are allowed"),
+                ));
+            }
         }
         if datasets::ImageSpec::check_channels(self.image.channels).is_err() {
             return Err(Error::setting(

@@ -18,7 +18,7 @@ use crate::MixOptions;
 use crate::error::{Error, Result};
 use crate::inputs::Inputs;
 use crate::plan::{Permutations, check_balance, check_pools};
-use crate::quotas::{QuotaTable, largest_remainder};
+use crate::quotas::{QuotaTable, check_subset_rows, largest_remainder};
 use crate::sweep::{Records, SweepSummary, ordering_tags, sm_and_ft, subset_entry, write_regime};
 
 /// The options field of the multiples, as errors name it.
@@ -100,6 +100,17 @@ pub fn added_synthetic(
     if spec.real_rows == 0 {
         return Err(Error::setting("real_rows", "must be at least 1"));
     }
+    // The largest subset: R real rows and the most synthetic rows any multiple adds (as a
+    // float, which saturates rather than wraps for a huge R).
+    let most = spec
+        .multiples
+        .iter()
+        .map(|k| k.as_f64())
+        .fold(0.0, f64::max);
+    check_subset_rows(
+        "real_rows",
+        (spec.real_rows as f64 * (1.0 + most)).round() as u64,
+    )?;
     let options = &spec.options;
     let inputs = Inputs::load(&options.synthetic, &options.real, &options.class_renames)?;
     check_balance(

@@ -31,7 +31,7 @@ use serde_json::json;
 use crate::error::{Error, Result};
 use crate::inputs::Inputs;
 use crate::plan::{Permutations, Segment, check_balance, check_pools, lay_out};
-use crate::quotas::{QuotaTable, synthetic_rows};
+use crate::quotas::{QuotaTable, check_subset_rows, synthetic_rows};
 use crate::write::{Job, write_jobs};
 use crate::{MixOptions, SubsetSummary};
 
@@ -187,6 +187,7 @@ pub fn curriculum(
     progress: &(dyn Fn(Progress<'_>) + Sync),
 ) -> Result<SubsetSummary> {
     spec.plan.check().map_err(Error::invalid)?;
+    check_subset_rows("curriculum", spec.plan.size)?;
     let options = &spec.options;
     let inputs = Inputs::load(&options.synthetic, &options.real, &options.class_renames)?;
     let steps = spec.plan.steps();

@@ -13,6 +13,25 @@ use serde::{Deserialize, Serialize};
 
 pub use datasets::apportion::largest_remainder;
 
+use crate::error::{Error, Result};
+
+/// The most rows one subset may have: far above paper scale (N = 10,000), and low enough that
+/// planning its quotas ([`deficit_order`] lays out one entry per row) never exhausts memory.
+/// The bench checks its experiments against the same bound.
+pub const MAX_SUBSET_ROWS: u64 = 10_000_000;
+
+/// Refuses `rows` over [`MAX_SUBSET_ROWS`] before anything is allocated for them; `setting`
+/// names the option that asked for them.
+pub fn check_subset_rows(setting: &'static str, rows: u64) -> Result<()> {
+    if rows > MAX_SUBSET_ROWS {
+        return Err(Error::setting(
+            setting,
+            format!("asks for {rows} rows in one subset; at most {MAX_SUBSET_ROWS} are allowed"),
+        ));
+    }
+    Ok(())
+}
+
 /// The categories of `counts` laid out one after another so that every prefix holds each
 /// category as close to its share as integers allow: step s takes the category whose count
 /// lags its exact share `s·count/total` the most (ties to the lower index). With two

@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use datasets::atomic::write_atomic;
+use datasets::lock::DirLock;
 use datasets::point::{Hundredths, Point, Regime};
 use datasets::{Progress, Source};
 use serde_json::{Value, json};
@@ -12,7 +13,7 @@ use serde_json::{Value, json};
 use crate::error::{Error, Result};
 use crate::inputs::Inputs;
 use crate::plan::{Draw, Permutations, Segment, check_balance, check_pools, lay_out};
-use crate::quotas::{QuotaTable, synthetic_rows};
+use crate::quotas::{QuotaTable, check_subset_rows, synthetic_rows};
 use crate::write::{Job, write_jobs};
 use crate::{MixOptions, SubsetSummary};
 
@@ -200,6 +201,7 @@ pub fn sweep(spec: &SweepSpec, progress: &(dyn Fn(Progress<'_>) + Sync)) -> Resu
     if spec.size == 0 {
         return Err(Error::setting("size", "must be at least 1"));
     }
+    check_subset_rows("size", spec.size)?;
     let options = &spec.options;
     let inputs = Inputs::load(&options.synthetic, &options.real, &options.class_renames)?;
     check_balance(&inputs, spec.size, &format!("size {}", spec.size))?;
@@ -361,6 +363,9 @@ pub(crate) fn write_regime(
     progress: &(dyn Fn(Progress<'_>) + Sync),
 ) -> Result<SweepSummary> {
     inputs.check_held_out(jobs.iter().flat_map(|job| &job.layout.rows))?;
+    // Before looking at what the subsets' directories hold: another mix writing them now
+    // would have its unfinished subsets taken for a crashed run's and removed.
+    let _only_writer = DirLock::take(out)?;
     let subsets = write_jobs(inputs, jobs, options, progress)?;
     let mix_file = write_mix_file(out, mix)?;
     Ok(SweepSummary { subsets, mix_file })

@@ -110,22 +110,41 @@ pub fn read_idx_pair(pair: &IdxPair) -> Result<Vec<InputImage>> {
 /// Reads an IDX file of unsigned bytes with `rank` dimensions; checks magic and length.
 fn read_idx_file(path: &Path, magic: u32, rank: usize) -> Result<(Vec<u32>, Vec<u8>)> {
     let raw = read_file(path)?;
-    let mut bytes = if raw.starts_with(&[0x1f, 0x8b]) {
-        let mut out = Vec::new();
-        GzDecoder::new(raw.as_slice())
-            .read_to_end(&mut out)
-            .map_err(|e| {
-                Error::invalid(
-                    path,
-                    format!("damaged gzip data ({e}); download the file again"),
-                )
-            })?;
-        out
-    } else {
-        raw
-    };
     let header_len = 4 + 4 * rank;
-    if bytes.len() < header_len {
+    if !raw.starts_with(&[0x1f, 0x8b]) {
+        let (dims, expected) = header(path, &raw, magic, rank)?;
+        body_length(path, expected, (raw.len() - header_len) as u64)?;
+        // In place: a second copy of the body would double the import's peak memory.
+        let mut bytes = raw;
+        bytes.drain(..header_len);
+        return Ok((dims, bytes));
+    }
+    let damaged = |e: std::io::Error| {
+        Error::invalid(
+            path,
+            format!("damaged gzip data ({e}); download the file again"),
+        )
+    };
+    let mut gz = GzDecoder::new(raw.as_slice());
+    let mut head = Vec::with_capacity(header_len);
+    (&mut gz)
+        .take(header_len as u64)
+        .read_to_end(&mut head)
+        .map_err(damaged)?;
+    let (dims, expected) = header(path, &head, magic, rank)?;
+    // No more than the header promises, and one byte to tell that more follows: a small file
+    // that inflates to gigabytes is refused without ever holding them.
+    let mut bytes = Vec::new();
+    gz.take(expected + 1)
+        .read_to_end(&mut bytes)
+        .map_err(damaged)?;
+    body_length(path, expected, bytes.len() as u64)?;
+    Ok((dims, bytes))
+}
+
+/// The dimensions in the IDX header at the start of `bytes`, and the data bytes they promise.
+fn header(path: &Path, bytes: &[u8], magic: u32, rank: usize) -> Result<(Vec<u32>, u64)> {
+    if bytes.len() < 4 + 4 * rank {
         return Err(Error::invalid(
             path,
             "too short for an IDX header; is this an IDX file?",
@@ -145,19 +164,26 @@ fn read_idx_file(path: &Path, magic: u32, rank: usize) -> Result<(Vec<u32>, Vec<
         ));
     }
     let dims: Vec<u32> = (0..rank).map(|d| word(4 + 4 * d)).collect();
-    let expected: u64 = dims.iter().map(|&d| d as u64).product();
-    let body = bytes.len() - header_len;
-    if body as u64 != expected {
-        return Err(Error::invalid(
-            path,
-            format!(
-                "truncated or padded: header promises {expected} bytes of data, file has {body}"
-            ),
-        ));
-    }
-    // In place: a second copy of the body would double the import's peak memory.
-    bytes.drain(..header_len);
-    Ok((dims, bytes))
+    let expected = dims.iter().map(|&d| d as u64).product();
+    Ok((dims, expected))
+}
+
+/// Checks that the file holds exactly the `expected` data bytes its header promises; `body`
+/// counts what was read after the header (for gzip, at most one byte beyond `expected`).
+fn body_length(path: &Path, expected: u64, body: u64) -> Result<()> {
+    let problem = match body.cmp(&expected) {
+        std::cmp::Ordering::Equal => return Ok(()),
+        std::cmp::Ordering::Less => {
+            format!("truncated: header promises {expected} bytes of data, file has {body}")
+        }
+        std::cmp::Ordering::Greater => {
+            format!("padded: more than the {expected} bytes of data its header promises")
+        }
+    };
+    Err(Error::invalid(
+        path,
+        format!("{problem}; download the file again"),
+    ))
 }
 
 #[cfg(test)]
@@ -223,6 +249,35 @@ pub(crate) mod tests {
             "{text}"
         );
         assert_eq!(read_idx(&pair, None, true).unwrap().classes.len(), 10);
+    }
+
+    #[test]
+    fn gzip_is_inflated_no_further_than_the_header_promises() {
+        use std::io::Write;
+        let dir = tempfile::tempdir().unwrap();
+        let pair = write_pair(dir.path(), &[[1, 2, 3, 4], [5, 6, 7, 8]], &[0, 1]);
+        let plain = std::fs::read(&pair.images).unwrap();
+        let gzip = |bytes: &[u8]| {
+            let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+            gz.write_all(bytes).unwrap();
+            gz.finish().unwrap()
+        };
+        std::fs::write(&pair.images, gzip(&plain)).unwrap();
+        assert_eq!(read_idx_pair(&pair).unwrap().len(), 2);
+        for (bytes, says) in [
+            (
+                [&plain[..], &[0; 1000]].concat(),
+                "padded: more than the 8 bytes",
+            ),
+            (
+                plain[..plain.len() - 1].to_vec(),
+                "truncated: header promises 8 bytes of data, file has 7",
+            ),
+        ] {
+            std::fs::write(&pair.images, gzip(&bytes)).unwrap();
+            let err = read_idx_pair(&pair).unwrap_err().to_string();
+            assert!(err.contains("img.idx") && err.contains(says), "{err}");
+        }
     }
 
     #[test]

@@ -14,6 +14,7 @@ use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
 use super::{Input, InputImage, InputPixels, InputSplit};
 use crate::error::{Error, Result};
+use crate::reader::data_error;
 use crate::schema::HUGGINGFACE_KEY;
 
 /// Reads one Parquet file or every `*.parquet` under a directory (recursively). A file's
@@ -22,13 +23,18 @@ pub fn read_parquet(from: &Path) -> Result<Input> {
     let files = parquet_files(from)?;
     let mut classes: Option<Vec<String>> = None;
     let mut splits: Vec<InputSplit> = Vec::new();
-    let mut max_label = 0u32;
+    // The largest label and the file holding it: without class names, it sets the class count.
+    let mut max_label: (u32, Option<&Path>) = (0, None);
     for file in &files {
         let (names, images) = read_file(file)?;
         if let (Some(names), None) = (names, &classes) {
             classes = Some(names);
         }
-        max_label = images.iter().map(|i| i.label).fold(max_label, u32::max);
+        if let Some(most) = images.iter().map(|i| i.label).max()
+            && most >= max_label.0
+        {
+            max_label = (most, Some(file));
+        }
         let stem = file
             .file_stem()
             .map(|n| n.to_string_lossy().into_owned())
@@ -45,13 +51,34 @@ pub fn read_parquet(from: &Path) -> Result<Input> {
             }),
         }
     }
-    let classes = classes.unwrap_or_else(|| (0..=max_label).map(|l| l.to_string()).collect());
+    let classes = match classes {
+        Some(names) => names,
+        None => unnamed_classes(max_label.0, max_label.1.unwrap_or(from))?,
+    };
     Ok(Input {
         classes,
         splits,
         from: from.display().to_string(),
         problems: Vec::new(),
     })
+}
+
+/// The most classes an input without class names may have: labels are then the only count
+/// of classes, and a stray huge label (4294967295) must not make billions of them.
+const MAX_UNNAMED_CLASSES: u32 = 100_000;
+
+/// The classes `0..=max_label` of an input whose metadata names none; `file` holds that label.
+fn unnamed_classes(max_label: u32, file: &Path) -> Result<Vec<String>> {
+    if max_label >= MAX_UNNAMED_CLASSES {
+        return Err(Error::invalid(
+            file,
+            format!(
+                "holds label {max_label} but no class names; labels without names must be below {MAX_UNNAMED_CLASSES}: \
+                 check the label column, or add the class names (Hugging Face ClassLabel metadata)"
+            ),
+        ));
+    }
+    Ok((0..=max_label).map(|l| l.to_string()).collect())
 }
 
 fn parquet_files(from: &Path) -> Result<Vec<PathBuf>> {
@@ -153,8 +180,7 @@ fn read_file(path: &Path) -> Result<(Option<Vec<String>>, Vec<InputImage>)> {
         .flat_map(|(group, &rows)| (0..rows).map(move |row| (group, row)));
     let mut images = Vec::new();
     for batch in reader {
-        let batch =
-            batch.map_err(|e| Error::invalid(path, format!("damaged Parquet data ({e})")))?;
+        let batch = batch.map_err(|e| Error::invalid(path, data_error(&e)))?;
         let labels =
             labels_as_i64(batch.column(0).as_ref()).map_err(|e| Error::invalid(path, e))?;
         for row in 0..batch.num_rows() {
@@ -251,18 +277,17 @@ impl ParquetImages {
     }
 
     fn read_row_group(&self, group: usize) -> std::result::Result<Vec<Option<Vec<u8>>>, String> {
-        let damaged = |e: &dyn std::fmt::Display| format!("damaged Parquet data ({e})");
         let file = File::open(&self.path).map_err(|e| format!("cannot read ({e})"))?;
-        let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| damaged(&e))?;
+        let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| data_error(&e))?;
         let images_only = ProjectionMask::roots(builder.parquet_schema(), [self.image_at]);
         let reader = builder
             .with_row_groups(vec![group])
             .with_projection(images_only)
             .build()
-            .map_err(|e| damaged(&e))?;
+            .map_err(|e| data_error(&e))?;
         let mut rows = Vec::new();
         for batch in reader {
-            let batch = batch.map_err(|e| damaged(&e))?;
+            let batch = batch.map_err(|e| data_error(&e))?;
             append_image_bytes(&batch, &mut rows)?;
         }
         Ok(rows)

@@ -68,7 +68,7 @@ impl DatasetWriter {
         mode: WriteMode,
         rows_per_shard: u64,
     ) -> Result<Self> {
-        slots::check(&info, splits)?;
+        slots::check(&info, splits, rows_per_shard)?;
         let fingerprint = resume::fingerprint(&info, splits, rows_per_shard);
         let replaces = dir::staging(dir, mode)?.map(|staging| (staging, dir.to_path_buf()));
         let (dir, mode) = match &replaces {

@@ -19,8 +19,13 @@ pub struct ShardSlot {
     pub done: bool,
 }
 
-/// Checks what a dataset is to hold before anything is planned or written.
-pub(super) fn check(info: &DatasetInfo, splits: &[SplitPlan]) -> Result<()> {
+/// The most shards of one split: what the five digits of a shard's name can number.
+const MAX_SHARDS: u64 = 99_999;
+
+/// Checks what a dataset is to hold before anything is planned or written: the plan of
+/// `rows_per_shard` rows a shard must fit the shard names, so a huge row count is refused
+/// rather than planned shard by shard.
+pub(super) fn check(info: &DatasetInfo, splits: &[SplitPlan], rows_per_shard: u64) -> Result<()> {
     if info.classes.is_empty() {
         return Err(Error::usage("a dataset needs at least one class"));
     }
@@ -37,6 +42,12 @@ pub(super) fn check(info: &DatasetInfo, splits: &[SplitPlan]) -> Result<()> {
             return Err(Error::usage(format!(
                 "split name '{}' must be letters, digits and '_' (as in train or test)",
                 split.name
+            )));
+        }
+        if split.rows.div_ceil(rows_per_shard.max(1)) > MAX_SHARDS {
+            return Err(Error::usage(format!(
+                "split '{}' of {} rows would take more than {MAX_SHARDS} shards of {rows_per_shard} rows; write fewer rows or more a shard",
+                split.name, split.rows
             )));
         }
     }
@@ -77,6 +88,25 @@ pub(super) fn covering(slots: &[ShardSlot], split: &str, rows: &Range<u64>) -> V
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn more_shards_than_their_names_can_number_are_refused_before_planning() {
+        let info = crate::writer::testing::info();
+        let split = |rows| {
+            [SplitPlan {
+                name: "train".into(),
+                rows,
+            }]
+        };
+        assert!(check(&info, &split(99_999 * 20_000), 20_000).is_ok());
+        let err = check(&info, &split(10_000_000_000_000), 20_000)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("'train'") && err.contains("99999 shards"),
+            "{err}"
+        );
+    }
 
     #[test]
     fn phases_cover_the_shards_their_rows_touch() {
