@@ -120,6 +120,73 @@ fn a_killed_mix_reruns_to_the_same_subsets() {
     }
 }
 
+/// Two mixes into one `--out` at once: the second is refused in one line saying another
+/// process is writing there, touches nothing, and the first finishes a mix that verifies.
+#[test]
+fn a_second_mix_into_the_same_out_is_refused_while_the_first_writes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (real, synthetic) = mix_inputs(tmp.path());
+    let out = tmp.path().join("mix");
+    // --memory 0: one shard at a time, so the first mix is still writing long after its first
+    // subset is done.
+    let args = [
+        "mix",
+        "--synthetic",
+        path_str(&synthetic),
+        "--real",
+        path_str(&real),
+        "--size",
+        "1000",
+        "--shares",
+        "0:1:0.1",
+        "--memory",
+        "0",
+        "-q",
+        "--out",
+        path_str(&out),
+    ];
+    let mut first = std::process::Command::new(env!("CARGO_BIN_EXE_synmix"))
+        .args(args)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while !out.join("sm-r000/manifest.json").exists() {
+        assert!(
+            first.try_wait().unwrap().is_none() && started.elapsed().as_secs() < 120,
+            "the first mix ended before its first subset was finished"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    let err = fails(&args);
+    assert!(
+        first.try_wait().unwrap().is_none(),
+        "the first mix ended before the second was refused: the test proves nothing"
+    );
+    assert!(
+        err.lines().count() == 1
+            && err.contains(path_str(&out))
+            && err.contains("another synmix process is writing there"),
+        "{err}"
+    );
+    let done = first.wait_with_output().unwrap();
+    assert!(
+        done.status.success(),
+        "{}",
+        String::from_utf8_lossy(&done.stderr)
+    );
+    let mut subsets = 0;
+    for entry in std::fs::read_dir(&out).unwrap() {
+        let dir = entry.unwrap().path();
+        if dir.is_dir() {
+            ok(&["verify", path_str(&dir), "-q"]);
+            subsets += 1;
+        }
+    }
+    assert_eq!(subsets, 22);
+    assert!(out.join("mix.json").is_file());
+}
+
 /// A real dataset of 2,000 rows and a synthetic one of 200 per class, to mix.
 fn mix_inputs(dir: &std::path::Path) -> (std::path::PathBuf, std::path::PathBuf) {
     let real = import_tiny_fashion_mnist(dir, "real", 2000, 100);

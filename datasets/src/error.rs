@@ -52,6 +52,8 @@ pub enum OutputConflict {
     Unfinished { missing: usize, first: String },
     /// A progress record (`record`, relative to the directory) cannot be read.
     DamagedProgress { record: String, reason: String },
+    /// Another process is writing the directory now ([`crate::lock::DirLock`]).
+    Busy,
 }
 
 /// A way out of an [`OutputConflict`]; front ends name each their own way.
@@ -97,15 +99,18 @@ impl OutputConflict {
             OutputConflict::DamagedProgress { record, reason } => {
                 format!("unreadable progress record {record} ({reason})")
             }
+            OutputConflict::Busy => {
+                "another synmix process is writing there (wait for it to end)".into()
+            }
         }
     }
 
     /// The ways out, in the order to offer them.
     pub fn remedies(&self) -> &'static [Remedy] {
         match self {
-            OutputConflict::NotADirectory | OutputConflict::ForeignFiles { .. } => {
-                &[Remedy::Elsewhere]
-            }
+            OutputConflict::NotADirectory
+            | OutputConflict::ForeignFiles { .. }
+            | OutputConflict::Busy => &[Remedy::Elsewhere],
             OutputConflict::HoldsData => &[Remedy::Resume, Remedy::Force, Remedy::Elsewhere],
             OutputConflict::OtherArguments => &[Remedy::SameArguments, Remedy::Force],
             OutputConflict::DamagedProgress { .. } => &[Remedy::Force],

@@ -8,7 +8,8 @@
 //! This crate writes such directories ([`DatasetWriter`]), reads them back ([`Dataset`]),
 //! checks them ([`verify`]), summarises them ([`inspect`]), copies subsets of a split into
 //! new ones ([`subset`]), gathers rows a row group at a time ([`gather`]), encodes images while
-//! writing them ([`pipeline`]) and imports real data from common formats ([`import`]).
+//! writing them ([`pipeline`]), imports real data from common formats ([`import`]) and locks a
+//! directory for its one writer ([`lock`]).
 //!
 //! Its errors name no command-line flags: options by their field names
 //! ([`Error::Setting`]) and output-directory clashes by their [`Remedy`]s
@@ -23,6 +24,7 @@ pub mod grid;
 pub mod import;
 pub mod inspect;
 mod journal;
+pub mod lock;
 mod manifest;
 pub mod memory;
 pub mod path_name;

@@ -29,6 +29,7 @@ use crate::atomic::write_atomic;
 use crate::card;
 use crate::error::{Error, IoContext, Result};
 use crate::journal::{FinishedShard, Journal};
+use crate::lock::DirLock;
 use crate::manifest::{MANIFEST_FILE, Manifest, Phase};
 use crate::schema;
 use crate::types::{DatasetInfo, SplitPlan};
@@ -136,8 +137,7 @@ impl DatasetWriter {
     /// shards of one dataset (array jobs) may all get here; they take turns, and any that
     /// finds the manifest written by another returns it.
     pub fn finish(self, phases: Vec<Phase>, mix: Option<serde_json::Value>) -> Result<Manifest> {
-        let turn = std::fs::File::open(&self.dir).at(&self.dir)?;
-        turn.lock().at(&self.dir)?;
+        let _turn = DirLock::wait(&self.dir)?;
         let manifest_path = self.dir.join(MANIFEST_FILE);
         if manifest_path.is_file() && !Journal::path(&self.dir).exists() {
             return Manifest::read(&self.dir);
