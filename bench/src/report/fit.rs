@@ -52,13 +52,21 @@ impl Fit {
         }
     }
 
+    /// The curve of this one's family fitted to other points (a bootstrap resample); none below
+    /// 3 distinct shares.
+    pub fn refit(&self, points: &[(f64, f64)]) -> Option<Fit> {
+        if distinct_shares(points) < 3 {
+            return None;
+        }
+        match self {
+            Fit::Exponential { .. } => fit_exponential(points),
+            Fit::Quadratic { .. } => fit_quadratic(points),
+        }
+    }
+
     /// Both curves fitted to `(share, accuracy)` points; none below 3 distinct shares.
     pub fn fit_all(points: &[(f64, f64)]) -> Vec<Fit> {
-        let mut distinct: Vec<Hundredths> =
-            points.iter().map(|p| Hundredths::rounded(p.0)).collect();
-        distinct.sort_unstable();
-        distinct.dedup();
-        if distinct.len() < 3 {
+        if distinct_shares(points) < 3 {
             return Vec::new();
         }
         [fit_exponential(points), fit_quadratic(points)]
@@ -66,6 +74,13 @@ impl Fit {
             .flatten()
             .collect()
     }
+}
+
+fn distinct_shares(points: &[(f64, f64)]) -> usize {
+    let mut distinct: Vec<Hundredths> = points.iter().map(|p| Hundredths::rounded(p.0)).collect();
+    distinct.sort_unstable();
+    distinct.dedup();
+    distinct.len()
 }
 
 fn r_squared(points: &[(f64, f64)], f: impl Fn(f64) -> f64) -> f64 {

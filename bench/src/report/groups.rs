@@ -2,7 +2,7 @@
 //! architecture), one [`Series`] per strategy, by point — with what the tables and plots read
 //! off them (best cells, FT − SM paired by seed, the accuracy at the endpoints).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use datasets::point::{Point, Regime};
 use trainer::{ModelKind, Strategy};
@@ -78,6 +78,12 @@ impl Series {
             })
     }
 
+    /// The seeds with a successful run, in order.
+    pub fn seeds(&self) -> Vec<u64> {
+        let seeds: BTreeSet<u64> = self.by_seed.keys().map(|&(_, seed)| seed).collect();
+        seeds.into_iter().collect()
+    }
+
     /// The fit with the higher R², drawn on the plot.
     pub fn best_fit(&self) -> Option<Fit> {
         self.fits
@@ -94,6 +100,9 @@ pub struct Group {
     pub model: ModelKind,
     pub regime: Regime,
     pub series: [Series; 2],
+    /// The real rows every training set of the group holds, when they all hold the same (R of
+    /// the added-synthetic regime).
+    pub real_rows: Option<u64>,
 }
 
 impl Group {
@@ -195,14 +204,23 @@ pub fn groups(results: &[CellResult], regime: Regime) -> Vec<Group> {
     }
     by_key
         .into_iter()
-        .map(|((pair, model), cells)| Group {
-            pair,
-            model,
-            regime,
-            series: [
-                Series::new(Strategy::Sm, regime, &cells),
-                Series::new(Strategy::Ft, regime, &cells),
-            ],
+        .map(|((pair, model), cells)| {
+            let mut real_rows: Vec<u64> = cells.iter().filter_map(|c| c.real_rows).collect();
+            real_rows.sort_unstable();
+            real_rows.dedup();
+            Group {
+                pair,
+                model,
+                regime,
+                series: [
+                    Series::new(Strategy::Sm, regime, &cells),
+                    Series::new(Strategy::Ft, regime, &cells),
+                ],
+                real_rows: match real_rows.as_slice() {
+                    [rows] => Some(*rows),
+                    _ => None,
+                },
+            }
         })
         .collect()
 }

@@ -18,12 +18,14 @@ mod export;
 mod fit;
 mod groups;
 mod heatmap;
+mod optimum;
 mod overview;
 mod plot;
 mod samples;
 mod scan;
 mod stats;
 mod tables;
+mod transfer;
 mod words;
 
 use std::collections::BTreeMap;

@@ -5,7 +5,9 @@ use datasets::point::Regime;
 
 use super::fit::Fit;
 use super::groups::Group;
+use super::optimum::{Optimum, optimum};
 use super::scan::CellResult;
+use super::transfer::{TransferGap, transfer_gap};
 
 /// What the added-synthetic sections show, with R as the runs measured it.
 pub fn added_note(results: &[CellResult]) -> String {
@@ -73,6 +75,19 @@ pub fn summary_lines(group: &Group) -> Vec<String> {
         {
             lines.push(format!("{name}: fewer than 3 shares, no curve fitted"));
         }
+        if let Some(best) = optimum(series) {
+            lines.push(optimum_line(&name, &best));
+        }
+    }
+    if group.regime == Regime::AddedSynthetic
+        && let Some(real_rows) = group.real_rows
+    {
+        for series in &group.series {
+            let name = series.strategy.to_string().to_uppercase();
+            if let Some(gap) = transfer_gap(series, real_rows) {
+                lines.push(transfer_line(&name, &gap));
+            }
+        }
     }
     if group.regime == Regime::AddedSynthetic
         && let Some(d) = group.mean_difference()
@@ -83,4 +98,60 @@ pub fn summary_lines(group: &Group) -> Vec<String> {
         ));
     }
     lines
+}
+
+/// r* with its interval, the accuracy there and the gain over real only.
+fn optimum_line(name: &str, best: &Optimum) -> String {
+    let curve = match best.fit {
+        Fit::Exponential { .. } => "exponential law",
+        Fit::Quadratic { .. } => "quadratic",
+    };
+    match best.intervals {
+        Some(i) => format!(
+            "{name}: best share r* = {:.2} [{:.2}, {:.2}] ({curve}), accuracy {:.4} there, {:+.4} \
+             [{:+.4}, {:+.4}] over real only (95 % intervals, bootstrap over seeds)",
+            best.share, i.share.0, i.share.1, best.accuracy, best.gain, i.gain.0, i.gain.1
+        ),
+        None => format!(
+            "{name}: best share r* = {:.2} ({curve}), accuracy {:.4} there, {:+.4} over real only \
+             (one seed: no interval)",
+            best.share, best.accuracy, best.gain
+        ),
+    }
+}
+
+/// The power law of the error over the synthetic rows added, its C, and the best multiple.
+fn transfer_line(name: &str, gap: &TransferGap) -> String {
+    let interval = |i: Option<(f64, f64)>| {
+        i.map_or(String::new(), |(low, high)| {
+            format!(" [{low:.4}, {high:.4}]")
+        })
+    };
+    let best = match gap.best_k_interval {
+        Some((low, high)) => format!("best k = {:.2} [{low:.2}, {high:.2}]", gap.best_k),
+        None => format!("best k = {:.2}", gap.best_k),
+    };
+    let law = match gap.law {
+        Some(law) => format!(
+            "error = {:.4}·n^−{:.2} + {:.4} over the synthetic rows n (R² {:.3}{}), transfer gap C = {:.4}{}; ",
+            law.d,
+            law.alpha,
+            law.c,
+            law.r2,
+            if law.r2 < 0.5 {
+                ": the law describes these runs poorly"
+            } else {
+                ""
+            },
+            law.c,
+            interval(gap.c_interval)
+        ),
+        None => "fewer than 3 multiples above 0, no power law fitted; ".into(),
+    };
+    let note = if gap.best_k_interval.is_some() {
+        " (95 % intervals, bootstrap over seeds)"
+    } else {
+        ""
+    };
+    format!("{name}: {law}{best}{note}")
 }
