@@ -87,8 +87,10 @@ fn mix_errors_name_flags() {
     let err = fails(&joined(&mix, &["--size", "20", "--map", "x=Dress"]));
     assert!(err.contains("--map: names synthetic class 'x'"), "{err}");
     let err = fails(&joined(&mix, &["--size", "20", "--map", "x"]));
+    assert!(err.contains("--map: entry 'x' is not old=new"), "{err}");
+    let err = fails(&joined(&mix, &["--size", "20", "--map", "x=Dress,"]));
     assert!(
-        err.contains("--map entry 'x' is not SYNTHETIC=REAL"),
+        err.contains("--map: 'x=Dress,' has an empty entry"),
         "{err}"
     );
 
