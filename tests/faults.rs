@@ -187,6 +187,43 @@ fn a_second_mix_into_the_same_out_is_refused_while_the_first_writes() {
     assert!(out.join("mix.json").is_file());
 }
 
+/// A memory budget smaller than one output shard: each shard is written a few row groups at a
+/// time over several reads of the inputs, and comes out byte for byte as under the default.
+#[test]
+fn a_mix_under_a_budget_smaller_than_a_shard_writes_the_same_shards() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (real, synthetic) = mix_inputs(tmp.path());
+    let mix = |out: &std::path::Path, extra: &[&str]| {
+        let mut args = vec![
+            "mix",
+            "--synthetic",
+            path_str(&synthetic),
+            "--real",
+            path_str(&real),
+            "--size",
+            "1500",
+            "--shares",
+            "0,0.5,1",
+            "-q",
+            "--out",
+            path_str(out),
+        ];
+        args.extend(extra);
+        ok(&args);
+    };
+    let (whole, pieces) = (tmp.path().join("whole"), tmp.path().join("pieces"));
+    mix(&whole, &[]);
+    // 0 MiB: pieces of one row group (512 rows), so each 1,500-row shard takes three.
+    mix(&pieces, &["--memory", "0"]);
+    for name in ["sm-r000", "sm-r050", "sm-r100", "ft-r050"] {
+        assert_eq!(
+            manifest(&pieces.join(name))["splits"],
+            manifest(&whole.join(name))["splits"],
+            "{name}"
+        );
+    }
+}
+
 /// A real dataset of 2,000 rows and a synthetic one of 200 per class, to mix.
 fn mix_inputs(dir: &std::path::Path) -> (std::path::PathBuf, std::path::PathBuf) {
     let real = import_tiny_fashion_mnist(dir, "real", 2000, 100);

@@ -210,6 +210,12 @@ impl ShardFile {
         self.metadata.metadata().num_row_groups()
     }
 
+    /// Every row group in order, one batch each (see [`ShardFile::read_row_group`]): a reader
+    /// of the whole shard that holds one row group at a time.
+    pub fn batches(&self, keys_only: bool) -> impl Iterator<Item = Result<RecordBatch>> + '_ {
+        (0..self.row_groups()).map(move |index| self.read_row_group(index, keys_only))
+    }
+
     /// Row group `index` as one batch: every column, or with `keys_only` the `label`, `source`
     /// and `uid` columns (see [`KeyColumns`]), which skips reading the images.
     pub fn read_row_group(&self, index: usize, keys_only: bool) -> Result<RecordBatch> {

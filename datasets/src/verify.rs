@@ -4,7 +4,7 @@ use std::path::Path;
 
 use crate::Result;
 use crate::journal::hash_file;
-use crate::reader::{Columns, Dataset, read_shard};
+use crate::reader::{Columns, Dataset, ShardFile};
 
 /// Checks every shard of a dataset against its manifest. Returns the problems found, one
 /// line each; an empty list means the dataset is intact.
@@ -39,40 +39,33 @@ pub fn verify(dir: &Path) -> Result<Vec<String>> {
                     path.display()
                 ));
             }
-            let batches = match read_shard(&path) {
-                Ok(batches) => batches,
-                Err(e) => {
-                    problems.push(e.to_string());
-                    continue;
-                }
-            };
-            let shard_rows: u64 = batches.iter().map(|b| b.num_rows() as u64).sum();
-            if shard_rows != shard.rows {
+            // A row group at a time, every column (so damaged image pages are found too): a
+            // shard of large images is never held whole.
+            let mut tally = Tally::new(manifest.classes.len());
+            if let Err(e) = tally.shard(&path) {
+                problems.push(e.to_string());
+                continue;
+            }
+            if tally.rows != shard.rows {
                 problems.push(format!(
-                    "{}: {shard_rows} rows, manifest says {}",
+                    "{}: {} rows, manifest says {}",
                     path.display(),
+                    tally.rows,
                     shard.rows
                 ));
             }
-            rows += shard_rows;
-            for batch in &batches {
-                let columns = Columns::of(batch);
-                for i in 0..batch.num_rows() {
-                    let label = columns.labels.value(i);
-                    match usize::try_from(label)
-                        .ok()
-                        .and_then(|l| class_counts.get_mut(l))
-                    {
-                        Some(count) => *count += 1,
-                        None => problems.push(format!(
-                            "{}: row label {label} is not a class",
-                            path.display()
-                        )),
-                    }
-                    *source_counts
-                        .entry(columns.sources.value(i).to_string())
-                        .or_default() += 1;
-                }
+            rows += tally.rows;
+            for (count, more) in class_counts.iter_mut().zip(&tally.class_counts) {
+                *count += more;
+            }
+            for (source, more) in tally.source_counts {
+                *source_counts.entry(source).or_default() += more;
+            }
+            if let Some(label) = tally.stray_label {
+                problems.push(format!(
+                    "{}: row label {label} is not a class",
+                    path.display()
+                ));
             }
         }
         if rows != split.rows {
@@ -95,4 +88,47 @@ pub fn verify(dir: &Path) -> Result<Vec<String>> {
         }
     }
     Ok(problems)
+}
+
+/// What one shard holds: rows, class and source counts, and a label that is no class.
+struct Tally {
+    rows: u64,
+    class_counts: Vec<u64>,
+    source_counts: std::collections::BTreeMap<String, u64>,
+    stray_label: Option<i64>,
+}
+
+impl Tally {
+    fn new(classes: usize) -> Tally {
+        Tally {
+            rows: 0,
+            class_counts: vec![0; classes],
+            source_counts: Default::default(),
+            stray_label: None,
+        }
+    }
+
+    /// Counts the rows of the shard at `path`, one row group at a time.
+    fn shard(&mut self, path: &Path) -> Result<()> {
+        for batch in ShardFile::open(path)?.batches(false) {
+            let batch = batch?;
+            let columns = Columns::of(&batch);
+            for i in 0..batch.num_rows() {
+                let label = columns.labels.value(i);
+                match usize::try_from(label)
+                    .ok()
+                    .and_then(|l| self.class_counts.get_mut(l))
+                {
+                    Some(count) => *count += 1,
+                    None => self.stray_label = self.stray_label.or(Some(label)),
+                }
+                *self
+                    .source_counts
+                    .entry(columns.sources.value(i).to_string())
+                    .or_default() += 1;
+            }
+            self.rows += batch.num_rows() as u64;
+        }
+        Ok(())
+    }
 }

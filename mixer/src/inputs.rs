@@ -10,7 +10,7 @@ use std::sync::Arc;
 use arrow_array::{Array, ArrayRef, Int64Array, RecordBatch, UInt32Array};
 use arrow_select::take::take_record_batch;
 use datasets::gather::{Gathered, RowGroups};
-use datasets::{Columns, Dataset, ImageSpec, KeyColumns, Source, SplitManifest, read_shard};
+use datasets::{Columns, Dataset, ImageSpec, KeyColumns, ShardFile, Source, SplitManifest};
 use serde::Serialize;
 
 use crate::error::{Error, Result};
@@ -138,7 +138,9 @@ impl Inputs {
         let mut held_out_images = HashSet::new();
         for split in real.manifest.splits.keys().filter(|s| s.as_str() != TRAIN) {
             for shard in &real.split(split)?.shards {
-                for batch in read_shard(&real.shard_path(&shard.file))? {
+                // A row group at a time: a test split of large images is never held whole.
+                for batch in ShardFile::open(&real.shard_path(&shard.file))?.batches(false) {
+                    let batch = batch?;
                     let columns = Columns::of(&batch);
                     for i in 0..batch.num_rows() {
                         held_out_uids.insert(columns.uids.value(i).to_string());

@@ -3,14 +3,15 @@
 //! fit the memory budget, each group's shards in parallel, each manifest as soon as its shards
 //! are done; and deciding, on a rerun, which outputs are already done.
 
+use std::ops::Range;
 use std::path::PathBuf;
 
 use arrow_array::RecordBatch;
 use arrow_select::interleave::interleave_record_batch;
 use datasets::memory::default_budget;
 use datasets::{
-    DatasetInfo, DatasetWriter, Manifest, Phase, Progress, ROWS_PER_ROW_GROUP, Recipe, SplitPlan,
-    WriteMode,
+    DatasetInfo, DatasetWriter, Manifest, Phase, Progress, ROWS_PER_ROW_GROUP, Recipe, ShardWriter,
+    SplitPlan, WriteMode,
 };
 use rayon::prelude::*;
 
@@ -119,7 +120,7 @@ impl Job {
     }
 
     /// Writes the card and the manifest once every shard is written.
-    fn finish(&self, writer: DatasetWriter) -> Result<Manifest> {
+    fn finish(&self, writer: &DatasetWriter) -> Result<Manifest> {
         let phases = self.phases(&writer);
         let mix = serde_json::json!({ "request": self.request, "record": self.record });
         Ok(writer.finish(phases, Some(mix))?)
@@ -186,10 +187,14 @@ pub(crate) fn write_jobs(
         .collect())
 }
 
-/// Writes the shards of the jobs not done, in job order, in groups whose rows fit the memory
-/// budget (at least one shard a group): each group reads what it needs from the inputs once
-/// ([`Inputs::gather`]) and writes its shards in parallel; a job's manifest follows its last
-/// shard. `writers` holds the writers started and not yet finished.
+/// Writes the shards of the jobs not done, in job order, in groups of pieces whose rows fit
+/// the memory budget (at least one piece a group): each group reads what it needs from the
+/// inputs once ([`Inputs::gather`]) and writes its shards in parallel; a job's manifest
+/// follows its last shard. `writers` holds the writers started and not yet finished.
+///
+/// A piece is up to the budget's rows of one shard, cut at whole row groups, so a shard larger
+/// than the budget is written over several groups (its writer kept open between them) and
+/// comes out as it would in one: memory holds a budget's rows whatever the shard size.
 fn write_pending(
     inputs: &Inputs,
     jobs: &[Job],
@@ -198,50 +203,121 @@ fn write_pending(
     options: &MixOptions,
     progress: &(dyn Fn(Progress<'_>) + Sync),
 ) -> Result<()> {
-    let mut shards: Vec<(usize, usize)> = Vec::new();
     for (j, job) in jobs.iter().enumerate() {
         if found[j] != Found::Done {
-            let writer = job.writer(inputs, options, found[j])?;
-            shards.extend((0..writer.slots().len()).map(|slot| (j, slot)));
-            writers[j] = Some(writer);
+            writers[j] = Some(job.writer(inputs, options, found[j])?);
         }
     }
-    let budget_rows = inputs.rows_within(options.memory_budget.unwrap_or_else(default_budget));
+    let mut finished = vec![false; jobs.len()];
+    let written = write_pieces(inputs, jobs, writers, &mut finished, options, progress);
+    // Finished outputs are complete datasets: nothing to remove if a later one fails.
+    for (writer, done) in writers.iter_mut().zip(finished) {
+        if done {
+            *writer = None;
+        }
+    }
+    written
+}
+
+/// One piece of the output: rows `rows` of shard `slot` of job `job`.
+struct Piece {
+    job: usize,
+    slot: usize,
+    rows: Range<usize>,
+}
+
+/// The loop of [`write_pending`] over the started `writers`; marks each job whose manifest
+/// is written in `finished`.
+fn write_pieces(
+    inputs: &Inputs,
+    jobs: &[Job],
+    writers: &[Option<DatasetWriter>],
+    finished: &mut [bool],
+    options: &MixOptions,
+    progress: &(dyn Fn(Progress<'_>) + Sync),
+) -> Result<()> {
+    let budget = options.memory_budget.unwrap_or_else(default_budget);
+    // Besides the rows a group gathers, each thread holds an input row group being read, an
+    // output row group being buffered by its shard's writer and the interleaved copy of it.
+    let in_flight = 3 * ROWS_PER_ROW_GROUP * rayon::current_num_threads();
+    let budget_rows = inputs.rows_within(budget).saturating_sub(in_flight);
+    let piece_rows = (budget_rows / ROWS_PER_ROW_GROUP).max(1) * ROWS_PER_ROW_GROUP;
+    let mut pieces = Vec::new();
+    for (j, writer) in writers.iter().enumerate() {
+        let Some(writer) = writer else { continue };
+        for slot in 0..writer.slots().len() {
+            let rows = jobs[j].slot_rows(writer, slot).len();
+            pieces.extend((0..rows).step_by(piece_rows).map(|start| Piece {
+                job: j,
+                slot,
+                rows: start..rows.min(start + piece_rows),
+            }));
+        }
+    }
     let on_rows = |n: u64| progress(Progress::Rows(n));
     let mut same_bytes = 0;
+    // The shard left unfinished by the group before: its next piece starts the next group.
+    let mut open: Option<ShardWriter<'_>> = None;
     let mut start = 0;
-    while start < shards.len() {
+    while start < pieces.len() {
         let mut end = start;
         let mut rows = 0;
-        while end < shards.len() {
-            let (j, slot) = shards[end];
-            let n = jobs[j].slot_rows(started(writers, j), slot).len();
+        while end < pieces.len() {
+            let n = pieces[end].rows.len();
             if end > start && rows + n > budget_rows {
                 break;
             }
             rows += n;
             end += 1;
         }
-        let group = &shards[start..end];
+        let group = &pieces[start..end];
         let lists: Vec<&[RowRef]> = group
             .iter()
-            .map(|&(j, slot)| jobs[j].slot_rows(started(writers, j), slot))
+            .map(|p| &jobs[p.job].slot_rows(started(writers, p.job), p.slot)[p.rows.clone()])
             .collect();
         let (gathered, same) = inputs.gather(&lists)?;
         same_bytes += same;
         let batches: Vec<&RecordBatch> = gathered.parts.iter().collect();
-        group
-            .par_iter()
-            .zip(&gathered.lists)
-            .try_for_each(|(&(j, slot), rows)| {
-                write_shard(started(writers, j), slot, &batches, rows, &on_rows)
-            })?;
-        for &(j, slot) in group {
-            if slot + 1 == started(writers, j).slots().len() {
-                let writer = writers[j].take().expect("finished once");
-                jobs[j].finish(writer)?;
+        // The group's pieces as runs of one shard each, in order; the runs in parallel.
+        let mut runs: Vec<(Option<ShardWriter<'_>>, Vec<usize>)> = Vec::new();
+        for (i, piece) in group.iter().enumerate() {
+            match runs.last_mut() {
+                Some((_, run)) if same_shard(&group[run[0]], piece) => run.push(i),
+                _ => runs.push((None, vec![i])),
+            }
+        }
+        runs[0].0 = open.take();
+        runs.par_iter_mut().try_for_each(|(shard, run)| {
+            let first = &group[run[0]];
+            let writer = started(writers, first.job);
+            let mut current = match shard.take() {
+                Some(open) => open,
+                None => writer.shard(first.slot)?,
+            };
+            for &i in run.iter() {
+                let rows = &gathered.lists[i];
+                for chunk in rows.chunks(ROWS_PER_ROW_GROUP) {
+                    current.push_batch(&interleave_record_batch(&batches, chunk)?)?;
+                    on_rows(chunk.len() as u64);
+                }
+            }
+            let last = &group[*run.last().expect("a run has a piece")];
+            if last.rows.end == jobs[last.job].slot_rows(writer, last.slot).len() {
+                current.finish()?;
+            } else {
+                *shard = Some(current);
+            }
+            Ok::<_, Error>(())
+        })?;
+        open = runs.pop().and_then(|(shard, _)| shard);
+        for piece in group {
+            let writer = started(writers, piece.job);
+            let last_piece = piece.rows.end == jobs[piece.job].slot_rows(writer, piece.slot).len();
+            if last_piece && piece.slot + 1 == writer.slots().len() {
+                jobs[piece.job].finish(writer)?;
+                finished[piece.job] = true;
                 progress(Progress::Finished {
-                    name: &jobs[j].name,
+                    name: &jobs[piece.job].name,
                     kept: false,
                 });
             }
@@ -257,25 +333,12 @@ fn write_pending(
     Ok(())
 }
 
+fn same_shard(a: &Piece, b: &Piece) -> bool {
+    (a.job, a.slot) == (b.job, b.slot)
+}
+
 fn started(writers: &[Option<DatasetWriter>], job: usize) -> &DatasetWriter {
     writers[job]
         .as_ref()
         .expect("a writer started for every job not done")
-}
-
-/// Writes shard `slot`: `rows` of `batches`, a row group at a time.
-fn write_shard(
-    writer: &DatasetWriter,
-    slot: usize,
-    batches: &[&RecordBatch],
-    rows: &[RowRef],
-    on_rows: &(dyn Fn(u64) + Sync),
-) -> Result<()> {
-    let mut shard = writer.shard(slot)?;
-    for chunk in rows.chunks(ROWS_PER_ROW_GROUP) {
-        shard.push_batch(&interleave_record_batch(batches, chunk)?)?;
-        on_rows(chunk.len() as u64);
-    }
-    shard.finish()?;
-    Ok(())
 }

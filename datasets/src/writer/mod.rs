@@ -135,8 +135,9 @@ impl DatasetWriter {
 
     /// Writes the card and the manifest once every shard is complete. Writers of different
     /// shards of one dataset (array jobs) may all get here; they take turns, and any that
-    /// finds the manifest written by another returns it.
-    pub fn finish(self, phases: Vec<Phase>, mix: Option<serde_json::Value>) -> Result<Manifest> {
+    /// finds the manifest written by another returns it. Borrows the writer, so a caller
+    /// holding shard writers of other datasets can finish this one; it writes nothing more.
+    pub fn finish(&self, phases: Vec<Phase>, mix: Option<serde_json::Value>) -> Result<Manifest> {
         let _turn = DirLock::wait(&self.dir)?;
         let manifest_path = self.dir.join(MANIFEST_FILE);
         if manifest_path.is_file() && !Journal::path(&self.dir).exists() {
