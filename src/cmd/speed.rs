@@ -121,7 +121,7 @@ fn train(args: &TrainSpeedArgs, quiet: bool) -> Result<()> {
     let backend = super::training_backend(args.backend)?;
     let batch_size = args.batch_size.unwrap_or(TrainConfig::new().batch_size);
     println!(
-        "training throughput ({backend}, batch {batch_size}, {} threads):",
+        "training speed ({backend}, batch {batch_size}, {} threads):",
         trainer::speed::cpu_threads()
     );
     for input in trainer::speed::MEASURED_INPUTS {

@@ -1,5 +1,5 @@
 //! `synmix train`: train one model on one dataset and score it on a real test set. (Its
-//! throughput is measured by `synmix speed train`.)
+//! speed is measured by `synmix speed train`.)
 
 use std::ops::ControlFlow;
 use std::path::PathBuf;

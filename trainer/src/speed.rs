@@ -25,7 +25,7 @@ use crate::train::{Outcome, fit, on_pool_thread};
 use datasets::rng::SplitMix64;
 
 #[derive(Debug, Clone, Serialize)]
-pub struct Throughput {
+pub struct TrainingSpeed {
     pub model: ModelKind,
     pub input: InputShape,
     pub batch_size: usize,
@@ -59,7 +59,7 @@ pub fn measure(
     samples: usize,
     backend: BackendKind,
     memory_budget: Option<u64>,
-) -> Result<Throughput> {
+) -> Result<TrainingSpeed> {
     let device = backend.device()?.autodiff();
     let mut rng = SplitMix64::keyed(&[samples as u64]);
     let pixels: Vec<u8> = (0..samples * input.pixels())
@@ -93,7 +93,7 @@ pub fn measure(
     }
     let (seconds, loader_wait_seconds) = timed??;
     let steps = samples.div_ceil(batch_size);
-    Ok(Throughput {
+    Ok(TrainingSpeed {
         model,
         input,
         batch_size,
