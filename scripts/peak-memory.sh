@@ -5,9 +5,11 @@
 #
 #   scripts/peak-memory.sh [WORK_DIR]       SYNMIX=path/to/synmix to measure another build
 #
-# The small size is Fashion-MNIST as it is (28x28x1); the large one is 88x88x1 (9.9x the bytes).
-# A build with the --memory option also runs mix and train within a 16 MiB budget, smaller
-# than the data at both sizes: what stays in memory then does not grow with the images.
+# The small size is Fashion-MNIST as it is (28x28, grey); the large one is 128x128 RGB (63x the
+# pixel bytes). A build with the --memory option also runs mix and train within a 16 MiB budget,
+# smaller than the data at both sizes: what stays in memory then does not grow with the images.
+# Each mix is also checked against its budget: what synmix holds (peak minus the baseline of a
+# mix of 10 rows of the same inputs) must stay under --memory, or the default budget.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SYNMIX=${SYNMIX:-target/release/synmix}
@@ -31,29 +33,48 @@ measure() {
   kb=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$log")
   secs=$(awk -F': ' '/Elapsed \(wall clock\)/ {print $2}' "$log" |
     awk -F: '{ if (NF == 3) print $1 * 3600 + $2 * 60 + $3; else print $1 * 60 + $2 }')
+  LAST_MB=$((kb / 1024))
   awk -v l="$label" -v kb="$kb" -v s="$secs" -v n="$rows" \
     'BEGIN { printf "| %-28s | %8.0f | %7.1f | %9.0f |\n", l, kb / 1024, s, n / s }'
 }
 
+# The default memory budget (datasets::memory::default_budget): a sixteenth of the machine's
+# memory, 64 to 256 MiB.
+DEFAULT_MIB=$(awk '/MemTotal/ { m = $2 / 1024 / 16; print int(m < 64 ? 64 : m > 256 ? 256 : m) }' /proc/meminfo)
+
+# held LABEL BUDGET_MIB: what the mix just measured held beyond the baseline, against its budget.
+held() {
+  awk -v l="$1" -v peak="$LAST_MB" -v base="$BASE_MB" -v b="$2" 'BEGIN {
+    h = peak - base; printf "|   %-26s | held %4.0f MB of a %4d MiB budget (%s)\n", l, h, b, h <= b * 1.048576 ? "ok" : "OVER" }'
+}
+
 echo "| command                      | peak MB  | wall s  | images/s  |"
 echo "|------------------------------|----------|---------|-----------|"
-for size in 28x28 88x88; do
+for spec in 28x28:1 128x128:3; do
+  size=${spec%:*} channels=${spec#*:}
   d="$WORK/$size"
   rm -rf "$d"
   mkdir -p "$d"
   measure "import fashion-mnist $size" 70000 \
-    "$SYNMIX" -q import fashion-mnist --size "$size" --channels 1 --out "$d/real"
+    "$SYNMIX" -q import fashion-mnist --size "$size" --channels "$channels" --out "$d/real"
   measure "generate $GEN_ROWS $size" "$GEN_ROWS" \
-    "$SYNMIX" -q generate --preset fashion --count "$GEN_ROWS" --size "$size" --channels 1 \
-    --device cpu --out "$d/syn"
+    "$SYNMIX" -q generate --preset fashion --count "$GEN_ROWS" --size "$size" \
+    --channels "$channels" --device cpu --out "$d/syn"
+  # The baseline: loading and checking the inputs, which any mix of them does.
+  measure "  baseline: mix of 10 rows" 60 \
+    "$SYNMIX" -q mix --synthetic "$d/syn" --real "$d/real" --size 10 --shares 0,0.5,1 \
+    --out "$d/mix-baseline"
+  BASE_MB=$LAST_MB
   # Three shares of MIX_ROWS rows each, six subsets (SM and FT): 6 × MIX_ROWS rows written.
   measure "mix 3 shares x $MIX_ROWS $size" $((6 * MIX_ROWS)) \
     "$SYNMIX" -q mix --synthetic "$d/syn" --real "$d/real" --size "$MIX_ROWS" \
     --shares 0,0.5,1 --out "$d/mix"
+  held "default budget" "$DEFAULT_MIB"
   if [ -n "$BUDGETED" ]; then
     measure "  same, --memory $BUDGETED" $((6 * MIX_ROWS)) \
       "$SYNMIX" -q mix --synthetic "$d/syn" --real "$d/real" --size "$MIX_ROWS" \
       --shares 0,0.5,1 --memory "$BUDGETED" --out "$d/mix-budget"
+    held "--memory $BUDGETED" "$BUDGETED"
   fi
   # One epoch of the MLP over the 50% subset, scored on the 10,000 real test images.
   measure "train mlp 1 epoch $size" "$MIX_ROWS" \
