@@ -198,10 +198,11 @@ fn a_bench_on_slurm_reports_its_failed_task_and_resubmits_only_the_missing_ones(
     let mut plan = bench_args(&experiment, &out);
     plan.push("--plan-only");
     ok(&plan);
-    // The fault: a damaged checkpoint in the run directory of one cell (task 4).
+    // The fault: a file where one cell (task 4) keeps its checkpoint directory, which the
+    // trainer can neither use nor delete (a damaged checkpoint it would set aside and recover).
     let broken = out.join("runs/near/mlp/sm-r050-s0/checkpoint");
-    std::fs::create_dir_all(&broken).unwrap();
-    std::fs::write(broken.join("state.json"), "{").unwrap();
+    std::fs::create_dir_all(broken.parent().unwrap()).unwrap();
+    std::fs::write(&broken, "notes").unwrap();
 
     let exe = env!("CARGO_BIN_EXE_synmix");
     let mut submit = bench_args(&experiment, &out);
@@ -226,7 +227,7 @@ fn a_bench_on_slurm_reports_its_failed_task_and_resubmits_only_the_missing_ones(
     assert_eq!(failed.len(), 1, "{status}");
     assert!(
         failed[0].starts_with("  task 4 (train near mlp sm r050 seed 0): ")
-            && failed[0].contains("state.json"),
+            && failed[0].contains("checkpoint"),
         "{status}"
     );
     assert!(
@@ -240,7 +241,7 @@ fn a_bench_on_slurm_reports_its_failed_task_and_resubmits_only_the_missing_ones(
     );
 
     // Repaired, the printed command resubmits the failed cell and the report alone.
-    std::fs::remove_dir_all(&broken).unwrap();
+    std::fs::remove_file(&broken).unwrap();
     let words: Vec<&str> = again.split_whitespace().skip(1).collect();
     let resubmitted = run_ok(cluster.command(exe).args(&words));
     let ids = resubmitted.split(';').next().unwrap();
