@@ -121,7 +121,7 @@ impl Job {
 
     /// Writes the card and the manifest once every shard is written.
     fn finish(&self, writer: &DatasetWriter) -> Result<Manifest> {
-        let phases = self.phases(&writer);
+        let phases = self.phases(writer);
         let mix = serde_json::json!({ "request": self.request, "record": self.record });
         Ok(writer.finish(phases, Some(mix))?)
     }

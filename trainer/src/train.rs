@@ -503,7 +503,8 @@ mod tests {
             };
             ModelKind::Mlp.visit(store.shape, visitor).unwrap()
         };
-        let damages: [(&str, fn(&std::path::Path)); 2] = [
+        type Damage = fn(&std::path::Path);
+        let damages: [(&str, Damage); 2] = [
             ("state.json", |path| std::fs::write(path, "{").unwrap()),
             ("model-1.bpk", |path| {
                 let bytes = std::fs::read(path).unwrap();
