@@ -85,7 +85,7 @@ fn estimate(family: Fit, series: &Series, seeds: &[u64]) -> Option<(f64, f64, f6
 #[cfg(test)]
 mod tests {
     use datasets::point::{Hundredths, Regime};
-    use trainer::{ModelKind, Strategy};
+    use trainer::Strategy;
 
     use super::*;
     use crate::report::scan::CellResult;
@@ -99,21 +99,8 @@ mod tests {
                 let accuracy = 0.8 - (r - 0.3).powi(2)
                     + spread * (seed as f64 - 1.0)
                     + 0.002 * ((seed * 7 + i) % 3) as f64;
-                runs.push(CellResult {
-                    pair: "near".into(),
-                    model: ModelKind::Mlp,
-                    strategy: Strategy::Sm,
-                    point: Regime::FixedSize.at(Hundredths::exact(r).unwrap()),
-                    seed,
-                    accuracy: Some(accuracy),
-                    macro_f1: Some(accuracy),
-                    synthetic_accuracy: None,
-                    epochs: 1,
-                    real_rows: Some(100),
-                    train_seconds: Some(1.0),
-                    samples_per_second: Some(1.0),
-                    failure: None,
-                });
+                let point = Regime::FixedSize.at(Hundredths::exact(r).unwrap());
+                runs.push(CellResult::ok_run(Strategy::Sm, point, seed, accuracy));
             }
         }
         runs

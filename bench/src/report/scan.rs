@@ -78,6 +78,28 @@ impl CellResult {
     }
 }
 
+#[cfg(test)]
+impl CellResult {
+    /// A successful MLP run of pair `near` with 100 real rows, for the report's tests.
+    pub(crate) fn ok_run(strategy: Strategy, point: Point, seed: u64, accuracy: f64) -> CellResult {
+        CellResult {
+            pair: "near".into(),
+            model: ModelKind::Mlp,
+            strategy,
+            point,
+            seed,
+            accuracy: Some(accuracy),
+            macro_f1: Some(accuracy),
+            synthetic_accuracy: None,
+            epochs: 1,
+            real_rows: Some(100),
+            train_seconds: Some(1.0),
+            samples_per_second: Some(1.0),
+            failure: None,
+        }
+    }
+}
+
 /// Every `result.json` of the cells of the bench directory `bench`, in path order.
 pub fn scan(bench: &Path) -> Result<Vec<CellResult>> {
     let mut results = Vec::new();

@@ -139,7 +139,7 @@ fn best_multiple(series: &Series, seeds: &[u64]) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use datasets::point::{Hundredths, Regime};
-    use trainer::{ModelKind, Strategy};
+    use trainer::Strategy;
 
     use super::*;
     use crate::report::scan::CellResult;
@@ -171,21 +171,8 @@ mod tests {
                     2.0 * f64::powf(n, -0.5) + 0.15
                 };
                 let accuracy = 1.0 - error + 0.004 * (seed as f64 - 1.5);
-                runs.push(CellResult {
-                    pair: "near".into(),
-                    model: ModelKind::Mlp,
-                    strategy: Strategy::Sm,
-                    point: Regime::AddedSynthetic.at(Hundredths::exact(k).unwrap()),
-                    seed,
-                    accuracy: Some(accuracy),
-                    macro_f1: Some(accuracy),
-                    synthetic_accuracy: None,
-                    epochs: 1,
-                    real_rows: Some(100),
-                    train_seconds: Some(1.0),
-                    samples_per_second: Some(1.0),
-                    failure: None,
-                });
+                let point = Regime::AddedSynthetic.at(Hundredths::exact(k).unwrap());
+                runs.push(CellResult::ok_run(Strategy::Sm, point, seed, accuracy));
             }
         }
         let cells: Vec<&CellResult> = runs.iter().collect();
