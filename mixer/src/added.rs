@@ -15,9 +15,9 @@ use datasets::point::{Hundredths, Point, Regime};
 use serde_json::json;
 
 use crate::MixOptions;
+use crate::draw::{Permutations, check_balance, check_pools};
 use crate::error::{Error, Result};
 use crate::inputs::Inputs;
-use crate::plan::{Permutations, check_balance, check_pools};
 use crate::quotas::{QuotaTable, check_subset_rows, largest_remainder};
 use crate::sweep::{Records, SweepSummary, ordering_tags, sm_and_ft, subset_entry, write_regime};
 

@@ -28,9 +28,9 @@ use datasets::{Progress, Source};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use crate::draw::{Permutations, Segment, check_balance, check_pools, lay_out};
 use crate::error::{Error, Result};
 use crate::inputs::Inputs;
-use crate::plan::{Permutations, Segment, check_balance, check_pools, lay_out};
 use crate::quotas::{QuotaTable, check_subset_rows, synthetic_rows};
 use crate::write::{Job, write_jobs};
 use crate::{MixOptions, SubsetSummary};

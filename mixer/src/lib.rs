@@ -20,9 +20,9 @@
 
 pub mod added;
 pub mod curriculum;
+pub mod draw;
 mod error;
 pub mod inputs;
-pub mod plan;
 pub mod quotas;
 pub mod speed;
 pub mod sweep;
@@ -32,9 +32,9 @@ use std::path::PathBuf;
 
 pub use added::{AddedSpec, added_synthetic};
 pub use curriculum::{CurriculumPlan, CurriculumSpec, curriculum};
+pub use draw::{Draw, Order};
 pub use error::{Error, Result};
 pub use inputs::ClassRenames;
-pub use plan::{Draw, Order};
 pub use quotas::QuotaTable;
 pub use sweep::{
     MIX_FILE, SweepSpec, SweepSummary, parse_shares, quota_tables, sweep, synthetic_needs,

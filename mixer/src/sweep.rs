@@ -10,9 +10,9 @@ use datasets::point::{Hundredths, Point, Regime};
 use datasets::{Progress, Source};
 use serde_json::{Value, json};
 
+use crate::draw::{Draw, Permutations, Segment, check_balance, check_pools, lay_out};
 use crate::error::{Error, Result};
 use crate::inputs::Inputs;
-use crate::plan::{Draw, Permutations, Segment, check_balance, check_pools, lay_out};
 use crate::quotas::{QuotaTable, check_subset_rows, synthetic_rows};
 use crate::write::{Job, write_jobs};
 use crate::{MixOptions, SubsetSummary};

@@ -15,9 +15,9 @@ use datasets::{
 };
 use rayon::prelude::*;
 
+use crate::draw::Layout;
 use crate::error::{Error, Result};
 use crate::inputs::{Inputs, RowRef, TRAIN};
-use crate::plan::Layout;
 use crate::{MixOptions, SubsetSummary};
 
 /// One output dataset to make.
