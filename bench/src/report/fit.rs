@@ -83,7 +83,7 @@ fn distinct_shares(points: &[(f64, f64)]) -> usize {
     distinct.len()
 }
 
-fn r_squared(points: &[(f64, f64)], f: impl Fn(f64) -> f64) -> f64 {
+pub(crate) fn r_squared(points: &[(f64, f64)], f: impl Fn(f64) -> f64) -> f64 {
     let mean = points.iter().map(|p| p.1).sum::<f64>() / points.len() as f64;
     let sst: f64 = points.iter().map(|p| (p.1 - mean).powi(2)).sum();
     let sse: f64 = points.iter().map(|p| (p.1 - f(p.0)).powi(2)).sum();
@@ -92,18 +92,43 @@ fn r_squared(points: &[(f64, f64)], f: impl Fn(f64) -> f64) -> f64 {
 
 /// For a fixed rate `c` the law is linear in `a` and `b`; the rate is searched on a grid.
 fn fit_exponential(points: &[(f64, f64)]) -> Option<Fit> {
+    let rates = (-400..=400)
+        .filter(|&step| step != 0)
+        .map(|step| step as f64 * 0.05);
+    let line = grid_fit(points, rates, 1e-12, |c, r| (c * r).exp())?;
+    let (a, b, c) = (line.intercept, -line.slope, line.parameter);
+    Some(Fit::Exponential {
+        a,
+        b,
+        c,
+        r2: r_squared(points, |r| a - b * (c * r).exp()),
+    })
+}
+
+/// The best of the lines `y = slope·g + intercept`, g = `basis(p, x)`, fitted by least squares
+/// for every parameter p of `grid`: the fit of a law that is linear but for one parameter.
+pub(crate) struct GridFit {
+    pub parameter: f64,
+    pub slope: f64,
+    pub intercept: f64,
+}
+
+/// [`GridFit`] over `points`: the parameter with the least squared error (the first on a tie);
+/// a parameter whose basis varies less than `min_variance` over the points is skipped.
+pub(crate) fn grid_fit(
+    points: &[(f64, f64)],
+    grid: impl IntoIterator<Item = f64>,
+    min_variance: f64,
+    basis: impl Fn(f64, f64) -> f64,
+) -> Option<GridFit> {
     let n = points.len() as f64;
-    let mut best: Option<(f64, Fit)> = None;
-    for step in -400..=400 {
-        let c = step as f64 * 0.05;
-        if step == 0 {
-            continue;
-        }
-        let g: Vec<f64> = points.iter().map(|p| (c * p.0).exp()).collect();
+    let ym = points.iter().map(|p| p.1).sum::<f64>() / n;
+    let mut best: Option<(f64, GridFit)> = None;
+    for parameter in grid {
+        let g: Vec<f64> = points.iter().map(|p| basis(parameter, p.0)).collect();
         let gm = g.iter().sum::<f64>() / n;
-        let ym = points.iter().map(|p| p.1).sum::<f64>() / n;
         let var: f64 = g.iter().map(|v| (v - gm).powi(2)).sum();
-        if var < 1e-12 {
+        if var < min_variance {
             continue;
         }
         let cov: f64 = g
@@ -112,24 +137,22 @@ fn fit_exponential(points: &[(f64, f64)]) -> Option<Fit> {
             .map(|(v, p)| (v - gm) * (p.1 - ym))
             .sum();
         let slope = cov / var;
-        let (a, b) = (ym - slope * gm, -slope);
-        let sse: f64 = points
+        let intercept = ym - slope * gm;
+        let sse: f64 = g
             .iter()
-            .map(|p| (p.1 - (a - b * (c * p.0).exp())).powi(2))
+            .zip(points)
+            .map(|(v, p)| (p.1 - (slope * v + intercept)).powi(2))
             .sum();
         if best.as_ref().is_none_or(|(s, _)| sse < *s) {
-            best = Some((sse, Fit::Exponential { a, b, c, r2: 0.0 }));
+            let line = GridFit {
+                parameter,
+                slope,
+                intercept,
+            };
+            best = Some((sse, line));
         }
     }
-    best.map(|(_, fit)| match fit {
-        Fit::Exponential { a, b, c, .. } => Fit::Exponential {
-            a,
-            b,
-            c,
-            r2: r_squared(points, |r| a - b * (c * r).exp()),
-        },
-        other => other,
-    })
+    best.map(|(_, line)| line)
 }
 
 /// Normal equations of `a + b·r + c·r²`, solved by Cramer's rule.
