@@ -44,18 +44,12 @@ pub(crate) fn execute(
             // The inputs against their hashes: a damaged one is made again (or, given by the
             // user, named), never mixed.
             for input in [&data.real, &data.synthetic] {
-                if let Some(problem) = damage(input) {
-                    let maker = task.needs.iter().map(|&id| &plan.tasks[id]);
-                    for need in
-                        maker.filter(|t| tasks::dataset_of(out, &t.work).as_ref() == Some(input))
-                    {
-                        tasks::reopen(out, need, &problem)?;
-                    }
-                    bail!(
-                        "{}: damaged ({problem}); run the bench again to make it anew, or restore it if it is yours",
-                        input.display()
-                    );
-                }
+                let makers = task.needs.iter().map(|&id| &plan.tasks[id]);
+                check_input(
+                    out,
+                    input,
+                    makers.filter(|t| tasks::dataset_of(out, &t.work).as_ref() == Some(input)),
+                )?;
             }
             let dir = layout::mix_dir(out, pair, *seed, *regime);
             mix::mix(&data, &dir, &experiment.axis(*regime)?, *seed, options)?;
@@ -67,15 +61,7 @@ pub(crate) fn execute(
             let subset = layout::subset_dir(&mix_dir, cell.strategy, cell.point);
             // A cell trained on a damaged subset would score the wrong rows: the mix is done
             // again instead.
-            if let Some(problem) = damage(&subset) {
-                let mix = &plan.tasks[task.needs[0]];
-                tasks::reopen(out, mix, &problem)?;
-                bail!(
-                    "{}: damaged ({problem}); its mix task {} is undone: run the bench again to mix it anew and train",
-                    subset.display(),
-                    mix.id
-                );
-            }
+            check_input(out, &subset, [&plan.tasks[task.needs[0]]])?;
             train::train(cell, &subset, &data, experiment, options)
         }
         // With failed runs the report is written (it lists them) but the task fails, so the
@@ -118,6 +104,35 @@ fn redo_if_damaged(out: &Path, work: &Work) -> Result<()> {
     }
     tracing::warn!("{}: damaged ({problem}): making it anew", dir.display());
     std::fs::remove_dir_all(&dir).with_context(|| format!("{}: cannot remove", dir.display()))
+}
+
+/// Fails, naming `input` and its first problem, if it no longer matches its manifest; the
+/// `makers` that made it are reopened, so the next launch makes it anew (without a maker, the
+/// input is the user's to restore).
+fn check_input<'a>(
+    out: &Path,
+    input: &Path,
+    makers: impl IntoIterator<Item = &'a Task>,
+) -> Result<()> {
+    let Some(problem) = damage(input) else {
+        return Ok(());
+    };
+    let mut reopened = Vec::new();
+    for maker in makers {
+        tasks::reopen(out, maker, &problem)?;
+        reopened.push(maker.id.to_string());
+    }
+    if reopened.is_empty() {
+        bail!(
+            "{}: damaged ({problem}); restore it (`synmix verify` lists what is wrong)",
+            input.display()
+        );
+    }
+    bail!(
+        "{}: damaged ({problem}); task {} is undone: run the bench again to make it anew",
+        input.display(),
+        reopened.join(", ")
+    )
 }
 
 /// The first problem of the dataset in `dir` against its manifest (rows, class counts, shard
