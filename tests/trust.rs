@@ -22,6 +22,13 @@ fn edited_experiment(dir: &Path, real: &Path, from: &str, to: &str) -> std::path
     path
 }
 
+/// `synmix bench --config EXPERIMENT --out OUT -q --plan-only`.
+fn plan_only<'a>(experiment: &'a Path, out: &'a Path) -> Vec<&'a str> {
+    let mut args = bench_args(experiment, out);
+    args.push("--plan-only");
+    args
+}
+
 #[test]
 fn names_that_would_leave_the_bench_directory_are_refused() {
     let tmp = tempfile::tempdir().unwrap();
@@ -121,15 +128,7 @@ fn missing_results_and_damaged_subsets_are_named_and_made_again() {
 
     // A subset's shard overwritten before its cell trained: the mix is made again first.
     let damaged = tmp.path().join("damaged");
-    ok(&[
-        "bench",
-        "--config",
-        path_str(&experiment),
-        "--out",
-        path_str(&damaged),
-        "--plan-only",
-        "-q",
-    ]);
+    ok(&plan_only(&experiment, &damaged));
     for task in ["0", "1", "2"] {
         ok(&["bench", "--out", path_str(&damaged), "--task", task, "-q"]);
     }
@@ -154,15 +153,7 @@ fn a_refused_command_leaves_the_bench_directory_as_it_was() {
     let experiment = tmp.path().join("exp.toml");
     write_tiny_experiment(&experiment, &real, &["mlp"]);
     let out = tmp.path().join("bench");
-    ok(&[
-        "bench",
-        "--config",
-        path_str(&experiment),
-        "--out",
-        path_str(&out),
-        "--plan-only",
-        "-q",
-    ]);
+    ok(&plan_only(&experiment, &out));
     let plan = std::fs::read(out.join("plan.json")).unwrap();
     std::fs::remove_file(out.join("experiment.toml")).unwrap();
     // Without --config the default profile is not the bench's experiment: refused, nothing
@@ -171,15 +162,7 @@ fn a_refused_command_leaves_the_bench_directory_as_it_was() {
     assert!(err.contains("no experiment.toml"), "{err}");
     assert!(!out.join("experiment.toml").exists());
     assert_eq!(std::fs::read(out.join("plan.json")).unwrap(), plan);
-    ok(&[
-        "bench",
-        "--config",
-        path_str(&experiment),
-        "--out",
-        path_str(&out),
-        "--plan-only",
-        "-q",
-    ]);
+    ok(&plan_only(&experiment, &out));
 
     // A damaged plan: one line naming it and the way out, no panic; the way out works.
     let text = String::from_utf8(plan).unwrap();
