@@ -97,7 +97,7 @@ pub fn epoch_order(seed: u64, phase: usize, epoch: usize, rows: &[usize]) -> Vec
 /// for work on the cores the loop needs. Driven from inside the pool, the loop's thread takes its
 /// share of every kernel (a CNN step on 2 threads ran 1.14× faster than on 1 from outside, 1.44×
 /// from inside).
-pub(crate) fn on_pool_thread<R: Send>(work: impl FnOnce() -> R + Send) -> R {
+pub fn on_pool_thread<R: Send>(work: impl FnOnce() -> R + Send) -> R {
     rayon::scope(|_| work())
 }
 
