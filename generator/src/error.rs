@@ -6,7 +6,9 @@
 pub enum Error {
     #[error("config {origin}: {message}")]
     Config { origin: String, message: String },
-    #[error("unknown preset '{0}'; use fashion, sketch or digits")]
+    #[error(
+        "unknown preset '{0}'; use fashion, sketch, digits or the path of a preset file (.toml)"
+    )]
     UnknownPreset(String),
     #[error("PNG encoding: {0}")]
     Encode(String),

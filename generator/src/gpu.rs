@@ -4,23 +4,40 @@
 
 use std::borrow::Cow;
 use std::sync::Once;
+use std::time::Duration;
 
 use bytemuck::{Pod, Zeroable};
 use datasets::ImageSpec;
 
 use crate::cpu::stride;
 use crate::error::{Error, Result};
-use crate::params::SampleParams;
-use crate::presets::Preset;
+
+/// What every preset's shader begins with: bindings, entry point and drawing helpers.
+pub(crate) const PRELUDE: &str = include_str!("../../shaders/prelude.wgsl");
 
 const WORKGROUP_SIZE: usize = 64;
-/// Every preset has ten classes: `frames` in the shader has one entry each.
-const CLASSES: usize = 10;
 /// Output bytes of one dispatch: large enough to amortise the dispatch cost, small enough
 /// for any adapter's storage-buffer limit.
 const BATCH_BYTES: usize = 24 << 20;
+/// The longest one batch may take. A preset's shader that never finishes (a loop without an
+/// end) is stopped here with an error rather than hanging the run; a real batch takes well
+/// under a second on a GPU and a few seconds on lavapipe.
+const BATCH_TIME_LIMIT: Duration = Duration::from_secs(300);
 
-/// `struct Frame` in `shaders/synth.wgsl`: the samples one class's dispatch renders.
+/// A preset's compute program as the renderer runs it.
+#[derive(Debug, Clone)]
+pub(crate) struct Program {
+    pub label: String,
+    /// The whole WGSL: the prelude, then the preset's `struct Sample` and `render_pixel`.
+    pub source: String,
+    /// `struct Sample`'s size in 4-byte words; its first word is the class.
+    pub words_per_sample: usize,
+    /// The pipeline constants of each class's own pipeline (`CLASS`, `FRAME`, ...); empty
+    /// for one pipeline that draws every class.
+    pub per_class: Vec<Vec<(&'static str, f64)>>,
+}
+
+/// `struct Frame` in `shaders/prelude.wgsl`: the samples one dispatch renders.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, Default, Pod, Zeroable)]
 struct Frame {
@@ -37,7 +54,7 @@ struct Frame {
 pub struct GpuRenderer {
     device: wgpu::Device,
     queue: wgpu::Queue,
-    /// One pipeline per class: see `CLASS` in the shader.
+    /// One pipeline per class (see `CLASS` in the prelude), or one for all.
     pipelines: Vec<wgpu::ComputePipeline>,
     bind_group: wgpu::BindGroup,
     frame: wgpu::Buffer,
@@ -45,17 +62,18 @@ pub struct GpuRenderer {
     output: wgpu::Buffer,
     readback: wgpu::Buffer,
     image: ImageSpec,
+    words_per_sample: usize,
     capacity: usize,
     max_groups: usize,
     adapter: String,
     /// The batch regrouped by class, and where each sample came from.
-    sorted: Vec<SampleParams>,
+    sorted: Vec<u32>,
     order: Vec<usize>,
 }
 
 impl GpuRenderer {
     /// Opens the first adapter wgpu offers; `None` if there is none.
-    pub fn new(preset: Preset, image: ImageSpec) -> Result<Option<GpuRenderer>> {
+    pub(crate) fn new(program: &Program, image: ImageSpec) -> Result<Option<GpuRenderer>> {
         quiet_runtime_dir();
         let instance = wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle());
         let Ok(adapter) =
@@ -73,10 +91,8 @@ impl GpuRenderer {
         .map_err(|e| Error::Gpu(format!("cannot open {}: {e}", info.name)))?;
 
         let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
-            label: Some("synth.wgsl"),
-            source: wgpu::ShaderSource::Wgsl(Cow::Borrowed(include_str!(
-                "../../shaders/synth.wgsl"
-            ))),
+            label: Some(&program.label),
+            source: wgpu::ShaderSource::Wgsl(Cow::Borrowed(&program.source)),
         });
         let storage = |binding: u32, read_only: bool| wgpu::BindGroupLayoutEntry {
             binding,
@@ -90,42 +106,35 @@ impl GpuRenderer {
         };
         let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
             label: Some("synth"),
-            entries: &[
-                wgpu::BindGroupLayoutEntry {
-                    ty: wgpu::BindingType::Buffer {
-                        ty: wgpu::BufferBindingType::Uniform,
-                        has_dynamic_offset: false,
-                        min_binding_size: None,
-                    },
-                    ..storage(0, true)
-                },
-                storage(1, true),
-                storage(2, false),
-            ],
+            entries: &[storage(0, true), storage(1, true), storage(2, false)],
         });
         let pipeline_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
             label: Some("synth"),
             bind_group_layouts: &[Some(&layout)],
             immediate_size: 0,
         });
-        let pipelines = (0..preset.classes().len())
-            .map(|class| {
+        let one_for_all = [Vec::new()];
+        let constants = if program.per_class.is_empty() {
+            &one_for_all[..]
+        } else {
+            &program.per_class[..]
+        };
+        let pipelines = constants
+            .iter()
+            .map(|constants| {
                 device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
-                    label: Some(preset.classes()[class]),
+                    label: Some(&program.label),
                     layout: Some(&pipeline_layout),
                     module: &module,
                     entry_point: Some("main"),
                     compilation_options: wgpu::PipelineCompilationOptions {
-                        constants: &[
-                            ("PRESET", f64::from(preset.shader_id())),
-                            ("CLASS", class as f64),
-                        ],
+                        constants,
                         ..Default::default()
                     },
                     cache: None,
                 })
             })
-            .collect();
+            .collect::<Vec<_>>();
 
         let stride = stride(image);
         let max_bytes = limits
@@ -144,12 +153,12 @@ impl GpuRenderer {
         use wgpu::BufferUsages as U;
         let frame = buffer(
             "frames",
-            CLASSES * size_of::<Frame>(),
-            U::UNIFORM | U::COPY_DST,
+            pipelines.len() * size_of::<Frame>(),
+            U::STORAGE | U::COPY_DST,
         );
         let samples = buffer(
             "samples",
-            capacity * size_of::<SampleParams>(),
+            capacity * program.words_per_sample * 4,
             U::STORAGE | U::COPY_DST,
         );
         let output = buffer("pixels", capacity * stride, U::STORAGE | U::COPY_SRC);
@@ -182,10 +191,11 @@ impl GpuRenderer {
             output,
             readback,
             image,
+            words_per_sample: program.words_per_sample,
             capacity,
             max_groups: limits.max_compute_workgroups_per_dimension as usize,
             adapter: format!("{} ({:?})", info.name, info.backend),
-            sorted: Vec::with_capacity(capacity),
+            sorted: Vec::with_capacity(capacity * program.words_per_sample),
             order: Vec::with_capacity(capacity),
         }))
     }
@@ -199,50 +209,68 @@ impl GpuRenderer {
         self.capacity
     }
 
-    /// Renders `samples` into `out` in the layout of [`crate::cpu::render`].
-    pub fn render(&mut self, samples: &[SampleParams], out: &mut Vec<u8>) -> Result<()> {
+    /// Renders the samples in `words` (`words_per_sample` each, the class first) into `out`
+    /// in the layout of [`crate::cpu::render`].
+    pub fn render(&mut self, words: &[u32], out: &mut Vec<u8>) -> Result<()> {
         let stride = stride(self.image);
+        let count = words.len() / self.words_per_sample;
         out.clear();
-        out.resize(samples.len() * stride, 0);
-        for (c, chunk) in samples.chunks(self.capacity).enumerate() {
+        out.resize(count * stride, 0);
+        for (c, chunk) in words
+            .chunks(self.capacity * self.words_per_sample)
+            .enumerate()
+        {
+            let images = chunk.len() / self.words_per_sample;
             self.render_chunk(
                 chunk,
-                &mut out[c * self.capacity * stride..][..chunk.len() * stride],
+                &mut out[c * self.capacity * stride..][..images * stride],
             )?;
         }
         Ok(())
     }
 
-    /// One submission: a dispatch per class over the chunk regrouped by class, then the
-    /// images put back in sample order.
-    fn render_chunk(&mut self, samples: &[SampleParams], out: &mut [u8]) -> Result<()> {
+    /// One submission: with a pipeline per class, a dispatch per class over the chunk
+    /// regrouped by class, then the images put back in sample order; else one dispatch.
+    fn render_chunk(&mut self, words: &[u32], out: &mut [u8]) -> Result<()> {
         let stride = stride(self.image);
         let words_per_image = stride / 4;
+        let per = self.words_per_sample;
+        let count = words.len() / per;
+        let class = |i: usize| words[i * per];
         self.order.clear();
-        self.order.extend(0..samples.len());
-        self.order.sort_by_key(|&i| samples[i].class_id);
+        self.order.extend(0..count);
+        if self.pipelines.len() > 1 {
+            self.order.sort_by_key(|&i| class(i));
+        }
         self.sorted.clear();
-        self.sorted.extend(self.order.iter().map(|&i| samples[i]));
+        for &i in &self.order {
+            self.sorted
+                .extend_from_slice(&words[i * per..(i + 1) * per]);
+        }
 
-        let mut frames = [Frame::default(); CLASSES];
+        let mut frames = vec![Frame::default(); self.pipelines.len()];
         let mut first = 0;
-        for (class, frame) in frames.iter_mut().enumerate() {
-            let count = self.sorted[first..]
-                .iter()
-                .take_while(|s| s.class_id as usize == class)
-                .count();
-            let groups = (count * words_per_image).div_ceil(WORKGROUP_SIZE);
+        for (c, frame) in frames.iter_mut().enumerate() {
+            let n = if self.pipelines.len() > 1 {
+                self.order[first..]
+                    .iter()
+                    .take_while(|&&i| class(i) as usize == c)
+                    .count()
+            } else {
+                count
+            };
+            let groups = (n * words_per_image).div_ceil(WORKGROUP_SIZE);
             *frame = Frame {
                 width: self.image.width,
                 height: self.image.height,
                 channels: u32::from(self.image.channels),
                 words_per_image: words_per_image as u32,
                 first: first as u32,
-                count: count as u32,
+                count: n as u32,
                 groups_x: groups.clamp(1, self.max_groups) as u32,
                 pad: 0,
             };
-            first += count;
+            first += n;
         }
         self.queue
             .write_buffer(&self.frame, 0, bytemuck::cast_slice(&frames));
@@ -269,7 +297,7 @@ impl GpuRenderer {
                 );
             }
         }
-        let bytes = (samples.len() * stride) as u64;
+        let bytes = (count * stride) as u64;
         encoder.copy_buffer_to_buffer(&self.output, 0, &self.readback, 0, bytes);
         let submission = self.queue.submit([encoder.finish()]);
 
@@ -281,9 +309,14 @@ impl GpuRenderer {
         self.device
             .poll(wgpu::PollType::Wait {
                 submission_index: Some(submission),
-                timeout: None,
+                timeout: Some(BATCH_TIME_LIMIT),
             })
-            .map_err(|e| Error::Gpu(e.to_string()))?;
+            .map_err(|e| {
+                Error::Gpu(format!(
+                    "a batch of {count} images did not finish within {} s ({e}); a preset's shader with a loop that never ends?",
+                    BATCH_TIME_LIMIT.as_secs()
+                ))
+            })?;
         receiver
             .recv()
             .map_err(|_| Error::Gpu("the readback was never mapped".into()))?

@@ -10,7 +10,7 @@ use image::{Rgb, RgbImage};
 use crate::cpu::stride;
 use crate::error::Result;
 use crate::options::GenerateOptions;
-use crate::params::{SampleParams, Stream};
+use crate::params::Stream;
 use crate::renderer::Renderer;
 
 /// Space between the synthetic and the real half of a sheet.
@@ -25,15 +25,20 @@ pub fn contact_sheet(
     real: Option<&Path>,
 ) -> Result<RgbImage> {
     let image = options.image;
-    let mut renderer = Renderer::open(options.device, options.preset, image)?;
-    let sampler = options.sampler();
-    // Row c holds samples c, c + 10, c + 20, ...: the first of class c.
-    let params: Vec<SampleParams> = (0..10u64)
-        .flat_map(|class| (0..per_class as u64).map(move |j| j * 10 + class))
-        .map(|i| sampler.draw(Stream::Train, i).params(image))
-        .collect();
+    let preset = &options.preset;
+    let mut renderer = Renderer::open(options.device, preset, image)?;
+    // Row c holds samples c, c + C, c + 2C, ... of C classes: the first of class c.
+    let classes = preset.class_count() as u64;
+    let mut words = Vec::new();
+    for class in 0..classes {
+        for j in 0..per_class as u64 {
+            preset
+                .draw(options.seed, Stream::Train, j * classes + class)
+                .push_words(preset, image, &mut words);
+        }
+    }
     let mut pixels = Vec::new();
-    renderer.render(&params, &mut pixels)?;
+    renderer.render(&words, &mut pixels)?;
     let images: Vec<&[u8]> = pixels
         .chunks(stride(image))
         .map(|p| &p[..image.pixels_per_image()])

@@ -1,28 +1,27 @@
 //! What a generation run is asked for ([`GenerateOptions`]): checked before anything touches
 //! the output directory, and recorded in the recipe; which sample each row draws.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use datasets::{ImageSpec, Recipe, SplitPlan, WriteMode};
 
-use crate::config::Knobs;
 use crate::error::{Error, Result};
-use crate::params::{Sampler, Stream};
-use crate::presets::Preset;
+use crate::params::Stream;
 use crate::renderer::DeviceChoice;
+use crate::spec::PresetSpec;
 
 /// Everything that decides a run's output, plus where and how to write it.
 #[derive(Debug, Clone)]
 pub struct GenerateOptions {
-    pub preset: Preset,
-    pub knobs: Knobs,
+    /// The preset and its knobs.
+    pub preset: PresetSpec,
     pub image: ImageSpec,
     pub seed: u64,
-    /// Rows per class of the `train` split; sample `i` has class `i % 10`.
+    /// Rows per class of the `train` split; with C classes, sample `i` has class `i % C`.
     pub per_class: u64,
     /// Rows of each class of the `train` split where they differ by class (the bench renders
     /// what its mix plan takes of each), in place of `per_class`. The split's rows are then
-    /// the samples `i` with `i / 10 < class_counts[i % 10]`, in order: each class gets the
+    /// the samples `i` with `i / C < class_counts[i % C]`, in order: each class gets the
     /// first samples a run of `per_class` = its count would draw.
     pub class_counts: Option<Vec<u64>>,
     /// Rows per class of the `test` split (0: none), drawn from a separate hash stream.
@@ -38,21 +37,24 @@ pub struct GenerateOptions {
     pub command: String,
 }
 
-/// The most rows of one class a render may ask for: a thousand times paper scale, and low
-/// enough that planning the shards of ten such classes never exhausts memory.
+/// The most rows of one class a render may ask for: a thousand times paper scale.
 const MAX_PER_CLASS: u64 = 10_000_000;
+/// The most rows of one split: low enough that planning its samples never exhausts memory,
+/// whatever the class count.
+const MAX_SPLIT_ROWS: u64 = 100_000_000;
 
 impl GenerateOptions {
-    /// Options with the preset's default knobs, 28x28 grey images, seed 0 and no command line.
-    pub fn new(preset: Preset, per_class: u64, out: impl Into<PathBuf>) -> GenerateOptions {
+    /// Options with the preset's default knobs and image (28x28 grey for the built-ins), seed
+    /// 0 and no command line.
+    pub fn new(
+        preset: impl Into<PresetSpec>,
+        per_class: u64,
+        out: impl Into<PathBuf>,
+    ) -> GenerateOptions {
+        let preset = preset.into();
         GenerateOptions {
+            image: preset.default_image(),
             preset,
-            knobs: Knobs::load(preset.defaults(), None).expect("preset defaults are valid"),
-            image: ImageSpec {
-                width: 28,
-                height: 28,
-                channels: 1,
-            },
             seed: 0,
             per_class,
             class_counts: None,
@@ -66,36 +68,71 @@ impl GenerateOptions {
         }
     }
 
-    pub fn sampler(&self) -> Sampler {
-        Sampler {
-            preset: self.preset,
-            knobs: self.knobs.clone(),
-            seed: self.seed,
-        }
+    /// The options a dataset's manifest records (written by `generate`, see
+    /// [`GenerateOptions::recipe`]), to render it again into `out`: byte for byte on the same
+    /// adapter.
+    pub fn like(dir: &Path, out: impl Into<PathBuf>) -> Result<GenerateOptions> {
+        let manifest = datasets::Dataset::open(dir)?.manifest;
+        let origin = dir.join("manifest.json").display().to_string();
+        let config = &manifest.recipe.config;
+        let fail = |message: String| Error::Config {
+            origin: origin.clone(),
+            message,
+        };
+        let preset = PresetSpec::from_record(config, &origin)?;
+        let number = |key: &str| config[key].as_u64();
+        let per_class = number("per_class").ok_or_else(|| {
+            fail("its recipe has no per_class; it was not written by synmix generate".into())
+        })?;
+        let image: ImageSpec = serde_json::from_value(config["image"].clone())
+            .map_err(|e| fail(format!("its recipe's image does not read: {e}")))?;
+        let class_counts = match &config["class_counts"] {
+            serde_json::Value::Null => None,
+            counts => Some(
+                serde_json::from_value(counts.clone())
+                    .map_err(|e| fail(format!("its recipe's class_counts do not read: {e}")))?,
+            ),
+        };
+        Ok(GenerateOptions {
+            image,
+            seed: manifest.recipe.seed.unwrap_or(0),
+            class_counts,
+            test_per_class: number("test_per_class").unwrap_or(0),
+            rows_per_shard: number("rows_per_shard").unwrap_or(datasets::DEFAULT_ROWS_PER_SHARD),
+            ..GenerateOptions::new(preset, per_class, out)
+        })
+    }
+
+    fn classes(&self) -> u64 {
+        self.preset.class_count() as u64
     }
 
     pub(crate) fn splits(&self) -> Vec<SplitPlan> {
         let train = match &self.class_counts {
             Some(counts) => counts.iter().sum(),
-            None => self.per_class * 10,
+            None => self.per_class * self.classes(),
         };
-        [("train", train), ("test", self.test_per_class * 10)]
-            .into_iter()
-            .filter(|&(_, rows)| rows > 0)
-            .map(|(name, rows)| SplitPlan {
-                name: name.to_string(),
-                rows,
-            })
-            .collect()
+        [
+            ("train", train),
+            ("test", self.test_per_class * self.classes()),
+        ]
+        .into_iter()
+        .filter(|&(_, rows)| rows > 0)
+        .map(|(name, rows)| SplitPlan {
+            name: name.to_string(),
+            rows,
+        })
+        .collect()
     }
 
     /// Which sample each row of each split draws.
     pub(crate) fn samples(&self) -> Samples {
+        let classes = self.classes();
         Samples {
             train: self.class_counts.as_ref().map(|counts| {
                 let most = counts.iter().copied().max().unwrap_or(0);
-                (0..most * 10)
-                    .filter(|&i| i / 10 < counts[(i % 10) as usize])
+                (0..most * classes)
+                    .filter(|&i| i / classes < counts[(i % classes) as usize])
                     .collect()
             }),
         }
@@ -119,13 +156,14 @@ impl GenerateOptions {
             // All zero is a render of the test split alone (a real-only sweep still scores
             // every run on synthetic test images).
             Some(counts)
-                if counts.len() != 10
+                if counts.len() as u64 != self.classes()
                     || (counts.iter().all(|&n| n == 0) && self.test_per_class == 0) =>
             {
                 return Err(Error::setting(
                     "class_counts",
                     format!(
-                        "needs 10 counts, one per class, not all 0 without a test split (got {counts:?})"
+                        "needs {} counts, one per class, not all 0 without a test split (got {counts:?})",
+                        self.classes()
                     ),
                 ));
             }
@@ -145,6 +183,17 @@ impl GenerateOptions {
                     format!("asks for {rows} rows of a class; at most {MAX_PER_CLASS} are allowed"),
                 ));
             }
+        }
+        if let Some(split) = self.splits().iter().find(|s| s.rows > MAX_SPLIT_ROWS) {
+            return Err(Error::setting(
+                "per_class",
+                format!(
+                    "asks for {} rows of the {} split ({} classes); at most {MAX_SPLIT_ROWS} are allowed",
+                    split.rows,
+                    split.name,
+                    self.classes()
+                ),
+            ));
         }
         if datasets::ImageSpec::check_channels(self.image.channels).is_err() {
             return Err(Error::setting(
@@ -179,19 +228,27 @@ impl GenerateOptions {
         Ok(())
     }
 
-    /// The recipe: the command line, and the options that fix the output. Everything but the
-    /// command is the same for a plain run, a resumed one and each of its shards.
-    pub(crate) fn recipe(&self) -> Recipe {
+    /// The recipe: the command line, the options that fix the output and the renderer that
+    /// made it. Everything but the command is the same for a plain run, a resumed one and
+    /// each of its shards on one machine.
+    pub(crate) fn recipe(&self, renderer: Option<&str>) -> Recipe {
         let mut config = serde_json::json!({
-            "preset": self.preset.name(),
-            "knobs": self.knobs,
             "per_class": self.per_class,
             "test_per_class": self.test_per_class,
             "image": self.image,
         });
+        self.preset.record(&mut config);
         // Only when given, so that the recipes of uniform runs stay as they were.
         if let Some(counts) = &self.class_counts {
             config["class_counts"] = counts.clone().into();
+        }
+        if self.rows_per_shard != datasets::DEFAULT_ROWS_PER_SHARD {
+            config["rows_per_shard"] = self.rows_per_shard.into();
+        }
+        // Where the images were made: the same arguments give the same bytes on the same
+        // adapter (a CPU's Vulkan driver and a GPU may differ by a grey level).
+        if let Some(renderer) = renderer {
+            config["renderer"] = renderer.into();
         }
         Recipe {
             command: self.command.clone(),

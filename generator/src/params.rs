@@ -312,7 +312,7 @@ fn hsv(h: f32, s: f32, v: f32) -> [f32; 3] {
 }
 
 /// One sample as the renderers read it; the layout matches `struct Sample` in
-/// `shaders/synth.wgsl` field for field.
+/// `shaders/builtins.wgsl` field for field.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Pod, Zeroable)]
 pub struct SampleParams {
@@ -445,7 +445,7 @@ mod tests {
 
     #[test]
     fn params_match_the_shader_layout() {
-        // 3 u32 + 35 f32, the size of `struct Sample` in synth.wgsl.
+        // 3 u32 + 35 f32, the size of `struct Sample` in builtins.wgsl.
         assert_eq!(std::mem::size_of::<SampleParams>(), 152);
     }
 }

@@ -12,9 +12,10 @@ use datasets::{DatasetInfo, DatasetWriter, Progress, Source, WriteMode};
 use crate::cpu::stride;
 use crate::error::{Error, Result};
 use crate::options::GenerateOptions;
-use crate::params::{SampleParams, SampleValues, Stream};
+use crate::params::Stream;
 use crate::renderer::Renderer;
 use crate::resume::finished_earlier;
+use crate::spec::Drawn;
 
 /// What a run did.
 #[derive(Debug, Clone)]
@@ -43,7 +44,7 @@ pub fn generate(
         });
         return Ok(kept);
     }
-    let mut renderer = Renderer::open(options.device, options.preset, options.image)?;
+    let mut renderer = Renderer::open(options.device, &options.preset, options.image)?;
     let batch_size = renderer.batch_size();
     let name = renderer.to_string();
     write_dataset(
@@ -55,10 +56,10 @@ pub fn generate(
     )
 }
 
-/// A rendered batch: its stream, the sampled values (for labels and meta) and the pixels.
+/// A rendered batch: its stream, the drawn samples (for labels and meta) and the pixels.
 struct Rendered {
     stream: Stream,
-    values: Vec<SampleValues>,
+    values: Vec<Drawn>,
     pixels: Vec<u8>,
 }
 
@@ -72,17 +73,17 @@ pub(crate) fn write_dataset<R>(
     progress: &(dyn Fn(Progress<'_>) + Sync),
 ) -> Result<Summary>
 where
-    R: FnMut(&[SampleParams], &mut Vec<u8>) -> Result<()> + Send,
+    R: FnMut(&[u32], &mut Vec<u8>) -> Result<()> + Send,
 {
     let started = Instant::now();
-    let preset = options.preset;
+    let preset = &options.preset;
     let image = options.image;
     let info = DatasetInfo {
-        name: format!("synmix-{preset}"),
-        classes: preset.classes().iter().map(|c| c.to_string()).collect(),
+        name: format!("synmix-{}", preset.name()),
+        classes: preset.classes(),
         image,
         source: "synthetic".to_string(),
-        recipe: options.recipe(),
+        recipe: options.recipe(Some(&renderer)),
     };
     let writer = DatasetWriter::with_rows_per_shard(
         &options.out,
@@ -98,28 +99,29 @@ where
     let batches = plan_batches(slots, wanted, batch_size);
     let shards_kept = slots.iter().filter(|s| s.done).count();
 
-    let sampler = options.sampler();
     let samples = options.samples();
-    let mut params = Vec::new();
+    let mut words = Vec::new();
     let render_batch = |batch: &Batch| -> Result<Rendered> {
         let stream = Stream::for_split(&slots[batch.slot].split)
             .expect("the generator plans only train and test splits");
-        let values: Vec<SampleValues> = batch
+        let values: Vec<Drawn> = batch
             .rows
             .clone()
-            .map(|row| sampler.draw(stream, samples.of(stream, row)))
+            .map(|row| preset.draw(options.seed, stream, samples.of(stream, row)))
             .collect();
-        params.clear();
-        params.extend(values.iter().map(|v| v.params(image)));
+        words.clear();
+        for value in &values {
+            value.push_words(preset, image, &mut words);
+        }
         let mut pixels = Vec::new();
-        render(&params, &mut pixels)?;
+        render(&words, &mut pixels)?;
         Ok(Rendered {
             stream,
             values,
             pixels,
         })
     };
-    let uid_prefix = format!("{}-s{}-", sampler.preset, sampler.seed);
+    let uid_prefix = format!("{}-s{}-", preset.name(), options.seed);
     let (stride, bytes) = (stride(image), image.pixels_per_image());
     let encode = |batch: &Batch, rendered: &Rendered, i: usize, out: &mut EncodedRows| {
         let sample = &rendered.values[i];
@@ -129,7 +131,7 @@ where
             Stream::Test => "test-",
         };
         out.push(
-            i64::from(sample.class),
+            i64::from(sample.class()),
             |png| {
                 datasets::png::encode_into(png, &rendered.pixels[i * stride..][..bytes], image)
                     .map_err(Error::Encode)

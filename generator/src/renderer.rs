@@ -9,6 +9,7 @@ use crate::error::{Error, Result};
 use crate::gpu::GpuRenderer;
 use crate::params::SampleParams;
 use crate::presets::Preset;
+use crate::spec::PresetSpec;
 
 /// Where images are rendered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -33,10 +34,22 @@ pub enum Renderer {
 }
 
 impl Renderer {
-    pub fn open(choice: DeviceChoice, preset: Preset, image: ImageSpec) -> Result<Renderer> {
+    pub fn open(choice: DeviceChoice, spec: &PresetSpec, image: ImageSpec) -> Result<Renderer> {
         let gpu = match choice {
             DeviceChoice::Cpu => None,
-            DeviceChoice::Auto | DeviceChoice::Gpu => GpuRenderer::new(preset, image)?,
+            DeviceChoice::Auto | DeviceChoice::Gpu => GpuRenderer::new(&spec.program(), image)?,
+        };
+        let cpu = || match spec.built_in() {
+            Some(preset) => Ok(Renderer::Cpu { preset, image }),
+            // Only the built-ins have a reference renderer in Rust.
+            None => Err(Error::setting(
+                "device",
+                format!(
+                    "found no GPU adapter for preset file {}, which renders through wgpu only; \
+                     install a Vulkan driver (`apt-get install mesa-vulkan-drivers` for the CPU driver lavapipe)",
+                    spec.name()
+                ),
+            )),
         };
         match (gpu, choice) {
             (Some(gpu), _) => Ok(Renderer::Gpu(Box::new(gpu))),
@@ -47,12 +60,13 @@ impl Renderer {
                  or choose cpu",
             )),
             (None, DeviceChoice::Auto) => {
+                let renderer = cpu()?;
                 tracing::warn!(
                     "no GPU adapter found; rendering on the CPU (apt-get install mesa-vulkan-drivers for lavapipe)"
                 );
-                Ok(Renderer::Cpu { preset, image })
+                Ok(renderer)
             }
-            (None, DeviceChoice::Cpu) => Ok(Renderer::Cpu { preset, image }),
+            (None, DeviceChoice::Cpu) => cpu(),
         }
     }
 
@@ -64,11 +78,13 @@ impl Renderer {
         }
     }
 
-    /// Renders one image per sample into `out`, each [`cpu::stride`] bytes apart.
-    pub fn render(&mut self, samples: &[SampleParams], out: &mut Vec<u8>) -> Result<()> {
+    /// Renders one image per sample (`words`: the shader's `struct Sample`s one after
+    /// another) into `out`, each [`cpu::stride`] bytes apart.
+    pub fn render(&mut self, words: &[u32], out: &mut Vec<u8>) -> Result<()> {
         match self {
-            Renderer::Gpu(gpu) => gpu.render(samples, out),
+            Renderer::Gpu(gpu) => gpu.render(words, out),
             Renderer::Cpu { preset, image } => {
+                let samples: &[SampleParams] = bytemuck::cast_slice(words);
                 cpu::render(*preset, *image, samples, out);
                 Ok(())
             }

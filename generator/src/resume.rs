@@ -16,9 +16,14 @@ pub(crate) fn finished_earlier(options: &GenerateOptions) -> Result<Option<Summa
     let Ok(dataset) = datasets::Dataset::open(&options.out) else {
         return Ok(None);
     };
-    // The command line may differ (`--resume`, `-q`); the options may not.
-    let (found, wanted) = (&dataset.manifest.recipe, options.recipe());
-    if (found.seed, &found.config) != (wanted.seed, &wanted.config)
+    // The command line may differ (`--resume`, `-q`), and the renderer is not open yet; the
+    // options may not differ.
+    let (found, wanted) = (&dataset.manifest.recipe, options.recipe(None));
+    let mut config = found.config.clone();
+    if let Some(config) = config.as_object_mut() {
+        config.remove("renderer");
+    }
+    if (found.seed, &config) != (wanted.seed, &wanted.config)
         || !datasets::verify::verify(&options.out)?.is_empty()
     {
         return Ok(None);

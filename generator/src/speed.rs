@@ -7,7 +7,7 @@ use crate::cpu::stride;
 use crate::error::Result;
 use crate::gpu::GpuRenderer;
 use crate::options::GenerateOptions;
-use crate::params::{SampleParams, Stream};
+use crate::params::Stream;
 use crate::pipeline::write_dataset;
 use crate::renderer::{DeviceChoice, Renderer};
 
@@ -26,7 +26,8 @@ impl SpeedRow {
 }
 
 /// Times the three paths on the `train` split `options` describes, writing into a scratch
-/// directory that is removed afterwards. Without a GPU adapter the wgpu row is left out.
+/// directory that is removed afterwards. Without a GPU adapter the wgpu row is left out; a
+/// preset file has no CPU reference row, and its ceiling replays the wgpu path's images.
 pub fn speed(
     options: &GenerateOptions,
     progress: &(dyn Fn(Progress<'_>) + Sync),
@@ -66,33 +67,58 @@ fn run(
         });
         Ok(())
     };
-    match GpuRenderer::new(options.preset, options.image)? {
+    let preset = &options.preset;
+    let mut gpu = match GpuRenderer::new(&preset.program(), options.image)? {
         Some(gpu) => {
             let mut gpu = Renderer::Gpu(Box::new(gpu));
-            timed(format!("{gpu}"), &mut gpu)?
+            timed(format!("{gpu}"), &mut gpu)?;
+            Some(gpu)
         }
-        None => tracing::warn!("no GPU adapter: the wgpu row is left out"),
-    }
-    let mut cpu = Renderer::open(DeviceChoice::Cpu, options.preset, options.image)?;
-    timed(format!("{cpu}"), &mut cpu)?;
+        None => {
+            tracing::warn!("no GPU adapter: the wgpu row is left out");
+            None
+        }
+    };
+    let mut cpu = match preset.built_in() {
+        Some(_) => {
+            let mut cpu = Renderer::open(DeviceChoice::Cpu, preset, options.image)?;
+            timed(format!("{cpu}"), &mut cpu)?;
+            Some(cpu)
+        }
+        None => None,
+    };
 
     // The ceiling replays images rendered beforehand, so only encoding and writing count.
-    let sampler = options.sampler();
-    let params: Vec<SampleParams> = (0..options.per_class * 10)
-        .map(|i| sampler.draw(Stream::Train, i).params(options.image))
-        .collect();
+    let mut words = Vec::new();
+    for i in 0..options.per_class * preset.class_count() as u64 {
+        preset
+            .draw(options.seed, Stream::Train, i)
+            .push_words(preset, options.image, &mut words);
+    }
     let mut rendered = Vec::new();
-    cpu.render(&params, &mut rendered)?;
+    let Some(renderer) = cpu.as_mut().or(gpu.as_mut()) else {
+        return Err(crate::Error::setting(
+            "device",
+            format!(
+                "found no GPU adapter for preset file {}, which renders through wgpu only",
+                preset.name()
+            ),
+        ));
+    };
+    renderer.render(&words, &mut rendered)?;
+    let batch_size = renderer.batch_size();
     let stride = stride(options.image);
     let mut cursor = 0;
-    let replay = |samples: &[SampleParams], out: &mut Vec<u8>| {
+    let words_per_sample = preset.program().words_per_sample;
+    let replay = |samples: &[u32], out: &mut Vec<u8>| {
+        let bytes = samples.len() / words_per_sample * stride;
         out.clear();
-        out.extend_from_slice(&rendered[cursor..cursor + samples.len() * stride]);
-        cursor += samples.len() * stride;
+        out.extend_from_slice(&rendered[cursor..cursor + bytes]);
+        cursor += bytes;
         Ok(())
     };
     let path = "encode-only ceiling (PNG + Parquet)".to_string();
-    let summary = write_dataset(options, cpu.batch_size(), path.clone(), replay, progress)?;
+    let summary = write_dataset(options, batch_size, path.clone(), replay, progress)?;
     rows.push(SpeedRow {
         path,
         images: summary.rows_written,

@@ -5,10 +5,21 @@ use std::path::Path;
 
 use datasets::{Dataset, ImageSpec, Progress, WriteMode};
 
+use crate::config::Knobs;
 use crate::cpu;
 use crate::gpu::GpuRenderer;
-use crate::params::{SampleParams, Stream};
+use crate::params::{SampleParams, Sampler, Stream};
+use crate::spec::PresetSpec;
 use crate::{DeviceChoice, Error, GenerateOptions, Preset, generate};
+
+/// A built-in preset's sampler at its default knobs and seed 0.
+fn sampler(preset: Preset) -> Sampler {
+    Sampler {
+        preset,
+        knobs: Knobs::load(preset.defaults(), None).unwrap(),
+        seed: 0,
+    }
+}
 
 fn no_progress(_: Progress<'_>) {}
 
@@ -82,7 +93,8 @@ fn gpu_matches_cpu_reference() {
         ),
     ];
     for (preset, image) in images {
-        let Some(mut gpu) = GpuRenderer::new(preset, image).unwrap() else {
+        let program = PresetSpec::from(preset).program();
+        let Some(mut gpu) = GpuRenderer::new(&program, image).unwrap() else {
             // The test command (scripts/test.sh) sets SYNMIX_REQUIRE_GPU, so that CI, which
             // has lavapipe, cannot pass without checking parity.
             assert!(
@@ -93,12 +105,13 @@ fn gpu_matches_cpu_reference() {
             println!("note: no wgpu adapter, GPU/CPU parity not checked");
             return;
         };
-        let sampler = GenerateOptions::new(preset, 1, "unused").sampler();
+        let sampler = sampler(preset);
         let samples: Vec<SampleParams> = (0..200)
             .map(|i| sampler.draw(Stream::Train, i).params(image))
             .collect();
         let (mut on_gpu, mut on_cpu) = (Vec::new(), Vec::new());
-        gpu.render(&samples, &mut on_gpu).unwrap();
+        gpu.render(bytemuck::cast_slice(&samples), &mut on_gpu)
+            .unwrap();
         cpu::render(preset, image, &samples, &mut on_cpu);
         assert_eq!(on_gpu.len(), on_cpu.len());
         let diffs: Vec<u32> = on_gpu
@@ -143,7 +156,7 @@ fn fashion_frames_each_class_as_fashion_mnist_does() {
         channels: 1,
     };
     let per_class = 100;
-    let sampler = GenerateOptions::new(Preset::Fashion, 1, "unused").sampler();
+    let sampler = sampler(Preset::Fashion);
     let samples: Vec<SampleParams> = (0..per_class * 10)
         .map(|i| sampler.draw(Stream::Train, i).params(image))
         .collect();

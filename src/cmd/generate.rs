@@ -3,7 +3,7 @@ use std::path::PathBuf;
 use anyhow::{Context, Result};
 use clap::Args;
 use datasets::ImageSpec;
-use generator::{DeviceChoice, GenerateOptions, Knobs, Preset};
+use generator::{DeviceChoice, GenerateOptions, Knobs, PresetSpec};
 
 /// Render labelled synthetic images (wgpu compute shaders) into a synmix dataset.
 #[derive(Args, Debug)]
@@ -12,18 +12,25 @@ synmix generate --preset fashion --per-class 6000 --test-per-class 1000 --out da
 synmix generate --preset digits --size 32x32 --channels 3 --config my-digits.toml --out data/digits\n  \
 synmix generate --preset fashion --per-class 6000 --shard-index 1 --num-shards 3 --out data/fashion\n  \
 synmix generate --preset fashion --per-class 6000 --resume --out data/fashion   # completes a sharded run\n  \
-synmix generate --preset fashion --grid fashion.png --real data/fmnist\n\n\
-Sample i has class i % 10 and depends only on (preset, config, seed, i), so the same arguments give \
-byte-identical shards on the same device. With --shard-index only that shard is written; the manifest \
+synmix generate --preset fashion --grid fashion.png --real data/fmnist\n  \
+synmix generate --preset presets/signs.toml --knob blur=0..1 --per-class 1000 --out data/signs\n  \
+synmix generate --like data/signs --out data/signs-again   # the same bytes, from the manifest alone\n\n\
+With C classes sample i has class i % C and depends only on (preset, knobs, seed, i), so the same arguments \
+give byte-identical shards on the same device. With --shard-index only that shard is written; the manifest \
 follows once every shard exists (rerun with --resume and without --shard-index).\n\
-A config file sets any of the preset's knobs (rotation, scale, aspect, translate, shear, stroke_width, texture, \
-contrast, background, noise, blur, elastic, saturation), each a number or a [min, max] range.")]
+A built-in preset's knobs (rotation, scale, aspect, translate, shear, stroke_width, texture, contrast, \
+background, noise, blur, elastic, saturation) are set by a --config file, each a number or a [min, max] range, \
+or by --knob; a preset file's are declared in its TOML and set by --knob.")]
 pub struct GenerateArgs {
     #[command(flatten)]
     samples: SampleArgs,
     /// Output dataset directory.
     #[arg(long, required_unless_present = "grid")]
     out: Option<PathBuf>,
+    /// Render again the dataset in this directory, from its manifest alone (preset text, knobs,
+    /// seed, counts, image): byte-identical on the same adapter; with --shard-index, one shard.
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["preset", "per_class", "count", "size", "channels", "config", "knobs", "seed", "test_per_class", "grid"])]
+    like: Option<PathBuf>,
     /// Images per class in a test split drawn from a separate stream (0: no test split).
     #[arg(long, default_value_t = 0)]
     test_per_class: u64,
@@ -58,24 +65,29 @@ pub struct GenerateArgs {
 /// What decides the images themselves: shared by `generate` and `speed generate`.
 #[derive(Args, Debug)]
 pub struct SampleArgs {
-    /// Which synthetic images to render.
-    #[arg(long, value_enum, default_value_t = Preset::Fashion)]
-    preset: Preset,
+    /// Which synthetic images to render: fashion, sketch, digits, or a preset file (PATH.toml
+    /// beside its .wgsl).
+    #[arg(long, default_value = "fashion")]
+    preset: String,
     /// Images per class in the train split.
     #[arg(long, conflicts_with = "count", value_parser = clap::value_parser!(u64).range(1..))]
     per_class: Option<u64>,
-    /// Images in the train split, a multiple of 10 [default: 60000].
+    /// Images in the train split, a multiple of the class count [default: 6000 per class].
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
     count: Option<u64>,
-    /// Image size, WxH.
-    #[arg(long, default_value = "28x28", value_parser = ImageSpec::parse_size)]
-    size: (u32, u32),
-    /// 1 (grey) or 3 (RGB).
-    #[arg(long, default_value_t = 1)]
-    channels: u8,
-    /// TOML file overriding the preset's knobs.
+    /// Image size, WxH [default: the preset's; 28x28 for the built-ins].
+    #[arg(long, value_parser = ImageSpec::parse_size)]
+    size: Option<(u32, u32)>,
+    /// 1 (grey) or 3 (RGB) [default: the preset's; 1 for the built-ins].
+    #[arg(long)]
+    channels: Option<u8>,
+    /// TOML file overriding a built-in preset's knobs.
     #[arg(long)]
     config: Option<PathBuf>,
+    /// Set a knob for every class: name=value or name=min..max (repeatable; recorded in the
+    /// manifest).
+    #[arg(long = "knob", value_name = "NAME=SPEC")]
+    knobs: Vec<String>,
     #[arg(long, default_value_t = 0)]
     seed: u64,
 }
@@ -83,50 +95,67 @@ pub struct SampleArgs {
 impl SampleArgs {
     /// The library options for these images, written to `out`; the rest at their defaults.
     pub fn options(&self, out: PathBuf) -> Result<GenerateOptions> {
+        let mut preset = PresetSpec::parse(&self.preset)?;
+        let classes = preset.class_count() as u64;
         let per_class = match (self.per_class, self.count) {
             (Some(n), _) => n,
-            (None, Some(count)) if count % 10 == 0 => count / 10,
+            (None, Some(count)) if count % classes == 0 => count / classes,
             (None, Some(count)) => anyhow::bail!(
-                "--count {count} is not a multiple of 10 (one tenth per class); use e.g. --count {}",
-                count / 10 * 10 + 10
+                "--count {count} is not a multiple of {classes} (preset {} has {classes} classes); use e.g. --count {}",
+                preset.name(),
+                count / classes * classes + classes
             ),
             (None, None) => 6000,
         };
-        let text;
-        let user = match &self.config {
-            Some(path) => {
-                text = std::fs::read_to_string(path).with_context(|| {
-                    format!("--config {}: cannot read the file", path.display())
-                })?;
-                Some((path.as_path(), text.as_str()))
-            }
-            None => None,
-        };
-        let (width, height) = self.size;
+        if let Some(path) = &self.config {
+            let PresetSpec::BuiltIn { preset, knobs } = &mut preset else {
+                anyhow::bail!(
+                    "--config {}: a preset file declares its own knobs; set them with --knob NAME=SPEC or in the file",
+                    path.display()
+                );
+            };
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("--config {}: cannot read the file", path.display()))?;
+            *knobs = Knobs::load(preset.defaults(), Some((path.as_path(), text.as_str())))?;
+        }
+        for knob in &self.knobs {
+            preset.apply_override(knob)?;
+        }
+        let default = preset.default_image();
+        let (width, height) = self.size.unwrap_or((default.width, default.height));
         Ok(GenerateOptions {
-            knobs: Knobs::load(self.preset.defaults(), user)?,
             image: ImageSpec {
                 width,
                 height,
-                channels: self.channels,
+                channels: self.channels.unwrap_or(default.channels),
             },
             seed: self.seed,
             command: super::command_line(),
-            ..GenerateOptions::new(self.preset, per_class, out)
+            ..GenerateOptions::new(preset, per_class, out)
         })
     }
 }
 
 pub fn run(args: GenerateArgs, quiet: bool) -> Result<()> {
+    let out = args.out.clone().unwrap_or_default();
+    let base = match &args.like {
+        Some(dir) => GenerateOptions {
+            command: super::command_line(),
+            ..GenerateOptions::like(dir, out)?
+        },
+        None => GenerateOptions {
+            test_per_class: args.test_per_class,
+            ..args.samples.options(out)?
+        },
+    };
     let options = GenerateOptions {
-        test_per_class: args.test_per_class,
         mode: super::write_mode(args.force, args.resume || args.shard_index.is_some()),
         shard: match args.shard_index {
             Some(index) => Some(index.resolve("--shard-index")?).zip(args.num_shards),
             None => None,
         },
         device: args.device,
-        ..args.samples.options(args.out.clone().unwrap_or_default())?
+        ..base
     };
     if let Some(path) = &args.grid {
         let sheet =
@@ -136,7 +165,7 @@ pub fn run(args: GenerateArgs, quiet: bool) -> Result<()> {
         return Ok(());
     }
     let bar = datasets::progress::bars::bar(0, "images", quiet);
-    bar.set_message(format!("generate {}", options.preset));
+    bar.set_message(format!("generate {}", options.preset.name()));
     let summary = generator::generate(&options, &datasets::progress::bars::follow(&bar))?;
     bar.finish_and_clear();
     let out = options.out.display();

@@ -1,4 +1,4 @@
-//! The CPU reference renderer: the math of `shaders/synth.wgsl`, line for line, in Rust.
+//! The CPU reference renderer: the math of the built-in presets (`shaders/prelude.wgsl` and `shaders/builtins.wgsl`), line for line, in Rust.
 //! It is the fallback where no GPU adapter exists and the yardstick the GPU path is tested
 //! against. Samples are rendered in parallel; each pixel is one pass, as on the GPU.
 //!

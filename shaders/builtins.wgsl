@@ -1,28 +1,10 @@
-// Renders labelled synthetic images from per-sample parameters drawn on the CPU.
-//
-// One invocation writes one u32 of output: four consecutive bytes of an image in row-major,
-// channel-interleaved (HWC) order, each image padded to whole words. The per-pixel math is
-// mirrored line for line by generator/src/cpu.rs, the reference renderer; change both
-// together. Edges are smoothstep ramps, never hard thresholds, so the small float
-// differences between a GPU and the CPU move a pixel by a grey level at most.
+// The built-in presets, drawn after shaders/prelude.wgsl: clothing silhouettes (`fashion`),
+// outlines of the same (`sketch`) and stroke-font digits (`digits`). Their per-sample values
+// are derived on the CPU (generator/src/params.rs) and the per-pixel math is mirrored line for
+// line by generator/src/cpu/, the reference renderer; change both together.
 
 // 0 fashion, 1 sketch, 2 digits (generator::Preset).
 override PRESET: u32 = 0u;
-// The class this pipeline draws. Software adapters such as lavapipe run every arm of a
-// switch on a per-lane value, so each class gets its own specialised pipeline instead.
-override CLASS: u32 = 0u;
-
-// One per class: the dispatch of class c renders samples[first .. first + count].
-struct Frame {
-    width: u32,
-    height: u32,
-    channels: u32,
-    words_per_image: u32,
-    first: u32,
-    count: u32,
-    groups_x: u32,
-    pad: u32,
-}
 
 // Field for field the layout of generator::params::SampleParams.
 struct Sample {
@@ -66,54 +48,7 @@ struct Sample {
     logo_y: f32,
 }
 
-@group(0) @binding(0) var<uniform> frames: array<Frame, 10>;
-@group(0) @binding(1) var<storage, read> samples: array<Sample>;
-@group(0) @binding(2) var<storage, read_write> pixels: array<u32>;
 
-// ---- signed distances (negative inside) ----
-
-fn sd_box(p: vec2<f32>, c: vec2<f32>, h: vec2<f32>, r: f32) -> f32 {
-    let d = abs(p - c) - h + vec2<f32>(r, r);
-    return length(max(d, vec2<f32>(0.0, 0.0))) + min(max(d.x, d.y), 0.0) - r;
-}
-
-fn sd_seg(p: vec2<f32>, a: vec2<f32>, b: vec2<f32>) -> f32 {
-    let pa = p - a;
-    let ba = b - a;
-    // A segment of length zero (a sleeve drawn at length 0) is the point `a`, not NaN.
-    let h = clamp(dot(pa, ba) / max(dot(ba, ba), 1e-8), 0.0, 1.0);
-    return length(pa - ba * h);
-}
-
-fn sd_circle(p: vec2<f32>, c: vec2<f32>, r: f32) -> f32 {
-    return length(p - c) - r;
-}
-
-// Approximate: exact on the outline, which is all antialiasing needs.
-fn sd_ellipse(p: vec2<f32>, c: vec2<f32>, r: vec2<f32>) -> f32 {
-    return (length((p - c) / r) - 1.0) * min(r.x, r.y);
-}
-
-// A vertical trapezoid: half-widths `top` and `bottom`, half-height `h`.
-fn sd_taper(p: vec2<f32>, c: vec2<f32>, top: f32, bottom: f32, h: f32) -> f32 {
-    let t = clamp((p.y - c.y) / h * 0.5 + 0.5, 0.0, 1.0);
-    return max(abs(p.x - c.x) - (top * (1.0 - t) + bottom * t), abs(p.y - c.y) - h);
-}
-
-// A stroke from a to b shortened by `gap` at both ends (segmented digits).
-fn sd_stroke(p: vec2<f32>, a: vec2<f32>, b: vec2<f32>, gap: f32) -> f32 {
-    let cut = normalize(b - a) * gap;
-    return sd_seg(p, a + cut, b - cut);
-}
-
-// Coverage of a shape at signed distance d with a ramp of half-width e: 1 inside, 0 outside.
-fn cover(d: f32, e: f32) -> f32 {
-    let t = clamp(0.5 - 0.5 * d / e, 0.0, 1.0);
-    return t * t * (3.0 - 2.0 * t);
-}
-
-// A top with long sleeves hanging straight down beside the torso, as Fashion-MNIST shows
-// pullovers, coats and shirts: the torso from `top` to `hem` (half-width `body`), each sleeve
 // `sleeve` wide from a sloping shoulder down to `cuff`, its lower end `spread` further out.
 // `m` is the point mirrored into the right half.
 fn sd_top(m: vec2<f32>, top: f32, hem: f32, body: f32, sleeve: f32, spread: f32, cuff: f32) -> f32 {
@@ -297,42 +232,9 @@ fn fabric(u: f32, v: f32, print: f32, check: f32, seed: u32) -> f32 {
     return mix(stripes, 2.0 * value_noise(vec2<f32>(u, v) * 0.35, seed) - 1.0, print);
 }
 
-// Smooth value noise in [0, 1): hashed lattice values (exact integer maths on every device)
-// blended by smoothstep weights, so it is continuous and a tiny difference in `p` between
-// devices moves it a tiny amount. The offset keeps the lattice indices positive.
-fn value_noise(p0: vec2<f32>, seed: u32) -> f32 {
-    let p = p0 + vec2<f32>(256.0, 256.0);
-    let g = floor(p);
-    let f = p - g;
-    let w = f * f * (vec2<f32>(3.0, 3.0) - 2.0 * f);
-    let ix = u32(g.x);
-    let iy = u32(g.y);
-    let c00 = f32(pcg(seed ^ pcg(ix ^ pcg(iy))) >> 8u) * (1.0 / 16777216.0);
-    let c10 = f32(pcg(seed ^ pcg((ix + 1u) ^ pcg(iy))) >> 8u) * (1.0 / 16777216.0);
-    let c01 = f32(pcg(seed ^ pcg(ix ^ pcg(iy + 1u))) >> 8u) * (1.0 / 16777216.0);
-    let c11 = f32(pcg(seed ^ pcg((ix + 1u) ^ pcg(iy + 1u))) >> 8u) * (1.0 / 16777216.0);
-    return mix(mix(c00, c10, w.x), mix(c01, c11, w.x), w.y);
-}
-
-// sin(x) to within 0.001 from a parabola: a fraction of the built-in's cost on software
-// adapters, and continuous where the period wraps, so it never jumps between devices.
-fn wave(x: f32) -> f32 {
-    let turns = x * 0.15915494;
-    let t = turns - floor(turns + 0.5);
-    let y = 8.0 * t - 16.0 * t * abs(t);
-    return y * (0.775 + 0.225 * abs(y));
-}
-
-// Uniform in [0, 1) from an integer: PCG's output permutation. Integer maths is exact on
-// every device, so the noise is the same bit for bit.
-fn pcg(v: u32) -> u32 {
-    let state = v * 747796405u + 2891336453u;
-    let word = ((state >> ((state >> 28u) + 4u)) ^ state) * 277803737u;
-    return (word >> 22u) ^ word;
-}
 
 fn shade(s: Sample, x: u32, y: u32) -> vec3<f32> {
-    let frame = frames[CLASS];
+    let frame = frames[FRAME];
     let half = f32(min(frame.width, frame.height)) * 0.5;
     let p = (vec2<f32>(f32(x), f32(y)) + vec2<f32>(0.5, 0.5) - vec2<f32>(f32(frame.width), f32(frame.height)) * 0.5) * (1.0 / half);
     let o = p - vec2<f32>(s.tx, s.ty);
@@ -381,36 +283,6 @@ fn shade(s: Sample, x: u32, y: u32) -> vec3<f32> {
     return color;
 }
 
-fn to_byte(v: f32) -> u32 {
-    return u32(clamp(v, 0.0, 1.0) * 255.0 + 0.5);
-}
-
-@compute @workgroup_size(64)
-fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index) lane: u32) {
-    let frame = frames[CLASS];
-    let local = (group.y * frame.groups_x + group.x) * 64u + lane;
-    if local >= frame.count * frame.words_per_image {
-        return;
-    }
-    let word = frame.first * frame.words_per_image + local;
-    let image = word / frame.words_per_image;
-    let s = samples[image];
-    let image_bytes = frame.width * frame.height * frame.channels;
-    let first = (word % frame.words_per_image) * 4u;
-    var packed = 0u;
-    var shaded = 0xffffffffu;
-    var color = vec3<f32>(0.0);
-    for (var k = 0u; k < 4u; k = k + 1u) {
-        let byte = first + k;
-        if byte >= image_bytes {
-            break;
-        }
-        let pixel = byte / frame.channels;
-        if pixel != shaded {
-            color = shade(s, pixel % frame.width, pixel / frame.width);
-            shaded = pixel;
-        }
-        packed = packed | (to_byte(color[byte % frame.channels]) << (8u * k));
-    }
-    pixels[word] = packed;
+fn render_pixel(s: Sample, x: u32, y: u32) -> vec3<f32> {
+    return shade(s, x, y);
 }

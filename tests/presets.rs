@@ -1,0 +1,258 @@
+//! Preset files end to end: a user's three-class preset rendered through the CLI (on
+//! lavapipe in the test command), rendered again from its manifest alone byte for byte, the
+//! example presets in `presets/`, and a bad preset refused in one line with nothing written.
+
+mod common;
+
+use std::path::Path;
+
+use common::{fails, manifest, ok, path_str, synmix};
+
+const TOML: &str = r#"classes = ["triangle", "square", "hexagon"]
+size = [24, 20]
+channels = 3
+[knobs]
+angle = [-0.3, 0.3]
+size = { normal = [0.6, 0.1], clip = [0.3, 0.9] }
+sides = { int = [5, 7] }
+hue = { choice = [0.0, 0.6], weights = [3, 1] }
+[class.triangle]
+sides = 3
+[class.square]
+sides = 4
+"#;
+
+const WGSL: &str = "fn shade(s: Sample, x: u32, y: u32) -> vec3<f32> {
+    let p = rotate(uv(x, y), s.knobs.angle);
+    let d = sd_polygon(p, vec2<f32>(0.0), s.knobs.size, u32(s.knobs.sides), 0.0);
+    return mix(vec3<f32>(fbm(p * 3.0, s.seed, 3u) * 0.3), hsv(s.knobs.hue, 0.8, 0.9), cover(d, 0.05));
+}
+";
+
+fn write_preset(dir: &Path, wgsl: &str) -> String {
+    std::fs::write(dir.join("shapes.toml"), TOML).unwrap();
+    std::fs::write(dir.join("shapes.wgsl"), wgsl).unwrap();
+    path_str(&dir.join("shapes.toml")).to_string()
+}
+
+/// Whether a wgpu adapter renders here: preset files have no CPU renderer. The test command
+/// sets SYNMIX_REQUIRE_GPU (it installs lavapipe), so CI cannot pass without rendering.
+fn has_adapter(stderr: &str) -> bool {
+    if stderr.contains("found no GPU adapter") {
+        assert!(
+            std::env::var_os("SYNMIX_REQUIRE_GPU").is_none(),
+            "SYNMIX_REQUIRE_GPU is set but no wgpu adapter was found: {stderr}"
+        );
+        println!("note: no wgpu adapter, preset files not rendered");
+        return false;
+    }
+    true
+}
+
+/// The bytes of every shard of a dataset, by file name.
+fn shards(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut files: Vec<_> = std::fs::read_dir(dir.join("data"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .map(|p| {
+            let name = p.file_name().unwrap().to_string_lossy().into_owned();
+            (name, std::fs::read(&p).unwrap())
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn a_user_preset_renders_and_renders_again_from_its_manifest() {
+    let tmp = tempfile::tempdir().unwrap();
+    let preset = write_preset(tmp.path(), WGSL);
+    let first = tmp.path().join("first");
+    let args = [
+        "generate",
+        "--preset",
+        &preset,
+        "--per-class",
+        "40",
+        "--test-per-class",
+        "5",
+        "--knob",
+        "angle=0..0.2",
+        "--seed",
+        "3",
+        "--out",
+        path_str(&first),
+        "-q",
+    ];
+    let run = synmix(&args);
+    if !has_adapter(&String::from_utf8_lossy(&run.stderr)) {
+        return;
+    }
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    ok(&["verify", path_str(&first)]);
+    let recorded = manifest(&first);
+    assert_eq!(
+        recorded["classes"],
+        serde_json::json!(["triangle", "square", "hexagon"])
+    );
+    assert_eq!(recorded["image"]["width"], 24);
+    assert_eq!(recorded["splits"]["train"]["rows"], 120);
+    let config = &recorded["recipe"]["config"];
+    assert_eq!(config["preset"]["toml"], TOML);
+    assert_eq!(config["preset"]["wgsl"], WGSL);
+    assert_eq!(
+        config["preset"]["knob_overrides"],
+        serde_json::json!(["angle=0..0.2"])
+    );
+    assert!(
+        config["renderer"].as_str().unwrap().starts_with("wgpu on "),
+        "{config}"
+    );
+
+    // The same dataset from the manifest alone, with the preset's files gone.
+    std::fs::remove_file(tmp.path().join("shapes.wgsl")).unwrap();
+    let again = tmp.path().join("again");
+    ok(&[
+        "generate",
+        "--like",
+        path_str(&first),
+        "--out",
+        path_str(&again),
+        "-q",
+    ]);
+    assert_eq!(shards(&first), shards(&again));
+    // One shard of it alone (the test split's).
+    let one = tmp.path().join("one");
+    ok(&[
+        "generate",
+        "--like",
+        path_str(&first),
+        "--out",
+        path_str(&one),
+        "--shard-index",
+        "1",
+        "--num-shards",
+        "2",
+        "-q",
+    ]);
+    let test_shard = "test-00000-of-00001.parquet";
+    let original = shards(&first)
+        .into_iter()
+        .find(|(n, _)| n == test_shard)
+        .unwrap();
+    let alone = std::fs::read(one.join("data").join(test_shard)).unwrap();
+    assert_eq!(original.1, alone);
+}
+
+#[test]
+fn the_example_presets_render_and_preview() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("signs");
+    let run = synmix(&[
+        "generate",
+        "--preset",
+        "presets/signs.toml",
+        "--per-class",
+        "4",
+        "--out",
+        path_str(&out),
+        "-q",
+    ]);
+    if !has_adapter(&String::from_utf8_lossy(&run.stderr)) {
+        return;
+    }
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    ok(&["verify", path_str(&out)]);
+    let recorded = manifest(&out);
+    assert_eq!(recorded["classes"].as_array().unwrap().len(), 12);
+    assert_eq!(recorded["image"]["channels"], 3);
+    assert_eq!(recorded["image"]["height"], 64);
+    let grid = tmp.path().join("signs.png");
+    ok(&[
+        "generate",
+        "--preset",
+        "presets/signs.toml",
+        "--grid",
+        path_str(&grid),
+        "--grid-per-class",
+        "3",
+    ]);
+    let sheet = image::open(&grid).unwrap();
+    assert!(
+        sheet.height() > 12 * 64,
+        "one row per class: {}",
+        sheet.height()
+    );
+    let table = ok(&[
+        "speed",
+        "generate",
+        "--preset",
+        "presets/signs.toml",
+        "--per-class",
+        "5",
+    ]);
+    assert!(table.contains("encode-only ceiling"), "{table}");
+}
+
+#[test]
+fn a_bad_preset_is_refused_in_one_line_with_nothing_written() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("never");
+    let broken = WGSL.replace("let d = sd_polygon", "let d = sd_polygon(");
+    let preset = write_preset(tmp.path(), &broken);
+    let stderr = fails(&[
+        "generate",
+        "--preset",
+        &preset,
+        "--out",
+        path_str(&out),
+        "-q",
+    ]);
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("shapes.wgsl:3:"), "{stderr}");
+    assert!(!out.exists());
+
+    let preset = write_preset(tmp.path(), WGSL);
+    let stderr = fails(&[
+        "generate",
+        "--preset",
+        &preset,
+        "--knob",
+        "colour=1",
+        "--out",
+        path_str(&out),
+        "-q",
+    ]);
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("--knob") && stderr.contains("no knob `colour`"),
+        "{stderr}"
+    );
+    std::fs::write(
+        tmp.path().join("shapes.toml"),
+        TOML.replace("[-0.3, 0.3]", "[0.3, -0.3]"),
+    )
+    .unwrap();
+    let stderr = fails(&[
+        "generate",
+        "--preset",
+        &preset,
+        "--out",
+        path_str(&out),
+        "-q",
+    ]);
+    assert!(
+        stderr.contains("shapes.toml")
+            && stderr.contains("knob `angle` has min 0.3 greater than max -0.3"),
+        "{stderr}"
+    );
+    assert!(!out.exists());
+}
