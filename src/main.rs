@@ -62,6 +62,8 @@ enum Command {
     Status(cmd::status::StatusArgs),
     /// Time a stage on this machine: generate, mix or train.
     Speed(cmd::speed::SpeedArgs),
+    /// Measure how far a synthetic dataset is from a real one, overall and per class.
+    Gap(cmd::gap::GapArgs),
 }
 
 fn main() -> ExitCode {
@@ -84,6 +86,7 @@ fn main() -> ExitCode {
         Command::Report(args) => cmd::report::run(args, quiet),
         Command::Status(args) => cmd::status::run(args, quiet),
         Command::Speed(args) => cmd::speed::run(args, quiet),
+        Command::Gap(args) => cmd::gap::run(args, quiet),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -8,7 +8,6 @@ use std::path::Path;
 
 use datasets::atomic::write_atomic;
 use datasets::grid::{contact_sheet, save};
-use plotters::prelude::*;
 
 use crate::fd::Features;
 use crate::measures::Measures;
@@ -38,7 +37,7 @@ pub fn write(dir: &Path, measured: &Measured) -> Result<()> {
     let report = &measured.report;
     let json = serde_json::to_vec_pretty(report).expect("reports serialise");
     write_atomic(&dir.join("gap.json"), &json)?;
-    let bars = bars_svg(measured).map_err(|e| Error::output(&dir.join("index.html"), e))?;
+    let bars = bars_svg(measured);
     let confusion = confusion_svg(&report.classes, &report.tstr_metrics.confusion);
 
     let mut strips = String::new();
@@ -64,60 +63,76 @@ pub fn write(dir: &Path, measured: &Measured) -> Result<()> {
     Ok(())
 }
 
-/// One small bar chart per measure, a bar per class.
-fn bars_svg(measured: &Measured) -> std::result::Result<String, String> {
-    let report = &measured.report;
-    let classes: Vec<(&str, &Measures)> = report.classes_in_order().collect();
-    let (cols, panel) = (3u32, (380u32, 240u32));
-    let rows = BARS.len() as u32 / cols;
-    let mut svg = String::new();
-    {
-        let root =
-            SVGBackend::with_string(&mut svg, (cols * panel.0, rows * panel.1)).into_drawing_area();
-        root.fill(&WHITE).map_err(|e| e.to_string())?;
-        for (area, (name, get)) in root
-            .split_evenly((rows as usize, cols as usize))
-            .iter()
-            .zip(BARS)
-        {
-            let values: Vec<f64> = classes.iter().map(|(_, m)| get(m)).collect();
-            let low = values.iter().copied().fold(0.0, f64::min);
-            let high = values.iter().copied().fold(0.0, f64::max).max(low + 1e-9) * 1.1;
-            let mut chart = ChartBuilder::on(area)
-                .caption(name, ("sans-serif", 14))
-                .margin(6)
-                .x_label_area_size(40)
-                .y_label_area_size(44)
-                .build_cartesian_2d((0..classes.len()).into_segmented(), low..high)
-                .map_err(|e| e.to_string())?;
-            chart
-                .configure_mesh()
-                .disable_x_mesh()
-                .x_labels(classes.len())
-                .x_label_formatter(&|x| match x {
-                    SegmentValue::CenterOf(i) => classes
-                        .get(*i)
-                        .map_or(String::new(), |c| c.0.chars().take(7).collect()),
-                    _ => String::new(),
-                })
-                .x_label_style(("sans-serif", 9))
-                .draw()
-                .map_err(|e| e.to_string())?;
-            chart
-                .draw_series(values.iter().enumerate().map(|(i, &v)| {
-                    Rectangle::new(
-                        [
-                            (SegmentValue::Exact(i), 0.0),
-                            (SegmentValue::Exact(i + 1), v),
-                        ],
-                        RGBColor(31, 119, 180).filled(),
-                    )
-                }))
-                .map_err(|e| e.to_string())?;
+/// One small bar chart per measure, a bar per class, three to a row. Written as plain SVG, whose
+/// text the browser lays out (plotters would need a font file to measure it).
+fn bars_svg(measured: &Measured) -> String {
+    let classes: Vec<(&str, &Measures)> = measured.report.classes_in_order().collect();
+    let (panel_w, panel_h, top, bottom, left) = (380, 220, 24, 56, 50);
+    let columns = 3;
+    let rows = BARS.len().div_ceil(columns);
+    let mut svg = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{}\" height=\"{}\" font-family=\"sans-serif\" font-size=\"10\">\n",
+        columns * panel_w,
+        rows * panel_h
+    );
+    let plot_h = (panel_h - top - bottom) as f64;
+    let slot = (panel_w - left - 10) as f64 / classes.len().max(1) as f64;
+    for (n, (name, get)) in BARS.iter().enumerate() {
+        let (x0, y0) = ((n % columns) * panel_w, (n / columns) * panel_h);
+        let values: Vec<f64> = classes.iter().map(|(_, m)| get(m)).collect();
+        let low = values.iter().copied().fold(0.0, f64::min);
+        let high = values.iter().copied().fold(0.0, f64::max);
+        let span = (high - low).max(1e-12);
+        let y = |v: f64| y0 as f64 + top as f64 + plot_h * (high - v) / span;
+        let _ = writeln!(
+            svg,
+            "<text x=\"{}\" y=\"{}\" font-size=\"13\">{name}</text>",
+            x0 + left,
+            y0 + 16
+        );
+        let _ = writeln!(
+            svg,
+            "<line x1=\"{}\" x2=\"{}\" y1=\"{:.1}\" y2=\"{:.1}\" stroke=\"#888\"/><text x=\"{}\" y=\"{:.1}\" text-anchor=\"end\">{}</text><text x=\"{}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>",
+            x0 + left,
+            x0 + panel_w - 10,
+            y(0.0),
+            y(0.0),
+            x0 + left - 4,
+            y(high) + 4.0,
+            short(high),
+            x0 + left - 4,
+            y(low) + 4.0,
+            short(low)
+        );
+        for (i, (&v, (class, _))) in values.iter().zip(&classes).enumerate() {
+            let x = x0 as f64 + left as f64 + slot * i as f64;
+            let (a, b) = (y(v.max(0.0)), y(v.min(0.0)));
+            let _ = writeln!(
+                svg,
+                "<rect x=\"{:.1}\" y=\"{a:.1}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"rgb(31,119,180)\"><title>{}: {v:.4}</title></rect>",
+                x + 2.0,
+                slot - 4.0,
+                (b - a).max(0.5),
+                escape(class)
+            );
+            let (lx, ly) = (x + slot / 2.0, (y0 + panel_h - bottom) as f64 + 10.0);
+            let _ = writeln!(
+                svg,
+                "<text x=\"{lx:.1}\" y=\"{ly:.1}\" text-anchor=\"end\" transform=\"rotate(-45 {lx:.1} {ly:.1})\">{}</text>",
+                escape(class)
+            );
         }
-        root.present().map_err(|e| e.to_string())?;
     }
-    Ok(svg)
+    svg.push_str("</svg>\n");
+    svg
+}
+
+/// A value as an axis shows it: four significant digits at most.
+fn short(v: f64) -> String {
+    format!("{v:.4}")
+        .trim_end_matches('0')
+        .trim_end_matches('.')
+        .to_string()
 }
 
 /// The confusion matrix as an SVG grid, darker for more of the row's images.

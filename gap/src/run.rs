@@ -75,6 +75,7 @@ pub fn measure_gap(options: &GapOptions) -> Result<Measured> {
         &|n| training.inc(n as u64),
     )?;
     training.finish_and_clear();
+    stage("feature network", &began);
 
     let encoder = match onnx {
         Some(onnx) => Encoder::Onnx(onnx),
@@ -89,6 +90,7 @@ pub fn measure_gap(options: &GapOptions) -> Result<Measured> {
     let real_features = encoder.embed(&real_test, &|n| embedding.inc(n as u64))?;
     let synthetic_features = encoder.embed(&synthetic_train, &|n| embedding.inc(n as u64))?;
     embedding.finish_and_clear();
+    stage("embedding", &began);
 
     let pairs = real_test.len().min(synthetic_train.len()) / 2 * 2;
     let discriminating = bar(recipe_samples(pairs), "images", quiet);
@@ -101,6 +103,7 @@ pub fn measure_gap(options: &GapOptions) -> Result<Measured> {
         &|n| discriminating.inc(n as u64),
     )?;
     discriminating.finish_and_clear();
+    stage("two-sample test", &began);
 
     let teaching = bar(recipe_samples(synthetic_train.len()), "images", quiet);
     teaching.set_message("TSTR: training on the synthetic set");
@@ -109,6 +112,7 @@ pub fn measure_gap(options: &GapOptions) -> Result<Measured> {
     })?;
     teaching.finish_and_clear();
     let trts_metrics = tstr::trts(&network.model, &synthetic_test)?;
+    stage("TSTR and TRTS", &began);
 
     let measuring = bar(sets.classes.len() as u64 + 1, "sets", quiet);
     measuring.set_message("FD, KID, precision/recall/density/coverage");
@@ -136,6 +140,7 @@ pub fn measure_gap(options: &GapOptions) -> Result<Measured> {
         measuring.inc(1);
     }
     measuring.finish_and_clear();
+    stage("measures", &began);
 
     let report = GapReport {
         real: display(&options.real),
@@ -159,6 +164,11 @@ pub fn measure_gap(options: &GapOptions) -> Result<Measured> {
         real_features,
         synthetic_features,
     })
+}
+
+/// Logs (at `-v`) when a stage ended, in seconds since the start.
+fn stage(name: &str, began: &Instant) {
+    tracing::info!("{name} done at {:.1} s", began.elapsed().as_secs_f64());
 }
 
 fn display(path: &Path) -> String {

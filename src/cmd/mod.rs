@@ -2,6 +2,7 @@
 
 pub mod array_index;
 pub mod bench;
+pub mod gap;
 pub mod generate;
 pub mod hints;
 pub mod import;
