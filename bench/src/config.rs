@@ -261,6 +261,11 @@ impl Experiment {
                 self.data.synthetic_test_per_class
             );
         }
+        let mut strategies = self.strategies.clone();
+        strategies.sort_by_key(|s| s.to_string());
+        if let Some(twice) = strategies.windows(2).find(|w| w[0] == w[1]) {
+            bail!("strategies names '{}' twice; drop one", twice[0]);
+        }
         let mut names: Vec<&str> = self.pairs.iter().map(|p| p.name.as_str()).collect();
         names.sort();
         names.dedup();
@@ -343,6 +348,25 @@ impl Experiment {
             });
         }
         Ok(axes)
+    }
+
+    /// The training recipes the ramp subsets are laid out for: each architecture's epochs at
+    /// the batch size, once each; none when the experiment does not train the ramp.
+    pub fn ramp_recipes(&self) -> Vec<mixer::RampRecipe> {
+        if !self.strategies.contains(&Strategy::Ramp) {
+            return Vec::new();
+        }
+        let mut recipes: Vec<mixer::RampRecipe> = self
+            .architectures
+            .iter()
+            .map(|&model| mixer::RampRecipe {
+                epochs: self.train.epochs.of(model).unwrap_or_default() as u64,
+                batch_size: self.train.batch_size as u64,
+            })
+            .collect();
+        recipes.sort();
+        recipes.dedup();
+        recipes
     }
 
     /// The axis of `regime`, if the experiment runs it.

@@ -212,9 +212,9 @@ impl Plan {
                     for &model in &experiment.architectures {
                         for point in axis.points() {
                             for &strategy in &experiment.strategies {
-                                // Where FT is the SM run (shares 0 and 1, k = 0), it is
-                                // trained once.
-                                if strategy == Strategy::Ft
+                                // Where FT and the ramp are the SM run (shares 0 and 1,
+                                // k = 0), it is trained once.
+                                if strategy != Strategy::Sm
                                     && point.is_endpoint()
                                     && experiment.strategies.contains(&Strategy::Sm)
                                 {

@@ -77,6 +77,22 @@ pub struct Phase {
     pub synthetic_share: f64,
     /// The shard files the phase's rows lie in.
     pub shards: Vec<String>,
+    /// The order of the phase's visits when the data fixes it batch by batch (the ramp
+    /// curriculum): one per training recipe it was laid out for.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub visits: Vec<Visits>,
+}
+
+/// How a run of `epochs` epochs in batches of `batch_size` visits a phase's rows: batch by
+/// batch (each epoch `ceil(rows / batch_size)` batches, the last one short), how many of the
+/// batch's rows are synthetic; the rest are real. The trainer takes the rows of each source in
+/// seeded passes over that source, so every row is visited `epochs` times.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Visits {
+    pub epochs: u64,
+    pub batch_size: u64,
+    pub synthetic_per_batch: Vec<u64>,
 }
 
 impl Manifest {

@@ -19,7 +19,10 @@ use crate::draw::{Permutations, check_balance, check_pools};
 use crate::error::{Error, Result};
 use crate::inputs::Inputs;
 use crate::quotas::{QuotaTable, check_subset_rows, largest_remainder};
-use crate::sweep::{Records, SweepSummary, ordering_tags, sm_and_ft, subset_entry, write_regime};
+use crate::ramp::RampRecipe;
+use crate::sweep::{
+    Records, SweepSummary, ordering_tags, strategy_jobs, subset_entry, write_regime,
+};
 
 /// The options field of the multiples, as errors name it.
 const MULTIPLES: &str = "multiples";
@@ -34,6 +37,8 @@ pub struct AddedSpec {
     pub real_rows: u64,
     /// Synthetic rows added, as multiples k of R (0 is the real set alone).
     pub multiples: Vec<Hundredths>,
+    /// The training recipes to lay a ramp subset out for (none: no ramp subsets).
+    pub ramp: Vec<RampRecipe>,
 }
 
 fn check_multiples(multiples: &[Hundredths]) -> Result<()> {
@@ -145,7 +150,7 @@ pub fn added_synthetic(
             )
         };
         let record = records.record(table, json!({ "multiple": multiple }));
-        jobs.extend(sm_and_ft(
+        jobs.extend(strategy_jobs(
             &spec.out,
             &Point::Added(point).to_string(),
             table,
@@ -155,6 +160,7 @@ pub fn added_synthetic(
             multiple.to_bits(),
             request,
             &record,
+            &spec.ramp,
         ));
     }
     let subsets = spec.multiples.iter().zip(&tables).map(|(&k, table)| {

@@ -242,6 +242,7 @@ pub fn curriculum(
                 "quotas": segment.quotas,
             })).collect::<Vec<_>>(),
         }),
+        visits: Vec::new(),
     };
     let mut summary = write_jobs(&inputs, std::slice::from_ref(&job), options, progress)?;
     Ok(summary.remove(0))

@@ -7,6 +7,9 @@
 //!   rows then all real rows, plus `mix.json` describing the sweep.
 //! - [`added`] writes the added-synthetic regime: a fixed set of R real rows plus k·R synthetic
 //!   rows for every multiple k, again as `sm-kXXX` and `ft-kXXX` of the same rows.
+//! - [`ramp`]: asked for training recipes (`--ramp 12x64`), both write beside them `ramp-NAME`,
+//!   the SM subset's rows whose manifest phase holds, for each recipe, how many synthetic
+//!   rows every batch visits: a synthetic fraction falling linearly over the whole training.
 //! - [`curriculum`] writes one dataset from a TOML plan of phases and share ramps.
 //!
 //! Quotas are exact ([`quotas`]); every random choice comes from a named stream of one
@@ -24,6 +27,7 @@ pub mod draw;
 mod error;
 pub mod inputs;
 pub mod quotas;
+pub mod ramp;
 pub mod speed;
 pub mod sweep;
 mod write;
@@ -36,6 +40,7 @@ pub use draw::{Draw, Order};
 pub use error::{Error, Result};
 pub use inputs::ClassRenames;
 pub use quotas::QuotaTable;
+pub use ramp::RampRecipe;
 pub use sweep::{
     MIX_FILE, SweepSpec, SweepSummary, parse_shares, quota_tables, sweep, synthetic_needs,
 };

@@ -129,6 +129,7 @@ pub fn run(options: &SpeedOptions) -> Result<SpeedReport> {
         size: options.size,
         shares: options.shares.clone(),
         draw: Draw::Nested,
+        ramp: Vec::new(),
     };
     let planned = Mutex::new(None);
     let started = Instant::now();

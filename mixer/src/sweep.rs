@@ -1,6 +1,8 @@
 //! The synthetic-share sweep: for every share r, a Simple Mixed subset `sm-rXXX` (one
 //! shuffled or stratified set) and a Fine-Tuned subset `ft-rXXX` (the very same rows as two
-//! phases, synthetic then real), plus `mix.json` describing the whole sweep.
+//! phases, synthetic then real), when asked a ramp subset `ramp-rXXX` (the very same rows
+//! again, with their visits batch by batch: [`crate::ramp`]), plus `mix.json` describing the
+//! whole sweep.
 
 use std::path::{Path, PathBuf};
 
@@ -14,6 +16,7 @@ use crate::draw::{Draw, Permutations, Segment, check_balance, check_pools, lay_o
 use crate::error::{Error, Result};
 use crate::inputs::Inputs;
 use crate::quotas::{QuotaTable, check_subset_rows, synthetic_rows};
+use crate::ramp::{RampRecipe, visits};
 use crate::write::{Job, write_jobs};
 use crate::{MixOptions, SubsetSummary};
 
@@ -42,6 +45,8 @@ pub struct SweepSpec {
     /// Synthetic shares, each in [0, 1].
     pub shares: Vec<Hundredths>,
     pub draw: Draw,
+    /// The training recipes to lay a ramp subset out for (none: no ramp subsets).
+    pub ramp: Vec<RampRecipe>,
 }
 
 #[derive(Debug, Clone)]
@@ -134,11 +139,13 @@ fn check_shares(shares: &[Hundredths]) -> Result<()> {
     Ok(())
 }
 
-/// The Simple Mixed subset `sm-NAME` of `table`'s rows drawn from `perms`, and the Fine-Tuned
+/// The Simple Mixed subset `sm-NAME` of `table`'s rows drawn from `perms`, the Fine-Tuned
 /// subset `ft-NAME` of the very same rows as two phases, synthetic then real (one at the
-/// endpoints). `tags` (SM, FT) and `key` name the streams that order their rows.
+/// endpoints), and with `ramp` recipes the ramp subset `ramp-NAME`: the SM subset's rows in
+/// its order, its one phase holding the visits of each recipe. `tags` (SM, FT) and `key` name
+/// the streams that order their rows.
 #[allow(clippy::too_many_arguments)]
-pub(crate) fn sm_and_ft(
+pub(crate) fn strategy_jobs(
     out: &Path,
     name: &str,
     table: &QuotaTable,
@@ -148,7 +155,8 @@ pub(crate) fn sm_and_ft(
     key: u64,
     request: impl Fn(&str) -> serde_json::Value,
     record: &serde_json::Value,
-) -> [Job; 2] {
+    ramp: &[RampRecipe],
+) -> Vec<Job> {
     let sm = [Segment {
         name: "mixed".into(),
         quotas: table.clone(),
@@ -162,13 +170,33 @@ pub(crate) fn sm_and_ft(
             quotas: table.only(source),
         })
         .collect();
-    [("sm", tags[0], &sm[..]), ("ft", tags[1], &ft[..])].map(|(kind, tag, segments)| Job {
+    let job = |kind: &str, tag: u64, segments: &[Segment]| Job {
         name: format!("{kind}-{name}"),
         dir: out.join(format!("{kind}-{name}")),
         layout: lay_out(perms, segments, options.order, options.seed, &[tag, key]),
         request: request(kind),
         record: record.clone(),
-    })
+        visits: Vec::new(),
+    };
+    let mut jobs = vec![job("sm", tags[0], &sm), job("ft", tags[1], &ft)];
+    if !ramp.is_empty() {
+        let (rows, synthetic) = (table.rows(), table.rows_of(Source::Synthetic));
+        let mut ramp_job = job(
+            "ramp",
+            tags[0],
+            &[Segment {
+                name: "ramp".into(),
+                quotas: table.clone(),
+            }],
+        );
+        ramp_job.request["ramp"] = json!(ramp);
+        ramp_job.visits = ramp
+            .iter()
+            .map(|&recipe| visits(rows, synthetic, recipe))
+            .collect();
+        jobs.push(ramp_job);
+    }
+    jobs
 }
 
 /// The quota table of each share of a sweep of `size` rows whose classes follow
@@ -235,7 +263,7 @@ pub fn sweep(spec: &SweepSpec, progress: &(dyn Fn(Progress<'_>) + Sync)) -> Resu
             )
         };
         let record = records.record(table, json!({ "share": share, "draw": spec.draw }));
-        jobs.extend(sm_and_ft(
+        jobs.extend(strategy_jobs(
             &spec.out,
             &Point::Share(point).to_string(),
             table,
@@ -245,6 +273,7 @@ pub fn sweep(spec: &SweepSpec, progress: &(dyn Fn(Progress<'_>) + Sync)) -> Resu
             share.to_bits(),
             request,
             &record,
+            &spec.ramp,
         ));
     }
     let subsets = spec.shares.iter().zip(&tables).map(|(&share, table)| {

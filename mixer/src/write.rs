@@ -11,7 +11,7 @@ use arrow_select::interleave::interleave_record_batch;
 use datasets::memory::default_budget;
 use datasets::{
     DatasetInfo, DatasetWriter, Manifest, Phase, Progress, ROWS_PER_ROW_GROUP, Recipe, ShardWriter,
-    SplitPlan, WriteMode,
+    SplitPlan, Visits, WriteMode,
 };
 use rayon::prelude::*;
 
@@ -30,6 +30,8 @@ pub(crate) struct Job {
     pub request: serde_json::Value,
     /// Recorded in the manifest's `mix` field beside the request (quota tables, inputs).
     pub record: serde_json::Value,
+    /// The batch-by-batch visits of its phase (a ramp subset's, one per recipe; else none).
+    pub visits: Vec<Visits>,
 }
 
 /// What a rerun finds in a job's directory.
@@ -137,6 +139,7 @@ impl Job {
                 end: p.end,
                 synthetic_share: p.synthetic_share,
                 shards: writer.shards_covering(TRAIN, p.start..p.end),
+                visits: self.visits.clone(),
             })
             .collect()
     }

@@ -542,6 +542,7 @@ fn added_synthetic_keeps_the_real_rows_and_adds_exact_nested_synthetic_quotas() 
         real_rows: 30,
         // 4 × 30 = 120 synthetic rows: the whole synthetic pool (3 classes × 40).
         multiples: [0.0, 0.5, 1.0, 2.0, 4.0].map(hundredths).to_vec(),
+        ramp: Vec::new(),
     };
     let summary = mixer::added_synthetic(&spec, &no_progress).unwrap();
     assert_eq!(summary.subsets.len(), 10);
@@ -599,6 +600,7 @@ fn added_synthetic_keeps_the_real_rows_and_adds_exact_nested_synthetic_quotas() 
     let too_many = mixer::AddedSpec {
         out: fx.out("too-many"),
         multiples: [1.0, 5.0].map(hundredths).to_vec(),
+        ramp: Vec::new(),
         ..spec.clone()
     };
     let err = mixer::added_synthetic(&too_many, &no_progress)
@@ -613,6 +615,7 @@ fn added_synthetic_keeps_the_real_rows_and_adds_exact_nested_synthetic_quotas() 
     let err = mixer::added_synthetic(
         &mixer::AddedSpec {
             multiples: [1.0, 1.0].map(hundredths).to_vec(),
+            ramp: Vec::new(),
             ..spec
         },
         &no_progress,

@@ -12,9 +12,12 @@ synmix mix --synthetic data/fashion --real data/fmnist --size 10000 --shares 0:1
 synmix mix --synthetic data/fashion --real data/fmnist --size 10000 --shares 0,0.25,1 --out data/mix-few\n  \
 synmix mix --synthetic data/fashion --real data/fmnist --size 10000 --order stratified --batch 100 --out data/mix-strat\n  \
 synmix mix --synthetic data/gen --real data/fmnist --map sneaker=Sneaker,boot='Ankle boot' --size 5000 --out data/mix\n  \
+synmix mix --synthetic data/fashion --real data/fmnist --size 1000 --ramp 12x64 --ramp 20x64 --out data/mix\n  \
 synmix mix --synthetic data/fashion --real data/fmnist --curriculum ramp.toml --seed 7 --out data/ramp\n\n\
 Outputs: --out DIR receives sm-rXXX/ (Simple Mixed: one shuffled set, one manifest phase \"mixed\"), \
 ft-rXXX/ (Fine-Tuned: the same rows as phases \"synthetic\" then \"real\") for every share (XXX = share in percent), \
+with --ramp also ramp-rXXX/ (the same rows, with how many of every training batch are synthetic: \
+a share falling linearly from min(1, 2r) to max(0, 2r - 1) over the whole training; `synmix train --strategy ramp`), \
 and mix.json describing the sweep. Rerunning the same command keeps finished subsets and redoes the rest; \
 --force rewrites everything and replaces outputs made with other arguments.\n\n\
 Curriculum plan (TOML):\n  size = 10000\n  [[phase]]\n  name = \"synthetic\"\n  size = 4000\n  synthetic_share = 1.0\n  \
@@ -51,6 +54,10 @@ pub struct MixArgs {
     /// Synthetic class names mapped onto real ones: SYN=REAL[,SYN=REAL...]; may be repeated.
     #[arg(long, value_name = "SYN=REAL")]
     map: Vec<String>,
+    /// Also write ramp-rXXX/ laid out for training EPOCHS epochs in batches of BATCH rows; may
+    /// be repeated, one per recipe its runs will use.
+    #[arg(long, value_name = "EPOCHSxBATCH", conflicts_with = "curriculum")]
+    ramp: Vec<mixer::RampRecipe>,
     /// Write one dataset following a TOML plan of phases and share ramps (see below).
     #[arg(long, value_name = "PLAN.toml")]
     curriculum: Option<PathBuf>,
@@ -152,6 +159,7 @@ pub fn run(args: MixArgs, quiet: bool) -> Result<()> {
                     size,
                     shares,
                     draw,
+                    ramp: args.ramp,
                 },
                 &progress,
             )?

@@ -34,7 +34,8 @@ pub struct TrainArgs {
     /// Architecture.
     #[arg(long, value_enum, default_value_t = ModelKind::Cnn)]
     model: ModelKind,
-    /// sm (one shuffled mix) or ft (synthetic phase, then real phase on the same weights).
+    /// sm (one shuffled mix), ft (synthetic phase, then real phase on the same weights) or ramp
+    /// (a ramp-rXXX subset's batches, synthetic share falling linearly; `synmix mix --ramp`).
     #[arg(long, value_enum, default_value_t = Strategy::Sm)]
     strategy: Strategy,
     /// Optimizer (sgd: with momentum).

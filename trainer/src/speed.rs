@@ -169,6 +169,7 @@ impl ArchitectureVisitor for Timed<'_> {
             name: "bench".into(),
             source: None,
             rows: rows.to_vec(),
+            visits: None,
             samples: rows.len(),
             epochs: 1,
             lr: self.config.lr,

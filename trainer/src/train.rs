@@ -147,7 +147,10 @@ pub fn fit<M: Classifier>(
         }
         for epoch in first_epoch..phase.epochs {
             let began = Instant::now();
-            let order = epoch_order(config.seed, p, epoch, &phase.rows);
+            let order = match &phase.visits {
+                Some(visits) => visits[epoch].clone(),
+                None => epoch_order(config.seed, p, epoch, &phase.rows),
+            };
             // Summed on the device and read once per epoch: no per-step synchronisation.
             let mut loss_sum = Tensor::<1>::zeros([1], device);
             let mut loader = store.loader(&order, config.batch_size);

@@ -1,6 +1,7 @@
 //! The runs grouped as the report shows them: per regime, one [`Group`] per (pair,
 //! architecture), one [`Series`] per strategy, by point — with what the tables and plots read
-//! off them (best cells, FT − SM paired by seed, the accuracy at the endpoints).
+//! off them (best cells, every pair of strategies compared paired by seed, the accuracy at the
+//! endpoints).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -16,7 +17,7 @@ use super::stats::{Difference, Stat};
 pub struct Series {
     pub strategy: Strategy,
     pub by_share: BTreeMap<Point, Stat>,
-    /// The accuracy of every successful run by (point, seed): what FT − SM pairs by seed.
+    /// The accuracy of every successful run by (point, seed): what comparisons pair by seed.
     pub by_seed: BTreeMap<(Point, u64), f64>,
     /// Every successful run as `(share, accuracy)`, what the curves are fitted to.
     pub points: Vec<(f64, f64)>,
@@ -93,13 +94,40 @@ impl Series {
     }
 }
 
+/// Two strategies of a group compared, `of − against` paired by seed: FT − SM, and with the
+/// ramp RAMP − SM and RAMP − FT.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Comparison {
+    pub of: Strategy,
+    pub against: Strategy,
+}
+
+impl Comparison {
+    /// The seed paper's comparison.
+    pub const FT_SM: Comparison = Comparison {
+        of: Strategy::Ft,
+        against: Strategy::Sm,
+    };
+
+    /// `FT − SM`.
+    pub fn label(&self) -> String {
+        format!("{} − {}", upper(self.of), upper(self.against))
+    }
+}
+
+/// A strategy as the report names it: `SM`, `FT`, `RAMP`.
+pub fn upper(strategy: Strategy) -> String {
+    strategy.to_string().to_uppercase()
+}
+
 /// The runs of one (pair, architecture) in one regime: one table and one plot, a series per
 /// strategy.
 pub struct Group {
     pub pair: String,
     pub model: ModelKind,
     pub regime: Regime,
-    pub series: [Series; 2],
+    /// SM, FT and, where the group has ramp runs, the ramp: in that order.
+    pub series: Vec<Series>,
     /// The real rows every training set of the group holds, when they all hold the same (R of
     /// the added-synthetic regime).
     pub real_rows: Option<u64>,
@@ -123,41 +151,64 @@ impl Group {
             .fold(1.0, f64::max)
     }
 
-    /// FT − SM of every seed with both runs at `share`, keyed by seed. Empty at shares 0 and 1,
-    /// where FT is the SM run.
-    pub fn paired_differences(&self, share: Point) -> BTreeMap<u64, f64> {
-        let [sm, ft] = &self.series;
+    fn series_of(&self, strategy: Strategy) -> Option<&Series> {
+        self.series.iter().find(|s| s.strategy == strategy)
+    }
+
+    /// Every pair of the group's strategies, the later one against the earlier one.
+    pub fn comparisons(&self) -> Vec<Comparison> {
+        let mut comparisons = Vec::new();
+        for (i, against) in self.series.iter().enumerate() {
+            for of in &self.series[i + 1..] {
+                comparisons.push(Comparison {
+                    of: of.strategy,
+                    against: against.strategy,
+                });
+            }
+        }
+        comparisons
+    }
+
+    /// `c` of every seed with both runs at `share`, keyed by seed. Empty at shares 0 and 1,
+    /// where every strategy is the SM run.
+    pub fn paired_differences(&self, share: Point, c: Comparison) -> BTreeMap<u64, f64> {
+        let (Some(of), Some(against)) = (self.series_of(c.of), self.series_of(c.against)) else {
+            return BTreeMap::new();
+        };
         if share.is_endpoint() {
             return BTreeMap::new();
         }
-        ft.by_seed
+        of.by_seed
             .range((share, 0)..=(share, u64::MAX))
-            .filter_map(|(&(_, seed), &f)| Some((seed, f - sm.by_seed.get(&(share, seed))?)))
+            .filter_map(|(&(_, seed), &f)| Some((seed, f - against.by_seed.get(&(share, seed))?)))
             .collect()
     }
 
-    /// FT − SM at `share` over seeds, with its 95 % interval paired by seed.
-    pub fn difference(&self, share: Point) -> Option<Difference> {
-        let differences: Vec<f64> = self.paired_differences(share).into_values().collect();
+    /// `c` at `share` over seeds, with its 95 % interval paired by seed.
+    pub fn difference(&self, share: Point, c: Comparison) -> Option<Difference> {
+        let differences: Vec<f64> = self.paired_differences(share, c).into_values().collect();
         Difference::of(&differences)
     }
 
-    /// The shares strictly between 0 and 1 where both strategies ran.
-    pub fn mixed_shares(&self) -> Vec<Point> {
-        let [sm, ft] = &self.series;
-        sm.by_share
+    /// The shares strictly between 0 and 1 where both strategies of `c` ran.
+    pub fn mixed_shares(&self, c: Comparison) -> Vec<Point> {
+        let (Some(of), Some(against)) = (self.series_of(c.of), self.series_of(c.against)) else {
+            return Vec::new();
+        };
+        against
+            .by_share
             .keys()
-            .filter(|k| !k.is_endpoint() && ft.by_share.contains_key(k))
+            .filter(|k| !k.is_endpoint() && of.by_share.contains_key(k))
             .copied()
             .collect()
     }
 
-    /// FT − SM averaged over the mixed shares, paired by seed: per seed the mean difference
-    /// over the shares, then the interval over seeds.
-    pub fn mean_difference(&self) -> Option<Difference> {
+    /// `c` averaged over the mixed shares, paired by seed: per seed the mean difference over
+    /// the shares, then the interval over seeds.
+    pub fn mean_difference(&self, c: Comparison) -> Option<Difference> {
         let mut per_seed: BTreeMap<u64, Vec<f64>> = BTreeMap::new();
-        for share in self.mixed_shares() {
-            for (seed, d) in self.paired_differences(share) {
+        for share in self.mixed_shares(c) {
+            for (seed, d) in self.paired_differences(share, c) {
                 per_seed.entry(seed).or_default().push(d);
             }
         }
@@ -208,14 +259,19 @@ pub fn groups(results: &[CellResult], regime: Regime) -> Vec<Group> {
             let mut real_rows: Vec<u64> = cells.iter().filter_map(|c| c.real_rows).collect();
             real_rows.sort_unstable();
             real_rows.dedup();
+            // SM and FT always (an endpoint run serves both); the ramp where it was trained.
+            let mut strategies = vec![Strategy::Sm, Strategy::Ft];
+            if cells.iter().any(|c| c.strategy == Strategy::Ramp) {
+                strategies.push(Strategy::Ramp);
+            }
             Group {
                 pair,
                 model,
                 regime,
-                series: [
-                    Series::new(Strategy::Sm, regime, &cells),
-                    Series::new(Strategy::Ft, regime, &cells),
-                ],
+                series: strategies
+                    .into_iter()
+                    .map(|strategy| Series::new(strategy, regime, &cells))
+                    .collect(),
                 real_rows: match real_rows.as_slice() {
                     [rows] => Some(*rows),
                     _ => None,

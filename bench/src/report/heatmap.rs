@@ -5,6 +5,7 @@
 use std::fmt::Write as _;
 
 use super::Group;
+use super::groups::Comparison;
 use super::plot::COLORS;
 use super::tables::escape;
 use datasets::point::Point;
@@ -16,7 +17,10 @@ const MIN_WIDTH: i32 = 620;
 
 /// The heatmap's SVG, or `None` when no group has a mixed share with both strategies.
 pub fn heatmap_svg(groups: &[Group]) -> Option<String> {
-    let mut shares: Vec<Point> = groups.iter().flat_map(Group::mixed_shares).collect();
+    let mut shares: Vec<Point> = groups
+        .iter()
+        .flat_map(|g| g.mixed_shares(Comparison::FT_SM))
+        .collect();
     shares.sort_unstable();
     shares.dedup();
     if shares.is_empty() {
@@ -24,7 +28,12 @@ pub fn heatmap_svg(groups: &[Group]) -> Option<String> {
     }
     let cells: Vec<Vec<Option<_>>> = groups
         .iter()
-        .map(|g| shares.iter().map(|&k| g.difference(k)).collect())
+        .map(|g| {
+            shares
+                .iter()
+                .map(|&k| g.difference(k, Comparison::FT_SM))
+                .collect()
+        })
         .collect();
     // The colour scale: the largest difference shown, at least one point of accuracy.
     let scale = cells
@@ -97,7 +106,7 @@ pub fn heatmap_svg(groups: &[Group]) -> Option<String> {
 
 /// White at 0, towards FT's plot colour for positive `t`, SM's for negative; `t` in [-1, 1].
 fn colour(t: f64) -> String {
-    let [sm, ft] = COLORS;
+    let [sm, ft, _] = COLORS;
     let strategy = if t >= 0.0 { ft } else { sm };
     let (r, g, b) = (strategy.0, strategy.1, strategy.2);
     // At most 70 % of the way, so the text on the deepest cells stays readable.

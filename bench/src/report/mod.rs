@@ -3,7 +3,8 @@
 //! and, for the added-synthetic regime, accuracy against k, the synthetic rows added per real row.
 //!
 //! - `scan`: the `result.json` of every cell, read into [`CellResult`]s;
-//! - [`stats`]: mean ± std of a cell's runs over seeds, the 95 % interval of FT − SM paired by seed;
+//! - [`stats`]: mean ± std of a cell's runs over seeds, the 95 % interval of a difference of
+//!   strategies (FT − SM, RAMP − SM, …) paired by seed;
 //! - [`fit`]: the mixing curves fitted to a strategy's accuracies;
 //! - [`tables`]: the tables, as markdown and HTML; [`overview`]: the overview table and verdicts;
 //! - [`plot`]: the SVG and PNG plots, and the grid of them all; [`heatmap`]: FT − SM by share;
@@ -81,8 +82,9 @@ pub fn write_report(bench: &Path, results: &[CellResult]) -> Result<ReportFiles>
     doc.table(&overview::overview_table(&groups));
     doc.paragraph(
         "Real only and synthetic only: mean ± std over seeds at shares 0 and 1. Best share: the \
-         highest mean accuracy of any cell. Mean FT − SM: per seed the mean over the mixed \
-         shares, then the mean over seeds with its 95 % t-interval (*: the interval excludes 0).",
+         highest mean accuracy of any cell. Mean FT − SM (and each other pair of strategies \
+         trained): per seed the mean over the mixed shares, then the mean over seeds with its \
+         95 % t-interval (*: the interval excludes 0).",
     );
     if !groups.is_empty() {
         let grid = plot::grid_svg(&groups)?;

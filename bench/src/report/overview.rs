@@ -4,44 +4,65 @@
 use std::collections::BTreeMap;
 
 use datasets::point::{Hundredths, Point};
-use trainer::Strategy;
 
 use super::Group;
+use super::groups::{Comparison, upper};
 use super::tables::{Table, stat_cell};
 
 /// The share-sweep points where FT is the SM run: real rows only, synthetic rows only.
 const REAL_ONLY: Point = Point::Share(Hundredths::ZERO);
 const SYNTHETIC_ONLY: Point = Point::Share(Hundredths::ONE);
 
-/// Real only, synthetic only, the best cell and FT − SM over the mixed shares, per group.
+/// Every comparison of strategies some group makes, in the groups' order.
+fn comparisons<'a>(groups: impl IntoIterator<Item = &'a Group>) -> Vec<Comparison> {
+    let mut all: Vec<Comparison> = Vec::new();
+    for c in groups.into_iter().flat_map(Group::comparisons) {
+        if !all.contains(&c) {
+            all.push(c);
+        }
+    }
+    all
+}
+
+/// Real only, synthetic only, the best cell and every comparison of strategies over the mixed
+/// shares, per group.
 pub fn overview_table(groups: &[Group]) -> Table {
-    let mut table = Table::new(&[
+    let comparisons = comparisons(groups);
+    let mut header: Vec<String> = [
         "pair",
         "arch",
         "real only (share 0)",
         "synthetic only (share 1)",
         "best share",
-        "mean FT − SM [95 % CI]",
-    ]);
+    ]
+    .map(String::from)
+    .to_vec();
+    header.extend(
+        comparisons
+            .iter()
+            .map(|c| format!("mean {} [95 % CI]", c.label())),
+    );
+    let mut table = Table::new(&header);
     for group in groups {
         let best = group.best().map_or("–".into(), |(k, strategy, stat)| {
             let strategy = strategy.map_or(String::new(), |s| format!(" {}", upper(s)));
             format!("{:.2}{strategy} ({:.4})", k.value().as_f64(), stat.mean)
         });
-        table.rows.push(vec![
+        let mut row = vec![
             group.pair.clone(),
             group.model.to_string(),
             stat_cell(group.endpoint(REAL_ONLY).as_ref()),
             stat_cell(group.endpoint(SYNTHETIC_ONLY).as_ref()),
             best,
-            group.mean_difference().map_or("–".into(), |d| d.describe()),
-        ]);
+        ];
+        row.extend(comparisons.iter().map(|&c| {
+            group
+                .mean_difference(c)
+                .map_or("–".into(), |d| d.describe())
+        }));
+        table.rows.push(row);
     }
     table
-}
-
-fn upper(strategy: Strategy) -> String {
-    strategy.to_string().to_uppercase()
 }
 
 /// One line per pair: how far synthetic data alone gets, whether mixing it in helps, and which
@@ -95,9 +116,21 @@ fn verdict(groups: &[&Group]) -> String {
     } else {
         format!("a mix beats real only for {}", helped.join(", "))
     });
+    for c in comparisons(groups.iter().copied()) {
+        if let Some(said) = winner(groups, c) {
+            parts.push(said);
+        }
+    }
+    parts.join("; ") + "."
+}
+
+/// Which strategy of `c` wins for which architectures, where the difference over the mixed
+/// shares is significant.
+fn winner(groups: &[&Group], c: Comparison) -> Option<String> {
+    let (of, against) = (upper(c.of), upper(c.against));
     let differences: Vec<(&Group, _)> = groups
         .iter()
-        .filter_map(|g| Some((*g, g.mean_difference()?)))
+        .filter_map(|g| Some((*g, g.mean_difference(c)?)))
         .collect();
     if differences.iter().any(|(_, d)| d.interval.is_some()) {
         let wins = |sign: f64| -> Vec<String> {
@@ -107,22 +140,29 @@ fn verdict(groups: &[&Group]) -> String {
                 .map(|(g, _)| g.model.to_string())
                 .collect()
         };
-        let (ft, sm) = (wins(1.0), wins(-1.0));
-        parts.push(match (ft.is_empty(), sm.is_empty()) {
-            (true, true) => "FT and SM do not differ significantly".to_string(),
+        let (ahead, behind) = (wins(1.0), wins(-1.0));
+        Some(match (ahead.is_empty(), behind.is_empty()) {
+            (true, true) => format!("{of} and {against} do not differ significantly"),
             _ => {
                 let mut said = Vec::new();
-                if !ft.is_empty() {
-                    said.push(format!("FT beats SM significantly for {}", ft.join(", ")));
+                if !ahead.is_empty() {
+                    said.push(format!(
+                        "{of} beats {against} significantly for {}",
+                        ahead.join(", ")
+                    ));
                 }
-                if !sm.is_empty() {
-                    said.push(format!("SM beats FT significantly for {}", sm.join(", ")));
+                if !behind.is_empty() {
+                    said.push(format!(
+                        "{against} beats {of} significantly for {}",
+                        behind.join(", ")
+                    ));
                 }
                 said.join("; ")
             }
-        });
+        })
     } else if !differences.is_empty() {
-        parts.push("one seed: FT − SM has no interval".to_string());
+        Some(format!("one seed: {} has no interval", c.label()))
+    } else {
+        None
     }
-    parts.join("; ") + "."
 }

@@ -11,6 +11,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::Group;
+use super::groups::upper;
 use super::stats::Stat;
 
 const WIDTH: u32 = 640;
@@ -18,7 +19,12 @@ const HEIGHT: u32 = 400;
 /// One panel of the small multiples.
 const PANEL: (u32, u32) = (320, 220);
 /// The strategies' colours: SM blue, FT red.
-pub const COLORS: [RGBColor; 2] = [RGBColor(31, 119, 180), RGBColor(214, 39, 40)];
+/// One per strategy, in the order of a group's series: SM, FT, the ramp.
+pub const COLORS: [RGBColor; 3] = [
+    RGBColor(31, 119, 180),
+    RGBColor(214, 39, 40),
+    RGBColor(44, 160, 44),
+];
 
 /// A font for bitmap text, if the system has one: plotters rasterises PNG text with ab_glyph and
 /// needs font bytes, which no crate here ships. SVG text needs none (the viewer renders it).
@@ -216,7 +222,7 @@ fn draw_plot<DB: DrawingBackend>(
             color.stroke_width(3),
         ))?;
         if text {
-            let name = series.strategy.to_string().to_uppercase();
+            let name = upper(series.strategy);
             root.draw(&Text::new(
                 name,
                 (right - 40, y),

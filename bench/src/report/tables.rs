@@ -7,6 +7,7 @@ use std::fmt::Write as _;
 use datasets::point::{Point, Regime};
 
 use super::Group;
+use super::groups::upper;
 use super::scan::CellResult;
 use super::stats::Stat;
 
@@ -17,9 +18,9 @@ pub struct Table {
 }
 
 impl Table {
-    pub fn new(header: &[&str]) -> Table {
+    pub fn new(header: &[impl AsRef<str>]) -> Table {
         Table {
-            header: header.iter().map(|h| h.to_string()).collect(),
+            header: header.iter().map(|h| h.as_ref().to_string()).collect(),
             rows: Vec::new(),
         }
     }
@@ -62,37 +63,42 @@ pub fn stat_cell(stat: Option<&Stat>) -> String {
     stat.map_or("–".into(), Stat::describe)
 }
 
-/// Per share (or k): mean ± std of each strategy and FT − SM with its 95 % interval paired by seed
-/// (`*`: the interval excludes 0).
+/// Per share (or k): mean ± std of each strategy and every pair of strategies compared with its
+/// 95 % interval paired by seed (`*`: the interval excludes 0).
 pub fn group_table(group: &Group) -> Table {
-    let [sm, ft] = &group.series;
-    let mut keys: Vec<Point> = sm
-        .by_share
-        .keys()
-        .chain(ft.by_share.keys())
+    let mut keys: Vec<Point> = group
+        .series
+        .iter()
+        .flat_map(|s| s.by_share.keys())
         .copied()
         .collect();
     keys.sort_unstable();
     keys.dedup();
-    let mut table = Table::new(&[
-        group.axis(),
-        "SM accuracy",
-        "FT accuracy",
-        "FT − SM [95 % CI]",
-    ]);
+    let comparisons = group.comparisons();
+    let mut header = vec![group.axis().to_string()];
+    header.extend(
+        group
+            .series
+            .iter()
+            .map(|s| format!("{} accuracy", upper(s.strategy))),
+    );
+    header.extend(
+        comparisons
+            .iter()
+            .map(|c| format!("{} [95 % CI]", c.label())),
+    );
+    let mut table = Table::new(&header);
     for k in keys {
-        let (a, b) = (sm.by_share.get(&k), ft.by_share.get(&k));
-        let diff = if k.is_endpoint() {
-            "(one run)".into()
-        } else {
-            group.difference(k).map_or("–".into(), |d| d.describe())
-        };
-        table.rows.push(vec![
-            format!("{:.2}", k.value().as_f64()),
-            stat_cell(a),
-            stat_cell(b),
-            diff,
-        ]);
+        let mut row = vec![format!("{:.2}", k.value().as_f64())];
+        row.extend(group.series.iter().map(|s| stat_cell(s.by_share.get(&k))));
+        row.extend(comparisons.iter().map(|&c| {
+            if k.is_endpoint() {
+                "(one run)".into()
+            } else {
+                group.difference(k, c).map_or("–".into(), |d| d.describe())
+            }
+        }));
+        table.rows.push(row);
     }
     table
 }

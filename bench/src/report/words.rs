@@ -4,7 +4,7 @@
 use datasets::point::Regime;
 
 use super::fit::Fit;
-use super::groups::Group;
+use super::groups::{Group, upper};
 use super::optimum::{Optimum, optimum};
 use super::scan::CellResult;
 use super::transfer::{TransferGap, transfer_gap};
@@ -50,7 +50,7 @@ pub fn seeds_note(results: &[CellResult]) -> String {
 pub fn summary_lines(group: &Group) -> Vec<String> {
     let mut lines = Vec::new();
     for series in &group.series {
-        let name = series.strategy.to_string().to_uppercase();
+        let name = upper(series.strategy);
         if let Some((k, s)) = series.best() {
             lines.push(format!(
                 "{name}: best measured {} {:.2} (accuracy {:.4})",
@@ -83,19 +83,22 @@ pub fn summary_lines(group: &Group) -> Vec<String> {
         && let Some(real_rows) = group.real_rows
     {
         for series in &group.series {
-            let name = series.strategy.to_string().to_uppercase();
+            let name = upper(series.strategy);
             if let Some(gap) = transfer_gap(series, real_rows) {
                 lines.push(transfer_line(&name, &gap));
             }
         }
     }
-    if group.regime == Regime::AddedSynthetic
-        && let Some(d) = group.mean_difference()
-    {
-        lines.push(format!(
-            "FT − SM over k > 0 (per seed the mean over the multiples): {}",
-            d.describe()
-        ));
+    if group.regime == Regime::AddedSynthetic {
+        for c in group.comparisons() {
+            if let Some(d) = group.mean_difference(c) {
+                lines.push(format!(
+                    "{} over k > 0 (per seed the mean over the multiples): {}",
+                    c.label(),
+                    d.describe()
+                ));
+            }
+        }
     }
     lines
 }

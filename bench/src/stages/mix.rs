@@ -1,4 +1,5 @@
-//! The mix stage: the SM and FT subsets of every point of one pair, seed and regime.
+//! The mix stage: the SM and FT subsets of every point of one pair, seed and regime, and the
+//! ramp subsets when the experiment trains the ramp, laid out for each architecture's recipe.
 
 use std::path::Path;
 
@@ -7,7 +8,7 @@ use datasets::point::Regime;
 
 use super::inputs::PairData;
 use crate::BenchOptions;
-use crate::config::Axis;
+use crate::config::{Axis, Experiment};
 
 /// Mixes the subsets of `axis` for one pair and seed into `dir` (the mixer keeps finished ones).
 pub(super) fn mix(
@@ -15,8 +16,10 @@ pub(super) fn mix(
     dir: &Path,
     axis: &Axis,
     seed: u64,
+    experiment: &Experiment,
     options: &BenchOptions,
 ) -> Result<()> {
+    let ramp = experiment.ramp_recipes();
     let mix_options = mixer::MixOptions {
         synthetic: data.synthetic.clone(),
         real: data.real.clone(),
@@ -37,6 +40,7 @@ pub(super) fn mix(
                 size: axis.rows,
                 shares: axis.values.clone(),
                 draw: mixer::Draw::Nested,
+                ramp,
             };
             mixer::sweep(&spec, &|_| {})?;
         }
@@ -46,6 +50,7 @@ pub(super) fn mix(
                 out: dir.to_path_buf(),
                 real_rows: axis.rows,
                 multiples: axis.values.clone(),
+                ramp,
             };
             mixer::added_synthetic(&spec, &|_| {})?;
         }

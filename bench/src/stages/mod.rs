@@ -52,7 +52,7 @@ pub(crate) fn execute(
                 )?;
             }
             let dir = layout::mix_dir(out, pair, *seed, *regime);
-            mix::mix(&data, &dir, &experiment.axis(*regime)?, *seed, options)?;
+            mix::mix(&data, &dir, &experiment.axis(*regime)?, *seed, experiment, options)?;
             Ok(format!("{}", dir.display()))
         }
         Work::Train(cell) => {

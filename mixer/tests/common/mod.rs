@@ -160,6 +160,7 @@ impl Fixture {
             size,
             shares: shares.iter().map(|&s| hundredths(s)).collect(),
             draw: Draw::Nested,
+            ramp: Vec::new(),
         }
     }
 }

@@ -1,0 +1,234 @@
+//! Strategies beyond SM and FT: the ramp, whose batches' synthetic share falls linearly over
+//! the training, mixed by `synmix mix --ramp`, trained by `synmix train --strategy ramp` and run
+//! by `synmix bench` beside SM and FT.
+
+mod common;
+
+use std::path::Path;
+
+use common::*;
+
+/// The tiny experiment, trained with `strategies` for `epochs` epochs.
+fn with_strategies(experiment: &Path, strategies: &str, epochs: u32) {
+    let text = std::fs::read_to_string(experiment)
+        .unwrap()
+        .replace(
+            r#"strategies = ["sm", "ft"]"#,
+            &format!("strategies = {strategies}"),
+        )
+        .replace("epochs = 1", &format!("epochs = {epochs}"));
+    std::fs::write(experiment, text).unwrap();
+}
+
+#[test]
+fn a_bench_trains_the_ramp_on_the_sm_rows_and_compares_every_pair_of_strategies() {
+    let tmp = tempfile::tempdir().unwrap();
+    let real = import_tiny_fashion_mnist(tmp.path(), "real", 300, 100);
+    let experiment = tmp.path().join("exp.toml");
+    write_tiny_experiment(&experiment, &real, &["mlp"]);
+    with_strategies(&experiment, r#"["sm", "ft", "ramp"]"#, 2);
+    let out = tmp.path().join("bench");
+    ok(&bench_args(&experiment, &out));
+
+    // At shares 0 and 1 the ramp is the SM run, trained once.
+    let runs = results(&out);
+    let names: Vec<&str> = runs.iter().map(|(file, _)| file.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "near/mlp/ft-r050-s0/result.json",
+            "near/mlp/ramp-r050-s0/result.json",
+            "near/mlp/sm-r000-s0/result.json",
+            "near/mlp/sm-r050-s0/result.json",
+            "near/mlp/sm-r100-s0/result.json",
+        ]
+    );
+
+    // The very rows of the SM subset, in its order: the same shard bytes.
+    let mix = out.join("mix/near/s0");
+    let (sm, ramp) = (
+        manifest(&mix.join("sm-r050")),
+        manifest(&mix.join("ramp-r050")),
+    );
+    assert_eq!(
+        sm["splits"]["train"]["shards"], ramp["splits"]["train"]["shards"],
+        "the ramp subset holds the SM subset's rows"
+    );
+    // Its one phase holds the visits of the recipe: 2 epochs of 100 rows in batches of 32
+    // (32, 32, 32, 4), 50 synthetic rows visited twice, the share falling from 1 to 0.
+    let phases = ramp["phases"].as_array().unwrap();
+    assert_eq!(phases.len(), 1, "{phases:?}");
+    let visits = &phases[0]["visits"][0];
+    assert_eq!(
+        (visits["epochs"].as_u64(), visits["batch_size"].as_u64()),
+        (Some(2), Some(32))
+    );
+    let counts: Vec<u64> = visits["synthetic_per_batch"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_u64().unwrap())
+        .collect();
+    assert_eq!(counts.len(), 8);
+    assert_eq!(counts.iter().sum::<u64>(), 100);
+    // Each batch holds the line's share at its middle, to within a row: 1 − t at share 0.5.
+    let mut visited = 0.0;
+    for (&count, batch) in counts.iter().zip([32.0, 32.0, 32.0, 4.0].repeat(2)) {
+        let line = 1.0 - (visited + batch / 2.0) / 200.0;
+        assert!((count as f64 - batch * line).abs() <= 1.0, "{counts:?}");
+        visited += batch;
+    }
+
+    // The same number of visits as SM: each row twice.
+    let run = |name: &str| &runs.iter().find(|(f, _)| f.contains(name)).unwrap().1;
+    let samples = |name: &str| -> u64 {
+        run(name)["epochs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["samples"].as_u64().unwrap())
+            .sum()
+    };
+    assert_eq!(samples("ramp-r050"), samples("sm-r050"));
+    assert_eq!(samples("ramp-r050"), 200);
+    assert_eq!(run("ramp-r050")["config"]["strategy"], "ramp");
+
+    // The report: a column per strategy and every pair compared.
+    let report = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(
+        report.contains("| share | SM accuracy | FT accuracy | RAMP accuracy | FT − SM [95 % CI] | RAMP − SM [95 % CI] | RAMP − FT [95 % CI] |"),
+        "{report}"
+    );
+    assert!(report.contains("mean RAMP − SM [95 % CI]"), "{report}");
+    assert!(
+        report.contains("one seed: RAMP − FT has no interval"),
+        "{report}"
+    );
+    let csv = std::fs::read_to_string(out.join("results.csv")).unwrap();
+    assert_eq!(
+        csv.lines().filter(|l| l.contains(",ramp,")).count(),
+        1,
+        "{csv}"
+    );
+
+    // A rerun finds everything done.
+    let before = results(&out);
+    ok(&bench_args(&experiment, &out));
+    assert_eq!(results(&out), before);
+}
+
+#[test]
+fn the_ramp_is_mixed_and_trained_from_the_command_line_and_bad_asks_say_why() {
+    let tmp = tempfile::tempdir().unwrap();
+    let real = import_tiny_fashion_mnist(tmp.path(), "real", 300, 100);
+    let synthetic = tmp.path().join("syn");
+    ok(&[
+        "generate",
+        "--preset",
+        "fashion",
+        "--per-class",
+        "20",
+        "--device",
+        "cpu",
+        "--out",
+        path_str(&synthetic),
+        "-q",
+    ]);
+    let mix = tmp.path().join("mix");
+    let mix_args = |extra: &[&str]| -> Vec<String> {
+        let mut args: Vec<String> = [
+            "mix",
+            "--synthetic",
+            path_str(&synthetic),
+            "--real",
+            path_str(&real),
+            "--size",
+            "100",
+            "--shares",
+            "0.3",
+            "--out",
+            path_str(&mix),
+            "-q",
+        ]
+        .map(String::from)
+        .to_vec();
+        args.extend(extra.iter().map(|s| s.to_string()));
+        args
+    };
+    let run_ok = |args: Vec<String>| ok(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    let run_fails = |args: Vec<String>| fails(&args.iter().map(String::as_str).collect::<Vec<_>>());
+
+    let err = run_fails(mix_args(&["--ramp", "3"]));
+    assert!(
+        err.contains("--ramp") && err.contains("EPOCHSxBATCH"),
+        "{err}"
+    );
+    run_ok(mix_args(&["--ramp", "3x16", "--ramp", "1x50"]));
+    let ramp = manifest(&mix.join("ramp-r030"));
+    let visits = ramp["phases"][0]["visits"].as_array().unwrap();
+    assert_eq!(visits.len(), 2);
+    // 3 epochs of 100 rows in batches of 16: share 0.3 falls from 0.6 to 0.
+    let counts: Vec<u64> = visits[0]["synthetic_per_batch"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_u64().unwrap())
+        .collect();
+    assert_eq!(counts.len(), 21);
+    assert_eq!(counts.iter().sum::<u64>(), 90);
+    assert!(
+        counts[0] >= 9 && counts[0] <= 10 && counts[20] == 0,
+        "{counts:?}"
+    );
+
+    let train = |subset: &str, epochs: &str| -> Vec<String> {
+        [
+            "train",
+            "--data",
+            path_str(&mix.join(subset)),
+            "--test",
+            path_str(&real),
+            "--model",
+            "mlp",
+            "--strategy",
+            "ramp",
+            "--epochs",
+            epochs,
+            "--batch-size",
+            "16",
+            "--out",
+            path_str(&tmp.path().join(format!("run-{subset}-{epochs}"))),
+            "-q",
+        ]
+        .map(String::from)
+        .to_vec()
+    };
+    run_ok(train("ramp-r030", "3"));
+    let err = run_fails(train("ramp-r030", "4"));
+    assert!(
+        err.contains("laid out for 3x16, 1x50") && err.contains("--ramp 4x16"),
+        "{err}"
+    );
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    let err = run_fails(train("sm-r030", "3"));
+    assert!(err.contains("synmix mix --ramp"), "{err}");
+}
+
+#[test]
+fn an_unknown_or_repeated_strategy_is_refused_before_any_work() {
+    let tmp = tempfile::tempdir().unwrap();
+    let real = import_tiny_fashion_mnist(tmp.path(), "real", 300, 100);
+    let experiment = tmp.path().join("exp.toml");
+    write_tiny_experiment(&experiment, &real, &["mlp"]);
+    let out = tmp.path().join("bench");
+    for (strategies, says) in [
+        (r#"["sm", "curriculum"]"#, "curriculum"),
+        (r#"["sm", "ramp", "ramp"]"#, "'ramp' twice"),
+    ] {
+        with_strategies(&experiment, strategies, 1);
+        let err = fails(&bench_args(&experiment, &out));
+        assert!(err.contains(says), "{err}");
+        assert!(!out.exists(), "nothing is written before the check");
+        write_tiny_experiment(&experiment, &real, &["mlp"]);
+    }
+}
