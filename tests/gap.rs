@@ -360,6 +360,30 @@ fn the_page_and_bad_input() {
             && err.contains("at least 6"),
         "{err}"
     );
+    // An encoder that is not an ONNX model: refused before any training, nothing written.
+    let junk = tmp.path().join("junk.onnx");
+    std::fs::write(&junk, b"not a model").unwrap();
+    let unwritten = tmp.path().join("unwritten");
+    let err = fails(&[
+        "gap",
+        "--real",
+        path_str(&real),
+        "--synthetic",
+        path_str(&synthetic),
+        "--encoder",
+        path_str(&junk),
+        "--cache",
+        path_str(&tmp.path().join("unused-cache")),
+        "--out",
+        path_str(&unwritten),
+    ]);
+    assert!(
+        err.lines().count() == 1
+            && err.contains("junk.onnx")
+            && err.contains("not a readable ONNX model"),
+        "{err}"
+    );
+    assert!(!unwritten.exists() && !tmp.path().join("unused-cache").exists());
     // A missing dataset.
     let err = fails(&[
         "gap",

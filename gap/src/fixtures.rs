@@ -41,7 +41,7 @@ pub fn reference_a() -> Features {
 
 pub fn reference_b() -> Features {
     DMatrix::from_fn(ROWS, DIM, |i, j| {
-        let odd = (j as usize % 2) as f64;
+        let odd = (j % 2) as f64;
         let (i, j) = (i as f64, j as f64);
         0.8 * (0.9 * i * (0.5 + 0.3 * j) - 0.4 * j).cos() + 0.3 + 0.02 * i * odd
     })

@@ -68,7 +68,7 @@ pub fn real_network(
     let architecture = FeatureNetConfig::for_input(shape);
     architecture
         .check()
-        .map_err(|why| trainer::Error::invalid(why))?;
+        .map_err(trainer::Error::invalid)?;
     let recipe = learner::recipe(seed);
     let (key, path) = entry(cache, real_manifest, &architecture, &recipe);
     if let Some(model) = load(&architecture, &path) {
