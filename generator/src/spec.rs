@@ -51,7 +51,12 @@ impl PresetSpec {
         if path.extension().is_some_and(|e| e == "toml") || path.exists() {
             return Ok(PresetSpec::File(Arc::new(PresetFile::load(path)?)));
         }
-        Err(Error::UnknownPreset(arg.to_string()))
+        Err(Error::setting(
+            "preset",
+            format!(
+                "'{arg}' is unknown; use fashion, sketch, digits or the path of a preset file (PATH.toml)"
+            ),
+        ))
     }
 
     pub fn name(&self) -> &str {

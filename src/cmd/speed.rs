@@ -98,7 +98,11 @@ fn generate(args: &GenerateSpeedArgs, quiet: bool) -> Result<()> {
             row.images_per_second()
         );
     }
-    if let [gpu, _, ceiling] = rows.as_slice() {
+    // A preset file has no CPU row: the wgpu row first, the ceiling last.
+    if let (Some(gpu), Some(ceiling)) = (
+        rows.first().filter(|row| row.path.starts_with("wgpu")),
+        rows.last(),
+    ) {
         println!(
             "wgpu / ceiling: {:.2}",
             gpu.images_per_second() / ceiling.images_per_second()
