@@ -303,6 +303,15 @@ fn the_page_and_bad_input() {
         json["tstr_metrics"]["confusion"].as_array().unwrap().len(),
         10
     );
+    // The same seed gives the same measurement (the second from the cached network).
+    let again = gap(&real, &synthetic, &cache);
+    let without_timing = |mut v: Value| {
+        let object = v.as_object_mut().unwrap();
+        object.remove("seconds");
+        object.remove("feature_network_cached");
+        v
+    };
+    assert_eq!(without_timing(json), without_timing(again));
 
     // Other class names: refused in one line, naming the dataset.
     let digits = tmp.path().join("digits");
