@@ -232,3 +232,96 @@ fn an_unknown_or_repeated_strategy_is_refused_before_any_work() {
         write_tiny_experiment(&experiment, &real, &["mlp"]);
     }
 }
+
+/// The tiny experiment with seeds 0 to 2, shares 0:1:0.25 and an adaptive search of budget
+/// 0.8 (4 of the 5 shares: the 3 starting ones and one probe) and the given tolerance.
+fn with_search(experiment: &Path, tolerance: f64) {
+    let text = std::fs::read_to_string(experiment)
+        .unwrap()
+        .replace("seeds = [0]", "seeds = [0, 1, 2]")
+        .replace(r#"shares = "0,0.5,1""#, r#"shares = "0:1:0.25""#);
+    std::fs::write(
+        experiment,
+        format!("{text}\n[search]\ntolerance = {tolerance}\nbudget = 0.8\n"),
+    )
+    .unwrap();
+}
+
+#[test]
+fn an_adaptive_search_trains_the_share_it_chooses_and_chooses_it_again_on_a_rerun() {
+    let tmp = tempfile::tempdir().unwrap();
+    let real = import_tiny_fashion_mnist(tmp.path(), "real", 300, 100);
+    let experiment = tmp.path().join("exp.toml");
+    write_tiny_experiment(&experiment, &real, &["mlp"]);
+    with_strategies(&experiment, r#"["sm"]"#, 1);
+    with_search(&experiment, 0.001);
+    let out = tmp.path().join("bench");
+    ok(&bench_args(&experiment, &out));
+
+    let decision = tmp.path().join("bench/search/near/mlp/sm/probe-1.json");
+    let choice: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&decision).unwrap()).unwrap();
+    let share = choice["share"]
+        .as_str()
+        .expect("a share was chosen")
+        .to_string();
+    assert!(["r025", "r075"].contains(&share.as_str()), "{choice}");
+    assert_eq!(
+        choice["measured"],
+        serde_json::json!(["r000", "r050", "r100"])
+    );
+    assert!(choice["r_star"].as_f64().is_some(), "{choice}");
+    // The starting shares and the probe's, each with every seed: 12 of the grid's 15 runs.
+    let runs = results(&out);
+    let mut trained: Vec<&str> = runs
+        .iter()
+        .map(|(file, _)| &file.split('/').nth(2).unwrap()[3..7])
+        .collect();
+    trained.dedup();
+    let mut expected = vec!["r000", "r050", "r100", share.as_str()];
+    expected.sort();
+    assert_eq!(trained, expected);
+    assert_eq!(runs.len(), 12);
+    let report = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(
+        report.contains("### Adaptive search of the best share"),
+        "{report}"
+    );
+    assert!(report.contains("| near | mlp | SM |"), "{report}");
+    assert!(report.contains("| 12 of 15 |"), "{report}");
+
+    // Another bench directory decides the same from the same runs.
+    let again = tmp.path().join("again");
+    ok(&bench_args(&experiment, &again));
+    assert_eq!(
+        std::fs::read_to_string(&decision).unwrap(),
+        std::fs::read_to_string(again.join("search/near/mlp/sm/probe-1.json")).unwrap()
+    );
+}
+
+#[test]
+fn a_search_the_experiment_cannot_support_is_refused_before_any_work() {
+    let tmp = tempfile::tempdir().unwrap();
+    let real = import_tiny_fashion_mnist(tmp.path(), "real", 300, 100);
+    let experiment = tmp.path().join("exp.toml");
+    let out = tmp.path().join("bench");
+    for (edit, says) in [
+        ("seeds = [0, 1, 2]", "at least 3 seeds"),
+        ("tolerance = 0.1", "tolerance 0 must be"),
+        ("budget = 0.8", "allows at least the 3 starting"),
+    ] {
+        write_tiny_experiment(&experiment, &real, &["mlp"]);
+        with_search(&experiment, 0.1);
+        let text = std::fs::read_to_string(&experiment).unwrap();
+        let broken = match says {
+            "at least 3 seeds" => text.replace(edit, "seeds = [0, 1]"),
+            "tolerance 0 must be" => text.replace(edit, "tolerance = 0"),
+            _ => text.replace(edit, "budget = 0.4"),
+        };
+        std::fs::write(&experiment, broken).unwrap();
+        let err = fails(&bench_args(&experiment, &out));
+        assert!(err.contains(says), "{err}");
+        assert_eq!(err.trim().lines().count(), 1, "{err}");
+        assert!(!out.exists(), "nothing is written before the check");
+    }
+}

@@ -13,6 +13,7 @@ use trainer::schedule::Schedule;
 use trainer::{ModelKind, Strategy};
 
 pub use crate::axis::Axis;
+use crate::search::Search;
 
 const DEFAULT: &str = include_str!("default.toml");
 const FULL: &str = include_str!("full.toml");
@@ -31,6 +32,10 @@ pub struct Experiment {
     /// The added-synthetic regime, run beside the share sweep [default: not run].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub added: Option<AddedRegime>,
+    /// Search the best share adaptively instead of training every share of the sweep
+    /// [default: the whole grid]; see [`crate::search`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub search: Option<Search>,
     pub pairs: Vec<Pair>,
 }
 
@@ -303,6 +308,9 @@ impl Experiment {
             );
         }
         let axes = self.axes()?;
+        if let Some(search) = &self.search {
+            search.check(self.seeds.len(), &axes[0].values)?;
+        }
         if let Some(added) = axes.iter().find(|a| a.regime == Regime::AddedSynthetic) {
             let largest = added.values.iter().max().map_or(0.0, |k| k.as_f64());
             if added.rows as f64 * (1.0 + largest) > MAX_SUBSET_ROWS as f64 {

@@ -19,6 +19,7 @@ pub mod engine;
 pub mod layout;
 pub mod plan;
 pub mod report;
+pub mod search;
 mod stages;
 pub mod status;
 pub mod tasks;

@@ -18,6 +18,7 @@ use trainer::{ModelKind, Strategy};
 
 use super::config::{Experiment, RealSource, SyntheticSource};
 use super::layout;
+use super::search::{SearchKey, start};
 
 /// The stages of a bench, in the order they run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -31,7 +32,8 @@ pub enum Stage {
     Render,
     /// Mix the SM and FT subsets of one pair, seed and regime.
     Mix,
-    /// Train one cell.
+    /// Train one cell (and, in an adaptive search, decide each probe's share: the decisions
+    /// sit between the trainings they read and the trainings they start).
     Train,
     /// Write the report.
     Report,
@@ -90,6 +92,17 @@ pub enum Work {
         regime: Regime,
     },
     Train(Cell),
+    /// The adaptive search's decision of one probe: which share its trainings train.
+    Choose {
+        search: SearchKey,
+        probe: usize,
+    },
+    /// One seed's training of the share a probe's decision names.
+    Probe {
+        search: SearchKey,
+        probe: usize,
+        seed: u64,
+    },
     Report,
 }
 
@@ -99,7 +112,7 @@ impl Work {
             Work::Import { .. } => Stage::Import,
             Work::Render { .. } => Stage::Render,
             Work::Mix { .. } => Stage::Mix,
-            Work::Train(_) => Stage::Train,
+            Work::Train(_) | Work::Choose { .. } | Work::Probe { .. } => Stage::Train,
             Work::Report => Stage::Report,
         }
     }
@@ -129,6 +142,20 @@ impl fmt::Display for Work {
                 f,
                 "train {} {} {} {} seed {}",
                 c.pair, c.model, c.strategy, c.point, c.seed
+            ),
+            Work::Choose { search: k, probe } => write!(
+                f,
+                "choose {} {} {} probe {probe}",
+                k.pair, k.model, k.strategy
+            ),
+            Work::Probe {
+                search: k,
+                probe,
+                seed,
+            } => write!(
+                f,
+                "train {} {} {} probe {probe} seed {seed}",
+                k.pair, k.model, k.strategy
             ),
             Work::Report => f.write_str("report"),
         }
@@ -205,12 +232,19 @@ impl Plan {
             }
         }
         let mut cells = Vec::new();
+        // The share sweep's cells, what a search's decisions read.
+        let mut swept: Vec<(usize, Cell)> = Vec::new();
         for axis in &axes {
+            // A search trains its starting shares as cells, the rest as probes.
+            let points: Vec<Point> = match (&experiment.search, axis.regime) {
+                (Some(_), Regime::FixedSize) => start().into_iter().map(Point::Share).collect(),
+                _ => axis.points().collect(),
+            };
             for pair in &experiment.pairs {
                 for &seed in &experiment.seeds {
                     let mix = mix_of[&(pair.name.as_str(), seed, axis.regime)];
                     for &model in &experiment.architectures {
-                        for point in axis.points() {
+                        for &point in &points {
                             for &strategy in &experiment.strategies {
                                 // Where FT and the ramp are the SM run (shares 0 and 1,
                                 // k = 0), it is trained once.
@@ -227,7 +261,58 @@ impl Plan {
                                     point,
                                     seed,
                                 };
-                                cells.push(builder.add_once(Work::Train(cell), vec![mix]));
+                                let id = builder.add_once(Work::Train(cell.clone()), vec![mix]);
+                                if axis.regime == Regime::FixedSize {
+                                    swept.push((id, cell));
+                                }
+                                cells.push(id);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        if let Some(search) = &experiment.search {
+            let probes = search.probes(axes[0].values.len());
+            for pair in &experiment.pairs {
+                for &model in &experiment.architectures {
+                    for &strategy in &experiment.strategies {
+                        // The runs of the strategy's series: its own, and SM's at the endpoints
+                        // (where every strategy is the SM run).
+                        let mut reads: Vec<usize> = swept
+                            .iter()
+                            .filter(|(_, c)| c.pair == pair.name && c.model == model)
+                            .filter(|(_, c)| {
+                                c.strategy == strategy
+                                    || (c.strategy == Strategy::Sm && c.point.is_endpoint())
+                            })
+                            .map(|(id, _)| *id)
+                            .collect();
+                        let key = SearchKey {
+                            pair: pair.name.clone(),
+                            model,
+                            strategy,
+                        };
+                        for probe in 1..=probes {
+                            let choose = builder.add_once(
+                                Work::Choose {
+                                    search: key.clone(),
+                                    probe,
+                                },
+                                reads.clone(),
+                            );
+                            cells.push(choose);
+                            reads.push(choose);
+                            for &seed in &experiment.seeds {
+                                let mix = mix_of[&(pair.name.as_str(), seed, Regime::FixedSize)];
+                                let work = Work::Probe {
+                                    search: key.clone(),
+                                    probe,
+                                    seed,
+                                };
+                                let id = builder.add_once(work, vec![mix, choose]);
+                                cells.push(id);
+                                reads.push(id);
                             }
                         }
                     }
@@ -236,6 +321,14 @@ impl Plan {
         }
         builder.add_once(Work::Report, cells);
         Ok(builder.plan)
+    }
+
+    /// Whether some task of `stage` needs another task of the same stage (an adaptive search's
+    /// decisions and probes): an engine that starts a stage's tasks all at once has them wait.
+    pub fn waits_within(&self, stage: Stage) -> bool {
+        self.stage(stage)
+            .iter()
+            .any(|t| t.needs.iter().any(|&n| self.tasks[n].work.stage() == stage))
     }
 
     /// The tasks of `stage`, in order; their ids are consecutive.
@@ -377,6 +470,60 @@ mod tests {
     fn default_plan() -> Plan {
         let experiment = config::load(None, "default").unwrap();
         Plan::build(&experiment, "text").unwrap()
+    }
+
+    #[test]
+    fn a_search_trains_its_starting_shares_then_probes_that_wait_for_their_decisions() {
+        let mut experiment = config::load(None, "default").unwrap();
+        experiment.shares = "0:1:0.1".into();
+        experiment.search = Some(crate::search::Search {
+            tolerance: 0.1,
+            budget: 0.5,
+        });
+        let plan = Plan::build(&experiment, "text").unwrap();
+        plan.check_shape().unwrap();
+        // 0.5 of 11 shares: 5, the 3 starting ones and 2 probes.
+        let train = plan.stage(Stage::Train);
+        let (pairs, models, seeds) = (2, 3, 3);
+        let starting = pairs * models * seeds * (3 + 1); // SM at 0, 0.5, 1 and FT at 0.5
+        let searches = pairs * models * 2;
+        assert_eq!(train.len(), starting + searches * 2 * (1 + seeds));
+        assert!(plan.waits_within(Stage::Train));
+        assert!(!default_plan().waits_within(Stage::Train));
+        let find = |work: &Work| train.iter().find(|t| t.work == *work).unwrap();
+        let key = SearchKey {
+            pair: "near".into(),
+            model: ModelKind::Cnn,
+            strategy: Strategy::Ft,
+        };
+        let first = find(&Work::Choose {
+            search: key.clone(),
+            probe: 1,
+        });
+        // FT's first decision reads its own runs at 0.5 and SM's at the endpoints.
+        let read: Vec<String> = first
+            .needs
+            .iter()
+            .map(|&n| plan.tasks[n].work.to_string())
+            .collect();
+        assert_eq!(read.len(), 9, "{read:?}");
+        assert!(
+            read.iter().all(|w| w.starts_with("train near cnn")),
+            "{read:?}"
+        );
+        assert_eq!(read.iter().filter(|w| w.contains(" ft r050")).count(), 3);
+        let second = find(&Work::Choose {
+            search: key.clone(),
+            probe: 2,
+        });
+        let probe = find(&Work::Probe {
+            search: key,
+            probe: 1,
+            seed: 2,
+        });
+        assert!(probe.needs.contains(&first.id));
+        assert!(second.needs.contains(&first.id) && second.needs.contains(&probe.id));
+        assert_eq!(plan.tasks[probe.needs[0]].work.stage(), Stage::Mix);
     }
 
     #[test]

@@ -21,8 +21,8 @@ use trainer::{RESULT_FILE, RunResult, Status};
 
 use super::config::{Experiment, RealSource};
 use super::layout;
-use super::plan::{Plan, Stage, Task, Work};
-use super::{BenchOptions, report, stages};
+use super::plan::{Cell, Plan, Stage, Task, Work};
+use super::{BenchOptions, report, search, stages};
 
 /// What a task's record says.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -65,15 +65,16 @@ pub fn is_running(out: &Path, id: usize) -> bool {
     }
 }
 
-/// Whether task `id`'s needs are met: every task it reads is done. The report reads the
-/// failed cells too (as failures), so for it a failed cell counts as met.
+/// Whether task `id`'s needs are met: every task it reads is done. The report and a search's
+/// decisions read the failed cells too (as failures), so for them a failed cell counts as met.
 pub fn waiting_for(out: &Path, task: &Task) -> Option<usize> {
     task.needs
         .iter()
         .copied()
         .find(|&need| match state(out, need) {
             State::Done(_) => false,
-            State::Failed(_) => task.work != Work::Report,
+            // A search's decision reads the runs that succeeded, like the report.
+            State::Failed(_) => !matches!(task.work, Work::Report | Work::Choose { .. }),
             State::Missing => true,
         })
 }
@@ -188,26 +189,42 @@ pub fn damaged(out: &Path, task: &Task) -> Option<String> {
             };
             subsets.iter().find_map(|name| dataset(&dir.join(name)))
         }
-        Work::Train(cell) => {
-            let path = layout::cell_dir(
-                out,
-                &cell.pair,
-                cell.model,
-                cell.strategy,
-                cell.point,
-                cell.seed,
-            )
-            .join(RESULT_FILE);
-            match RunResult::read(&path) {
-                Ok(result) if result.status == Status::Ok => None,
-                Ok(_) => Some(format!("{}: records a failed run", path.display())),
-                Err(_) => Some(format!("{}: missing or unreadable", path.display())),
-            }
+        Work::Train(cell) => run_damaged(out, cell),
+        Work::Choose { search: key, probe } => {
+            let path = search::choice_file(out, key, *probe);
+            search::Choice::read(&path).err().map(|e| format!("{e:#}"))
         }
+        Work::Probe {
+            search: key,
+            probe,
+            seed,
+        } => match search::probe_cell(out, key, *probe, *seed) {
+            Ok(Some(cell)) => run_damaged(out, &cell),
+            Ok(None) => None,
+            Err(e) => Some(format!("{e:#}")),
+        },
         Work::Report => {
             let path = report::markdown_path(out);
             (!path.is_file()).then(|| format!("{}: missing", path.display()))
         }
+    }
+}
+
+/// Why the result of `cell`'s run cannot be trusted, if it cannot.
+fn run_damaged(out: &Path, cell: &Cell) -> Option<String> {
+    let path = layout::cell_dir(
+        out,
+        &cell.pair,
+        cell.model,
+        cell.strategy,
+        cell.point,
+        cell.seed,
+    )
+    .join(RESULT_FILE);
+    match RunResult::read(&path) {
+        Ok(result) if result.status == Status::Ok => None,
+        Ok(_) => Some(format!("{}: records a failed run", path.display())),
+        Err(_) => Some(format!("{}: missing or unreadable", path.display())),
     }
 }
 

@@ -308,29 +308,26 @@ fn finished(
     bar: &ProgressBar,
     tally: &mut Tally,
 ) {
-    let Work::Train(cell) = &task.work else {
+    if task.work.stage() != Stage::Train {
         // A failed report is told at the end; a failed data task stops the launch.
         if let (Err(error), false) = (outcome, task.work == Work::Report) {
             tally.data_failure.get_or_insert((task.id, error));
         }
         return;
-    };
+    }
     let line = match outcome {
         Ok(message) => message,
         Err(error) => format!("FAILED: {error}"),
     };
     if !quiet {
-        bar.suspend(|| {
-            eprintln!(
-                "{:<6} {:<4} {} {} seed {}: {line} ({:.1}s)",
-                cell.pair,
-                cell.model,
-                cell.strategy,
-                cell.point,
-                cell.seed,
-                started.elapsed().as_secs_f64()
-            )
-        });
+        let what = match &task.work {
+            Work::Train(cell) => format!(
+                "{:<6} {:<4} {} {} seed {}",
+                cell.pair, cell.model, cell.strategy, cell.point, cell.seed
+            ),
+            work => work.to_string(),
+        };
+        bar.suspend(|| eprintln!("{what}: {line} ({:.1}s)", started.elapsed().as_secs_f64()));
     }
 }
 

@@ -120,10 +120,11 @@ fn script(plan: &Plan, exe: &Path, options: &BenchOptions, slurm: &SlurmOptions)
             let base = chunk * MAX_ARRAY;
             let relative: Vec<usize> = indices.iter().map(|i| i - base).collect();
             let var = format!("{}_{chunk}", stage.name());
+            // An adaptive search's probes wait for its decisions, in the same array.
             let select = Selection::FromEnv {
                 stage,
                 offset: base,
-                wait: false,
+                wait: plan.waits_within(stage),
             };
             let mut args = vec![
                 "--parsable".to_string(),

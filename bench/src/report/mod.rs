@@ -24,6 +24,7 @@ mod overview;
 mod plot;
 mod samples;
 mod scan;
+mod search;
 mod stats;
 mod tables;
 mod transfer;
@@ -37,6 +38,7 @@ use datasets::point::Regime;
 
 use doc::{Doc, write_file};
 use groups::{Group, groups};
+pub use optimum::search_estimate;
 pub use scan::{CellResult, scan};
 use tables::{failed_table, gap_table};
 
@@ -86,6 +88,20 @@ pub fn write_report(bench: &Path, results: &[CellResult]) -> Result<ReportFiles>
          trained): per seed the mean over the mixed shares, then the mean over seeds with its \
          95 % t-interval (*: the interval excludes 0).",
     );
+    if crate::is_pinned(bench)
+        && let Some(table) =
+            search::search_table(bench, &crate::pinned_experiment(bench)?, results)?
+    {
+        doc.heading(3, "Adaptive search of the best share");
+        doc.table(&table);
+        doc.paragraph(
+            "Each search trained shares 0, 0.5 and 1, then one share at a time: the share of the \
+             grid not yet trained nearest r* (the peak of the better-fitting curve, its 95 % \
+             interval bootstrapped over seeds), until that interval was within the tolerance or \
+             the budget was spent. Runs count every seed; the endpoints are shared by the \
+             strategies.",
+        );
+    }
     if !groups.is_empty() {
         let grid = plot::grid_svg(&groups)?;
         write_file(&plots_dir.join("grid.svg"), &grid)?;

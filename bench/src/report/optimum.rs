@@ -5,11 +5,13 @@
 //! A seed is the unit that repeats an experiment (its subsets, initialisation and order), so it
 //! is the unit resampled.
 
-use datasets::point::Point;
+use datasets::point::{Point, Regime};
 
 use super::fit::Fit;
 use super::groups::Series;
+use super::scan::CellResult;
 use super::stats::bootstrap_over_seeds;
+use crate::search::{Estimate, SearchKey};
 
 /// The best share of one series.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -51,6 +53,21 @@ pub fn optimum(series: &Series) -> Option<Optimum> {
         gain,
         intervals,
     })
+}
+
+/// What an adaptive search reads of the runs of its pair, architecture and strategy in the
+/// share sweep: the shares with a successful run, and r* with its 95 % interval (where a curve
+/// could be fitted; no interval with fewer than two seeds).
+pub fn search_estimate(results: &[CellResult], key: &SearchKey) -> (Vec<Point>, Estimate) {
+    let cells: Vec<&CellResult> = results
+        .iter()
+        .filter(|c| c.pair == key.pair && c.model == key.model)
+        .filter(|c| c.regime() == Regime::FixedSize)
+        .collect();
+    let series = Series::new(key.strategy, Regime::FixedSize, &cells);
+    let measured = series.by_share.keys().copied().collect();
+    let estimate = optimum(&series).map(|o| (o.share, o.intervals.map(|i| i.share)));
+    (measured, estimate)
 }
 
 /// r*, the accuracy there and the gain over real only, from the runs of `seeds` (a seed drawn

@@ -1,5 +1,6 @@
 //! What each kind of task does: import (or check) a real dataset, render a preset, mix the
-//! subsets of one pair, seed and regime, train one cell, write the report. [`super::tasks`]
+//! subsets of one pair, seed and regime, train one cell, decide or train an adaptive search's
+//! probe, write the report. [`super::tasks`]
 //! runs them under the task contract; each keeps what an earlier run finished.
 
 mod inputs;
@@ -13,8 +14,26 @@ use anyhow::{Context, Result, bail};
 pub(crate) use inputs::check_real_holds;
 
 use super::config::{Experiment, Pair, RealSource};
-use super::plan::{Plan, Task, Work};
-use super::{BenchOptions, layout, report, tasks};
+use super::plan::{Cell, Plan, Task, Work};
+use super::{BenchOptions, layout, report, search, tasks};
+
+/// Trains `cell` on its subset, which the mix task `task` needs first made.
+fn train_cell(
+    plan: &Plan,
+    task: &Task,
+    cell: &Cell,
+    experiment: &Experiment,
+    options: &BenchOptions,
+) -> Result<String> {
+    let out = &options.out;
+    let data = inputs::pair_data(find_pair(experiment, &cell.pair)?, experiment, options)?;
+    let mix_dir = layout::mix_dir(out, &cell.pair, cell.seed, cell.point.regime());
+    let subset = layout::subset_dir(&mix_dir, cell.strategy, cell.point);
+    // A cell trained on a damaged subset would score the wrong rows: the mix is done
+    // again instead.
+    check_input(out, &subset, [&plan.tasks[task.needs[0]]])?;
+    train::train(cell, &subset, &data, experiment, options)
+}
 
 /// Does `task`'s work; returns the one-line summary its completion record keeps.
 pub(crate) fn execute(
@@ -52,18 +71,31 @@ pub(crate) fn execute(
                 )?;
             }
             let dir = layout::mix_dir(out, pair, *seed, *regime);
-            mix::mix(&data, &dir, &experiment.axis(*regime)?, *seed, experiment, options)?;
+            mix::mix(
+                &data,
+                &dir,
+                &experiment.axis(*regime)?,
+                *seed,
+                experiment,
+                options,
+            )?;
             Ok(format!("{}", dir.display()))
         }
-        Work::Train(cell) => {
-            let data = inputs::pair_data(find_pair(experiment, &cell.pair)?, experiment, options)?;
-            let mix_dir = layout::mix_dir(out, &cell.pair, cell.seed, cell.point.regime());
-            let subset = layout::subset_dir(&mix_dir, cell.strategy, cell.point);
-            // A cell trained on a damaged subset would score the wrong rows: the mix is done
-            // again instead.
-            check_input(out, &subset, [&plan.tasks[task.needs[0]]])?;
-            train::train(cell, &subset, &data, experiment, options)
+        Work::Train(cell) => train_cell(plan, task, cell, experiment, options),
+        Work::Choose { search: key, probe } => {
+            let choice = search::choose(out, key, *probe, experiment)?;
+            Ok(choice.describe())
         }
+        Work::Probe {
+            search: key,
+            probe,
+            seed,
+        } => match search::probe_cell(out, key, *probe, *seed)? {
+            Some(cell) => train_cell(plan, task, &cell, experiment, options),
+            None => Ok(format!(
+                "nothing to train: the search stopped by probe {probe}"
+            )),
+        },
         // With failed runs the report is written (it lists them) but the task fails, so the
         // next launch, which retries those runs, writes it again.
         Work::Report => {
