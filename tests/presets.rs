@@ -256,3 +256,71 @@ fn a_bad_preset_is_refused_in_one_line_with_nothing_written() {
     );
     assert!(!out.exists());
 }
+
+/// A preset file drawing Fashion-MNIST's ten classes (as shapes of 3 to 12 sides), 28×28 grey.
+const FASHION_TOML: &str = r#"name = "polygons"
+classes = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
+size = [28, 28]
+channels = 1
+[knobs]
+angle = [-0.3, 0.3]
+"#;
+
+const FASHION_WGSL: &str = "fn shade(s: Sample, x: u32, y: u32) -> vec3<f32> {
+    let p = rotate(uv(x, y), s.knobs.angle);
+    let d = sd_polygon(p, vec2<f32>(0.0), 0.6, class_of(s) + 3u, 0.0);
+    return vec3<f32>(cover(d, 0.05));
+}
+";
+
+#[test]
+fn a_bench_renders_a_preset_file_named_relative_to_its_experiment_and_checks_its_classes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let real = common::import_tiny_fashion_mnist(tmp.path(), "real", 300, 100);
+    let presets = tmp.path().join("presets");
+    std::fs::create_dir(&presets).unwrap();
+    std::fs::write(presets.join("polygons.toml"), FASHION_TOML).unwrap();
+    std::fs::write(presets.join("polygons.wgsl"), FASHION_WGSL).unwrap();
+    write_preset(&presets, WGSL);
+    let experiments = tmp.path().join("experiments");
+    std::fs::create_dir(&experiments).unwrap();
+    let experiment = experiments.join("exp.toml");
+    let with_preset = |preset: &str| {
+        common::write_tiny_experiment(&experiment, &real, &["mlp"]);
+        let text = std::fs::read_to_string(&experiment)
+            .unwrap()
+            .replace(r#"preset = "fashion""#, &format!(r#"preset = "{preset}""#));
+        std::fs::write(&experiment, text).unwrap();
+    };
+    let out = tmp.path().join("bench");
+    let bench = common::bench_args(&experiment, &out);
+
+    // Classes the real data does not have: refused before any work, naming both lists.
+    with_preset("../presets/shapes.toml");
+    let err = fails(&bench);
+    assert!(
+        err.contains("is not a class of preset shapes")
+            && err.contains("triangle, square, hexagon"),
+        "{err}"
+    );
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(!out.exists(), "nothing is written before the check");
+
+    with_preset("../presets/polygons.toml");
+    let run = synmix(&bench);
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    if !has_adapter(&stderr) {
+        return;
+    }
+    assert!(run.status.success(), "{stderr}");
+    let rendered = manifest(&out.join("data/synthetic-polygons"));
+    assert_eq!(rendered["classes"][9], "Ankle boot");
+    // The pin names the file wherever the bench is rerun from.
+    let pinned = std::fs::read_to_string(out.join("experiment.toml")).unwrap();
+    let absolute = presets.join("polygons.toml").canonicalize().unwrap();
+    assert!(pinned.contains(path_str(&absolute)), "{pinned}");
+    let runs = std::fs::read_dir(out.join("runs/near/mlp"))
+        .unwrap()
+        .count();
+    assert_eq!(runs, 4);
+}

@@ -150,7 +150,8 @@ pub enum RealSource {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "lowercase")]
 pub enum SyntheticSource {
-    /// A generator preset, rendered for this experiment.
+    /// A generator preset, rendered for this experiment: a built-in name or the path of a
+    /// preset file (`.toml`), relative to the experiment file.
     Preset(String),
     /// An existing synmix dataset (a `test` split, if any, measures the domain gap).
     Dataset(PathBuf),
@@ -179,11 +180,33 @@ impl Pair {
             );
         }
         if let SyntheticSource::Preset(preset) = &self.synthetic {
-            preset
-                .parse::<generator::Preset>()
+            let spec = generator::PresetSpec::parse(preset)
                 .with_context(|| format!("pair '{}'", self.name))?;
+            // Its render is a directory named after it.
+            check_path_name("the preset's name", spec.name())
+                .map_err(|why| anyhow::anyhow!("pair '{}': {preset}: {why}", self.name))?;
         }
         Ok(())
+    }
+}
+
+/// Makes the preset files of `experiment` (read from `file`) paths relative to where `file`
+/// is, so that the experiment pinned in a bench directory names the same files.
+fn resolve_preset_files(experiment: &mut Experiment, file: &Path) {
+    let base = file.parent().unwrap_or(Path::new(""));
+    for pair in &mut experiment.pairs {
+        if let SyntheticSource::Preset(preset) = &mut pair.synthetic
+            && preset.ends_with(".toml")
+            && Path::new(preset.as_str()).is_relative()
+        {
+            let resolved = base.join(preset.as_str());
+            // Where the file is missing, Pair::check says so, naming this path.
+            let resolved = resolved
+                .canonicalize()
+                .or_else(|_| std::path::absolute(&resolved))
+                .unwrap_or(resolved);
+            *preset = resolved.display().to_string();
+        }
     }
 }
 
@@ -235,8 +258,11 @@ pub fn load(config: Option<&Path>, profile: &str) -> Result<Experiment> {
             }
         },
     };
-    let experiment: Experiment = toml::from_str(&text)
+    let mut experiment: Experiment = toml::from_str(&text)
         .map_err(|e| anyhow::anyhow!("{origin}: {}", e.to_string().replace('\n', " ").trim()))?;
+    if let Some(file) = config {
+        resolve_preset_files(&mut experiment, file);
+    }
     experiment.check().with_context(|| origin.clone())?;
     Ok(experiment)
 }
@@ -279,6 +305,20 @@ impl Experiment {
         }
         for pair in &self.pairs {
             pair.check()?;
+        }
+        // Each preset renders into a directory of its name: two files may not share one.
+        let mut presets: BTreeMap<String, &str> = BTreeMap::new();
+        for pair in &self.pairs {
+            if let SyntheticSource::Preset(preset) = &pair.synthetic {
+                let name = generator::PresetSpec::parse(preset)?.name().to_string();
+                if let Some(other) = presets.insert(name.clone(), preset)
+                    && other != preset
+                {
+                    bail!(
+                        "presets {other} and {preset} are both named '{name}': give one another name"
+                    );
+                }
+            }
         }
         for &model in &self.architectures {
             let missing = |setting: &str| {

@@ -8,7 +8,7 @@ use anyhow::{Context, Result, bail};
 use datasets::import::{self, ImportOptions};
 use datasets::subset::TestSet;
 use datasets::{Dataset, Source, WriteMode};
-use generator::{GenerateOptions, Preset};
+use generator::{GenerateOptions, PresetSpec};
 
 use crate::config::{Axis, BUILTIN_REAL, Experiment, Pair, RealSource, SyntheticSource};
 use crate::{BenchOptions, layout};
@@ -190,7 +190,8 @@ fn check_holds(
 /// of their sweeps takes (the mixer matches the synthetic class counts to the real ones).
 /// Their real datasets must be imported first.
 fn render_options(
-    preset: Preset,
+    source: &str,
+    preset: PresetSpec,
     experiment: &Experiment,
     options: &BenchOptions,
 ) -> Result<GenerateOptions> {
@@ -198,7 +199,7 @@ fn render_options(
     let mut counts = vec![0u64; classes.len()];
     let mut image: Option<(datasets::ImageSpec, PathBuf)> = None;
     for pair in &experiment.pairs {
-        if pair.synthetic != SyntheticSource::Preset(preset.name().to_string()) {
+        if pair.synthetic != SyntheticSource::Preset(source.to_string()) {
             continue;
         }
         let real_dir = real_dir(&pair.real, &options.out);
@@ -216,16 +217,9 @@ fn render_options(
             Some(_) => {}
             None => image = Some((real.manifest.image, real_dir.clone())),
         }
+        let real_classes = &real.manifest.classes;
         for (class, need) in synthetic_needs(&real, experiment)? {
-            let Some(at) = classes.iter().position(|c| *c == class) else {
-                bail!(
-                    "pair '{}': real class '{class}' of {} is not a class of preset {} ({}); pair it with a synthetic dataset instead",
-                    pair.name,
-                    real_dir.display(),
-                    preset.name(),
-                    classes.join(", ")
-                );
-            };
+            let at = preset_class(pair, &preset, real_classes, &class)?;
             counts[at] = counts[at].max(need);
         }
     }
@@ -248,18 +242,36 @@ pub(super) fn prepare_render(
     experiment: &Experiment,
     options: &BenchOptions,
 ) -> Result<PathBuf> {
-    let preset: Preset = preset.parse()?;
+    let source = preset;
+    let preset = PresetSpec::parse(source)?;
     let dir = layout::synthetic_dataset(&options.out, preset.name());
     if !is_complete(&dir) {
-        let generate = render_options(preset, experiment, options)?;
+        let name = preset.name().to_string();
+        let class_count = preset.class_count() as u64;
+        let generate = render_options(source, preset, experiment, options)?;
         let rows = generate.class_counts.iter().flatten().sum::<u64>()
-            + generate.test_per_class * preset.classes().len() as u64;
+            + generate.test_per_class * class_count;
         let bar = datasets::progress::bars::bar(rows, "images", options.quiet);
-        bar.set_message(format!("rendering {}", preset.name()));
+        bar.set_message(format!("rendering {name}"));
         generator::generate(&generate, &datasets::progress::bars::follow(&bar))?;
         bar.finish_and_clear();
     }
     Ok(dir)
+}
+
+/// Where real class `class` of `pair` is among the preset's classes; a real class the preset
+/// does not draw is refused, naming both class lists.
+fn preset_class(pair: &Pair, preset: &PresetSpec, real: &[String], class: &str) -> Result<usize> {
+    let classes = preset.classes();
+    classes.iter().position(|c| c == class).with_context(|| {
+        format!(
+            "pair '{}': real class '{class}' is not a class of preset {} (real: {}; preset: {}); rename the preset's classes or pair a synthetic dataset instead",
+            pair.name,
+            preset.name(),
+            real.join(", "),
+            classes.join(", ")
+        )
+    })
 }
 
 /// Where the bench finds a real source's dataset (a built-in one once imported).
@@ -327,8 +339,16 @@ pub(crate) fn check_real_holds(experiment: &Experiment, out: &Path) -> Result<()
                     );
                 }
             }
-            if let SyntheticSource::Dataset(dir) = &pair.synthetic {
-                check_holds(pair, axis, &classes, &weights, &Dataset::open(dir)?)?;
+            match &pair.synthetic {
+                SyntheticSource::Dataset(dir) => {
+                    check_holds(pair, axis, &classes, &weights, &Dataset::open(dir)?)?;
+                }
+                SyntheticSource::Preset(preset) => {
+                    let preset = PresetSpec::parse(preset)?;
+                    for class in &classes {
+                        preset_class(pair, &preset, &classes, class)?;
+                    }
+                }
             }
         }
     }
