@@ -290,9 +290,21 @@ fn an_adaptive_search_trains_the_share_it_chooses_and_chooses_it_again_on_a_reru
     assert!(report.contains("| near | mlp | SM |"), "{report}");
     assert!(report.contains("| 12 of 15 |"), "{report}");
 
-    // Another bench directory decides the same from the same runs.
+    // Another bench directory, its tasks run one by one by hand (`--task K`, as an array job
+    // would), decides the same from the same runs.
     let again = tmp.path().join("again");
-    ok(&bench_args(&experiment, &again));
+    let mut plan_only = bench_args(&experiment, &again);
+    plan_only.push("--plan-only");
+    ok(&plan_only);
+    let plan: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(again.join("plan.json")).unwrap()).unwrap();
+    let tasks = plan["tasks"].as_array().unwrap().len();
+    for task in 0..tasks {
+        let task = task.to_string();
+        let mut args = bench_args(&experiment, &again);
+        args.extend(["--task", task.as_str()]);
+        ok(&args);
+    }
     assert_eq!(
         std::fs::read_to_string(&decision).unwrap(),
         std::fs::read_to_string(again.join("search/near/mlp/sm/probe-1.json")).unwrap()
