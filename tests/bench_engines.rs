@@ -30,18 +30,18 @@ fn tasks_one_by_one_and_a_worker_pool_give_the_plain_bench_results() {
     let mut args = bench_args(&experiment, &by_hand);
     args.push("--plan-only");
     let planned = ok(&args);
-    assert!(planned.contains("train       8  (tasks 3-10)"), "{planned}");
-    let early = fails(&["bench", "--out", path_str(&by_hand), "--task", "3"]);
+    assert!(planned.contains("train       8  (tasks 4-11)"), "{planned}");
+    let early = fails(&["bench", "--out", path_str(&by_hand), "--task", "4"]);
     assert!(
-        early.contains("task 3 (train near mlp sm r000 seed 0) waits for task 2 (mix near seed 0)"),
+        early.contains("task 4 (train near mlp sm r000 seed 0) waits for task 2 (mix near seed 0)"),
         "{early}"
     );
     let refused = fails(&["report", path_str(&by_hand)]);
     assert!(
-        refused.contains("8 training task(s) not finished yet (tasks 3-10)"),
+        refused.contains("8 training task(s) not finished yet (tasks 4-11)"),
         "{refused}"
     );
-    let stages: [&[usize]; 4] = [&[0], &[1], &[2], &[10, 9, 8, 7, 6, 5, 4, 3]];
+    let stages: [&[usize]; 4] = [&[0], &[1], &[3, 2], &[11, 10, 9, 8, 7, 6, 5, 4]];
     for stage in stages {
         for task in stage {
             ok(&[
@@ -74,7 +74,7 @@ fn tasks_one_by_one_and_a_worker_pool_give_the_plain_bench_results() {
         ("JOB_COMPLETION_INDEX", "3"),
     );
     assert!(
-        String::from_utf8_lossy(&out.stdout).contains("task 8 (train"),
+        String::from_utf8_lossy(&out.stdout).contains("task 9 (train"),
         "{out:?}"
     );
 }
@@ -102,7 +102,7 @@ fn a_killed_task_and_a_task_run_twice_at_once_end_as_an_undisturbed_run() {
     let mut args = bench_args(&experiment, &out);
     args.push("--plan-only");
     ok(&args);
-    for task in ["0", "1", "2"] {
+    for task in ["0", "1", "2", "3"] {
         ok(&["bench", "--out", path_str(&out), "--task", task, "-q"]);
     }
     let start = |task: &str| {
@@ -115,21 +115,21 @@ fn a_killed_task_and_a_task_run_twice_at_once_end_as_an_undisturbed_run() {
     };
     // SIGKILL a CNN cell once it holds its task lock: whatever it left, the rerun finishes it,
     // and only a finished task has a completion record.
-    let mut killed = start("7");
-    let lock = out.join("tasks/00007.lock");
+    let mut killed = start("8");
+    let lock = out.join("tasks/00008.lock");
     while !(lock.exists() && is_locked(&lock)) {
         std::thread::sleep(std::time::Duration::from_millis(5));
     }
     killed.kill().unwrap();
     killed.wait().unwrap();
-    let done = out.join("tasks/00007.done").exists();
+    let done = out.join("tasks/00008.done").exists();
     let result = out.join("runs/near/cnn/sm-r000-s0/result.json").exists();
     assert_eq!(
         done, result,
         "a completion record exactly when the run finished"
     );
     // The same task in two processes at once: one trains, the other waits and finds it done.
-    let (first, second) = (start("7"), start("7"));
+    let (first, second) = (start("8"), start("8"));
     for child in [first, second] {
         let output = child.wait_with_output().unwrap();
         assert!(
@@ -151,9 +151,9 @@ fn bad_engine_input_gets_one_clear_line() {
     args.push("--plan-only");
     ok(&args);
 
-    let err = fails(&["bench", "--out", path_str(&out), "--task", "12"]);
+    let err = fails(&["bench", "--out", path_str(&out), "--task", "13"]);
     assert!(
-        err.contains("--task 12 is out of range: this plan has tasks 0 to 11"),
+        err.contains("--task 13 is out of range: this plan has tasks 0 to 12"),
         "{err}"
     );
     let err = fails(&[
@@ -163,9 +163,9 @@ fn bad_engine_input_gets_one_clear_line() {
         "--stage",
         "mix",
         "--task",
-        "1",
+        "2",
     ]);
-    assert!(err.contains("stage mix has 1 task(s)"), "{err}");
+    assert!(err.contains("stage mix has 2 task(s)"), "{err}");
     let err = fails(&["bench", "--out", path_str(&out), "--task", "env"]);
     assert!(
         err.contains("neither SLURM_ARRAY_TASK_ID nor JOB_COMPLETION_INDEX"),
@@ -220,7 +220,7 @@ fn the_kubernetes_manifest_is_one_indexed_job_per_stage_left() {
         .iter()
         .map(|j| j["spec"]["completions"].as_u64().unwrap())
         .collect();
-    assert_eq!(completions, [1, 1, 1, 8, 1]);
+    assert_eq!(completions, [1, 1, 2, 8, 1]);
     let train = &jobs[3];
     assert_eq!(train["kind"], "Job");
     assert_eq!(train["spec"]["completionMode"], "Indexed");

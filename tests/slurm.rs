@@ -198,7 +198,7 @@ fn a_bench_on_slurm_reports_its_failed_task_and_resubmits_only_the_missing_ones(
     let mut plan = bench_args(&experiment, &out);
     plan.push("--plan-only");
     ok(&plan);
-    // The fault: a file where one cell (task 4) keeps its checkpoint directory, which the
+    // The fault: a file where one cell (task 5) keeps its checkpoint directory, which the
     // trainer can neither use nor delete (a damaged checkpoint it would set aside and recover).
     let broken = out.join("runs/near/mlp/sm-r050-s0/checkpoint");
     std::fs::create_dir_all(broken.parent().unwrap()).unwrap();
@@ -226,12 +226,12 @@ fn a_bench_on_slurm_reports_its_failed_task_and_resubmits_only_the_missing_ones(
         .collect();
     assert_eq!(failed.len(), 1, "{status}");
     assert!(
-        failed[0].starts_with("  task 4 (train near mlp sm r050 seed 0): ")
+        failed[0].starts_with("  task 5 (train near mlp sm r050 seed 0): ")
             && failed[0].contains("checkpoint"),
         "{status}"
     );
     assert!(
-        status.contains("missing: tasks 7"),
+        status.contains("missing: tasks 8"),
         "the report waits: {status}"
     );
     let again = status.lines().last().unwrap().trim();

@@ -110,6 +110,16 @@ fn a_bench_trains_the_ramp_on_the_sm_rows_and_compares_every_pair_of_strategies(
         1,
         "{csv}"
     );
+    // The pair's domain gap, measured by the bench as `synmix gap` measures it.
+    assert!(report.contains("### Domain gap per pair"), "{report}");
+    let gap = std::fs::read_to_string(out.join("gap.csv")).unwrap();
+    assert!(gap.starts_with("pair,class,fd,kid,"), "{gap}");
+    assert_eq!(
+        gap.lines().filter(|l| l.starts_with("near,")).count(),
+        11,
+        "{gap}"
+    );
+    assert!(out.join("gap.parquet").is_file());
 
     // A rerun finds everything done.
     let before = results(&out);

@@ -236,7 +236,7 @@ fn a_killed_worker_or_a_stopped_pool_is_not_a_finished_bench() {
                     let words: Vec<&[u8]> = cmdline.split(|&b| b == 0).collect();
                     words
                         .windows(2)
-                        .any(|w| w[0] == b"--task" && w[1] >= b"3".as_slice())
+                        .any(|w| w[0] == b"--task" && w[1] >= b"4".as_slice())
                 })
                 .collect();
             if let Some(&pid) = workers.first() {

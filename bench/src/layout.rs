@@ -6,6 +6,7 @@
 //! OUT/tasks/<id>.{done,failed,lock,log}                 each task's record, lock and log
 //! OUT/tasks/launch.json                                 how the plan was last launched
 //! OUT/data/                                             imported, rendered and test-subset datasets
+//! OUT/gap/<pair>.json                                   the domain gap of one pair
 //! OUT/mix/<pair>/s<seed>/{sm,ft}-rXXX/                  the mixed subsets of one pair and seed
 //! OUT/mix/<pair>/added-s<seed>/{sm,ft}-kXXX/            the added-synthetic subsets of one pair and seed
 //! OUT/runs/<pair>/<arch>/<strategy>-rXXX-s<seed>/       one run (cell) of the sweep
@@ -60,6 +61,16 @@ pub fn real_dataset(out: &Path, builtin: &str) -> PathBuf {
 /// A generator preset's dataset, rendered by the bench.
 pub fn synthetic_dataset(out: &Path, preset: &str) -> PathBuf {
     data_dir(out).join(format!("synthetic-{preset}"))
+}
+
+/// The domain gap of a pair, as `synmix gap --json` writes it.
+pub fn gap_file(out: &Path, pair: &str) -> PathBuf {
+    out.join("gap").join(format!("{pair}.json"))
+}
+
+/// Where the gap measurements keep their feature networks (one per real dataset).
+pub fn gap_cache(out: &Path) -> PathBuf {
+    out.join("gap").join("cache")
 }
 
 /// The mixer's output for one pair, seed and regime: the SM and FT subsets of every point.

@@ -30,7 +30,7 @@ pub enum Stage {
     Import,
     /// Render each generator preset.
     Render,
-    /// Mix the SM and FT subsets of one pair, seed and regime.
+    /// Mix the SM and FT subsets of one pair, seed and regime (and measure each pair's gap).
     Mix,
     /// Train one cell (and, in an adaptive search, decide each probe's share: the decisions
     /// sit between the trainings they read and the trainings they start).
@@ -91,6 +91,11 @@ pub enum Work {
         seed: u64,
         regime: Regime,
     },
+    /// The domain gap of one pair (`synmix gap`'s measures): its real data against its synthetic
+    /// data, for the report's gap panel.
+    Gap {
+        pair: String,
+    },
     Train(Cell),
     /// The adaptive search's decision of one probe: which share its trainings train.
     Choose {
@@ -111,7 +116,7 @@ impl Work {
         match self {
             Work::Import { .. } => Stage::Import,
             Work::Render { .. } => Stage::Render,
-            Work::Mix { .. } => Stage::Mix,
+            Work::Mix { .. } | Work::Gap { .. } => Stage::Mix,
             Work::Train(_) | Work::Choose { .. } | Work::Probe { .. } => Stage::Train,
             Work::Report => Stage::Report,
         }
@@ -138,6 +143,7 @@ impl fmt::Display for Work {
                 seed,
                 regime: Regime::AddedSynthetic,
             } => write!(f, "mix {pair} seed {seed} added synthetic"),
+            Work::Gap { pair } => write!(f, "measure the gap of {pair}"),
             Work::Train(c) => write!(
                 f,
                 "train {} {} {} {} seed {}",
@@ -231,7 +237,17 @@ impl Plan {
                 }
             }
         }
+        // The report reads every pair's gap beside its runs.
         let mut cells = Vec::new();
+        for ((pair, &import), render) in experiment.pairs.iter().zip(&import_of).zip(&render_of) {
+            let needs: Vec<usize> = std::iter::once(import).chain(*render).collect();
+            cells.push(builder.add_once(
+                Work::Gap {
+                    pair: pair.name.clone(),
+                },
+                needs,
+            ));
+        }
         // The share sweep's cells, what a search's decisions read.
         let mut swept: Vec<(usize, Cell)> = Vec::new();
         for axis in &axes {
@@ -530,16 +546,17 @@ mod tests {
     fn stages_are_consecutive_and_shared_data_is_one_task() {
         let plan = default_plan();
         let counts: Vec<usize> = Stage::ALL.iter().map(|&s| plan.stage(s).len()).collect();
-        // Both pairs read Fashion-MNIST; two presets; 2 pairs × 3 seeds; 2 × 3 models × 10 cells
-        // (SM at 6 shares, FT at the 4 inside) × 3 seeds.
-        assert_eq!(counts, [1, 2, 6, 180, 1]);
+        // Both pairs read Fashion-MNIST; two presets; 2 pairs × 3 seeds mixed and 2 gaps
+        // measured; 2 × 3 models × 10 cells (SM at 6 shares, FT at the 4 inside) × 3 seeds.
+        assert_eq!(counts, [1, 2, 6 + 2, 180, 1]);
         for (i, task) in plan.tasks.iter().enumerate() {
             assert_eq!(task.id, i);
             assert!(task.needs.iter().all(|&n| n < i), "needs come first");
         }
         let stages: Vec<Stage> = plan.tasks.iter().map(|t| t.work.stage()).collect();
         assert!(stages.is_sorted());
-        assert_eq!(plan.stage(Stage::Report)[0].needs.len(), 180);
+        // The report reads the runs and the gaps.
+        assert_eq!(plan.stage(Stage::Report)[0].needs.len(), 180 + 2);
     }
 
     #[test]
@@ -553,7 +570,7 @@ mod tests {
         let counts: Vec<usize> = Stage::ALL.iter().map(|&s| plan.stage(s).len()).collect();
         // 2 pairs × 3 seeds mix each regime; per pair, seed and model the regime trains
         // SM at 5 multiples and FT at the 4 above 0 (at k = 0 FT is the SM run).
-        assert_eq!(counts, [1, 2, 12, 180 + 2 * 3 * 3 * 9, 1]);
+        assert_eq!(counts, [1, 2, 12 + 2, 180 + 2 * 3 * 3 * 9, 1]);
         let added: Vec<&Cell> = plan
             .stage(Stage::Train)
             .iter()
@@ -581,7 +598,7 @@ mod tests {
                 task.work
             );
         }
-        assert_eq!(plan.stage(Stage::Report)[0].needs.len(), 180 + 162);
+        assert_eq!(plan.stage(Stage::Report)[0].needs.len(), 2 + 180 + 162);
     }
 
     #[test]
@@ -590,9 +607,9 @@ mod tests {
         let first_train = plan.stage(Stage::Train)[0].id;
         assert_eq!(plan.task_in_stage(Stage::Train, 0).unwrap().id, first_train);
         let err = plan.task(999).unwrap_err().to_string();
-        assert!(err.contains("0 to 189"), "{err}");
-        let err = plan.task_in_stage(Stage::Mix, 6).unwrap_err().to_string();
-        assert!(err.contains("stage mix has 6 task(s)"), "{err}");
+        assert!(err.contains("0 to 191"), "{err}");
+        let err = plan.task_in_stage(Stage::Mix, 8).unwrap_err().to_string();
+        assert!(err.contains("stage mix has 8 task(s)"), "{err}");
     }
 
     #[test]

@@ -190,6 +190,13 @@ pub fn damaged(out: &Path, task: &Task) -> Option<String> {
             subsets.iter().find_map(|name| dataset(&dir.join(name)))
         }
         Work::Train(cell) => run_damaged(out, cell),
+        Work::Gap { pair } => {
+            let path = layout::gap_file(out, pair);
+            let text = std::fs::read(&path).ok();
+            let read = text.and_then(|t| serde_json::from_slice::<report::PairGap>(&t).ok());
+            read.is_none()
+                .then(|| format!("{}: missing or unreadable", path.display()))
+        }
         Work::Choose { search: key, probe } => {
             let path = search::choice_file(out, key, *probe);
             search::Choice::read(&path).err().map(|e| format!("{e:#}"))

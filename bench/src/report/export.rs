@@ -11,6 +11,8 @@ use datasets::atomic::write_atomic;
 use datasets::point::Point;
 use parquet::arrow::ArrowWriter;
 
+use gap::{GapReport, Measures};
+
 use super::scan::CellResult;
 
 /// The values of one column, `None` where a failed run has none.
@@ -55,11 +57,63 @@ fn columns(results: &[CellResult]) -> Vec<(&'static str, Values)> {
 
 /// Writes `bench/results.csv` and `bench/results.parquet` (each atomically): one row per run.
 pub fn write_results(bench: &Path, results: &[CellResult]) -> Result<()> {
-    let columns = columns(results);
-    let csv = bench.join("results.csv");
-    write_atomic(&csv, csv_text(&columns, results.len()).as_bytes())
+    write_table(bench, "results", columns(results), results.len())
+}
+
+/// The columns of the gap table: a row per pair and class (`all` for the whole set).
+fn gap_columns(gaps: &[(String, GapReport)]) -> (Vec<(&'static str, Values)>, usize) {
+    let rows: Vec<(&str, &str, &Measures)> = gaps
+        .iter()
+        .flat_map(|(pair, gap)| {
+            std::iter::once((pair.as_str(), "all", &gap.overall)).chain(
+                gap.classes_in_order()
+                    .map(move |(class, m)| (pair.as_str(), class, m)),
+            )
+        })
+        .collect();
+    let text = |f: &dyn Fn(&(&str, &str, &Measures)) -> String| {
+        Values::Text(rows.iter().map(|r| Some(f(r))).collect())
+    };
+    let float = |f: fn(&Measures) -> Option<f64>| {
+        Values::Float(rows.iter().map(|(_, _, m)| f(m)).collect())
+    };
+    let count = |f: fn(&Measures) -> usize| {
+        Values::Count(rows.iter().map(|(_, _, m)| Some(f(m) as u64)).collect())
+    };
+    let columns = vec![
+        ("pair", text(&|(pair, _, _)| pair.to_string())),
+        ("class", text(&|(_, class, _)| class.to_string())),
+        ("fd", float(|m| Some(m.fd))),
+        ("kid", float(|m| Some(m.kid))),
+        ("kid_std", float(|m| Some(m.kid_std))),
+        ("precision", float(|m| Some(m.precision))),
+        ("recall", float(|m| Some(m.recall))),
+        ("density", float(|m| Some(m.density))),
+        ("coverage", float(|m| Some(m.coverage))),
+        ("pad", float(|m| Some(m.pad))),
+        ("pad_low", float(|m| Some(m.pad_low))),
+        ("pad_high", float(|m| Some(m.pad_high))),
+        ("tstr", float(|m| m.tstr)),
+        ("trts", float(|m| m.trts)),
+        ("real_rows", count(|m| m.real_rows)),
+        ("synthetic_rows", count(|m| m.synthetic_rows)),
+    ];
+    (columns, rows.len())
+}
+
+/// Writes `bench/gap.csv` and `bench/gap.parquet`, the companions of the results table: the
+/// domain gap of every pair, overall and per class.
+pub fn write_gaps(bench: &Path, gaps: &[(String, GapReport)]) -> Result<()> {
+    let (columns, rows) = gap_columns(gaps);
+    write_table(bench, "gap", columns, rows)
+}
+
+/// Writes `bench/<name>.csv` and `bench/<name>.parquet` (each atomically).
+fn write_table(bench: &Path, name: &str, columns: Vec<(&str, Values)>, rows: usize) -> Result<()> {
+    let csv = bench.join(format!("{name}.csv"));
+    write_atomic(&csv, csv_text(&columns, rows).as_bytes())
         .with_context(|| format!("{}: cannot write", csv.display()))?;
-    let parquet = bench.join("results.parquet");
+    let parquet = bench.join(format!("{name}.parquet"));
     let bytes = parquet_bytes(columns).with_context(|| format!("{}", parquet.display()))?;
     write_atomic(&parquet, &bytes).with_context(|| format!("{}: cannot write", parquet.display()))
 }

@@ -17,6 +17,7 @@
 mod doc;
 mod export;
 mod fit;
+mod gap;
 mod groups;
 mod heatmap;
 mod optimum;
@@ -37,6 +38,7 @@ use anyhow::{Context, Result};
 use datasets::point::Regime;
 
 use doc::{Doc, write_file};
+pub use gap::PairGap;
 use groups::{Group, groups};
 pub use optimum::search_estimate;
 pub use scan::{CellResult, scan};
@@ -62,6 +64,8 @@ pub fn write_report(bench: &Path, results: &[CellResult]) -> Result<ReportFiles>
     std::fs::create_dir_all(&plots_dir)
         .with_context(|| format!("{}: cannot create", plots_dir.display()))?;
     export::write_results(bench, results)?;
+    let gaps = gap::read_gaps(bench)?;
+    export::write_gaps(bench, &gaps.measured)?;
     let added = groups(results, Regime::AddedSynthetic);
     let groups = groups(results, Regime::FixedSize);
     let mut doc = Doc::default();
@@ -107,6 +111,23 @@ pub fn write_report(bench: &Path, results: &[CellResult]) -> Result<ReportFiles>
         write_file(&plots_dir.join("grid.svg"), &grid)?;
         doc.heading(3, "Accuracy against synthetic share");
         doc.figure("plots/grid.svg", "accuracy against synthetic share", &grid);
+    }
+    if !gaps.measured.is_empty() {
+        doc.heading(3, "Domain gap per pair");
+        doc.table(&gap::gap_table(&gaps.measured));
+        doc.paragraph(
+            "Measured as `synmix gap` measures it: the real test split against the synthetic \
+             train split, embedded by a network trained on the real train split. FD and KID \
+             (in the features' own units: compare pairs, not across benches) fall and precision, recall, density and \
+             coverage rise as the sets come closer; PAD is the proxy A-distance of a classifier \
+             telling them apart (0: it cannot, 2: always); TSTR is the accuracy on real test \
+             images of a model trained on the synthetic set, TRTS the reverse. Per pair, the \
+             whole sets, then the three classes furthest by FD; gap.csv and gap.parquet hold \
+             every class.",
+        );
+    }
+    for (pair, why) in &gaps.not_measured {
+        doc.paragraph(&format!("The gap of pair {pair} was not measured: {why}"));
     }
     if let Some(heatmap) = heatmap::heatmap_svg(&groups) {
         write_file(&plots_dir.join("heatmap.svg"), &heatmap)?;

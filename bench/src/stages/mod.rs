@@ -81,6 +81,37 @@ pub(crate) fn execute(
             )?;
             Ok(format!("{}", dir.display()))
         }
+        Work::Gap { pair } => {
+            let data = inputs::pair_data(find_pair(experiment, pair)?, experiment, options)?;
+            let measured = gap::measure_gap(&gap::GapOptions {
+                real: data.real,
+                synthetic: data.synthetic,
+                cache: layout::gap_cache(out),
+                encoder: None,
+                seed: 0,
+                quiet: true,
+            });
+            // A gap the data cannot give (a class with too few images) leaves the bench
+            // going: the report says why.
+            let (gap, summary) = match measured {
+                Ok(m) => (
+                    report::PairGap::Measured(Box::new(m.report)),
+                    "measured".into(),
+                ),
+                Err(e) => {
+                    let why = e.to_string();
+                    let summary = format!("not measured: {why}");
+                    (report::PairGap::NotMeasured { not_measured: why }, summary)
+                }
+            };
+            let path = layout::gap_file(out, pair);
+            let dir = path.parent().expect("the gap file has a directory");
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("{}: cannot create", dir.display()))?;
+            let text = serde_json::to_string_pretty(&gap).expect("a gap serialises");
+            datasets::atomic::write_atomic(&path, text.as_bytes())?;
+            Ok(format!("{}: {summary}", path.display()))
+        }
         Work::Train(cell) => train_cell(plan, task, cell, experiment, options),
         Work::Choose { search: key, probe } => {
             let choice = search::choose(out, key, *probe, experiment)?;

@@ -66,9 +66,7 @@ pub fn real_network(
     progress: &(dyn Fn(usize) + Sync),
 ) -> Result<RealNetwork> {
     let architecture = FeatureNetConfig::for_input(shape);
-    architecture
-        .check()
-        .map_err(trainer::Error::invalid)?;
+    architecture.check().map_err(trainer::Error::invalid)?;
     let recipe = learner::recipe(seed);
     let (key, path) = entry(cache, real_manifest, &architecture, &recipe);
     if let Some(model) = load(&architecture, &path) {
