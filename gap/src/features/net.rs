@@ -2,15 +2,13 @@
 //! CNN), a 64-wide ReLU layer — the penultimate layer, whose activations are the features — and
 //! a linear head over the classes. Trained through the trainer's loop like its own models.
 
-use burn::nn::conv::{Conv2d, Conv2dConfig};
-use burn::nn::{Linear, LinearConfig, PaddingConfig2d};
+use burn::nn::{Linear, LinearConfig};
 use burn::prelude::*;
 use burn::tensor::activation::relu;
 use trainer::data::InputShape;
-use trainer::models::{Architecture, Classifier};
-use trainer::ops;
-
-const POOL: usize = 2;
+use trainer::models::{
+    Architecture, Classifier, ConvBlock, conv_blocks, conv_features, pooled_side,
+};
 
 #[derive(Config, Debug)]
 pub struct FeatureNetConfig {
@@ -27,17 +25,9 @@ pub struct FeatureNetConfig {
 
 #[derive(Module, Debug)]
 pub struct FeatureNet {
-    convs: Vec<Conv2d>,
+    convs: Vec<ConvBlock>,
     penultimate: Linear,
     head: Linear,
-}
-
-impl FeatureNetConfig {
-    fn pooled_side(&self) -> (usize, usize) {
-        self.filters
-            .iter()
-            .fold((self.height, self.width), |(h, w), _| (h / POOL, w / POOL))
-    }
 }
 
 impl Architecture for FeatureNetConfig {
@@ -52,32 +42,16 @@ impl Architecture for FeatureNetConfig {
     }
 
     fn check(&self) -> Result<(), String> {
-        match self.pooled_side() {
-            (0, _) | (_, 0) => Err(format!(
-                "the feature network's {} pooling blocks need images of side {} or more",
-                self.filters.len(),
-                POOL.pow(self.filters.len() as u32)
-            )),
-            _ => Ok(()),
-        }
+        pooled_side(self.height, self.width, self.filters.len())
+            .map(|_| ())
+            .map_err(|why| format!("the feature network's {why}"))
     }
 
     fn init(&self, device: &Device) -> FeatureNet {
-        let mut channels = self.channels;
-        let convs = self
-            .filters
-            .iter()
-            .map(|&out| {
-                let conv = Conv2dConfig::new([channels, out], [3, 3])
-                    .with_padding(PaddingConfig2d::Same)
-                    .init(device);
-                channels = out;
-                conv
-            })
-            .collect();
-        let (h, w) = self.pooled_side();
+        let channels = self.filters.last().copied().unwrap_or(self.channels);
+        let (h, w) = pooled_side(self.height, self.width, self.filters.len()).unwrap_or((1, 1));
         FeatureNet {
-            convs,
+            convs: conv_blocks(self.channels, &self.filters, device),
             penultimate: LinearConfig::new(channels * h * w, self.features).init(device),
             head: LinearConfig::new(self.features, self.classes).init(device),
         }
@@ -87,9 +61,7 @@ impl Architecture for FeatureNetConfig {
 impl FeatureNet {
     /// The penultimate layer's activations: `[batch, features]`.
     pub fn embed(&self, images: Tensor<4>) -> Tensor<2> {
-        let x = self.convs.iter().fold(images, |x, conv| {
-            relu(ops::max_pool2d(ops::conv2d(conv, x), POOL))
-        });
+        let x = conv_features(&self.convs, images);
         relu(self.penultimate.forward(x.flatten(1, 3)))
     }
 }

@@ -23,24 +23,53 @@ pub struct CnnConfig {
     pub filters: Vec<usize>,
 }
 
+/// One block: a 3×3 convolution, then 2×2 max-pooling and ReLU in [`conv_features`].
 #[derive(Module, Debug)]
 pub struct ConvBlock {
     conv: Conv2d,
+}
+
+/// Blocks of 3×3 convolutions ("same" padding) from `channels` input channels, one per entry
+/// of `filters` (its output channels): the CNN's body, and the gap meter's feature network's.
+pub fn conv_blocks(channels: usize, filters: &[usize], device: &Device) -> Vec<ConvBlock> {
+    let mut channels = channels;
+    filters
+        .iter()
+        .map(|&out| {
+            let conv = Conv2dConfig::new([channels, out], [3, 3])
+                .with_padding(PaddingConfig2d::Same)
+                .init(device);
+            channels = out;
+            ConvBlock { conv }
+        })
+        .collect()
+}
+
+/// The blocks applied to `images`: convolution, max-pooling, ReLU.
+pub fn conv_features(blocks: &[ConvBlock], images: Tensor<4>) -> Tensor<4> {
+    blocks.iter().fold(images, |x, block| {
+        // ReLU after the pooling: the same values and gradients as pooling the ReLU
+        // (both are monotonic), on a quarter of the elements.
+        relu(ops::max_pool2d(ops::conv2d(&block.conv, x), POOL))
+    })
+}
+
+/// Height and width after `blocks` poolings (each floors the side to half); an error when an
+/// image that small has nothing left.
+pub fn pooled_side(height: usize, width: usize, blocks: usize) -> Result<(usize, usize), String> {
+    match (0..blocks).fold((height, width), |(h, w), _| (h / POOL, w / POOL)) {
+        (0, _) | (_, 0) => Err(format!(
+            "{blocks} pooling blocks need a side of at least {}",
+            POOL.pow(blocks as u32)
+        )),
+        side => Ok(side),
+    }
 }
 
 #[derive(Module, Debug)]
 pub struct Cnn {
     blocks: Vec<ConvBlock>,
     head: Linear,
-}
-
-impl CnnConfig {
-    /// Height and width after the blocks' poolings (each floors the side to half).
-    fn pooled_side(&self) -> (usize, usize) {
-        self.filters
-            .iter()
-            .fold((self.height, self.width), |(h, w), _| (h / POOL, w / POOL))
-    }
 }
 
 impl Architecture for CnnConfig {
@@ -55,32 +84,14 @@ impl Architecture for CnnConfig {
     }
 
     fn check(&self) -> Result<(), String> {
-        match self.pooled_side() {
-            (0, _) | (_, 0) => Err(format!(
-                "{} pooling blocks need a side of at least {}",
-                self.filters.len(),
-                POOL.pow(self.filters.len() as u32)
-            )),
-            _ => Ok(()),
-        }
+        pooled_side(self.height, self.width, self.filters.len()).map(|_| ())
     }
 
     fn init(&self, device: &Device) -> Cnn {
-        let mut channels = self.channels;
-        let blocks = self
-            .filters
-            .iter()
-            .map(|&out| {
-                let conv = Conv2dConfig::new([channels, out], [3, 3])
-                    .with_padding(PaddingConfig2d::Same)
-                    .init(device);
-                channels = out;
-                ConvBlock { conv }
-            })
-            .collect();
-        let (h, w) = self.pooled_side();
+        let channels = self.filters.last().copied().unwrap_or(self.channels);
+        let (h, w) = pooled_side(self.height, self.width, self.filters.len()).unwrap_or((1, 1));
         Cnn {
-            blocks,
+            blocks: conv_blocks(self.channels, &self.filters, device),
             head: LinearConfig::new(channels * h * w, self.classes).init(device),
         }
     }
@@ -88,11 +99,7 @@ impl Architecture for CnnConfig {
 
 impl Classifier for Cnn {
     fn forward(&self, images: Tensor<4>) -> Tensor<2> {
-        let x = self.blocks.iter().fold(images, |x, block| {
-            // ReLU after the pooling: the same values and gradients as pooling the ReLU
-            // (both are monotonic), on a quarter of the elements.
-            relu(ops::max_pool2d(ops::conv2d(&block.conv, x), POOL))
-        });
-        self.head.forward(x.flatten(1, 3))
+        self.head
+            .forward(conv_features(&self.blocks, images).flatten(1, 3))
     }
 }

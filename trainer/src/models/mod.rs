@@ -11,7 +11,7 @@ use std::fmt;
 use burn::prelude::*;
 use serde::{Deserialize, Serialize};
 
-pub use cnn::{Cnn, CnnConfig, ConvBlock};
+pub use cnn::{Cnn, CnnConfig, ConvBlock, conv_blocks, conv_features, pooled_side};
 pub use mlp::{Mlp, MlpConfig};
 pub use vit::{EncoderBlock, Vit, VitConfig};
 
