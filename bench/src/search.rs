@@ -11,9 +11,10 @@
 //! which are deterministic — makes the same choices on every rerun.
 //!
 //! The rule: fit the mixing curves to the runs so far and bootstrap r* over seeds
-//! (`report::optimum`); stop when the interval is at most `tolerance` wide; else probe the share
-//! of the grid (`shares`) not yet measured that lies nearest r* (the lower on a tie); stop when
-//! none is left.
+//! (`report::optimum`); stop when the interval is at most `tolerance` wide and the grid share
+//! nearest r* has been trained (a curve through three shares can be sure of a peak it never
+//! saw); else probe the share of the grid (`shares`) not yet measured that lies nearest r* (the
+//! lower on a tie); stop when none is left.
 
 use std::path::{Path, PathBuf};
 
@@ -226,22 +227,28 @@ pub fn decide(
     let Some(r) = r_star else {
         return stop("no curve could be fitted to the runs so far".into());
     };
+    let nearest = |points: &mut dyn Iterator<Item = Point>| {
+        points.min_by(|a, b| {
+            let distance = |p: &Point| (p.value().as_f64() - r).abs();
+            distance(a).total_cmp(&distance(b)).then(a.cmp(b))
+        })
+    };
+    let at_r_star = nearest(&mut grid.iter().map(|&s| Point::Share(s)));
     if let Some((lo, hi)) = interval
         && hi - lo <= tolerance
+        && at_r_star.is_some_and(|p| measured.contains(&p))
     {
         return stop(format!(
             "the interval is {:.2} wide, within the tolerance {tolerance}",
             hi - lo
         ));
     }
-    let next = grid
-        .iter()
-        .map(|&s| Point::Share(s))
-        .filter(|p| !measured.contains(p))
-        .min_by(|a, b| {
-            let distance = |p: &Point| (p.value().as_f64() - r).abs();
-            distance(a).total_cmp(&distance(b)).then(a.cmp(b))
-        });
+    let next = nearest(
+        &mut grid
+            .iter()
+            .map(|&s| Point::Share(s))
+            .filter(|p| !measured.contains(p)),
+    );
     match next {
         Some(share) => Choice {
             probe,
@@ -298,13 +305,12 @@ mod tests {
     #[test]
     fn the_search_stops_on_a_narrow_interval_no_curve_or_a_full_grid() {
         let grid = shares(&[0.0, 0.5, 1.0]);
-        let narrow = decide(
-            1,
-            &shares(&[0.0, 0.1, 0.5, 1.0]),
-            points(&[0.0, 0.5, 1.0]),
-            Some((0.2, Some((0.15, 0.24)))),
-            0.1,
-        );
+        let four = shares(&[0.0, 0.1, 0.5, 1.0]);
+        let estimate = Some((0.2, Some((0.15, 0.24))));
+        // Narrow, but around a share never trained: that share first.
+        let unseen = decide(1, &four, points(&[0.0, 0.5, 1.0]), estimate, 0.1);
+        assert_eq!(unseen.share, Some(points(&[0.1])[0]));
+        let narrow = decide(1, &four, points(&[0.0, 0.1, 0.5, 1.0]), estimate, 0.1);
         assert_eq!(narrow.share, None);
         assert!(
             narrow.reason.contains("within the tolerance"),

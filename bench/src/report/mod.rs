@@ -101,8 +101,8 @@ pub fn write_report(bench: &Path, results: &[CellResult]) -> Result<ReportFiles>
         doc.paragraph(
             "Each search trained shares 0, 0.5 and 1, then one share at a time: the share of the \
              grid not yet trained nearest r* (the peak of the better-fitting curve, its 95 % \
-             interval bootstrapped over seeds), until that interval was within the tolerance or \
-             the budget was spent. Runs count every seed; the endpoints are shared by the \
+             interval bootstrapped over seeds), until that interval was within the tolerance \
+             with the share nearest r* trained, or the budget was spent. Runs count every seed; the endpoints are shared by the \
              strategies.",
         );
     }
