@@ -8,7 +8,7 @@ mod common;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
-use common::{fails, ok, path_str};
+use common::{fails, import_fashion_mnist_from, ok, path_str};
 use serde_json::Value;
 
 const FASHION_MNIST: &str = "/usr/share/datasets/fashion-mnist";
@@ -75,17 +75,7 @@ fn slice(
     std::fs::create_dir_all(&raw).unwrap();
     write_pair(&raw, "train", &read_fashion_mnist("train"), train, shift);
     write_pair(&raw, "t10k", &read_fashion_mnist("t10k"), test, shift);
-    let out = dir.join(name);
-    ok(&[
-        "import",
-        "fashion-mnist",
-        "--from",
-        path_str(&raw),
-        "--out",
-        path_str(&out),
-        "-q",
-    ]);
-    out
+    import_fashion_mnist_from(&raw, dir.join(name))
 }
 
 fn unchanged(pixels: &[u8]) -> Vec<u8> {

@@ -106,12 +106,17 @@ pub fn import_tiny_fashion_mnist(dir: &Path, name: &str, train: u32, test: u32) 
     std::fs::create_dir_all(&raw).unwrap();
     write_idx_pair(&raw, "train", train, 28, 10);
     write_idx_pair(&raw, "t10k", test, 28, 10);
-    let out = dir.join(name);
+    import_fashion_mnist_from(&raw, dir.join(name))
+}
+
+/// `synmix import fashion-mnist --from RAW --out OUT` (RAW holding the four IDX files); returns
+/// OUT.
+pub fn import_fashion_mnist_from(raw: &Path, out: PathBuf) -> PathBuf {
     ok(&[
         "import",
         "fashion-mnist",
         "--from",
-        path_str(&raw),
+        path_str(raw),
         "--out",
         path_str(&out),
         "-q",
