@@ -63,14 +63,31 @@ pub fn synthetic_dataset(out: &Path, preset: &str) -> PathBuf {
     data_dir(out).join(format!("synthetic-{preset}"))
 }
 
+/// Where the bench's gap measurements live: one file per pair, and their cache.
+pub fn gap_dir(out: &Path) -> PathBuf {
+    out.join("gap")
+}
+
 /// The domain gap of a pair, as `synmix gap --json` writes it.
 pub fn gap_file(out: &Path, pair: &str) -> PathBuf {
-    out.join("gap").join(format!("{pair}.json"))
+    gap_dir(out).join(format!("{pair}.json"))
 }
 
 /// Where the gap measurements keep their feature networks (one per real dataset).
 pub fn gap_cache(out: &Path) -> PathBuf {
-    out.join("gap").join("cache")
+    gap_dir(out).join("cache")
+}
+
+/// Writes `value` as pretty JSON to `path` atomically, making its directory first: the files
+/// tasks leave beside the datasets (a pair's gap, a search's decision).
+pub fn write_json(path: &Path, value: &impl serde::Serialize) -> Result<()> {
+    let dir = path
+        .parent()
+        .expect("a file of the bench directory has a directory");
+    std::fs::create_dir_all(dir).with_context(|| format!("{}: cannot create", dir.display()))?;
+    let text = serde_json::to_string_pretty(value).expect("bench records serialise");
+    datasets::atomic::write_atomic(path, text.as_bytes())
+        .with_context(|| format!("{}: cannot write", path.display()))
 }
 
 /// The mixer's output for one pair, seed and regime: the SM and FT subsets of every point.

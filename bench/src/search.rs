@@ -130,12 +130,7 @@ impl Choice {
     }
 
     pub fn write(&self, path: &Path) -> Result<()> {
-        let dir = path.parent().expect("a choice file has a directory");
-        std::fs::create_dir_all(dir)
-            .with_context(|| format!("{}: cannot create", dir.display()))?;
-        let text = serde_json::to_string_pretty(self).expect("a choice serialises");
-        datasets::atomic::write_atomic(path, text.as_bytes())
-            .with_context(|| format!("{}: cannot write", path.display()))
+        crate::layout::write_json(path, self)
     }
 
     /// The decision in one line, for the task's completion record.

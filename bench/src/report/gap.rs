@@ -29,10 +29,7 @@ pub struct Gaps {
 
 /// The gap of every pair of `bench`.
 pub fn read_gaps(bench: &Path) -> Result<Gaps> {
-    let dir = layout::gap_file(bench, "_")
-        .parent()
-        .expect("a directory")
-        .to_path_buf();
+    let dir = layout::gap_dir(bench);
     let Ok(entries) = std::fs::read_dir(&dir) else {
         return Ok(Gaps::default());
     };

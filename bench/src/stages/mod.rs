@@ -105,11 +105,7 @@ pub(crate) fn execute(
                 }
             };
             let path = layout::gap_file(out, pair);
-            let dir = path.parent().expect("the gap file has a directory");
-            std::fs::create_dir_all(dir)
-                .with_context(|| format!("{}: cannot create", dir.display()))?;
-            let text = serde_json::to_string_pretty(&gap).expect("a gap serialises");
-            datasets::atomic::write_atomic(&path, text.as_bytes())?;
+            layout::write_json(&path, &gap)?;
             Ok(format!("{}: {summary}", path.display()))
         }
         Work::Train(cell) => train_cell(plan, task, cell, experiment, options),
