@@ -1,14 +1,15 @@
 // The prelude synmix puts before every preset's shader: the frame and sample bindings, the
-// compute entry point, and the drawing helpers a preset may call. A preset (a built-in one in
-// shaders/builtins.wgsl, or a user's WGSL file named by its TOML) supplies `struct Sample` and
-// `fn render_pixel(s: Sample, x: u32, y: u32) -> vec3<f32>`; for a user's file synmix writes both
-// from the TOML's knobs and the file's `fn shade` (generator/src/file/shader.rs).
+// compute entry point, and the drawing helpers a preset may call (with shaders/garments.wgsl,
+// which follows it). synmix writes `struct Sample` and `fn render_pixel(s: Sample, x: u32, y: u32)
+// -> vec3<f32>` from the preset's TOML, and render_pixel calls the preset file's `fn shade`
+// (generator/src/file/shader.rs): the built-in presets (presets/fashion, sketch, digits) and a
+// user's alike.
 //
 // One invocation writes one u32 of output: four consecutive bytes of an image in row-major,
 // channel-interleaved (HWC) order, each image padded to whole words. Edges are smoothstep
 // ramps, never hard thresholds, so the small float differences between devices move a pixel by
-// a grey level at most. The built-ins' math is mirrored line for line by the CPU reference
-// renderer (generator/src/cpu/); change both together.
+// a grey level at most. What the built-in presets call is mirrored line for line by the CPU
+// reference renderer (generator/src/cpu/); change both together.
 
 // The class this pipeline draws, where the preset has a pipeline per class (software adapters
 // such as lavapipe run every arm of a switch on a per-lane value, so a specialised pipeline
@@ -89,8 +90,6 @@ fn cover(d: f32, e: f32) -> f32 {
     return t * t * (3.0 - 2.0 * t);
 }
 
-// A top with long sleeves hanging straight down beside the torso, as Fashion-MNIST shows
-// pullovers, coats and shirts: the torso from `top` to `hem` (half-width `body`), each sleeve
 // A capsule: the segment a-b thickened to radius r.
 fn sd_capsule(p: vec2<f32>, a: vec2<f32>, b: vec2<f32>, r: f32) -> f32 {
     return sd_seg(p, a, b) - r;

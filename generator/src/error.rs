@@ -6,10 +6,6 @@
 pub enum Error {
     #[error("config {origin}: {message}")]
     Config { origin: String, message: String },
-    #[error(
-        "unknown preset '{0}'; use fashion, sketch, digits or the path of a preset file (.toml)"
-    )]
-    UnknownPreset(String),
     #[error("PNG encoding: {0}")]
     Encode(String),
     #[error("GPU renderer: {0}")]

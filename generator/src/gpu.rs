@@ -12,8 +12,13 @@ use datasets::ImageSpec;
 use crate::cpu::stride;
 use crate::error::{Error, Result};
 
-/// What every preset's shader begins with: bindings, entry point and drawing helpers.
-pub(crate) const PRELUDE: &str = include_str!("../../shaders/prelude.wgsl");
+/// What every preset's shader begins with: bindings, entry point and drawing helpers, the
+/// ten garments among them.
+pub(crate) const PRELUDE: &str = concat!(
+    include_str!("../../shaders/prelude.wgsl"),
+    "\n",
+    include_str!("../../shaders/garments.wgsl")
+);
 
 const WORKGROUP_SIZE: usize = 64;
 /// Output bytes of one dispatch: large enough to amortise the dispatch cost, small enough

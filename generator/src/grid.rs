@@ -10,7 +10,7 @@ use image::{Rgb, RgbImage};
 use crate::cpu::stride;
 use crate::error::Result;
 use crate::options::GenerateOptions;
-use crate::params::Stream;
+use crate::options::Stream;
 use crate::renderer::Renderer;
 
 /// Space between the synthetic and the real half of a sheet.
@@ -34,7 +34,7 @@ pub fn contact_sheet(
         for j in 0..per_class as u64 {
             preset
                 .draw(options.seed, Stream::Train, j * classes + class)
-                .push_words(preset, image, &mut words);
+                .push_words(preset.file(), &mut words);
         }
     }
     let mut pixels = Vec::new();

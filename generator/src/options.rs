@@ -6,7 +6,6 @@ use std::path::{Path, PathBuf};
 use datasets::{ImageSpec, Recipe, SplitPlan, WriteMode};
 
 use crate::error::{Error, Result};
-use crate::params::Stream;
 use crate::renderer::DeviceChoice;
 use crate::spec::PresetSpec;
 
@@ -44,8 +43,7 @@ const MAX_PER_CLASS: u64 = 10_000_000;
 const MAX_SPLIT_ROWS: u64 = 100_000_000;
 
 impl GenerateOptions {
-    /// Options with the preset's default knobs and image (28x28 grey for the built-ins), seed
-    /// 0 and no command line.
+    /// Options with the preset's default knobs and image, seed 0 and no command line.
     pub fn new(
         preset: impl Into<PresetSpec>,
         per_class: u64,
@@ -254,6 +252,24 @@ impl GenerateOptions {
             command: self.command.clone(),
             seed: Some(self.seed),
             config,
+        }
+    }
+}
+
+/// Which split a sample belongs to; the test split hashes a different stream, so it never
+/// repeats a training image.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Stream {
+    Train,
+    Test,
+}
+
+impl Stream {
+    pub(crate) fn for_split(split: &str) -> Option<Stream> {
+        match split {
+            "train" => Some(Stream::Train),
+            "test" => Some(Stream::Test),
+            _ => None,
         }
     }
 }

@@ -11,11 +11,11 @@ use datasets::{DatasetInfo, DatasetWriter, Progress, Source, WriteMode};
 
 use crate::cpu::stride;
 use crate::error::{Error, Result};
+use crate::file::FileSample;
 use crate::options::GenerateOptions;
-use crate::params::Stream;
+use crate::options::Stream;
 use crate::renderer::Renderer;
 use crate::resume::finished_earlier;
-use crate::spec::Drawn;
 
 /// What a run did.
 #[derive(Debug, Clone)]
@@ -59,7 +59,7 @@ pub fn generate(
 /// A rendered batch: its stream, the drawn samples (for labels and meta) and the pixels.
 struct Rendered {
     stream: Stream,
-    values: Vec<Drawn>,
+    values: Vec<FileSample>,
     pixels: Vec<u8>,
 }
 
@@ -104,14 +104,14 @@ where
     let render_batch = |batch: &Batch| -> Result<Rendered> {
         let stream = Stream::for_split(&slots[batch.slot].split)
             .expect("the generator plans only train and test splits");
-        let values: Vec<Drawn> = batch
+        let values: Vec<FileSample> = batch
             .rows
             .clone()
             .map(|row| preset.draw(options.seed, stream, samples.of(stream, row)))
             .collect();
         words.clear();
         for value in &values {
-            value.push_words(preset, image, &mut words);
+            value.push_words(preset.file(), &mut words);
         }
         let mut pixels = Vec::new();
         render(&words, &mut pixels)?;
@@ -131,7 +131,7 @@ where
             Stream::Test => "test-",
         };
         out.push(
-            i64::from(sample.class()),
+            i64::from(sample.class),
             |png| {
                 datasets::png::encode_into(png, &rendered.pixels[i * stride..][..bytes], image)
                     .map_err(Error::Encode)
@@ -139,7 +139,7 @@ where
             |uid| {
                 let _ = write!(uid, "{uid_prefix}{split}{index:06}");
             },
-            |meta| sample.write_meta(preset, meta),
+            |meta| sample.write_meta(preset.file(), meta),
         )
     };
     let written = encode_and_write(

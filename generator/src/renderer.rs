@@ -4,11 +4,9 @@ use std::fmt;
 
 use datasets::ImageSpec;
 
-use crate::cpu;
+use crate::cpu::Reference;
 use crate::error::{Error, Result};
 use crate::gpu::GpuRenderer;
-use crate::params::SampleParams;
-use crate::presets::Preset;
 use crate::spec::PresetSpec;
 
 /// Where images are rendered.
@@ -20,7 +18,7 @@ pub enum DeviceChoice {
     Auto,
     /// A wgpu adapter or an error.
     Gpu,
-    /// The CPU reference renderer.
+    /// The CPU reference renderer (the built-in presets' shaders only).
     Cpu,
 }
 
@@ -28,20 +26,24 @@ pub enum DeviceChoice {
 const CPU_BATCH: usize = 4096;
 
 /// A renderer for one preset and image size.
-pub enum Renderer {
+pub(crate) enum Renderer {
     Gpu(Box<GpuRenderer>),
-    Cpu { preset: Preset, image: ImageSpec },
+    Cpu(Reference),
 }
 
 impl Renderer {
-    pub fn open(choice: DeviceChoice, spec: &PresetSpec, image: ImageSpec) -> Result<Renderer> {
+    pub(crate) fn open(
+        choice: DeviceChoice,
+        spec: &PresetSpec,
+        image: ImageSpec,
+    ) -> Result<Renderer> {
         let gpu = match choice {
             DeviceChoice::Cpu => None,
             DeviceChoice::Auto | DeviceChoice::Gpu => GpuRenderer::new(&spec.program(), image)?,
         };
-        let cpu = || match spec.built_in() {
-            Some(preset) => Ok(Renderer::Cpu { preset, image }),
-            // Only the built-ins have a reference renderer in Rust.
+        let cpu = || match spec.reference(image) {
+            Some(reference) => Ok(Renderer::Cpu(reference)),
+            // Only the built-ins' shaders have a reference renderer in Rust.
             None => Err(Error::setting(
                 "device",
                 format!(
@@ -71,21 +73,20 @@ impl Renderer {
     }
 
     /// Images worth rendering in one call.
-    pub fn batch_size(&self) -> usize {
+    pub(crate) fn batch_size(&self) -> usize {
         match self {
             Renderer::Gpu(gpu) => gpu.capacity(),
-            Renderer::Cpu { .. } => CPU_BATCH,
+            Renderer::Cpu(_) => CPU_BATCH,
         }
     }
 
     /// Renders one image per sample (`words`: the shader's `struct Sample`s one after
-    /// another) into `out`, each [`cpu::stride`] bytes apart.
-    pub fn render(&mut self, words: &[u32], out: &mut Vec<u8>) -> Result<()> {
+    /// another) into `out`, each [`crate::cpu::stride`] bytes apart.
+    pub(crate) fn render(&mut self, words: &[u32], out: &mut Vec<u8>) -> Result<()> {
         match self {
             Renderer::Gpu(gpu) => gpu.render(words, out),
-            Renderer::Cpu { preset, image } => {
-                let samples: &[SampleParams] = bytemuck::cast_slice(words);
-                cpu::render(*preset, *image, samples, out);
+            Renderer::Cpu(reference) => {
+                reference.render(words, out);
                 Ok(())
             }
         }
@@ -96,7 +97,7 @@ impl fmt::Display for Renderer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Renderer::Gpu(gpu) => write!(f, "wgpu on {}", gpu.adapter()),
-            Renderer::Cpu { .. } => f.write_str("CPU reference renderer"),
+            Renderer::Cpu(_) => f.write_str("CPU reference renderer"),
         }
     }
 }

@@ -1,5 +1,6 @@
-//! `synmix speed generate`: images per second of the wgpu path, the CPU reference path and the
-//! encode-only ceiling (PNG + Parquet of already-rendered images) on the same workload.
+//! `synmix speed generate`: images per second of the wgpu path, the CPU reference path (where
+//! the preset has one) and the encode-only ceiling (PNG + Parquet of already-rendered images) on
+//! the same workload.
 
 use datasets::{Progress, WriteMode};
 
@@ -7,9 +8,9 @@ use crate::cpu::stride;
 use crate::error::Result;
 use crate::gpu::GpuRenderer;
 use crate::options::GenerateOptions;
-use crate::params::Stream;
+use crate::options::Stream;
 use crate::pipeline::write_dataset;
-use crate::renderer::{DeviceChoice, Renderer};
+use crate::renderer::Renderer;
 
 /// One line of the speed table.
 #[derive(Debug, Clone)]
@@ -27,7 +28,8 @@ impl SpeedRow {
 
 /// Times the three paths on the `train` split `options` describes, writing into a scratch
 /// directory that is removed afterwards. Without a GPU adapter the wgpu row is left out; a
-/// preset file has no CPU reference row, and its ceiling replays the wgpu path's images.
+/// preset without a CPU reference renderer (any but the built-ins' shaders) has no CPU row,
+/// and its ceiling replays the wgpu path's images.
 pub fn speed(
     options: &GenerateOptions,
     progress: &(dyn Fn(Progress<'_>) + Sync),
@@ -79,9 +81,9 @@ fn run(
             None
         }
     };
-    let mut cpu = match preset.built_in() {
-        Some(_) => {
-            let mut cpu = Renderer::open(DeviceChoice::Cpu, preset, options.image)?;
+    let mut cpu = match preset.reference(options.image) {
+        Some(reference) => {
+            let mut cpu = Renderer::Cpu(reference);
             timed(format!("{cpu}"), &mut cpu)?;
             Some(cpu)
         }
@@ -93,7 +95,7 @@ fn run(
     for i in 0..options.per_class * preset.class_count() as u64 {
         preset
             .draw(options.seed, Stream::Train, i)
-            .push_words(preset, options.image, &mut words);
+            .push_words(preset.file(), &mut words);
     }
     let mut rendered = Vec::new();
     let Some(renderer) = cpu.as_mut().or(gpu.as_mut()) else {

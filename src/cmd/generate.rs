@@ -3,7 +3,7 @@ use std::path::PathBuf;
 use anyhow::{Context, Result};
 use clap::Args;
 use datasets::ImageSpec;
-use generator::{DeviceChoice, GenerateOptions, Knobs, PresetSpec};
+use generator::{DeviceChoice, GenerateOptions, PresetSpec};
 
 /// Render labelled synthetic images (wgpu compute shaders) into a synmix dataset.
 #[derive(Args, Debug)]
@@ -18,9 +18,9 @@ synmix generate --like data/signs --out data/signs-again   # the same bytes, fro
 With C classes sample i has class i % C and depends only on (preset, knobs, seed, i), so the same arguments \
 give byte-identical shards on the same device. With --shard-index only that shard is written; the manifest \
 follows once every shard exists (rerun with --resume and without --shard-index).\n\
-A built-in preset's knobs (rotation, scale, aspect, translate, shear, stroke_width, texture, contrast, \
-background, noise, blur, elastic, saturation) are set by a --config file, each a number or a [min, max] range, \
-or by --knob; a preset file's are declared in its TOML and set by --knob.")]
+The built-in presets are preset files too (presets/fashion.toml, sketch.toml, digits.toml in the repository): \
+their knobs, as any preset's, are set for every class by --knob NAME=VALUE or NAME=MIN..MAX, or by a --config \
+file of NAME = value or NAME = [min, max] lines.")]
 pub struct GenerateArgs {
     #[command(flatten)]
     samples: SampleArgs,
@@ -81,7 +81,8 @@ pub struct SampleArgs {
     /// 1 (grey) or 3 (RGB) [default: the preset's; 1 for the built-ins].
     #[arg(long)]
     channels: Option<u8>,
-    /// TOML file overriding a built-in preset's knobs.
+    /// TOML file of knob settings (NAME = value or NAME = [min, max]), each set for every
+    /// class as --knob sets it (and before any --knob).
     #[arg(long)]
     config: Option<PathBuf>,
     /// Set a knob for every class: name=value or name=min..max (repeatable; recorded in the
@@ -108,15 +109,9 @@ impl SampleArgs {
             (None, None) => 6000,
         };
         if let Some(path) = &self.config {
-            let PresetSpec::BuiltIn { preset, knobs } = &mut preset else {
-                anyhow::bail!(
-                    "--config {}: a preset file declares its own knobs; set them with --knob NAME=SPEC or in the file",
-                    path.display()
-                );
-            };
             let text = std::fs::read_to_string(path)
                 .with_context(|| format!("--config {}: cannot read the file", path.display()))?;
-            *knobs = Knobs::load(preset.defaults(), Some((path.as_path(), text.as_str())))?;
+            preset.apply_config(&path.display().to_string(), &text)?;
         }
         for knob in &self.knobs {
             preset.apply_override(knob)?;

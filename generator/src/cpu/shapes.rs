@@ -1,5 +1,6 @@
-//! The shapes of the presets: the ten garments (`fashion`, `sketch`) and the ten digits
-//! (`digits`), as signed distances from the sample's parameters.
+//! The shapes of the built-ins: the ten garments (`garment` in `shaders/garments.wgsl`, drawn
+//! by `fashion` and `sketch`) and the ten digits (`digit` in `presets/digits.wgsl`), as signed
+//! distances from the sample's proportions.
 
 use super::sdf::{V2, sd_box, sd_circle, sd_ellipse, sd_seg, sd_stroke, sd_taper, v2};
 

@@ -1,7 +1,8 @@
 //! A preset as a pair of files: a TOML file (classes, default image, knobs and their
 //! distributions, per-class overrides) and the WGSL file that draws, written after synmix's
-//! prelude (`shaders/prelude.wgsl`). The built-in presets' files would load the same way; a
-//! user's are read from disk, or from a manifest's recipe to render a dataset again.
+//! prelude (`shaders/prelude.wgsl`). The built-in presets are such files, embedded in the
+//! binary (`builtin.rs`); a user's are read from disk; either is read again from a manifest's
+//! recipe to render a dataset again.
 //!
 //! ```toml
 //! name = "signs"                 # optional: the file's stem
@@ -149,33 +150,65 @@ impl PresetFile {
         let (name, spec) = arg
             .split_once('=')
             .ok_or_else(|| fail("write name=value or name=min..max".into()))?;
+        self.set(name.trim(), spec.trim()).map_err(fail)
+    }
+
+    /// Applies a `--config` file (`origin` its path, `text` its TOML): knob settings, each
+    /// `name = value` or `name = [min, max]`, for every class, as `--knob` sets them (and
+    /// recorded as such).
+    pub fn apply_config(&mut self, origin: &str, text: &str) -> Result<()> {
+        let fail = |message: String| Error::Config {
+            origin: origin.to_string(),
+            message: message.trim().replace('\n', " "),
+        };
+        let table: toml::Table = toml::from_str(text).map_err(|e| fail(e.message().into()))?;
+        for (name, value) in &table {
+            let number = |v: &toml::Value| match v {
+                toml::Value::Integer(i) => Some(*i as f64),
+                toml::Value::Float(f) => Some(*f),
+                _ => None,
+            };
+            let spec = match value {
+                toml::Value::Array(pair) => match pair.as_slice() {
+                    [a, b] => number(a).zip(number(b)).map(|(a, b)| format!("{a}..{b}")),
+                    _ => None,
+                },
+                other => number(other).map(|v| v.to_string()),
+            }
+            .ok_or_else(|| fail(format!("`{name}` must be a number or [min, max]")))?;
+            self.set(name, &spec)
+                .map_err(|message| fail(format!("`{name}`: {message}")))?;
+        }
+        Ok(())
+    }
+
+    /// Sets knob `name` to `spec` (a value or `min..max`) for every class.
+    fn set(&mut self, name: &str, spec: &str) -> Result<(), String> {
         let known: Vec<String> = self.knobs.iter().map(|k| k.name.clone()).collect();
         let knob = self
             .knobs
             .iter_mut()
-            .find(|k| k.name == name.trim())
+            .find(|k| k.name == name)
             .ok_or_else(|| {
-                fail(format!(
-                    "preset {} has no knob `{}`; its knobs are {}",
+                format!(
+                    "preset {} has no knob `{name}`; its knobs are {}",
                     self.name,
-                    name.trim(),
                     if known.is_empty() {
                         "none".to_string()
                     } else {
                         known.join(", ")
                     }
-                ))
+                )
             })?;
-        let distribution = Distribution::from_arg(spec, knob.kind).map_err(fail)?;
+        let distribution = Distribution::from_arg(spec, knob.kind)?;
         if knob.kind == KnobType::I32 && !distribution.is_whole() {
-            return Err(fail(format!(
+            return Err(format!(
                 "`{}` is an integer knob; give whole numbers",
                 knob.name
-            )));
+            ));
         }
         knob.per_class = vec![distribution; knob.per_class.len()];
-        self.overrides
-            .push(format!("{}={}", name.trim(), spec.trim()));
+        self.overrides.push(format!("{name}={spec}"));
         Ok(())
     }
 }

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use datasets::rng::keyed_hash;
 
 use super::{KnobType, PresetFile};
-use crate::params::Stream;
+use crate::options::Stream;
 
 /// The key of a sample's own seed (`s.seed`), beside the knobs' name hashes.
 const SEED_KEY: u64 = u64::MAX;

@@ -2,7 +2,7 @@
 //! user can make, each named in one line.
 
 use super::*;
-use crate::params::Stream;
+use crate::options::Stream;
 
 const TOML: &str = r#"
 classes = ["triangle", "square", "hexagon"]
@@ -204,4 +204,42 @@ fn many_classes_load_and_draw() {
     assert_eq!(FileSample::draw(&file, 0, Stream::Train, 1999).class, 999);
     // Beyond the specialising bound, one pipeline draws every class.
     assert!(program(&file).per_class.is_empty());
+}
+
+#[test]
+fn a_config_file_sets_knobs_as_overrides_do() {
+    let mut file = load(TOML, WGSL).unwrap();
+    file.apply_config("my.toml", "angle = [0.1, 0.2]\nsides = 5\nhue = 0.5\n")
+        .unwrap();
+    let sides = file.knobs.iter().position(|k| k.name == "sides").unwrap();
+    assert_eq!(
+        FileSample::draw(&file, 0, Stream::Train, 0).values[sides],
+        5.0
+    );
+    // Recorded as --knob overrides, so that a manifest renders it again.
+    assert_eq!(file.overrides, ["angle=0.1..0.2", "hue=0.5", "sides=5"]);
+    for (text, words) in [
+        (
+            "rotaton = 5",
+            "my.toml: `rotaton`: preset shapes has no knob",
+        ),
+        ("angle = [0.2, 0.1]", "min 0.2 greater than max 0.1"),
+        ("sides = 3.5", "whole numbers"),
+        (
+            "angle = [1, 2, 3]",
+            "`angle` must be a number or [min, max]",
+        ),
+        ("angle = \"lots\"", "`angle` must be a number or [min, max]"),
+        ("angle = [", "my.toml"),
+    ] {
+        let message = load(TOML, WGSL)
+            .unwrap()
+            .apply_config("my.toml", text)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            message.contains(words) && !message.contains('\n'),
+            "{text}: {message}"
+        );
+    }
 }

@@ -1,54 +1,10 @@
-// The built-in presets, drawn after shaders/prelude.wgsl: clothing silhouettes (`fashion`),
-// outlines of the same (`sketch`) and stroke-font digits (`digits`). Their per-sample values
-// are derived on the CPU (generator/src/params.rs) and the per-pixel math is mirrored line for
-// line by generator/src/cpu/, the reference renderer; change both together.
+// The ten garments of Fashion-MNIST as signed-distance shapes, drawn by the built-in presets
+// `fashion` (filled, presets/fashion.wgsl) and `sketch` (outlined, presets/sketch.wgsl) and by
+// any preset that wants them: synmix puts this file after shaders/prelude.wgsl. Mirrored line
+// for line by the CPU reference renderer (generator/src/cpu/shapes.rs); change both together.
 
-// 0 fashion, 1 sketch, 2 digits (generator::Preset).
-override PRESET: u32 = 0u;
-
-// Field for field the layout of generator::params::SampleParams.
-struct Sample {
-    class_id: u32,
-    style: u32,
-    noise_seed: u32,
-    m00: f32,
-    m01: f32,
-    m10: f32,
-    m11: f32,
-    tx: f32,
-    ty: f32,
-    stroke: f32,
-    edge: f32,
-    warp_amp: f32,
-    warp_freq: f32,
-    warp_px: f32,
-    warp_py: f32,
-    texture: f32,
-    tex_freq: f32,
-    tex_dx: f32,
-    tex_dy: f32,
-    light_x: f32,
-    light_y: f32,
-    fg_r: f32,
-    fg_g: f32,
-    fg_b: f32,
-    bg_r: f32,
-    bg_g: f32,
-    bg_b: f32,
-    noise: f32,
-    shape0: f32,
-    shape1: f32,
-    shape2: f32,
-    shape3: f32,
-    print: f32,
-    check: f32,
-    logo: f32,
-    logo_w: f32,
-    logo_h: f32,
-    logo_y: f32,
-}
-
-
+// A top with long sleeves hanging straight down beside the torso, as Fashion-MNIST shows
+// pullovers, coats and shirts: the torso from `top` to `hem` (half-width `body`), each sleeve
 // `sleeve` wide from a sloping shoulder down to `cuff`, its lower end `spread` further out.
 // `m` is the point mirrored into the right half.
 fn sd_top(m: vec2<f32>, top: f32, hem: f32, body: f32, sleeve: f32, spread: f32, cuff: f32) -> f32 {
@@ -58,8 +14,9 @@ fn sd_top(m: vec2<f32>, top: f32, hem: f32, body: f32, sleeve: f32, spread: f32,
     return min(torso, arm);
 }
 
-// ---- the ten garments; x: the silhouette, y: seams and details (distance to a line) ----
-
+// Garment `class_id` (0 T-shirt/top, 1 Trouser, 2 Pullover, 3 Dress, 4 Coat, 5 Sandal, 6 Shirt,
+// 7 Sneaker, 8 Bag, 9 Ankle boot) at q, its proportions a, b, c, d in [0, 1) (sleeve length,
+// hem width, heel height, ...): x the silhouette, y the seams and details (distance to a line).
 fn garment(class_id: u32, q: vec2<f32>, a: f32, b: f32, c: f32, d: f32) -> vec2<f32> {
     let m = vec2<f32>(abs(q.x), q.y);
     var body = 0.0;
@@ -173,116 +130,4 @@ fn garment(class_id: u32, q: vec2<f32>, a: f32, b: f32, c: f32, d: f32) -> vec2<
     }
     // Details only inside the silhouette (or on its outline).
     return vec2<f32>(body, max(detail, body));
-}
-
-// ---- digits: distance to the glyph's skeleton ----
-
-fn digit(class_id: u32, q: vec2<f32>, g: f32, a: f32, b: f32) -> f32 {
-    let l = 0.32 + 0.12 * a;
-    let t = 0.70;
-    let y = -0.06 + 0.12 * b;
-    let tl = vec2<f32>(-l, -t);
-    let tr = vec2<f32>(l, -t);
-    let ml = vec2<f32>(-l, y);
-    let mr = vec2<f32>(l, y);
-    let bl = vec2<f32>(-l, t);
-    let br = vec2<f32>(l, t);
-    switch class_id {
-        case 0u: {
-            return abs(sd_ellipse(q, vec2<f32>(0.0, 0.0), vec2<f32>(l, t)));
-        }
-        case 1u: {
-            return min(sd_stroke(q, vec2<f32>(0.06, -t), vec2<f32>(0.06, t), g), sd_stroke(q, vec2<f32>(0.06, -t), vec2<f32>(-0.24, -t + 0.30), g));
-        }
-        case 2u: {
-            return min(min(sd_stroke(q, tl, tr, g), sd_stroke(q, tr, mr, g)), min(sd_stroke(q, mr, bl, g), sd_stroke(q, bl, br, g)));
-        }
-        case 3u: {
-            return min(min(sd_stroke(q, tl, tr, g), sd_stroke(q, tr, br, g)), min(sd_stroke(q, br, bl, g), sd_stroke(q, vec2<f32>(-0.3 * l, y), mr, g)));
-        }
-        case 4u: {
-            let top = vec2<f32>(0.4 * l, -t);
-            let bar = 0.3 * t;
-            return min(min(sd_stroke(q, top, vec2<f32>(-l, bar), g), sd_stroke(q, vec2<f32>(-l, bar), vec2<f32>(l, bar), g)), sd_stroke(q, top, vec2<f32>(0.4 * l, t), g));
-        }
-        case 5u: {
-            return min(min(min(sd_stroke(q, tr, tl, g), sd_stroke(q, tl, ml, g)), min(sd_stroke(q, ml, mr, g), sd_stroke(q, mr, br, g))), sd_stroke(q, br, bl, g));
-        }
-        case 6u: {
-            return min(min(min(sd_stroke(q, tr, tl, g), sd_stroke(q, tl, bl, g)), min(sd_stroke(q, bl, br, g), sd_stroke(q, br, mr, g))), sd_stroke(q, mr, ml, g));
-        }
-        case 7u: {
-            return min(sd_stroke(q, tl, tr, g), sd_stroke(q, tr, vec2<f32>(-0.2 * l, t), g));
-        }
-        case 8u: {
-            return min(min(min(sd_stroke(q, tl, tr, g), sd_stroke(q, tr, br, g)), min(sd_stroke(q, br, bl, g), sd_stroke(q, bl, tl, g))), sd_stroke(q, ml, mr, g));
-        }
-        default: {
-            return min(min(min(sd_stroke(q, mr, ml, g), sd_stroke(q, ml, tl, g)), min(sd_stroke(q, tl, tr, g), sd_stroke(q, tr, br, g))), sd_stroke(q, br, bl, g));
-        }
-    }
-}
-
-// ---- shading ----
-
-// A fabric pattern in [-1, 1], without branches: stripes (print 0, check 0), checks
-// (check 1) or a blotchy print (print 1: flowers, camouflage, a picture).
-fn fabric(u: f32, v: f32, print: f32, check: f32, seed: u32) -> f32 {
-    let stripes = wave(u) * (1.0 - check + check * wave(v));
-    return mix(stripes, 2.0 * value_noise(vec2<f32>(u, v) * 0.35, seed) - 1.0, print);
-}
-
-
-fn shade(s: Sample, x: u32, y: u32) -> vec3<f32> {
-    let frame = frames[FRAME];
-    let half = f32(min(frame.width, frame.height)) * 0.5;
-    let p = (vec2<f32>(f32(x), f32(y)) + vec2<f32>(0.5, 0.5) - vec2<f32>(f32(frame.width), f32(frame.height)) * 0.5) * (1.0 / half);
-    let o = p - vec2<f32>(s.tx, s.ty);
-    var q = vec2<f32>(s.m00 * o.x + s.m01 * o.y, s.m10 * o.x + s.m11 * o.y);
-    q = q + s.warp_amp * vec2<f32>(wave(q.y * s.warp_freq + s.warp_px), wave(q.x * s.warp_freq + s.warp_py));
-
-    let fg = vec3<f32>(s.fg_r, s.fg_g, s.fg_b);
-    let bg = vec3<f32>(s.bg_r, s.bg_g, s.bg_b);
-    let u = (q.x * s.tex_dx + q.y * s.tex_dy) * s.tex_freq;
-    let v = (q.y * s.tex_dx - q.x * s.tex_dy) * s.tex_freq;
-    var color = bg;
-    if PRESET == 0u {
-        let g = garment(CLASS, q, s.shape0, s.shape1, s.shape2, s.shape3);
-        let inner = clamp(-g.x * 12.0, 0.0, 1.0);
-        let light = 1.0 + s.light_x * q.x + s.light_y * q.y;
-        let seam = cover(g.y - s.stroke, s.edge);
-        // A print on the chest: a logo, a slogan, a picture.
-        let logo = s.logo * cover(sd_box(q, vec2<f32>(0.0, s.logo_y), vec2<f32>(s.logo_w, s.logo_h), 0.02), s.edge);
-        let value = (0.85 + 0.2 * inner) * light * (1.0 + s.texture * fabric(u, v, s.print, s.check, s.noise_seed)) * (1.0 - 0.55 * seam) * (1.0 + logo);
-        color = mix(bg, fg * value, cover(g.x, s.edge));
-    } else if PRESET == 1u {
-        let g = garment(CLASS, q, s.shape0, s.shape1, s.shape2, s.shape3);
-        // A pen that presses harder in places.
-        let pen = s.stroke * (1.0 + 0.35 * wave(q.x * 9.0 + q.y * 7.0 + s.warp_px));
-        var ink = cover(abs(g.x) - pen, s.edge);
-        if s.style == 1u {
-            ink = max(ink, cover(g.y - pen * 0.8, s.edge));
-        }
-        color = mix(bg, fg, ink);
-    } else {
-        let gap = select(0.0, 0.1, s.style == 2u);
-        let d = digit(CLASS, q, gap, s.shape0, s.shape1) - s.stroke;
-        var ink = cover(d, s.edge);
-        if s.style == 1u {
-            ink = cover(abs(d) - s.stroke * 0.45, s.edge);
-        }
-        color = mix(bg, fg * (1.0 + s.texture * wave(u)), ink);
-    }
-    let pixel = y * frame.width + x;
-    let n = f32(pcg(s.noise_seed ^ pcg(pixel)) >> 8u) * (1.0 / 16777216.0);
-    color = clamp(color + vec3<f32>(s.noise * (2.0 * n - 1.0)), vec3<f32>(0.0), vec3<f32>(1.0));
-    if frame.channels == 1u {
-        let grey = dot(color, vec3<f32>(0.299, 0.587, 0.114));
-        return vec3<f32>(grey, grey, grey);
-    }
-    return color;
-}
-
-fn render_pixel(s: Sample, x: u32, y: u32) -> vec3<f32> {
-    return shade(s, x, y);
 }
