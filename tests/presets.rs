@@ -1,6 +1,7 @@
 //! Preset files end to end: a user's three-class preset rendered through the CLI (on
-//! lavapipe in the test command), rendered again from its manifest alone byte for byte, the
-//! example presets in `presets/`, and a bad preset refused in one line with nothing written.
+//! lavapipe in the test command), rendered again from its manifest alone byte for byte, every
+//! preset in `presets/` (the built-ins' files among them) the same bytes however it is run, and
+//! a bad preset refused in one line with nothing written.
 
 mod common;
 
@@ -200,6 +201,166 @@ fn the_example_presets_render_and_preview() {
         "5",
     ]);
     assert!(table.contains("encode-only ceiling"), "{table}");
+}
+
+/// Renders `preset` (3 train and 1 test image per class: two shards) into `out`, on
+/// `threads` rayon threads where given; the output of the run.
+fn render(preset: &str, out: &Path, threads: Option<&str>, extra: &[&str]) -> std::process::Output {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_synmix"));
+    command
+        .args(["generate", "--preset", preset, "--per-class", "3"])
+        .args(["--test-per-class", "1", "--seed", "4", "-q", "--out"])
+        .arg(out)
+        .args(extra)
+        .env("RUST_LOG", "warn");
+    if let Some(threads) = threads {
+        command.env("RAYON_NUM_THREADS", threads);
+    }
+    command.output().expect("synmix runs")
+}
+
+#[test]
+fn every_preset_in_the_repository_renders_the_same_bytes_however_it_is_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut presets: Vec<String> = std::fs::read_dir("presets")
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .map(|p| path_str(&p).to_string())
+        .collect();
+    presets.sort();
+    for builtin in [
+        "presets/digits.toml",
+        "presets/fashion.toml",
+        "presets/sketch.toml",
+    ] {
+        assert!(presets.iter().any(|p| p == builtin), "{presets:?}");
+    }
+    for preset in &presets {
+        let name = Path::new(preset).file_stem().unwrap().to_str().unwrap();
+        let dir = tmp.path().join(name);
+        let first = dir.join("first");
+        let run = render(preset, &first, None, &[]);
+        let stderr = String::from_utf8_lossy(&run.stderr);
+        if !has_adapter(&stderr) {
+            continue;
+        }
+        assert!(run.status.success(), "{preset}: {stderr}");
+        ok(&["verify", path_str(&first)]);
+        let bytes = shards(&first);
+        assert_eq!(bytes.len(), 2, "{preset}: a train and a test shard");
+
+        // Again, on one thread.
+        let again = dir.join("again");
+        assert!(render(preset, &again, Some("1"), &[]).status.success());
+        assert_eq!(shards(&again), bytes, "{preset}: on one thread");
+        // Shard by shard: the test shard alone, then the rest by resuming.
+        let split = dir.join("split");
+        let shard = ["--shard-index", "1", "--num-shards", "2"];
+        assert!(render(preset, &split, None, &shard).status.success());
+        assert!(render(preset, &split, None, &["--resume"]).status.success());
+        assert_eq!(shards(&split), bytes, "{preset}: shard by shard");
+        // From the manifest alone.
+        let like = dir.join("like");
+        ok(&[
+            "generate",
+            "--like",
+            path_str(&first),
+            "--out",
+            path_str(&like),
+            "-q",
+        ]);
+        assert_eq!(shards(&like), bytes, "{preset}: again from its manifest");
+    }
+}
+
+#[test]
+fn a_built_in_is_its_file_on_the_gpu_and_on_the_cpu() {
+    let tmp = tempfile::tempdir().unwrap();
+    for name in ["fashion", "sketch", "digits"] {
+        let file = format!("presets/{name}.toml");
+        let (by_name, by_file) = (
+            tmp.path().join(name),
+            tmp.path().join(format!("{name}-file")),
+        );
+        assert!(render(name, &by_name, None, &[]).status.success());
+        assert!(render(&file, &by_file, None, &[]).status.success());
+        assert_eq!(shards(&by_name), shards(&by_file), "{name}");
+        let recorded = manifest(&by_name);
+        assert_eq!(recorded["recipe"]["config"]["preset"]["name"], name);
+        assert_eq!(
+            recorded["recipe"]["config"]["preset"]["toml"],
+            std::fs::read_to_string(&file).unwrap()
+        );
+        // The CPU reference renderer draws the file read from disk too (its shader is the
+        // built-in's), and so does a render again from the manifest.
+        let cpu = tmp.path().join(format!("{name}-cpu"));
+        assert!(
+            render(&file, &cpu, None, &["--device", "cpu"])
+                .status
+                .success()
+        );
+        ok(&["verify", path_str(&cpu)]);
+        let like = tmp.path().join(format!("{name}-like"));
+        ok(&[
+            "generate",
+            "--like",
+            path_str(&by_name),
+            "--device",
+            "cpu",
+            "--out",
+            path_str(&like),
+            "-q",
+        ]);
+        assert_eq!(manifest(&like)["splits"]["train"]["rows"], 30);
+    }
+}
+
+#[test]
+fn a_config_file_sets_a_built_in_presets_knobs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let config = tmp.path().join("my-digits.toml");
+    std::fs::write(
+        &config,
+        "rotation = 0\nstyle = [1, 1]\nnoise = [0.0, 0.02]\n",
+    )
+    .unwrap();
+    let out = tmp.path().join("digits");
+    let run = render(
+        "digits",
+        &out,
+        None,
+        &["--config", path_str(&config), "--device", "cpu"],
+    );
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let recorded = manifest(&out);
+    assert_eq!(
+        recorded["recipe"]["config"]["preset"]["knob_overrides"],
+        serde_json::json!(["noise=0..0.02", "rotation=0", "style=1..1"])
+    );
+    // A knob the preset does not have is named, with the file.
+    std::fs::write(&config, "translate = [-0.1, 0.1]\n").unwrap();
+    let stderr = fails(&[
+        "generate",
+        "--preset",
+        "digits",
+        "--config",
+        path_str(&config),
+        "--out",
+        path_str(&tmp.path().join("never")),
+    ]);
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("my-digits.toml")
+            && stderr.contains("no knob `translate`")
+            && stderr.contains("translate_x"),
+        "{stderr}"
+    );
+    assert!(!tmp.path().join("never").exists());
 }
 
 #[test]
