@@ -168,3 +168,32 @@ impl PresetSpec {
         Ok(file.into())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_recipe_records_a_built_in_as_a_file_and_reads_it_back() {
+        let mut spec = PresetSpec::from(Builtin::Sketch);
+        spec.apply_override("seams=1").unwrap();
+        let mut config = json!({});
+        spec.record(&mut config);
+        assert_eq!(config["preset"]["name"], "sketch");
+        let read = PresetSpec::from_record(&config, "m.json").unwrap();
+        let (a, b) = (read.file(), spec.file());
+        assert_eq!(
+            (&a.toml, &a.wgsl, &a.knobs, &a.overrides),
+            (&b.toml, &b.wgsl, &b.knobs, &b.overrides)
+        );
+        // A recipe from before the built-ins were files names one without its files.
+        let old = json!({ "preset": "sketch", "knobs": {} });
+        let message = PresetSpec::from_record(&old, "m.json")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            message.starts_with("config m.json: ") && message.contains("--preset sketch"),
+            "{message}"
+        );
+    }
+}
