@@ -2,13 +2,17 @@
 the same recipe (Adam lr 1e-3, batch 64, cross-entropy on logits) and the same measurement (a
 warm-up of 4 batches, then one timed epoch over `--samples` random images in a shuffled order).
 
-`measure` prints one line per model and shape: `model CxHxW samples_per_second`; `table DIR`
-reads the rounds that scripts/compare-pytorch.sh left in DIR (each side's lines and peak RSS, an
-optional older synmix as "before") and prints the medians and their ratios to PyTorch.
+`measure` prints one line per model and shape: `model CxHxW samples_per_second`; `flops` the
+FLOPs of one training sample of each (forward and backward, counted by PyTorch's FlopCounterMode
+from the layer shapes: the same layers synmix trains); `peak` the GFLOP/s of a large matrix
+product on the threads given (what the cores reach in the best case); `table DIR` reads the
+rounds that scripts/compare-pytorch.sh left in DIR and prints the medians, their ratios to
+PyTorch, each side's GFLOP/s and peak RSS.
 """
 import argparse
 import re
 import statistics
+import sys
 import time
 from pathlib import Path
 
@@ -75,7 +79,16 @@ class Vit(nn.Module):
 
 
 MODELS = {"mlp": Mlp, "cnn": Cnn, "vit": Vit}
-SHAPES = [(1, 28, 28), (3, 32, 32)]
+# Each shape with its batch: `synmix speed train`'s defaults (64 up to 32 px, 32 above).
+SHAPES = {(1, 28, 28): 64, (3, 32, 32): 64, (3, 64, 64): 32, (3, 256, 256): 32}
+
+
+def shape_name(shape):
+    return "x".join(map(str, shape))
+
+
+def parse_shape(text):
+    return tuple(int(v) for v in text.split("x"))
 
 
 def epoch(model, optimizer, images, labels, order, batch):
@@ -86,6 +99,29 @@ def epoch(model, optimizer, images, labels, order, batch):
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
+
+
+def flops_per_sample(name, shape, batch):
+    """FLOPs of one training step over `batch` images (forward, backward), divided by the batch."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    torch.manual_seed(0)
+    model = MODELS[name](*shape, 10)
+    images, labels = torch.rand(batch, *shape), torch.randint(0, 10, (batch,))
+    with FlopCounterMode(display=False) as counter:
+        nn.CrossEntropyLoss()(model(images), labels).backward()
+    return counter.get_total_flops() / batch
+
+
+def peak_gflops(threads, side=2048, repeats=10):
+    """GFLOP/s of a side×side float32 matrix product: what the cores reach in the best case."""
+    torch.set_num_threads(threads)
+    a, b = torch.rand(side, side), torch.rand(side, side)
+    a @ b
+    began = time.perf_counter()
+    for _ in range(repeats):
+        a @ b
+    return 2 * side**3 * repeats / (time.perf_counter() - began) / 1e9
 
 
 def measure(name, shape, samples, batch):
@@ -104,7 +140,7 @@ def measure(name, shape, samples, batch):
 def synmix_rates(text):
     """`synmix speed train` lines (`  cnn 28×28×1  3301 samples/s ...`) as {(model, CxHxW): rate}."""
     rates = {}
-    for model, h, w, c, rate in re.findall(r"^\s*(\w+)\s+(\d+)×(\d+)×(\d+)\s+(\d+) samples/s", text, re.M):
+    for model, w, h, c, rate in re.findall(r"^\s*(\w+)\s+(\d+)×(\d+)×(\d+)\s+(\d+) samples/s", text, re.M):
         rates[(model, f"{c}x{h}x{w}")] = float(rate)
     return rates
 
@@ -114,27 +150,50 @@ def torch_rates(text):
 
 
 def table(directory):
+    """The medians of the rounds in `directory`: files SIDE-ROUND-MODEL-SHAPE.txt and .rss (one
+    process per cell), flops.txt and peak.txt, rounds.txt (each round's load)."""
     directory = Path(directory)
     parsers = {"before": synmix_rates, "synmix": synmix_rates, "torch": torch_rates}
-    runs = {side: [parse(p.read_text()) for p in sorted(directory.glob(f"{side}-*.txt"))] for side, parse in parsers.items()}
-    runs = {side: rounds for side, rounds in runs.items() if rounds}
-    before = "before" in runs
-    # Under load PyTorch's OpenMP threads, which spin while they wait, lose far more than rayon's;
-    # "best" is the ratio of each side's fastest round, the least disturbed by other work.
-    print(f"samples/s, median of {len(runs['torch'])} alternating rounds; best: ratio of the fastest rounds")
-    print(f"{'model':<6}{'shape':<9}" + (f"{'before':>9}{'ratio':>7}" if before else "") + f"{'synmix':>9}{'pytorch':>9}{'ratio':>7}{'best':>7}")
-    for shape in ("x".join(map(str, s)) for s in SHAPES):
+    rates, rss = {}, {}
+    for path in directory.glob("*-*-*-*.txt"):
+        side, _round, model, shape = path.stem.split("-")
+        for cell, rate in parsers[side](path.read_text()).items():
+            rates.setdefault((side, cell), []).append(rate)
+        rss_path = path.with_suffix(".rss")
+        if rss_path.exists():
+            kib = int(rss_path.read_text().split()[-1])
+            rss[(side, (model, shape))] = max(rss.get((side, (model, shape)), 0), kib)
+    flops = torch_rates((directory / "flops.txt").read_text())
+    peak = float((directory / "peak.txt").read_text())
+    sides = [side for side in ("before", "synmix", "torch") if any(k[0] == side for k in rates)]
+    rounds = max(len(values) for values in rates.values())
+    loaded = (directory / "loaded").exists()
+    mark = "!" if loaded else ""
+    if loaded:
+        print("!!! MEASURED WHILE OTHER WORK USED THE CORES (FORCE=1): THESE FIGURES ARE NOT A RESULT !!!")
+    print(f"samples/s: median of {rounds} alternating rounds; GFLOP/s: samples/s × FLOPs per sample")
+    print(f"(forward + backward, from the layer shapes); peak: a 2048² matrix product, {peak:.0f} GFLOP/s")
+    header = f"{'model':<6}{'shape':<10}{'batch':>6}{'MFLOP':>8}"
+    if "before" in sides:
+        header += f"{'before':>9}{'ratio':>7}"
+    header += f"{'synmix':>9}{'pytorch':>9}{'ratio':>7}{'GFLOP/s':>9}{'torch':>7}{'%peak':>7}{'MiB':>7}{'torch':>7}"
+    print(header)
+    for shape, batch in SHAPES.items():
+        shape = shape_name(shape)
         for model in MODELS:
-            rate = {side: statistics.median(r[(model, shape)] for r in rounds) for side, rounds in runs.items()}
-            row = f"{model:<6}{shape:<9}"
-            if before:
+            cell = (model, shape)
+            if ("torch", cell) not in rates or ("synmix", cell) not in rates:
+                continue
+            rate = {side: statistics.median(rates[(side, cell)]) for side in sides if (side, cell) in rates}
+            mflop = flops[cell] / 1e6
+            row = f"{model:<6}{shape:<10}{batch:>6}{mflop:>8.1f}"
+            if "before" in sides:
                 row += f"{rate['before']:>9.0f}{rate['before'] / rate['torch']:>7.2f}"
-            best = {side: max(r[(model, shape)] for r in rounds) for side, rounds in runs.items()}
-            row += f"{rate['synmix']:>9.0f}{rate['torch']:>9.0f}{rate['synmix'] / rate['torch']:>7.2f}"
-            print(row + f"{best['synmix'] / best['torch']:>7.2f}")
-    for side in runs:
-        rss = [int(p.read_text().split()[-1]) for p in directory.glob(f"{side}-*.rss")]
-        print(f"peak RSS of one {side} process (all six runs): {max(rss) / 1024:.0f} MiB")
+            gflops = {side: rate[side] * flops[cell] / 1e9 for side in rate}
+            row += f"{rate['synmix']:>9.0f}{rate['torch']:>9.0f}{rate['synmix'] / rate['torch']:>6.2f}{mark:1}"
+            row += f"{gflops['synmix']:>9.1f}{gflops['torch']:>7.1f}{100 * gflops['synmix'] / peak:>6.0f}%"
+            row += "".join(f"{rss.get((side, cell), 0) / 1024:>7.0f}" for side in ("synmix", "torch"))
+            print(row)
 
 
 def main():
@@ -143,18 +202,28 @@ def main():
     run = commands.add_parser("measure")
     run.add_argument("--threads", type=int, default=2)
     run.add_argument("--samples", type=int, default=1024)
-    run.add_argument("--batch", type=int, default=64)
+    run.add_argument("--batch", type=int, help="default: the shape's batch in SHAPES")
+    run.add_argument("--model", choices=MODELS, action="append")
+    run.add_argument("--shape", type=parse_shape, action="append", help="CxHxW, e.g. 3x256x256")
+    commands.add_parser("flops")
+    commands.add_parser("peak").add_argument("--threads", type=int, default=2)
     commands.add_parser("table").add_argument("dir")
     args = parser.parse_args()
     if args.command == "table":
         table(args.dir)
-        return
-    torch.set_num_threads(args.threads)
-    for shape in SHAPES:
-        for name in MODELS:
-            rate = measure(name, shape, args.samples, args.batch)
-            print(f"{name} {'x'.join(map(str, shape))} {rate:.1f}", flush=True)
+    elif args.command == "flops":
+        for shape, batch in SHAPES.items():
+            for name in MODELS:
+                print(f"{name} {shape_name(shape)} {flops_per_sample(name, shape, batch):.0f}")
+    elif args.command == "peak":
+        print(f"{peak_gflops(args.threads):.1f}")
+    else:
+        torch.set_num_threads(args.threads)
+        for shape in args.shape or SHAPES:
+            for name in args.model or MODELS:
+                rate = measure(name, shape, args.samples, args.batch or SHAPES.get(shape, 64))
+                print(f"{name} {shape_name(shape)} {rate:.1f}", flush=True)
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

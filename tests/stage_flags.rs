@@ -133,19 +133,22 @@ fn speed_train_prints_its_table() {
     let table = speed_train(&[]);
     for model in ["mlp", "cnn", "vit"] {
         let lines = || table.lines().filter(|l| l.trim_start().starts_with(model));
-        assert_eq!(lines().count(), 2, "{table}");
+        // 28×28×1 and 32×32×3 in batches of 16 as asked, 64×64×3 and 256×256×3 too.
+        assert_eq!(lines().count(), 4, "{table}");
+        assert!(lines().all(|l| l.contains("batch 16")), "{table}");
         assert!(
             lines().all(|l| l.contains("in memory: steps waited")),
             "{table}"
         );
     }
     // With no memory to hold them, the images are streamed and the wait reported.
-    let table = speed_train(&["--memory", "0"]);
+    let table = speed_train(&["--memory", "0", "--shape", "40x20x3"]);
     assert_eq!(
         table.matches("streamed: steps waited").count(),
-        6,
+        3,
         "{table}"
     );
+    assert_eq!(table.matches("40×20×3").count(), 3, "{table}");
 }
 
 #[test]
@@ -162,7 +165,7 @@ fn speed_train_times_only_the_models_asked_for() {
         "-q",
     ]);
     let rows: Vec<&str> = table.lines().filter(|l| l.contains("samples/s")).collect();
-    assert_eq!(rows.len(), 2, "{table}");
+    assert_eq!(rows.len(), 4, "{table}");
     assert!(
         rows.iter().all(|l| l.trim_start().starts_with("mlp")),
         "{table}"

@@ -7,7 +7,6 @@ use anyhow::Result;
 use clap::{Args, Subcommand};
 use trainer::ModelKind;
 use trainer::backend::BackendKind;
-use trainer::config::TrainConfig;
 
 use super::generate::SampleArgs;
 use super::mix::OrderArgs;
@@ -16,7 +15,8 @@ use super::mix::OrderArgs;
 #[command(after_help = "Examples:\n  \
 synmix speed generate --preset fashion        # wgpu, CPU renderer and the encode-only ceiling\n  \
 synmix speed mix --out /tmp/mix-speed         # a full default sweep against plain file copies\n  \
-synmix speed train                            # samples/s of mlp, cnn and vit at 1×28×28 and 3×32×32")]
+synmix speed train                            # samples/s of mlp, cnn and vit at 28, 32, 64 and 256 px\n  \
+synmix speed train --model vit --shape 256x256x3  # one cell, e.g. to profile it")]
 pub struct SpeedArgs {
     #[command(subcommand)]
     stage: Stage,
@@ -52,7 +52,7 @@ struct MixSpeedArgs {
 
 #[derive(Args, Debug)]
 struct TrainSpeedArgs {
-    /// Rows per training step [default: the trainer's, 64].
+    /// Rows per training step [default: 64 up to 32×32 px, 32 above, as the experiments train].
     #[arg(long)]
     batch_size: Option<usize>,
     /// Compute backend: flex (CPU, always built) or wgpu (builds with `--features gpu-training`).
@@ -68,6 +68,10 @@ struct TrainSpeedArgs {
     /// Only these architectures (repeatable, e.g. to profile one) [default: all].
     #[arg(long = "model", value_enum)]
     models: Vec<ModelKind>,
+    /// Only these image shapes, WxHxC (repeatable) [default: 28x28x1, 32x32x3, 64x64x3 and
+    /// 256x256x3].
+    #[arg(long = "shape", value_name = "WxHxC", value_parser = trainer::speed::parse_shape)]
+    shapes: Vec<trainer::data::InputShape>,
 }
 
 pub fn run(args: SpeedArgs, quiet: bool) -> Result<()> {
@@ -98,7 +102,8 @@ fn generate(args: &GenerateSpeedArgs, quiet: bool) -> Result<()> {
             row.images_per_second()
         );
     }
-    // A preset file has no CPU row: the wgpu row first, the ceiling last.
+    // A user's preset has no CPU row (only the built-ins' shaders have a CPU reference): the
+    // wgpu row first, the ceiling last.
     if let (Some(gpu), Some(ceiling)) = (
         rows.first().filter(|row| row.path.starts_with("wgpu")),
         rows.last(),
@@ -123,17 +128,24 @@ fn mix(args: &MixSpeedArgs, quiet: bool) -> Result<()> {
 
 fn train(args: &TrainSpeedArgs, quiet: bool) -> Result<()> {
     let backend = super::training_backend(args.backend)?;
-    let batch_size = args.batch_size.unwrap_or(TrainConfig::new().batch_size);
     println!(
-        "training speed ({backend}, batch {batch_size}, {} threads):",
+        "training speed ({backend}, {} threads):",
         trainer::speed::cpu_threads()
     );
-    for input in trainer::speed::MEASURED_INPUTS {
-        let models = if args.models.is_empty() {
-            &ModelKind::ALL[..]
-        } else {
-            &args.models[..]
-        };
+    let shapes = if args.shapes.is_empty() {
+        &trainer::speed::MEASURED_INPUTS[..]
+    } else {
+        &args.shapes[..]
+    };
+    let models = if args.models.is_empty() {
+        &ModelKind::ALL[..]
+    } else {
+        &args.models[..]
+    };
+    for &input in shapes {
+        let batch_size = args
+            .batch_size
+            .unwrap_or_else(|| trainer::speed::default_batch_size(input));
         for &model in models {
             let spinner =
                 datasets::progress::bars::spinner(&format!("{model} {}", input.describe()), quiet);
@@ -143,7 +155,7 @@ fn train(args: &TrainSpeedArgs, quiet: bool) -> Result<()> {
             spinner.finish_and_clear();
             let t = t?;
             println!(
-                "  {model:<4} {:<8} {:>8.0} samples/s  {:>7.1} ms/step  {}: steps waited {:.2} s",
+                "  {model:<4} {:<11} {:>8.0} samples/s  batch {batch_size:<3} {:>7.1} ms/step  {}: steps waited {:.2} s",
                 input.describe(),
                 t.samples_per_second,
                 t.ms_per_step,

@@ -3,10 +3,11 @@
 use std::fmt;
 
 use burn::optim::momentum::MomentumConfig;
-use burn::optim::{AdamConfig, ModuleOptimizer, SgdConfig};
+use burn::optim::{ModuleOptimizer, SgdConfig};
 use burn::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::optim::FusedAdam;
 use crate::schedule::Schedule;
 use crate::{Error, Result};
 
@@ -82,7 +83,7 @@ impl TrainConfig {
 
     pub(crate) fn optimizer(&self) -> ModuleOptimizer {
         match self.optimizer {
-            OptimizerKind::Adam => AdamConfig::new().init(),
+            OptimizerKind::Adam => ModuleOptimizer::from(FusedAdam::new()),
             OptimizerKind::Sgd => SgdConfig::new()
                 .with_momentum(Some(
                     MomentumConfig::new()

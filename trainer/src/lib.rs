@@ -11,7 +11,8 @@
 //! - [`models`]: the three architectures, each a burn `Module` with its `Config`;
 //! - [`ops`]: the CPU kernels the models call, burn backend extensions on flex with hand-written
 //!   backwards;
-//! - [`config`]: a run's hyper-parameters and the optimizer they build;
+//! - [`config`]: a run's hyper-parameters and the optimizer they build ([`optim`]: Adam as one
+//!   fused pass per parameter);
 //! - [`schedule`]: the learning rate of every step of a phase (warm-up, cosine decay);
 //! - [`init`]: seeded model initialisation;
 //! - [`train`]: the plain training loop, over [`checkpoint`]s written after every epoch;
@@ -29,6 +30,7 @@ pub mod eval;
 pub mod init;
 pub mod models;
 pub mod ops;
+pub mod optim;
 pub mod phases;
 pub mod result;
 pub mod run;

@@ -39,11 +39,45 @@ pub struct TrainingSpeed {
     pub loader_wait_seconds: f64,
 }
 
-/// The inputs measured by default: Fashion-MNIST's 1×28×28 and CIFAR's 3×32×32.
-pub const MEASURED_INPUTS: [InputShape; 2] = [
+/// The inputs measured by default: Fashion-MNIST's 1×28×28 and CIFAR's 3×32×32, and the
+/// paper's larger images, 3×64×64 and the LEGO pair's 3×256×256.
+pub const MEASURED_INPUTS: [InputShape; 4] = [
     InputShape::new(1, 28, 28, 10),
     InputShape::new(3, 32, 32, 10),
+    InputShape::new(3, 64, 64, 10),
+    InputShape::new(3, 256, 256, 10),
 ];
+
+/// The batch a measurement of `input` trains with unless told otherwise: the trainer's default
+/// (64) up to CIFAR's size, and 32 above it, as the experiment files at 256 and 300 px train.
+pub fn default_batch_size(input: InputShape) -> usize {
+    if input.height.max(input.width) > 32 {
+        32
+    } else {
+        TrainConfig::new().batch_size
+    }
+}
+
+/// Parses `WxHxC` (`--shape 256x256x3`): an image size as `--size` takes it, then 1 or 3
+/// channels; measured with ten classes.
+pub fn parse_shape(text: &str) -> std::result::Result<InputShape, String> {
+    let usage = || format!("shape '{text}' is not WxHxC (for example 256x256x3)");
+    let (size, channels) = text.rsplit_once(['x', 'X']).ok_or_else(usage)?;
+    if !size.contains(['x', 'X']) {
+        return Err(usage());
+    }
+    let (width, height) =
+        ImageSpec::parse_size(size).map_err(|why| format!("shape '{text}': {why}"))?;
+    let channels = channels.trim().parse::<u8>().map_err(|_| usage())?;
+    let channels =
+        ImageSpec::check_channels(channels).map_err(|why| format!("shape '{text}': {why}"))?;
+    Ok(InputShape::new(
+        channels as usize,
+        height as usize,
+        width as usize,
+        10,
+    ))
+}
 
 /// Worker threads of the CPU backend (rayon's pool), as run results record them.
 pub fn cpu_threads() -> usize {
@@ -199,5 +233,35 @@ impl ArchitectureVisitor for Timed<'_> {
             let (_, timed) = run(model, &all)?;
             Ok(timed)
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shapes_parse_as_width_height_channels() {
+        assert_eq!(
+            parse_shape("256x128x3").unwrap(),
+            InputShape::new(3, 128, 256, 10)
+        );
+        assert_eq!(
+            parse_shape("28X28x1").unwrap(),
+            InputShape::new(1, 28, 28, 10)
+        );
+        for bad in ["28x28", "28x28x2", "0x28x1", "28x28xa", "x28x1"] {
+            let err = parse_shape(bad).unwrap_err();
+            assert!(
+                err.contains(bad) || err.contains("channels"),
+                "{bad}: {err}"
+            );
+        }
+    }
+
+    #[test]
+    fn large_images_train_in_batches_of_32() {
+        let batches: Vec<usize> = MEASURED_INPUTS.map(default_batch_size).to_vec();
+        assert_eq!(batches, [64, 64, 32, 32]);
     }
 }

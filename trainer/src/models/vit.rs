@@ -132,27 +132,14 @@ impl EncoderBlock {
 }
 
 /// What `attention.forward(MhaInput::self_attn(x)).context` computes (no mask, no dropout), with
-/// the softmax of [`ops::softmax`].
+/// the heads' attention in one kernel ([`ops::attention`]).
 fn self_attention(attention: &MultiHeadAttention, x: Tensor<3>) -> Tensor<3> {
-    let [batch, tokens, dim] = x.dims();
-    let heads = |linear: &Linear| {
-        linear
-            .forward(x.clone())
-            .reshape([batch, tokens, attention.n_heads, attention.d_k])
-            .swap_dims(1, 2)
-    };
-    let (query, key, value) = (
-        heads(&attention.query),
-        heads(&attention.key),
-        heads(&attention.value),
+    let context = ops::attention(
+        attention.query.forward(x.clone()),
+        attention.key.forward(x.clone()),
+        attention.value.forward(x),
+        attention.n_heads,
     );
-    let scores = query
-        .matmul(key.transpose())
-        .div_scalar((attention.d_k as f32).sqrt());
-    let context = ops::softmax(scores)
-        .matmul(value)
-        .swap_dims(1, 2)
-        .reshape([batch, tokens, dim]);
     attention.output.forward(context)
 }
 

@@ -1,7 +1,9 @@
 //! The kernels under autodiff: the forward on flex, with a backward step that keeps what it needs
-//! (the pooling's input and output; the convolution's input and weight; GELU's input and `Φ`)
+//! (the pooling's input and output; the convolution's input and weight; the attention's queries,
+//! keys, values and weights; GELU's input and `Φ`)
 //! and calls the flex gradients.
 
+use burn::backend::AutodiffBackend;
 use burn::backend::Flex;
 use burn::backend::autodiff::Autodiff;
 use burn::backend::autodiff::checkpoint::base::Checkpointer;
@@ -12,7 +14,7 @@ use burn::backend::flex::FlexTensor;
 use burn::backend::ops::ConvOptions;
 use burn::backend::tensor::FloatTensor;
 
-use super::{CpuKernels, conv, gelu, pool, softmax};
+use super::{AdamStep, CpuKernels, attention, conv, gelu, pool};
 
 #[derive(Debug)]
 struct MaxPoolBackward;
@@ -57,17 +59,20 @@ impl Backward<Flex, 3> for ConvBackward {
 }
 
 #[derive(Debug)]
-struct SoftmaxBackward;
+struct AttentionBackward;
 
-impl Backward<Flex, 1> for SoftmaxBackward {
-    /// The softmax's output.
-    type State = FlexTensor;
+impl Backward<Flex, 3> for AttentionBackward {
+    /// The queries, keys and values, the attention weights and the number of heads.
+    type State = (FlexTensor, FlexTensor, FlexTensor, FlexTensor, usize);
 
-    fn backward(self, ops: Ops<Self::State, 1>, grads: &mut Gradients, _: &mut Checkpointer) {
-        let [node] = ops.parents;
+    fn backward(self, ops: Ops<Self::State, 3>, grads: &mut Gradients, _: &mut Checkpointer) {
         let grad = grads.consume::<Flex>(&ops.node);
-        if let Some(node) = node {
-            grads.register::<Flex>(node.id, softmax::backward(&ops.state, &grad));
+        let (query, key, value, weights, heads) = &ops.state;
+        let inputs = attention::backward(query, key, value, weights, &grad, *heads);
+        for (node, grad) in ops.parents.into_iter().zip(inputs) {
+            if let Some(node) = node {
+                grads.register::<Flex>(node.id, grad);
+            }
         }
     }
 }
@@ -90,6 +95,28 @@ impl Backward<Flex, 1> for GeluBackward {
 }
 
 impl<C: CheckpointStrategy> CpuKernels for Autodiff<Flex, C> {
+    /// An optimizer updates a parameter outside the graph: nothing to record.
+    fn adam_update(
+        param: FloatTensor<Self>,
+        grad: FloatTensor<Self>,
+        moment_1: FloatTensor<Self>,
+        moment_2: FloatTensor<Self>,
+        step: AdamStep,
+    ) -> (FloatTensor<Self>, FloatTensor<Self>, FloatTensor<Self>) {
+        let (param, moment_1, moment_2) = Flex::adam_update(
+            param.into_primitive(),
+            grad.into_primitive(),
+            moment_1.into_primitive(),
+            moment_2.into_primitive(),
+            step,
+        );
+        (
+            Self::from_inner(param),
+            Self::from_inner(moment_1),
+            Self::from_inner(moment_2),
+        )
+    }
+
     fn max_pool_square(x: FloatTensor<Self>, size: usize) -> FloatTensor<Self> {
         match MaxPoolBackward
             .prepare::<C>([x.node()])
@@ -136,17 +163,35 @@ impl<C: CheckpointStrategy> CpuKernels for Autodiff<Flex, C> {
         }
     }
 
-    fn softmax_last(x: FloatTensor<Self>) -> FloatTensor<Self> {
-        match SoftmaxBackward
-            .prepare::<C>([x.node()])
+    fn attention(
+        query: FloatTensor<Self>,
+        key: FloatTensor<Self>,
+        value: FloatTensor<Self>,
+        heads: usize,
+    ) -> FloatTensor<Self> {
+        match AttentionBackward
+            .prepare::<C>([query.node(), key.node(), value.node()])
             .compute_bound()
             .stateful()
         {
             OpsKind::Tracked(prep) => {
-                let output = softmax::forward(&x.into_primitive());
-                prep.finish(output.clone(), output)
+                let (query, key, value) = (
+                    query.into_primitive(),
+                    key.into_primitive(),
+                    value.into_primitive(),
+                );
+                let (context, weights) = attention::forward(&query, &key, &value, heads);
+                prep.finish((query, key, value, weights, heads), context)
             }
-            OpsKind::UnTracked(prep) => prep.finish(softmax::forward(x.primitive())),
+            OpsKind::UnTracked(prep) => prep.finish(
+                attention::forward(
+                    &query.into_primitive(),
+                    &key.into_primitive(),
+                    &value.into_primitive(),
+                    heads,
+                )
+                .0,
+            ),
         }
     }
 

@@ -3,17 +3,23 @@
 //! implementation (the forward) and an `Autodiff<Flex>` one that records a hand-written backward.
 //! A profile of a CNN training step put a quarter of its time in flex's general max-pool and a
 //! large share in burn's generic convolution weight gradient (a convolution over swapped
-//! batch/channel dims, parallel only over input channels); under autodiff, burn decomposes a
-//! softmax into separate passes, each with its own backward; and flex's elementwise kernels, GELU
-//! among them, run on one thread at these models' sizes.
+//! batch/channel dims, parallel only over input channels); a ViT step spent two fifths of its time
+//! in its attention's many small batched products and the copies that split the heads out and
+//! back (with the softmax decomposed by autodiff into separate passes); and flex's elementwise
+//! kernels, GELU among them, run on one thread at these models' sizes.
 //!
-//! The models call the `Tensor`-level functions here ([`max_pool2d`], [`conv2d`], [`softmax`],
+//! Adam's update, a dozen separate passes per parameter in burn, is one fused parallel pass here
+//! ([`adam_step`], which [`crate::optim::FusedAdam`] calls).
+//!
+//! The models call the `Tensor`-level functions here ([`max_pool2d`], [`conv2d`], [`attention`],
 //! [`gelu`]); on any other backend, or for a configuration these kernels do not cover, those fall
 //! back to burn's own operation, so they compute the same thing everywhere. Every kernel is
 //! tested against burn's implementation. None splits a sum between threads (a long sum is cut
 //! into parts of a fixed size, added in order), so results do not depend on the number of
 //! threads.
 
+mod adam;
+mod attention;
 mod autodiff;
 mod conv;
 mod exp;
@@ -30,6 +36,8 @@ use burn::nn::PaddingConfig2d;
 use burn::nn::conv::Conv2d;
 use burn::tensor::{DType, Device, Tensor, TensorData};
 
+pub use adam::AdamStep;
+
 #[backend_extension(Flex, Autodiff)]
 pub trait CpuKernels: burn::backend::Backend {
     /// Max-pooling over non-overlapping `size`×`size` windows (stride `size`, no padding; the
@@ -44,11 +52,26 @@ pub trait CpuKernels: burn::backend::Backend {
         options: ConvOptions<2>,
     ) -> FloatTensor<Self>;
 
-    /// Softmax over the last dim.
-    fn softmax_last(x: FloatTensor<Self>) -> FloatTensor<Self>;
+    /// Multi-head self-attention's core, `softmax(Q·Kᵀ/√d)·V` per head, on `[batch, tokens,
+    /// heads·d]` queries, keys and values; the context in the same shape.
+    fn attention(
+        query: FloatTensor<Self>,
+        key: FloatTensor<Self>,
+        value: FloatTensor<Self>,
+        heads: usize,
+    ) -> FloatTensor<Self>;
 
     /// GELU (the exact one, with `erf`).
     fn gelu(x: FloatTensor<Self>) -> FloatTensor<Self>;
+
+    /// One Adam step: the parameter and its two moments after `step` with `grad`.
+    fn adam_update(
+        param: FloatTensor<Self>,
+        grad: FloatTensor<Self>,
+        moment_1: FloatTensor<Self>,
+        moment_2: FloatTensor<Self>,
+        step: AdamStep,
+    ) -> (FloatTensor<Self>, FloatTensor<Self>, FloatTensor<Self>);
 }
 
 impl CpuKernels for Flex {
@@ -65,12 +88,27 @@ impl CpuKernels for Flex {
         conv::forward(&x, &weight, &bias, &options)
     }
 
-    fn softmax_last(x: FlexTensor) -> FlexTensor {
-        softmax::forward(&x)
+    fn attention(
+        query: FlexTensor,
+        key: FlexTensor,
+        value: FlexTensor,
+        heads: usize,
+    ) -> FlexTensor {
+        attention::forward(&query, &key, &value, heads).0
     }
 
     fn gelu(x: FlexTensor) -> FlexTensor {
         gelu::forward(&x).0
+    }
+
+    fn adam_update(
+        param: FlexTensor,
+        grad: FlexTensor,
+        moment_1: FlexTensor,
+        moment_2: FlexTensor,
+        step: AdamStep,
+    ) -> (FlexTensor, FlexTensor, FlexTensor) {
+        adam::step(param, &grad, moment_1, moment_2, step)
     }
 }
 
@@ -92,13 +130,30 @@ pub fn max_pool2d(x: Tensor<4>, size: usize) -> Tensor<4> {
     }
 }
 
-/// `burn::tensor::activation::softmax(x, D - 1)`.
-pub fn softmax<const D: usize>(x: Tensor<D>) -> Tensor<D> {
-    if on_flex_f32(&x) {
-        Tensor::from_dispatch(<Dispatch as CpuKernels>::softmax_last(x.into_dispatch()))
-    } else {
-        burn::tensor::activation::softmax(x, D - 1)
+/// `softmax(Q·Kᵀ/√d)·V` for each of `heads` heads of `[batch, tokens, heads·d]` queries, keys and
+/// values (head `h` in columns `h·d..(h+1)·d`), the context in the same layout: what burn's
+/// `MultiHeadAttention` computes between its projections (no mask, no dropout).
+pub fn attention(query: Tensor<3>, key: Tensor<3>, value: Tensor<3>, heads: usize) -> Tensor<3> {
+    if [&query, &key, &value].iter().all(|t| on_flex_f32(t)) {
+        return Tensor::from_dispatch(<Dispatch as CpuKernels>::attention(
+            query.into_dispatch(),
+            key.into_dispatch(),
+            value.into_dispatch(),
+            heads,
+        ));
     }
+    let [batch, tokens, dim] = query.dims();
+    let split = |x: Tensor<3>| {
+        x.reshape([batch, tokens, heads, dim / heads])
+            .swap_dims(1, 2)
+    };
+    let scores = split(query)
+        .matmul(split(key).transpose())
+        .div_scalar(((dim / heads) as f32).sqrt());
+    burn::tensor::activation::softmax(scores, 3)
+        .matmul(split(value))
+        .swap_dims(1, 2)
+        .reshape([batch, tokens, dim])
 }
 
 /// `burn::tensor::activation::gelu(x)`.
@@ -108,6 +163,36 @@ pub fn gelu<const D: usize>(x: Tensor<D>) -> Tensor<D> {
     } else {
         burn::tensor::activation::gelu(x)
     }
+}
+
+/// Whether [`adam_step`] runs a parameter like `param` (an `f32` tensor on flex); elsewhere an
+/// optimizer takes burn's own Adam.
+pub fn adam_applies<const D: usize>(param: &Tensor<D>) -> bool {
+    on_flex_f32(param)
+}
+
+/// One Adam step on flex: `(param, moment_1, moment_2)` after `step` with `grad`, all four of
+/// one shape and on flex (see [`adam_applies`]), in a single parallel pass, bit for bit burn's
+/// `Adam`.
+pub fn adam_step<const D: usize>(
+    param: Tensor<D>,
+    grad: Tensor<D>,
+    moment_1: Tensor<D>,
+    moment_2: Tensor<D>,
+    step: AdamStep,
+) -> (Tensor<D>, Tensor<D>, Tensor<D>) {
+    let (param, moment_1, moment_2) = <Dispatch as CpuKernels>::adam_update(
+        param.into_dispatch(),
+        grad.into_dispatch(),
+        moment_1.into_dispatch(),
+        moment_2.into_dispatch(),
+        step,
+    );
+    (
+        Tensor::from_dispatch(param),
+        Tensor::from_dispatch(moment_1),
+        Tensor::from_dispatch(moment_2),
+    )
 }
 
 /// `conv.forward(x)`, through [`CpuKernels::conv2d_biased`] where it applies (flex, a bias, one

@@ -1,62 +1,53 @@
-//! A softmax over the last dim on flex, one pass per row for each direction, parallel over rows:
-//! `y = exp(x − max x) / Σ exp(x − max x)` with a vectorised [`exp`], and
-//! `dx = y ⊙ (g − Σ g ⊙ y)`. (Under autodiff, burn decomposes the softmax into separate exp,
-//! sum, division passes, each recorded with its own backward; flex's fused forward calls libm's
-//! `expf` a value at a time.)
-
-use burn::backend::TensorMetadata;
-use burn::backend::flex::FlexTensor;
-use rayon::prelude::*;
+//! The softmax of one row and its backward, one pass each, with a vectorised [`exp`]:
+//! `y = exp(x − max x) / Σ exp(x − max x)` and `dx = y ⊙ (g − Σ g ⊙ y)` — what the attention
+//! kernel applies to every row of its scores. The maximum and the sums run in [`LANES`] partial
+//! results, combined in a fixed order, so the compiler vectorises them (a sum taken value after
+//! value waits on each addition) and the result never depends on threads. (Under autodiff,
+//! burn decomposes a softmax into separate exp, sum and division passes, each recorded with its
+//! own backward; flex's fused forward calls libm's `expf` a value at a time.)
 
 use super::exp::exp;
-use super::{flex_tensor, values};
 
-/// Rows per parallel task: the attention's rows are a few dozen values long.
-const ROWS_PER_TASK: usize = 64;
+/// Partial results of a row's maximum and sums: one AVX register of `f32`.
+const LANES: usize = 8;
 
-/// The softmax of every row of `x`.
-pub(super) fn forward(x: &FlexTensor) -> FlexTensor {
-    let shape = x.shape();
-    let row = shape.as_slice().last().copied().unwrap_or(1).max(1);
-    let input = values(x);
-    let mut output = vec![0f32; input.len()];
-    output
-        .par_chunks_mut(ROWS_PER_TASK * row)
-        .zip(input.par_chunks(ROWS_PER_TASK * row))
-        .for_each(|(y, x)| {
-            for (y, x) in y.chunks_exact_mut(row).zip(x.chunks_exact(row)) {
-                let max = x.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-                for (y, &x) in y.iter_mut().zip(x) {
-                    *y = exp(x - max);
-                }
-                let scale = 1.0 / y.iter().sum::<f32>();
-                y.iter_mut().for_each(|y| *y *= scale);
-            }
-        });
-    flex_tensor(output, shape.to_vec())
+/// Replaces `row` by the softmax of `row / divisor`.
+pub(super) fn in_place(row: &mut [f32], divisor: f32) {
+    let mut max = [f32::NEG_INFINITY; LANES];
+    for chunk in row.chunks_mut(LANES) {
+        for (m, x) in max.iter_mut().zip(chunk) {
+            *x /= divisor;
+            *m = m.max(*x);
+        }
+    }
+    let max = max.into_iter().fold(f32::NEG_INFINITY, f32::max);
+    let mut sum = [0f32; LANES];
+    for chunk in row.chunks_mut(LANES) {
+        for (s, y) in sum.iter_mut().zip(chunk) {
+            *y = exp(*y - max);
+            *s += *y;
+        }
+    }
+    let scale = 1.0 / sum.iter().sum::<f32>();
+    row.iter_mut().for_each(|y| *y *= scale);
 }
 
-/// The input's gradient from the softmax `output` and the gradient of that output.
-pub(super) fn backward(output: &FlexTensor, grad: &FlexTensor) -> FlexTensor {
-    let shape = output.shape();
-    let row = shape.as_slice().last().copied().unwrap_or(1).max(1);
-    let (y, g) = (values(output), values(grad));
-    let mut input_grad = vec![0f32; y.len()];
-    input_grad
-        .par_chunks_mut(ROWS_PER_TASK * row)
-        .zip(y.par_chunks(ROWS_PER_TASK * row))
-        .zip(g.par_chunks(ROWS_PER_TASK * row))
-        .for_each(|((dx, y), g)| {
-            for ((dx, y), g) in dx
-                .chunks_exact_mut(row)
-                .zip(y.chunks_exact(row))
-                .zip(g.chunks_exact(row))
-            {
-                let dot: f32 = y.iter().zip(g).map(|(y, g)| y * g).sum();
-                for ((dx, y), g) in dx.iter_mut().zip(y).zip(g) {
-                    *dx = y * (g - dot);
-                }
-            }
-        });
-    flex_tensor(input_grad, shape.to_vec())
+/// Replaces `grad`, the gradient of a softmax's output `y`, by the gradient of its input,
+/// divided by `divisor` (the softmax of `x / divisor`).
+pub(super) fn backward_in_place(y: &[f32], grad: &mut [f32], divisor: f32) {
+    let dot = dot(y, grad);
+    for (g, y) in grad.iter_mut().zip(y) {
+        *g = y * (*g - dot) / divisor;
+    }
+}
+
+/// `Σ a·b`, in [`LANES`] partial sums added at the end.
+fn dot(a: &[f32], b: &[f32]) -> f32 {
+    let mut sum = [0f32; LANES];
+    for (a, b) in a.chunks(LANES).zip(b.chunks(LANES)) {
+        for ((s, a), b) in sum.iter_mut().zip(a).zip(b) {
+            *s += a * b;
+        }
+    }
+    sum.iter().sum()
 }

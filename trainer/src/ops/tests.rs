@@ -207,17 +207,68 @@ fn kernels_give_the_same_bits_on_one_and_two_threads() {
     assert_eq!(run(1), run(2));
 }
 
+/// burn's attention core, as its `MultiHeadAttention` computes it between the projections.
+fn burn_attention(query: Tensor<3>, key: Tensor<3>, value: Tensor<3>, heads: usize) -> Tensor<3> {
+    let [batch, tokens, dim] = query.dims();
+    let split = |x: Tensor<3>| {
+        x.reshape([batch, tokens, heads, dim / heads])
+            .swap_dims(1, 2)
+    };
+    let scores = split(query)
+        .matmul(split(key).transpose())
+        .div_scalar(((dim / heads) as f32).sqrt());
+    burn::tensor::activation::softmax(scores, 3)
+        .matmul(split(value))
+        .swap_dims(1, 2)
+        .reshape([batch, tokens, dim])
+}
+
 #[test]
-fn softmax_matches_burn() {
+fn attention_matches_burn() {
     let _serial = crate::serial();
-    for (dims, seed) in [([1, 1, 1, 1], 11), ([2, 3, 7, 7], 12), ([1, 2, 5, 49], 13)] {
-        let x = tensor(dims, seed).mul_scalar(8.0).detach().require_grad();
-        let ours = super::softmax(x.clone());
-        let reference = burn::tensor::activation::softmax(x.clone(), 3);
-        let what = format!("softmax over {dims:?}");
+    // One token; odd sizes; the ViT's 49 tokens of 4 heads at 28×28.
+    for (dims, heads, seed) in [
+        ([1, 1, 4], 1, 11),
+        ([2, 5, 12], 3, 12),
+        ([3, 49, 64], 4, 13),
+    ] {
+        let [q, k, v] = [0, 1, 2].map(|i| {
+            tensor(dims, seed + i)
+                .mul_scalar(2.0)
+                .detach()
+                .require_grad()
+        });
+        let ours = super::attention(q.clone(), k.clone(), v.clone(), heads);
+        let reference = burn_attention(q.clone(), k.clone(), v.clone(), heads);
+        let what = format!("attention over {dims:?}, {heads} heads");
         let grads = compare_outputs(ours, reference, seed + 100, &what);
-        assert_same_grad(&x, &grads, &format!("{what}, input gradient"));
+        for (x, name) in [(&q, "query"), (&k, "key"), (&v, "value")] {
+            assert_same_grad(x, &grads, &format!("{what}, {name} gradient"));
+        }
     }
+}
+
+#[test]
+fn attention_gives_the_same_bits_on_one_and_two_threads() {
+    let _serial = crate::serial();
+    let run = |threads: usize| {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        pool.install(|| {
+            let [q, k, v] = [0, 1, 2].map(|i| tensor([6, 17, 16], 30 + i));
+            let out = super::attention(q.clone(), k.clone(), v.clone(), 4);
+            let grads = (out.clone() * tensor(out.dims(), 40).detach())
+                .sum()
+                .backward();
+            [out.into_data()]
+                .into_iter()
+                .chain([q, k, v].map(|x| x.grad(&grads).unwrap().into_data()))
+                .collect::<Vec<_>>()
+        })
+    };
+    assert_eq!(run(1), run(2));
 }
 
 /// The comparisons above would pass trivially if the kernels fell back to burn's operations.
