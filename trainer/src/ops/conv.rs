@@ -21,7 +21,7 @@ use burn::backend::ops::ConvOptions;
 use rayon::prelude::*;
 
 use super::matmul::{Threads, View, matmul};
-use super::{flex_tensor, values};
+use super::{flex_tensor, lanes, values};
 
 /// Most values an im2col matrix may hold at once (32 MiB): a batch whose matrix is larger is
 /// convolved a run of samples at a time. The runs depend on the sizes alone, never on threads.
@@ -297,7 +297,7 @@ pub(super) fn backward(
             bias_grad
                 .par_iter_mut()
                 .zip(grad.par_chunks(width.max(1)))
-                .for_each(|(sum, row)| *sum += row.iter().sum::<f32>());
+                .for_each(|(sum, row)| *sum += lanes::sum(row));
         }
         if let Some(input_grad) = &mut input_grad {
             let mut cols = vec![0f32; patch * width];

@@ -24,6 +24,7 @@ mod autodiff;
 mod conv;
 mod exp;
 mod gelu;
+mod lanes;
 mod matmul;
 mod pool;
 mod softmax;

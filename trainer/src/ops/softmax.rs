@@ -1,15 +1,11 @@
 //! The softmax of one row and its backward, one pass each, with a vectorised [`exp`]:
 //! `y = exp(x − max x) / Σ exp(x − max x)` and `dx = y ⊙ (g − Σ g ⊙ y)` — what the attention
-//! kernel applies to every row of its scores. The maximum and the sums run in [`LANES`] partial
-//! results, combined in a fixed order, so the compiler vectorises them (a sum taken value after
-//! value waits on each addition) and the result never depends on threads. (Under autodiff,
-//! burn decomposes a softmax into separate exp, sum and division passes, each recorded with its
-//! own backward; flex's fused forward calls libm's `expf` a value at a time.)
+//! kernel applies to every row of its scores, its maximum and sums in lanes (`lanes.rs`). (Under
+//! autodiff, burn decomposes a softmax into separate exp, sum and division passes, each recorded
+//! with its own backward; flex's fused forward calls libm's `expf` a value at a time.)
 
 use super::exp::exp;
-
-/// Partial results of a row's maximum and sums: one AVX register of `f32`.
-const LANES: usize = 8;
+use super::lanes::{LANES, dot, for_each_lane, with_avx2};
 
 /// Replaces `row` by the softmax of `row / divisor`.
 pub(super) fn in_place(row: &mut [f32], divisor: f32) {
@@ -22,33 +18,16 @@ pub(super) fn backward_in_place(y: &[f32], grad: &mut [f32], divisor: f32) {
     with_avx2(|| backward_lanes(y, grad, divisor))
 }
 
-/// Runs `work` compiled for AVX2 where the CPU has it: the loops here work on groups of
-/// [`LANES`] values, one AVX2 instruction each where the x86-64 baseline (SSE2) needs two. Rust
-/// never fuses `a·b + c` into one rounding, so both give the same bits.
-#[inline(always)]
-fn with_avx2<R>(work: impl FnOnce() -> R) -> R {
-    #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx2") {
-        #[target_feature(enable = "avx2")]
-        fn run<R>(work: impl FnOnce() -> R) -> R {
-            work()
-        }
-        // SAFETY: the CPU was just found to have AVX2.
-        return unsafe { run(work) };
-    }
-    work()
-}
-
 #[inline(always)]
 fn in_place_lanes(row: &mut [f32], divisor: f32) {
     let mut max = [f32::NEG_INFINITY; LANES];
-    lanes(row, |x, lane| {
+    for_each_lane(row, |x, lane| {
         *x /= divisor;
         max[lane] = max[lane].max(*x);
     });
     let max = max.into_iter().fold(f32::NEG_INFINITY, f32::max);
     let mut sum = [0f32; LANES];
-    lanes(row, |y, lane| {
+    for_each_lane(row, |y, lane| {
         *y = exp(*y - max);
         sum[lane] += *y;
     });
@@ -58,30 +37,9 @@ fn in_place_lanes(row: &mut [f32], divisor: f32) {
 
 #[inline(always)]
 fn backward_lanes(y: &[f32], grad: &mut [f32], divisor: f32) {
-    let mut dot = [0f32; LANES];
-    for (y, g) in y.chunks(LANES).zip(grad.chunks(LANES)) {
-        for ((dot, y), g) in dot.iter_mut().zip(y).zip(g) {
-            *dot += y * g;
-        }
-    }
-    let dot: f32 = dot.iter().sum();
+    let dot = dot(y, grad);
     for (g, y) in grad.iter_mut().zip(y) {
         *g = y * (*g - dot) / divisor;
-    }
-}
-
-/// Calls `f` on every value of `row` with its lane (its index modulo [`LANES`]): whole groups of
-/// [`LANES`] values first, in loops of a fixed length the compiler turns into vector operations.
-#[inline(always)]
-fn lanes(row: &mut [f32], mut f: impl FnMut(&mut f32, usize)) {
-    let mut groups = row.chunks_exact_mut(LANES);
-    for group in &mut groups {
-        for (lane, x) in group.iter_mut().enumerate() {
-            f(x, lane);
-        }
-    }
-    for (lane, x) in groups.into_remainder().iter_mut().enumerate() {
-        f(x, lane);
     }
 }
 
