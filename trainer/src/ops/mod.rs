@@ -143,6 +143,12 @@ pub fn attention(query: Tensor<3>, key: Tensor<3>, value: Tensor<3>, heads: usiz
             heads,
         ));
     }
+    burn_attention(query, key, value, heads)
+}
+
+/// The attention core composed of burn's operations, as its `MultiHeadAttention` computes it
+/// between the projections: what [`attention`] computes off flex, and the kernel's reference.
+fn burn_attention(query: Tensor<3>, key: Tensor<3>, value: Tensor<3>, heads: usize) -> Tensor<3> {
     let [batch, tokens, dim] = query.dims();
     let split = |x: Tensor<3>| {
         x.reshape([batch, tokens, heads, dim / heads])

@@ -172,17 +172,22 @@ fn conv2d_matches_burn() {
     compare_conv([19, 1, 4, 4], 2, [3, 3], [1, 1], [(1, 1), (1, 1)]);
 }
 
+/// `work` on a rayon pool of `threads` threads.
+fn on_threads<R: Send>(threads: usize, work: impl FnOnce() -> R + Send) -> R {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .unwrap();
+    pool.install(work)
+}
+
 /// The kernels split their work between threads but never a sum, so one thread and two give the
 /// same bits.
 #[test]
 fn kernels_give_the_same_bits_on_one_and_two_threads() {
     let _serial = crate::serial();
     let run = |threads: usize| {
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .unwrap();
-        pool.install(|| {
+        on_threads(threads, || {
             let module = Conv2dConfig::new([3, 8], [3, 3])
                 .with_padding(PaddingConfig2d::Same)
                 .init(&device());
@@ -207,22 +212,6 @@ fn kernels_give_the_same_bits_on_one_and_two_threads() {
     assert_eq!(run(1), run(2));
 }
 
-/// burn's attention core, as its `MultiHeadAttention` computes it between the projections.
-fn burn_attention(query: Tensor<3>, key: Tensor<3>, value: Tensor<3>, heads: usize) -> Tensor<3> {
-    let [batch, tokens, dim] = query.dims();
-    let split = |x: Tensor<3>| {
-        x.reshape([batch, tokens, heads, dim / heads])
-            .swap_dims(1, 2)
-    };
-    let scores = split(query)
-        .matmul(split(key).transpose())
-        .div_scalar(((dim / heads) as f32).sqrt());
-    burn::tensor::activation::softmax(scores, 3)
-        .matmul(split(value))
-        .swap_dims(1, 2)
-        .reshape([batch, tokens, dim])
-}
-
 #[test]
 fn attention_matches_burn() {
     let _serial = crate::serial();
@@ -239,7 +228,7 @@ fn attention_matches_burn() {
                 .require_grad()
         });
         let ours = super::attention(q.clone(), k.clone(), v.clone(), heads);
-        let reference = burn_attention(q.clone(), k.clone(), v.clone(), heads);
+        let reference = super::burn_attention(q.clone(), k.clone(), v.clone(), heads);
         let what = format!("attention over {dims:?}, {heads} heads");
         let grads = compare_outputs(ours, reference, seed + 100, &what);
         for (x, name) in [(&q, "query"), (&k, "key"), (&v, "value")] {
@@ -252,11 +241,7 @@ fn attention_matches_burn() {
 fn attention_gives_the_same_bits_on_one_and_two_threads() {
     let _serial = crate::serial();
     let run = |threads: usize| {
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .unwrap();
-        pool.install(|| {
+        on_threads(threads, || {
             let [q, k, v] = [0, 1, 2].map(|i| tensor([6, 17, 16], 30 + i));
             let out = super::attention(q.clone(), k.clone(), v.clone(), 4);
             let grads = (out.clone() * tensor(out.dims(), 40).detach())
