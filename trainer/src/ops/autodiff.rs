@@ -37,19 +37,19 @@ impl Backward<Flex, 1> for MaxPoolBackward {
 struct ConvBackward;
 
 impl Backward<Flex, 3> for ConvBackward {
-    /// The input, the weight and the options of the forward.
-    type State = (FlexTensor, FlexTensor, ConvOptions<2>);
+    /// The input, the weight, the options of the forward and its im2col matrix if it kept it.
+    type State = (FlexTensor, FlexTensor, ConvOptions<2>, Option<Vec<f32>>);
 
     fn backward(self, ops: Ops<Self::State, 3>, grads: &mut Gradients, _: &mut Checkpointer) {
         let parents = ops.parents;
         let grad = grads.consume::<Flex>(&ops.node);
-        let (x, weight, options) = ops.state;
+        let (x, weight, options, columns) = ops.state;
         let wanted = parents.each_ref().map(Option::is_some);
         let conv::Gradients {
             input,
             weight,
             bias,
-        } = conv::backward(&x, &weight, &grad, &options, wanted);
+        } = conv::backward(&x, &weight, &grad, &options, wanted, columns.as_deref());
         for (node, grad) in parents.into_iter().zip([input, weight, bias]) {
             if let (Some(node), Some(grad)) = (node, grad) {
                 grads.register::<Flex>(node.id, grad);
@@ -151,8 +151,8 @@ impl<C: CheckpointStrategy> CpuKernels for Autodiff<Flex, C> {
                     weight.into_primitive(),
                     bias.into_primitive(),
                 );
-                let output = conv::forward(&x, &weight, &bias, &options);
-                prep.finish((x, weight, options), output)
+                let (output, columns) = conv::forward_keeping_columns(&x, &weight, &bias, &options);
+                prep.finish((x, weight, options, columns), output)
             }
             OpsKind::UnTracked(prep) => prep.finish(conv::forward(
                 &x.into_primitive(),

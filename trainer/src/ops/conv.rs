@@ -198,11 +198,23 @@ pub(super) fn forward(
     bias: &FlexTensor,
     options: &ConvOptions<2>,
 ) -> FlexTensor {
+    forward_keeping_columns(x, weight, bias, options).0
+}
+
+/// [`forward`], and the im2col matrix of the whole batch where one run took it all: what the
+/// weight gradient multiplies by, which the backward then does not build again.
+pub(super) fn forward_keeping_columns(
+    x: &FlexTensor,
+    weight: &FlexTensor,
+    bias: &FlexTensor,
+    options: &ConvOptions<2>,
+) -> (FlexTensor, Option<Vec<f32>>) {
     let geometry = Geometry::new(x, weight, options);
     let (input, weight, bias) = (values(x), values(weight), values(bias));
     let (positions, out_channels) = (geometry.positions(), geometry.out_channels);
     let weight = View::rows(&weight, out_channels, geometry.patch());
     let mut output = vec![0f32; geometry.batch * out_channels * positions];
+    let mut kept = None;
     for samples in geometry.runs() {
         let cols = geometry.im2col(&input, &samples);
         let width = samples.len() * positions;
@@ -223,9 +235,13 @@ pub(super) fn forward(
                     row.iter_mut().for_each(|v| *v += b);
                 }
             });
+        if samples.len() == geometry.batch {
+            kept = Some(cols);
+        }
     }
     let [oh, ow] = geometry.out;
-    flex_tensor(output, [geometry.batch, out_channels, oh, ow])
+    let output = flex_tensor(output, [geometry.batch, out_channels, oh, ow]);
+    (output, kept)
 }
 
 /// The gradients a backward step asks for (`None` where it does not).
@@ -236,13 +252,15 @@ pub(super) struct Gradients {
 }
 
 /// The gradients of input, weight and bias from the output gradient `grad`, each computed only
-/// if `wanted` (in that order) asks for it.
+/// if `wanted` (in that order) asks for it; `columns` is the batch's im2col matrix if the
+/// forward kept it.
 pub(super) fn backward(
     x: &FlexTensor,
     weight: &FlexTensor,
     grad: &FlexTensor,
     options: &ConvOptions<2>,
     [want_input, want_weight, want_bias]: [bool; 3],
+    columns: Option<&[f32]>,
 ) -> Gradients {
     let geometry = Geometry::new(x, weight, options);
     let (input, weight_values, grad) = (values(x), values(weight), values(grad));
@@ -256,8 +274,15 @@ pub(super) fn backward(
         let grad = geometry.gather_grad(&grad, &samples);
         let grad_view = View::rows(&grad, out_channels, width);
         if let Some(weight_grad) = &mut weight_grad {
-            let cols = geometry.im2col(&input, &samples);
-            let cols = View::rows(&cols, patch, width).t();
+            let built;
+            let cols = match columns.filter(|_| samples.len() == geometry.batch) {
+                Some(kept) => kept,
+                None => {
+                    built = geometry.im2col(&input, &samples);
+                    &built
+                }
+            };
+            let cols = View::rows(cols, patch, width).t();
             // The product's output is small ([O, C·kh·kw]) and its inner dimension long
             // (S·OH·OW): split between threads by output it would run on one. Parts of a fixed
             // number of samples are multiplied in parallel and summed in order instead.
