@@ -6,6 +6,7 @@
 mod common;
 
 use std::path::Path;
+use std::process::Output;
 
 use common::{fails, manifest, ok, path_str, synmix};
 
@@ -36,9 +37,12 @@ fn write_preset(dir: &Path, wgsl: &str) -> String {
     path_str(&dir.join("shapes.toml")).to_string()
 }
 
-/// Whether a wgpu adapter renders here: preset files have no CPU renderer. The test command
-/// sets SYNMIX_REQUIRE_GPU (it installs lavapipe), so CI cannot pass without rendering.
-fn has_adapter(stderr: &str) -> bool {
+/// Whether `run` rendered: false where no wgpu adapter is found (preset files have no CPU
+/// renderer); where one is, the run must have succeeded (`what` names it in the failure). The
+/// test command sets SYNMIX_REQUIRE_GPU (it installs lavapipe), so CI cannot pass without
+/// rendering.
+fn rendered(run: &Output, what: &str) -> bool {
+    let stderr = String::from_utf8_lossy(&run.stderr);
     if stderr.contains("found no GPU adapter") {
         assert!(
             std::env::var_os("SYNMIX_REQUIRE_GPU").is_none(),
@@ -47,6 +51,7 @@ fn has_adapter(stderr: &str) -> bool {
         println!("note: no wgpu adapter, preset files not rendered");
         return false;
     }
+    assert!(run.status.success(), "{what}: {stderr}");
     true
 }
 
@@ -85,15 +90,9 @@ fn a_user_preset_renders_and_renders_again_from_its_manifest() {
         path_str(&first),
         "-q",
     ];
-    let run = synmix(&args);
-    if !has_adapter(&String::from_utf8_lossy(&run.stderr)) {
+    if !rendered(&synmix(&args), "generate --preset shapes.toml") {
         return;
     }
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
     ok(&["verify", path_str(&first)]);
     let recorded = manifest(&first);
     assert_eq!(
@@ -163,14 +162,9 @@ fn the_example_presets_render_and_preview() {
         path_str(&out),
         "-q",
     ]);
-    if !has_adapter(&String::from_utf8_lossy(&run.stderr)) {
+    if !rendered(&run, "generate --preset presets/signs.toml") {
         return;
     }
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
     ok(&["verify", path_str(&out)]);
     let recorded = manifest(&out);
     assert_eq!(recorded["classes"].as_array().unwrap().len(), 12);
@@ -205,7 +199,7 @@ fn the_example_presets_render_and_preview() {
 
 /// Renders `preset` (3 train and 1 test image per class: two shards) into `out`, on
 /// `threads` rayon threads where given; the output of the run.
-fn render(preset: &str, out: &Path, threads: Option<&str>, extra: &[&str]) -> std::process::Output {
+fn render(preset: &str, out: &Path, threads: Option<&str>, extra: &[&str]) -> Output {
     let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_synmix"));
     command
         .args(["generate", "--preset", preset, "--per-class", "3"])
@@ -240,12 +234,9 @@ fn every_preset_in_the_repository_renders_the_same_bytes_however_it_is_run() {
         let name = Path::new(preset).file_stem().unwrap().to_str().unwrap();
         let dir = tmp.path().join(name);
         let first = dir.join("first");
-        let run = render(preset, &first, None, &[]);
-        let stderr = String::from_utf8_lossy(&run.stderr);
-        if !has_adapter(&stderr) {
+        if !rendered(&render(preset, &first, None, &[]), preset) {
             continue;
         }
-        assert!(run.status.success(), "{preset}: {stderr}");
         ok(&["verify", path_str(&first)]);
         let bytes = shards(&first);
         assert_eq!(bytes.len(), 2, "{preset}: a train and a test shard");
@@ -468,12 +459,9 @@ fn a_bench_renders_a_preset_file_named_relative_to_its_experiment_and_checks_its
     assert!(!out.exists(), "nothing is written before the check");
 
     with_preset("../presets/polygons.toml");
-    let run = synmix(&bench);
-    let stderr = String::from_utf8_lossy(&run.stderr);
-    if !has_adapter(&stderr) {
+    if !rendered(&synmix(&bench), "bench with a preset file") {
         return;
     }
-    assert!(run.status.success(), "{stderr}");
     let rendered = manifest(&out.join("data/synthetic-polygons"));
     assert_eq!(rendered["classes"][9], "Ankle boot");
     // The pin names the file wherever the bench is rerun from.
