@@ -135,43 +135,47 @@ pub(super) fn backward(
         .zip(dk.par_chunks_mut(g.sample()))
         .zip(dv.par_chunks_mut(g.sample()))
         .enumerate()
-        .for_each(|(n, ((dq, dk), dv))| {
-            let at = n * g.sample()..(n + 1) * g.sample();
-            let (q, k, v, d_context) = (&q[at.clone()], &k[at.clone()], &v[at.clone()], &grad[at]);
-            let weights = &weights[n * g.weights()..(n + 1) * g.weights()];
-            // The gradient of one head's scores, reused head after head.
-            let mut d_scores = vec![0f32; t * t];
-            for (h, p) in weights.chunks_exact(t * t).enumerate() {
-                let (qh, kh, vh) = (g.head_view(q, h), g.head_view(k, h), g.head_view(v, h));
-                let dc = g.head_view(d_context, h);
-                let pv = View::rows(p, t, t);
-                // context = P·V: dV = Pᵀ·dC, dP = dC·Vᵀ.
-                matmul(
-                    &mut dv[h * g.head..],
-                    g.dim,
-                    pv.t(),
-                    dc,
-                    false,
-                    Threads::One,
-                );
-                matmul(&mut d_scores, t, dc, vh.t(), false, Threads::One);
-                // P = softmax(S/√d): dS = softmax′(dP)/√d.
-                for (ds, y) in d_scores.chunks_exact_mut(t).zip(p.chunks_exact(t)) {
-                    softmax::backward_in_place(y, ds, g.scale());
+        // The gradient of one head's scores: a buffer per rayon job, not per sample, reused
+        // sample after sample and head after head (each product overwrites it).
+        .for_each_init(
+            || vec![0f32; t * t],
+            |d_scores, (n, ((dq, dk), dv))| {
+                let at = n * g.sample()..(n + 1) * g.sample();
+                let (q, k, v, d_context) =
+                    (&q[at.clone()], &k[at.clone()], &v[at.clone()], &grad[at]);
+                let weights = &weights[n * g.weights()..(n + 1) * g.weights()];
+                for (h, p) in weights.chunks_exact(t * t).enumerate() {
+                    let (qh, kh, vh) = (g.head_view(q, h), g.head_view(k, h), g.head_view(v, h));
+                    let dc = g.head_view(d_context, h);
+                    let pv = View::rows(p, t, t);
+                    // context = P·V: dV = Pᵀ·dC, dP = dC·Vᵀ.
+                    matmul(
+                        &mut dv[h * g.head..],
+                        g.dim,
+                        pv.t(),
+                        dc,
+                        false,
+                        Threads::One,
+                    );
+                    matmul(d_scores, t, dc, vh.t(), false, Threads::One);
+                    // P = softmax(S/√d): dS = softmax′(dP)/√d.
+                    for (ds, y) in d_scores.chunks_exact_mut(t).zip(p.chunks_exact(t)) {
+                        softmax::backward_in_place(y, ds, g.scale());
+                    }
+                    // S = Q·Kᵀ: dQ = dS·K, dK = dSᵀ·Q.
+                    let ds = View::rows(d_scores, t, t);
+                    matmul(&mut dq[h * g.head..], g.dim, ds, kh, false, Threads::One);
+                    matmul(
+                        &mut dk[h * g.head..],
+                        g.dim,
+                        ds.t(),
+                        qh,
+                        false,
+                        Threads::One,
+                    );
                 }
-                // S = Q·Kᵀ: dQ = dS·K, dK = dSᵀ·Q.
-                let ds = View::rows(&d_scores, t, t);
-                matmul(&mut dq[h * g.head..], g.dim, ds, kh, false, Threads::One);
-                matmul(
-                    &mut dk[h * g.head..],
-                    g.dim,
-                    ds.t(),
-                    qh,
-                    false,
-                    Threads::One,
-                );
-            }
-        });
+            },
+        );
     let shape = [g.batch, g.tokens, g.dim];
     grads.map(|grad| flex_tensor(grad, shape))
 }
