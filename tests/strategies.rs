@@ -216,12 +216,15 @@ fn the_ramp_is_mixed_and_trained_from_the_command_line_and_bad_asks_say_why() {
     run_ok(train("ramp-r030", "3"));
     let err = run_fails(train("ramp-r030", "4"));
     assert!(
-        err.contains("laid out for 3x16, 1x50") && err.contains("--ramp 4x16"),
+        err.contains("laid out for 3x16, 1x50") && err.contains("the ramp recipe 4x16"),
         "{err}"
     );
     assert_eq!(err.trim().lines().count(), 1, "{err}");
     let err = run_fails(train("sm-r030", "3"));
-    assert!(err.contains("synmix mix --ramp"), "{err}");
+    assert!(
+        err.contains("--strategy: ramp needs a ramp subset"),
+        "{err}"
+    );
 }
 
 #[test]

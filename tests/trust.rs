@@ -146,6 +146,39 @@ fn missing_results_and_damaged_subsets_are_named_and_made_again() {
     assert_eq!(results(&damaged), results(&clean));
 }
 
+/// A ramp subset gone from a finished mix is found when the bench launches, before any cell
+/// trains, and the mix is made again in the same launch: `mix.json` lists every strategy's
+/// subsets, the ramp's among them.
+#[test]
+fn a_damaged_ramp_subset_is_found_before_training() {
+    let tmp = tempfile::tempdir().unwrap();
+    let real = import_tiny_fashion_mnist(tmp.path(), "real", 300, 100);
+    let experiment = edited_experiment(
+        tmp.path(),
+        &real,
+        "strategies = [\"sm\", \"ft\"]",
+        "strategies = [\"sm\", \"ft\", \"ramp\"]",
+    );
+    let clean = tmp.path().join("clean");
+    ok(&bench_args(&experiment, &clean));
+
+    let out = tmp.path().join("bench");
+    ok(&plan_only(&experiment, &out));
+    for task in ["0", "1", "2"] {
+        ok(&["bench", "--out", path_str(&out), "--task", task, "-q"]);
+    }
+    let ramp = out.join("mix/near/s0/ramp-r050");
+    std::fs::remove_file(ramp.join("manifest.json")).unwrap();
+    let status = ok(&["status", path_str(&out)]);
+    assert!(
+        status.contains("outputs damaged") && status.contains("ramp-r050"),
+        "{status}"
+    );
+    // One launch: the mix is made again before its cells train.
+    ok(&bench_args(&experiment, &out));
+    assert_eq!(results(&out), results(&clean));
+}
+
 #[test]
 fn a_refused_command_leaves_the_bench_directory_as_it_was() {
     let tmp = tempfile::tempdir().unwrap();

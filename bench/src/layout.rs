@@ -1,26 +1,31 @@
-//! The bench directory, for the bench that writes it and the report that reads it:
+//! Every path of the bench directory, for the tasks that write it and the report, the status
+//! and the engines that read it:
 //!
 //! ```text
 //! OUT/experiment.toml                                   the experiment pin
 //! OUT/plan.json                                         the numbered tasks ([`super::plan`])
 //! OUT/tasks/<id>.{done,failed,lock,log}                 each task's record, lock and log
 //! OUT/tasks/launch.json                                 how the plan was last launched
-//! OUT/data/                                             imported, rendered and test-subset datasets
-//! OUT/gap/<pair>.json                                   the domain gap of one pair
-//! OUT/mix/<pair>/s<seed>/{sm,ft}-rXXX/                  the mixed subsets of one pair and seed
-//! OUT/mix/<pair>/added-s<seed>/{sm,ft}-kXXX/            the added-synthetic subsets of one pair and seed
+//! OUT/data/real-<builtin>/, synthetic-<preset>/         imported and rendered datasets
+//! OUT/data/<real>-test<limit>/                          a real test split cut to its limit
+//! OUT/gap/<pair>.json, gap/cache/                       the domain gap of one pair; feature networks
+//! OUT/mix/<pair>/s<seed>/<strategy>-rXXX/               the mixed subsets of one pair and seed
+//! OUT/mix/<pair>/added-s<seed>/<strategy>-kXXX/         the added-synthetic subsets of one pair and seed
 //! OUT/runs/<pair>/<arch>/<strategy>-rXXX-s<seed>/       one run (cell) of the sweep
 //! OUT/runs/<pair>/<arch>/<strategy>-kXXX-s<seed>/       one run of the added-synthetic regime
+//! OUT/search/<pair>/<arch>/<strategy>/probe-N.json      an adaptive search's decisions
+//! OUT/report.md, report.html, plots/                    the report
+//! OUT/results.{csv,parquet}, gap.{csv,parquet}          every run, every pair's gap as a table
 //! ```
 //!
 //! `rXXX` is the share in whole percent, `kXXX` the multiple of the real rows in hundredths: the
-//! cell's [`Point`].
+//! cell's [`Point`]; a subset's name is [`subset_name`]'s.
 
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
-use datasets::point::{Point, Regime};
-use trainer::{ModelKind, Strategy};
+use datasets::point::{Point, Regime, Strategy, subset_name};
+use trainer::ModelKind;
 
 /// The file that pins the experiment of a bench directory.
 pub fn experiment_file(out: &Path) -> PathBuf {
@@ -63,6 +68,12 @@ pub fn synthetic_dataset(out: &Path, preset: &str) -> PathBuf {
     data_dir(out).join(format!("synthetic-{preset}"))
 }
 
+/// The real test set cut from the real dataset named `real` (its manifest's name) at `limit`
+/// rows.
+pub fn real_test_dataset(out: &Path, real: &str, limit: u64) -> PathBuf {
+    data_dir(out).join(format!("{real}-test{limit}"))
+}
+
 /// Where the bench's gap measurements live: one file per pair, and their cache.
 pub fn gap_dir(out: &Path) -> PathBuf {
     out.join("gap")
@@ -78,18 +89,6 @@ pub fn gap_cache(out: &Path) -> PathBuf {
     gap_dir(out).join("cache")
 }
 
-/// Writes `value` as pretty JSON to `path` atomically, making its directory first: the files
-/// tasks leave beside the datasets (a pair's gap, a search's decision).
-pub fn write_json(path: &Path, value: &impl serde::Serialize) -> Result<()> {
-    let dir = path
-        .parent()
-        .expect("a file of the bench directory has a directory");
-    std::fs::create_dir_all(dir).with_context(|| format!("{}: cannot create", dir.display()))?;
-    let text = serde_json::to_string_pretty(value).expect("bench records serialise");
-    datasets::atomic::write_atomic(path, text.as_bytes())
-        .with_context(|| format!("{}: cannot write", path.display()))
-}
-
 /// The mixer's output for one pair, seed and regime: the SM and FT subsets of every point.
 pub fn mix_dir(out: &Path, pair: &str, seed: u64, regime: Regime) -> PathBuf {
     let dir = match regime {
@@ -101,7 +100,47 @@ pub fn mix_dir(out: &Path, pair: &str, seed: u64, regime: Regime) -> PathBuf {
 
 /// The subset of `mix_dir` a strategy trains on at a point: `sm-r030`, `ft-k200`.
 pub fn subset_dir(mix_dir: &Path, strategy: Strategy, point: Point) -> PathBuf {
-    mix_dir.join(format!("{strategy}-{point}"))
+    mix_dir.join(subset_name(strategy, point))
+}
+
+/// `search/<pair>/<arch>/<strategy>/probe-N.json`: the decision of an adaptive search's probe.
+pub fn decision_file(
+    out: &Path,
+    pair: &str,
+    model: ModelKind,
+    strategy: Strategy,
+    probe: usize,
+) -> PathBuf {
+    out.join("search")
+        .join(pair)
+        .join(model.to_string())
+        .join(strategy.to_string())
+        .join(format!("probe-{probe}.json"))
+}
+
+/// The report in Markdown.
+pub fn report_markdown(out: &Path) -> PathBuf {
+    out.join("report.md")
+}
+
+/// The report as one self-contained HTML page.
+pub fn report_html(out: &Path) -> PathBuf {
+    out.join("report.html")
+}
+
+/// The report's plots (SVG and PNG), and its sample strips.
+pub fn plots_dir(out: &Path) -> PathBuf {
+    out.join("plots")
+}
+
+/// The strip of real and synthetic samples of `pair`.
+pub fn samples_strip(out: &Path, pair: &str) -> PathBuf {
+    plots_dir(out).join(format!("samples-{pair}.png"))
+}
+
+/// A table the report exports (`results`, `gap`) with the extension `ext` (`csv`, `parquet`).
+pub fn export_file(out: &Path, table: &str, ext: &str) -> PathBuf {
+    out.join(format!("{table}.{ext}"))
 }
 
 fn runs_dir(out: &Path) -> PathBuf {

@@ -2,35 +2,47 @@
 //! its regimes, trained with every architecture and strategy, and reported — wired from the
 //! stage crates, which never see one another.
 //!
-//! An [`config::Experiment`] becomes a [`plan`] of numbered tasks in stages (import, render,
-//! mix, train, report); [`tasks`] runs one task under the task contract and keeps its
-//! completion record, [`stages`] holds what each kind of task does; the [`engine`]s run the
-//! plan: in this process or a pool of worker processes, as Slurm job arrays, or as Kubernetes
-//! Indexed Jobs. Every task keeps what an earlier run finished, so a rerun after a crash or a
-//! kill loses at most the tasks in progress. A cell that cannot train is recorded as a failed
-//! run and the sweep goes on; the bench then exits non-zero, and a rerun retries those cells.
-//! [`layout`] names every path of the directory; [`status`] reads it back; [`report`] writes
-//! the report. The library names no command-line flags: the binary passes in its command line
-//! and the words of a worker's ([`BenchOptions`]).
+//! The modules depend on one another in one direction, each only on those listed before it:
+//! - [`layout`]: every path of the bench directory;
+//! - [`experiment`]: the experiment file, parsed and checked once into typed values;
+//! - [`records`]: the records tasks leave (run results, gaps, a search's decisions), each
+//!   written and read by one type;
+//! - `analysis`: what the runs say as numbers (groups, intervals, fitted curves, r*);
+//! - [`report`]: the report, from the records alone;
+//! - [`work`]: the kinds of work a task does, one file each behind one trait;
+//! - [`plan`]: the experiment as numbered tasks in stages, made from the experiment alone;
+//! - [`tasks`]: the task contract — one task run, its completion record and lock;
+//! - [`engine`]: the engines that run a plan (this process or a pool of workers, Slurm job
+//!   arrays, Kubernetes Indexed Jobs);
+//! - [`status`]: where a bench stands, read back from its records.
+//!
+//! Every task keeps what an earlier run finished, so a rerun after a crash or a kill loses at
+//! most the tasks in progress. A cell that cannot train is recorded as a failed run and the
+//! sweep goes on; the bench then exits non-zero, and a rerun retries those cells. The library
+//! names no command-line flags: its errors are typed ([`Error`], [`experiment::Error`]) for the
+//! binary to word, and the binary passes in its command line and the words of a worker's
+//! ([`BenchOptions`]).
 
-mod axis;
-pub mod config;
+mod analysis;
 pub mod engine;
+mod error;
+pub mod experiment;
 pub mod layout;
 pub mod plan;
+pub mod records;
 pub mod report;
-pub mod search;
-mod stages;
 pub mod status;
 pub mod tasks;
+pub mod work;
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use generator::DeviceChoice;
 use trainer::backend::BackendKind;
 
-use config::Experiment;
+pub use error::Error;
+use experiment::Experiment;
 use plan::Plan;
 
 /// How to run an experiment, beyond what the experiment file says.
@@ -51,16 +63,15 @@ pub struct BenchOptions {
 /// the data against what the experiment takes, the pin, the stored plan — so a refused
 /// command leaves the directory as it was.
 pub fn prepare(experiment: &Experiment, out: &Path) -> Result<Plan> {
-    stages::check_real_holds(experiment, out)?;
-    let text = toml::to_string_pretty(experiment).expect("experiments serialise");
+    work::check_real_holds(experiment, out)?;
+    let text = experiment.pin_text();
     let pinned = check_pin(&text, out)?;
-    let plan = Plan::build(experiment, &text)?;
+    let plan = Plan::build(experiment);
     let stored = plan.check_stored(out).map_err(|error| match pinned {
         true => error,
-        false => anyhow::anyhow!(
-            "{}: has a plan.json but no experiment.toml; give the bench's experiment with --config (or choose another --out)",
-            out.display()
-        ),
+        false => Error::UnpinnedPlan {
+            dir: out.to_path_buf(),
+        },
     })?;
     std::fs::create_dir_all(out)
         .with_context(|| format!("{}: cannot create the bench directory", out.display()))?;
@@ -78,17 +89,15 @@ pub fn is_pinned(out: &Path) -> bool {
     layout::experiment_file(out).is_file()
 }
 
-/// The experiment pinned in a bench directory (for tasks and reruns without `--config`).
+/// The experiment pinned in a bench directory (for tasks and reruns without an experiment).
 pub fn pinned_experiment(out: &Path) -> Result<Experiment> {
-    let path = layout::experiment_file(out);
     if !is_pinned(out) {
-        bail!(
-            "{}: not a bench directory (no experiment.toml); plan it with `synmix bench --out {} --plan-only`",
-            out.display(),
-            out.display()
-        );
+        return Err(Error::NotABench {
+            dir: out.to_path_buf(),
+        }
+        .into());
     }
-    config::load(Some(&path), "default")
+    Ok(Experiment::file(&layout::experiment_file(out))?)
 }
 
 /// Whether the bench directory pins the experiment `text` already; refused if it pins
@@ -102,10 +111,28 @@ fn check_pin(text: &str, out: &Path) -> Result<bool> {
     let previous = std::fs::read_to_string(&path)
         .with_context(|| format!("{}: cannot read", path.display()))?;
     if previous != text {
-        bail!(
-            "{}: holds another experiment; choose another --out (or delete it to start over)",
-            out.display()
-        );
+        return Err(Error::OtherExperiment {
+            dir: out.to_path_buf(),
+        }
+        .into());
     }
     Ok(true)
+}
+
+/// Writes the report of the bench directory `out` from the records it holds (`synmix report`),
+/// once its training tasks are done; marks a planned bench's report task done. Returns how many
+/// runs it read and the files.
+pub fn write_report(out: &Path) -> Result<(usize, report::ReportFiles)> {
+    status::check_report_ready(out)?;
+    let results = records::scan(out)?;
+    if results.is_empty() {
+        anyhow::bail!("{}: no run results under runs/ yet", out.display());
+    }
+    let setting = match is_pinned(out) {
+        true => work::report_context(&pinned_experiment(out)?),
+        false => report::ReportSetting::default(),
+    };
+    let files = report::write_report(out, &results, &setting)?;
+    status::report_written(out, &files.markdown)?;
+    Ok((results.len(), files))
 }

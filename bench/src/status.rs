@@ -6,13 +6,15 @@ use std::path::Path;
 
 use anyhow::{Result, bail};
 
-use super::engine::last_launch;
-use super::layout;
-use super::plan::{Plan, Stage};
-use super::tasks::{self, State};
+use crate::engine::last_launch;
+use crate::layout;
+use crate::plan::Plan;
+use crate::tasks::{self, State};
+use crate::work::Stage;
 
-/// The status of the bench directory `out`, as printed.
-pub fn describe(out: &Path) -> Result<String> {
+/// The status of the bench directory `out`, as printed. `rerun` words the command that runs a
+/// bench directory launched by no recorded command (the binary's words, not the library's).
+pub fn describe(out: &Path, rerun: impl Fn(&Path) -> String) -> Result<String> {
     let plan = Plan::load(out)?;
     let mut text = String::new();
     let _ = writeln!(
@@ -33,7 +35,7 @@ pub fn describe(out: &Path) -> Result<String> {
         let (mut done, mut failing, mut running, mut absent) = (0, 0, 0, 0);
         for task in plan.stage(stage) {
             match tasks::state(out, task.id) {
-                State::Done(_) if let Some(why) = tasks::damaged(out, task) => {
+                State::Done(_) if let Some(why) = task.work.kind().damaged(out) => {
                     failing += 1;
                     failed.push((
                         task.id,
@@ -80,7 +82,7 @@ pub fn describe(out: &Path) -> Result<String> {
                 launch.command
             ),
             Some(launch) => launch.command,
-            None => format!("synmix bench --out {}", out.display()),
+            None => rerun(out),
         };
         let _ = writeln!(
             text,
@@ -122,7 +124,7 @@ pub fn check_report_ready(out: &Path) -> Result<()> {
     for task in plan.stage(Stage::Train) {
         let why = match tasks::state(out, task.id) {
             State::Missing => None,
-            State::Done(_) => match tasks::damaged(out, task) {
+            State::Done(_) => match task.work.kind().damaged(out) {
                 None => continue,
                 why => why,
             },

@@ -8,21 +8,22 @@
 //! A task that fails records its error in `tasks/<id>.failed` for `synmix status`.
 //!
 //! A completion record is trusted only while the task's outputs are there: a done task whose
-//! dataset, mix or result has gone missing or unreadable is [`damaged`], and a launch (or a
-//! rerun of the task) takes its record back ([`reopen`]) and runs it again.
+//! dataset, mix or result has gone missing or unreadable is damaged ([`crate::work::Kind::damaged`]),
+//! and a launch (or a rerun of the task) takes its record back ([`reopen`]) and runs it again. A
+//! task that finds one of its inputs damaged ([`DamagedInput`]) fails naming it, and the task
+//! that made it is reopened, so the next launch makes it anew.
 
 use std::fs::File;
 use std::path::Path;
 
-use anyhow::{Context, Result, bail};
-use datasets::Dataset;
+use anyhow::{Context as _, Result, bail};
 use serde::{Deserialize, Serialize};
-use trainer::{RESULT_FILE, RunResult, Status};
 
-use super::config::{Experiment, RealSource};
-use super::layout;
-use super::plan::{Cell, Plan, Stage, Task, Work};
-use super::{BenchOptions, report, search, stages};
+use crate::BenchOptions;
+use crate::experiment::Experiment;
+use crate::layout;
+use crate::plan::{Plan, Task};
+use crate::work::{Context, DamagedInput, Stage};
 
 /// What a task's record says.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -65,16 +66,15 @@ pub fn is_running(out: &Path, id: usize) -> bool {
     }
 }
 
-/// Whether task `id`'s needs are met: every task it reads is done. The report and a search's
-/// decisions read the failed cells too (as failures), so for them a failed cell counts as met.
+/// Whether task `id`'s needs are met: every task it reads is done. A kind that reads failures
+/// (the report, a search's decision) counts a failed need as met.
 pub fn waiting_for(out: &Path, task: &Task) -> Option<usize> {
     task.needs
         .iter()
         .copied()
         .find(|&need| match state(out, need) {
             State::Done(_) => false,
-            // A search's decision reads the runs that succeeded, like the report.
-            State::Failed(_) => !matches!(task.work, Work::Report | Work::Choose { .. }),
+            State::Failed(_) => !task.work.kind().reads_failures(),
             State::Missing => true,
         })
 }
@@ -109,7 +109,7 @@ pub fn run(
     let out = &options.out;
     let task = plan.task(id)?;
     if let State::Done(record) = state(out, id) {
-        match damaged(out, task) {
+        match task.work.kind().damaged(out) {
             None => return Ok(record.message),
             Some(why) => reopen(out, task, &why)?,
         }
@@ -134,9 +134,59 @@ pub fn run(
     if let State::Done(record) = state(out, id) {
         return Ok(record.message);
     }
-    let outcome = stages::execute(plan, task, experiment, options);
+    let context = Context {
+        experiment,
+        options,
+        failed_needs: task
+            .needs
+            .iter()
+            .filter(|&&need| matches!(state(out, need), State::Failed(_)))
+            .map(|&need| &plan.tasks[need].work)
+            .collect(),
+    };
+    let outcome = task.work.kind().run(&context);
+    let outcome = match outcome {
+        Err(error) => Err(reopen_maker(plan, out, task, error)?),
+        ok => ok,
+    };
     record(out, task, &outcome)?;
     outcome
+}
+
+/// Where `error` is a damaged input of `task`, reopens the tasks it needs that made it (their
+/// outputs hold it), so the next launch makes it anew; returns the error saying so. An input no
+/// task of the plan made is the user's to restore.
+fn reopen_maker(
+    plan: &Plan,
+    out: &Path,
+    task: &Task,
+    error: anyhow::Error,
+) -> Result<anyhow::Error> {
+    let Some(damaged) = error.downcast_ref::<DamagedInput>() else {
+        return Ok(error);
+    };
+    let problem = damaged.why.clone();
+    let input = damaged.path.clone();
+    let mut reopened = Vec::new();
+    for &need in &task.needs {
+        let maker = &plan.tasks[need];
+        let outputs = maker.work.kind().outputs(out);
+        if outputs.iter().any(|made| input.starts_with(made)) {
+            reopen(out, maker, &problem)?;
+            reopened.push(maker.id.to_string());
+        }
+    }
+    let remedy = match reopened.is_empty() {
+        true => "restore it (`synmix verify` lists what is wrong)".to_string(),
+        false => format!(
+            "task {} is undone: run the bench again to make it anew",
+            reopened.join(", ")
+        ),
+    };
+    Ok(anyhow::anyhow!(
+        "{}: damaged ({problem}); {remedy}",
+        input.display()
+    ))
 }
 
 /// Writes the record of `task`'s `outcome`: the completion record, or the error of a failure.
@@ -149,104 +199,11 @@ pub fn record(out: &Path, task: &Task, outcome: &Result<String>) -> Result<()> {
         task: task.work.to_string(),
         message,
     };
-    let text = serde_json::to_string_pretty(&record).expect("records serialise");
-    datasets::atomic::write_atomic(&layout::task_file(out, task.id, kind), text.as_bytes())?;
+    datasets::atomic::write_json(&layout::task_file(out, task.id, kind), &record)?;
     if kind == "done" {
         let _ = std::fs::remove_file(layout::task_file(out, task.id, "failed"));
     }
     Ok(())
-}
-
-/// Why the outputs of `task`, whose record says done, cannot be trusted; `None` while they are
-/// there. Only what a reader opens first is checked (a dataset's manifest, a mix's subsets, a
-/// run's result), so checking a whole bench stays cheap; shards are verified against their
-/// hashes by the task that reads them.
-pub fn damaged(out: &Path, task: &Task) -> Option<String> {
-    let dataset = |dir: &Path| -> Option<String> {
-        Dataset::open(dir)
-            .err()
-            .map(|e| format!("{}: {e}", dir.display()))
-    };
-    if let Some(dir) = dataset_of(out, &task.work) {
-        return dataset(&dir);
-    }
-    match &task.work {
-        Work::Import { .. } | Work::Render { .. } => None,
-        Work::Mix { pair, seed, regime } => {
-            let dir = layout::mix_dir(out, pair, *seed, *regime);
-            let path = dir.join(mixer::MIX_FILE);
-            let subsets = (|| -> Option<Vec<String>> {
-                let mix: serde_json::Value =
-                    serde_json::from_slice(&std::fs::read(&path).ok()?).ok()?;
-                let names = mix["subsets"]
-                    .as_array()?
-                    .iter()
-                    .flat_map(|s| ["sm", "ft"].map(|kind| s[kind].as_str().map(String::from)));
-                names.collect()
-            })();
-            let Some(subsets) = subsets else {
-                return Some(format!("{}: missing or unreadable", path.display()));
-            };
-            subsets.iter().find_map(|name| dataset(&dir.join(name)))
-        }
-        Work::Train(cell) => run_damaged(out, cell),
-        Work::Gap { pair } => {
-            let path = layout::gap_file(out, pair);
-            let text = std::fs::read(&path).ok();
-            let read = text.and_then(|t| serde_json::from_slice::<report::PairGap>(&t).ok());
-            read.is_none()
-                .then(|| format!("{}: missing or unreadable", path.display()))
-        }
-        Work::Choose { search: key, probe } => {
-            let path = search::choice_file(out, key, *probe);
-            search::Choice::read(&path).err().map(|e| format!("{e:#}"))
-        }
-        Work::Probe {
-            search: key,
-            probe,
-            seed,
-        } => match search::probe_cell(out, key, *probe, *seed) {
-            Ok(Some(cell)) => run_damaged(out, &cell),
-            Ok(None) => None,
-            Err(e) => Some(format!("{e:#}")),
-        },
-        Work::Report => {
-            let path = report::markdown_path(out);
-            (!path.is_file()).then(|| format!("{}: missing", path.display()))
-        }
-    }
-}
-
-/// Why the result of `cell`'s run cannot be trusted, if it cannot.
-fn run_damaged(out: &Path, cell: &Cell) -> Option<String> {
-    let path = layout::cell_dir(
-        out,
-        &cell.pair,
-        cell.model,
-        cell.strategy,
-        cell.point,
-        cell.seed,
-    )
-    .join(RESULT_FILE);
-    match RunResult::read(&path) {
-        Ok(result) if result.status == Status::Ok => None,
-        Ok(_) => Some(format!("{}: records a failed run", path.display())),
-        Err(_) => Some(format!("{}: missing or unreadable", path.display())),
-    }
-}
-
-/// The dataset an import or render task makes (or, for a given real dataset, checks).
-pub fn dataset_of(out: &Path, work: &Work) -> Option<std::path::PathBuf> {
-    match work {
-        Work::Import {
-            source: RealSource::Builtin(name),
-        } => Some(layout::real_dataset(out, name)),
-        Work::Import {
-            source: RealSource::Dataset(dir),
-        } => Some(dir.clone()),
-        Work::Render { preset } => Some(layout::synthetic_dataset(out, preset)),
-        _ => None,
-    }
 }
 
 /// Takes back the completion record of `task`, whose outputs are damaged (`why`): it becomes
@@ -278,7 +235,7 @@ pub fn reopen(out: &Path, task: &Task, why: &str) -> Result<()> {
 pub fn reopen_damaged(plan: &Plan, out: &Path) -> Result<()> {
     for task in &plan.tasks {
         if matches!(state(out, task.id), State::Done(_))
-            && let Some(why) = damaged(out, task)
+            && let Some(why) = task.work.kind().damaged(out)
         {
             reopen(out, task, &why)?;
         }

@@ -38,6 +38,17 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     publish(&tmp, path)
 }
 
+/// Writes `value` as pretty JSON to `path` through [`write_atomic`], making its directory
+/// first: the one way synmix writes its JSON records (manifests, progress records, mix records,
+/// results, checkpoint states, the bench's plan and task records).
+pub fn write_json(path: &Path, value: &impl serde::Serialize) -> Result<()> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).at(dir)?;
+    }
+    let text = serde_json::to_string_pretty(value).expect("synmix's records serialise");
+    write_atomic(path, text.as_bytes())
+}
+
 /// Moves the finished `tmp` (a file, or a directory whose files are published already) to
 /// `path` durably: `tmp` is synced, renamed, and the directory holding `path` synced, so after
 /// a crash `path` is the old entry or the whole new one.

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::atomic::write_atomic;
+use crate::atomic::{write_atomic, write_json};
 use crate::error::{Error, IoContext, OutputConflict, Result};
 use crate::manifest::ShardInfo;
 
@@ -82,8 +82,7 @@ impl Journal {
 
     /// Records one finished shard.
     pub fn record(dir: &Path, done: &FinishedShard) -> Result<()> {
-        let text = serde_json::to_string_pretty(done).expect("progress records serialise");
-        write_atomic(&Self::entry_path(dir, &done.shard.file), text.as_bytes())
+        write_json(&Self::entry_path(dir, &done.shard.file), done)
     }
 
     /// Forgets a shard whose file no longer matches its record.

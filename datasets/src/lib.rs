@@ -41,7 +41,9 @@ pub mod verify;
 mod writer;
 
 pub use error::{Error, OutputConflict, Remedy, Result};
-pub use manifest::{FORMAT_VERSION, Manifest, Phase, Recipe, ShardInfo, SplitManifest, Visits};
+pub use manifest::{
+    FORMAT_VERSION, MANIFEST_FILE, Manifest, Phase, Recipe, ShardInfo, SplitManifest, Visits,
+};
 pub use progress::Progress;
 pub use reader::{Columns, Dataset, DecodedSplit, KeyColumns, ShardFile, read_shard};
 pub use types::{DatasetInfo, ImageSpec, Row, Source, SplitPlan};

@@ -9,6 +9,8 @@ use crate::types::{ImageSpec, Source};
 /// Bumped whenever a field changes meaning; readers refuse newer versions.
 pub const FORMAT_VERSION: u32 = 1;
 
+/// A dataset's manifest, beside its `data/`: written last, so its presence means the dataset
+/// is complete.
 pub const MANIFEST_FILE: &str = "manifest.json";
 
 /// `manifest.json`: what a dataset holds and how it was made. Written last, so its presence

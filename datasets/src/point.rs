@@ -1,8 +1,9 @@
 //! Where a training set sits in an experiment: its regime (how the subsets of a mix are
-//! built) and its point on that regime's axis — a synthetic share r of N rows, or a multiple k
-//! of R real rows added as synthetic rows. The mixer names and records subsets by it, the
-//! trainer's results carry it, and the bench plans, lays out and reports by it; a new regime
-//! is one new variant here.
+//! built), its point on that regime's axis — a synthetic share r of N rows, or a multiple k
+//! of R real rows added as synthetic rows — and the strategy that trains it (SM, FT, the
+//! ramp). The mixer names and records subsets by them ([`subset_name`]), the trainer's
+//! results carry them, and the bench plans, lays out and reports by them; a new regime or
+//! strategy is one new variant here.
 //!
 //! Points are whole hundredths ([`Hundredths`]), the resolution of the subset names (`r030`,
 //! `k050`): a value is rounded once, where it is read, so shares that print alike are one
@@ -191,6 +192,67 @@ impl<'de> Deserialize<'de> for Point {
     }
 }
 
+/// How a run visits the rows of its subset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
+#[serde(rename_all = "lowercase")]
+pub enum Strategy {
+    /// Simple Mixed: one shuffled set.
+    #[cfg_attr(feature = "clap", value(alias = "simple-mixed"))]
+    Sm,
+    /// Fine-Tuned: a synthetic phase, then a real phase.
+    #[cfg_attr(feature = "clap", value(alias = "fine-tuned"))]
+    Ft,
+    /// The SM rows with a synthetic fraction of the batches falling linearly over the training.
+    Ramp,
+}
+
+impl Strategy {
+    pub const ALL: [Strategy; 3] = [Strategy::Sm, Strategy::Ft, Strategy::Ramp];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Strategy::Sm => "sm",
+            Strategy::Ft => "ft",
+            Strategy::Ramp => "ramp",
+        }
+    }
+
+    /// The strategy whose run a cell of this strategy at `point` is. At an endpoint (one
+    /// source only, [`Point::is_endpoint`]) every strategy trains the same rows in the same
+    /// order as SM, so there they are the SM run, trained once.
+    pub fn run_at(self, point: Point) -> Strategy {
+        if point.is_endpoint() {
+            Strategy::Sm
+        } else {
+            self
+        }
+    }
+}
+
+impl fmt::Display for Strategy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Strategy {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Strategy, String> {
+        Strategy::ALL
+            .into_iter()
+            .find(|s| s.name() == text)
+            .ok_or_else(|| format!("'{text}' is not a strategy (sm, ft or ramp)"))
+    }
+}
+
+/// The name of the subset a strategy trains at a point, as the mixer writes it and every
+/// reader finds it: `sm-r030`, `ft-k200`, `ramp-r050`.
+pub fn subset_name(strategy: Strategy, point: Point) -> String {
+    format!("{strategy}-{point}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -245,5 +307,33 @@ mod tests {
         assert_eq!(Point::Share(h(0.3)).synthetic_share(), 0.3);
         assert!(Point::Share(h(1.0)) < Point::Added(h(0.0)));
         assert_eq!(Regime::AddedSynthetic.at(h(1.0)), Point::Added(h(1.0)));
+    }
+
+    #[test]
+    fn strategies_share_the_sm_run_at_the_endpoints_and_name_subsets() {
+        let middle = Point::Share(h(0.3));
+        assert_eq!(Strategy::Ft.run_at(middle), Strategy::Ft);
+        for endpoint in [
+            Point::Share(h(0.0)),
+            Point::Share(h(1.0)),
+            Point::Added(h(0.0)),
+        ] {
+            for strategy in Strategy::ALL {
+                assert_eq!(strategy.run_at(endpoint), Strategy::Sm);
+            }
+        }
+        assert_eq!(subset_name(Strategy::Ramp, middle), "ramp-r030");
+        assert_eq!(subset_name(Strategy::Ft, Point::Added(h(2.0))), "ft-k200");
+        for strategy in Strategy::ALL {
+            assert_eq!(strategy.to_string().parse::<Strategy>(), Ok(strategy));
+            let json = serde_json::to_string(&strategy).unwrap();
+            assert_eq!(json, format!("\"{strategy}\""));
+        }
+        assert!(
+            "mixed"
+                .parse::<Strategy>()
+                .unwrap_err()
+                .contains("sm, ft or ramp")
+        );
     }
 }

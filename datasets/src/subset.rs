@@ -120,11 +120,11 @@ impl TestSet {
 }
 
 /// The real test set for a limit of `limit` rows: where the `test` split of `real` holds
-/// more, writes (once) `data_dir/<name>-test<limit>`, whose `test` split holds `limit` rows
-/// in the split's class proportions (largest remainder; the first rows of each class, in
-/// their order); else the whole split. `command` goes into the recipe. The setting
+/// more, writes (once) the dataset `out` (named `<name>-test<limit>`), whose `test` split holds
+/// `limit` rows in the split's class proportions (largest remainder; the first rows of each
+/// class, in their order); else the whole split. `command` goes into the recipe. The setting
 /// `test_limit` is `limit`.
-pub fn stratified_test(real: &Path, limit: u64, data_dir: &Path, command: &str) -> Result<TestSet> {
+pub fn stratified_test(real: &Path, limit: u64, out: &Path, command: &str) -> Result<TestSet> {
     let dataset = Dataset::open(real)?;
     let counts = &dataset.split("test")?.class_counts;
     let total: u64 = counts.iter().sum();
@@ -147,13 +147,12 @@ pub fn stratified_test(real: &Path, limit: u64, data_dir: &Path, command: &str) 
         ));
     }
     let name = format!("{}-test{limit}", dataset.manifest.name);
-    let out = data_dir.join(&name);
     let set = TestSet {
-        dir: out.clone(),
+        dir: out.to_path_buf(),
         rows: limit,
         of: total,
     };
-    if Dataset::open(&out).is_ok() {
+    if Dataset::open(out).is_ok() {
         return Ok(set);
     }
     let picked = first_rows_per_class(&dataset, "test", &per_class)?;
@@ -168,7 +167,7 @@ pub fn stratified_test(real: &Path, limit: u64, data_dir: &Path, command: &str) 
             config: serde_json::json!({ "stratified_test_of": real, "limit": limit, "proportional": true }),
         },
     };
-    write_rows(&picked, "test", &out, info, WriteMode::Force)?;
+    write_rows(&picked, "test", out, info, WriteMode::Force)?;
     Ok(set)
 }
 
@@ -228,7 +227,7 @@ mod tests {
     fn keeps_the_class_proportions_of_an_unequal_split() {
         let tmp = tempfile::tempdir().unwrap();
         let real = unequal(tmp.path());
-        let set = stratified_test(&real, 5, tmp.path(), "test").unwrap();
+        let set = stratified_test(&real, 5, &tmp.path().join("t-test5"), "test").unwrap();
         assert_eq!((set.rows, set.of, set.is_whole()), (5, 10, false));
         assert!(set.describe().contains("class proportions"));
         let subset = Dataset::open(&set.dir).unwrap();
@@ -237,10 +236,10 @@ mod tests {
         assert!(crate::verify::verify(&set.dir).unwrap().is_empty());
 
         // A limit at or over the split takes all of it; one too small for a class is refused.
-        let whole = stratified_test(&real, 50, tmp.path(), "test").unwrap();
+        let whole = stratified_test(&real, 50, &tmp.path().join("t-test50"), "test").unwrap();
         assert_eq!(whole.dir, real);
         assert!(whole.is_whole() && whole.describe().contains("whole test split"));
-        let err = stratified_test(&real, 1, tmp.path(), "test")
+        let err = stratified_test(&real, 1, &tmp.path().join("t-test1"), "test")
             .unwrap_err()
             .to_string();
         assert!(
@@ -254,13 +253,16 @@ mod tests {
     fn takes_the_first_rows_of_every_class_in_order() {
         let tmp = tempfile::tempdir().unwrap();
         let real = source(tmp.path());
-        let set = stratified_test(&real, 4, tmp.path(), "test").unwrap();
+        let set = stratified_test(&real, 4, &tmp.path().join("t-test4"), "test").unwrap();
         assert_eq!(set.dir, tmp.path().join("t-test4"));
         let subset = Dataset::open(&set.dir).unwrap();
         assert_eq!(subset.manifest.splits["test"].class_counts, vec![2, 2]);
         let decoded = subset.decode_split("test").unwrap();
         assert_eq!(decoded.uids, ["u0", "u1", "u2", "u3"]);
         // Written once: a second call finds it.
-        assert_eq!(stratified_test(&real, 4, tmp.path(), "again").unwrap(), set);
+        assert_eq!(
+            stratified_test(&real, 4, &tmp.path().join("t-test4"), "again").unwrap(),
+            set
+        );
     }
 }

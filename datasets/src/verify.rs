@@ -1,10 +1,52 @@
-//! `synmix verify`: recompute what the manifest promises and name every difference.
+//! `synmix verify`: recompute what the manifest promises and name every difference; and
+//! whether a directory holds a finished dataset that can be trusted ([`finished`]), the one
+//! answer every stage's resume and the bench's checks use.
 
 use std::path::Path;
 
 use crate::Result;
 use crate::journal::hash_file;
+use crate::manifest::MANIFEST_FILE;
 use crate::reader::{Columns, Dataset, ShardFile};
+
+/// How far [`finished`] looks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Depth {
+    /// The manifest alone: it is written last, so it says every shard it lists was finished.
+    /// Cheap: what a reader opens first.
+    Manifest,
+    /// Every shard against the manifest's hashes, rows and counts ([`verify`]).
+    Hashes,
+}
+
+/// Whether a directory holds a finished dataset that can be trusted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Finished {
+    /// No manifest: never written, or not finished (the writer writes it last).
+    No,
+    Yes,
+    /// A manifest that cannot be read or, looking at [`Depth::Hashes`], shards that do not
+    /// match it: the first problem, in one line.
+    Damaged(String),
+}
+
+/// Whether `dir` holds a finished dataset, looking as far as `depth`.
+pub fn finished(dir: &Path, depth: Depth) -> Finished {
+    if !dir.join(MANIFEST_FILE).is_file() {
+        return Finished::No;
+    }
+    let problem = match depth {
+        Depth::Manifest => Dataset::open(dir).err().map(|e| e.to_string()),
+        Depth::Hashes => match verify(dir) {
+            Ok(problems) => problems.into_iter().next(),
+            Err(e) => Some(e.to_string()),
+        },
+    };
+    match problem {
+        None => Finished::Yes,
+        Some(why) => Finished::Damaged(why),
+    }
+}
 
 /// Checks every shard of a dataset against its manifest. Returns the problems found, one
 /// line each; an empty list means the dataset is intact.

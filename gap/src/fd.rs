@@ -9,8 +9,7 @@
 
 use nalgebra::{DMatrix, DVector, SymmetricEigen};
 
-/// Feature sets: one row per image.
-pub type Features = DMatrix<f64>;
+use crate::features::Features;
 
 /// The Fréchet distance of the Gaussians fitted to `a` and `b` (covariances with n − 1).
 pub fn frechet_distance(a: &Features, b: &Features) -> f64 {

@@ -24,7 +24,7 @@
 
 use nalgebra::DMatrix;
 
-use crate::fd::Features;
+use crate::features::Features;
 
 pub const NUMPY_FD: f64 = 1.2965532873132055;
 pub const NUMPY_MMD2: f64 = 0.8657490665536871;

@@ -9,7 +9,7 @@ use std::path::Path;
 use datasets::atomic::write_atomic;
 use datasets::grid::{contact_sheet, save};
 
-use crate::fd::Features;
+use crate::features::Features;
 use crate::measures::Measures;
 use crate::run::Measured;
 use crate::{Error, Result};

@@ -8,7 +8,7 @@ use datasets::rng::SplitMix64;
 use nalgebra::DMatrix;
 use rayon::prelude::*;
 
-use crate::fd::Features;
+use crate::features::Features;
 
 /// Subsets drawn, and their largest size (the usual choice: 100 subsets of 1,000). A subset
 /// takes at most half of the smaller set, so that the subsets differ and their spread means

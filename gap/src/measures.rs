@@ -3,7 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::fd::{Features, frechet_distance};
+use crate::fd::frechet_distance;
+use crate::features::Features;
 use crate::kid::{SUBSETS, kid};
 use crate::prdc::{K, prdc};
 use crate::two_sample::Pad;

@@ -16,7 +16,7 @@ use nalgebra::{DMatrix, DVector};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::fd::Features;
+use crate::features::Features;
 
 /// The neighbourhood size the paper recommends.
 pub const K: usize = 5;

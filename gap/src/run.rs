@@ -8,8 +8,7 @@ use std::time::Instant;
 use datasets::progress::bars::{bar, spinner};
 
 use crate::data::{Sets, store};
-use crate::fd::Features;
-use crate::features::{Encoder, OnnxEncoder, real_network, training_rows};
+use crate::features::{Encoder, Features, OnnxEncoder, real_network, training_rows};
 use crate::measures::{check_rows, measure, of_class};
 use crate::report::GapReport;
 use crate::{Result, tstr, two_sample};

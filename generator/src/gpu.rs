@@ -9,16 +9,8 @@ use std::time::Duration;
 use bytemuck::{Pod, Zeroable};
 use datasets::ImageSpec;
 
-use crate::cpu::stride;
 use crate::error::{Error, Result};
-
-/// What every preset's shader begins with: bindings, entry point and drawing helpers, the
-/// ten garments among them.
-pub(crate) const PRELUDE: &str = concat!(
-    include_str!("../../shaders/prelude.wgsl"),
-    "\n",
-    include_str!("../../shaders/garments.wgsl")
-);
+use crate::program::{Program, stride};
 
 const WORKGROUP_SIZE: usize = 64;
 /// Output bytes of one dispatch: large enough to amortise the dispatch cost, small enough
@@ -28,19 +20,6 @@ const BATCH_BYTES: usize = 24 << 20;
 /// end) is stopped here with an error rather than hanging the run; a real batch takes well
 /// under a second on a GPU and a few seconds on lavapipe.
 const BATCH_TIME_LIMIT: Duration = Duration::from_secs(300);
-
-/// A preset's compute program as the renderer runs it.
-#[derive(Debug, Clone)]
-pub(crate) struct Program {
-    pub label: String,
-    /// The whole WGSL: the prelude, then the preset's `struct Sample` and `render_pixel`.
-    pub source: String,
-    /// `struct Sample`'s size in 4-byte words; its first word is the class.
-    pub words_per_sample: usize,
-    /// The pipeline constants of each class's own pipeline (`CLASS`, `FRAME`, ...); empty
-    /// for one pipeline that draws every class.
-    pub per_class: Vec<Vec<(&'static str, f64)>>,
-}
 
 /// `struct Frame` in `shaders/prelude.wgsl`: the samples one dispatch renders.
 #[repr(C)]
@@ -215,7 +194,7 @@ impl GpuRenderer {
     }
 
     /// Renders the samples in `words` (`words_per_sample` each, the class first) into `out`
-    /// in the layout of [`crate::cpu::render`].
+    /// in the layout of [`crate::program::stride`].
     pub fn render(&mut self, words: &[u32], out: &mut Vec<u8>) -> Result<()> {
         let stride = stride(self.image);
         let count = words.len() / self.words_per_sample;

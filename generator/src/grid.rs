@@ -7,10 +7,10 @@ use datasets::Dataset;
 use datasets::grid::{self, contact_sheet as sheet};
 use image::{Rgb, RgbImage};
 
-use crate::cpu::stride;
 use crate::error::Result;
 use crate::options::GenerateOptions;
 use crate::options::Stream;
+use crate::program::stride;
 use crate::renderer::Renderer;
 
 /// Space between the synthetic and the real half of a sheet.

@@ -4,7 +4,9 @@
 //! TOML of classes and knobs and a WGSL `shade`, `file/`, after one prelude,
 //! `shaders/prelude.wgsl`): a user's, or the built-in ones embedded in the binary
 //! (`builtin.rs`: clothing silhouettes `fashion`, hand-drawn outlines `sketch`, stroke-font
-//! `digits`, whose shaders a CPU reference renderer mirrors, `cpu/`). Each image's knob values
+//! `digits`, whose shaders a CPU reference renderer mirrors, `cpu/`), both renderers reading
+//! one program (`program.rs`: the prelude, the sample words, the batch layout, used by the
+//! GPU path `gpu.rs` and the CPU path alike). Each image's knob values
 //! are drawn on the CPU from a counter-based hash of (knob, seed, index), so any shard can be
 //! regenerated alone, byte for byte, and the manifest records all of it, the preset's files
 //! included. Images stream into the shared dataset format of the `datasets` crate.
@@ -17,6 +19,7 @@ mod gpu;
 mod grid;
 mod options;
 mod pipeline;
+mod program;
 mod renderer;
 mod resume;
 mod spec;

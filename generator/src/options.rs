@@ -71,7 +71,7 @@ impl GenerateOptions {
     /// adapter.
     pub fn like(dir: &Path, out: impl Into<PathBuf>) -> Result<GenerateOptions> {
         let manifest = datasets::Dataset::open(dir)?.manifest;
-        let origin = dir.join("manifest.json").display().to_string();
+        let origin = dir.join(datasets::MANIFEST_FILE).display().to_string();
         let config = &manifest.recipe.config;
         let fail = |message: String| Error::Config {
             origin: origin.clone(),

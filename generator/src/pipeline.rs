@@ -9,11 +9,11 @@ use std::time::Instant;
 use datasets::pipeline::{Batch, EncodedRows, encode_and_write, plan_batches};
 use datasets::{DatasetInfo, DatasetWriter, Progress, Source, WriteMode};
 
-use crate::cpu::stride;
 use crate::error::{Error, Result};
 use crate::file::FileSample;
 use crate::options::GenerateOptions;
 use crate::options::Stream;
+use crate::program::stride;
 use crate::renderer::Renderer;
 use crate::resume::finished_earlier;
 

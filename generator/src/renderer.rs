@@ -81,7 +81,7 @@ impl Renderer {
     }
 
     /// Renders one image per sample (`words`: the shader's `struct Sample`s one after
-    /// another) into `out`, each [`crate::cpu::stride`] bytes apart.
+    /// another) into `out`, each [`crate::program::stride`] bytes apart.
     pub(crate) fn render(&mut self, words: &[u32], out: &mut Vec<u8>) -> Result<()> {
         match self {
             Renderer::Gpu(gpu) => gpu.render(words, out),

@@ -13,8 +13,8 @@ use crate::builtin::Builtin;
 use crate::cpu::Reference;
 use crate::error::{Error, Result};
 use crate::file::{FileSample, PresetFile};
-use crate::gpu::Program;
 use crate::options::Stream;
+use crate::program::Program;
 
 /// A preset ready to draw.
 #[derive(Debug, Clone, PartialEq)]
@@ -124,7 +124,7 @@ impl PresetSpec {
             serde_json::Value::Object(preset) => preset,
             serde_json::Value::String(name) => {
                 return Err(fail(&format!(
-                    "its recipe names built-in preset '{name}' without its files, as synmix did before the built-ins became preset files; render it again with generate --preset {name}"
+                    "its recipe names built-in preset '{name}' without its files, as synmix did before the built-ins became preset files; render it again from the built-in preset '{name}' itself"
                 )));
             }
             _ => {
@@ -192,7 +192,8 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(
-            message.starts_with("config m.json: ") && message.contains("--preset sketch"),
+            message.starts_with("config m.json: ")
+                && message.contains("from the built-in preset 'sketch' itself"),
             "{message}"
         );
     }

@@ -4,12 +4,12 @@
 
 use datasets::{Progress, WriteMode};
 
-use crate::cpu::stride;
 use crate::error::Result;
 use crate::gpu::GpuRenderer;
 use crate::options::GenerateOptions;
 use crate::options::Stream;
 use crate::pipeline::write_dataset;
+use crate::program::stride;
 use crate::renderer::Renderer;
 
 /// One line of the speed table.

@@ -5,9 +5,9 @@ use std::path::Path;
 
 use datasets::{Dataset, ImageSpec, Progress, WriteMode};
 
-use crate::cpu;
 use crate::gpu::GpuRenderer;
 use crate::options::Stream;
+use crate::program;
 use crate::spec::PresetSpec;
 use crate::{Builtin, DeviceChoice, Error, GenerateOptions, PresetFile, generate};
 
@@ -192,7 +192,7 @@ fn fashion_frames_each_class_as_fashion_mnist_does() {
         .unwrap()
         .render(&words(&spec, per_class * 10), &mut pixels);
     let mut mean = [(0.0f32, 0.0f32); 10];
-    for (i, rendered) in pixels.chunks(cpu::stride(image)).enumerate() {
+    for (i, rendered) in pixels.chunks(program::stride(image)).enumerate() {
         let inked = |x: usize, y: usize| rendered[y * 28 + x] > 25;
         // From the first inked line to the last, over all images of the class.
         let extent = |inked_line: &dyn Fn(usize) -> bool| {

@@ -20,9 +20,8 @@ use crate::error::{Error, Result};
 use crate::inputs::Inputs;
 use crate::quotas::{QuotaTable, check_subset_rows, largest_remainder};
 use crate::ramp::RampRecipe;
-use crate::sweep::{
-    Records, SweepSummary, ordering_tags, strategy_jobs, subset_entry, write_regime,
-};
+use crate::record::{MixRecord, Records, SubsetRecord};
+use crate::sweep::{SweepSummary, ordering_tags, strategy_jobs, write_regime};
 
 /// The options field of the multiples, as errors name it.
 const MULTIPLES: &str = "multiples";
@@ -143,16 +142,16 @@ pub fn added_synthetic(
     let mut jobs = Vec::with_capacity(2 * spec.multiples.len());
     for (&point, table) in spec.multiples.iter().zip(&tables) {
         let multiple = point.as_f64();
-        let request = |kind: &str| {
+        let request = |strategy| {
             records.request(
-                kind,
+                strategy,
                 json!({ "regime": regime, "real_rows": spec.real_rows, "multiple": multiple }),
             )
         };
         let record = records.record(table, json!({ "multiple": multiple }));
         jobs.extend(strategy_jobs(
             &spec.out,
-            &Point::Added(point).to_string(),
+            Point::Added(point),
             table,
             &perms,
             options,
@@ -163,19 +162,16 @@ pub fn added_synthetic(
             &spec.ramp,
         ));
     }
-    let subsets = spec.multiples.iter().zip(&tables).map(|(&k, table)| {
-        subset_entry(
-            &Point::Added(k).to_string(),
-            table,
-            json!({ "multiple": k.as_f64() }),
-        )
-    });
-    let multiples: Vec<f64> = spec.multiples.iter().map(|k| k.as_f64()).collect();
-    let mix = records.mix(
-        regime.name(),
-        subsets.collect(),
-        json!({ "real_rows": spec.real_rows, "multiples": multiples }),
-    );
+    let subsets = spec
+        .multiples
+        .iter()
+        .zip(&tables)
+        .map(|(&k, table)| SubsetRecord::new(Point::Added(k), table, !spec.ramp.is_empty()));
+    let mix = MixRecord {
+        multiples: Some(spec.multiples.iter().map(|k| k.as_f64()).collect()),
+        real_rows: Some(spec.real_rows),
+        ..records.mix(regime.name(), subsets.collect())
+    };
     write_regime(&inputs, &jobs, options, &spec.out, &mix, progress)
 }
 

@@ -211,14 +211,14 @@ pub fn curriculum(
     let tables: Vec<&QuotaTable> = segments.iter().map(|s| &s.quotas).collect();
     check_pools(&inputs, &tables, "the curriculum plan")?;
     let perms = Permutations::new(&inputs, options.seed, u64::MAX);
-    let layout = lay_out(
+    let subset = lay_out(
         &perms,
         &segments,
         options.order,
         options.seed,
         &[CURRICULUM_TAG],
     );
-    inputs.check_held_out(&layout.rows)?;
+    inputs.check_held_out(&subset.rows)?;
     let name = spec.out.file_name().map_or_else(
         || "curriculum".to_string(),
         |n| n.to_string_lossy().into_owned(),
@@ -226,7 +226,7 @@ pub fn curriculum(
     let job = Job {
         name,
         dir: spec.out.clone(),
-        layout,
+        subset,
         request: json!({
             "kind": "curriculum", "synthetic": inputs.synthetic, "real": inputs.real, "class_map": options.class_renames,
             "plan": spec.plan, "seed": options.seed, "order": options.order, "tool_version": datasets::TOOL_VERSION,

@@ -56,7 +56,7 @@ pub struct PhaseRange {
 
 /// The rows of one output dataset, in order, and its phases.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Layout {
+pub struct SubsetRows {
     pub rows: Vec<RowRef>,
     pub synthetic_rows: u64,
     pub phases: Vec<PhaseRange>,
@@ -111,7 +111,7 @@ pub fn lay_out(
     order: Order,
     seed: u64,
     order_tags: &[u64],
-) -> Layout {
+) -> SubsetRows {
     let classes = segments.first().map_or(0, |s| s.quotas.real.len());
     let mut taken = [vec![0usize; classes], vec![0usize; classes]];
     let mut rows = Vec::with_capacity(segments.iter().map(|s| s.quotas.rows() as usize).sum());
@@ -167,7 +167,7 @@ pub fn lay_out(
         .iter()
         .map(|s| s.quotas.rows_of(Source::Synthetic))
         .sum();
-    Layout {
+    SubsetRows {
         rows,
         synthetic_rows,
         phases,

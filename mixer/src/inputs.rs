@@ -11,7 +11,7 @@ use arrow_array::{Array, ArrayRef, Int64Array, RecordBatch, UInt32Array};
 use arrow_select::take::take_record_batch;
 use datasets::gather::{Gathered, RowGroups};
 use datasets::{Columns, Dataset, ImageSpec, KeyColumns, ShardFile, Source, SplitManifest};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 
@@ -24,7 +24,7 @@ pub const TRAIN: &str = "train";
 
 /// What identifies an input in a resume key and in the records: its name and the hashes of
 /// all its shards, so a changed input never resumes an old mix.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct InputId {
     pub name: String,
     pub shards: Vec<String>,

@@ -4,7 +4,7 @@
 //! - [`sweep`] writes, for every synthetic share r, a Simple Mixed subset `sm-rXXX` (N rows,
 //!   round(r·N) synthetic, classes balanced within the subset and within each source) and a
 //!   Fine-Tuned subset `ft-rXXX` holding the very same rows as two phases, all synthetic
-//!   rows then all real rows, plus `mix.json` describing the sweep.
+//!   rows then all real rows, plus `mix.json` describing the sweep ([`MixRecord`]).
 //! - [`added`] writes the added-synthetic regime: a fixed set of R real rows plus k·R synthetic
 //!   rows for every multiple k, again as `sm-kXXX` and `ft-kXXX` of the same rows.
 //! - [`ramp`]: asked for training recipes (`--ramp 12x64`), both write beside them `ramp-NAME`,
@@ -28,6 +28,7 @@ mod error;
 pub mod inputs;
 pub mod quotas;
 pub mod ramp;
+mod record;
 pub mod speed;
 pub mod sweep;
 mod write;
@@ -41,9 +42,8 @@ pub use error::{Error, Result};
 pub use inputs::ClassRenames;
 pub use quotas::QuotaTable;
 pub use ramp::RampRecipe;
-pub use sweep::{
-    MIX_FILE, SweepSpec, SweepSummary, parse_shares, quota_tables, sweep, synthetic_needs,
-};
+pub use record::{InputRecord, MIX_FILE, MixRecord, SubsetRecord};
+pub use sweep::{SweepSpec, SweepSummary, parse_shares, quota_tables, sweep, synthetic_needs};
 
 /// What every mix needs besides its shape: the inputs, the seed, the row order, and what to
 /// do with existing outputs.

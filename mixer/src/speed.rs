@@ -9,6 +9,7 @@ use std::time::Instant;
 
 use datasets::point::Hundredths;
 use datasets::rng::SplitMix64;
+use datasets::verify::{Depth, Finished, finished};
 use datasets::{
     DatasetInfo, DatasetWriter, ImageSpec, Progress, Recipe, Row, Source, SplitPlan, WriteMode,
 };
@@ -205,7 +206,7 @@ fn dir_bytes(dir: &Path) -> Result<u64> {
 /// A synthetic-looking input (smooth class-dependent patterns plus noise, PNG-encoded),
 /// made once and reused while its manifest is there.
 fn make_input(dir: &Path, source: Source, options: &SpeedOptions) -> Result<PathBuf> {
-    if dir.join("manifest.json").is_file() {
+    if finished(dir, Depth::Manifest) == Finished::Yes {
         return Ok(dir.to_path_buf());
     }
     let info = DatasetInfo {

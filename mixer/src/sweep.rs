@@ -6,27 +6,24 @@
 
 use std::path::{Path, PathBuf};
 
-use datasets::atomic::write_atomic;
 use datasets::lock::DirLock;
-use datasets::point::{Hundredths, Point, Regime};
+use datasets::point::{Hundredths, Point, Regime, Strategy, subset_name};
 use datasets::{Progress, Source};
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::draw::{Draw, Permutations, Segment, check_balance, check_pools, lay_out};
 use crate::error::{Error, Result};
 use crate::inputs::Inputs;
 use crate::quotas::{QuotaTable, check_subset_rows, synthetic_rows};
 use crate::ramp::{RampRecipe, visits};
+use crate::record::{MixRecord, Records, SubsetRecord};
 use crate::write::{Job, write_jobs};
 use crate::{MixOptions, SubsetSummary};
-
-/// The file describing a sweep, next to its subsets.
-pub const MIX_FILE: &str = "mix.json";
 
 /// The options field of the shares, as errors name it.
 const SHARES: &str = "shares";
 
-/// Tags of the two subset kinds (SM, FT) in the ordering streams of each regime.
+/// Tags of the two subset orders (SM, FT) in the ordering streams of each regime.
 pub(crate) fn ordering_tags(regime: Regime) -> [u64; 2] {
     match regime {
         Regime::FixedSize => [1, 2],
@@ -139,21 +136,21 @@ fn check_shares(shares: &[Hundredths]) -> Result<()> {
     Ok(())
 }
 
-/// The Simple Mixed subset `sm-NAME` of `table`'s rows drawn from `perms`, the Fine-Tuned
-/// subset `ft-NAME` of the very same rows as two phases, synthetic then real (one at the
-/// endpoints), and with `ramp` recipes the ramp subset `ramp-NAME`: the SM subset's rows in
-/// its order, its one phase holding the visits of each recipe. `tags` (SM, FT) and `key` name
-/// the streams that order their rows.
+/// The Simple Mixed subset of `point` from `table`'s rows drawn from `perms`, the Fine-Tuned
+/// subset of the very same rows as two phases, synthetic then real (one at the endpoints), and
+/// with `ramp` recipes the ramp subset: the SM subset's rows in its order, its one phase
+/// holding the visits of each recipe. `tags` (SM, FT) and `key` name the streams that order
+/// their rows.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn strategy_jobs(
     out: &Path,
-    name: &str,
+    point: Point,
     table: &QuotaTable,
     perms: &Permutations,
     options: &MixOptions,
     tags: &[u64; 2],
     key: u64,
-    request: impl Fn(&str) -> serde_json::Value,
+    request: impl Fn(Strategy) -> serde_json::Value,
     record: &serde_json::Value,
     ramp: &[RampRecipe],
 ) -> Vec<Job> {
@@ -170,19 +167,22 @@ pub(crate) fn strategy_jobs(
             quotas: table.only(source),
         })
         .collect();
-    let job = |kind: &str, tag: u64, segments: &[Segment]| Job {
-        name: format!("{kind}-{name}"),
-        dir: out.join(format!("{kind}-{name}")),
-        layout: lay_out(perms, segments, options.order, options.seed, &[tag, key]),
-        request: request(kind),
+    let job = |strategy: Strategy, tag: u64, segments: &[Segment]| Job {
+        name: subset_name(strategy, point),
+        dir: out.join(subset_name(strategy, point)),
+        subset: lay_out(perms, segments, options.order, options.seed, &[tag, key]),
+        request: request(strategy),
         record: record.clone(),
         visits: Vec::new(),
     };
-    let mut jobs = vec![job("sm", tags[0], &sm), job("ft", tags[1], &ft)];
+    let mut jobs = vec![
+        job(Strategy::Sm, tags[0], &sm),
+        job(Strategy::Ft, tags[1], &ft),
+    ];
     if !ramp.is_empty() {
         let (rows, synthetic) = (table.rows(), table.rows_of(Source::Synthetic));
         let mut ramp_job = job(
-            "ramp",
+            Strategy::Ramp,
             tags[0],
             &[Segment {
                 name: "ramp".into(),
@@ -256,16 +256,16 @@ pub fn sweep(spec: &SweepSpec, progress: &(dyn Fn(Progress<'_>) + Sync)) -> Resu
                 &fresh
             }
         };
-        let request = |kind: &str| {
+        let request = |strategy| {
             records.request(
-                kind,
+                strategy,
                 json!({ "size": spec.size, "share": share, "draw": spec.draw }),
             )
         };
         let record = records.record(table, json!({ "share": share, "draw": spec.draw }));
         jobs.extend(strategy_jobs(
             &spec.out,
-            &Point::Share(point).to_string(),
+            Point::Share(point),
             table,
             perms,
             options,
@@ -277,108 +277,15 @@ pub fn sweep(spec: &SweepSpec, progress: &(dyn Fn(Progress<'_>) + Sync)) -> Resu
         ));
     }
     let subsets = spec.shares.iter().zip(&tables).map(|(&share, table)| {
-        subset_entry(
-            &Point::Share(share).to_string(),
-            table,
-            json!({ "share": share.as_f64() }),
-        )
+        SubsetRecord::new(Point::Share(share), table, !spec.ramp.is_empty())
     });
-    let shares: Vec<f64> = spec.shares.iter().map(|s| s.as_f64()).collect();
-    let mix = records.mix(
-        "sweep",
-        subsets.collect(),
-        json!({ "size": spec.size, "shares": shares, "draw": spec.draw }),
-    );
+    let mix = MixRecord {
+        draw: Some(spec.draw),
+        shares: Some(spec.shares.iter().map(|s| s.as_f64()).collect()),
+        size: Some(spec.size),
+        ..records.mix("sweep", subsets.collect())
+    };
     write_regime(&inputs, &jobs, options, &spec.out, &mix, progress)
-}
-
-/// What every regime records alike, in subset manifests and `mix.json`; each record takes the
-/// fields only its regime has as `extra` (a JSON object).
-pub(crate) struct Records<'a> {
-    inputs: &'a Inputs,
-    options: &'a MixOptions,
-    regime: Regime,
-}
-
-impl<'a> Records<'a> {
-    pub(crate) fn new(inputs: &'a Inputs, options: &'a MixOptions, regime: Regime) -> Self {
-        Records {
-            inputs,
-            options,
-            regime,
-        }
-    }
-
-    /// The request a subset's manifest records (its fingerprint: a rerun resumes only an equal
-    /// request).
-    pub(crate) fn request(&self, kind: &str, extra: Value) -> Value {
-        let (inputs, options) = (self.inputs, self.options);
-        merged(
-            json!({
-                "kind": kind, "synthetic": inputs.synthetic, "real": inputs.real,
-                "class_map": options.class_renames, "seed": options.seed, "order": options.order,
-                "tool_version": datasets::TOOL_VERSION,
-            }),
-            extra,
-        )
-    }
-
-    /// What a subset's manifest records of how it was mixed.
-    pub(crate) fn record(&self, table: &QuotaTable, extra: Value) -> Value {
-        let (inputs, options) = (self.inputs, self.options);
-        merged(
-            json!({
-                "regime": self.regime, "synthetic_dir": inputs.synthetic_dir,
-                "real_dir": inputs.real_dir, "classes": inputs.classes,
-                "synthetic_rows": table.rows_of(Source::Synthetic),
-                "real_rows": table.rows_of(Source::Real), "order": options.order, "quotas": table,
-            }),
-            extra,
-        )
-    }
-
-    /// `mix.json`: the whole mix and its `subsets` (see [`subset_entry`]).
-    pub(crate) fn mix(&self, kind: &str, subsets: Vec<Value>, extra: Value) -> Value {
-        let (inputs, options) = (self.inputs, self.options);
-        merged(
-            json!({
-                "kind": kind,
-                "regime": self.regime,
-                "command": options.command,
-                "tool_version": datasets::TOOL_VERSION,
-                "synthetic": { "dir": inputs.synthetic_dir, "id": inputs.synthetic },
-                "real": { "dir": inputs.real_dir, "id": inputs.real },
-                "classes": inputs.classes,
-                "class_map": options.class_renames,
-                "seed": options.seed,
-                "order": options.order,
-                "subsets": subsets,
-            }),
-            extra,
-        )
-    }
-}
-
-/// One entry of `mix.json`'s `subsets`: the SM and FT subsets `sm-NAME`, `ft-NAME` of `table`.
-pub(crate) fn subset_entry(name: &str, table: &QuotaTable, extra: Value) -> Value {
-    merged(
-        json!({
-            "synthetic_rows": table.rows_of(Source::Synthetic),
-            "real_rows": table.rows_of(Source::Real),
-            "sm": format!("sm-{name}"),
-            "ft": format!("ft-{name}"),
-            "quotas": table,
-        }),
-        extra,
-    )
-}
-
-/// `base` with the fields of `extra` added (both JSON objects).
-fn merged(mut base: Value, extra: Value) -> Value {
-    if let (Value::Object(base), Value::Object(extra)) = (&mut base, extra) {
-        base.extend(extra);
-    }
-    base
 }
 
 /// The steps that end every regime once its jobs are planned: no held-out row may enter a
@@ -388,28 +295,16 @@ pub(crate) fn write_regime(
     jobs: &[Job],
     options: &MixOptions,
     out: &Path,
-    mix: &Value,
+    mix: &MixRecord,
     progress: &(dyn Fn(Progress<'_>) + Sync),
 ) -> Result<SweepSummary> {
-    inputs.check_held_out(jobs.iter().flat_map(|job| &job.layout.rows))?;
+    inputs.check_held_out(jobs.iter().flat_map(|job| &job.subset.rows))?;
     // Before looking at what the subsets' directories hold: another mix writing them now
     // would have its unfinished subsets taken for a crashed run's and removed.
     let _only_writer = DirLock::take(out)?;
     let subsets = write_jobs(inputs, jobs, options, progress)?;
-    let mix_file = write_mix_file(out, mix)?;
+    let mix_file = mix.write(out)?;
     Ok(SweepSummary { subsets, mix_file })
-}
-
-/// Writes `mix` as `out/mix.json`, atomically: the last file of a mix.
-pub(crate) fn write_mix_file(out: &Path, mix: &serde_json::Value) -> Result<PathBuf> {
-    let mix_file = out.join(MIX_FILE);
-    write_atomic(
-        &mix_file,
-        serde_json::to_string_pretty(mix)
-            .expect("mix.json serialises")
-            .as_bytes(),
-    )?;
-    Ok(mix_file)
 }
 
 #[cfg(test)]

@@ -1,4 +1,4 @@
-//! Writing the output datasets from their layouts: rows copied as they are (PNG bytes, uid,
+//! Writing the output datasets from their rows: rows copied as they are (PNG bytes, uid,
 //! label, source, meta) with `arrow_select::interleave`, a group of shards at a time whose rows
 //! fit the memory budget, each group's shards in parallel, each manifest as soon as its shards
 //! are done; and deciding, on a rerun, which outputs are already done.
@@ -9,13 +9,14 @@ use std::path::PathBuf;
 use arrow_array::RecordBatch;
 use arrow_select::interleave::interleave_record_batch;
 use datasets::memory::default_budget;
+use datasets::verify::{Depth, Finished, finished};
 use datasets::{
     DatasetInfo, DatasetWriter, Manifest, Phase, Progress, ROWS_PER_ROW_GROUP, Recipe, ShardWriter,
     SplitPlan, Visits, WriteMode,
 };
 use rayon::prelude::*;
 
-use crate::draw::Layout;
+use crate::draw::SubsetRows;
 use crate::error::{Error, Result};
 use crate::inputs::{Inputs, RowRef, TRAIN};
 use crate::{MixOptions, SubsetSummary};
@@ -24,7 +25,7 @@ use crate::{MixOptions, SubsetSummary};
 pub(crate) struct Job {
     pub name: String,
     pub dir: PathBuf,
-    pub layout: Layout,
+    pub subset: SubsetRows,
     /// Everything that determines the rows: equal requests mean equal shards, so a finished
     /// output with the same request is kept on a rerun.
     pub request: serde_json::Value,
@@ -47,7 +48,7 @@ pub(crate) enum Found {
 
 impl Job {
     pub fn rows(&self) -> u64 {
-        self.layout.rows.len() as u64
+        self.subset.rows.len() as u64
     }
 
     /// Looks at the job's directory. A finished dataset made with other arguments is an
@@ -61,7 +62,7 @@ impl Job {
             Ok(false) if force => return Ok(Found::Redo),
             Ok(false) => {}
         }
-        if !self.dir.join("manifest.json").is_file() {
+        if finished(&self.dir, Depth::Manifest) == Finished::No {
             // No manifest: an interrupted run (the writer only writes it last).
             return Ok(Found::Redo);
         }
@@ -76,18 +77,19 @@ impl Job {
                 ),
             ));
         }
-        let problems = datasets::verify::verify(&self.dir)?;
-        if problems.is_empty() {
-            Ok(Found::Done)
-        } else {
-            tracing::warn!("{}: {} (redoing it)", self.dir.display(), problems[0]);
-            Ok(Found::Redo)
+        match finished(&self.dir, Depth::Hashes) {
+            Finished::Yes => Ok(Found::Done),
+            Finished::Damaged(why) => {
+                tracing::warn!("{}: {why} (redoing it)", self.dir.display());
+                Ok(Found::Redo)
+            }
+            Finished::No => Ok(Found::Redo),
         }
     }
 
     /// Starts the dataset's writer (which creates the directory and its parents).
     fn writer(&self, inputs: &Inputs, options: &MixOptions, found: Found) -> Result<DatasetWriter> {
-        let source = match self.layout.synthetic_rows {
+        let source = match self.subset.synthetic_rows {
             0 => "real",
             s if s == self.rows() => "synthetic",
             _ => "mixed",
@@ -115,10 +117,10 @@ impl Job {
         Ok(DatasetWriter::create(&self.dir, info, &plan, mode)?)
     }
 
-    /// The layout's rows that shard `slot` holds.
+    /// The rows that shard `slot` holds.
     fn slot_rows(&self, writer: &DatasetWriter, slot: usize) -> &[RowRef] {
         let rows = &writer.slots()[slot].rows;
-        &self.layout.rows[rows.start as usize..rows.end as usize]
+        &self.subset.rows[rows.start as usize..rows.end as usize]
     }
 
     /// Writes the card and the manifest once every shard is written.
@@ -129,7 +131,7 @@ impl Job {
     }
 
     fn phases(&self, writer: &DatasetWriter) -> Vec<Phase> {
-        self.layout
+        self.subset
             .phases
             .iter()
             .map(|p| Phase {
@@ -184,7 +186,7 @@ pub(crate) fn write_jobs(
             name: job.name.clone(),
             dir: job.dir.clone(),
             rows: job.rows(),
-            synthetic_rows: job.layout.synthetic_rows,
+            synthetic_rows: job.subset.synthetic_rows,
             kept: found == Found::Done,
         })
         .collect())

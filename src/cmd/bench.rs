@@ -5,8 +5,10 @@ use bench::engine::k8s::{K8s, K8sOptions};
 use bench::engine::local::{Local, Pool};
 use bench::engine::slurm::{Slurm, SlurmOptions};
 use bench::engine::{self, Engine, Selection};
-use bench::plan::{Plan, Stage};
-use bench::{BenchOptions, config, status, tasks};
+use bench::experiment::Experiment;
+use bench::plan::Plan;
+use bench::work::Stage;
+use bench::{BenchOptions, status, tasks};
 use clap::{Args, ValueEnum};
 use generator::DeviceChoice;
 use trainer::backend::BackendKind;
@@ -129,12 +131,11 @@ pub fn run(args: BenchArgs, quiet: bool) -> Result<()> {
         (None, None) if args.task.is_some() || bench::is_pinned(&args.out) => {
             bench::pinned_experiment(&args.out)?
         }
-        (config, profile) => {
-            config::load(config.as_deref(), profile.as_deref().unwrap_or("default"))?
-        }
+        (Some(file), _) => Experiment::file(file)?,
+        (None, profile) => Experiment::profile(profile.as_deref().unwrap_or("default"))?,
     };
     if args.print_config {
-        print!("{}", toml::to_string_pretty(&experiment)?);
+        print!("{}", experiment.pin_text());
         return Ok(());
     }
     let threads = args.threads.map(|t| t as usize);

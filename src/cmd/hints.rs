@@ -56,6 +56,14 @@ pub fn for_cli(error: anyhow::Error) -> anyhow::Error {
 
 /// One link in flag words, if it names settings or remedies.
 fn cli_line(link: &(dyn StdError + 'static)) -> Option<String> {
+    if let Some(error) = link.downcast_ref::<bench::Error>() {
+        return Some(bench_line(error));
+    }
+    if let Some(bench::experiment::Error::UnknownProfile(name)) = link.downcast_ref() {
+        return Some(format!(
+            "--profile '{name}' is unknown: use default or full, or give --config FILE"
+        ));
+    }
     match dataset_error(link)? {
         datasets::Error::Setting { setting, message } => {
             Some(format!("{}: {message}", flag(setting)))
@@ -64,6 +72,62 @@ fn cli_line(link: &(dyn StdError + 'static)) -> Option<String> {
             Some(format!("{}: {}", dir.display(), conflict.describe(remedy)))
         }
         _ => None,
+    }
+}
+
+/// A bench directory's or a task's refusal, in flag words.
+fn bench_line(error: &bench::Error) -> String {
+    use bench::Error;
+    let plan_it = |dir: &std::path::Path| {
+        format!(
+            "`synmix bench --out {} --plan-only` plans it",
+            dir.display()
+        )
+    };
+    match error {
+        Error::OtherExperiment { dir } => format!(
+            "{}: holds another experiment; choose another --out (or delete it to start over)",
+            dir.display()
+        ),
+        Error::UnpinnedPlan { dir } => format!(
+            "{}: has a plan.json but no experiment.toml; give the bench's experiment with --config (or choose another --out)",
+            dir.display()
+        ),
+        Error::NotABench { dir } => format!(
+            "{}: not a bench directory (no experiment.toml); {}",
+            dir.display(),
+            plan_it(dir)
+        ),
+        Error::NotPlanned { dir } => format!(
+            "{}: not a planned bench directory (no plan.json); {} first",
+            dir.display(),
+            plan_it(dir)
+        ),
+        Error::DamagedPlan { path, dir, why } => format!(
+            "{}: damaged plan ({why}); delete it and plan the bench again ({}; finished tasks are kept)",
+            path.display(),
+            plan_it(dir)
+        ),
+        Error::OtherPlan { path } => format!(
+            "{}: holds the plan of another experiment (or another synmix version); choose another --out",
+            path.display()
+        ),
+        Error::TaskOutOfRange {
+            task,
+            stage: None,
+            count,
+        } => format!(
+            "--task {task} is out of range: this plan has tasks 0 to {} (see plan.json or `synmix status`)",
+            count.saturating_sub(1)
+        ),
+        Error::TaskOutOfRange {
+            task,
+            stage: Some(stage),
+            count,
+        } => format!(
+            "--task {task} is out of range: --stage {stage} has {count} task(s), 0 to {}",
+            count.saturating_sub(1)
+        ),
     }
 }
 

@@ -4,8 +4,6 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use bench::report;
-
 #[derive(Args, Debug)]
 #[command(after_help = "Examples:\n  synmix report runs/default\n\n\
 Reads DIR/runs/<pair>/<arch>/<strategy>-r<share×100>-s<seed>/result.json and writes DIR/report.md, \
@@ -22,17 +20,10 @@ pub struct ReportArgs {
 }
 
 pub fn run(args: ReportArgs, quiet: bool) -> anyhow::Result<()> {
-    bench::status::check_report_ready(&args.dir)?;
-    let results = report::scan(&args.dir)?;
-    if results.is_empty() {
-        anyhow::bail!("{}: no run results under runs/ yet", args.dir.display());
-    }
-    let files = report::write_report(&args.dir, &results)?;
-    bench::status::report_written(&args.dir, &files.markdown)?;
+    let (runs, files) = bench::write_report(&args.dir)?;
     if !quiet {
         println!(
-            "{} runs; wrote {} and {}",
-            results.len(),
+            "{runs} runs; wrote {} and {}",
             files.markdown.display(),
             files.html.display()
         );

@@ -18,6 +18,8 @@ pub struct StatusArgs {
 }
 
 pub fn run(args: StatusArgs, _quiet: bool) -> anyhow::Result<()> {
-    print!("{}", status::describe(&args.dir)?);
+    // A bench directory no recorded command launched reruns with the plain command.
+    let rerun = |out: &std::path::Path| format!("synmix bench --out {}", out.display());
+    print!("{}", status::describe(&args.dir, rerun)?);
     Ok(())
 }

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use burn::optim::ModuleOptimizer;
 use burn::prelude::*;
 use burn::store::ModuleRecord;
-use datasets::atomic::{sync, write_atomic};
+use datasets::atomic::{sync, write_json};
 use serde::{Deserialize, Serialize};
 
 use crate::train::EpochRecord;
@@ -161,10 +161,7 @@ impl Checkpoint {
         // On disk before the state that names them is (write_atomic syncs the state itself).
         sync(&model_path)?;
         sync(&optimizer_path)?;
-        write_atomic(
-            &self.state_path(),
-            &serde_json::to_vec_pretty(state).expect("checkpoint state serialises"),
-        )?;
+        write_json(&self.state_path(), state)?;
         if let Some(previous) = state.generation.checked_sub(1) {
             let (old_model, old_optimizer) = self.files(previous);
             // Best effort: a leftover file only costs disk space.

@@ -27,6 +27,12 @@ impl Error {
         Error::Invalid(message.into())
     }
 
+    /// A value of the run's options that cannot work, named by its field (`strategy`); the
+    /// datasets crate's `Setting` error, so that a front end words it as its own option.
+    pub fn setting(setting: &'static str, message: impl Into<String>) -> Self {
+        Error::Dataset(datasets::Error::setting(setting, message))
+    }
+
     pub fn io(path: impl AsRef<Path>, source: std::io::Error) -> Self {
         Error::Io {
             path: path.as_ref().to_path_buf(),

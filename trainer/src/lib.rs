@@ -1,13 +1,16 @@
 //! Trainer side of synmix: trains small image classifiers (MLP, plain CNN, small ViT) with burn
-//! on a synmix dataset, either as one shuffled mix of real and synthetic rows (Simple Mixed, SM)
-//! or as a synthetic phase followed by a real phase on the same weights (Fine-Tuned, FT), and
-//! scores them on a held-out real test set.
+//! on a synmix dataset — as one shuffled mix of real and synthetic rows (Simple Mixed, SM), as a
+//! synthetic phase followed by a real phase on the same weights (Fine-Tuned, FT), or as the SM
+//! rows with the synthetic share of the batches falling linearly over the training (the ramp) —
+//! and scores them on a held-out real test set. It trains and scores one run; it knows nothing
+//! of sweeps.
 //!
 //! The pieces, in the order a run uses them:
 //! - [`backend`]: which burn device executes the run (flex on CPU, wgpu with the `wgpu` feature);
 //! - [`data`]: a split's images as a `u8` CHW store, decoded once into memory (or streamed from
 //!   the shards when over the memory budget), batched into `f32` tensors from there;
-//! - [`phases`]: the training phases of a run (SM: one; FT: synthetic then real);
+//! - [`phases`]: the training phases of a run (SM: one; FT: synthetic then real; the ramp: one
+//!   whose batches follow the visits the mixer laid out);
 //! - [`models`]: the three architectures, each a burn `Module` with its `Config`;
 //! - [`ops`]: the CPU kernels the models call, burn backend extensions on flex with hand-written
 //!   backwards;

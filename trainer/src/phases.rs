@@ -11,38 +11,13 @@
 //!   synthetic. Each source's rows are taken in seeded passes over that source, one after the
 //!   other, so every row is visited once per epoch on average and `epochs` times in all.
 
-use std::fmt;
-
+pub use datasets::point::Strategy;
 use datasets::rng::SplitMix64;
 use datasets::{Phase, Source, Visits};
 use serde::{Deserialize, Serialize};
 
 use crate::config::TrainConfig;
 use crate::{Error, Result};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
-#[serde(rename_all = "lowercase")]
-pub enum Strategy {
-    /// Simple Mixed: one shuffled set.
-    #[cfg_attr(feature = "clap", value(alias = "simple-mixed"))]
-    Sm,
-    /// Fine-Tuned: a synthetic phase, then a real phase.
-    #[cfg_attr(feature = "clap", value(alias = "fine-tuned"))]
-    Ft,
-    /// The SM rows with a synthetic fraction of the batches falling linearly over the training.
-    Ramp,
-}
-
-impl fmt::Display for Strategy {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Strategy::Sm => "sm",
-            Strategy::Ft => "ft",
-            Strategy::Ramp => "ramp",
-        })
-    }
-}
 
 /// One phase of a run.
 #[derive(Debug, Clone, PartialEq)]
@@ -178,9 +153,10 @@ fn ramp_phase(phases: &[Phase], sources: &[Source], config: &TrainConfig) -> Res
         .filter(|p| !p.visits.is_empty())
         .collect::<Vec<_>>()[..]
     else {
-        return Err(Error::invalid(
-            "--strategy ramp needs a ramp subset (ramp-rXXX, written by `synmix mix --ramp EPOCHSxBATCH`); \
-             this dataset has no ramp phase",
+        return Err(Error::setting(
+            "strategy",
+            "ramp needs a ramp subset (ramp-rXXX, which a mix writes when given ramp recipes \
+             EPOCHSxBATCH); this dataset has no ramp phase",
         ));
     };
     let recipe = |v: &Visits| format!("{}x{}", v.epochs, v.batch_size);
@@ -190,9 +166,9 @@ fn ramp_phase(phases: &[Phase], sources: &[Source], config: &TrainConfig) -> Res
         .find(|v| v.epochs == config.epochs as u64 && v.batch_size == config.batch_size as u64)
         .ok_or_else(|| {
             let laid_out: Vec<String> = phase.visits.iter().map(recipe).collect();
-            Error::invalid(format!(
-                "this ramp subset is laid out for {} (EPOCHSxBATCH), not for {} epochs in batches of {}: \
-                 train with one of those, or mix again with --ramp {}x{}",
+            Error::setting("strategy", format!(
+                "ramp: this ramp subset is laid out for {} (EPOCHSxBATCH), not for {} epochs in batches of {}: \
+                 train with one of those, or mix it again with the ramp recipe {}x{}",
                 laid_out.join(", "),
                 config.epochs,
                 config.batch_size,
@@ -433,14 +409,18 @@ pub(crate) mod tests {
                 .unwrap_err()
                 .to_string()
         };
-        assert!(err(&[]).contains("synmix mix --ramp"), "{}", err(&[]));
+        assert!(
+            err(&[]).contains("ramp recipes EPOCHSxBATCH"),
+            "{}",
+            err(&[])
+        );
         let other_recipe = Visits {
             epochs: 2,
             ..plan_visits(&[2, 2, 2])
         };
         let said = err(&[ramp(&sources, other_recipe)]);
         assert!(
-            said.contains("laid out for 2x4") && said.contains("--ramp 3x4"),
+            said.contains("laid out for 2x4") && said.contains("the ramp recipe 3x4"),
             "{said}"
         );
         let said = err(&[ramp(&sources, plan_visits(&[2, 2, 1]))]);

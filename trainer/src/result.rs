@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use datasets::atomic::write_atomic;
+use datasets::atomic::write_json;
 use datasets::point::{Hundredths, Point, Regime};
 use serde::{Deserialize, Serialize};
 
@@ -204,13 +204,7 @@ impl RunResult {
 
     /// Writes the result to `config.out/result.json` (temporary file, then rename).
     pub fn write(&self) -> Result<()> {
-        let out = &self.config.out;
-        std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
-        write_atomic(
-            &self.config.result_path(),
-            &serde_json::to_vec_pretty(self).expect("results serialise"),
-        )?;
-        Ok(())
+        Ok(write_json(&self.config.result_path(), self)?)
     }
 }
 

@@ -85,7 +85,11 @@ impl<'a> Prepared<'a> {
             &train.store.sources,
             &config.train,
         )
-        .map_err(|e| Error::file(&config.data, e))?;
+        .map_err(|e| match e {
+            // A setting that cannot work with this data is the front end's to word.
+            setting @ Error::Dataset(datasets::Error::Setting { .. }) => setting,
+            other => Error::file(&config.data, other),
+        })?;
         Ok(Prepared {
             config,
             train,

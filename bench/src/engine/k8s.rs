@@ -9,8 +9,9 @@ use anyhow::Result;
 use serde_json::{Value, json};
 
 use super::{Engine, Selection};
-use crate::config::Experiment;
-use crate::plan::{Plan, Stage};
+use crate::experiment::Experiment;
+use crate::plan::Plan;
+use crate::work::Stage;
 use crate::{BenchOptions, tasks};
 
 #[derive(Debug, Clone)]

@@ -15,9 +15,11 @@ use anyhow::{Context, Result, bail};
 use indicatif::ProgressBar;
 
 use super::{Engine, Selection};
-use crate::plan::{Plan, Stage, Task, Work};
+use crate::experiment::Experiment;
+use crate::plan::{Plan, Task};
 use crate::tasks::{self, State};
-use crate::{BenchOptions, config::Experiment, layout};
+use crate::work::Stage;
+use crate::{BenchOptions, layout};
 
 /// How many tasks run at once, and with how many threads each.
 #[derive(Debug, Clone, Copy)]
@@ -115,7 +117,7 @@ fn run(plan: &Plan, experiment: &Experiment, options: &BenchOptions, pool: Pool)
         .filter(|t| tasks::state(out, t.id) == State::Missing)
         .map(|t| t.id)
         .collect();
-    let report = crate::report::markdown_path(out);
+    let report = layout::report_markdown(out);
     let report_done = matches!(
         tasks::state(out, plan.stage(Stage::Report)[0].id),
         State::Done(_)
@@ -310,7 +312,7 @@ fn finished(
 ) {
     if task.work.stage() != Stage::Train {
         // A failed report is told at the end; a failed data task stops the launch.
-        if let (Err(error), false) = (outcome, task.work == Work::Report) {
+        if let (Err(error), false) = (outcome, task.work.stage() == Stage::Report) {
             tally.data_failure.get_or_insert((task.id, error));
         }
         return;
@@ -320,13 +322,7 @@ fn finished(
         Err(error) => format!("FAILED: {error}"),
     };
     if !quiet {
-        let what = match &task.work {
-            Work::Train(cell) => format!(
-                "{:<6} {:<4} {} {} seed {}",
-                cell.pair, cell.model, cell.strategy, cell.point, cell.seed
-            ),
-            work => work.to_string(),
-        };
+        let what = task.work.kind().label();
         bar.suspend(|| eprintln!("{what}: {line} ({:.1}s)", started.elapsed().as_secs_f64()));
     }
 }

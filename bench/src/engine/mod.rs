@@ -11,11 +11,12 @@ pub mod slurm;
 
 use std::path::Path;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
-use crate::config::Experiment;
-use crate::plan::{Plan, Stage};
+use crate::experiment::Experiment;
+use crate::plan::Plan;
+use crate::work::Stage;
 use crate::{BenchOptions, layout, tasks};
 
 /// One way of running a plan's pending tasks.
@@ -91,12 +92,9 @@ fn record_launch(out: &Path, engine: &str, command: &str) -> Result<()> {
         engine: engine.to_string(),
         command: command.to_string(),
     };
-    let dir = layout::tasks_dir(out);
-    std::fs::create_dir_all(&dir).with_context(|| format!("{}: cannot create", dir.display()))?;
-    let text = serde_json::to_string_pretty(&launch).expect("launches serialise");
-    Ok(datasets::atomic::write_atomic(
+    Ok(datasets::atomic::write_json(
         &layout::launch_file(out),
-        text.as_bytes(),
+        &launch,
     )?)
 }
 

@@ -14,8 +14,9 @@ use std::process::Command;
 use anyhow::{Context, Result, bail};
 
 use super::{Engine, Selection};
-use crate::config::Experiment;
-use crate::plan::{Plan, Stage};
+use crate::experiment::Experiment;
+use crate::plan::Plan;
+use crate::work::Stage;
 use crate::{BenchOptions, layout, status, tasks};
 
 /// The most indices one array holds (Slurm's default MaxArraySize is 1001: indices 0–1000).

@@ -6,10 +6,10 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use base64::prelude::{BASE64_STANDARD, Engine as _};
 
-use super::groups::Group;
 use super::plot::{plot_png, plot_svg};
 use super::tables::{self, escape, group_table};
 use super::{samples, words};
+use crate::analysis::groups::Group;
 
 /// The report as markdown and as HTML, written side by side.
 pub struct Doc {

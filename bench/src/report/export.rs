@@ -13,7 +13,8 @@ use parquet::arrow::ArrowWriter;
 
 use gap::{GapReport, Measures};
 
-use super::scan::CellResult;
+use crate::layout;
+use crate::records::CellResult;
 
 /// The values of one column, `None` where a failed run has none.
 enum Values {
@@ -110,10 +111,10 @@ pub fn write_gaps(bench: &Path, gaps: &[(String, GapReport)]) -> Result<()> {
 
 /// Writes `bench/<name>.csv` and `bench/<name>.parquet` (each atomically).
 fn write_table(bench: &Path, name: &str, columns: Vec<(&str, Values)>, rows: usize) -> Result<()> {
-    let csv = bench.join(format!("{name}.csv"));
+    let csv = layout::export_file(bench, name, "csv");
     write_atomic(&csv, csv_text(&columns, rows).as_bytes())
         .with_context(|| format!("{}: cannot write", csv.display()))?;
-    let parquet = bench.join(format!("{name}.parquet"));
+    let parquet = layout::export_file(bench, name, "parquet");
     let bytes = parquet_bytes(columns).with_context(|| format!("{}", parquet.display()))?;
     write_atomic(&parquet, &bytes).with_context(|| format!("{}: cannot write", parquet.display()))
 }

@@ -4,10 +4,10 @@
 
 use std::fmt::Write as _;
 
-use super::Group;
-use super::groups::Comparison;
 use super::plot::COLORS;
 use super::tables::escape;
+use crate::analysis::groups::Comparison;
+use crate::analysis::groups::Group;
 use datasets::point::Point;
 
 const CELL: (i32, i32) = (64, 26);

@@ -5,9 +5,9 @@ use std::collections::BTreeMap;
 
 use datasets::point::{Hundredths, Point};
 
-use super::Group;
-use super::groups::{Comparison, upper};
 use super::tables::{Table, stat_cell};
+use crate::analysis::groups::Group;
+use crate::analysis::groups::{Comparison, upper};
 
 /// The share-sweep points where FT is the SM run: real rows only, synthetic rows only.
 const REAL_ONLY: Point = Point::Share(Hundredths::ZERO);

@@ -10,9 +10,9 @@ use anyhow::{Result, anyhow};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::Group;
-use super::groups::upper;
-use super::stats::Stat;
+use crate::analysis::groups::Group;
+use crate::analysis::groups::upper;
+use crate::analysis::stats::Stat;
 
 const WIDTH: u32 = 640;
 const HEIGHT: u32 = 400;

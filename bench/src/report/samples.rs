@@ -70,7 +70,7 @@ pub fn write_strip(bench: &Path, pair: &str, seed: u64) -> Result<Option<SampleS
     let Some(rows) = rows else {
         return Ok(None);
     };
-    let png = bench.join("plots").join(format!("samples-{pair}.png"));
+    let png = layout::samples_strip(bench, pair);
     save(&contact_sheet(spec, &rows, SCALE), &png)?;
     Ok(Some(SampleStrip { png, classes }))
 }

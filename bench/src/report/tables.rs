@@ -6,10 +6,10 @@ use std::fmt::Write as _;
 
 use datasets::point::{Point, Regime};
 
-use super::Group;
-use super::groups::upper;
-use super::scan::CellResult;
-use super::stats::Stat;
+use crate::analysis::groups::Group;
+use crate::analysis::groups::upper;
+use crate::analysis::stats::Stat;
+use crate::records::CellResult;
 
 /// A table of text cells, written as markdown or as HTML.
 pub struct Table {

@@ -3,11 +3,11 @@
 
 use datasets::point::Regime;
 
-use super::fit::Fit;
-use super::groups::{Group, upper};
-use super::optimum::{Optimum, optimum};
-use super::scan::CellResult;
-use super::transfer::{TransferGap, transfer_gap};
+use crate::analysis::fit::Fit;
+use crate::analysis::groups::{Group, upper};
+use crate::analysis::optimum::{Optimum, optimum};
+use crate::analysis::transfer::{TransferGap, transfer_gap};
+use crate::records::CellResult;
 
 /// What the added-synthetic sections show, with R as the runs measured it.
 pub fn added_note(results: &[CellResult]) -> String {

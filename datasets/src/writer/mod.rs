@@ -25,7 +25,7 @@ use arrow_schema::SchemaRef;
 use ::parquet::file::properties::WriterProperties;
 
 use crate::DEFAULT_ROWS_PER_SHARD;
-use crate::atomic::write_atomic;
+use crate::atomic::{write_atomic, write_json};
 use crate::card;
 use crate::error::{Error, IoContext, Result};
 use crate::journal::{FinishedShard, Journal};
@@ -165,8 +165,7 @@ impl DatasetWriter {
             &self.dir.join(card::CARD_FILE),
             card::render(&manifest).as_bytes(),
         )?;
-        let text = serde_json::to_string_pretty(&manifest).expect("manifest serialises");
-        write_atomic(&self.dir.join(MANIFEST_FILE), text.as_bytes())?;
+        write_json(&self.dir.join(MANIFEST_FILE), &manifest)?;
         Journal::remove(&self.dir)?;
         if let Some(target) = &self.replaces {
             dir::replace(&self.dir, target)?;

@@ -16,7 +16,9 @@ pub use net::{FeatureNet, FeatureNetConfig};
 pub use onnx::OnnxEncoder;
 
 use crate::Result;
-use crate::fd::Features;
+
+/// Feature sets: one row per image, what every measure compares.
+pub type Features = DMatrix<f64>;
 
 /// Images embedded per batch by the network.
 const BATCH: usize = 256;

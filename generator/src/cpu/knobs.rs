@@ -3,6 +3,7 @@
 //! exactly the values the GPU reads, whatever order and type the TOML gives its knobs.
 
 use crate::file::{KnobType, PresetFile};
+use crate::program::HEADER_WORDS;
 
 /// Declares the knobs the built-ins' shaders read (`s.knobs.NAME`) as fields of [`Knobs`].
 macro_rules! knobs {
@@ -74,23 +75,23 @@ pub(super) struct Sample {
 
 /// Where each of [`NAMES`] sits among a preset's sample words, and as which type.
 #[derive(Debug, Clone)]
-pub(super) struct Layout {
+pub(super) struct KnobSlots {
     words: usize,
     slots: Vec<Option<(usize, KnobType)>>,
 }
 
-impl Layout {
-    pub(super) fn new(file: &PresetFile) -> Layout {
+impl KnobSlots {
+    pub(super) fn new(file: &PresetFile) -> KnobSlots {
         let slots = NAMES
             .iter()
             .map(|name| {
                 let at = file.knobs.iter().position(|k| k.name == *name)?;
                 // The class and the seed come first.
-                Some((2 + at, file.knobs[at].kind))
+                Some((HEADER_WORDS + at, file.knobs[at].kind))
             })
             .collect();
-        Layout {
-            words: 2 + file.knobs.len(),
+        KnobSlots {
+            words: HEADER_WORDS + file.knobs.len(),
             slots,
         }
     }

@@ -22,14 +22,15 @@ use rayon::prelude::*;
 
 use crate::builtin::Builtin;
 use crate::file::PresetFile;
-use knobs::Layout;
+use crate::program::stride;
+use knobs::KnobSlots;
 
 /// The reference renderer of one preset at one image size.
 #[derive(Debug, Clone)]
 pub(crate) struct Reference {
     builtin: Builtin,
     image: ImageSpec,
-    layout: Layout,
+    slots: KnobSlots,
 }
 
 impl Reference {
@@ -38,7 +39,7 @@ impl Reference {
         Some(Reference {
             builtin: Builtin::with_shader(&file.wgsl)?,
             image,
-            layout: Layout::new(file),
+            slots: KnobSlots::new(file),
         })
     }
 
@@ -47,12 +48,12 @@ impl Reference {
     /// layout the GPU writes).
     pub(crate) fn render(&self, words: &[u32], out: &mut Vec<u8>) {
         let stride = stride(self.image);
-        let count = words.len() / self.layout.words();
+        let count = words.len() / self.slots.words();
         out.clear();
         out.resize(count * stride, 0);
         out.par_chunks_mut(stride)
-            .zip(words.par_chunks(self.layout.words()))
-            .for_each(|(pixels, words)| self.render_image(&self.layout.read(words), pixels));
+            .zip(words.par_chunks(self.slots.words()))
+            .for_each(|(pixels, words)| self.render_image(&self.slots.read(words), pixels));
     }
 
     fn render_image(&self, s: &knobs::Sample, out: &mut [u8]) {
@@ -69,11 +70,6 @@ impl Reference {
             }
         }
     }
-}
-
-/// Bytes per image in a rendered batch: the image rounded up to whole u32 words.
-pub fn stride(image: ImageSpec) -> usize {
-    image.pixels_per_image().div_ceil(4) * 4
 }
 
 fn to_byte(v: f32) -> u8 {

@@ -8,7 +8,7 @@ use wgpu::naga;
 
 use super::{KnobType, PresetFile, file_error};
 use crate::error::Result;
-use crate::gpu::{PRELUDE, Program};
+use crate::program::{HEADER_WORDS, PRELUDE, Program};
 
 /// Up to this many classes a preset gets a pipeline per class (`CLASS` is then a constant the
 /// compiler folds); beyond it, one pipeline draws every class (`CLASS` is `ANY_CLASS`).
@@ -126,7 +126,7 @@ pub(crate) fn program(file: &PresetFile) -> Program {
     Program {
         label: file.name.clone(),
         source,
-        words_per_sample: 2 + file.knobs.len(),
+        words_per_sample: HEADER_WORDS + file.knobs.len(),
         per_class: pipelines,
     }
 }

@@ -9,8 +9,8 @@ use datasets::point::{Point, Regime};
 use trainer::{ModelKind, Strategy};
 
 use super::fit::Fit;
-use super::scan::CellResult;
 use super::stats::{Difference, Stat};
+use crate::records::CellResult;
 
 /// The cells of one strategy of one (pair, architecture) group, by share (or by multiple k in
 /// the added-synthetic regime).
@@ -31,15 +31,17 @@ impl Series {
         let mut by_seed = BTreeMap::new();
         let mut points = Vec::new();
         let key = |c: &CellResult| c.point;
-        // An endpoint run serves both strategies, unless the other one was trained there too.
-        let endpoint = |c: &CellResult| c.point.is_endpoint();
+        // Where the strategy is the SM run (the endpoints), SM's run serves it, unless it was
+        // trained there itself.
+        let shared =
+            |c: &CellResult| c.strategy != strategy && c.strategy == strategy.run_at(c.point);
         let trained: Vec<(Point, u64)> = cells
             .iter()
-            .filter(|c| c.strategy == strategy && endpoint(c))
+            .filter(|c| c.strategy == strategy && c.strategy != strategy.run_at(c.point))
             .map(|c| (key(c), c.seed))
             .collect();
         let counts = |c: &&&CellResult| {
-            c.strategy == strategy || (endpoint(c) && !trained.contains(&(key(c), c.seed)))
+            c.strategy == strategy || (shared(c) && !trained.contains(&(key(c), c.seed)))
         };
         for cell in cells.iter().filter(counts) {
             if let Some(acc) = cell.accuracy {
@@ -175,7 +177,7 @@ impl Group {
         let (Some(of), Some(against)) = (self.series_of(c.of), self.series_of(c.against)) else {
             return BTreeMap::new();
         };
-        if share.is_endpoint() {
+        if c.of.run_at(share) == c.against.run_at(share) {
             return BTreeMap::new();
         }
         of.by_seed

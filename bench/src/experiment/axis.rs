@@ -1,4 +1,4 @@
-//! The regimes an experiment runs, as the plan, the data checks and the mix stage see them:
+//! The regimes an experiment runs, as the plan, the data checks and the mix work see them:
 //! each an [`Axis`] of points around a number of rows.
 
 use datasets::point::{Hundredths, Point, Regime};

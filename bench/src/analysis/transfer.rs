@@ -112,7 +112,7 @@ mod tests {
     use trainer::Strategy;
 
     use super::*;
-    use crate::report::scan::CellResult;
+    use crate::records::CellResult;
 
     #[test]
     fn a_known_power_law_is_recovered() {

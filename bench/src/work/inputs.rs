@@ -7,11 +7,42 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use datasets::import::{self, ImportOptions};
 use datasets::subset::TestSet;
+use datasets::verify::{Depth, Finished, finished};
 use datasets::{Dataset, Source, WriteMode};
 use generator::{GenerateOptions, PresetSpec};
 
-use crate::config::{Axis, BUILTIN_REAL, Experiment, Pair, RealSource, SyntheticSource};
+use crate::experiment::{Axis, BUILTIN_REAL, Experiment, Pair, RealSource, SyntheticSource};
 use crate::{BenchOptions, layout};
+
+/// The pair of `experiment` named `name`.
+pub(super) fn pair<'a>(experiment: &'a Experiment, name: &str) -> Result<&'a Pair> {
+    experiment
+        .pair(name)
+        .with_context(|| format!("the experiment has no pair '{name}'"))
+}
+
+/// Before a dataset of the bench's own is made: a finished one whose shards no longer match
+/// its manifest is removed, so the task makes it anew.
+pub(super) fn redo_if_damaged(dir: &Path) -> Result<()> {
+    if let Finished::Damaged(problem) = finished(dir, Depth::Hashes) {
+        tracing::warn!("{}: damaged ({problem}): making it anew", dir.display());
+        std::fs::remove_dir_all(dir)
+            .with_context(|| format!("{}: cannot remove", dir.display()))?;
+    }
+    Ok(())
+}
+
+/// Before a dataset the user gave is read: refused, named, if its shards no longer match its
+/// manifest.
+pub(super) fn refuse_if_damaged(dir: &Path) -> Result<()> {
+    if let Finished::Damaged(problem) = finished(dir, Depth::Hashes) {
+        bail!(
+            "{}: damaged ({problem}); restore it (`synmix verify` lists what is wrong)",
+            dir.display()
+        );
+    }
+    Ok(())
+}
 
 /// The datasets of one pair, once prepared.
 pub(crate) struct PairData {
@@ -37,7 +68,7 @@ pub(super) fn pair_data(
             let real = Dataset::open(&real)?;
             let synthetic = Dataset::open(dir)?;
             let weights = &real.split("train")?.class_counts;
-            for axis in experiment.axes()? {
+            for axis in experiment.axes() {
                 check_holds(pair, &axis, &real.manifest.classes, weights, &synthetic)?;
             }
             dir.clone()
@@ -64,17 +95,18 @@ fn real_test(real: &Path, experiment: &Experiment, options: &BenchOptions) -> Re
         0 => u64::MAX,
         limit => limit,
     };
+    let name = Dataset::open(real)?.manifest.name;
     Ok(datasets::subset::stratified_test(
         real,
         limit,
-        &layout::data_dir(&options.out),
+        &layout::real_test_dataset(&options.out, &name, limit),
         &options.command,
     )?)
 }
 
 /// Whether `dir` holds a finished dataset (its manifest is written last).
 fn is_complete(dir: &Path) -> bool {
-    Dataset::open(dir).is_ok()
+    finished(dir, Depth::Manifest) == Finished::Yes
 }
 
 /// A real dataset and the test set cut from it.
@@ -141,7 +173,7 @@ fn import_real(source: &RealSource, options: &BenchOptions) -> Result<PathBuf> {
 fn synthetic_needs(real: &Dataset, experiment: &Experiment) -> Result<Vec<(String, u64)>> {
     let weights = &real.split("train")?.class_counts;
     let mut needs = vec![0; weights.len()];
-    for axis in experiment.axes()? {
+    for axis in experiment.axes() {
         for (need, axis_need) in needs.iter_mut().zip(axis.synthetic_needs(weights)) {
             *need = (*need).max(axis_need);
         }
@@ -308,7 +340,7 @@ fn real_train_classes(source: &RealSource, out: &Path) -> Result<Option<(Vec<Str
 /// rendered to hold it). Reads manifests only, so it runs before any work, even before a
 /// built-in real dataset is imported (its counts are known).
 pub(crate) fn check_real_holds(experiment: &Experiment, out: &Path) -> Result<()> {
-    let axes = experiment.axes()?;
+    let axes = experiment.axes();
     for pair in &experiment.pairs {
         let Some((classes, weights)) = real_train_classes(&pair.real, out)? else {
             continue;

@@ -9,9 +9,12 @@ use datasets::point::{Point, Regime};
 
 use super::fit::Fit;
 use super::groups::Series;
-use super::scan::CellResult;
 use super::stats::bootstrap_over_seeds;
-use crate::search::{Estimate, SearchKey};
+use crate::records::CellResult;
+use crate::records::SearchKey;
+
+/// r* and its 95 % interval (none with fewer than two seeds), where a curve could be fitted.
+pub type Estimate = Option<(f64, Option<(f64, f64)>)>;
 
 /// The best share of one series.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -105,7 +108,7 @@ mod tests {
     use trainer::Strategy;
 
     use super::*;
-    use crate::report::scan::CellResult;
+    use crate::records::CellResult;
 
     /// Runs whose accuracy peaks at share 0.3 (a parabola), shifted per seed by `spread`.
     fn runs(seeds: u64, spread: f64) -> Vec<CellResult> {

@@ -1,0 +1,199 @@
+//! The kinds of work a plan's tasks do, one file each, behind one trait ([`Kind`]), as
+//! DataTrove's pipeline steps share one base: what a task of that kind makes, how it runs, and
+//! how to tell whether what it finished can still be trusted. [`Work`] is the plan's record of
+//! a task's work (`plan.json`) and the one place that lists the kinds; the task contract
+//! ([`crate::tasks`]) and the engines run any of them alike.
+//!
+//! Adding a kind of work is a file here implementing [`Kind`], its variant in [`Work`], and the
+//! tasks [`crate::plan`] adds for it.
+
+mod choose;
+mod gap;
+mod import;
+mod inputs;
+mod mix;
+mod probe;
+mod render;
+mod report;
+mod train;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use anyhow::Result;
+use serde::{Deserialize, Serialize};
+
+pub use choose::Choose;
+pub use gap::Gap;
+pub use import::Import;
+pub(crate) use inputs::check_real_holds;
+pub use mix::Mix;
+pub use probe::Probe;
+pub use render::Render;
+pub use report::{Report, report_context};
+pub use train::{Cell, Train};
+
+use crate::BenchOptions;
+use crate::experiment::Experiment;
+
+/// The stages of a bench, in the order they run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
+#[serde(rename_all = "lowercase")]
+pub enum Stage {
+    /// Import each real dataset (and cut its test subset).
+    #[cfg_attr(feature = "clap", value(alias = "real"))]
+    Import,
+    /// Render each generator preset.
+    Render,
+    /// Mix the subsets of one pair, seed and regime (and measure each pair's gap).
+    Mix,
+    /// Train one cell (and, in an adaptive search, decide each probe's share: the decisions
+    /// sit between the trainings they read and the trainings they start).
+    Train,
+    /// Write the report.
+    Report,
+}
+
+impl Stage {
+    pub const ALL: [Stage; 5] = [
+        Stage::Import,
+        Stage::Render,
+        Stage::Mix,
+        Stage::Train,
+        Stage::Report,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Stage::Import => "import",
+            Stage::Render => "render",
+            Stage::Mix => "mix",
+            Stage::Train => "train",
+            Stage::Report => "report",
+        }
+    }
+}
+
+impl fmt::Display for Stage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// What a task is given to run: the experiment, how the bench runs, and how the tasks it needs
+/// ended.
+pub struct Context<'a> {
+    pub experiment: &'a Experiment,
+    pub options: &'a BenchOptions,
+    /// The tasks it needs whose last attempt failed (only a kind that
+    /// [`reads failures`](Kind::reads_failures) runs with any).
+    pub failed_needs: Vec<&'a Work>,
+}
+
+/// One kind of work.
+pub trait Kind: fmt::Display {
+    /// The stage its tasks run in.
+    fn stage(&self) -> Stage;
+
+    /// Does the work, keeping what an earlier attempt finished; returns the one-line summary
+    /// the task's completion record keeps. An input found damaged is a [`DamagedInput`]
+    /// error, so the task contract can send the task that made it back to work.
+    fn run(&self, context: &Context) -> Result<String>;
+
+    /// What it makes in the bench directory `out`: an input found damaged under one of these
+    /// is this task's to make again.
+    fn outputs(&self, out: &Path) -> Vec<PathBuf>;
+
+    /// Why what a task of this kind finished cannot be trusted any more (gone, unreadable,
+    /// a failed run), or `None`. Cheap — what a reader opens first — so a whole bench is
+    /// checked at every launch; shards are checked against their hashes by the task that
+    /// reads them.
+    fn damaged(&self, out: &Path) -> Option<String>;
+
+    /// Whether it runs once the tasks it needs have ended, reading the failed ones as
+    /// failures (the report, a search's decision), rather than waiting for them to succeed.
+    fn reads_failures(&self) -> bool {
+        false
+    }
+
+    /// The task in a progress line.
+    fn label(&self) -> String {
+        self.to_string()
+    }
+}
+
+/// What a task does, as the plan records it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum Work {
+    Import(Import),
+    Render(Render),
+    Mix(Mix),
+    Gap(Gap),
+    Train(Train),
+    Choose(Choose),
+    Probe(Probe),
+    Report(Report),
+}
+
+impl Work {
+    /// The kind of work, to run or ask.
+    pub fn kind(&self) -> &dyn Kind {
+        match self {
+            Work::Import(work) => work,
+            Work::Render(work) => work,
+            Work::Mix(work) => work,
+            Work::Gap(work) => work,
+            Work::Train(work) => work,
+            Work::Choose(work) => work,
+            Work::Probe(work) => work,
+            Work::Report(work) => work,
+        }
+    }
+
+    pub fn stage(&self) -> Stage {
+        self.kind().stage()
+    }
+}
+
+impl fmt::Display for Work {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.kind().fmt(f)
+    }
+}
+
+/// An input of a task that no longer matches its manifest: the task fails naming it, and the
+/// task contract sends the task that made it back to work.
+#[derive(Debug, thiserror::Error)]
+#[error("{}: damaged ({why})", path.display())]
+pub struct DamagedInput {
+    pub path: PathBuf,
+    pub why: String,
+}
+
+/// Fails with a [`DamagedInput`] unless the dataset in `dir` is finished and its shards match
+/// its manifest: a task never reads a damaged input.
+pub(crate) fn check_input(dir: &Path) -> Result<()> {
+    use datasets::verify::{Depth, Finished, finished};
+    let why = match finished(dir, Depth::Hashes) {
+        Finished::Yes => return Ok(()),
+        Finished::No => "not finished: it has no manifest".to_string(),
+        Finished::Damaged(why) => why,
+    };
+    Err(DamagedInput {
+        path: dir.to_path_buf(),
+        why,
+    }
+    .into())
+}
+
+/// Why the dataset a finished task made cannot be trusted, reading its manifest only.
+pub(crate) fn dataset_damaged(dir: &Path) -> Option<String> {
+    use datasets::verify::{Depth, Finished, finished};
+    match finished(dir, Depth::Manifest) {
+        Finished::Yes => None,
+        Finished::No => Some(format!("{}: missing", dir.display())),
+        Finished::Damaged(why) => Some(format!("{}: {why}", dir.display())),
+    }
+}

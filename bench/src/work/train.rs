@@ -1,0 +1,145 @@
+//! Train one cell of the experiment on its subset and score it on the pair's real test set. A
+//! cell that cannot train is recorded as a failed run (the report lists it) as well as a
+//! failed task.
+
+use std::fmt;
+use std::ops::ControlFlow;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context as _, Result, bail};
+use datasets::point::{Point, Strategy};
+use serde::{Deserialize, Serialize};
+use trainer::run::run_training;
+use trainer::{CellLabel, ModelKind, RESULT_FILE, RunConfig, RunResult, Status};
+
+use super::{Context, Kind, Stage, check_input, inputs};
+use crate::layout;
+
+/// One training run of the experiment.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Cell {
+    pub pair: String,
+    pub model: ModelKind,
+    pub strategy: Strategy,
+    pub point: Point,
+    pub seed: u64,
+}
+
+impl Cell {
+    /// Its run directory in the bench directory `out`.
+    pub fn dir(&self, out: &Path) -> PathBuf {
+        layout::cell_dir(
+            out,
+            &self.pair,
+            self.model,
+            self.strategy,
+            self.point,
+            self.seed,
+        )
+    }
+
+    /// Why its finished run cannot be trusted, if it cannot.
+    pub fn damaged(&self, out: &Path) -> Option<String> {
+        let path = self.dir(out).join(RESULT_FILE);
+        match RunResult::read(&path) {
+            Ok(result) if result.status == Status::Ok => None,
+            Ok(_) => Some(format!("{}: records a failed run", path.display())),
+            Err(_) => Some(format!("{}: missing or unreadable", path.display())),
+        }
+    }
+
+    /// Trains it on its subset, checked against its hashes first.
+    pub fn train(&self, context: &Context) -> Result<String> {
+        let (experiment, options) = (context.experiment, context.options);
+        let data = inputs::pair_data(inputs::pair(experiment, &self.pair)?, experiment, options)?;
+        let mix_dir = layout::mix_dir(&options.out, &self.pair, self.seed, self.point.regime());
+        let subset = layout::subset_dir(&mix_dir, self.strategy, self.point);
+        // A cell trained on a damaged subset would score the wrong rows: the mix is done again
+        // instead.
+        check_input(&subset)?;
+        let config = RunConfig {
+            data: subset,
+            test: data.real_test.clone(),
+            synthetic_test: data.synthetic_has_test.then(|| data.synthetic.clone()),
+            out: self.dir(&options.out),
+            model: self.model,
+            strategy: self.strategy,
+            backend: options.backend,
+            train: experiment.train.config(self.model, self.seed),
+            cell: Some(CellLabel {
+                pair: self.pair.clone(),
+                point: self.point,
+            }),
+            memory_budget: None,
+        };
+        match run_training(&config, &mut |_| ControlFlow::Continue(())) {
+            Ok(result) => match (result.status, &result.metrics) {
+                (Status::Ok, Some(metrics)) => Ok(format!("accuracy {:.4}", metrics.accuracy)),
+                _ => bail!(
+                    "{}",
+                    result.reason.as_deref().unwrap_or("the run did not finish")
+                ),
+            },
+            // A finished result of another configuration is not the sweep's to replace.
+            Err(error) if holds_final_result(&config) => {
+                Err(error).with_context(|| format!("{}: training failed", config.out.display()))
+            }
+            Err(error) => {
+                let failure = RunResult::failure(&config, error.to_string());
+                failure.write().with_context(|| {
+                    format!("{}: cannot record the failed run", config.out.display())
+                })?;
+                Err(error.into())
+            }
+        }
+    }
+}
+
+/// Whether the run directory holds a result that a rerun keeps (not a failure to retry).
+fn holds_final_result(config: &RunConfig) -> bool {
+    RunResult::read(&config.result_path()).is_ok_and(|previous| !previous.retry)
+}
+
+/// Train one cell.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Train {
+    pub cell: Cell,
+}
+
+impl fmt::Display for Train {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let c = &self.cell;
+        write!(
+            f,
+            "train {} {} {} {} seed {}",
+            c.pair, c.model, c.strategy, c.point, c.seed
+        )
+    }
+}
+
+impl Kind for Train {
+    fn stage(&self) -> Stage {
+        Stage::Train
+    }
+
+    fn run(&self, context: &Context) -> Result<String> {
+        self.cell.train(context)
+    }
+
+    fn outputs(&self, out: &Path) -> Vec<PathBuf> {
+        vec![self.cell.dir(out)]
+    }
+
+    fn damaged(&self, out: &Path) -> Option<String> {
+        self.cell.damaged(out)
+    }
+
+    fn label(&self) -> String {
+        let c = &self.cell;
+        format!(
+            "{:<6} {:<4} {} {} seed {}",
+            c.pair, c.model, c.strategy, c.point, c.seed
+        )
+    }
+}
