@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use crate::work::Stage;
+use crate::stage::Stage;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {

@@ -28,35 +28,23 @@ pub mod engine;
 mod error;
 pub mod experiment;
 pub mod layout;
+mod options;
 pub mod plan;
 pub mod records;
 pub mod report;
+pub mod stage;
 pub mod status;
 pub mod tasks;
 pub mod work;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::{Context, Result};
-use generator::DeviceChoice;
-use trainer::backend::BackendKind;
 
 pub use error::Error;
 use experiment::Experiment;
+pub use options::BenchOptions;
 use plan::Plan;
-
-/// How to run an experiment, beyond what the experiment file says.
-#[derive(Debug, Clone)]
-pub struct BenchOptions {
-    pub out: PathBuf,
-    pub device: DeviceChoice,
-    pub backend: BackendKind,
-    pub quiet: bool,
-    /// The command line that launched this process, recorded in manifests and launch records.
-    pub command: String,
-    /// How the engines start a worker process for one task.
-    pub worker_args: engine::WorkerArgs,
-}
 
 /// Pins `experiment` to the bench directory and fixes its plan there (both refused if the
 /// directory holds another experiment's). Everything is checked before anything is written —

@@ -14,11 +14,12 @@ use anyhow::Result;
 use datasets::point::{Point, Regime, Strategy};
 use serde::{Deserialize, Serialize};
 
-use crate::Error;
+use crate::error::Error;
 use crate::experiment::{Experiment, SyntheticSource, search_start};
 use crate::layout;
 use crate::records::SearchKey;
-use crate::work::{Cell, Choose, Gap, Import, Mix, Probe, Render, Report, Stage, Train, Work};
+use crate::stage::Stage;
+use crate::work::{Cell, Choose, Gap, Import, Mix, Probe, Render, Report, Train, Work};
 
 /// One numbered task: what it does and the tasks whose outputs it reads.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -383,6 +384,27 @@ fn cells_of(
         }
     }
     cells
+}
+
+/// Task ids as ranges: `0-3,7,9-12`. Slurm's `--array` takes the same form.
+pub fn ranges(ids: &[usize]) -> String {
+    let mut parts = Vec::new();
+    let mut i = 0;
+    while i < ids.len() {
+        let start = ids[i];
+        let mut end = start;
+        while i + 1 < ids.len() && ids[i + 1] == end + 1 {
+            i += 1;
+            end = ids[i];
+        }
+        parts.push(if start == end {
+            start.to_string()
+        } else {
+            format!("{start}-{end}")
+        });
+        i += 1;
+    }
+    parts.join(",")
 }
 
 #[cfg(test)]

@@ -6,11 +6,11 @@ use std::path::Path;
 
 use anyhow::{Result, bail};
 
-use crate::engine::last_launch;
 use crate::layout;
-use crate::plan::Plan;
+use crate::plan::{Plan, ranges};
+use crate::records::Launch;
+use crate::stage::Stage;
 use crate::tasks::{self, State};
-use crate::work::Stage;
 
 /// The status of the bench directory `out`, as printed. `rerun` words the command that runs a
 /// bench directory launched by no recorded command (the binary's words, not the library's).
@@ -74,7 +74,7 @@ pub fn describe(out: &Path, rerun: impl Fn(&Path) -> String) -> Result<String> {
     if failed.is_empty() && missing.is_empty() {
         let _ = writeln!(text, "\nevery task is done");
     } else {
-        let command = match last_launch(out) {
+        let command = match Launch::last(out) {
             // Finished Jobs keep their names: delete them before applying the stages again.
             Some(launch) if launch.engine == "k8s" => format!(
                 "kubectl delete job -l synmix/plan={} && {} | kubectl apply -f -",
@@ -90,27 +90,6 @@ pub fn describe(out: &Path, rerun: impl Fn(&Path) -> String) -> Result<String> {
         );
     }
     Ok(text)
-}
-
-/// Task ids as ranges: `0-3,7,9-12`. Slurm's `--array` takes the same form.
-pub fn ranges(ids: &[usize]) -> String {
-    let mut parts = Vec::new();
-    let mut i = 0;
-    while i < ids.len() {
-        let start = ids[i];
-        let mut end = start;
-        while i + 1 < ids.len() && ids[i + 1] == end + 1 {
-            i += 1;
-            end = ids[i];
-        }
-        parts.push(if start == end {
-            start.to_string()
-        } else {
-            format!("{start}-{end}")
-        });
-        i += 1;
-    }
-    parts.join(",")
 }
 
 /// Refuses while training tasks are missing: the report of a planned bench is its last task.
@@ -156,16 +135,4 @@ pub fn report_written(out: &Path, markdown: &Path) -> Result<()> {
     };
     let task = &plan.stage(Stage::Report)[0];
     tasks::record(out, task, &Ok(markdown.display().to_string()))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ids_print_as_ranges() {
-        assert_eq!(ranges(&[0, 1, 2, 3, 7, 9, 10]), "0-3,7,9-10");
-        assert_eq!(ranges(&[5]), "5");
-        assert_eq!(ranges(&[]), "");
-    }
 }

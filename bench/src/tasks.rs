@@ -19,11 +19,12 @@ use std::path::Path;
 use anyhow::{Context as _, Result, bail};
 use serde::{Deserialize, Serialize};
 
-use crate::BenchOptions;
 use crate::experiment::Experiment;
 use crate::layout;
+use crate::options::BenchOptions;
 use crate::plan::{Plan, Task};
-use crate::work::{Context, DamagedInput, Stage};
+use crate::stage::Stage;
+use crate::work::{Context, DamagedInput};
 
 /// What a task's record says.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -74,7 +74,7 @@ impl Builtin {
 mod tests {
     use super::*;
     use crate::file::FileSample;
-    use crate::options::Stream;
+    use crate::file::Stream;
 
     #[test]
     fn every_built_in_loads_and_the_clothing_ones_draw_fashion_mnist_classes() {

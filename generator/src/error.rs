@@ -1,6 +1,6 @@
 /// Everything that can stop a generation run. Each message is one line naming the option
 /// or file at fault and what to do about it. Options are named by their field in
-/// [`GenerateOptions`](crate::GenerateOptions), through the datasets crate's `Setting`
+/// `GenerateOptions`, through the datasets crate's `Setting`
 /// error, so that a front end words them as its own options in one place.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {

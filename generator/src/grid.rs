@@ -8,8 +8,8 @@ use datasets::grid::{self, contact_sheet as sheet};
 use image::{Rgb, RgbImage};
 
 use crate::error::Result;
+use crate::file::Stream;
 use crate::options::GenerateOptions;
-use crate::options::Stream;
 use crate::program::stride;
 use crate::renderer::Renderer;
 

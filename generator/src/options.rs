@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use datasets::{ImageSpec, Recipe, SplitPlan, WriteMode};
 
 use crate::error::{Error, Result};
+use crate::file::Stream;
 use crate::renderer::DeviceChoice;
 use crate::spec::PresetSpec;
 
@@ -252,24 +253,6 @@ impl GenerateOptions {
             command: self.command.clone(),
             seed: Some(self.seed),
             config,
-        }
-    }
-}
-
-/// Which split a sample belongs to; the test split hashes a different stream, so it never
-/// repeats a training image.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Stream {
-    Train,
-    Test,
-}
-
-impl Stream {
-    pub(crate) fn for_split(split: &str) -> Option<Stream> {
-        match split {
-            "train" => Some(Stream::Train),
-            "test" => Some(Stream::Test),
-            _ => None,
         }
     }
 }

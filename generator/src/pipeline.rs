@@ -11,8 +11,8 @@ use datasets::{DatasetInfo, DatasetWriter, Progress, Source, WriteMode};
 
 use crate::error::{Error, Result};
 use crate::file::FileSample;
+use crate::file::Stream;
 use crate::options::GenerateOptions;
-use crate::options::Stream;
 use crate::program::stride;
 use crate::renderer::Renderer;
 use crate::resume::finished_earlier;
@@ -37,12 +37,20 @@ pub fn generate(
     progress: &(dyn Fn(Progress<'_>) + Sync),
 ) -> Result<Summary> {
     options.check()?;
-    if let Some(kept) = finished_earlier(options)? {
+    if let Some(shards_kept) = finished_earlier(options)? {
         progress(Progress::Finished {
             name: &options.out.display().to_string(),
             kept: true,
         });
-        return Ok(kept);
+        return Ok(Summary {
+            renderer: "none: the dataset was already complete".into(),
+            rows_written: 0,
+            shards_written: 0,
+            shards_kept,
+            shards_missing: 0,
+            manifest_written: false,
+            seconds: 0.0,
+        });
     }
     let mut renderer = Renderer::open(options.device, &options.preset, options.image)?;
     let batch_size = renderer.batch_size();

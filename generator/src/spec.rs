@@ -12,8 +12,8 @@ use serde_json::json;
 use crate::builtin::Builtin;
 use crate::cpu::Reference;
 use crate::error::{Error, Result};
+use crate::file::Stream;
 use crate::file::{FileSample, PresetFile};
-use crate::options::Stream;
 use crate::program::Program;
 
 /// A preset ready to draw.

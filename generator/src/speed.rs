@@ -5,9 +5,9 @@
 use datasets::{Progress, WriteMode};
 
 use crate::error::Result;
+use crate::file::Stream;
 use crate::gpu::GpuRenderer;
 use crate::options::GenerateOptions;
-use crate::options::Stream;
 use crate::pipeline::write_dataset;
 use crate::program::stride;
 use crate::renderer::Renderer;

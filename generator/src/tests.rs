@@ -5,8 +5,8 @@ use std::path::Path;
 
 use datasets::{Dataset, ImageSpec, Progress, WriteMode};
 
+use crate::file::Stream;
 use crate::gpu::GpuRenderer;
-use crate::options::Stream;
 use crate::program;
 use crate::spec::PresetSpec;
 use crate::{Builtin, DeviceChoice, Error, GenerateOptions, PresetFile, generate};

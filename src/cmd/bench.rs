@@ -7,8 +7,8 @@ use bench::engine::slurm::{Slurm, SlurmOptions};
 use bench::engine::{self, Engine, Selection};
 use bench::experiment::Experiment;
 use bench::plan::Plan;
-use bench::work::Stage;
-use bench::{BenchOptions, status, tasks};
+use bench::stage::Stage;
+use bench::{BenchOptions, tasks};
 use clap::{Args, ValueEnum};
 use generator::DeviceChoice;
 use trainer::backend::BackendKind;
@@ -272,7 +272,7 @@ fn describe_plan(plan: &Plan, options: &BenchOptions) -> String {
             "  {:<7} {:>5}  (tasks {})\n",
             stage.name(),
             ids.len(),
-            status::ranges(&ids)
+            bench::plan::ranges(&ids)
         ));
     }
     text

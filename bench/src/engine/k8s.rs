@@ -10,9 +10,10 @@ use serde_json::{Value, json};
 
 use super::{Engine, Selection};
 use crate::experiment::Experiment;
+use crate::options::BenchOptions;
 use crate::plan::Plan;
-use crate::work::Stage;
-use crate::{BenchOptions, tasks};
+use crate::stage::Stage;
+use crate::tasks;
 
 #[derive(Debug, Clone)]
 pub struct K8sOptions {

@@ -16,10 +16,11 @@ use indicatif::ProgressBar;
 
 use super::{Engine, Selection};
 use crate::experiment::Experiment;
+use crate::layout;
+use crate::options::BenchOptions;
 use crate::plan::{Plan, Task};
+use crate::stage::Stage;
 use crate::tasks::{self, State};
-use crate::work::Stage;
-use crate::{BenchOptions, layout};
 
 /// How many tasks run at once, and with how many threads each.
 #[derive(Debug, Clone, Copy)]
@@ -148,7 +149,7 @@ fn run(plan: &Plan, experiment: &Experiment, options: &BenchOptions, pool: Pool)
         bail!(
             "{} task(s) did not finish (tasks {}; their logs are under {}); run the same command again to resume them",
             unfinished.len(),
-            crate::status::ranges(&unfinished),
+            crate::plan::ranges(&unfinished),
             layout::tasks_dir(out).display()
         );
     }

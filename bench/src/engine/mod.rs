@@ -9,15 +9,13 @@ pub mod k8s;
 pub mod local;
 pub mod slurm;
 
-use std::path::Path;
-
 use anyhow::Result;
-use serde::{Deserialize, Serialize};
 
 use crate::experiment::Experiment;
+use crate::options::BenchOptions;
 use crate::plan::Plan;
-use crate::work::Stage;
-use crate::{BenchOptions, layout, tasks};
+use crate::records::Launch;
+use crate::tasks;
 
 /// One way of running a plan's pending tasks.
 pub trait Engine {
@@ -54,52 +52,13 @@ pub fn launch(
     engine.check(plan, options)?;
     tasks::reopen_damaged(plan, &options.out)?;
     if engine.starts_tasks() {
-        record_launch(&options.out, engine.name(), &options.command)?;
+        Launch {
+            engine: engine.name().to_string(),
+            command: options.command.clone(),
+        }
+        .write(&options.out)?;
     }
     engine.launch(plan, experiment, options)
 }
 
-/// Which task a worker process runs.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Selection {
-    /// Task `id` of the plan.
-    Task(usize),
-    /// The task of `stage` whose index within the stage is the array job's index (from the
-    /// environment) plus `offset`; with `wait`, it waits for its inputs rather than failing.
-    FromEnv {
-        stage: Stage,
-        offset: usize,
-        wait: bool,
-    },
-}
-
-/// The arguments (after the executable) of a worker process that runs `selection` with
-/// `threads` threads on `options`' bench directory. The binary supplies them: they are its
-/// command line's words, which this library does not know.
-pub type WorkerArgs =
-    fn(options: &BenchOptions, selection: &Selection, threads: usize) -> Vec<String>;
-
-/// How the plan was last launched: every engine skips done tasks, so running the same command
-/// again resubmits exactly the missing ones.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Launch {
-    pub engine: String,
-    pub command: String,
-}
-
-fn record_launch(out: &Path, engine: &str, command: &str) -> Result<()> {
-    let launch = Launch {
-        engine: engine.to_string(),
-        command: command.to_string(),
-    };
-    Ok(datasets::atomic::write_json(
-        &layout::launch_file(out),
-        &launch,
-    )?)
-}
-
-/// The last launch of the bench directory `out`, if any was recorded.
-pub fn last_launch(out: &Path) -> Option<Launch> {
-    let text = std::fs::read_to_string(layout::launch_file(out)).ok()?;
-    serde_json::from_str(&text).ok()
-}
+pub use crate::options::{Selection, WorkerArgs};

@@ -15,9 +15,11 @@ use anyhow::{Context, Result, bail};
 
 use super::{Engine, Selection};
 use crate::experiment::Experiment;
+use crate::layout;
+use crate::options::BenchOptions;
 use crate::plan::Plan;
-use crate::work::Stage;
-use crate::{BenchOptions, layout, status, tasks};
+use crate::stage::Stage;
+use crate::tasks;
 
 /// The most indices one array holds (Slurm's default MaxArraySize is 1001: indices 0–1000).
 pub const MAX_ARRAY: usize = 1000;
@@ -130,7 +132,7 @@ fn script(plan: &Plan, exe: &Path, options: &BenchOptions, slurm: &SlurmOptions)
             let mut args = vec![
                 "--parsable".to_string(),
                 format!("--job-name={}-{}", job_prefix(plan), stage.name()),
-                format!("--array={}{throttle}", status::ranges(&relative)),
+                format!("--array={}{throttle}", crate::plan::ranges(&relative)),
             ];
             args.extend(common.iter().cloned());
             if !before.is_empty() {

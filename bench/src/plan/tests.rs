@@ -179,3 +179,10 @@ fn the_plan_json_keeps_its_form() {
     let back: Plan = serde_json::from_value(json).unwrap();
     assert_eq!(back, plan);
 }
+
+#[test]
+fn ids_print_as_ranges() {
+    assert_eq!(ranges(&[0, 1, 2, 3, 7, 9, 10]), "0-3,7,9-10");
+    assert_eq!(ranges(&[5]), "5");
+    assert_eq!(ranges(&[]), "");
+}

@@ -17,9 +17,10 @@ use anyhow::{Context as _, Result};
 use datasets::point::{Hundredths, Point};
 use serde::{Deserialize, Serialize};
 
-use super::{Context, Kind, Stage};
+use super::{Context, Kind};
 use crate::analysis::optimum::{Estimate, search_estimate};
 use crate::records::{Choice, SearchKey, scan};
+use crate::stage::Stage;
 
 /// Decide probe `probe` (1-based) of the search `search`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -8,9 +8,10 @@ use std::path::{Path, PathBuf};
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
-use super::{Context, Kind, Stage, inputs};
+use super::{Context, Kind, inputs};
 use crate::layout;
 use crate::records::PairGap;
+use crate::stage::Stage;
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Gap {

@@ -12,7 +12,8 @@ use datasets::{Dataset, Source, WriteMode};
 use generator::{GenerateOptions, PresetSpec};
 
 use crate::experiment::{Axis, BUILTIN_REAL, Experiment, Pair, RealSource, SyntheticSource};
-use crate::{BenchOptions, layout};
+use crate::layout;
+use crate::options::BenchOptions;
 
 /// The pair of `experiment` named `name`.
 pub(super) fn pair<'a>(experiment: &'a Experiment, name: &str) -> Result<&'a Pair> {

@@ -9,9 +9,10 @@ use anyhow::{Context as _, Result};
 use datasets::point::Regime;
 use serde::{Deserialize, Serialize};
 
-use super::{Context, Kind, Stage, check_input, dataset_damaged, inputs};
+use super::{Context, Kind, check_input, dataset_damaged, inputs};
 use crate::experiment::Axis;
 use crate::layout;
+use crate::stage::Stage;
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Mix {

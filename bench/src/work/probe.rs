@@ -7,8 +7,9 @@ use std::path::{Path, PathBuf};
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
-use super::{Cell, Context, Kind, Stage};
+use super::{Cell, Context, Kind};
 use crate::records::{Choice, SearchKey};
+use crate::stage::Stage;
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Probe {

@@ -6,8 +6,9 @@ use std::path::{Path, PathBuf};
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
-use super::{Context, Kind, Stage, dataset_damaged, inputs};
+use super::{Context, Kind, dataset_damaged, inputs};
 use crate::layout;
+use crate::stage::Stage;
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Render {

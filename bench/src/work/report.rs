@@ -9,11 +9,12 @@ use anyhow::{Result, bail};
 use datasets::point::Point;
 use serde::{Deserialize, Serialize};
 
-use super::{Context, Kind, Stage};
+use super::{Context, Kind};
 use crate::experiment::{Experiment, search_start};
 use crate::layout;
 use crate::records::{SearchKey, scan};
 use crate::report::{self, ReportSetting, SearchSetting};
+use crate::stage::Stage;
 
 /// Write the report. (Braces: the plan records it as `{"kind": "report"}`.)
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]

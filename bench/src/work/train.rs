@@ -12,8 +12,9 @@ use serde::{Deserialize, Serialize};
 use trainer::run::run_training;
 use trainer::{CellLabel, ModelKind, RESULT_FILE, RunConfig, RunResult, Status};
 
-use super::{Context, Kind, Stage, check_input, inputs};
+use super::{Context, Kind, check_input, inputs};
 use crate::layout;
+use crate::stage::Stage;
 
 /// One training run of the experiment.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]

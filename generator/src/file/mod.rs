@@ -25,7 +25,7 @@ use std::path::{Path, PathBuf};
 use datasets::ImageSpec;
 
 pub use knob::{Distribution, KnobType};
-pub(crate) use sample::FileSample;
+pub(crate) use sample::{FileSample, Stream};
 pub(crate) use shader::program;
 
 use crate::error::{Error, Result};

@@ -6,7 +6,24 @@ use std::fmt::Write as _;
 use datasets::rng::keyed_hash;
 
 use super::{KnobType, PresetFile};
-use crate::options::Stream;
+
+/// Which split a sample belongs to; the test split hashes a different stream, so it never
+/// repeats a training image.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Stream {
+    Train,
+    Test,
+}
+
+impl Stream {
+    pub(crate) fn for_split(split: &str) -> Option<Stream> {
+        match split {
+            "train" => Some(Stream::Train),
+            "test" => Some(Stream::Test),
+            _ => None,
+        }
+    }
+}
 
 /// The key of a sample's own seed (`s.seed`), beside the knobs' name hashes.
 const SEED_KEY: u64 = u64::MAX;

@@ -2,7 +2,7 @@
 //! user can make, each named in one line.
 
 use super::*;
-use crate::options::Stream;
+use crate::file::Stream;
 
 const TOML: &str = r#"
 classes = ["triangle", "square", "hexagon"]
