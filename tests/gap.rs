@@ -330,6 +330,52 @@ fn the_page_and_bad_input() {
         err.lines().count() == 1 && err.contains("digits") && err.contains("classes"),
         "{err}"
     );
+    // The same class names in another order (a preset keeps its own, a folder import sorts
+    // them): matched by name, the measures keyed by the real dataset's classes.
+    let toml = std::fs::read_to_string("presets/fashion.toml").unwrap();
+    let names_at = toml.find("classes = [").unwrap();
+    let names_end = names_at + toml[names_at..].find(']').unwrap() + 1;
+    let mut names: Vec<&str> = toml[names_at + 11..names_end - 1]
+        .split(',')
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .collect();
+    names.reverse();
+    let shader = std::path::absolute("presets/fashion.wgsl").unwrap();
+    let reversed_toml = tmp.path().join("reversed.toml");
+    std::fs::write(
+        &reversed_toml,
+        format!(
+            "shader = \"{}\"\n{}classes = [{}]{}",
+            shader.display(),
+            &toml[..names_at],
+            names.join(", "),
+            &toml[names_end..]
+        ),
+    )
+    .unwrap();
+    let reversed = tmp.path().join("reversed");
+    ok(&[
+        "generate",
+        "--preset",
+        path_str(&reversed_toml),
+        "--per-class",
+        "10",
+        "--device",
+        "cpu",
+        "--out",
+        path_str(&reversed),
+        "-q",
+    ]);
+    let measured = gap(&real, &reversed, &cache);
+    let classes: Vec<&str> = measured["classes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap())
+        .collect();
+    assert_eq!(classes.first(), Some(&"T-shirt/top"), "{classes:?}");
+    assert_eq!(measured["per_class"].as_object().unwrap().len(), 10);
     // A class with too few images: named, with how many are needed.
     let few = tmp.path().join("few");
     ok(&[

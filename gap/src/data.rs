@@ -29,16 +29,17 @@ impl Sets {
         let real_set = Dataset::open(real)?;
         let synthetic_set = Dataset::open(synthetic)?;
         let (r, s) = (&real_set.manifest, &synthetic_set.manifest);
-        if r.classes != s.classes {
-            return Err(Error::mismatch(
+        // Classes match by name: a folder import sorts them, a preset keeps its own order.
+        let relabel = real_labels(&r.classes, &s.classes).ok_or_else(|| {
+            Error::mismatch(
                 synthetic,
                 format!(
-                    "its classes [{}] differ from the real dataset's [{}]; give both the same class names in the same order (mix --map relabels)",
+                    "its classes [{}] differ from the real dataset's [{}]; give both the same class names",
                     s.classes.join(", "),
                     r.classes.join(", ")
                 ),
-            ));
-        }
+            )
+        })?;
         if r.image != s.image {
             return Err(Error::mismatch(
                 synthetic,
@@ -67,6 +68,12 @@ impl Sets {
         } else {
             synthetic_set.decode_split("train")?
         };
+        let relabelled = |mut split: DecodedSplit| {
+            for label in &mut split.labels {
+                *label = relabel[*label as usize];
+            }
+            split
+        };
         let real_manifest = serde_json::to_vec(r).expect("manifests serialise");
         Ok(Sets {
             classes: r.classes.clone(),
@@ -78,11 +85,23 @@ impl Sets {
             ),
             real_train: real_set.decode_split("train")?,
             real_test: real_set.decode_split("test")?,
-            synthetic_train: synthetic_set.decode_split("train")?,
-            synthetic_test,
+            synthetic_train: relabelled(synthetic_set.decode_split("train")?),
+            synthetic_test: relabelled(synthetic_test),
             real_manifest,
         })
     }
+}
+
+/// For each synthetic class, the real label of the class of its name; none unless the two
+/// lists hold the same names.
+fn real_labels(real: &[String], synthetic: &[String]) -> Option<Vec<u32>> {
+    if real.len() != synthetic.len() {
+        return None;
+    }
+    synthetic
+        .iter()
+        .map(|name| real.iter().position(|r| r == name).map(|at| at as u32))
+        .collect()
 }
 
 /// A decoded split as the trainer's image store (CHW, labels, sources).

@@ -11,7 +11,7 @@ use gap::{GapOptions, html, measure_gap};
 synmix gap --real data/fmnist --synthetic data/fashion\n  \
 synmix gap --real data/fmnist --synthetic data/sketch --json > gap.json\n  \
 synmix gap --real data/fmnist --synthetic data/fashion --out gap-fashion   # gap-fashion/index.html\n\n\
-Both datasets need the same classes and image size. The real `train` split trains the feature network \
+Both datasets need the same class names (in any order: classes match by name) and image size. The real `train` split trains the feature network \
 (cached under --cache, so the next measurement against the same real data starts at once); the real `test` \
 split and the synthetic `train` split are compared; TSTR trains on the synthetic `train` split and scores on \
 the real `test` split, TRTS scores the real-trained network on the synthetic `test` split (its `train` split \

@@ -23,9 +23,9 @@ pub struct Optimum {
     pub fit: Fit,
     /// r*: where the curve peaks in [0, 1].
     pub share: f64,
-    /// The curve's accuracy at r*.
+    /// The curve's accuracy at r* (at r* = 0, the measured real-only accuracy).
     pub accuracy: f64,
-    /// That accuracy minus the mean real-only (share 0) accuracy.
+    /// That accuracy minus the mean real-only (share 0) accuracy: 0 at r* = 0.
     pub gain: f64,
     /// 95 % intervals of r* and of the gain; none with fewer than two seeds.
     pub intervals: Option<Intervals>,
@@ -97,8 +97,13 @@ fn estimate(family: Fit, series: &Series, seeds: &[u64]) -> Option<(f64, f64, f6
     }
     let fit = family.refit(&points)?;
     let share = fit.best_share();
-    let accuracy = fit.eval(share);
     let real = real_only.iter().sum::<f64>() / real_only.len() as f64;
+    // At share 0 the best is real only itself: its measured accuracy, and no gain by
+    // definition (the curve's value there is only an approximation of it).
+    if share <= 0.0 {
+        return Some((0.0, real, 0.0));
+    }
+    let accuracy = fit.eval(share);
     Some((share, accuracy, accuracy - real))
 }
 
@@ -143,6 +148,27 @@ mod tests {
         assert!(intervals.gain.0 > 0.0, "{intervals:?}");
         // The same runs, the same report.
         assert_eq!(optimum, super::optimum(&series(&runs)).unwrap());
+    }
+
+    #[test]
+    fn a_best_share_at_zero_gains_nothing_by_definition() {
+        // Accuracy falling with the share: r* is 0, where the gain is exactly 0 on every
+        // resample, whatever the curve's value there.
+        let mut falling = Vec::new();
+        for seed in 0..3 {
+            for i in 0..=10 {
+                let r = i as f64 / 10.0;
+                let accuracy = 0.82 - 0.3 * r * r - 0.05 * r + 0.004 * seed as f64;
+                let point = Regime::FixedSize.at(Hundredths::exact(r).unwrap());
+                falling.push(CellResult::ok_run(Strategy::Sm, point, seed, accuracy));
+            }
+        }
+        let optimum = optimum(&series(&falling)).unwrap();
+        assert_eq!((optimum.share, optimum.gain), (0.0, 0.0));
+        assert!((optimum.accuracy - 0.824).abs() < 1e-12, "{optimum:?}");
+        let intervals = optimum.intervals.unwrap();
+        assert_eq!(intervals.gain, (0.0, 0.0));
+        assert_eq!(intervals.share.0, 0.0);
     }
 
     #[test]
