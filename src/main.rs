@@ -64,6 +64,8 @@ enum Command {
     Speed(cmd::speed::SpeedArgs),
     /// Measure how far a synthetic dataset is from a real one, overall and per class.
     Gap(cmd::gap::GapArgs),
+    /// Advise, from a few pilot runs, whether and how to train with a synthetic set.
+    Advise(cmd::advise::AdviseArgs),
 }
 
 fn main() -> ExitCode {
@@ -87,6 +89,7 @@ fn main() -> ExitCode {
         Command::Status(args) => cmd::status::run(args, quiet),
         Command::Speed(args) => cmd::speed::run(args, quiet),
         Command::Gap(args) => cmd::gap::run(args, quiet),
+        Command::Advise(args) => cmd::advise::run(args, quiet),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -350,3 +350,47 @@ fn a_search_the_experiment_cannot_support_is_refused_before_any_work() {
         assert!(!out.exists(), "nothing is written before the check");
     }
 }
+
+/// SM with a synthetic share per class, from the pair's gap: its subsets are mixed after the
+/// gap is measured, trained beside SM at every share between 0 and 1, and compared with it.
+#[test]
+fn a_bench_trains_class_wise_shares_from_the_gap_beside_sm() {
+    let tmp = tempfile::tempdir().unwrap();
+    let real = import_tiny_fashion_mnist(tmp.path(), "real", 300, 100);
+    let experiment = tmp.path().join("exp.toml");
+    write_tiny_experiment(&experiment, &real, &["mlp"]);
+    with_strategies(&experiment, r#"["sm", "ft", "sm-classwise"]"#, 1);
+    let out = tmp.path().join("bench");
+    let plan = ok(&{
+        let mut args = bench_args(&experiment, &out);
+        args.push("--plan-only");
+        args
+    });
+    assert!(
+        plan.contains("mix         2"),
+        "the gap and the mix: {plan}"
+    );
+    ok(&bench_args(&experiment, &out));
+    let runs = results(&out);
+    let names: Vec<&str> = runs.iter().map(|(file, _)| file.as_str()).collect();
+    assert!(
+        names.contains(&"near/mlp/sm-classwise-r050-s0/result.json"),
+        "{names:?}"
+    );
+    assert!(
+        !names.iter().any(|n| n.contains("sm-classwise-r000")),
+        "{names:?}"
+    );
+    let mix = out.join("mix/near/s0");
+    let classwise = manifest(&mix.join("sm-classwise-r050"));
+    assert_eq!(classwise["splits"]["train"]["rows"], 100);
+    assert_eq!(
+        classwise["splits"]["train"]["source_counts"]["synthetic"],
+        50
+    );
+    let record: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(mix.join("mix.json")).unwrap()).unwrap();
+    assert_eq!(record["class_transfer"].as_array().unwrap().len(), 10);
+    let report = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(report.contains("SM-CLASSWISE − SM"), "{report}");
+}

@@ -15,6 +15,7 @@
 //! OUT/runs/<pair>/<arch>/<strategy>-kXXX-s<seed>/       one run of the added-synthetic regime
 //! OUT/search/<pair>/<arch>/<strategy>/probe-N.json      an adaptive search's decisions
 //! OUT/report.md, report.html, plots/                    the report
+//! OUT/advice.{json,md,html}, class-shares.toml          what `synmix advise` answered
 //! OUT/results.{csv,parquet}, gap.{csv,parquet}          every run, every pair's gap as a table
 //! ```
 //!
@@ -116,6 +117,20 @@ pub fn decision_file(
         .join(model.to_string())
         .join(strategy.to_string())
         .join(format!("probe-{probe}.json"))
+}
+
+/// What `synmix advise` answered: as JSON, as a page (Markdown and HTML), and its per-class
+/// shares as `synmix mix --class-shares` reads them.
+pub fn advice_file(out: &Path) -> PathBuf {
+    out.join("advice.json")
+}
+
+pub fn advice_page(out: &Path, ext: &str) -> PathBuf {
+    out.join(format!("advice.{ext}"))
+}
+
+pub fn advice_class_shares(out: &Path) -> PathBuf {
+    out.join("class-shares.toml")
 }
 
 /// The report in Markdown.

@@ -14,7 +14,8 @@
 //! - [`tasks`]: the task contract — one task run, its completion record and lock;
 //! - [`engine`]: the engines that run a plan (this process or a pool of workers, Slurm job
 //!   arrays, Kubernetes Indexed Jobs);
-//! - [`status`]: where a bench stands, read back from its records.
+//! - [`status`]: where a bench stands, read back from its records;
+//! - [`advise`]: `synmix advise`, a small bench of pilot runs that ends with an advice.
 //!
 //! Every task keeps what an earlier run finished, so a rerun after a crash or a kill loses at
 //! most the tasks in progress. A cell that cannot train is recorded as a failed run and the
@@ -23,6 +24,7 @@
 //! binary to word, and the binary passes in its command line and the words of a worker's
 //! ([`BenchOptions`]).
 
+pub mod advise;
 mod analysis;
 pub mod engine;
 mod error;
@@ -51,10 +53,34 @@ use plan::Plan;
 /// the data against what the experiment takes, the pin, the stored plan — so a refused
 /// command leaves the directory as it was.
 pub fn prepare(experiment: &Experiment, out: &Path) -> Result<Plan> {
+    prepare_plan(experiment, Plan::build(experiment), out)
+}
+
+/// The plan a task of `experiment` runs under in `out`: the stored one, which may be the
+/// experiment's sweep or another plan of it (an advice's), as long as it belongs to this
+/// experiment; where none is stored yet, the sweep's, prepared as [`prepare`] does.
+pub fn task_plan(experiment: &Experiment, out: &Path) -> Result<Plan> {
+    if !layout::plan_file(out).exists() {
+        return prepare(experiment, out);
+    }
+    let plan = Plan::load(out)?;
+    let pinned = blake3::hash(experiment.pin_text().as_bytes())
+        .to_hex()
+        .to_string();
+    if plan.experiment != pinned {
+        return Err(Error::OtherPlan {
+            path: layout::plan_file(out),
+        }
+        .into());
+    }
+    Ok(plan)
+}
+
+/// [`prepare`] with a plan of the experiment other than its sweep (an advice's).
+pub(crate) fn prepare_plan(experiment: &Experiment, plan: Plan, out: &Path) -> Result<Plan> {
     work::check_real_holds(experiment, out)?;
     let text = experiment.pin_text();
     let pinned = check_pin(&text, out)?;
-    let plan = Plan::build(experiment);
     let stored = plan.check_stored(out).map_err(|error| match pinned {
         true => error,
         false => Error::UnpinnedPlan {

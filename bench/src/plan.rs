@@ -19,7 +19,7 @@ use crate::experiment::{Experiment, SyntheticSource, search_start};
 use crate::layout;
 use crate::records::SearchKey;
 use crate::stage::Stage;
-use crate::work::{Cell, Choose, Gap, Import, Mix, Probe, Render, Report, Train, Work};
+use crate::work::{Advise, Cell, Choose, Gap, Import, Mix, Probe, Render, Report, Train, Work};
 
 /// One numbered task: what it does and the tasks whose outputs it reads.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -40,23 +40,48 @@ impl Plan {
     /// The tasks of `experiment`, stage by stage. Datasets that several pairs share (the same
     /// real source, the same preset) are one task. Linear in the number of tasks.
     pub fn build(experiment: &Experiment) -> Plan {
-        let mut builder = Builder {
-            experiment,
-            plan: Plan {
-                experiment: blake3::hash(experiment.pin_text().as_bytes())
-                    .to_hex()
-                    .to_string(),
-                tasks: Vec::new(),
-            },
-            ids: HashMap::new(),
-        };
+        let mut builder = Builder::new(experiment);
         let data = builder.data();
-        let mixes = builder.mixes(&data);
-        // The report reads every pair's gap beside its runs.
-        let mut read = builder.gaps(&data);
+        // The report reads every pair's gap beside its runs; a class-wise sweep mixes by it,
+        // so there the gaps come first.
+        let (mixes, mut read) = match experiment.strategies.contains(&Strategy::SmClasswise) {
+            true => {
+                let gaps = builder.gaps(&data);
+                (builder.mixes(&data, &gaps), gaps)
+            }
+            false => (builder.mixes(&data, &[]), builder.gaps(&data)),
+        };
         let swept = builder.cells(&mixes, &mut read);
         builder.searches(&mixes, swept, &mut read);
         builder.add_once(Work::Report(Report {}), read);
+        builder.plan
+    }
+
+    /// The plan of an advice (`synmix advise`): the data of the experiment's one pair, its
+    /// pilot runs for its one architecture — the added regime's where the experiment has one,
+    /// else the share sweep's — and the advice, which reads them.
+    pub fn advise(experiment: &Experiment) -> Plan {
+        let mut builder = Builder::new(experiment);
+        let data = builder.data();
+        let mixes = builder.mixes(&data, &[]);
+        let regime = match experiment.added {
+            Some(_) => Regime::AddedSynthetic,
+            None => Regime::FixedSize,
+        };
+        let advise = Advise {
+            pair: experiment.pairs[0].name.clone(),
+            model: experiment.architectures[0],
+            regime,
+        };
+        let pilots = advise
+            .cells(experiment)
+            .into_iter()
+            .map(|cell| {
+                let mix = mixes[&(cell.pair.clone(), cell.seed, regime)];
+                builder.add_once(Work::Train(Train { cell }), vec![mix])
+            })
+            .collect();
+        builder.add_once(Work::Advise(advise), pilots);
         builder.plan
     }
 
@@ -185,7 +210,20 @@ struct Builder<'a> {
     ids: HashMap<Work, usize>,
 }
 
-impl Builder<'_> {
+impl<'a> Builder<'a> {
+    fn new(experiment: &'a Experiment) -> Builder<'a> {
+        Builder {
+            experiment,
+            plan: Plan {
+                experiment: blake3::hash(experiment.pin_text().as_bytes())
+                    .to_hex()
+                    .to_string(),
+                tasks: Vec::new(),
+            },
+            ids: HashMap::new(),
+        }
+    }
+
     fn add_once(&mut self, work: Work, needs: Vec<usize>) -> usize {
         if let Some(&id) = self.ids.get(&work) {
             return id;
@@ -231,11 +269,16 @@ impl Builder<'_> {
         data
     }
 
-    /// The mix of every pair, seed and regime, each regime's beside the other's.
-    fn mixes(&mut self, data: &[PairData]) -> HashMap<(String, u64, Regime), usize> {
+    /// The mix of every pair, seed and regime, each regime's beside the other's; a share
+    /// sweep's needs its pair's gap where `gaps` holds them (a class-wise sweep).
+    fn mixes(
+        &mut self,
+        data: &[PairData],
+        gaps: &[usize],
+    ) -> HashMap<(String, u64, Regime), usize> {
         let experiment = self.experiment;
         let mut mixes = HashMap::new();
-        for (pair, data) in experiment.pairs.iter().zip(data) {
+        for (i, (pair, data)) in experiment.pairs.iter().zip(data).enumerate() {
             for &seed in &experiment.seeds {
                 for axis in experiment.axes() {
                     let work = Work::Mix(Mix {
@@ -243,7 +286,9 @@ impl Builder<'_> {
                         seed,
                         regime: axis.regime,
                     });
-                    let id = self.add_once(work, data.needs());
+                    let gap = gaps.get(i).filter(|_| axis.regime == Regime::FixedSize);
+                    let needs = data.needs().into_iter().chain(gap.copied()).collect();
+                    let id = self.add_once(work, needs);
                     mixes.insert((pair.name.clone(), seed, axis.regime), id);
                 }
             }
@@ -287,7 +332,8 @@ impl Builder<'_> {
                 for &seed in &experiment.seeds {
                     let mix = mixes[&(pair.name.clone(), seed, axis.regime)];
                     for &model in &experiment.architectures {
-                        for cell in cells_of(experiment, &pair.name, model, seed, &points) {
+                        let cells = cells_of(experiment, &pair.name, model, seed, &points);
+                        for cell in cells {
                             let id =
                                 self.add_once(Work::Train(Train { cell: cell.clone() }), vec![mix]);
                             if axis.regime == Regime::FixedSize {
@@ -372,6 +418,10 @@ fn cells_of(
     for &point in points {
         for &strategy in &experiment.strategies {
             if strategy.run_at(point) != strategy && trains_sm {
+                continue;
+            }
+            // Class-wise shares are a share sweep's: the added regime has none.
+            if strategy == Strategy::SmClasswise && point.regime() != Regime::FixedSize {
                 continue;
             }
             cells.push(Cell {

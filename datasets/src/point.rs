@@ -205,16 +205,27 @@ pub enum Strategy {
     Ft,
     /// The SM rows with a synthetic fraction of the batches falling linearly over the training.
     Ramp,
+    /// Simple Mixed with a synthetic share per class: classes whose synthetic images transfer
+    /// badly take fewer of them, the subset's share kept.
+    #[serde(rename = "sm-classwise")]
+    #[cfg_attr(feature = "clap", value(name = "sm-classwise"))]
+    SmClasswise,
 }
 
 impl Strategy {
-    pub const ALL: [Strategy; 3] = [Strategy::Sm, Strategy::Ft, Strategy::Ramp];
+    pub const ALL: [Strategy; 4] = [
+        Strategy::Sm,
+        Strategy::Ft,
+        Strategy::Ramp,
+        Strategy::SmClasswise,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
             Strategy::Sm => "sm",
             Strategy::Ft => "ft",
             Strategy::Ramp => "ramp",
+            Strategy::SmClasswise => "sm-classwise",
         }
     }
 
@@ -243,7 +254,7 @@ impl FromStr for Strategy {
         Strategy::ALL
             .into_iter()
             .find(|s| s.name() == text)
-            .ok_or_else(|| format!("'{text}' is not a strategy (sm, ft or ramp)"))
+            .ok_or_else(|| format!("'{text}' is not a strategy (sm, ft, ramp or sm-classwise)"))
     }
 }
 
@@ -333,7 +344,15 @@ mod tests {
             "mixed"
                 .parse::<Strategy>()
                 .unwrap_err()
-                .contains("sm, ft or ramp")
+                .contains("sm, ft, ramp or sm-classwise")
+        );
+        assert_eq!(
+            subset_name(Strategy::SmClasswise, middle),
+            "sm-classwise-r030"
+        );
+        assert_eq!(
+            serde_json::to_string(&Strategy::SmClasswise).unwrap(),
+            "\"sm-classwise\""
         );
     }
 }

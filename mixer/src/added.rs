@@ -162,11 +162,10 @@ pub fn added_synthetic(
             &spec.ramp,
         ));
     }
-    let subsets = spec
-        .multiples
-        .iter()
-        .zip(&tables)
-        .map(|(&k, table)| SubsetRecord::new(Point::Added(k), table, !spec.ramp.is_empty()));
+    let subsets =
+        spec.multiples.iter().zip(&tables).map(|(&k, table)| {
+            SubsetRecord::new(Point::Added(k), table, !spec.ramp.is_empty(), false)
+        });
     let mix = MixRecord {
         multiples: Some(spec.multiples.iter().map(|k| k.as_f64()).collect()),
         real_rows: Some(spec.real_rows),

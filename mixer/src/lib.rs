@@ -10,6 +10,10 @@
 //! - [`ramp`]: asked for training recipes (`--ramp 12x64`), both write beside them `ramp-NAME`,
 //!   the SM subset's rows whose manifest phase holds, for each recipe, how many synthetic
 //!   rows every batch visits: a synthetic fraction falling linearly over the whole training.
+//! - [`classwise`]: given how well each class's synthetic images transfer, a sweep also writes
+//!   `sm-classwise-rXXX`, the SM subset's share with a synthetic share per class (fewer
+//!   synthetic images of the classes that transfer badly); `mix --class-shares` writes one such
+//!   subset of the user's class shares.
 //! - [`curriculum`] writes one dataset from a TOML plan of phases and share ramps.
 //!
 //! Quotas are exact ([`quotas`]); every random choice comes from a named stream of one
@@ -22,6 +26,7 @@
 //! curriculum has one per plan phase or ramp block.
 
 pub mod added;
+pub mod classwise;
 pub mod curriculum;
 pub mod draw;
 mod error;
@@ -36,6 +41,7 @@ mod write;
 use std::path::PathBuf;
 
 pub use added::{AddedSpec, added_synthetic};
+pub use classwise::{ClasswiseSpec, classwise};
 pub use curriculum::{CurriculumPlan, CurriculumSpec, curriculum};
 pub use draw::{Draw, Order};
 pub use error::{Error, Result};

@@ -117,6 +117,95 @@ impl QuotaTable {
     pub fn rows(&self) -> u64 {
         self.rows_of(Source::Synthetic) + self.rows_of(Source::Real)
     }
+
+    /// `rows` rows, classes in proportion to `class_weights` as in [`QuotaTable::new`], class
+    /// `c` taking `class_shares[c]` of its rows from the synthetic pool: the synthetic rows are
+    /// the shares' exact counts rounded once, by largest remainder over the classes (ties to the
+    /// lower class), so they sum to the rounded total and no class takes more than it holds.
+    pub fn with_class_shares(rows: u64, class_weights: &[u64], class_shares: &[f64]) -> QuotaTable {
+        let per_class = largest_remainder(rows, class_weights);
+        let exact: Vec<f64> = per_class
+            .iter()
+            .zip(class_shares)
+            .map(|(&n, &share)| share.clamp(0.0, 1.0) * n as f64)
+            .collect();
+        let total = exact.iter().sum::<f64>().round() as u64;
+        let mut synthetic: Vec<u64> = exact.iter().map(|x| x.floor() as u64).collect();
+        let mut order: Vec<usize> = (0..exact.len()).collect();
+        // Largest fractional part first; a stable sort keeps the lower class first on a tie.
+        order.sort_by(|&a, &b| {
+            (exact[b] - exact[b].floor()).total_cmp(&(exact[a] - exact[a].floor()))
+        });
+        let mut left = total.saturating_sub(synthetic.iter().sum());
+        for c in order.into_iter().cycle().take(exact.len() * 2) {
+            if left == 0 {
+                break;
+            }
+            if synthetic[c] < per_class[c] {
+                synthetic[c] += 1;
+                left -= 1;
+            }
+        }
+        let real = per_class
+            .iter()
+            .zip(&synthetic)
+            .map(|(n, s)| n - s)
+            .collect();
+        QuotaTable { synthetic, real }
+    }
+}
+
+/// The synthetic share of each class that keeps a subset's share `share` while following the
+/// classes' `transfer` (how well each class's synthetic images stand in for real ones, ≥ 0):
+/// shares in proportion to transfer, none above 1 — what a class cannot take goes to the others,
+/// in proportion — weighted by each class's rows (`class_rows`) so that the subset's synthetic
+/// rows stay `share` of all. Equal transfers, or none above zero, give every class `share`.
+pub fn class_shares(share: f64, transfer: &[f64], class_rows: &[u64]) -> Vec<f64> {
+    let share = share.clamp(0.0, 1.0);
+    let rows: Vec<f64> = class_rows.iter().map(|&n| n as f64).collect();
+    let transfer: Vec<f64> = transfer
+        .iter()
+        .map(|&t| if t.is_finite() { t.max(0.0) } else { 0.0 })
+        .collect();
+    let target = share * rows.iter().sum::<f64>();
+    if transfer.iter().zip(&rows).all(|(&t, &n)| t * n == 0.0) {
+        return vec![share; rows.len()];
+    }
+    // Water-filling: classes at share 1 are set aside and the rest scaled again, until none
+    // exceeds 1; each round caps at least one more class, so it ends within a round a class.
+    let mut full = vec![false; rows.len()];
+    loop {
+        let left = target
+            - (0..rows.len())
+                .filter(|&c| full[c])
+                .map(|c| rows[c])
+                .sum::<f64>();
+        let weight: f64 = (0..rows.len())
+            .filter(|&c| !full[c])
+            .map(|c| transfer[c] * rows[c])
+            .sum();
+        if weight <= 0.0 {
+            // Every class left transfers nothing; what the full ones cannot take, they share
+            // alike, so the subset's share is kept.
+            let room: f64 = (0..rows.len()).filter(|&c| !full[c]).map(|c| rows[c]).sum();
+            let alike = if room > 0.0 { left / room } else { 0.0 };
+            return (0..rows.len())
+                .map(|c| if full[c] { 1.0 } else { alike })
+                .collect();
+        }
+        let scale = left / weight;
+        let over: Vec<usize> = (0..rows.len())
+            .filter(|&c| !full[c] && transfer[c] * scale > 1.0)
+            .collect();
+        if over.is_empty() {
+            return (0..rows.len())
+                .map(|c| if full[c] { 1.0 } else { transfer[c] * scale })
+                .collect();
+        }
+        for c in over {
+            full[c] = true;
+        }
+    }
 }
 
 /// The synthetic row count of a share: `round(share·rows)`, halves away from zero.
@@ -127,6 +216,44 @@ pub fn synthetic_rows(rows: u64, share: f64) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn class_shares_follow_transfer_keep_the_share_and_stay_within_one() {
+        let rows = [100, 100, 200];
+        let shares = class_shares(0.3, &[1.0, 0.5, 1.0], &rows);
+        let kept: f64 = shares.iter().zip(rows).map(|(s, n)| s * n as f64).sum();
+        assert!((kept - 120.0).abs() < 1e-9, "{shares:?}");
+        assert!((shares[0] / shares[1] - 2.0).abs() < 1e-12, "{shares:?}");
+        // A share only some classes can hold: the best ones fill up, the rest take the remainder.
+        let shares = class_shares(0.9, &[1.0, 0.1, 1.0], &rows);
+        assert_eq!((shares[0], shares[2]), (1.0, 1.0));
+        assert!((shares[1] - 0.6).abs() < 1e-12, "{shares:?}");
+        assert_eq!(class_shares(0.4, &[0.0, 0.0, 0.0], &rows), vec![0.4; 3]);
+        // The classes that transfer fill up first; the rest share what is left alike.
+        assert_eq!(
+            class_shares(0.5, &[1.0, 0.0, 0.0], &[100, 100, 100]),
+            vec![1.0, 0.25, 0.25]
+        );
+        let close = |shares: Vec<f64>, want: f64| shares.iter().all(|s| (s - want).abs() < 1e-12);
+        assert!(close(class_shares(0.4, &[0.7, 0.7, 0.7], &rows), 0.4));
+        assert!(close(class_shares(1.0, &[0.1, 0.2, 0.3], &rows), 1.0));
+        assert!(close(class_shares(0.0, &[0.1, 0.2, 0.3], &rows), 0.0));
+    }
+
+    #[test]
+    fn class_share_quotas_are_exact_per_class_and_sum_to_the_rounded_total() {
+        let table = QuotaTable::with_class_shares(1000, &[1; 10], &[0.25; 10]);
+        assert_eq!(table.synthetic, vec![25; 10]);
+        assert_eq!(table.rows(), 1000);
+        // 0.333 of 100 rows in each of 3 classes: 99.9 rounds to 100, the extra row to class 0.
+        let table = QuotaTable::with_class_shares(300, &[1, 1, 1], &[0.333; 3]);
+        assert_eq!(table.synthetic, vec![34, 33, 33]);
+        let table = QuotaTable::with_class_shares(300, &[1, 1, 1], &[1.0, 0.0, 0.5]);
+        assert_eq!(
+            (table.synthetic, table.real),
+            (vec![100, 0, 50], vec![0, 100, 50])
+        );
+    }
 
     #[test]
     fn deficit_order_two_categories_is_exact_on_whole_shares() {

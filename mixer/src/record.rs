@@ -22,6 +22,13 @@ pub const MIX_FILE: &str = "mix.json";
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MixRecord {
     pub class_map: ClassRenames,
+    /// The share of each class (`synmix mix --class-shares`), in the classes' order.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub class_shares: Option<Vec<f64>>,
+    /// How well each class's synthetic images transfer, which the sweep's class-wise subsets
+    /// follow (in the classes' order).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub class_transfer: Option<Vec<f64>>,
     pub classes: Vec<String>,
     pub command: String,
     /// How the shares shared rows (the share sweep).
@@ -57,10 +64,12 @@ pub struct InputRecord {
     pub id: InputId,
 }
 
-/// One point of a mix: its rows and the subset of every strategy, which hold the same rows.
+/// One point of a mix: its rows and the subset of every strategy, which hold the same rows
+/// (the class-wise subset aside: its own quotas, the same share).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SubsetRecord {
-    pub ft: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ft: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub multiple: Option<f64>,
     pub quotas: QuotaTable,
@@ -70,29 +79,55 @@ pub struct SubsetRecord {
     pub real_rows: u64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub share: Option<f64>,
-    pub sm: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sm: Option<String>,
+    /// Written when the sweep was given the classes' transfer, between shares 0 and 1.
+    #[serde(
+        default,
+        rename = "sm-classwise",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub sm_classwise: Option<String>,
     pub synthetic_rows: u64,
 }
 
 impl SubsetRecord {
-    /// The subsets of `point` from `table`'s rows; the ramp's when `ramp` is asked.
-    pub(crate) fn new(point: Point, table: &QuotaTable, ramp: bool) -> SubsetRecord {
+    /// The subsets of `point` from `table`'s rows; the ramp's when `ramp` is asked, the
+    /// class-wise one when `classwise` is.
+    pub(crate) fn new(
+        point: Point,
+        table: &QuotaTable,
+        ramp: bool,
+        classwise: bool,
+    ) -> SubsetRecord {
+        SubsetRecord {
+            ft: Some(subset_name(Strategy::Ft, point)),
+            ramp: ramp.then(|| subset_name(Strategy::Ramp, point)),
+            sm: Some(subset_name(Strategy::Sm, point)),
+            sm_classwise: classwise.then(|| subset_name(Strategy::SmClasswise, point)),
+            ..SubsetRecord::classwise_only(point, table)
+        }
+    }
+
+    /// The class-wise subset of `point` alone, from `table`'s rows (`mix --class-shares`).
+    pub(crate) fn classwise_only(point: Point, table: &QuotaTable) -> SubsetRecord {
         let value = point.value().as_f64();
         SubsetRecord {
-            ft: subset_name(Strategy::Ft, point),
+            ft: None,
             multiple: (point.regime() == Regime::AddedSynthetic).then_some(value),
             quotas: table.clone(),
-            ramp: ramp.then(|| subset_name(Strategy::Ramp, point)),
+            ramp: None,
             real_rows: table.rows_of(Source::Real),
             share: (point.regime() == Regime::FixedSize).then_some(value),
-            sm: subset_name(Strategy::Sm, point),
+            sm: None,
+            sm_classwise: Some(subset_name(Strategy::SmClasswise, point)),
             synthetic_rows: table.rows_of(Source::Synthetic),
         }
     }
 
     /// The names of every subset of the point, SM first.
     pub fn names(&self) -> impl Iterator<Item = &str> {
-        [Some(&self.sm), Some(&self.ft), self.ramp.as_ref()]
+        [&self.sm, &self.ft, &self.ramp, &self.sm_classwise]
             .into_iter()
             .flatten()
             .map(String::as_str)
@@ -173,6 +208,8 @@ impl<'a> Records<'a> {
         let (inputs, options) = (self.inputs, self.options);
         MixRecord {
             class_map: options.class_renames.clone(),
+            class_shares: None,
+            class_transfer: None,
             classes: inputs.classes.clone(),
             command: options.command.clone(),
             draw: None,

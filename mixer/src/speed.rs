@@ -131,6 +131,7 @@ pub fn run(options: &SpeedOptions) -> Result<SpeedReport> {
         shares: options.shares.clone(),
         draw: Draw::Nested,
         ramp: Vec::new(),
+        class_transfer: None,
     };
     let planned = Mutex::new(None);
     let started = Instant::now();

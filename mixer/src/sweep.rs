@@ -11,6 +11,7 @@ use datasets::point::{Hundredths, Point, Regime, Strategy, subset_name};
 use datasets::{Progress, Source};
 use serde_json::json;
 
+use crate::classwise;
 use crate::draw::{Draw, Permutations, Segment, check_balance, check_pools, lay_out};
 use crate::error::{Error, Result};
 use crate::inputs::Inputs;
@@ -44,6 +45,10 @@ pub struct SweepSpec {
     pub draw: Draw,
     /// The training recipes to lay a ramp subset out for (none: no ramp subsets).
     pub ramp: Vec<RampRecipe>,
+    /// How well each real class's synthetic images transfer (≥ 0, in the real dataset's class
+    /// order): given, every share between 0 and 1 also gets a class-wise subset
+    /// (`sm-classwise-rXXX`, [`crate::classwise`]).
+    pub class_transfer: Option<Vec<f64>>,
 }
 
 #[derive(Debug, Clone)]
@@ -234,19 +239,46 @@ pub fn sweep(spec: &SweepSpec, progress: &(dyn Fn(Progress<'_>) + Sync)) -> Resu
     let inputs = Inputs::load(&options.synthetic, &options.real, &options.class_renames)?;
     check_balance(&inputs, spec.size, &format!("size {}", spec.size))?;
     let tables = quota_tables(spec.size, &spec.shares, &inputs.class_weights);
-    for (share, table) in spec.shares.iter().zip(&tables) {
-        check_pools(
-            &inputs,
-            &[table],
-            &format!("share {} of size {}", share.as_f64(), spec.size),
-        )?;
+    let transfer = match &spec.class_transfer {
+        Some(transfer) if transfer.len() != inputs.classes.len() => {
+            return Err(Error::setting(
+                "class_transfer",
+                format!(
+                    "gives {} classes' transfer but the real dataset has {} classes",
+                    transfer.len(),
+                    inputs.classes.len()
+                ),
+            ));
+        }
+        transfer => transfer.as_deref(),
+    };
+    // Between the endpoints, where every strategy is the SM run.
+    let classwise: Vec<Option<QuotaTable>> = spec
+        .shares
+        .iter()
+        .map(|&share| {
+            let inner = !Point::Share(share).is_endpoint();
+            transfer.filter(|_| inner).map(|transfer| {
+                classwise::table(spec.size, share.as_f64(), transfer, &inputs.class_weights)
+            })
+        })
+        .collect();
+    for ((share, table), classwise) in spec.shares.iter().zip(&tables).zip(&classwise) {
+        let tables: Vec<&QuotaTable> = std::iter::once(table).chain(classwise).collect();
+        for table in tables {
+            check_pools(
+                &inputs,
+                &[table],
+                &format!("share {} of size {}", share.as_f64(), spec.size),
+            )?;
+        }
     }
 
     let nested =
         (spec.draw == Draw::Nested).then(|| Permutations::new(&inputs, options.seed, u64::MAX));
     let records = Records::new(&inputs, options, Regime::FixedSize);
     let mut jobs = Vec::with_capacity(2 * spec.shares.len());
-    for (&point, table) in spec.shares.iter().zip(&tables) {
+    for ((&point, table), classwise) in spec.shares.iter().zip(&tables).zip(&classwise) {
         let share = point.as_f64();
         let fresh;
         let perms = match &nested {
@@ -263,6 +295,19 @@ pub fn sweep(spec: &SweepSpec, progress: &(dyn Fn(Progress<'_>) + Sync)) -> Resu
             )
         };
         let record = records.record(table, json!({ "share": share, "draw": spec.draw }));
+        if let Some(quotas) = classwise {
+            let extra = json!({ "size": spec.size, "share": share, "draw": spec.draw, "class_transfer": transfer });
+            jobs.push(classwise::classwise_job(
+                &spec.out,
+                Point::Share(point),
+                quotas,
+                perms,
+                options,
+                share.to_bits(),
+                records.request(Strategy::SmClasswise, extra.clone()),
+                records.record(quotas, extra),
+            ));
+        }
         jobs.extend(strategy_jobs(
             &spec.out,
             Point::Share(point),
@@ -276,10 +321,21 @@ pub fn sweep(spec: &SweepSpec, progress: &(dyn Fn(Progress<'_>) + Sync)) -> Resu
             &spec.ramp,
         ));
     }
-    let subsets = spec.shares.iter().zip(&tables).map(|(&share, table)| {
-        SubsetRecord::new(Point::Share(share), table, !spec.ramp.is_empty())
-    });
+    let subsets =
+        spec.shares
+            .iter()
+            .zip(&tables)
+            .zip(&classwise)
+            .map(|((&share, table), classwise)| {
+                SubsetRecord::new(
+                    Point::Share(share),
+                    table,
+                    !spec.ramp.is_empty(),
+                    classwise.is_some(),
+                )
+            });
     let mix = MixRecord {
+        class_transfer: spec.class_transfer.clone(),
         draw: Some(spec.draw),
         shares: Some(spec.shares.iter().map(|s| s.as_f64()).collect()),
         size: Some(spec.size),

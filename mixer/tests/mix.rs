@@ -624,3 +624,79 @@ fn added_synthetic_keeps_the_real_rows_and_adds_exact_nested_synthetic_quotas() 
     .to_string();
     assert!(err.contains("multiples: has multiple k100 twice"), "{err}");
 }
+
+#[test]
+fn class_wise_subsets_follow_the_transfer_keep_the_share_and_are_listed() {
+    let fx = fixture();
+    let mut spec = fx.spec("mix", 60, &[0.0, 0.5, 1.0]);
+    // Class 'bee' transfers half as well as the others.
+    spec.class_transfer = Some(vec![1.0, 0.5, 1.0]);
+    let summary = sweep(&spec, &no_progress).unwrap();
+    let classwise = spec.out.join("sm-classwise-r050");
+    assert_eq!(
+        datasets::verify::verify(&classwise).unwrap(),
+        Vec::<String>::new()
+    );
+    let counts = counts(&rows(&classwise));
+    // 30 synthetic rows of 60: 12, 6 and 12 (20 rows per class, shares 0.6, 0.3, 0.6).
+    assert_eq!(counts["synthetic"], vec![12, 6, 12]);
+    assert_eq!(counts["real"], vec![8, 14, 8]);
+    // Only between the endpoints, where every strategy is the SM run.
+    assert!(!spec.out.join("sm-classwise-r000").exists());
+    assert!(!spec.out.join("sm-classwise-r100").exists());
+    let mix = mixer::MixRecord::read(&spec.out).unwrap();
+    assert_eq!(mix.class_transfer, Some(vec![1.0, 0.5, 1.0]));
+    assert!(mix.subset_names().contains(&"sm-classwise-r050"));
+    assert_eq!(mix.subset_names().len(), 7, "{:?}", mix.subset_names());
+    assert_eq!(summary.subsets.len(), 7);
+    // A transfer of the wrong length is refused before anything is written.
+    let mut wrong = fx.spec("wrong", 60, &[0.5]);
+    wrong.class_transfer = Some(vec![1.0]);
+    assert!(fails(&wrong).contains("3 classes"));
+    assert!(!wrong.out.exists());
+}
+
+#[test]
+fn class_shares_given_per_class_mix_one_subset_exactly() {
+    let fx = fixture();
+    let spec = mixer::ClasswiseSpec {
+        options: fx.options(),
+        out: fx.out("classwise"),
+        size: 60,
+        class_shares: [("ant", 0.5), ("bee", 0.0), ("cat", 1.0)]
+            .map(|(c, s)| (c.to_string(), s))
+            .into(),
+    };
+    mixer::classwise(&spec, &no_progress).unwrap();
+    let subset = spec.out.join("sm-classwise-r050");
+    let counts = counts(&rows(&subset));
+    assert_eq!(
+        (counts["synthetic"].clone(), counts["real"].clone()),
+        (vec![10, 0, 20], vec![10, 20, 0])
+    );
+    let mut unknown = spec.clone();
+    unknown.out = fx.out("unknown");
+    unknown.class_shares.insert("dog".into(), 0.1);
+    let err = mixer::classwise(&unknown, &no_progress)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("class 'dog'") && err.contains("ant, bee, cat"),
+        "{err}"
+    );
+    let mut missing = spec.clone();
+    missing.out = fx.out("missing");
+    missing.class_shares.remove("bee");
+    let err = mixer::classwise(&missing, &no_progress)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("no share for class 'bee'"), "{err}");
+    let mut over = spec.clone();
+    over.out = fx.out("over");
+    over.class_shares.insert("bee".into(), 1.5);
+    let err = mixer::classwise(&over, &no_progress)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("1.5 is not a share"), "{err}");
+    assert!(!unknown.out.exists() && !missing.out.exists() && !over.out.exists());
+}

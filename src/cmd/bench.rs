@@ -158,7 +158,11 @@ pub fn run(args: BenchArgs, quiet: bool) -> Result<()> {
         options.out = std::path::absolute(&args.out)
             .with_context(|| format!("{}: cannot make the path absolute", args.out.display()))?;
     }
-    let plan = bench::prepare(&experiment, &options.out)?;
+    let plan = match args.task {
+        // A worker runs its task under the plan stored, which an advice makes too.
+        Some(_) => bench::task_plan(&experiment, &options.out)?,
+        None => bench::prepare(&experiment, &options.out)?,
+    };
     if args.plan_only {
         print!("{}", describe_plan(&plan, &options));
         return Ok(());
@@ -216,7 +220,7 @@ pub fn run(args: BenchArgs, quiet: bool) -> Result<()> {
 
 /// The arguments of a worker process that runs one task (see [`engine::WorkerArgs`]): every
 /// engine starts its workers with these.
-fn worker_args(options: &BenchOptions, selection: &Selection, threads: usize) -> Vec<String> {
+pub fn worker_args(options: &BenchOptions, selection: &Selection, threads: usize) -> Vec<String> {
     let name = |value: Option<clap::builder::PossibleValue>| {
         value.map(|v| v.get_name().to_string()).unwrap_or_default()
     };

@@ -13,13 +13,17 @@ synmix mix --synthetic data/fashion --real data/fmnist --size 10000 --shares 0,0
 synmix mix --synthetic data/fashion --real data/fmnist --size 10000 --order stratified --batch 100 --out data/mix-strat\n  \
 synmix mix --synthetic data/gen --real data/fmnist --map sneaker=Sneaker,boot='Ankle boot' --size 5000 --out data/mix\n  \
 synmix mix --synthetic data/fashion --real data/fmnist --size 1000 --ramp 12x64 --ramp 20x64 --out data/mix\n  \
-synmix mix --synthetic data/fashion --real data/fmnist --curriculum ramp.toml --seed 7 --out data/ramp\n\n\
+synmix mix --synthetic data/fashion --real data/fmnist --curriculum ramp.toml --seed 7 --out data/ramp\n  \
+synmix mix --synthetic data/fashion --real data/fmnist --size 1000 --class-shares shares.toml --out data/classwise\n\n\
 Outputs: --out DIR receives sm-rXXX/ (Simple Mixed: one shuffled set, one manifest phase \"mixed\"), \
 ft-rXXX/ (Fine-Tuned: the same rows as phases \"synthetic\" then \"real\") for every share (XXX = share in percent), \
 with --ramp also ramp-rXXX/ (the same rows, with how many of every training batch are synthetic: \
 a share falling linearly from min(1, 2r) to max(0, 2r - 1) over the whole training; `synmix train --strategy ramp`), \
 and mix.json describing the sweep. Rerunning the same command keeps finished subsets and redoes the rest; \
---force rewrites everything and replaces outputs made with other arguments.\n\n\
+--force rewrites everything and replaces outputs made with other arguments. \
+With --class-shares FILE (lines of \"CLASS\" = SHARE, one for every real class), --out receives one subset, \
+sm-classwise-rXXX/ (XXX: its synthetic share in percent), every class still holding its rows of --size, \
+round(SHARE x rows) of them synthetic; `synmix advise` writes such a file.\n\n\
 Curriculum plan (TOML):\n  size = 10000\n  [[phase]]\n  name = \"synthetic\"\n  size = 4000\n  synthetic_share = 1.0\n  \
 [[phase]]\n  name = \"ramp\"\n  size = 6000\n  ramp = { from = 1.0, to = 0.0, blocks = 4 }")]
 pub struct MixArgs {
@@ -39,6 +43,10 @@ pub struct MixArgs {
     /// Synthetic shares: START:END:STEP (both ends included) or a comma list.
     #[arg(long, default_value = "0:1:0.1", conflicts_with = "curriculum")]
     shares: String,
+    /// Write one subset whose classes take the synthetic shares this TOML file gives them
+    /// (`"T-shirt/top" = 0.3`, a line for every real class) instead of a sweep.
+    #[arg(long, value_name = "FILE.toml", conflicts_with_all = ["curriculum", "ramp", "independent"])]
+    class_shares: Option<PathBuf>,
     /// Seed of every draw and shuffle; the same arguments give byte-identical shards.
     #[arg(long, default_value_t = 0)]
     seed: u64,
@@ -144,6 +152,19 @@ pub fn run(args: MixArgs, quiet: bool) -> Result<()> {
                 &progress,
             )?]
         }
+        None if args.class_shares.is_some() => {
+            let file = args
+                .class_shares
+                .as_deref()
+                .unwrap_or_else(|| unreachable!());
+            let spec = mixer::ClasswiseSpec {
+                options,
+                out: args.out,
+                size: args.size.unwrap_or_default(),
+                class_shares: read_class_shares(file)?,
+            };
+            mixer::classwise(&spec, &progress)?.subsets
+        }
         None => {
             let shares = mixer::parse_shares(&args.shares)?;
             let draw = if args.independent {
@@ -160,6 +181,7 @@ pub fn run(args: MixArgs, quiet: bool) -> Result<()> {
                     shares,
                     draw,
                     ramp: args.ramp,
+                    class_transfer: None,
                 },
                 &progress,
             )?
@@ -171,6 +193,19 @@ pub fn run(args: MixArgs, quiet: bool) -> Result<()> {
         report(&subsets);
     }
     Ok(())
+}
+
+/// A `--class-shares` file: `"CLASS" = SHARE` lines.
+fn read_class_shares(path: &std::path::Path) -> Result<std::collections::BTreeMap<String, f64>> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| anyhow::anyhow!("{}: cannot read the class shares: {e}", path.display()))?;
+    toml::from_str(&text).map_err(|e| {
+        anyhow::anyhow!(
+            "{}: not a table of class shares (lines of \"CLASS\" = SHARE): {}",
+            path.display(),
+            e.to_string().replace('\n', " ").trim()
+        )
+    })
 }
 
 fn report(subsets: &[SubsetSummary]) {

@@ -1,5 +1,6 @@
 //! One module per subcommand: its arguments and the call into the library that does it.
 
+pub mod advise;
 pub mod array_index;
 pub mod bench;
 pub mod gap;

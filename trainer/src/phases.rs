@@ -75,7 +75,8 @@ pub fn plan(
     }
     let groups: Vec<(String, Option<Source>, Vec<usize>)> = match strategy {
         Strategy::Ramp => unreachable!("planned above"),
-        Strategy::Sm => {
+        // The class-wise subset is trained as SM: its rows differ, not how they are visited.
+        Strategy::Sm | Strategy::SmClasswise => {
             let name = match phases {
                 [only] => only.name.clone(),
                 _ => "mixed".to_string(),

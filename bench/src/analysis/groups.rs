@@ -128,7 +128,8 @@ pub struct Group {
     pub pair: String,
     pub model: ModelKind,
     pub regime: Regime,
-    /// SM, FT and, where the group has ramp runs, the ramp: in that order.
+    /// SM, FT and every other strategy the group has runs of (the ramp, SM class-wise), in
+    /// [`Strategy::ALL`]'s order.
     pub series: Vec<Series>,
     /// The real rows every training set of the group holds, when they all hold the same (R of
     /// the added-synthetic regime).
@@ -261,17 +262,16 @@ pub fn groups(results: &[CellResult], regime: Regime) -> Vec<Group> {
             let mut real_rows: Vec<u64> = cells.iter().filter_map(|c| c.real_rows).collect();
             real_rows.sort_unstable();
             real_rows.dedup();
-            // SM and FT always (an endpoint run serves both); the ramp where it was trained.
-            let mut strategies = vec![Strategy::Sm, Strategy::Ft];
-            if cells.iter().any(|c| c.strategy == Strategy::Ramp) {
-                strategies.push(Strategy::Ramp);
-            }
+            // SM and FT always (an endpoint run serves both); the others where they were
+            // trained.
+            let strategies = Strategy::ALL.into_iter().filter(|&s| {
+                matches!(s, Strategy::Sm | Strategy::Ft) || cells.iter().any(|c| c.strategy == s)
+            });
             Group {
                 pair,
                 model,
                 regime,
                 series: strategies
-                    .into_iter()
                     .map(|strategy| Series::new(strategy, regime, &cells))
                     .collect(),
                 real_rows: match real_rows.as_slice() {

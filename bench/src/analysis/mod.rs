@@ -4,6 +4,7 @@
 //! bootstrapped interval ([`optimum`]) and the added regime's transfer gap ([`transfer`]). The
 //! report shows them; an adaptive search decides by them.
 
+pub mod advice;
 pub mod fit;
 pub mod groups;
 pub mod optimum;

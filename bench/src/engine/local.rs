@@ -118,15 +118,14 @@ fn run(plan: &Plan, experiment: &Experiment, options: &BenchOptions, pool: Pool)
         .filter(|t| tasks::state(out, t.id) == State::Missing)
         .map(|t| t.id)
         .collect();
+    // The plan's last task: the report of a sweep, an advice's advice.
+    let last = &plan.stage(Stage::Report)[0];
     let report = layout::report_markdown(out);
-    let report_done = matches!(
-        tasks::state(out, plan.stage(Stage::Report)[0].id),
-        State::Done(_)
-    );
-    let report_words = if report.is_file() {
-        format!("report: {}", report.display())
-    } else {
-        "no report written".to_string()
+    let last_state = tasks::state(out, last.id);
+    let report_words = match &last_state {
+        State::Done(record) => format!("{}: {}", last.work, record.message),
+        _ if report.is_file() => format!("report: {}", report.display()),
+        _ => format!("{}: not done", last.work),
     };
     if !options.quiet {
         eprintln!(
@@ -153,13 +152,11 @@ fn run(plan: &Plan, experiment: &Experiment, options: &BenchOptions, pool: Pool)
             layout::tasks_dir(out).display()
         );
     }
-    if let State::Failed(record) = tasks::state(out, plan.stage(Stage::Report)[0].id) {
-        bail!("the report failed: {}", record.message);
+    match last_state {
+        State::Done(_) => Ok(()),
+        State::Failed(record) => bail!("{} failed: {}", last.work, record.message),
+        State::Missing => bail!("{} was not done; run the same command again", last.work),
     }
-    if !report_done {
-        bail!("the report was not written; run the same command again");
-    }
-    Ok(())
 }
 
 /// The next task to start: not done, not tried in this launch, not running here, and with

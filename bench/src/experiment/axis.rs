@@ -10,6 +10,9 @@ pub struct Axis {
     pub regime: Regime,
     pub rows: u64,
     pub values: Vec<Hundredths>,
+    /// Whether its subsets include class-wise ones, which may take up to every row of a class
+    /// synthetic.
+    pub classwise: bool,
 }
 
 impl Axis {
@@ -21,6 +24,9 @@ impl Axis {
     /// split's class counts) that the regime's subsets take: the most any point takes.
     pub fn synthetic_needs(&self, class_weights: &[u64]) -> Vec<u64> {
         match self.regime {
+            Regime::FixedSize if self.classwise => {
+                mixer::quotas::largest_remainder(self.rows, class_weights)
+            }
             Regime::FixedSize => mixer::synthetic_needs(self.rows, &self.values, class_weights),
             Regime::AddedSynthetic => {
                 mixer::added::synthetic_needs(self.rows, &self.values, class_weights)

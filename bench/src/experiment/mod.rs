@@ -222,6 +222,7 @@ impl Experiment {
             regime: Regime::FixedSize,
             rows: self.data.size,
             values: self.shares.values().to_vec(),
+            classwise: self.strategies.contains(&Strategy::SmClasswise),
         }
     }
 
@@ -232,6 +233,7 @@ impl Experiment {
             regime: Regime::AddedSynthetic,
             rows: added.real,
             values: added.multiples.values().to_vec(),
+            classwise: false,
         });
         std::iter::once(self.sweep()).chain(added).collect()
     }

@@ -19,14 +19,19 @@ pub struct Doc {
 
 impl Default for Doc {
     fn default() -> Doc {
-        Doc {
-            md: String::new(),
-            html: HTML_HEAD.to_string(),
-        }
+        Doc::titled("synmix benchmark report")
     }
 }
 
 impl Doc {
+    /// An empty document whose HTML page is titled `title`.
+    pub fn titled(title: &str) -> Doc {
+        Doc {
+            md: String::new(),
+            html: format!("{HTML_HEAD_START}{}{HTML_HEAD_END}", escape(title)),
+        }
+    }
+
     pub fn heading(&mut self, level: usize, text: &str) {
         let _ = writeln!(self.md, "{} {text}\n", "#".repeat(level));
         let _ = writeln!(self.html, "<h{level}>{}</h{level}>", escape(text));
@@ -101,7 +106,8 @@ impl Doc {
     }
 }
 
-const HTML_HEAD: &str = "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>synmix benchmark report</title>\n\
+const HTML_HEAD_START: &str = "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>";
+const HTML_HEAD_END: &str = "</title>\n\
 <style>body{font-family:sans-serif;max-width:1000px;margin:2em auto;padding:0 1em}\
 table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:2px 8px;text-align:right}\
 th{background:#f4f4f4}figure{margin:1em 0}svg{max-width:100%;height:auto}\

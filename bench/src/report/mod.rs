@@ -6,12 +6,14 @@
 //!
 //! - [`tables`]: the tables, as markdown and HTML; [`overview`]: the overview table and verdicts;
 //! - [`plot`]: the SVG and PNG plots, and the grid of them all; [`heatmap`]: FT − SM by share;
-//! - [`gap`]: the gap panel; [`search`]: the adaptive search's table;
+//! - [`gap`]: the gap panel; [`search`]: the adaptive search's table; [`advice`]: the page of
+//!   `synmix advise`;
 //! - [`samples`]: a strip of real and synthetic images per pair;
 //! - [`export`]: every run as a row of `results.csv` and `results.parquet`;
 //! - [`doc`]: Markdown and HTML side by side; [`words`]: the explanatory text;
 //! - here: the report's sections in order, and the files.
 
+mod advice;
 mod doc;
 mod export;
 mod gap;
@@ -32,6 +34,7 @@ use datasets::point::{Point, Regime};
 use crate::analysis::groups::groups;
 use crate::layout;
 use crate::records::{CellResult, SearchKey, read_gaps};
+pub use advice::{headline, write_advice_page};
 use doc::{Doc, write_file};
 use tables::{failed_table, gap_table};
 
@@ -105,6 +108,20 @@ pub fn write_report(
          trained): per seed the mean over the mixed shares, then the mean over seeds with its \
          95 % t-interval (*: the interval excludes 0).",
     );
+    let advice: Vec<String> = overview::advice_lines(&groups)
+        .into_iter()
+        .chain(overview::advice_lines(&added))
+        .collect();
+    if !advice.is_empty() {
+        doc.heading(3, "What advise would have said");
+        doc.list(&advice);
+        doc.paragraph(
+            "`synmix advise` answers from three pilot runs (real only and two mixes) instead of a \
+             sweep: synthetic data only where a mix gains more than one point over real only. Here \
+             it reads those runs from the sweep itself, the lowest seed's, beside the sweep's best \
+             cell over every seed.",
+        );
+    }
     if let Some(search) = &setting.search {
         let table = search::search_table(bench, search, results);
         doc.heading(3, "Adaptive search of the best share");

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use datasets::point::{Hundredths, Point};
 
 use super::tables::{Table, stat_cell};
+use crate::analysis::advice::from_sweep;
 use crate::analysis::groups::Group;
 use crate::analysis::groups::{Comparison, upper};
 
@@ -165,4 +166,36 @@ fn winner(groups: &[&Group], c: Comparison) -> Option<String> {
     } else {
         None
     }
+}
+
+/// Per group, the advice `synmix advise` would have given from the sweep's own cheapest runs
+/// (its three pilots, as the lowest seed trained them) beside what the whole sweep measured;
+/// nothing for a group whose sweep lacks a pilot's cell.
+pub fn advice_lines(groups: &[Group]) -> Vec<String> {
+    groups
+        .iter()
+        .filter_map(|group| {
+            let (seed, advice) = from_sweep(group)?;
+            let (point, strategy, best) = group.best()?;
+            let advised = match advice.strategy {
+                None => "real only".to_string(),
+                Some(strategy) => format!(
+                    "{} at {} {} ({:+.1} points)",
+                    upper(strategy),
+                    group.axis(),
+                    advice.point.value,
+                    advice.gain.value * 100.0
+                ),
+            };
+            let measured = match strategy {
+                Some(strategy) => format!("{} at {} {}", upper(strategy), group.axis(), point.value().as_f64()),
+                None if point.value() == Hundredths::ZERO => "real only".to_string(),
+                None => format!("{} {}", group.axis(), point.value().as_f64()),
+            };
+            Some(format!(
+                "{} {}: advise, from seed {seed}'s three pilot runs, would say {advised}; the sweep's best is {measured} ({:.4}).",
+                group.pair, group.model, best.mean
+            ))
+        })
+        .collect()
 }

@@ -1,17 +1,19 @@
-//! Mix the subsets of every point of one pair, seed and regime — SM and FT, and the ramp's laid
-//! out for each architecture's recipe when the experiment trains it — from the pair's real and
-//! synthetic datasets, checked against their hashes first.
+//! Mix the subsets of every point of one pair, seed and regime — SM and FT, the ramp's laid out
+//! for each architecture's recipe and the class-wise ones following the pair's gap when the
+//! experiment trains them — from the pair's real and synthetic datasets, checked against their
+//! hashes first.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result};
-use datasets::point::Regime;
+use datasets::point::{Regime, Strategy};
 use serde::{Deserialize, Serialize};
 
 use super::{Context, Kind, check_input, dataset_damaged, inputs};
 use crate::experiment::Axis;
 use crate::layout;
+use crate::records::PairGap;
 use crate::stage::Stage;
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -57,9 +59,21 @@ impl Kind for Mix {
             command: options.command.clone(),
             memory_budget: None,
         };
+        let class_transfer = match self.regime {
+            Regime::FixedSize if experiment.strategies.contains(&Strategy::SmClasswise) => {
+                Some(class_transfer(&options.out, &self.pair, &data.real)?)
+            }
+            _ => None,
+        };
         let spinner =
             datasets::progress::bars::spinner(&format!("mixing {}", dir.display()), options.quiet);
-        mix(mix_options, &dir, &axis, experiment.ramp_recipes())?;
+        mix(
+            mix_options,
+            &dir,
+            &axis,
+            experiment.ramp_recipes(),
+            class_transfer,
+        )?;
         spinner.finish_and_clear();
         Ok(format!("{}", dir.display()))
     }
@@ -82,12 +96,28 @@ impl Kind for Mix {
     }
 }
 
+/// How well each class of the real dataset `real` transfers, for the class-wise subsets: the
+/// pair's gap task's TRTS per class (the share of a class's synthetic images that a network
+/// trained on the real data recognises), by class name. A gap the data could not give leaves
+/// every class alike, so the class-wise subsets are SM's quotas.
+fn class_transfer(out: &Path, pair: &str, real: &Path) -> Result<Vec<f64>> {
+    let classes = datasets::Dataset::open(real)?.manifest.classes;
+    Ok(match PairGap::read(out, pair)? {
+        PairGap::Measured(gap) => classes
+            .iter()
+            .map(|class| gap.per_class.get(class).and_then(|m| m.trts).unwrap_or(0.0))
+            .collect(),
+        PairGap::NotMeasured { .. } => vec![1.0; classes.len()],
+    })
+}
+
 /// Mixes the subsets of `axis` into `dir` (the mixer keeps finished ones).
 fn mix(
     options: mixer::MixOptions,
     dir: &Path,
     axis: &Axis,
     ramp: Vec<mixer::RampRecipe>,
+    class_transfer: Option<Vec<f64>>,
 ) -> Result<()> {
     match axis.regime {
         Regime::FixedSize => {
@@ -98,6 +128,7 @@ fn mix(
                 shares: axis.values.clone(),
                 draw: mixer::Draw::Nested,
                 ramp,
+                class_transfer,
             };
             mixer::sweep(&spec, &|_| {})?;
         }

@@ -7,6 +7,7 @@
 //! Adding a kind of work is a file here implementing [`Kind`], its variant in [`Work`], and the
 //! tasks [`crate::plan`] adds for it.
 
+mod advise;
 mod choose;
 mod gap;
 mod import;
@@ -23,6 +24,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
+pub use advise::Advise;
 pub use choose::Choose;
 pub use gap::Gap;
 pub use import::Import;
@@ -91,6 +93,7 @@ pub enum Work {
     Choose(Choose),
     Probe(Probe),
     Report(Report),
+    Advise(Advise),
 }
 
 impl Work {
@@ -105,6 +108,7 @@ impl Work {
             Work::Choose(work) => work,
             Work::Probe(work) => work,
             Work::Report(work) => work,
+            Work::Advise(work) => work,
         }
     }
 

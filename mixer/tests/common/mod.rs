@@ -161,6 +161,7 @@ impl Fixture {
             shares: shares.iter().map(|&s| hundredths(s)).collect(),
             draw: Draw::Nested,
             ramp: Vec::new(),
+            class_transfer: None,
         }
     }
 }
