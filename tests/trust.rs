@@ -112,6 +112,8 @@ fn missing_results_and_damaged_subsets_are_named_and_made_again() {
     // A finished run's result.json deleted, its completion record kept.
     let out = tmp.path().join("bench");
     ok(&bench_args(&experiment, &out));
+    let written = |path: &Path| std::fs::metadata(path).unwrap().modified().unwrap();
+    let first_report = written(&out.join("report.md"));
     let cell = out.join("runs/near/mlp/sm-r050-s0");
     std::fs::remove_file(cell.join("result.json")).unwrap();
     let err = fails(&["report", path_str(&out)]);
@@ -125,6 +127,8 @@ fn missing_results_and_damaged_subsets_are_named_and_made_again() {
     assert_eq!(results(&out), results(&clean));
     let report = std::fs::read_to_string(out.join("report.md")).unwrap();
     assert!(report.contains("4 runs: 4 ok"), "{report}");
+    // The report read the run made again: it was written again too.
+    assert!(written(&out.join("report.md")) > first_report);
 
     // A subset's shard overwritten before its cell trained: the mix is made again first.
     let damaged = tmp.path().join("damaged");

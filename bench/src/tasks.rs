@@ -233,11 +233,30 @@ pub fn reopen(out: &Path, task: &Task, why: &str) -> Result<()> {
 
 /// Reopens every done task of `plan` whose outputs are damaged: what a launch does first, so
 /// the engines run them again rather than trust their records.
+///
+/// A task that summarises what its needs made (the report, a search's decision, an advice) is
+/// stale once one of them is to be made again: it is reopened too, so it reads the new outputs
+/// rather than keep what it said of the old ones. The plan lists needs before the tasks that
+/// read them, so one pass in order carries a reopening as far as it goes.
 pub fn reopen_damaged(plan: &Plan, out: &Path) -> Result<()> {
     for task in &plan.tasks {
-        if matches!(state(out, task.id), State::Done(_))
-            && let Some(why) = task.work.kind().damaged(out)
-        {
+        if !matches!(state(out, task.id), State::Done(_)) {
+            continue;
+        }
+        let kind = task.work.kind();
+        let why = kind.damaged(out).or_else(|| {
+            let redone = task
+                .needs
+                .iter()
+                .find(|&&need| !matches!(state(out, need), State::Done(_)))?;
+            kind.summarises().then(|| {
+                format!(
+                    "task {redone} ({}), which it reads, is to be made again",
+                    plan.tasks[*redone].work
+                )
+            })
+        });
+        if let Some(why) = why {
             reopen(out, task, &why)?;
         }
     }

@@ -164,6 +164,10 @@ impl Kind for Advise {
     fn damaged(&self, out: &Path) -> Option<String> {
         AdviceRecord::read(out).err().map(|e| format!("{e:#}"))
     }
+
+    fn summarises(&self) -> bool {
+        true
+    }
 }
 
 /// Accuracies to four decimals, as the pilots are scored (on a few thousand images).

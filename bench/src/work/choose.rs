@@ -92,6 +92,10 @@ impl Kind for Choose {
     fn reads_failures(&self) -> bool {
         true
     }
+
+    fn summarises(&self) -> bool {
+        true
+    }
 }
 
 /// The decision of probe `probe` from the shares measured so far and r*'s estimate: see the

@@ -75,6 +75,12 @@ pub trait Kind: fmt::Display {
         false
     }
 
+    /// Whether it summarises what the tasks it needs made (the report, a search's decision, an
+    /// advice): made again whenever one of them is.
+    fn summarises(&self) -> bool {
+        false
+    }
+
     /// The task in a progress line.
     fn label(&self) -> String {
         self.to_string()

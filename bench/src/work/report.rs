@@ -62,6 +62,10 @@ impl Kind for Report {
     fn reads_failures(&self) -> bool {
         true
     }
+
+    fn summarises(&self) -> bool {
+        true
+    }
 }
 
 /// What the report says of `experiment` beyond its records.
