@@ -253,3 +253,35 @@ fn the_kubernetes_manifest_is_one_indexed_job_per_stage_left() {
         path_str(&out)
     );
 }
+
+/// While runs finish the report is written marked partial, with what is left; the bench's last
+/// task writes it whole.
+#[test]
+fn the_report_is_written_partial_as_runs_finish() {
+    let tmp = tempfile::tempdir().unwrap();
+    let experiment = tiny_bench(tmp.path());
+    let out = tmp.path().join("bench");
+    let mut args = bench_args(&experiment, &out);
+    args.extend(["--report-every", "0"]);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_synmix"))
+        .args(&args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let report = out.join("report.md");
+    let mut partial = None;
+    while child.try_wait().unwrap().is_none() {
+        if let Ok(text) = std::fs::read_to_string(&report)
+            && text.contains("Partial report")
+        {
+            partial = Some(text);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    assert!(child.wait().unwrap().success());
+    let partial = partial.expect("a partial report while runs finished");
+    assert!(partial.contains("training task(s) left"), "{partial}");
+    let whole = std::fs::read_to_string(&report).unwrap();
+    assert!(!whole.contains("Partial report") && whole.contains("8 runs: 8 ok"), "{whole}");
+}

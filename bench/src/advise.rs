@@ -111,7 +111,11 @@ pub fn advise(request: &AdviseRequest, options: &BenchOptions, pool: Pool) -> Re
     let experiment = experiment(request)?;
     check_request(request, &experiment, &options.out)?;
     let plan = crate::prepare_plan(&experiment, Plan::advise(&experiment), &options.out)?;
-    crate::engine::launch(&Local { pool }, &plan, &experiment, options)?;
+    let local = Local {
+        pool,
+        preview_every: None,
+    };
+    crate::engine::launch(&local, &plan, &experiment, options)?;
     AdviceRecord::read(&options.out)
 }
 

@@ -1,4 +1,5 @@
 use std::path::PathBuf;
+use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use bench::engine::k8s::{K8s, K8sOptions};
@@ -66,6 +67,9 @@ pub struct BenchArgs {
     /// Threads of each task (default: the cores divided among --jobs; 2 per task with --emit).
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1024))]
     threads: Option<u64>,
+    /// Seconds between partial reports while runs finish (0: after every run).
+    #[arg(long, value_name = "SECONDS", default_value_t = 60)]
+    report_every: u64,
     /// Print the plan's pending tasks for a cluster instead of running them.
     #[arg(long, value_enum)]
     emit: Option<EngineName>,
@@ -209,6 +213,7 @@ pub fn run(args: BenchArgs, quiet: bool) -> Result<()> {
                 jobs: args.jobs as usize,
                 threads,
             },
+            preview_every: Some(Duration::from_secs(args.report_every)),
         }),
     };
     print!(

@@ -54,6 +54,9 @@ struct Tally {
 /// any run failed.
 pub struct Local {
     pub pool: Pool,
+    /// How often the plan's last task is previewed while the tasks it needs finish (the report,
+    /// marked partial); none: never.
+    pub preview_every: Option<Duration>,
 }
 
 impl Engine for Local {
@@ -81,21 +84,28 @@ impl Engine for Local {
         experiment: &Experiment,
         options: &BenchOptions,
     ) -> Result<String> {
-        run(plan, experiment, options, self.pool)?;
+        run(plan, experiment, options, self.pool, self.preview_every)?;
         Ok(String::new())
     }
 }
 
-fn run(plan: &Plan, experiment: &Experiment, options: &BenchOptions, pool: Pool) -> Result<()> {
+fn run(
+    plan: &Plan,
+    experiment: &Experiment,
+    options: &BenchOptions,
+    pool: Pool,
+    preview_every: Option<Duration>,
+) -> Result<()> {
     let out = &options.out;
     let started = Instant::now();
     let bar = datasets::progress::bars::bar(plan.tasks.len() as u64, "tasks", options.quiet);
     bar.set_message("running the plan");
     let mut tally = Tally::default();
+    let mut preview = Preview::new(plan, experiment, out, preview_every);
     if pool.jobs == 1 {
-        in_process(plan, experiment, options, &bar, &mut tally);
+        in_process(plan, experiment, options, &bar, &mut tally, &mut preview);
     } else {
-        workers(plan, options, pool, &bar, &mut tally)?;
+        workers(plan, options, pool, &bar, &mut tally, &mut preview)?;
     }
     bar.finish_and_clear();
 
@@ -181,6 +191,7 @@ fn in_process(
     options: &BenchOptions,
     bar: &ProgressBar,
     tally: &mut Tally,
+    preview: &mut Preview,
 ) {
     while tally.data_failure.is_none() {
         let Some(task) = next_ready(plan, &options.out, tally, &[]) else {
@@ -190,6 +201,7 @@ fn in_process(
         let started = Instant::now();
         let outcome = tasks::run(plan, experiment, options, task.id).map_err(|e| format!("{e:#}"));
         finished(task, outcome, started, options.quiet, bar, tally);
+        preview.maybe(tally);
     }
     bar.set_position(done_count(plan, &options.out));
 }
@@ -200,6 +212,7 @@ fn workers(
     pool: Pool,
     bar: &ProgressBar,
     tally: &mut Tally,
+    preview: &mut Preview,
 ) -> Result<()> {
     let out = &options.out;
     let exe =
@@ -249,10 +262,66 @@ fn workers(
                         )),
                     };
                     finished(&plan.tasks[id], outcome, started, options.quiet, bar, tally);
+                    preview.maybe(tally);
                 }
             }
         }
         running = still;
+    }
+}
+
+/// The plan's last task previewed as the tasks it needs finish — the report marked partial, with
+/// what is left — at most once every `every`, so a long bench shows its first results minutes
+/// after it starts; never once the last task may run.
+struct Preview<'a> {
+    plan: &'a Plan,
+    experiment: &'a Experiment,
+    out: &'a Path,
+    every: Option<Duration>,
+    last: Instant,
+    done: u64,
+}
+
+impl<'a> Preview<'a> {
+    fn new(
+        plan: &'a Plan,
+        experiment: &'a Experiment,
+        out: &'a Path,
+        every: Option<Duration>,
+    ) -> Preview<'a> {
+        Preview {
+            plan,
+            experiment,
+            out,
+            every,
+            last: Instant::now(),
+            done: done_count(plan, out),
+        }
+    }
+
+    fn maybe(&mut self, tally: &Tally) {
+        let Some(every) = self.every else {
+            return;
+        };
+        let last = &self.plan.stage(Stage::Report)[0];
+        let done = done_count(self.plan, self.out);
+        let left = self
+            .plan
+            .stage(Stage::Train)
+            .iter()
+            .filter(|t| !matches!(tasks::state(self.out, t.id), State::Done(_)))
+            .count();
+        if self.last.elapsed() < every
+            || done == self.done
+            || left == 0
+            || tally.attempted.contains(&last.id)
+        {
+            return;
+        }
+        (self.last, self.done) = (Instant::now(), done);
+        if let Err(error) = last.work.kind().preview(self.out, self.experiment, left) {
+            tracing::warn!("{}: no partial preview ({error:#})", last.work);
+        }
     }
 }
 

@@ -113,6 +113,9 @@ table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:
 th{background:#f4f4f4}figure{margin:1em 0}svg{max-width:100%;height:auto}\
 figure.samples img{image-rendering:pixelated;width:100%;max-width:640px}</style></head><body>\n";
 
+/// Writes a file of the report whole (a reader, or a partial report written again, never sees
+/// half of one).
 pub fn write_file(path: &Path, text: &str) -> Result<()> {
-    std::fs::write(path, text).with_context(|| format!("{}: cannot write", path.display()))
+    datasets::atomic::write_atomic(path, text.as_bytes())
+        .with_context(|| format!("{}: cannot write", path.display()))
 }

@@ -52,6 +52,8 @@ pub struct ReportSetting {
     pub real_test: Option<String>,
     /// The adaptive search, when the experiment searches.
     pub search: Option<SearchSetting>,
+    /// While the bench runs: the training tasks still to be done (a partial report).
+    pub left: Option<usize>,
 }
 
 /// An adaptive search as its table shows it.
@@ -89,6 +91,13 @@ pub fn write_report(
     let mut doc = Doc::default();
     let ok = results.iter().filter(|c| c.accuracy.is_some()).count();
     doc.heading(1, "synmix benchmark report");
+    if let Some(left) = setting.left {
+        doc.paragraph(&format!(
+            "Partial report: {} runs so far, {left} training task(s) left. It is written again as \
+             runs finish, and whole when the bench ends.",
+            results.len()
+        ));
+    }
     doc.paragraph(&format!(
         "{} runs: {ok} ok, {} failed. Every run is a row of results.csv and results.parquet. {}",
         results.len(),

@@ -81,6 +81,13 @@ pub trait Kind: fmt::Display {
         false
     }
 
+    /// Writes what it can of its outputs from the needs done so far, marked partial, while
+    /// `left` of them are still to be done (the report while runs finish); false where the kind
+    /// has nothing to show before it runs.
+    fn preview(&self, _out: &Path, _experiment: &Experiment, _left: usize) -> Result<bool> {
+        Ok(false)
+    }
+
     /// The task in a progress line.
     fn label(&self) -> String {
         self.to_string()

@@ -66,6 +66,19 @@ impl Kind for Report {
     fn summarises(&self) -> bool {
         true
     }
+
+    fn preview(&self, out: &Path, experiment: &Experiment, left: usize) -> Result<bool> {
+        let results = scan(out)?;
+        if results.is_empty() {
+            return Ok(false);
+        }
+        let setting = ReportSetting {
+            left: Some(left),
+            ..report_context(experiment)
+        };
+        report::write_report(out, &results, &setting)?;
+        Ok(true)
+    }
 }
 
 /// What the report says of `experiment` beyond its records.
@@ -96,5 +109,6 @@ pub fn report_context(experiment: &Experiment) -> ReportSetting {
     ReportSetting {
         real_test: Some(experiment.data.real_test_words()),
         search,
+        left: None,
     }
 }
