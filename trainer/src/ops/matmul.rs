@@ -120,3 +120,17 @@ pub(super) fn matmul(
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::padded_stride;
+
+    #[test]
+    fn rows_spanning_a_multiple_of_1_kib_get_one_cache_line_more() {
+        assert_eq!(padded_stride(0), 0);
+        assert_eq!(padded_stride(255), 255);
+        assert_eq!(padded_stride(256), 272);
+        assert_eq!(padded_stride(1000), 1000);
+        assert_eq!(padded_stride(32 * 1024), 32 * 1024 + 16);
+    }
+}

@@ -170,6 +170,8 @@ fn conv2d_matches_burn() {
     compare_conv([2, 2, 8, 11], 3, [2, 3], [2, 1], [(1, 0), (2, 1)]);
     // Runs of 14 samples under the tests' im2col budget, their weight gradients in parts of 8.
     compare_conv([19, 1, 4, 4], 2, [3, 3], [1, 1], [(1, 1), (1, 1)]);
+    // Runs of 2 and 1 samples of 256 positions: im2col rows of 512 and 256 values, padded.
+    compare_conv([3, 1, 17, 17], 2, [2, 2], [1, 1], [(0, 0), (0, 0)]);
 }
 
 /// `work` on a rayon pool of `threads` threads.
