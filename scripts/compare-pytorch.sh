@@ -85,6 +85,10 @@ run_cell() { # side round model shape(CxHxW)
 }
 
 echo "threads $THREADS on $(nproc) cores; $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
+# Which vector units each side can use decides much of the table (synmix picks AVX-512, AVX2 or
+# the baseline at run time; PyTorch says which kernels it dispatches to).
+lscpu | grep -E '^(Model name|CPU family|Model|Flags):' | sed 's/:  */: /'
+"$VENV/bin/python" -c 'import torch; print("PyTorch", torch.__version__, "CPU capability", torch.backends.cpu.get_cpu_capability())'
 for round in $(seq "$ROUNDS"); do
     busy=$(busy_cores)
     echo "round $round: $busy cores busy before it; load average $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -1,9 +1,11 @@
 //! The feature space the measures are computed in: the penultimate layer of a small network
 //! trained on the real `train` split ([`net`], cached by [`cache`]), or a pretrained encoder the
-//! user gives as ONNX ([`onnx`]).
+//! user gives as ONNX ([`onnx`], in a build with the `onnx` feature; without it, `no_onnx.rs`
+//! refuses one).
 
 mod cache;
 mod net;
+#[cfg_attr(not(feature = "onnx"), path = "no_onnx.rs")]
 mod onnx;
 
 use burn::prelude::*;
@@ -22,6 +24,10 @@ pub type Features = DMatrix<f64>;
 
 /// Images embedded per batch by the network.
 const BATCH: usize = 256;
+
+/// Images per call of an ONNX encoder: its plan is built for this batch, the last batch padded
+/// with zeros.
+const ONNX_BATCH: usize = 64;
 
 /// What maps images to feature vectors.
 pub enum Encoder<'a> {
@@ -46,7 +52,7 @@ impl Encoder<'_> {
         let rows: Vec<usize> = (0..store.len()).collect();
         let batch = match self {
             Encoder::Network(_) => BATCH,
-            Encoder::Onnx(_) => onnx::BATCH,
+            Encoder::Onnx(_) => ONNX_BATCH,
         };
         let mut values: Vec<f32> = Vec::new();
         let mut dim = 0;

@@ -8,10 +8,8 @@ use tract_onnx::prelude::*;
 use tract_onnx::tract_hir::infer::Factoid;
 use trainer::data::InputShape;
 
+use super::ONNX_BATCH as BATCH;
 use crate::{Error, Result};
-
-/// Images per call: the plan is built for this batch, the last batch padded with zeros.
-pub const BATCH: usize = 64;
 
 pub struct OnnxEncoder {
     path: PathBuf,

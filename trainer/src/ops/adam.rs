@@ -2,10 +2,13 @@
 //! operations per parameter (scale the moments, add, square, sqrt, divide, ...), each a pass over
 //! the whole parameter into a fresh buffer, most of them on one thread. Here every element is
 //! updated once, in place, on all threads, with burn's own formula in burn's order of operations
-//! (no fused multiply-adds), so the values are burn's bit for bit.
+//! (no fused multiply-adds), so the values are burn's bit for bit, compiled for the widest vector
+//! instructions the CPU has (the same bits on each, `lanes.rs`).
 
 use burn::backend::flex::FlexTensor;
 use rayon::prelude::*;
+
+use super::lanes::{Lanes, vectorised};
 
 /// Elements per parallel task; each is updated alone, so the split never changes a value.
 const CHUNK: usize = 16 * 1024;
@@ -39,12 +42,23 @@ pub(super) fn step(
     let factor = bias_correction_2 / (1.0 - b1.powi(time));
     let epsilon = step.epsilon * bias_correction_2;
     let lr = step.lr as f32;
-    let update = |p: &mut [f32], m: &mut [f32], v: &mut [f32], g: &[f32]| {
-        for (((p, m), v), &g) in p.iter_mut().zip(m).zip(v).zip(g) {
-            *m = *m * b1 + g * keep_1;
-            *v = *v * b2 + (g * g) * keep_2;
-            *p -= (*m * factor) / (v.sqrt() + epsilon) * lr;
-        }
+    let constants = Constants {
+        b1,
+        b2,
+        keep_1,
+        keep_2,
+        factor,
+        epsilon,
+        lr,
+    };
+    let update = |param: &mut [f32], m1: &mut [f32], m2: &mut [f32], grad: &[f32]| {
+        vectorised(Update {
+            param,
+            m1,
+            m2,
+            grad,
+            constants,
+        })
     };
     let (p, m, v) = (
         param.storage_mut::<f32>(),
@@ -65,6 +79,50 @@ pub(super) fn step(
             .for_each(|(((p, m), v), g)| update(p, m, v, g));
     }
     (param, moment_1, moment_2)
+}
+
+/// The scalars of one step, as [`step`] derives them from an [`AdamStep`].
+#[derive(Clone, Copy)]
+struct Constants {
+    b1: f32,
+    b2: f32,
+    keep_1: f32,
+    keep_2: f32,
+    factor: f32,
+    epsilon: f32,
+    lr: f32,
+}
+
+/// One part of a parameter and of its moments and gradient.
+struct Update<'a> {
+    param: &'a mut [f32],
+    m1: &'a mut [f32],
+    m2: &'a mut [f32],
+    grad: &'a [f32],
+    constants: Constants,
+}
+
+impl Lanes for Update<'_> {
+    type Output = ();
+
+    #[inline(always)]
+    fn run(self) {
+        let Constants {
+            b1,
+            b2,
+            keep_1,
+            keep_2,
+            factor,
+            epsilon,
+            lr,
+        } = self.constants;
+        let moments = self.m1.iter_mut().zip(self.m2.iter_mut());
+        for ((p, (m, v)), &g) in self.param.iter_mut().zip(moments).zip(self.grad) {
+            *m = *m * b1 + g * keep_1;
+            *v = *v * b2 + (g * g) * keep_2;
+            *p -= (*m * factor) / (v.sqrt() + epsilon) * lr;
+        }
+    }
 }
 
 /// `tensor` with its storage holding exactly its values in row-major order (a view is copied).

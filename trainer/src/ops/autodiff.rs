@@ -1,6 +1,6 @@
 //! The kernels under autodiff: the forward on flex, with a backward step that keeps what it needs
 //! (the pooling's input and output; the convolution's input and weight; the attention's queries,
-//! keys, values and weights; GELU's input and `Φ`)
+//! keys, values and softmax statistics; GELU's input and `Φ`)
 //! and calls the flex gradients.
 
 use burn::backend::AutodiffBackend;
@@ -62,13 +62,13 @@ impl Backward<Flex, 3> for ConvBackward {
 struct AttentionBackward;
 
 impl Backward<Flex, 3> for AttentionBackward {
-    /// The queries, keys and values, the attention weights and the number of heads.
+    /// The queries, keys and values, the softmax statistics and the number of heads.
     type State = (FlexTensor, FlexTensor, FlexTensor, FlexTensor, usize);
 
     fn backward(self, ops: Ops<Self::State, 3>, grads: &mut Gradients, _: &mut Checkpointer) {
         let grad = grads.consume::<Flex>(&ops.node);
-        let (query, key, value, weights, heads) = &ops.state;
-        let inputs = attention::backward(query, key, value, weights, &grad, *heads);
+        let (query, key, value, stats, heads) = &ops.state;
+        let inputs = attention::backward(query, key, value, stats, &grad, *heads);
         for (node, grad) in ops.parents.into_iter().zip(inputs) {
             if let Some(node) = node {
                 grads.register::<Flex>(node.id, grad);
@@ -180,8 +180,8 @@ impl<C: CheckpointStrategy> CpuKernels for Autodiff<Flex, C> {
                     key.into_primitive(),
                     value.into_primitive(),
                 );
-                let (context, weights) = attention::forward(&query, &key, &value, heads);
-                prep.finish((query, key, value, weights, heads), context)
+                let (context, stats) = attention::forward(&query, &key, &value, heads);
+                prep.finish((query, key, value, stats, heads), context)
             }
             OpsKind::UnTracked(prep) => prep.finish(
                 attention::forward(

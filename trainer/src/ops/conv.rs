@@ -20,7 +20,7 @@ use burn::backend::flex::FlexTensor;
 use burn::backend::ops::ConvOptions;
 use rayon::prelude::*;
 
-use super::matmul::{Threads, View, matmul};
+use super::matmul::{Threads, View, matmul, padded_stride};
 use super::{flex_tensor, lanes, values};
 
 /// Most values an im2col matrix may hold at once (32 MiB): a batch whose matrix is larger is
@@ -123,15 +123,22 @@ impl Geometry {
         }
     }
 
-    /// The im2col matrix `[C·kh·kw, S·OH·OW]` of `samples`, zero where a patch covers padding.
+    /// Values from one row of a run's im2col matrix (or of its gathered output gradient) to the
+    /// next: the run's `S·OH·OW` columns, padded (see [`padded_stride`]).
+    fn row_stride(&self, samples: &Range<usize>) -> usize {
+        padded_stride(samples.len() * self.positions())
+    }
+
+    /// The im2col matrix `[C·kh·kw, S·OH·OW]` of `samples` (rows [`Self::row_stride`] apart),
+    /// zero where a patch covers padding.
     fn im2col(&self, input: &[f32], samples: &Range<usize>) -> Vec<f32> {
-        let width = samples.len() * self.positions();
-        let mut cols = vec![0f32; self.patch() * width];
-        if width == 0 {
+        let row_stride = self.row_stride(samples);
+        let mut cols = vec![0f32; self.patch() * row_stride];
+        if samples.is_empty() || self.positions() == 0 {
             return cols;
         }
         let stride = self.stride[1];
-        cols.par_chunks_mut(width)
+        cols.par_chunks_mut(row_stride)
             .enumerate()
             .for_each(|(row, dst)| {
                 for (k, n) in samples.clone().enumerate() {
@@ -151,16 +158,17 @@ impl Geometry {
         cols
     }
 
-    /// Adds the im2col-shaped gradient `cols` of `samples` into their input gradient `dst`
-    /// (`[S, C, H, W]`), in a fixed order of patch elements for every input.
+    /// Adds the im2col-shaped gradient `cols` of `samples` (rows [`Self::row_stride`] apart)
+    /// into their input gradient `dst` (`[S, C, H, W]`), in a fixed order of patch elements for
+    /// every input.
     fn col2im(&self, cols: &[f32], samples: &Range<usize>, dst: &mut [f32]) {
-        let width = samples.len() * self.positions();
+        let row_stride = self.row_stride(samples);
         let stride = self.stride[1];
         dst.par_chunks_mut(self.sample_len().max(1))
             .enumerate()
             .for_each(|(k, dst)| {
                 for row in 0..self.patch() {
-                    let src = &cols[row * width + k * self.positions()..][..self.positions()];
+                    let src = &cols[row * row_stride + k * self.positions()..][..self.positions()];
                     self.for_each_run(row, |position, offset, len| {
                         let src = &src[position..][..len];
                         let taps = dst[offset..].iter_mut().step_by(stride);
@@ -170,14 +178,15 @@ impl Geometry {
             });
     }
 
-    /// The output gradient of `samples` (`grad` is `[N, O, OH·OW]`) as `[O, S·OH·OW]`.
+    /// The output gradient of `samples` (`grad` is `[N, O, OH·OW]`) as `[O, S·OH·OW]`, rows
+    /// [`Self::row_stride`] apart.
     fn gather_grad(&self, grad: &[f32], samples: &Range<usize>) -> Vec<f32> {
         let (positions, out_channels) = (self.positions(), self.out_channels);
-        let width = samples.len() * positions;
-        let mut gathered = vec![0f32; out_channels * width];
-        if width > 0 {
+        let row_stride = self.row_stride(samples);
+        let mut gathered = vec![0f32; out_channels * row_stride];
+        if positions > 0 && !samples.is_empty() {
             gathered
-                .par_chunks_mut(width)
+                .par_chunks_mut(row_stride)
                 .enumerate()
                 .for_each(|(o, dst)| {
                     for (dst, n) in dst.chunks_exact_mut(positions).zip(samples.clone()) {
@@ -217,7 +226,7 @@ pub(super) fn forward_keeping_columns(
     let mut kept = None;
     for samples in geometry.runs() {
         let cols = geometry.im2col(&input, &samples);
-        let width = samples.len() * positions;
+        let row_stride = geometry.row_stride(&samples);
         let sample_out = out_channels * positions;
         output[samples.start * sample_out..samples.end * sample_out]
             .par_chunks_mut(sample_out.max(1))
@@ -227,7 +236,7 @@ pub(super) fn forward_keeping_columns(
                     data: &cols[k * positions..],
                     rows: geometry.patch(),
                     cols: positions,
-                    row_stride: width,
+                    row_stride,
                     col_stride: 1,
                 };
                 matmul(dst, positions, weight, cols, false, Threads::One);
@@ -271,8 +280,12 @@ pub(super) fn backward(
     let mut bias_grad = want_bias.then(|| vec![0f32; out_channels]);
     for (run, samples) in geometry.runs().enumerate() {
         let width = samples.len() * geometry.positions();
+        let row_stride = geometry.row_stride(&samples);
         let grad = geometry.gather_grad(&grad, &samples);
-        let grad_view = View::rows(&grad, out_channels, width);
+        let grad_view = View {
+            row_stride,
+            ..View::rows(&grad, out_channels, width)
+        };
         if let Some(weight_grad) = &mut weight_grad {
             let built;
             let cols = match columns.filter(|_| samples.len() == geometry.batch) {
@@ -282,7 +295,11 @@ pub(super) fn backward(
                     &built
                 }
             };
-            let cols = View::rows(cols, patch, width).t();
+            let cols = View {
+                row_stride,
+                ..View::rows(cols, patch, width)
+            }
+            .t();
             // The product's output is small ([O, C·kh·kw]) and its inner dimension long
             // (S·OH·OW): split between threads by output it would run on one. Parts of a fixed
             // number of samples are multiplied in parallel and summed in order instead.
@@ -321,14 +338,14 @@ pub(super) fn backward(
         if let Some(bias_grad) = &mut bias_grad {
             bias_grad
                 .par_iter_mut()
-                .zip(grad.par_chunks(width.max(1)))
-                .for_each(|(sum, row)| *sum += lanes::sum(row));
+                .zip(grad.par_chunks(row_stride.max(1)))
+                .for_each(|(sum, row)| *sum += lanes::sum(&row[..width]));
         }
         if let Some(input_grad) = &mut input_grad {
-            let mut cols = vec![0f32; patch * width];
+            let mut cols = vec![0f32; patch * row_stride];
             matmul(
                 &mut cols,
-                width,
+                row_stride,
                 weight_view.t(),
                 grad_view,
                 false,

@@ -44,6 +44,22 @@ impl View<'_> {
     }
 }
 
+/// The row stride for a buffer of rows of `len` values that products read several rows of side
+/// by side: `len`, plus one cache line where `len` values span a multiple of 1 KiB. Rows a
+/// multiple of 4 KiB apart fall in the same sets of the L1 cache, and gemm reading a few of them
+/// at once (packing an operand whose inner dimension runs along its rows, or reading one it does
+/// not pack) evicts its own lines: with rows of 32·1024 values, the convolution's weight
+/// gradient ran at a quarter of the speed of the same product on rows one line longer.
+pub(super) fn padded_stride(len: usize) -> usize {
+    const KIB: usize = 1024 / size_of::<f32>();
+    const LINE: usize = 64 / size_of::<f32>();
+    if len > 0 && len.is_multiple_of(KIB) {
+        len + LINE
+    } else {
+        len
+    }
+}
+
 /// Whether the product goes to rayon's threads: `gemm` splits the output between them, never
 /// the sum over the inner dimension, so the result is the same on any number of threads.
 #[derive(Debug, Clone, Copy)]
@@ -102,5 +118,19 @@ pub(super) fn matmul(
             false,
             parallelism,
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::padded_stride;
+
+    #[test]
+    fn rows_spanning_a_multiple_of_1_kib_get_one_cache_line_more() {
+        assert_eq!(padded_stride(0), 0);
+        assert_eq!(padded_stride(255), 255);
+        assert_eq!(padded_stride(256), 272);
+        assert_eq!(padded_stride(1000), 1000);
+        assert_eq!(padded_stride(32 * 1024), 32 * 1024 + 16);
     }
 }

@@ -12,6 +12,7 @@ use burn::backend::TensorMetadata;
 use burn::backend::flex::FlexTensor;
 use rayon::prelude::*;
 
+use super::lanes::{Lanes, vectorised};
 use super::{flex_tensor, values};
 
 /// The window sides these kernels cover; `ops::max_pool2d` gives other sides to burn.
@@ -47,13 +48,44 @@ pub(super) fn forward(x: &FlexTensor, size: usize) -> FlexTensor {
             .enumerate()
             .for_each(|(plane, out)| {
                 let src = &input[plane * h * w..(plane + 1) * h * w];
-                with_side!(size, forward_plane(src, out, w, ow));
+                vectorised(ForwardPlane {
+                    size,
+                    src,
+                    out,
+                    width: w,
+                });
             });
     }
     flex_tensor(output, [n, c, oh, ow])
 }
 
+/// One plane's maxima, compiled for the widest vector instructions the CPU has (`lanes.rs`;
+/// comparisons and copies, so the same bits on each).
+struct ForwardPlane<'a> {
+    size: usize,
+    src: &'a [f32],
+    out: &'a mut [f32],
+    width: usize,
+}
+
+impl Lanes for ForwardPlane<'_> {
+    type Output = ();
+
+    #[inline(always)]
+    fn run(self) {
+        let ForwardPlane {
+            size,
+            src,
+            out,
+            width,
+        } = self;
+        let ow = width / size;
+        with_side!(size, forward_plane(src, out, width, ow));
+    }
+}
+
 /// The maxima of one plane `src` (rows of `width`) into `out` (rows of `ow`).
+#[inline(always)]
 fn forward_plane<const S: usize>(src: &[f32], out: &mut [f32], width: usize, ow: usize) {
     for (oy, out_row) in out.chunks_exact_mut(ow).enumerate() {
         for dy in 0..S {
@@ -94,11 +126,48 @@ pub(super) fn backward(
                     let src = &input[plane * h * w..(plane + 1) * h * w];
                     let outputs = plane * oh * ow..(plane + 1) * oh * ow;
                     let (maxima, grads) = (&output[outputs.clone()], &grad[outputs]);
-                    with_side!(size, backward_plane(src, maxima, grads, dst, found, w));
+                    vectorised(BackwardPlane {
+                        size,
+                        src,
+                        maxima,
+                        grads,
+                        dst,
+                        found,
+                        width: w,
+                    });
                 },
             );
     }
     flex_tensor(input_grad, [n, c, h, w])
+}
+
+/// One plane's input gradient, compiled for the widest vector instructions the CPU has.
+struct BackwardPlane<'a> {
+    size: usize,
+    src: &'a [f32],
+    maxima: &'a [f32],
+    grads: &'a [f32],
+    dst: &'a mut [f32],
+    found: &'a mut [bool],
+    width: usize,
+}
+
+impl Lanes for BackwardPlane<'_> {
+    type Output = ();
+
+    #[inline(always)]
+    fn run(self) {
+        let BackwardPlane {
+            size,
+            src,
+            maxima,
+            grads,
+            dst,
+            found,
+            width,
+        } = self;
+        with_side!(size, backward_plane(src, maxima, grads, dst, found, width));
+    }
 }
 
 /// One plane's input gradient into `dst` (zeroed), a whole output row at a time and without
@@ -106,6 +175,7 @@ pub(super) fn backward(
 /// offset (in the forward's order) already took. The maximum is bit for bit the input it came from, and no earlier offset of its
 /// window holds those bits (the forward would have kept that one), so comparing bits finds it,
 /// NaN included.
+#[inline(always)]
 fn backward_plane<const S: usize>(
     src: &[f32],
     maxima: &[f32],
@@ -130,6 +200,55 @@ fn backward_plane<const S: usize>(
                     *found |= hit;
                 }
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ops::lanes::{assert_same_bits_on_every_simd, compiled_for, test_values};
+
+    #[test]
+    fn pooling_gives_the_same_bits_on_every_instruction_set() {
+        for size in SIDES {
+            let (h, w) = (5 * size + 1, 7 * size + 2);
+            let (oh, ow) = (h / size, w / size);
+            // Rounded values: windows with ties, and a NaN.
+            let mut src: Vec<f32> = test_values(h * w, size).iter().map(|v| v.round()).collect();
+            src[w + 1] = f32::NAN;
+            let grads = test_values(oh * ow, 9);
+            let forward = |simd| {
+                let mut out = vec![0f32; oh * ow];
+                let (src, out_ref) = (&src[..], &mut out[..]);
+                compiled_for(
+                    simd,
+                    ForwardPlane {
+                        size,
+                        src,
+                        out: out_ref,
+                        width: w,
+                    },
+                );
+                out
+            };
+            let what = format!("side {size}");
+            assert_same_bits_on_every_simd(&format!("forward, {what}"), forward);
+            let maxima = forward(crate::ops::lanes::Simd::Baseline);
+            assert_same_bits_on_every_simd(&format!("backward, {what}"), |simd| {
+                let (mut dst, mut found) = (vec![0f32; h * w], vec![false; ow]);
+                let plane = BackwardPlane {
+                    size,
+                    src: &src,
+                    maxima: &maxima,
+                    grads: &grads,
+                    dst: &mut dst,
+                    found: &mut found,
+                    width: w,
+                };
+                compiled_for(simd, plane);
+                dst
+            });
         }
     }
 }

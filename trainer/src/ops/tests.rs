@@ -170,6 +170,8 @@ fn conv2d_matches_burn() {
     compare_conv([2, 2, 8, 11], 3, [2, 3], [2, 1], [(1, 0), (2, 1)]);
     // Runs of 14 samples under the tests' im2col budget, their weight gradients in parts of 8.
     compare_conv([19, 1, 4, 4], 2, [3, 3], [1, 1], [(1, 1), (1, 1)]);
+    // Runs of 2 and 1 samples of 256 positions: im2col rows of 512 and 256 values, padded.
+    compare_conv([3, 1, 17, 17], 2, [2, 2], [1, 1], [(0, 0), (0, 0)]);
 }
 
 /// `work` on a rayon pool of `threads` threads.
@@ -215,11 +217,13 @@ fn kernels_give_the_same_bits_on_one_and_two_threads() {
 #[test]
 fn attention_matches_burn() {
     let _serial = crate::serial();
-    // One token; odd sizes; the ViT's 49 tokens of 4 heads at 28×28.
+    // One token; odd sizes; the ViT's 49 tokens of 4 heads at 28×28; query blocks of 64, 64
+    // and 22 rows, whose key and value gradients add up block after block.
     for (dims, heads, seed) in [
         ([1, 1, 4], 1, 11),
         ([2, 5, 12], 3, 12),
         ([3, 49, 64], 4, 13),
+        ([2, 150, 16], 2, 14),
     ] {
         let [q, k, v] = [0, 1, 2].map(|i| {
             tensor(dims, seed + i)
@@ -242,7 +246,7 @@ fn attention_gives_the_same_bits_on_one_and_two_threads() {
     let _serial = crate::serial();
     let run = |threads: usize| {
         on_threads(threads, || {
-            let [q, k, v] = [0, 1, 2].map(|i| tensor([6, 17, 16], 30 + i));
+            let [q, k, v] = [0, 1, 2].map(|i| tensor([6, 70, 16], 30 + i));
             let out = super::attention(q.clone(), k.clone(), v.clone(), 4);
             let grads = (out.clone() * tensor(out.dims(), 40).detach())
                 .sum()
