@@ -23,6 +23,7 @@ mod shader;
 use std::path::{Path, PathBuf};
 
 use datasets::ImageSpec;
+use wgpu::naga;
 
 pub use knob::{Distribution, KnobType};
 pub(crate) use sample::FileSample;
@@ -33,6 +34,13 @@ use crate::error::{Error, Result};
 /// The most classes a preset file may have: labels stay far below what the shard format and
 /// a classifier take, and a render plans its shards in memory.
 pub const MAX_CLASSES: usize = 65_536;
+
+/// The most knobs a preset file may declare: each is a word of every sample the GPU reads and a
+/// field of every row's `meta`, and no preset needs nearly as many.
+pub const MAX_KNOBS: usize = 256;
+
+/// The longest knob name: a field name in WGSL and a key in every row's `meta`.
+pub const MAX_KNOB_NAME: usize = 64;
 
 /// A preset loaded from its files, with any `--knob` overrides applied.
 #[derive(Debug, Clone, PartialEq)]
@@ -271,7 +279,8 @@ fn image(table: &toml::Table) -> Result<ImageSpec, String> {
     })
 }
 
-/// A name the shader can use as a field (`s.knobs.NAME`).
+/// A name the shader can use as a field (`s.knobs.NAME`): lower-case ASCII, and not one of the
+/// words WGSL reserves, which the shader could not name.
 fn check_name(name: &str) -> Result<(), String> {
     let mut chars = name.chars();
     let first_ok = chars
@@ -287,6 +296,18 @@ fn check_name(name: &str) -> Result<(), String> {
             "knob `{name}` must be a lower-case name of letters, digits and _ (the shader reads it as s.knobs.{name})"
         ));
     }
+    if name.len() > MAX_KNOB_NAME {
+        return Err(format!(
+            "knob `{}…` has a name of {} characters; at most {MAX_KNOB_NAME} are allowed",
+            &name[..MAX_KNOB_NAME],
+            name.len()
+        ));
+    }
+    if naga::keywords::wgsl::RESERVED.contains(&name) {
+        return Err(format!(
+            "knob `{name}` is a word WGSL reserves; call it something else, such as {name}_"
+        ));
+    }
     Ok(())
 }
 
@@ -296,6 +317,12 @@ fn knobs(table: &toml::Table, classes: &[String]) -> Result<Vec<Knob>, String> {
         Some(toml::Value::Table(t)) => t.clone(),
         Some(_) => return Err("`knobs` must be a table: [knobs]".into()),
     };
+    if declared.len() > MAX_KNOBS {
+        return Err(format!(
+            "declares {} knobs; a preset may have at most {MAX_KNOBS}",
+            declared.len()
+        ));
+    }
     let mut knobs = Vec::new();
     for (name, value) in &declared {
         check_name(name)?;

@@ -144,6 +144,36 @@ fn bad_toml_is_refused_naming_the_file_and_the_problem() {
             "lower-case name",
         ),
         ("classes = [\"a\", \"b\"", "shapes.toml"),
+        (
+            "classes = [\"a\", \"b\"]\n[knobs]\nloop = 1.0",
+            "knob `loop` is a word WGSL reserves",
+        ),
+        (
+            &format!(
+                "classes = [\"a\", \"b\"]\n[knobs]\n{} = 1.0",
+                "k".repeat(65)
+            ),
+            "has a name of 65 characters; at most 64",
+        ),
+        (
+            &format!(
+                "classes = [\"a\", \"b\"]\n[knobs]\n{}",
+                (0..=MAX_KNOBS)
+                    .map(|k| format!("k{k} = 1\n"))
+                    .collect::<String>()
+            ),
+            "declares 257 knobs; a preset may have at most 256",
+        ),
+        (
+            "classes = [\"a\", \"b\"]\n[knobs]\nangle = { normal = [0.5, 0.1], clip = [5.0, 6.0] }",
+            "knob `angle` normal [0.5, 0.1] puts 0.000 % of its draws inside its clip [5, 6]",
+        ),
+        (
+            &format!(
+                "classes = [\"a\", \"b\"]\n{knobs}[class.b]\nsize = {{ normal = [0, 1], clip = [3, 4] }}"
+            ),
+            "[class.b] knob `size` normal [0, 1] puts 0.132 %",
+        ),
     ] {
         let message = error(toml, WGSL);
         assert!(
