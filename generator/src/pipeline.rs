@@ -11,7 +11,7 @@ use datasets::{DatasetInfo, DatasetWriter, Progress, Source, WriteMode};
 
 use crate::cpu::stride;
 use crate::error::{Error, Result};
-use crate::file::FileSample;
+use crate::file::{FileSample, name_not_finite};
 use crate::options::GenerateOptions;
 use crate::options::Stream;
 use crate::renderer::Renderer;
@@ -44,7 +44,7 @@ pub fn generate(
         });
         return Ok(kept);
     }
-    let mut renderer = Renderer::open(options.device, &options.preset, options.image)?;
+    let mut renderer = Renderer::open(options)?;
     let batch_size = renderer.batch_size();
     let name = renderer.to_string();
     write_dataset(
@@ -114,7 +114,12 @@ where
             value.push_words(preset.file(), &mut words);
         }
         let mut pixels = Vec::new();
-        render(&words, &mut pixels)?;
+        render(&words, &mut pixels).map_err(|error| {
+            name_not_finite(error, preset.file(), &values, |i| {
+                let split = &slots[batch.slot].split;
+                format!("{split} row {}", batch.rows.start + i as u64)
+            })
+        })?;
         Ok(Rendered {
             stream,
             values,

@@ -27,7 +27,7 @@ use wgpu::naga;
 
 pub use knob::{Distribution, KnobType};
 pub(crate) use sample::FileSample;
-pub(crate) use shader::program;
+pub(crate) use shader::{name_not_finite, program};
 
 use crate::error::{Error, Result};
 
