@@ -75,16 +75,36 @@ pub fn write_idx_pair(
     side: u32,
     classes: u8,
 ) -> (PathBuf, PathBuf) {
+    let rows: Vec<(u8, Vec<u8>)> = (0..count)
+        .map(|i| {
+            let label = (i % classes as u32) as u8;
+            let pixels = (0..side * side)
+                .map(|p| label.wrapping_mul(20).wrapping_add((p % 7) as u8))
+                .collect();
+            (label, pixels)
+        })
+        .collect();
+    write_idx(dir, prefix, side, &rows)
+}
+
+/// Writes `rows` (label, `side`×`side` pixels) as a gzipped IDX image file and its label file,
+/// `<prefix>-images-idx3-ubyte.gz` and `<prefix>-labels-idx1-ubyte.gz`; returns their paths.
+pub fn write_idx(
+    dir: &Path,
+    prefix: &str,
+    side: u32,
+    rows: &[(u8, Vec<u8>)],
+) -> (PathBuf, PathBuf) {
+    let count = rows.len() as u32;
     let mut images = vec![0, 0, 8, 3];
     for d in [count, side, side] {
         images.extend(d.to_be_bytes());
     }
     let mut labels = vec![0, 0, 8, 1];
     labels.extend(count.to_be_bytes());
-    for i in 0..count {
-        let label = (i % classes as u32) as u8;
-        labels.push(label);
-        images.extend((0..side * side).map(|p| label.wrapping_mul(20).wrapping_add((p % 7) as u8)));
+    for (label, pixels) in rows {
+        labels.push(*label);
+        images.extend(pixels);
     }
     let images_path = dir.join(format!("{prefix}-images-idx3-ubyte.gz"));
     let labels_path = dir.join(format!("{prefix}-labels-idx1-ubyte.gz"));
