@@ -154,7 +154,8 @@ impl PresetFile {
     /// Applies a `--knob name=spec` override to every class (`spec` is a value or
     /// `min..max`).
     pub fn apply_override(&mut self, arg: &str) -> Result<()> {
-        let fail = |message: String| Error::setting("knob", format!("'{arg}': {message}"));
+        let fail =
+            |message: String| Error::setting("knob", one_line(&format!("'{arg}': {message}")));
         let (name, spec) = arg
             .split_once('=')
             .ok_or_else(|| fail("write name=value or name=min..max".into()))?;
@@ -167,7 +168,7 @@ impl PresetFile {
     pub fn apply_config(&mut self, origin: &str, text: &str) -> Result<()> {
         let fail = |message: String| Error::Config {
             origin: origin.to_string(),
-            message: message.trim().replace('\n', " "),
+            message: one_line(&message),
         };
         let table: toml::Table = toml::from_str(text).map_err(|e| fail(e.message().into()))?;
         for (name, value) in &table {
@@ -225,8 +226,17 @@ impl PresetFile {
 fn file_error(origin: &str, message: impl AsRef<str>) -> Error {
     Error::Config {
         origin: format!("preset {origin}"),
-        message: message.as_ref().trim().replace('\n', " "),
+        message: one_line(message.as_ref()),
     }
+}
+
+/// `text` as one line: the parsers quote the offending source, whose line breaks, carriage
+/// returns and other control characters become spaces.
+fn one_line(text: &str) -> String {
+    text.trim()
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
 }
 
 fn classes(value: Option<&toml::Value>) -> Result<Vec<String>, String> {
