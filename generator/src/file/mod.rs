@@ -19,6 +19,7 @@
 mod knob;
 mod sample;
 mod shader;
+mod text;
 
 use std::path::{Path, PathBuf};
 
@@ -28,6 +29,7 @@ use wgpu::naga;
 pub use knob::{Distribution, KnobType};
 pub(crate) use sample::FileSample;
 pub(crate) use shader::{name_not_finite, program};
+pub use text::{MAX_TOML_BYTES, MAX_WGSL_BYTES};
 
 use crate::error::{Error, Result};
 
@@ -76,8 +78,7 @@ impl PresetFile {
     /// Reads `path` and the shader it names (beside it).
     pub fn load(path: &Path) -> Result<PresetFile> {
         let origin = path.display().to_string();
-        let toml = std::fs::read_to_string(path)
-            .map_err(|e| file_error(&origin, format!("cannot read the file: {e}")))?;
+        let toml = text::read(path, MAX_TOML_BYTES).map_err(|e| file_error(&origin, e))?;
         let table: toml::Table =
             toml::from_str(&toml).map_err(|e| file_error(&origin, e.message()))?;
         let shader = match table.get("shader") {
@@ -87,12 +88,15 @@ impl PresetFile {
         };
         let shader = path.parent().unwrap_or(Path::new("")).join(shader);
         let wgsl_origin = shader.display().to_string();
-        let wgsl = std::fs::read_to_string(&shader).map_err(|e| {
-            file_error(
+        if !shader.is_file() {
+            return Err(file_error(
                 &origin,
-                format!("cannot read its shader {wgsl_origin}: {e}; write the WGSL there or name it with shader = \"FILE.wgsl\""),
-            )
-        })?;
+                format!(
+                    "finds no shader {wgsl_origin}; write the WGSL there or name it with shader = \"FILE.wgsl\""
+                ),
+            ));
+        }
+        let wgsl = text::read(&shader, MAX_WGSL_BYTES).map_err(|e| file_error(&wgsl_origin, e))?;
         let stem = path.file_stem().unwrap_or_default().to_string_lossy();
         PresetFile::from_text(&stem, &origin, &toml, &wgsl_origin, &wgsl)
     }
@@ -106,6 +110,8 @@ impl PresetFile {
         wgsl: &str,
     ) -> Result<PresetFile> {
         let fail = |message: String| file_error(toml_origin, message);
+        text::within(toml.len(), MAX_TOML_BYTES).map_err(fail)?;
+        text::within(wgsl.len(), MAX_WGSL_BYTES).map_err(|e| file_error(wgsl_origin, e))?;
         let table: toml::Table = toml::from_str(toml).map_err(|e| fail(e.message().into()))?;
         for key in table.keys() {
             if ![

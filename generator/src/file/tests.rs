@@ -222,6 +222,33 @@ fn bad_wgsl_is_refused_with_its_file_line_and_column() {
 }
 
 #[test]
+fn files_over_their_size_limits_are_refused_before_any_check() {
+    // A comment fills a file to its limit.
+    let padded = |text: &str, comment: &str, limit: usize| {
+        let mut text = format!("{text}{comment}");
+        text.push_str(&"x".repeat(limit - text.len()));
+        text
+    };
+    let refusal = |toml: &str, wgsl: &str| load(toml, wgsl).err().map(|e| e.to_string());
+    let wgsl = padded(WGSL, "//", MAX_WGSL_BYTES);
+    let started = std::time::Instant::now();
+    assert_eq!(refusal(TOML, &wgsl), None);
+    assert!(started.elapsed().as_secs() < 5, "{:?}", started.elapsed());
+    let message = refusal(TOML, &format!("{wgsl}x")).unwrap();
+    assert!(
+        message.contains("preset shapes.wgsl: is over 256 KiB"),
+        "{message}"
+    );
+    let toml = padded(TOML, "#", MAX_TOML_BYTES);
+    assert_eq!(refusal(&toml, WGSL), None);
+    let message = refusal(&format!("{toml}x"), WGSL).unwrap();
+    assert!(
+        message.contains("preset shapes.toml: is over 8192 KiB"),
+        "{message}"
+    );
+}
+
+#[test]
 fn many_classes_load_and_draw() {
     let names: Vec<String> = (0..1000).map(|i| format!("\"c{i}\"")).collect();
     let toml = format!(
