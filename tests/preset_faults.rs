@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 use std::time::Instant;
 
-use common::{fails, files_under, manifest, ok, path_str, synmix};
+use common::{adapter_found, fails, files_under, manifest, ok, path_str, shards, synmix};
 
 /// Writes `p.toml` and `p.wgsl` into `dir`; the TOML's path.
 fn preset(dir: &Path, toml: &str, wgsl: &str) -> String {
@@ -19,21 +19,6 @@ fn preset(dir: &Path, toml: &str, wgsl: &str) -> String {
     std::fs::write(dir.join("p.toml"), toml).unwrap();
     std::fs::write(dir.join("p.wgsl"), wgsl).unwrap();
     path_str(&dir.join("p.toml")).to_string()
-}
-
-/// Whether a wgpu adapter rendered `run`: false where there is none (allowed only without
-/// SYNMIX_REQUIRE_GPU, which the test command sets).
-fn adapter_found(run: &Output) -> bool {
-    let stderr = String::from_utf8_lossy(&run.stderr);
-    if stderr.contains("found no GPU adapter") {
-        assert!(
-            std::env::var_os("SYNMIX_REQUIRE_GPU").is_none(),
-            "SYNMIX_REQUIRE_GPU is set but no wgpu adapter was found: {stderr}"
-        );
-        println!("note: no wgpu adapter, preset files not rendered");
-        return false;
-    }
-    true
 }
 
 /// `synmix generate --preset TOML --per-class N --out OUT -q` and `extra`.
@@ -146,14 +131,6 @@ fn own_fashion(dir: &Path, contrast: &str) -> String {
         );
     let wgsl = std::fs::read_to_string("presets/fashion.wgsl").unwrap();
     preset(dir, &toml, &wgsl)
-}
-
-/// The bytes of every shard of a dataset.
-fn shards(dir: &Path) -> Vec<(String, Vec<u8>)> {
-    files_under(&dir.join("data"))
-        .into_iter()
-        .map(|f| (f.clone(), std::fs::read(dir.join("data").join(&f)).unwrap()))
-        .collect()
 }
 
 #[test]

@@ -52,7 +52,7 @@ pub fn tmp_target(name: &str) -> Option<&str> {
 
 /// Removes the temporaries of synmix's ([`tmp_target`]) directly inside `dir`: only where no
 /// other process may be writing one now.
-pub fn remove_temporaries(dir: &Path) -> Result<()> {
+pub(crate) fn remove_temporaries(dir: &Path) -> Result<()> {
     for entry in std::fs::read_dir(dir).at(dir)?.filter_map(|e| e.ok()) {
         let name = entry.file_name().to_string_lossy().into_owned();
         if tmp_target(&name).is_some() {

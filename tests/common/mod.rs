@@ -271,3 +271,27 @@ pub fn bench_args<'a>(experiment: &'a Path, out: &'a Path) -> Vec<&'a str> {
         "-q",
     ]
 }
+
+/// Whether a wgpu adapter was found for `run` (a render of a preset file, which has no CPU
+/// renderer): false where none was, which the test command forbids (it installs lavapipe and
+/// sets SYNMIX_REQUIRE_GPU), so that CI cannot pass without rendering.
+pub fn adapter_found(run: &Output) -> bool {
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    if stderr.contains("found no GPU adapter") {
+        assert!(
+            std::env::var_os("SYNMIX_REQUIRE_GPU").is_none(),
+            "SYNMIX_REQUIRE_GPU is set but no wgpu adapter was found: {stderr}"
+        );
+        println!("note: no wgpu adapter, preset files not rendered");
+        return false;
+    }
+    true
+}
+
+/// The bytes of every shard of a dataset, by file name.
+pub fn shards(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    files_under(&dir.join("data"))
+        .into_iter()
+        .map(|f| (f.clone(), std::fs::read(dir.join("data").join(&f)).unwrap()))
+        .collect()
+}
