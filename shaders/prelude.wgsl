@@ -34,6 +34,9 @@ struct Frame {
 @group(0) @binding(0) var<storage, read> frames: array<Frame>;
 @group(0) @binding(1) var<storage, read> samples: array<Sample>;
 @group(0) @binding(2) var<storage, read_write> pixels: array<u32>;
+// The lowest image of the dispatch whose colour was NaN or infinite (0xffffffff: none). Such a
+// colour has no pixel value (clamping NaN is undefined), so the renderer refuses the batch.
+@group(0) @binding(3) var<storage, read_write> not_finite: atomic<u32>;
 
 fn frame() -> Frame {
     return frames[FRAME];
@@ -280,6 +283,16 @@ fn to_channels(c0: vec3<f32>) -> vec3<f32> {
 
 // ---- the entry point ----
 
+// `c`, after noting `image` in `not_finite` where a component is NaN or infinite. Tested on the
+// bits (all exponent bits set), which no compiler's float assumptions can fold away.
+fn finite_or_noted(c: vec3<f32>, image: u32) -> vec3<f32> {
+    let exponent = vec3<u32>(0x7f800000u);
+    if any((bitcast<vec3<u32>>(c) & exponent) == exponent) {
+        atomicMin(&not_finite, image);
+    }
+    return c;
+}
+
 fn to_byte(v: f32) -> u32 {
     return u32(clamp(v, 0.0, 1.0) * 255.0 + 0.5);
 }
@@ -306,7 +319,8 @@ fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index
         }
         let pixel = byte / frame.channels;
         if pixel != shaded {
-            color = render_pixel(s, pixel % frame.width, pixel / frame.width);
+            let shaded_color = render_pixel(s, pixel % frame.width, pixel / frame.width);
+            color = to_channels(finite_or_noted(shaded_color, image));
             shaded = pixel;
         }
         packed = packed | (to_byte(color[byte % frame.channels]) << (8u * k));

@@ -97,7 +97,7 @@ fn main() -> ExitCode {
         Err(error) if is_broken_pipe(&error) => ExitCode::SUCCESS,
         Err(error) => {
             // The libraries name no flags; `hints` puts them in, for every subcommand.
-            eprintln!("synmix: error: {:#}", cmd::hints::for_cli(error));
+            eprintln!("synmix: error: {}", cmd::hints::line(error));
             ExitCode::FAILURE
         }
     }

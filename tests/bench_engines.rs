@@ -283,5 +283,8 @@ fn the_report_is_written_partial_as_runs_finish() {
     let partial = partial.expect("a partial report while runs finished");
     assert!(partial.contains("training task(s) left"), "{partial}");
     let whole = std::fs::read_to_string(&report).unwrap();
-    assert!(!whole.contains("Partial report") && whole.contains("8 runs: 8 ok"), "{whole}");
+    assert!(
+        !whole.contains("Partial report") && whole.contains("8 runs: 8 ok"),
+        "{whole}"
+    );
 }

@@ -1,6 +1,6 @@
-//! Faults a stage must survive or refuse cleanly: a disk that fills up during a mix, a mix
-//! killed midway, a damaged training checkpoint, Parquet in the codecs other tools write,
-//! hostile numbers (a huge label, a gzip bomb behind a valid IDX header, row counts in the
+//! Faults a stage must survive or refuse cleanly: a disk that fills up during a mix or as a
+//! render writes its manifest, a mix killed midway, a damaged training checkpoint, Parquet in
+//! the codecs other tools write, hostile numbers (a huge label, a gzip bomb behind a valid IDX header, row counts in the
 //! trillions) and two mixes into one directory at once. (A corrupt image in the middle of an
 //! import and kill -9 during one are in `import.rs`.)
 
@@ -62,6 +62,75 @@ fn a_disk_that_fills_up_mid_mix_leaves_no_half_written_output() {
             "{name}"
         );
     }
+}
+
+/// A disk that fills up as a render writes its manifest (the file size limit again, between the
+/// shards' size and the manifest's, which records the preset's TOML with a long comment): the
+/// render fails naming the file and leaves no temporary behind, and the same command, rerun once
+/// there is room, completes the dataset as a render that never failed. (The bench reruns a
+/// render with `--resume`; a directory left with a temporary was refused as holding files
+/// synmix did not write.)
+#[test]
+fn a_disk_that_fills_up_at_a_renders_manifest_leaves_a_rerun_that_completes_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    // The built-in shader under a TOML of one's own, which the CPU renderer draws.
+    let toml = std::fs::read_to_string("presets/fashion.toml").unwrap()
+        + &format!("# {}\n", "a long comment ".repeat(8_000));
+    std::fs::write(tmp.path().join("big.toml"), toml).unwrap();
+    std::fs::copy("presets/fashion.wgsl", tmp.path().join("big.wgsl")).unwrap();
+    let render = |out: &std::path::Path| {
+        format!(
+            "{} -q generate --preset {} --per-class 3 --device cpu --resume --out {}",
+            env!("CARGO_BIN_EXE_synmix"),
+            path_str(&tmp.path().join("big.toml")),
+            path_str(out)
+        )
+    };
+    let run = |script: String| {
+        std::process::Command::new("bash")
+            .args(["-c", &script])
+            .output()
+            .unwrap()
+    };
+    let whole = tmp.path().join("whole");
+    assert!(run(render(&whole)).status.success());
+    let shard_bytes = files_under(&whole.join("data"))
+        .iter()
+        .map(|f| std::fs::metadata(whole.join("data").join(f)).unwrap().len())
+        .max()
+        .unwrap();
+    let manifest_bytes = std::fs::metadata(whole.join("manifest.json"))
+        .unwrap()
+        .len();
+    assert!(
+        shard_bytes < 48 << 10 && manifest_bytes > 96 << 10,
+        "{shard_bytes} {manifest_bytes}"
+    );
+
+    let full = tmp.path().join("full");
+    let out = run(format!(
+        "trap '' XFSZ; ulimit -f 64; exec {}",
+        render(&full)
+    ));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(
+        stderr.lines().count() == 1
+            && stderr.contains(".manifest.json.")
+            && stderr.contains("large"),
+        "{stderr}"
+    );
+    let left = files_under(&full);
+    assert!(!left.iter().any(|f| f.ends_with(".tmp")), "{left:?}");
+
+    let rerun = run(render(&full));
+    assert!(
+        rerun.status.success(),
+        "{}",
+        String::from_utf8_lossy(&rerun.stderr)
+    );
+    assert_eq!(manifest(&full)["splits"], manifest(&whole)["splits"]);
+    ok(&["verify", path_str(&full), "-q"]);
 }
 
 /// kill -9 in the middle of a mix: every subset on disk is finished (it has its manifest) or

@@ -8,7 +8,7 @@ mod common;
 use std::path::Path;
 use std::process::Output;
 
-use common::{fails, manifest, ok, path_str, synmix};
+use common::{fails, manifest, ok, path_str, shards, synmix};
 
 const TOML: &str = r#"classes = ["triangle", "square", "hexagon"]
 size = [24, 20]
@@ -37,36 +37,18 @@ fn write_preset(dir: &Path, wgsl: &str) -> String {
     path_str(&dir.join("shapes.toml")).to_string()
 }
 
-/// Whether `run` rendered: false where no wgpu adapter is found (preset files have no CPU
-/// renderer); where one is, the run must have succeeded (`what` names it in the failure). The
-/// test command sets SYNMIX_REQUIRE_GPU (it installs lavapipe), so CI cannot pass without
-/// rendering.
+/// Whether `run` rendered: false where no wgpu adapter is found (see `common::adapter_found`);
+/// where one is, the run must have succeeded (`what` names it in the failure).
 fn rendered(run: &Output, what: &str) -> bool {
-    let stderr = String::from_utf8_lossy(&run.stderr);
-    if stderr.contains("found no GPU adapter") {
-        assert!(
-            std::env::var_os("SYNMIX_REQUIRE_GPU").is_none(),
-            "SYNMIX_REQUIRE_GPU is set but no wgpu adapter was found: {stderr}"
-        );
-        println!("note: no wgpu adapter, preset files not rendered");
+    if !common::adapter_found(run) {
         return false;
     }
-    assert!(run.status.success(), "{what}: {stderr}");
+    assert!(
+        run.status.success(),
+        "{what}: {}",
+        String::from_utf8_lossy(&run.stderr)
+    );
     true
-}
-
-/// The bytes of every shard of a dataset, by file name.
-fn shards(dir: &Path) -> Vec<(String, Vec<u8>)> {
-    let mut files: Vec<_> = std::fs::read_dir(dir.join("data"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .map(|p| {
-            let name = p.file_name().unwrap().to_string_lossy().into_owned();
-            (name, std::fs::read(&p).unwrap())
-        })
-        .collect();
-    files.sort();
-    files
 }
 
 #[test]

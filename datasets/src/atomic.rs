@@ -4,6 +4,11 @@
 //! records, results, checkpoints' state, experiment pins) through here, and every finished
 //! artefact written some other way (shards, a staged dataset) is published by [`publish`].
 //!
+//! Temporary names: every one synmix writes is `.NAME.tmp` ([`tmp_sibling`]) or
+//! `.NAME.<pid>.tmp` ([`write_atomic`]), and [`tmp_target`] is the one test of whether a file
+//! is such a leftover, so that a rerun after a kill or a full disk recognises its own and never
+//! refuses a directory for them.
+//!
 //! Durability: a rename alone can reach the disk before the file's bytes do, so a power loss
 //! could leave the final name holding a short or empty file. [`publish`] syncs the file before
 //! the rename and the directory after it.
@@ -12,30 +17,70 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{IoContext, Result};
 
-/// The temporary name of `path` while it is written: `.NAME.tmp` beside it. Hidden, and
-/// recognisable as unfinished by anything that cleans up after a crash.
+/// The temporary name of `path` while one writer writes it: `.NAME.tmp` beside it (a shard, a
+/// staged dataset). Hidden, and recognisable as unfinished by anything that cleans up after a
+/// crash ([`tmp_target`]).
 pub fn tmp_sibling(path: &Path) -> PathBuf {
-    let name = path
-        .file_name()
+    path.with_file_name(format!(".{}.tmp", file_name(path)))
+}
+
+/// The temporary name of `path` while this process writes it through [`write_atomic`]:
+/// `.NAME.<pid>.tmp`, so processes writing the same small file at once (array tasks starting
+/// together, two runs of one task) never rename each other's half-written file.
+fn process_tmp(path: &Path) -> PathBuf {
+    path.with_file_name(format!(".{}.{}.tmp", file_name(path), std::process::id()))
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name()
         .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    path.with_file_name(format!(".{name}.tmp"))
+        .unwrap_or_default()
 }
 
-/// Whether `name` is a temporary name made by [`tmp_sibling`].
-pub fn is_tmp_name(name: &str) -> bool {
-    name.starts_with('.') && name.ends_with(".tmp")
+/// The name a temporary of synmix's stands for — `manifest.json` for `.manifest.json.tmp` and
+/// `.manifest.json.4242.tmp` — or `None` where `name` is no temporary synmix writes. The one
+/// rule by which a directory's leftovers of a killed or failed write are told apart from files
+/// synmix did not write.
+pub fn tmp_target(name: &str) -> Option<&str> {
+    let inner = name.strip_prefix('.')?.strip_suffix(".tmp")?;
+    let target = match inner.rsplit_once('.') {
+        Some((target, pid)) if !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit()) => target,
+        _ => inner,
+    };
+    (!target.is_empty()).then_some(target)
 }
 
-/// Writes `bytes` to `path` through a temporary sibling and a rename. The temporary is this
-/// process's own (`.NAME.<pid>.tmp`): processes writing the same small file at once (array
-/// tasks starting together, two runs of one task) never rename each other's half-written
-/// file; the last rename wins, and every version is whole.
+/// Removes the temporaries of synmix's ([`tmp_target`]) directly inside `dir`: only where no
+/// other process may be writing one now.
+pub(crate) fn remove_temporaries(dir: &Path) -> Result<()> {
+    for entry in std::fs::read_dir(dir).at(dir)?.filter_map(|e| e.ok()) {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if tmp_target(&name).is_some() {
+            let path = entry.path();
+            let removed = if path.is_dir() {
+                std::fs::remove_dir_all(&path)
+            } else {
+                std::fs::remove_file(&path)
+            };
+            removed.at(&path)?;
+        }
+    }
+    Ok(())
+}
+
+/// Writes `bytes` to `path` through this process's own temporary sibling and a rename; the
+/// last rename wins, and every version is whole. A write that fails (a full disk, a rename
+/// refused) removes its temporary, so that a rerun finds the directory as it was.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let name = tmp_sibling(path);
-    let tmp = name.with_extension(format!("{}.tmp", std::process::id()));
-    std::fs::write(&tmp, bytes).at(&tmp)?;
-    publish(&tmp, path)
+    let tmp = process_tmp(path);
+    let written = std::fs::write(&tmp, bytes)
+        .at(&tmp)
+        .and_then(|()| publish(&tmp, path));
+    if written.is_err() {
+        // Gone already where the rename happened and only the directory's sync failed.
+        let _ = std::fs::remove_file(&tmp);
+    }
+    written
 }
 
 /// Writes `value` as pretty JSON to `path` through [`write_atomic`], making its directory
@@ -73,6 +118,15 @@ pub fn sync(path: &Path) -> Result<()> {
 mod tests {
     use super::*;
 
+    fn names(dir: &Path) -> Vec<String> {
+        let mut names: Vec<_> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        names.sort();
+        names
+    }
+
     #[test]
     fn writes_whole_files_and_leaves_no_temporary() {
         let dir = tempfile::tempdir().unwrap();
@@ -80,13 +134,62 @@ mod tests {
         write_atomic(&path, b"one").unwrap();
         write_atomic(&path, b"two").unwrap();
         assert_eq!(std::fs::read(&path).unwrap(), b"two");
-        let names: Vec<_> = std::fs::read_dir(dir.path())
-            .unwrap()
-            .map(|e| e.unwrap().file_name().into_string().unwrap())
-            .collect();
-        assert_eq!(names, ["result.json"]);
-        assert_eq!(tmp_sibling(&path), dir.path().join(".result.json.tmp"));
-        assert!(is_tmp_name(".result.json.tmp") && !is_tmp_name("result.json"));
+        assert_eq!(names(dir.path()), ["result.json"]);
+    }
+
+    #[test]
+    fn a_failed_write_leaves_no_temporary() {
+        let dir = tempfile::tempdir().unwrap();
+        // A directory in the way: the bytes are written, the rename over it fails.
+        let path = dir.path().join("manifest.json");
+        std::fs::create_dir_all(path.join("in-the-way")).unwrap();
+        let err = write_atomic(&path, b"{}").unwrap_err();
+        assert!(err.to_string().contains("manifest.json"), "{err}");
+        assert_eq!(names(dir.path()), ["manifest.json"]);
+    }
+
+    #[test]
+    fn every_temporary_name_is_recognised_and_no_other() {
+        let path = Path::new("d/manifest.json");
+        let mine = process_tmp(path);
+        let mine = mine.file_name().unwrap().to_str().unwrap();
+        assert_eq!(tmp_target(mine), Some("manifest.json"));
+        assert_eq!(tmp_sibling(path), Path::new("d/.manifest.json.tmp"));
+        assert_eq!(tmp_target(".manifest.json.tmp"), Some("manifest.json"));
+        assert_eq!(
+            tmp_target(".train-00000-of-00002.parquet.tmp"),
+            Some("train-00000-of-00002.parquet")
+        );
+        assert_eq!(
+            tmp_target(".synthetic-fashion.tmp"),
+            Some("synthetic-fashion")
+        );
+        for other in [
+            "manifest.json",
+            ".tmp",
+            "..tmp",
+            "notes.tmp",
+            ".notes",
+            "x.1234.tmp",
+        ] {
+            assert_eq!(tmp_target(other), None, "{other}");
+        }
+    }
+
+    #[test]
+    fn leftover_temporaries_are_removed_and_nothing_else() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in [
+            ".manifest.json.77.tmp",
+            ".README.md.tmp",
+            "notes.tmp",
+            "keep",
+        ] {
+            std::fs::write(dir.path().join(name), "x").unwrap();
+        }
+        std::fs::create_dir(dir.path().join(".staged.tmp")).unwrap();
+        remove_temporaries(dir.path()).unwrap();
+        assert_eq!(names(dir.path()), ["keep", "notes.tmp"]);
     }
 
     #[test]

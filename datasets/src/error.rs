@@ -48,6 +48,8 @@ pub enum OutputConflict {
     ForeignFiles { example: String },
     /// The directory holds an unfinished run made with other arguments.
     OtherArguments,
+    /// The directory holds a finished dataset made with other arguments, which `differs` names.
+    FinishedWithOtherArguments { differs: String },
     /// `missing` shards (the first is `first`) are not written yet, so no manifest.
     Unfinished { missing: usize, first: String },
     /// A progress record (`record`, relative to the directory) cannot be read.
@@ -93,6 +95,9 @@ impl OutputConflict {
             OutputConflict::OtherArguments => {
                 "holds an unfinished run made with other arguments".into()
             }
+            OutputConflict::FinishedWithOtherArguments { differs } => {
+                format!("holds a finished dataset made with other arguments ({differs})")
+            }
             OutputConflict::Unfinished { missing, first } => {
                 format!("{missing} shard(s) not written yet (first: {first})")
             }
@@ -111,6 +116,9 @@ impl OutputConflict {
             OutputConflict::NotADirectory
             | OutputConflict::ForeignFiles { .. }
             | OutputConflict::Busy => &[Remedy::Elsewhere],
+            OutputConflict::FinishedWithOtherArguments { .. } => {
+                &[Remedy::Force, Remedy::Elsewhere]
+            }
             OutputConflict::HoldsData => &[Remedy::Resume, Remedy::Force, Remedy::Elsewhere],
             OutputConflict::OtherArguments => &[Remedy::SameArguments, Remedy::Force],
             OutputConflict::DamagedProgress { .. } => &[Remedy::Force],

@@ -20,6 +20,15 @@ pub enum Error {
     },
     #[error("{path}: {message}")]
     Encoder { path: PathBuf, message: String },
+    /// An encoder gave a feature that is not a finite number.
+    #[error(
+        "the {encoder} gives a feature that is not a finite number (NaN or infinite) for image {image} of the {set} split; the measures need finite features"
+    )]
+    NotFinite {
+        encoder: String,
+        set: String,
+        image: usize,
+    },
     #[error("{path}: {source}")]
     Io {
         path: PathBuf,

@@ -86,8 +86,10 @@ pub fn measure_gap(options: &GapOptions) -> Result<Measured> {
         quiet,
     );
     embedding.set_message("embedding");
-    let real_features = encoder.embed(&real_test, &|n| embedding.inc(n as u64))?;
-    let synthetic_features = encoder.embed(&synthetic_train, &|n| embedding.inc(n as u64))?;
+    let real_features = encoder.embed(&real_test, "real test", &|n| embedding.inc(n as u64))?;
+    let synthetic_features = encoder.embed(&synthetic_train, "synthetic train", &|n| {
+        embedding.inc(n as u64)
+    })?;
     embedding.finish_and_clear();
     stage("embedding", &began);
 

@@ -10,6 +10,12 @@ pub enum Error {
     Encode(String),
     #[error("GPU renderer: {0}")]
     Gpu(String),
+    /// A preset's `shade` returned a colour that is not a finite number for sample `sample` of
+    /// a render call; the caller, which knows the sample, names it (`PresetFile::not_finite`).
+    #[error(
+        "the preset's shader returned a colour that is not a finite number (NaN or infinite) for sample {sample} of a batch"
+    )]
+    NotFinite { sample: usize },
     #[error(transparent)]
     Dataset(#[from] datasets::Error),
 }

@@ -16,10 +16,13 @@ const WORKGROUP_SIZE: usize = 64;
 /// Output bytes of one dispatch: large enough to amortise the dispatch cost, small enough
 /// for any adapter's storage-buffer limit.
 const BATCH_BYTES: usize = 24 << 20;
-/// The longest one batch may take. A preset's shader that never finishes (a loop without an
-/// end) is stopped here with an error rather than hanging the run; a real batch takes well
+/// The longest one batch may take unless a run sets another limit
+/// (`GenerateOptions::batch_time_limit`). A preset's shader that never finishes (a loop without
+/// an end) is stopped there with an error rather than hanging the run; a real batch takes well
 /// under a second on a GPU and a few seconds on lavapipe.
-const BATCH_TIME_LIMIT: Duration = Duration::from_secs(300);
+pub const BATCH_TIME_LIMIT: Duration = Duration::from_secs(300);
+/// The `not_finite` word of the prelude while no image's colour was NaN or infinite.
+const ALL_FINITE: u32 = u32::MAX;
 
 /// `struct Frame` in `shaders/prelude.wgsl`: the samples one dispatch renders.
 #[repr(C)]
@@ -44,8 +47,13 @@ pub struct GpuRenderer {
     frame: wgpu::Buffer,
     samples: wgpu::Buffer,
     output: wgpu::Buffer,
+    /// `not_finite` in the prelude: the first image of a dispatch whose colour was not finite.
+    not_finite: wgpu::Buffer,
+    /// The pixels, then the `not_finite` word.
     readback: wgpu::Buffer,
     image: ImageSpec,
+    label: String,
+    time_limit: Duration,
     words_per_sample: usize,
     capacity: usize,
     max_groups: usize,
@@ -56,8 +64,13 @@ pub struct GpuRenderer {
 }
 
 impl GpuRenderer {
-    /// Opens the first adapter wgpu offers; `None` if there is none.
-    pub(crate) fn new(program: &Program, image: ImageSpec) -> Result<Option<GpuRenderer>> {
+    /// Opens the first adapter wgpu offers; `None` if there is none. A batch that takes longer
+    /// than `time_limit` is an error.
+    pub(crate) fn new(
+        program: &Program,
+        image: ImageSpec,
+        time_limit: Duration,
+    ) -> Result<Option<GpuRenderer>> {
         quiet_runtime_dir();
         let instance = wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle());
         let Ok(adapter) =
@@ -90,7 +103,12 @@ impl GpuRenderer {
         };
         let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
             label: Some("synth"),
-            entries: &[storage(0, true), storage(1, true), storage(2, false)],
+            entries: &[
+                storage(0, true),
+                storage(1, true),
+                storage(2, false),
+                storage(3, false),
+            ],
         });
         let pipeline_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
             label: Some("synth"),
@@ -125,7 +143,8 @@ impl GpuRenderer {
             .max_storage_buffer_binding_size
             .min(limits.max_buffer_size)
             .min(BATCH_BYTES as u64);
-        let capacity = (max_bytes as usize / stride).max(1);
+        // Both the images' pixels and their samples must fit a binding.
+        let capacity = (max_bytes as usize / stride.max(4 * program.words_per_sample)).max(1);
         let buffer = |label: &str, size: usize, usage: wgpu::BufferUsages| {
             device.create_buffer(&wgpu::BufferDescriptor {
                 label: Some(label),
@@ -146,7 +165,8 @@ impl GpuRenderer {
             U::STORAGE | U::COPY_DST,
         );
         let output = buffer("pixels", capacity * stride, U::STORAGE | U::COPY_SRC);
-        let readback = buffer("readback", capacity * stride, U::MAP_READ | U::COPY_DST);
+        let not_finite = buffer("not_finite", 4, U::STORAGE | U::COPY_DST | U::COPY_SRC);
+        let readback = buffer("readback", capacity * stride + 4, U::MAP_READ | U::COPY_DST);
         let bind_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
             label: Some("synth"),
             layout: &layout,
@@ -163,6 +183,10 @@ impl GpuRenderer {
                     binding: 2,
                     resource: output.as_entire_binding(),
                 },
+                wgpu::BindGroupEntry {
+                    binding: 3,
+                    resource: not_finite.as_entire_binding(),
+                },
             ],
         });
         Ok(Some(GpuRenderer {
@@ -173,8 +197,11 @@ impl GpuRenderer {
             frame,
             samples,
             output,
+            not_finite,
             readback,
             image,
+            label: program.label.clone(),
+            time_limit,
             words_per_sample: program.words_per_sample,
             capacity,
             max_groups: limits.max_compute_workgroups_per_dimension as usize,
@@ -207,6 +234,7 @@ impl GpuRenderer {
             let images = chunk.len() / self.words_per_sample;
             self.render_chunk(
                 chunk,
+                c * self.capacity,
                 &mut out[c * self.capacity * stride..][..images * stride],
             )?;
         }
@@ -214,8 +242,10 @@ impl GpuRenderer {
     }
 
     /// One submission: with a pipeline per class, a dispatch per class over the chunk
-    /// regrouped by class, then the images put back in sample order; else one dispatch.
-    fn render_chunk(&mut self, words: &[u32], out: &mut [u8]) -> Result<()> {
+    /// regrouped by class, then the images put back in sample order; else one dispatch. The
+    /// chunk's samples are `first_sample..` of the render call, as [`Error::NotFinite`] names
+    /// them.
+    fn render_chunk(&mut self, words: &[u32], first_sample: usize, out: &mut [u8]) -> Result<()> {
         let stride = stride(self.image);
         let words_per_image = stride / 4;
         let per = self.words_per_sample;
@@ -260,6 +290,8 @@ impl GpuRenderer {
             .write_buffer(&self.frame, 0, bytemuck::cast_slice(&frames));
         self.queue
             .write_buffer(&self.samples, 0, bytemuck::cast_slice(&self.sorted));
+        self.queue
+            .write_buffer(&self.not_finite, 0, &ALL_FINITE.to_le_bytes());
         let mut encoder = self
             .device
             .create_command_encoder(&wgpu::CommandEncoderDescriptor::default());
@@ -283,9 +315,10 @@ impl GpuRenderer {
         }
         let bytes = (count * stride) as u64;
         encoder.copy_buffer_to_buffer(&self.output, 0, &self.readback, 0, bytes);
+        encoder.copy_buffer_to_buffer(&self.not_finite, 0, &self.readback, bytes, 4);
         let submission = self.queue.submit([encoder.finish()]);
 
-        let slice = self.readback.slice(..bytes);
+        let slice = self.readback.slice(..bytes + 4);
         let (sender, receiver) = std::sync::mpsc::channel();
         slice.map_async(wgpu::MapMode::Read, move |mapped| {
             let _ = sender.send(mapped);
@@ -293,28 +326,45 @@ impl GpuRenderer {
         self.device
             .poll(wgpu::PollType::Wait {
                 submission_index: Some(submission),
-                timeout: Some(BATCH_TIME_LIMIT),
+                timeout: Some(self.time_limit),
             })
-            .map_err(|e| {
-                Error::Gpu(format!(
-                    "a batch of {count} images did not finish within {} s ({e}); a preset's shader with a loop that never ends?",
-                    BATCH_TIME_LIMIT.as_secs()
-                ))
+            .map_err(|e| match e {
+                wgpu::PollError::Timeout => {
+                    // Dropping the queue waits for the batch, which may never end: it is left
+                    // alive, and the process ends with the error rather than hang in its drop.
+                    std::mem::forget(self.queue.clone());
+                    Error::setting(
+                    "batch_time_limit",
+                    format!(
+                        "is {} s, and a batch of {count} images of preset {} did not finish within it: a loop in its shader that never ends? (a slow shader that is right needs a longer limit)",
+                        self.time_limit.as_secs_f64(),
+                        self.label
+                    ),
+                    )
+                }
+                other => Error::Gpu(other.to_string()),
             })?;
         receiver
             .recv()
             .map_err(|_| Error::Gpu("the readback was never mapped".into()))?
             .map_err(|e| Error::Gpu(e.to_string()))?;
-        {
+        let not_finite = {
             let view = slice
                 .get_mapped_range()
                 .map_err(|e| Error::Gpu(e.to_string()))?;
-            for (image, &i) in view.chunks(stride).zip(&self.order) {
+            let (pixels, flag) = view.split_at(bytes as usize);
+            for (image, &i) in pixels.chunks(stride).zip(&self.order) {
                 out[i * stride..(i + 1) * stride].copy_from_slice(image);
             }
-        }
+            u32::from_le_bytes(flag.try_into().expect("one word"))
+        };
         self.readback.unmap();
-        Ok(())
+        match not_finite {
+            ALL_FINITE => Ok(()),
+            image => Err(Error::NotFinite {
+                sample: first_sample + self.order.get(image as usize).copied().unwrap_or(0),
+            }),
+        }
     }
 }
 

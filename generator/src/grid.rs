@@ -8,7 +8,7 @@ use datasets::grid::{self, contact_sheet as sheet};
 use image::{Rgb, RgbImage};
 
 use crate::error::Result;
-use crate::file::Stream;
+use crate::file::{FileSample, Stream, name_not_finite};
 use crate::options::GenerateOptions;
 use crate::program::stride;
 use crate::renderer::Renderer;
@@ -26,19 +26,26 @@ pub fn contact_sheet(
 ) -> Result<RgbImage> {
     let image = options.image;
     let preset = &options.preset;
-    let mut renderer = Renderer::open(options.device, preset, image)?;
+    let mut renderer = Renderer::open(options)?;
     // Row c holds samples c, c + C, c + 2C, ... of C classes: the first of class c.
     let classes = preset.class_count() as u64;
+    let indices: Vec<u64> = (0..classes)
+        .flat_map(|class| (0..per_class as u64).map(move |j| j * classes + class))
+        .collect();
+    let samples: Vec<FileSample> = indices
+        .iter()
+        .map(|&i| preset.draw(options.seed, Stream::Train, i))
+        .collect();
     let mut words = Vec::new();
-    for class in 0..classes {
-        for j in 0..per_class as u64 {
-            preset
-                .draw(options.seed, Stream::Train, j * classes + class)
-                .push_words(preset.file(), &mut words);
-        }
+    for sample in &samples {
+        sample.push_words(preset.file(), &mut words);
     }
     let mut pixels = Vec::new();
-    renderer.render(&words, &mut pixels)?;
+    renderer.render(&words, &mut pixels).map_err(|error| {
+        name_not_finite(error, preset.file(), &samples, |i| {
+            format!("train sample {}", indices[i])
+        })
+    })?;
     let images: Vec<&[u8]> = pixels
         .chunks(stride(image))
         .map(|p| &p[..image.pixels_per_image()])

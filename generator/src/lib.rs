@@ -27,7 +27,11 @@ mod speed;
 
 pub use builtin::Builtin;
 pub use error::{Error, Result};
-pub use file::{Distribution, KnobType, MAX_CLASSES, PresetFile};
+pub use file::{
+    Distribution, KnobType, MAX_CLASSES, MAX_KNOB_NAME, MAX_KNOBS, MAX_TOML_BYTES, MAX_WGSL_BYTES,
+    PresetFile,
+};
+pub use gpu::BATCH_TIME_LIMIT;
 pub use grid::contact_sheet;
 pub use options::GenerateOptions;
 pub use pipeline::{Summary, generate};

@@ -2,11 +2,13 @@
 //! the output directory, and recorded in the recipe; which sample each row draws.
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use datasets::{ImageSpec, Recipe, SplitPlan, WriteMode};
 
 use crate::error::{Error, Result};
 use crate::file::Stream;
+use crate::gpu::BATCH_TIME_LIMIT;
 use crate::renderer::DeviceChoice;
 use crate::spec::PresetSpec;
 
@@ -31,6 +33,10 @@ pub struct GenerateOptions {
     /// Write only this shard: `(index, count)`, where count must be the run's shard count.
     pub shard: Option<(usize, usize)>,
     pub device: DeviceChoice,
+    /// The longest one GPU batch may take before the run stops with an error: what turns a
+    /// preset's shader that never ends into an error rather than a hang. Decides nothing of
+    /// the output, so not recorded.
+    pub batch_time_limit: Duration,
     pub rows_per_shard: u64,
     /// The command line, recorded in the manifest's recipe (the options themselves are
     /// recorded beside it).
@@ -62,6 +68,7 @@ impl GenerateOptions {
             mode: WriteMode::Fresh,
             shard: None,
             device: DeviceChoice::Auto,
+            batch_time_limit: BATCH_TIME_LIMIT,
             rows_per_shard: datasets::DEFAULT_ROWS_PER_SHARD,
             command: String::new(),
         }
@@ -204,6 +211,12 @@ impl GenerateOptions {
             return Err(Error::setting(
                 "size",
                 "needs a width and height from 1 to 4096, as in 28x28",
+            ));
+        }
+        if self.batch_time_limit.is_zero() {
+            return Err(Error::setting(
+                "batch_time_limit",
+                "must be at least 1 second",
             ));
         }
         if let Some((index, count)) = self.shard {

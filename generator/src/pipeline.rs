@@ -10,8 +10,7 @@ use datasets::pipeline::{Batch, EncodedRows, encode_and_write, plan_batches};
 use datasets::{DatasetInfo, DatasetWriter, Progress, Source, WriteMode};
 
 use crate::error::{Error, Result};
-use crate::file::FileSample;
-use crate::file::Stream;
+use crate::file::{FileSample, Stream, name_not_finite};
 use crate::options::GenerateOptions;
 use crate::program::stride;
 use crate::renderer::Renderer;
@@ -52,7 +51,7 @@ pub fn generate(
             seconds: 0.0,
         });
     }
-    let mut renderer = Renderer::open(options.device, &options.preset, options.image)?;
+    let mut renderer = Renderer::open(options)?;
     let batch_size = renderer.batch_size();
     let name = renderer.to_string();
     write_dataset(
@@ -122,7 +121,12 @@ where
             value.push_words(preset.file(), &mut words);
         }
         let mut pixels = Vec::new();
-        render(&words, &mut pixels)?;
+        render(&words, &mut pixels).map_err(|error| {
+            name_not_finite(error, preset.file(), &values, |i| {
+                let split = &slots[batch.slot].split;
+                format!("{split} row {}", batch.rows.start + i as u64)
+            })
+        })?;
         Ok(Rendered {
             stream,
             values,

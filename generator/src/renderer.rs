@@ -2,12 +2,10 @@
 
 use std::fmt;
 
-use datasets::ImageSpec;
-
 use crate::cpu::Reference;
 use crate::error::{Error, Result};
 use crate::gpu::GpuRenderer;
-use crate::spec::PresetSpec;
+use crate::options::GenerateOptions;
 
 /// Where images are rendered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -32,14 +30,14 @@ pub(crate) enum Renderer {
 }
 
 impl Renderer {
-    pub(crate) fn open(
-        choice: DeviceChoice,
-        spec: &PresetSpec,
-        image: ImageSpec,
-    ) -> Result<Renderer> {
+    /// The renderer `options` ask for (their device, preset, image and batch time limit).
+    pub(crate) fn open(options: &GenerateOptions) -> Result<Renderer> {
+        let (choice, spec, image) = (options.device, &options.preset, options.image);
         let gpu = match choice {
             DeviceChoice::Cpu => None,
-            DeviceChoice::Auto | DeviceChoice::Gpu => GpuRenderer::new(&spec.program(), image)?,
+            DeviceChoice::Auto | DeviceChoice::Gpu => {
+                GpuRenderer::new(&spec.program(), image, options.batch_time_limit)?
+            }
         };
         let cpu = || match spec.reference(image) {
             Some(reference) => Ok(Renderer::Cpu(reference)),

@@ -70,17 +70,18 @@ fn run(
         Ok(())
     };
     let preset = &options.preset;
-    let mut gpu = match GpuRenderer::new(&preset.program(), options.image)? {
-        Some(gpu) => {
-            let mut gpu = Renderer::Gpu(Box::new(gpu));
-            timed(format!("{gpu}"), &mut gpu)?;
-            Some(gpu)
-        }
-        None => {
-            tracing::warn!("no GPU adapter: the wgpu row is left out");
-            None
-        }
-    };
+    let mut gpu =
+        match GpuRenderer::new(&preset.program(), options.image, options.batch_time_limit)? {
+            Some(gpu) => {
+                let mut gpu = Renderer::Gpu(Box::new(gpu));
+                timed(format!("{gpu}"), &mut gpu)?;
+                Some(gpu)
+            }
+            None => {
+                tracing::warn!("no GPU adapter: the wgpu row is left out");
+                None
+            }
+        };
     let mut cpu = match preset.reference(options.image) {
         Some(reference) => {
             let mut cpu = Renderer::Cpu(reference);

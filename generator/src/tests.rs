@@ -6,7 +6,7 @@ use std::path::Path;
 use datasets::{Dataset, ImageSpec, Progress, WriteMode};
 
 use crate::file::Stream;
-use crate::gpu::GpuRenderer;
+use crate::gpu::{BATCH_TIME_LIMIT, GpuRenderer};
 use crate::program;
 use crate::spec::PresetSpec;
 use crate::{Builtin, DeviceChoice, Error, GenerateOptions, PresetFile, generate};
@@ -86,7 +86,8 @@ fn gpu_matches_cpu_reference() {
     ];
     for (builtin, image) in images {
         let spec = PresetSpec::from(builtin);
-        let Some(mut gpu) = GpuRenderer::new(&spec.program(), image).unwrap() else {
+        let Some(mut gpu) = GpuRenderer::new(&spec.program(), image, BATCH_TIME_LIMIT).unwrap()
+        else {
             // The test command (scripts/test.sh) sets SYNMIX_REQUIRE_GPU, so that CI, which
             // has lavapipe, cannot pass without checking parity.
             assert!(

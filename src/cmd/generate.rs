@@ -1,4 +1,5 @@
 use std::path::PathBuf;
+use std::time::Duration;
 
 use anyhow::{Context, Result};
 use clap::Args;
@@ -51,6 +52,10 @@ pub struct GenerateArgs {
     /// Where images are rendered.
     #[arg(long, value_enum, default_value_t = DeviceChoice::Auto)]
     device: DeviceChoice,
+    /// Seconds one GPU batch may take before the run stops with an error (a preset's shader
+    /// that never ends); raise it for a slow shader on a slow adapter.
+    #[arg(long, value_name = "SECONDS", default_value_t = generator::BATCH_TIME_LIMIT.as_secs(), value_parser = clap::value_parser!(u64).range(1..))]
+    batch_time_limit: u64,
     /// Write a contact sheet (PNG) of samples, one row per class, instead of a dataset.
     #[arg(long)]
     grid: Option<PathBuf>,
@@ -150,6 +155,7 @@ pub fn run(args: GenerateArgs, quiet: bool) -> Result<()> {
             None => None,
         },
         device: args.device,
+        batch_time_limit: Duration::from_secs(args.batch_time_limit),
         ..base
     };
     if let Some(path) = &args.grid {

@@ -54,6 +54,16 @@ pub fn for_cli(error: anyhow::Error) -> anyhow::Error {
     anyhow::anyhow!(text.join(": "))
 }
 
+/// `error` as `main` prints it: [`for_cli`]'s words, links joined by ": ", on one line (a
+/// control character that a library's message quotes from the input, such as a carriage
+/// return in a file, becomes a space).
+pub fn line(error: anyhow::Error) -> String {
+    format!("{:#}", for_cli(error))
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
+
 /// One link in flag words, if it names settings or remedies.
 fn cli_line(link: &(dyn StdError + 'static)) -> Option<String> {
     if let Some(error) = link.downcast_ref::<bench::Error>() {
@@ -177,5 +187,7 @@ mod tests {
         );
         let plain = anyhow::anyhow!("nothing to rewrite");
         assert_eq!(format!("{:#}", for_cli(plain)), "nothing to rewrite");
+        let quoted = anyhow::anyhow!("exp.toml: at | a\rb\n | ^");
+        assert_eq!(line(quoted), "exp.toml: at | a b  | ^");
     }
 }

@@ -75,16 +75,36 @@ pub fn write_idx_pair(
     side: u32,
     classes: u8,
 ) -> (PathBuf, PathBuf) {
+    let rows: Vec<(u8, Vec<u8>)> = (0..count)
+        .map(|i| {
+            let label = (i % classes as u32) as u8;
+            let pixels = (0..side * side)
+                .map(|p| label.wrapping_mul(20).wrapping_add((p % 7) as u8))
+                .collect();
+            (label, pixels)
+        })
+        .collect();
+    write_idx(dir, prefix, side, &rows)
+}
+
+/// Writes `rows` (label, `side`×`side` pixels) as a gzipped IDX image file and its label file,
+/// `<prefix>-images-idx3-ubyte.gz` and `<prefix>-labels-idx1-ubyte.gz`; returns their paths.
+pub fn write_idx(
+    dir: &Path,
+    prefix: &str,
+    side: u32,
+    rows: &[(u8, Vec<u8>)],
+) -> (PathBuf, PathBuf) {
+    let count = rows.len() as u32;
     let mut images = vec![0, 0, 8, 3];
     for d in [count, side, side] {
         images.extend(d.to_be_bytes());
     }
     let mut labels = vec![0, 0, 8, 1];
     labels.extend(count.to_be_bytes());
-    for i in 0..count {
-        let label = (i % classes as u32) as u8;
-        labels.push(label);
-        images.extend((0..side * side).map(|p| label.wrapping_mul(20).wrapping_add((p % 7) as u8)));
+    for (label, pixels) in rows {
+        labels.push(*label);
+        images.extend(pixels);
     }
     let images_path = dir.join(format!("{prefix}-images-idx3-ubyte.gz"));
     let labels_path = dir.join(format!("{prefix}-labels-idx1-ubyte.gz"));
@@ -250,4 +270,28 @@ pub fn bench_args<'a>(experiment: &'a Path, out: &'a Path) -> Vec<&'a str> {
         path_str(out),
         "-q",
     ]
+}
+
+/// Whether a wgpu adapter was found for `run` (a render of a preset file, which has no CPU
+/// renderer): false where none was, which the test command forbids (it installs lavapipe and
+/// sets SYNMIX_REQUIRE_GPU), so that CI cannot pass without rendering.
+pub fn adapter_found(run: &Output) -> bool {
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    if stderr.contains("found no GPU adapter") {
+        assert!(
+            std::env::var_os("SYNMIX_REQUIRE_GPU").is_none(),
+            "SYNMIX_REQUIRE_GPU is set but no wgpu adapter was found: {stderr}"
+        );
+        println!("note: no wgpu adapter, preset files not rendered");
+        return false;
+    }
+    true
+}
+
+/// The bytes of every shard of a dataset, by file name.
+pub fn shards(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    files_under(&dir.join("data"))
+        .into_iter()
+        .map(|f| (f.clone(), std::fs::read(dir.join("data").join(&f)).unwrap()))
+        .collect()
 }

@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::atomic::{is_tmp_name, publish, tmp_sibling};
+use crate::atomic::{publish, tmp_sibling, tmp_target};
 use crate::card;
 use crate::error::{Error, IoContext, OutputConflict, Result};
 use crate::journal::{JOURNAL_DIR, Journal};
@@ -70,12 +70,15 @@ pub(super) fn prepare(dir: &Path, mode: WriteMode) -> Result<bool> {
     }
 }
 
-/// Fails if `entries` of `dir` hold anything a synmix dataset does not: never removed.
+/// Fails if `entries` of `dir` hold anything a synmix dataset does not: never removed. The
+/// temporary of an entry (`.manifest.json.4242.tmp`, left by a write that a full disk or a kill
+/// cut short) is the dataset's own.
 fn foreign(dir: &Path, entries: &[String]) -> Result<()> {
-    match entries
-        .iter()
-        .find(|e| !DATASET_ENTRIES.contains(&e.as_str()))
-    {
+    let ours = |entry: &str| {
+        let name = tmp_target(entry).unwrap_or(entry);
+        DATASET_ENTRIES.contains(&name)
+    };
+    match entries.iter().find(|e| !ours(e)) {
         Some(example) => Err(Error::output_in_use(
             dir,
             OutputConflict::ForeignFiles {
@@ -118,17 +121,6 @@ pub(super) fn replace(staging: &Path, dir: &Path) -> Result<()> {
     std::fs::remove_dir(staging).at(staging)
 }
 
-/// Removes the temporary shards a crashed writer left in `data`.
-pub(super) fn remove_stray_temporaries(data: &Path) -> Result<()> {
-    for entry in std::fs::read_dir(data).at(data)?.filter_map(|e| e.ok()) {
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if is_tmp_name(&name) {
-            std::fs::remove_file(entry.path()).at(entry.path())?;
-        }
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::super::testing::{info, interrupted, one_split};
@@ -159,6 +151,75 @@ mod tests {
             .err()
             .unwrap();
         assert!(err.to_string().contains("notes.txt"), "{err}");
+    }
+
+    /// Every name a write cut short leaves (a full disk, a kill): the card's and manifest's
+    /// temporaries in the directory, a shard's in `data`, a progress record's.
+    fn leave_temporaries(dir: &Path) {
+        for name in [
+            ".manifest.json.4242.tmp",
+            ".README.md.4242.tmp",
+            "data/.train-00000-of-00001.parquet.tmp",
+            ".synmix-progress/.train-00000-of-00001.parquet.json.4242.tmp",
+        ] {
+            std::fs::write(dir.join(name), "half").unwrap();
+        }
+    }
+
+    fn entries(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn a_resume_or_force_takes_a_cut_short_writes_temporaries_for_its_own() {
+        let tmp = tempfile::tempdir().unwrap();
+        let plan = one_split(4);
+        for mode in [WriteMode::Resume, WriteMode::Force] {
+            let dir = tmp.path().join(format!("{mode:?}"));
+            interrupted(&dir, &plan);
+            leave_temporaries(&dir);
+            let writer = DatasetWriter::create(&dir, info(), &plan, mode).unwrap();
+            if mode == WriteMode::Force {
+                super::super::testing::fill(&writer, 0).unwrap();
+            }
+            writer.finish(Vec::new(), None).unwrap();
+            assert!(crate::verify::verify(&dir).unwrap().is_empty());
+            assert_eq!(entries(&dir), ["README.md", "data", "manifest.json"]);
+            assert_eq!(entries(&dir.join("data")), ["train-00000-of-00001.parquet"]);
+        }
+        // A file of someone else's is still refused, temporary-looking or not.
+        let dir = tmp.path().join("foreign");
+        interrupted(&dir, &plan);
+        std::fs::write(dir.join(".notes.tmp"), "mine").unwrap();
+        let err = DatasetWriter::create(&dir, info(), &plan, WriteMode::Resume)
+            .err()
+            .unwrap();
+        assert!(err.to_string().contains(".notes.tmp"), "{err}");
+    }
+
+    #[test]
+    fn a_replacement_killed_midway_is_started_again_by_the_next() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("d");
+        let writer = DatasetWriter::create(&dir, info(), &one_split(4), WriteMode::Fresh).unwrap();
+        super::super::testing::fill(&writer, 0).unwrap();
+        writer.finish(Vec::new(), None).unwrap();
+        // Killed after a shard of the staged replacement, its card half written.
+        let writer = DatasetWriter::create(&dir, info(), &one_split(6), WriteMode::Force).unwrap();
+        super::super::testing::fill(&writer, 0).unwrap();
+        std::mem::forget(writer);
+        let staging = tmp_sibling(&dir);
+        leave_temporaries(&staging);
+        let writer = DatasetWriter::create(&dir, info(), &one_split(6), WriteMode::Force).unwrap();
+        super::super::testing::fill(&writer, 0).unwrap();
+        writer.finish(Vec::new(), None).unwrap();
+        assert!(crate::verify::verify(&dir).unwrap().is_empty());
+        assert_eq!(entries(tmp.path()), ["d"]);
     }
 
     #[test]

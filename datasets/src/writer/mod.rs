@@ -25,7 +25,7 @@ use arrow_schema::SchemaRef;
 use ::parquet::file::properties::WriterProperties;
 
 use crate::DEFAULT_ROWS_PER_SHARD;
-use crate::atomic::{write_atomic, write_json};
+use crate::atomic::{remove_temporaries, write_atomic, write_json};
 use crate::card;
 use crate::error::{Error, IoContext, Result};
 use crate::journal::{FinishedShard, Journal};
@@ -150,8 +150,11 @@ impl DatasetWriter {
                 journal.shards.entry(file).or_insert(done);
             }
         }
-        // Only now that every shard is complete can no writer still be writing a temporary.
-        dir::remove_stray_temporaries(&self.dir.join("data"))?;
+        // Only now that every shard is complete, under the lock that the card and manifest are
+        // written under, can no writer still be writing a temporary.
+        for dir in [self.dir.join("data"), self.dir.clone()] {
+            remove_temporaries(&dir)?;
+        }
         let manifest = records::manifest(
             &self.dir,
             &self.info,

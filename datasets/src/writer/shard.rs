@@ -29,6 +29,8 @@ pub struct ShardWriter<'a> {
     path: PathBuf,
     tmp: PathBuf,
     writer: Option<ArrowWriter<HashingWriter>>,
+    /// Whether the temporary became the shard ([`ShardWriter::finish`]).
+    published: bool,
     rows: RowBuffer,
     written: u64,
     class_counts: Vec<u64>,
@@ -53,6 +55,7 @@ impl<'a> ShardWriter<'a> {
             path,
             tmp,
             writer: Some(writer),
+            published: false,
             rows: RowBuffer::default(),
             written: 0,
             class_counts: vec![0; owner.info.classes.len()],
@@ -115,6 +118,7 @@ impl ShardWriter<'_> {
             .map_err(|e| Error::invalid(&self.tmp, e.to_string()))?;
         let (hash, bytes) = sink.finish().at(&self.tmp)?;
         publish(&self.tmp, &self.path)?;
+        self.published = true;
         let info = ShardInfo {
             file: self.slot().file.clone(),
             rows: self.written,
@@ -193,8 +197,10 @@ impl ShardWriter<'_> {
 }
 
 impl Drop for ShardWriter<'_> {
+    /// A shard that failed or was given up leaves no temporary behind (a full disk while it
+    /// was written, its hashing or its rename).
     fn drop(&mut self) {
-        if self.writer.is_some() {
+        if !self.published {
             let _ = std::fs::remove_file(&self.tmp);
         }
     }

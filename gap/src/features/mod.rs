@@ -17,7 +17,7 @@ pub use cache::{RealNetwork, TRAINING_ROWS, real_network, training_rows};
 pub use net::{FeatureNet, FeatureNetConfig};
 pub use onnx::OnnxEncoder;
 
-use crate::Result;
+use crate::{Error, Result};
 
 /// Feature sets: one row per image, what every measure compares.
 pub type Features = DMatrix<f64>;
@@ -46,8 +46,15 @@ impl Encoder<'_> {
         }
     }
 
-    /// One row of features per image of `store`, in its order; `progress` hears of each batch.
-    pub fn embed(&self, store: &ImageStore, progress: &(dyn Fn(usize) + Sync)) -> Result<Features> {
+    /// One row of features per image of `store` (the images of `set`, as errors name them), in
+    /// its order; `progress` hears of each batch. A feature that is not a finite number is an
+    /// error: every measure would be NaN, or a distance built on it meaningless.
+    pub fn embed(
+        &self,
+        store: &ImageStore,
+        set: &str,
+        progress: &(dyn Fn(usize) + Sync),
+    ) -> Result<Features> {
         let device = Device::flex();
         let rows: Vec<usize> = (0..store.len()).collect();
         let batch = match self {
@@ -77,6 +84,13 @@ impl Encoder<'_> {
             }
             Ok(())
         })?;
+        if let Some(at) = values.iter().position(|v| !v.is_finite()) {
+            return Err(Error::NotFinite {
+                encoder: self.describe(),
+                set: set.to_string(),
+                image: at / dim.max(1),
+            });
+        }
         Ok(DMatrix::from_row_iterator(
             store.len(),
             dim,

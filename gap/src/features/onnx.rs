@@ -150,8 +150,9 @@ mod tests {
     }
 
     /// A tiny encoder: `[N, 1, 2, 2]` images flattened and multiplied by a 4 × 2 matrix, so
-    /// feature 0 is the sum of the pixels and feature 1 the first pixel minus the last.
-    fn tiny_encoder(path: &Path, channels: i64) {
+    /// feature 0 is the sum of the pixels and feature 1 the first pixel minus the last; then
+    /// `last`, an operator of one input (`Sqrt`: NaN where the first pixel is darker), if given.
+    fn tiny_encoder(path: &Path, channels: i64, last: Option<&str>) {
         let node = |op: &str, inputs: &[&str], output: &str| NodeProto {
             op_type: op.into(),
             input: inputs.iter().map(|s| s.to_string()).collect(),
@@ -178,12 +179,17 @@ mod tests {
                 .collect(),
             ..Default::default()
         };
+        let mut nodes = vec![
+            node("Flatten", &["x"], "flat"),
+            node("MatMul", &["flat", "w"], "y"),
+        ];
+        if let Some(op) = last {
+            nodes[1].output = vec!["product".into()];
+            nodes.push(node(op, &["product"], "y"));
+        }
         let graph = GraphProto {
             name: "tiny".into(),
-            node: vec![
-                node("Flatten", &["x"], "flat"),
-                node("MatMul", &["flat", "w"], "y"),
-            ],
+            node: nodes,
             initializer: vec![weights],
             input: vec![value_info("x", &[None, Some(channels), Some(2), Some(2)])],
             output: vec![value_info("y", &[None, Some(2)])],
@@ -205,7 +211,7 @@ mod tests {
     fn a_tiny_onnx_encoder_embeds_every_image_and_a_wrong_shape_is_refused() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("tiny.onnx");
-        tiny_encoder(&path, 1);
+        tiny_encoder(&path, 1, None);
         let input = InputShape::new(1, 2, 2, 3);
         let encoder = OnnxEncoder::load(&path, input).unwrap();
         // Three images (fewer than a batch): features are (sum, first − last).
@@ -222,7 +228,7 @@ mod tests {
 
         // Built for RGB images, it cannot take grey ones: the message names both shapes.
         let rgb = dir.path().join("rgb.onnx");
-        tiny_encoder(&rgb, 3);
+        tiny_encoder(&rgb, 3, None);
         let err = OnnxEncoder::load(&rgb, input).err().unwrap().to_string();
         assert!(
             err.contains("rgb.onnx")
@@ -237,5 +243,35 @@ mod tests {
             .unwrap()
             .to_string();
         assert!(err.contains("not a readable ONNX model"), "{err}");
+    }
+
+    #[test]
+    fn an_encoder_giving_nan_is_refused_naming_it_the_set_and_the_image() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("nan.onnx");
+        tiny_encoder(&path, 1, Some("Sqrt"));
+        let input = InputShape::new(1, 2, 2, 3);
+        let encoder = crate::features::Encoder::Onnx(OnnxEncoder::load(&path, input).unwrap());
+        // Image 2 is the first whose first pixel is darker than its last: sqrt of a negative.
+        let pixels = [9, 0, 0, 1, 5, 5, 5, 5, 1, 0, 0, 9, 7, 0, 0, 7];
+        let labels = vec![0, 1, 2, 0];
+        let store = trainer::data::ImageStore::from_hwc(
+            input,
+            &pixels,
+            labels,
+            vec![datasets::Source::Synthetic; 4],
+        )
+        .unwrap();
+        let err = encoder
+            .embed(&store, "synthetic train", &|_| {})
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(
+            err.contains("nan.onnx")
+                && err.contains("image 2 of the synthetic train split")
+                && err.contains("not a finite number"),
+            "{err}"
+        );
     }
 }

@@ -98,8 +98,8 @@ pub(super) fn sign(x: f32) -> f32 {
     }
 }
 
-/// `to_channels`: clamped to [0, 1], made grey for a one-channel image (what synmix's
-/// `render_pixel` does with `shade`'s colour).
+/// `to_channels`: clamped to [0, 1], made grey for a one-channel image (what the prelude's
+/// `main` does with `shade`'s colour).
 #[inline]
 pub(super) fn to_channels(image: ImageSpec, c: [f32; 3]) -> [f32; 3] {
     let c = c.map(|v| v.clamp(0.0, 1.0));

@@ -8,6 +8,7 @@
 //! range). On the command line: `name=value` or `name=min..max`.
 
 use datasets::rng::keyed_hash;
+use statrs::function::erf::erfc;
 
 /// How a knob's value is drawn for each sample.
 #[derive(Debug, Clone, PartialEq)]
@@ -40,9 +41,13 @@ pub enum KnobType {
     I32,
 }
 
-/// Redraws of a clipped normal before it settles for the nearer bound: a clip range holding
-/// under a 1e-9 share of the normal's mass is the only way to reach it.
+/// Draws of a clipped normal before it settles for its mean clamped to the clip.
 const NORMAL_TRIES: u64 = 64;
+
+/// The largest share of a clipped normal's values that may be that settled constant rather
+/// than a draw: a clip holding too little of the normal's mass is refused (see
+/// [`Distribution::check`]), since its knob would silently become a constant.
+const MAX_SETTLED: f64 = 1e-6;
 
 /// The largest magnitude of an integer knob: exactly representable in `f32` and `i32`.
 const INT_LIMIT: i64 = 1 << 24;
@@ -213,6 +218,18 @@ impl Distribution {
                 if min > max {
                     return Err(format!("clip has min {min} greater than max {max}"));
                 }
+                let inside = share_inside(*mean, *sd, *min, *max);
+                let needed = 1.0 - MAX_SETTLED.powf(1.0 / NORMAL_TRIES as f64);
+                if inside < needed {
+                    return Err(format!(
+                        "normal [{mean}, {sd}] puts {:.3} % of its draws inside its clip [{min}, {max}], \
+                         so many images would get the constant {} instead of a draw (a clip must hold \
+                         at least {:.0} %); move the mean, widen the sd or the clip, or use a range",
+                        inside * 100.0,
+                        mean.clamp(*min, *max),
+                        needed * 100.0
+                    ));
+                }
                 Ok(())
             }
         }
@@ -285,6 +302,21 @@ impl Distribution {
             }
         }
     }
+}
+
+/// The share of a normal's draws that lie in `[min, max]`, exactly (from the normal's CDF).
+fn share_inside(mean: f64, sd: f64, min: f64, max: f64) -> f64 {
+    if sd == 0.0 {
+        return if (min..=max).contains(&mean) {
+            1.0
+        } else {
+            0.0
+        };
+    }
+    // Φ(z) = erfc(−z / √2) / 2.
+    // Divided one at a time, so that no product of large numbers overflows.
+    let cdf = |x: f64| 0.5 * erfc(-(x - mean) / sd / std::f64::consts::SQRT_2);
+    (cdf(max) - cdf(min)).max(0.0)
 }
 
 #[cfg(test)]
@@ -423,6 +455,29 @@ mod tests {
             (mean - (2.0 / std::f64::consts::PI).sqrt()).abs() < 0.02,
             "{mean}"
         );
+    }
+
+    #[test]
+    fn a_clip_that_draws_nearly_never_reach_is_refused_naming_the_constant() {
+        // The issue's knob: every draw lies 45 sd below the clip.
+        let message = parse("{ normal = [0.5, 0.1], clip = [5.0, 6.0] }").unwrap_err();
+        assert!(
+            message.contains("0.000 % of its draws")
+                && message.contains("the constant 5 ")
+                && message.contains("at least 19 %"),
+            "{message}"
+        );
+        // sd 0 outside the clip is the same constant.
+        assert!(parse("{ normal = [2, 0], clip = [0, 1] }").is_err());
+        assert!(parse("{ normal = [0.5, 0], clip = [0, 1] }").is_ok());
+        // A tail: 1 sd and beyond holds 15.9 %, too little; 0.8 sd and beyond 21.2 %, enough,
+        // and then no draw of many settles.
+        assert!(parse("{ normal = [0, 1], clip = [1, 10] }").is_err());
+        let tail = parse("{ normal = [0, 1], clip = [0.8, 10] }").unwrap();
+        assert!(draws(&tail, 20_000).iter().all(|&x| x > 0.8));
+        // Huge numbers neither overflow nor pass for a tiny share.
+        assert!(parse("{ normal = [0, 1e308], clip = [-1e308, 1e308] }").is_ok());
+        assert!((share_inside(0.0, 1.0, -1.0, 1.0) - 0.682_689_492).abs() < 1e-9);
     }
 
     #[test]

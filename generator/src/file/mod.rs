@@ -19,20 +19,30 @@
 mod knob;
 mod sample;
 mod shader;
+mod text;
 
 use std::path::{Path, PathBuf};
 
 use datasets::ImageSpec;
+use wgpu::naga;
 
 pub use knob::{Distribution, KnobType};
 pub(crate) use sample::{FileSample, Stream};
-pub(crate) use shader::program;
+pub(crate) use shader::{name_not_finite, program};
+pub use text::{MAX_TOML_BYTES, MAX_WGSL_BYTES};
 
 use crate::error::{Error, Result};
 
 /// The most classes a preset file may have: labels stay far below what the shard format and
 /// a classifier take, and a render plans its shards in memory.
 pub const MAX_CLASSES: usize = 65_536;
+
+/// The most knobs a preset file may declare: each is a word of every sample the GPU reads and a
+/// field of every row's `meta`, and no preset needs nearly as many.
+pub const MAX_KNOBS: usize = 256;
+
+/// The longest knob name: a field name in WGSL and a key in every row's `meta`.
+pub const MAX_KNOB_NAME: usize = 64;
 
 /// A preset loaded from its files, with any `--knob` overrides applied.
 #[derive(Debug, Clone, PartialEq)]
@@ -68,8 +78,7 @@ impl PresetFile {
     /// Reads `path` and the shader it names (beside it).
     pub fn load(path: &Path) -> Result<PresetFile> {
         let origin = path.display().to_string();
-        let toml = std::fs::read_to_string(path)
-            .map_err(|e| file_error(&origin, format!("cannot read the file: {e}")))?;
+        let toml = text::read(path, MAX_TOML_BYTES).map_err(|e| file_error(&origin, e))?;
         let table: toml::Table =
             toml::from_str(&toml).map_err(|e| file_error(&origin, e.message()))?;
         let shader = match table.get("shader") {
@@ -79,12 +88,15 @@ impl PresetFile {
         };
         let shader = path.parent().unwrap_or(Path::new("")).join(shader);
         let wgsl_origin = shader.display().to_string();
-        let wgsl = std::fs::read_to_string(&shader).map_err(|e| {
-            file_error(
+        if !shader.is_file() {
+            return Err(file_error(
                 &origin,
-                format!("cannot read its shader {wgsl_origin}: {e}; write the WGSL there or name it with shader = \"FILE.wgsl\""),
-            )
-        })?;
+                format!(
+                    "finds no shader {wgsl_origin}; write the WGSL there or name it with shader = \"FILE.wgsl\""
+                ),
+            ));
+        }
+        let wgsl = text::read(&shader, MAX_WGSL_BYTES).map_err(|e| file_error(&wgsl_origin, e))?;
         let stem = path.file_stem().unwrap_or_default().to_string_lossy();
         PresetFile::from_text(&stem, &origin, &toml, &wgsl_origin, &wgsl)
     }
@@ -98,6 +110,8 @@ impl PresetFile {
         wgsl: &str,
     ) -> Result<PresetFile> {
         let fail = |message: String| file_error(toml_origin, message);
+        text::within(toml.len(), MAX_TOML_BYTES).map_err(fail)?;
+        text::within(wgsl.len(), MAX_WGSL_BYTES).map_err(|e| file_error(wgsl_origin, e))?;
         let table: toml::Table = toml::from_str(toml).map_err(|e| fail(e.message().into()))?;
         for key in table.keys() {
             if ![
@@ -146,7 +160,8 @@ impl PresetFile {
     /// Applies a `--knob name=spec` override to every class (`spec` is a value or
     /// `min..max`).
     pub fn apply_override(&mut self, arg: &str) -> Result<()> {
-        let fail = |message: String| Error::setting("knob", format!("'{arg}': {message}"));
+        let fail =
+            |message: String| Error::setting("knob", one_line(&format!("'{arg}': {message}")));
         let (name, spec) = arg
             .split_once('=')
             .ok_or_else(|| fail("write name=value or name=min..max".into()))?;
@@ -159,7 +174,7 @@ impl PresetFile {
     pub fn apply_config(&mut self, origin: &str, text: &str) -> Result<()> {
         let fail = |message: String| Error::Config {
             origin: origin.to_string(),
-            message: message.trim().replace('\n', " "),
+            message: one_line(&message),
         };
         let table: toml::Table = toml::from_str(text).map_err(|e| fail(e.message().into()))?;
         for (name, value) in &table {
@@ -217,8 +232,17 @@ impl PresetFile {
 fn file_error(origin: &str, message: impl AsRef<str>) -> Error {
     Error::Config {
         origin: format!("preset {origin}"),
-        message: message.as_ref().trim().replace('\n', " "),
+        message: one_line(message.as_ref()),
     }
+}
+
+/// `text` as one line: the parsers quote the offending source, whose line breaks, carriage
+/// returns and other control characters become spaces.
+fn one_line(text: &str) -> String {
+    text.trim()
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
 }
 
 fn classes(value: Option<&toml::Value>) -> Result<Vec<String>, String> {
@@ -271,7 +295,8 @@ fn image(table: &toml::Table) -> Result<ImageSpec, String> {
     })
 }
 
-/// A name the shader can use as a field (`s.knobs.NAME`).
+/// A name the shader can use as a field (`s.knobs.NAME`): lower-case ASCII, and not one of the
+/// words WGSL reserves, which the shader could not name.
 fn check_name(name: &str) -> Result<(), String> {
     let mut chars = name.chars();
     let first_ok = chars
@@ -287,6 +312,18 @@ fn check_name(name: &str) -> Result<(), String> {
             "knob `{name}` must be a lower-case name of letters, digits and _ (the shader reads it as s.knobs.{name})"
         ));
     }
+    if name.len() > MAX_KNOB_NAME {
+        return Err(format!(
+            "knob `{}…` has a name of {} characters; at most {MAX_KNOB_NAME} are allowed",
+            &name[..MAX_KNOB_NAME],
+            name.len()
+        ));
+    }
+    if naga::keywords::wgsl::RESERVED.contains(&name) {
+        return Err(format!(
+            "knob `{name}` is a word WGSL reserves; call it something else, such as {name}_"
+        ));
+    }
     Ok(())
 }
 
@@ -296,6 +333,12 @@ fn knobs(table: &toml::Table, classes: &[String]) -> Result<Vec<Knob>, String> {
         Some(toml::Value::Table(t)) => t.clone(),
         Some(_) => return Err("`knobs` must be a table: [knobs]".into()),
     };
+    if declared.len() > MAX_KNOBS {
+        return Err(format!(
+            "declares {} knobs; a preset may have at most {MAX_KNOBS}",
+            declared.len()
+        ));
+    }
     let mut knobs = Vec::new();
     for (name, value) in &declared {
         check_name(name)?;

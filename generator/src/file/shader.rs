@@ -6,8 +6,8 @@ use std::fmt::Write as _;
 
 use wgpu::naga;
 
-use super::{KnobType, PresetFile, file_error};
-use crate::error::Result;
+use super::{FileSample, KnobType, PresetFile, file_error};
+use crate::error::{Error, Result};
 use crate::program::{HEADER_WORDS, PRELUDE, Program};
 
 /// Up to this many classes a preset gets a pipeline per class (`CLASS` is then a constant the
@@ -37,7 +37,7 @@ fn glue(file: &PresetFile) -> String {
     }
     text.push_str("}\n");
     text.push_str(
-        "fn render_pixel(s: Sample, x: u32, y: u32) -> vec3<f32> {\n    return to_channels(shade(s, x, y));\n}\n",
+        "fn render_pixel(s: Sample, x: u32, y: u32) -> vec3<f32> {\n    return shade(s, x, y);\n}\n",
     );
     text
 }
@@ -110,6 +110,32 @@ fn reads(wgsl: &str, name: &str) -> bool {
         let after = wgsl[at + pattern.len()..].chars().next();
         !after.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
     })
+}
+
+/// `error` of a render of `samples`, where it is [`Error::NotFinite`] (`shade` returned NaN or an
+/// infinity), as an error naming the file, the sample (`row` says which it is: `train row 17`)
+/// and the values it was drawn with, so that the colour can be reproduced; else `error` itself.
+pub(crate) fn name_not_finite(
+    error: Error,
+    file: &PresetFile,
+    samples: &[FileSample],
+    row: impl Fn(usize) -> String,
+) -> Error {
+    let Error::NotFinite { sample } = error else {
+        return error;
+    };
+    let Some(drawn) = samples.get(sample) else {
+        return error;
+    };
+    let mut values = String::new();
+    drawn.write_meta(file, &mut values);
+    file_error(
+        &file.wgsl_origin,
+        format!(
+            "`shade` returned a colour that is not a finite number (NaN or infinite) for {}, drawn as {values}; a division by zero, or sqrt, log or pow of a negative number?",
+            row(sample)
+        ),
+    )
 }
 
 /// The program the GPU renderer runs for this preset.

@@ -144,6 +144,36 @@ fn bad_toml_is_refused_naming_the_file_and_the_problem() {
             "lower-case name",
         ),
         ("classes = [\"a\", \"b\"", "shapes.toml"),
+        (
+            "classes = [\"a\", \"b\"]\n[knobs]\nloop = 1.0",
+            "knob `loop` is a word WGSL reserves",
+        ),
+        (
+            &format!(
+                "classes = [\"a\", \"b\"]\n[knobs]\n{} = 1.0",
+                "k".repeat(65)
+            ),
+            "has a name of 65 characters; at most 64",
+        ),
+        (
+            &format!(
+                "classes = [\"a\", \"b\"]\n[knobs]\n{}",
+                (0..=MAX_KNOBS)
+                    .map(|k| format!("k{k} = 1\n"))
+                    .collect::<String>()
+            ),
+            "declares 257 knobs; a preset may have at most 256",
+        ),
+        (
+            "classes = [\"a\", \"b\"]\n[knobs]\nangle = { normal = [0.5, 0.1], clip = [5.0, 6.0] }",
+            "knob `angle` normal [0.5, 0.1] puts 0.000 % of its draws inside its clip [5, 6]",
+        ),
+        (
+            &format!(
+                "classes = [\"a\", \"b\"]\n{knobs}[class.b]\nsize = {{ normal = [0, 1], clip = [3, 4] }}"
+            ),
+            "[class.b] knob `size` normal [0, 1] puts 0.132 %",
+        ),
     ] {
         let message = error(toml, WGSL);
         assert!(
@@ -189,6 +219,33 @@ fn bad_wgsl_is_refused_with_its_file_line_and_column() {
             "{message}"
         );
     }
+}
+
+#[test]
+fn files_over_their_size_limits_are_refused_before_any_check() {
+    // A comment fills a file to its limit.
+    let padded = |text: &str, comment: &str, limit: usize| {
+        let mut text = format!("{text}{comment}");
+        text.push_str(&"x".repeat(limit - text.len()));
+        text
+    };
+    let refusal = |toml: &str, wgsl: &str| load(toml, wgsl).err().map(|e| e.to_string());
+    let wgsl = padded(WGSL, "//", MAX_WGSL_BYTES);
+    let started = std::time::Instant::now();
+    assert_eq!(refusal(TOML, &wgsl), None);
+    assert!(started.elapsed().as_secs() < 5, "{:?}", started.elapsed());
+    let message = refusal(TOML, &format!("{wgsl}x")).unwrap();
+    assert!(
+        message.contains("preset shapes.wgsl: is over 256 KiB"),
+        "{message}"
+    );
+    let toml = padded(TOML, "#", MAX_TOML_BYTES);
+    assert_eq!(refusal(&toml, WGSL), None);
+    let message = refusal(&format!("{toml}x"), WGSL).unwrap();
+    assert!(
+        message.contains("preset shapes.toml: is over 8192 KiB"),
+        "{message}"
+    );
 }
 
 #[test]
