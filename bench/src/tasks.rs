@@ -271,6 +271,14 @@ pub fn failed_runs(plan: &Plan, out: &Path) -> usize {
         .count()
 }
 
+/// How many tasks of `plan` are done.
+pub fn done(plan: &Plan, out: &Path) -> u64 {
+    plan.tasks
+        .iter()
+        .filter(|t| matches!(state(out, t.id), State::Done(_)))
+        .count() as u64
+}
+
 /// The ids of `stage`'s tasks that are not done, for the engines to (re)submit.
 pub fn pending(plan: &Plan, out: &Path, stage: Stage) -> Vec<usize> {
     plan.stage(stage)

@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 use indicatif::ProgressBar;
 
+use super::preview::Preview;
 use super::{Engine, Selection};
 use crate::experiment::Experiment;
 use crate::layout;
@@ -201,9 +202,9 @@ fn in_process(
         let started = Instant::now();
         let outcome = tasks::run(plan, experiment, options, task.id).map_err(|e| format!("{e:#}"));
         finished(task, outcome, started, options.quiet, bar, tally);
-        preview.maybe(tally);
+        preview.maybe(tally.attempted.contains(&plan.stage(Stage::Report)[0].id));
     }
-    bar.set_position(done_count(plan, &options.out));
+    bar.set_position(tasks::done(plan, &options.out));
 }
 
 fn workers(
@@ -243,7 +244,7 @@ fn workers(
             let child = spawn_worker(&exe, task.id, threads, options)?;
             running.push((task.id, child, Instant::now()));
         }
-        bar.set_position(done_count(plan, out));
+        bar.set_position(tasks::done(plan, out));
         if running.is_empty() {
             return Ok(());
         }
@@ -262,66 +263,11 @@ fn workers(
                         )),
                     };
                     finished(&plan.tasks[id], outcome, started, options.quiet, bar, tally);
-                    preview.maybe(tally);
+                    preview.maybe(tally.attempted.contains(&plan.stage(Stage::Report)[0].id));
                 }
             }
         }
         running = still;
-    }
-}
-
-/// The plan's last task previewed as the tasks it needs finish — the report marked partial, with
-/// what is left — at most once every `every`, so a long bench shows its first results minutes
-/// after it starts; never once the last task may run.
-struct Preview<'a> {
-    plan: &'a Plan,
-    experiment: &'a Experiment,
-    out: &'a Path,
-    every: Option<Duration>,
-    last: Instant,
-    done: u64,
-}
-
-impl<'a> Preview<'a> {
-    fn new(
-        plan: &'a Plan,
-        experiment: &'a Experiment,
-        out: &'a Path,
-        every: Option<Duration>,
-    ) -> Preview<'a> {
-        Preview {
-            plan,
-            experiment,
-            out,
-            every,
-            last: Instant::now(),
-            done: done_count(plan, out),
-        }
-    }
-
-    fn maybe(&mut self, tally: &Tally) {
-        let Some(every) = self.every else {
-            return;
-        };
-        let last = &self.plan.stage(Stage::Report)[0];
-        let done = done_count(self.plan, self.out);
-        let left = self
-            .plan
-            .stage(Stage::Train)
-            .iter()
-            .filter(|t| !matches!(tasks::state(self.out, t.id), State::Done(_)))
-            .count();
-        if self.last.elapsed() < every
-            || done == self.done
-            || left == 0
-            || tally.attempted.contains(&last.id)
-        {
-            return;
-        }
-        (self.last, self.done) = (Instant::now(), done);
-        if let Err(error) = last.work.kind().preview(self.out, self.experiment, left) {
-            tracing::warn!("{}: no partial preview ({error:#})", last.work);
-        }
     }
 }
 
@@ -392,11 +338,4 @@ fn finished(
         let what = task.work.kind().label();
         bar.suspend(|| eprintln!("{what}: {line} ({:.1}s)", started.elapsed().as_secs_f64()));
     }
-}
-
-fn done_count(plan: &Plan, out: &Path) -> u64 {
-    plan.tasks
-        .iter()
-        .filter(|t| matches!(tasks::state(out, t.id), State::Done(_)))
-        .count() as u64
 }

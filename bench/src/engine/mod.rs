@@ -7,6 +7,7 @@
 
 pub mod k8s;
 pub mod local;
+mod preview;
 pub mod slurm;
 
 use anyhow::Result;

@@ -1,5 +1,9 @@
 use super::*;
+use datasets::point::{Regime, Strategy};
+
 use crate::experiment::Experiment;
+use crate::records::SearchKey;
+use crate::work::{Cell, Choose, Probe, Train};
 use trainer::ModelKind;
 
 /// The default experiment with `edit` applied to its text.
