@@ -4,15 +4,14 @@
 //! are done; and deciding, on a rerun, which outputs are already done.
 
 use std::ops::Range;
-use std::path::PathBuf;
 
 use arrow_array::RecordBatch;
 use arrow_select::interleave::interleave_record_batch;
 use datasets::memory::default_budget;
 use datasets::verify::{Depth, Finished, finished};
 use datasets::{
-    DatasetInfo, DatasetWriter, Manifest, Phase, Progress, ROWS_PER_ROW_GROUP, Recipe, ShardWriter,
-    SplitPlan, Visits, WriteMode,
+    DatasetInfo, DatasetWriter, Location, Manifest, Phase, Progress, ROWS_PER_ROW_GROUP, Recipe,
+    ShardWriter, SplitPlan, Visits, WriteMode,
 };
 use rayon::prelude::*;
 
@@ -24,7 +23,7 @@ use crate::{MixOptions, SubsetSummary};
 /// One output dataset to make.
 pub(crate) struct Job {
     pub name: String,
-    pub dir: PathBuf,
+    pub dir: Location,
     pub subset: SubsetRows,
     /// Everything that determines the rows: equal requests mean equal shards, so a finished
     /// output with the same request is kept on a rerun.
@@ -54,13 +53,10 @@ impl Job {
     /// Looks at the job's directory. A finished dataset made with other arguments is an
     /// error without `force`, so a rerun never silently replaces someone's data.
     pub fn found(&self, force: bool) -> Result<Found> {
-        let empty = std::fs::read_dir(&self.dir).map(|mut entries| entries.next().is_none());
-        match empty {
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Found::Nothing),
-            Err(e) => return Err(Error::io(&self.dir, e)),
-            Ok(true) => return Ok(Found::Nothing),
-            Ok(false) if force => return Ok(Found::Redo),
-            Ok(false) => {}
+        match self.dir.entries()?.is_empty() {
+            true => return Ok(Found::Nothing),
+            false if force => return Ok(Found::Redo),
+            false => {}
         }
         if finished(&self.dir, Depth::Manifest) == Finished::No {
             // No manifest: an interrupted run (the writer only writes it last).

@@ -62,7 +62,11 @@ pub(super) fn pair_data(
     options: &BenchOptions,
 ) -> Result<PairData> {
     let RealData { dir: real, test } = prepare_real(&pair.real, experiment, options)?;
-    let real_test = test.dir;
+    let real_test = test
+        .dir
+        .as_local()
+        .expect("a local bench keeps its test set locally")
+        .to_path_buf();
     let synthetic = match &pair.synthetic {
         SyntheticSource::Dataset(dir) => {
             // Checked again at every task: the dataset may have changed since the bench began.
@@ -98,9 +102,9 @@ fn real_test(real: &Path, experiment: &Experiment, options: &BenchOptions) -> Re
     };
     let name = Dataset::open(real)?.manifest.name;
     Ok(datasets::subset::stratified_test(
-        real,
+        &real.into(),
         limit,
-        &layout::real_test_dataset(&options.out, &name, limit),
+        &layout::real_test_dataset(&options.out, &name, limit).into(),
         &options.command,
     )?)
 }
@@ -142,7 +146,7 @@ fn import_real(source: &RealSource, options: &BenchOptions) -> Result<PathBuf> {
                     datasets::progress::bars::spinner("importing Fashion-MNIST", options.quiet);
                 let input = import::read_fashion_mnist(Path::new(import::FASHION_MNIST_DIR))?;
                 let import_options = ImportOptions {
-                    out: dir.clone(),
+                    out: dir.clone().into(),
                     name: Some("fashion-mnist".into()),
                     source: Source::Real,
                     split: None,

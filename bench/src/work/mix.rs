@@ -48,8 +48,8 @@ impl Kind for Mix {
             .with_context(|| format!("the experiment does not run the {} regime", self.regime))?;
         let dir = layout::mix_dir(&options.out, &self.pair, self.seed, self.regime);
         let mix_options = mixer::MixOptions {
-            synthetic: data.synthetic.clone(),
-            real: data.real.clone(),
+            synthetic: data.synthetic.clone().into(),
+            real: data.real.clone().into(),
             class_renames: mixer::ClassRenames::default(),
             seed: self.seed,
             order: mixer::Order::default(),
@@ -93,7 +93,7 @@ fn mix(
         Regime::FixedSize => {
             let spec = mixer::SweepSpec {
                 options,
-                out: dir.to_path_buf(),
+                out: dir.into(),
                 size: axis.rows,
                 shares: axis.values.clone(),
                 draw: mixer::Draw::Nested,
@@ -104,7 +104,7 @@ fn mix(
         Regime::AddedSynthetic => {
             let spec = mixer::AddedSpec {
                 options,
-                out: dir.to_path_buf(),
+                out: dir.into(),
                 real_rows: axis.rows,
                 multiples: axis.values.clone(),
                 ramp,

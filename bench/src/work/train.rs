@@ -59,9 +59,11 @@ impl Cell {
         // instead.
         check_input(&subset)?;
         let config = RunConfig {
-            data: subset,
-            test: data.real_test.clone(),
-            synthetic_test: data.synthetic_has_test.then(|| data.synthetic.clone()),
+            data: subset.into(),
+            test: data.real_test.clone().into(),
+            synthetic_test: data
+                .synthetic_has_test
+                .then(|| data.synthetic.clone().into()),
             out: self.dir(&options.out),
             model: self.model,
             strategy: self.strategy,
