@@ -95,6 +95,6 @@ impl Journal {
 
     fn entry_path(dir: &Location, file: &str) -> Location {
         let name = file.rsplit('/').next().unwrap_or_default();
-        Self::path(dir).join(&format!("{name}.json"))
+        Self::path(dir).join(format!("{name}.json"))
     }
 }

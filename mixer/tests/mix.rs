@@ -134,8 +134,7 @@ fn sweep_has_exact_quotas_nesting_and_ft_equal_to_sm() {
         .flat_map(|&s| {
             uids_of(
                 &rows(
-                    &spec
-                        .out
+                    spec.out
                         .path()
                         .join(format!("sm-{}", Point::Share(hundredths(s)))),
                 ),
@@ -152,14 +151,14 @@ fn independent_draws_are_recorded_and_differ() {
     let mut spec = fx.spec("mix", 30, &[0.3, 0.6]);
     spec.draw = Draw::Independent;
     sweep(&spec, &no_progress).unwrap();
-    let a = rows(&spec.out.path().join("sm-r030"));
-    let b = rows(&spec.out.path().join("sm-r060"));
+    let a = rows(spec.out.path().join("sm-r030"));
+    let b = rows(spec.out.path().join("sm-r060"));
     assert_eq!(counts(&a)["synthetic"].iter().sum::<u64>(), 9);
     assert!(
         !uids_of(&b, "real").is_subset(&uids_of(&a, "real")),
         "fresh draws should not nest (seed 7)"
     );
-    let manifest = Dataset::open(&spec.out.path().join("sm-r030"))
+    let manifest = Dataset::open(spec.out.path().join("sm-r030"))
         .unwrap()
         .manifest;
     assert_eq!(manifest.mix.unwrap()["request"]["draw"], "independent");
@@ -183,8 +182,8 @@ fn same_arguments_give_byte_identical_shards_on_any_thread_count() {
         "sm-r000", "sm-r025", "sm-r050", "sm-r100", "ft-r025", "ft-r050",
     ] {
         assert_eq!(
-            shard_bytes(&one.join(name)),
-            shard_bytes(&two.join(name)),
+            shard_bytes(one.join(name)),
+            shard_bytes(two.join(name)),
             "{name}"
         );
     }
@@ -192,8 +191,8 @@ fn same_arguments_give_byte_identical_shards_on_any_thread_count() {
     other.options.seed = 8;
     sweep(&other, &no_progress).unwrap();
     assert_ne!(
-        shard_bytes(&one.join("sm-r050")),
-        shard_bytes(&other.out.path().join("sm-r050"))
+        shard_bytes(one.join("sm-r050")),
+        shard_bytes(other.out.path().join("sm-r050"))
     );
 }
 
@@ -203,7 +202,7 @@ fn stratified_order_puts_the_exact_share_in_every_block() {
     let mut spec = fx.spec("mix", 60, &[0.5]);
     spec.options.order = Order::Stratified { batch: 12 };
     sweep(&spec, &no_progress).unwrap();
-    let sm = rows(&spec.out.path().join("sm-r050"));
+    let sm = rows(spec.out.path().join("sm-r050"));
     for block in sm.chunks(12) {
         assert_eq!(
             counts(block),
@@ -214,7 +213,7 @@ fn stratified_order_puts_the_exact_share_in_every_block() {
         );
     }
     // The FT phases (30 rows each) are stratified by class within each whole block of a phase.
-    let ft = rows(&spec.out.path().join("ft-r050"));
+    let ft = rows(spec.out.path().join("ft-r050"));
     for phase in ft.chunks(30) {
         for block in phase.chunks(12).filter(|b| b.len() == 12) {
             assert_eq!(
@@ -270,7 +269,7 @@ fn rerun_keeps_finished_subsets_and_redoes_the_rest() {
         .path()
         .join("sm-r000/data/train-00000-of-00001.parquet");
     let mtime = std::fs::metadata(&kept_shard).unwrap().modified().unwrap();
-    let before = shard_bytes(&spec.out.path().join("ft-r050"));
+    let before = shard_bytes(spec.out.path().join("ft-r050"));
     std::fs::remove_dir_all(spec.out.path().join("ft-r050")).unwrap();
     std::fs::remove_file(spec.out.path().join("sm-r100/manifest.json")).unwrap(); // as if interrupted
 
@@ -296,9 +295,9 @@ fn rerun_keeps_finished_subsets_and_redoes_the_rest() {
         std::fs::metadata(&kept_shard).unwrap().modified().unwrap(),
         mtime
     );
-    assert_eq!(shard_bytes(&spec.out.path().join("ft-r050")), before);
+    assert_eq!(shard_bytes(spec.out.path().join("ft-r050")), before);
     assert!(
-        datasets::verify::verify(&spec.out.path().join("sm-r100"))
+        datasets::verify::verify(spec.out.path().join("sm-r100"))
             .unwrap()
             .is_empty()
     );
@@ -418,7 +417,7 @@ fn bad_inputs_fail_with_one_clear_line_and_write_nothing() {
     spec.options.class_renames = [("kitten".to_string(), "cat".to_string())].into();
     sweep(&spec, &no_progress).unwrap();
     assert_eq!(
-        counts(&rows(&spec.out.path().join("sm-r050")))["synthetic"],
+        counts(&rows(spec.out.path().join("sm-r050")))["synthetic"],
         vec![5, 5, 5]
     );
 
@@ -501,7 +500,7 @@ fn phases_name_the_shards_they_lie_in() {
         "data/train-00000-of-00002.parquet",
         "data/train-00001-of-00002.parquet",
     );
-    let phases = Dataset::open(&spec.out.path().join("ft-r030"))
+    let phases = Dataset::open(spec.out.path().join("ft-r030"))
         .unwrap()
         .manifest
         .phases;
@@ -522,7 +521,7 @@ fn phases_name_the_shards_they_lie_in() {
         ]
     );
     assert!(
-        datasets::verify::verify(&spec.out.path().join("ft-r030"))
+        datasets::verify::verify(spec.out.path().join("ft-r030"))
             .unwrap()
             .is_empty()
     );
@@ -540,8 +539,8 @@ fn a_memory_budget_smaller_than_the_inputs_gives_the_same_shards() {
     sweep(&small, &no_progress).unwrap();
     for name in ["sm-r000", "sm-r050", "sm-r100", "ft-r050"] {
         assert_eq!(
-            shard_bytes(&whole.out.join(name)),
-            shard_bytes(&small.out.join(name)),
+            shard_bytes(whole.out.join(name)),
+            shard_bytes(small.out.join(name)),
             "{name}"
         );
     }
