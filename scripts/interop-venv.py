@@ -1,5 +1,6 @@
-"""Creates (once) a virtual environment with the clients the interoperability test uses:
-pyarrow, Hugging Face `datasets` and Pillow."""
+"""Creates (once) a virtual environment with the clients the interoperability tests use:
+pyarrow, Hugging Face `datasets` (with s3fs, its S3 filesystem) and Pillow, and moto's
+standalone S3-compatible server, which the object-storage tests start."""
 import subprocess
 import sys
 import venv

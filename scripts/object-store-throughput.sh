@@ -30,6 +30,8 @@ for prefix, count in (("train", rows), ("t10k", rows // 6)):
     open(f"{out}/{prefix}-labels-idx1-ubyte", "wb").write(struct.pack(">II", 2049, count) + labels)
 EOF
 
+echo "load average at the start: $(cut -d' ' -f1-3 /proc/loadavg), cores: $(nproc)"
+echo
 seconds() { local start=$(date +%s.%N); "$@" >/dev/null; echo "$(date +%s.%N) - $start" | bc; }
 echo "| step | disk (s) | object store (s) | disk images/s | object store images/s |"
 echo "|---|---|---|---|---|"
@@ -37,7 +39,7 @@ row() { printf '| %s | %.2f | %.2f | %.0f | %.0f |\n' "$1" "$2" "$3" "$(echo "$4
 for place in disk s3; do
   at=$work; [ $place = s3 ] && at=s3://throughput
   t_import[$([ $place = s3 ] && echo 1 || echo 0)]=$(seconds "$synmix" import fashion-mnist --from "$work/raw" --out "$at/real" -q)
-  "$synmix" generate --preset fashion --per-class $((rows / 10)) --out "$at/synthetic" -q
+  "$synmix" generate --preset fashion --per-class $((rows / 10)) --out "$at/synthetic" -q >/dev/null
   t_mix[$([ $place = s3 ] && echo 1 || echo 0)]=$(seconds "$synmix" mix --synthetic "$at/synthetic" --real "$at/real" --size "$rows" --shares 0,0.5,1 --out "$at/mix" -q)
   # --memory 8: the split is streamed from its shards window by window, not decoded up front.
   t_train[$([ $place = s3 ] && echo 1 || echo 0)]=$(seconds "$synmix" train --data "$at/mix/sm-r050" --test "$at/real" --model mlp --epochs 1 --memory 8 --out "$work/run-$place" -q)
@@ -46,4 +48,4 @@ row "import ($rows + $((rows / 6)) images)" "${t_import[0]}" "${t_import[1]}" $(
 row "mix (4 subsets of $rows rows)" "${t_mix[0]}" "${t_mix[1]}" $((4 * rows))
 row "train 1 epoch, MLP, streamed (--memory 8)" "${t_train[0]}" "${t_train[1]}" "$rows"
 echo
-echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg), cores: $(nproc)"
+echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg), cores: $(nproc)"

@@ -239,9 +239,16 @@ fn write_pieces(
 ) -> Result<()> {
     let budget = options.memory_budget.unwrap_or_else(default_budget);
     // Besides the rows a group gathers, each thread holds an input row group being read, an
-    // output row group being buffered by its shard's writer and the interleaved copy of it.
-    let in_flight = 3 * ROWS_PER_ROW_GROUP * rayon::current_num_threads();
-    let budget_rows = inputs.rows_within(budget).saturating_sub(in_flight);
+    // output row group being buffered by its shard's writer and the interleaved copy of it,
+    // and its shard's upload buffers (parts in flight to an object store).
+    let threads = rayon::current_num_threads();
+    let in_flight = 3 * ROWS_PER_ROW_GROUP * threads;
+    let uploads = jobs
+        .first()
+        .map_or(0, |job| job.dir.upload_buffer_bytes() * threads as u64);
+    let budget_rows = inputs
+        .rows_within(budget.saturating_sub(uploads))
+        .saturating_sub(in_flight);
     let piece_rows = (budget_rows / ROWS_PER_ROW_GROUP).max(1) * ROWS_PER_ROW_GROUP;
     let mut pieces = Vec::new();
     for (j, writer) in writers.iter().enumerate() {

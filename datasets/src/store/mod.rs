@@ -274,6 +274,16 @@ impl Location {
         }
     }
 
+    /// The most bytes an [`Upload`] here holds besides what its writer buffers: the parts in
+    /// flight on an object store, the write buffer of a local file. What a stage that keeps
+    /// to a memory budget counts for each file it writes at once.
+    pub fn upload_buffer_bytes(&self) -> u64 {
+        match self {
+            Location::Local(_) => upload::LOCAL_BUFFER_BYTES as u64,
+            Location::Object(_) => 2 * object::PART_BYTES as u64,
+        }
+    }
+
     /// Starts writing this file: nothing is visible here until [`Upload::finish`], and an
     /// upload dropped unfinished leaves nothing behind that could pass for the file.
     pub fn create(&self) -> Result<Upload> {

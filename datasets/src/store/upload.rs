@@ -20,6 +20,9 @@ use super::object::{ObjectPlace, PART_BYTES, block_on};
 use crate::atomic;
 use crate::error::{IoContext, Result};
 
+/// The write buffer of a local file.
+pub(super) const LOCAL_BUFFER_BYTES: usize = 1 << 20;
+
 /// A file being written; see the module's documentation.
 pub struct Upload {
     target: Location,
@@ -49,7 +52,7 @@ impl Upload {
                 let file = File::create(&tmp).at(&tmp)?;
                 Sink::Local {
                     tmp,
-                    file: BufWriter::with_capacity(1 << 20, file),
+                    file: BufWriter::with_capacity(LOCAL_BUFFER_BYTES, file),
                 }
             }
             Location::Object(place) => Sink::Object {
