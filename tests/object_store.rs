@@ -320,3 +320,34 @@ fn a_killed_upload_leaves_nothing_a_rerun_takes_for_finished() {
     ]);
     assert!(server.ok(&["verify", &again]).contains(": ok"));
 }
+
+#[test]
+fn a_bench_reads_a_dataset_named_by_url_with_the_results_of_a_local_one() {
+    let Some(server) = S3Server::start() else {
+        return;
+    };
+    server.create_bucket(BUCKET);
+    let tmp = tempfile::tempdir().unwrap();
+    let real = import_tiny_fashion_mnist(tmp.path(), "real", 300, 100);
+    let url = format!("s3://{BUCKET}/real");
+    let raw = tmp.path().join("real-raw");
+    server.ok(&[
+        "import",
+        "fashion-mnist",
+        "--from",
+        path_str(&raw),
+        "--out",
+        &url,
+        "-q",
+    ]);
+    let mut found = Vec::new();
+    for (name, dataset) in [("disk", real.as_path()), ("s3", Path::new(&url))] {
+        let experiment = tmp.path().join(format!("{name}.toml"));
+        write_tiny_experiment(&experiment, dataset, &["mlp"]);
+        let out = tmp.path().join(format!("bench-{name}"));
+        server.ok(&bench_args(&experiment, &out));
+        found.push(results(&out));
+    }
+    assert_eq!(found[0].len(), 4);
+    assert_eq!(found[0], found[1]);
+}

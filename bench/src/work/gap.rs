@@ -33,8 +33,8 @@ impl Kind for Gap {
         let (experiment, options) = (context.experiment, context.options);
         let data = inputs::pair_data(inputs::pair(experiment, &self.pair)?, experiment, options)?;
         let measured = gap::measure_gap(&gap::GapOptions {
-            real: data.real.into(),
-            synthetic: data.synthetic.into(),
+            real: data.real,
+            synthetic: data.synthetic,
             cache: layout::gap_cache(&options.out),
             encoder: None,
             seed: 0,

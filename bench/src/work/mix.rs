@@ -48,8 +48,8 @@ impl Kind for Mix {
             .with_context(|| format!("the experiment does not run the {} regime", self.regime))?;
         let dir = layout::mix_dir(&options.out, &self.pair, self.seed, self.regime);
         let mix_options = mixer::MixOptions {
-            synthetic: data.synthetic.clone().into(),
-            real: data.real.clone().into(),
+            synthetic: data.synthetic.clone(),
+            real: data.real.clone(),
             class_renames: mixer::ClassRenames::default(),
             seed: self.seed,
             order: mixer::Order::default(),
@@ -78,7 +78,7 @@ impl Kind for Mix {
         record
             .subset_names()
             .into_iter()
-            .find_map(|name| dataset_damaged(&dir.join(name)))
+            .find_map(|name| dataset_damaged(dir.join(name)))
     }
 }
 

@@ -60,10 +60,8 @@ impl Cell {
         check_input(&subset)?;
         let config = RunConfig {
             data: subset.into(),
-            test: data.real_test.clone().into(),
-            synthetic_test: data
-                .synthetic_has_test
-                .then(|| data.synthetic.clone().into()),
+            test: data.real_test.clone(),
+            synthetic_test: data.synthetic_has_test.then(|| data.synthetic.clone()),
             out: self.dir(&options.out),
             model: self.model,
             strategy: self.strategy,
