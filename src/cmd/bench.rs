@@ -36,8 +36,8 @@ pub struct BenchArgs {
     /// experiment already in --out, else default).
     #[arg(long, conflicts_with = "config")]
     profile: Option<String>,
-    /// Bench directory: data, mixes, runs and the report.
-    #[arg(long, default_value = "runs/default")]
+    /// Bench directory: data, mixes, runs and the report (a local or shared filesystem path).
+    #[arg(long, default_value = "runs/default", value_parser = super::local_path)]
     out: PathBuf,
     /// Where synthetic images are rendered.
     #[arg(long, value_enum, default_value_t = DeviceChoice::Auto)]
