@@ -44,8 +44,11 @@ for place in disk s3; do
   # --memory 8: the split is streamed from its shards window by window, not decoded up front.
   t_train[$([ $place = s3 ] && echo 1 || echo 0)]=$(seconds "$synmix" train --data "$at/mix/sm-r050" --test "$at/real" --model mlp --epochs 1 --memory 8 --out "$work/run-$place" -q)
 done
+# The same epoch streamed from the server through the optional local cache of row groups.
+t_cached=$(SYNMIX_CACHE_DIR="$work/cache" seconds "$synmix" train --data s3://throughput/mix/sm-r050 --test s3://throughput/real --model mlp --epochs 1 --memory 8 --out "$work/run-cached" -q)
 row "import ($rows + $((rows / 6)) images)" "${t_import[0]}" "${t_import[1]}" $((rows + rows / 6))
 row "mix (4 subsets of $rows rows)" "${t_mix[0]}" "${t_mix[1]}" $((4 * rows))
 row "train 1 epoch, MLP, streamed (--memory 8)" "${t_train[0]}" "${t_train[1]}" "$rows"
+row "the same, object store through SYNMIX_CACHE_DIR" "${t_train[0]}" "$t_cached" "$rows"
 echo
 echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg), cores: $(nproc)"

@@ -119,6 +119,43 @@ fn a_pipeline_on_object_storage_gives_the_bytes_and_results_of_a_local_one() {
             "-q",
         ]);
     }
+    // Streamed from the server (`--memory 0`: no split decoded whole, every window read from
+    // the shards), row groups read again coming from a bounded local cache: the same run.
+    let cache = tmp.path().join("cache");
+    server.ok_with(
+        &[
+            ("SYNMIX_CACHE_DIR", path_str(&cache)),
+            ("SYNMIX_CACHE_MIB", "1"),
+        ],
+        &[
+            "train",
+            "--data",
+            &remote("mix/ft-r050"),
+            "--test",
+            &remote("fmnist"),
+            "--synthetic-test",
+            &remote("fashion"),
+            "--model",
+            "mlp",
+            "--strategy",
+            "ft",
+            "--epochs",
+            "1",
+            "--memory",
+            "0",
+            "--out",
+            &local("run-streamed"),
+            "-q",
+        ],
+    );
+    let cached: Vec<u64> = std::fs::read_dir(&cache)
+        .unwrap()
+        .map(|e| e.unwrap().metadata().unwrap().len())
+        .collect();
+    assert!(
+        !cached.is_empty() && cached.iter().sum::<u64>() <= 1 << 20,
+        "{cached:?}"
+    );
     let inspected = server.ok(&["inspect", &remote("fmnist")]);
     assert!(inspected.contains(&remote("fmnist")), "{inspected}");
 
@@ -138,6 +175,7 @@ fn a_pipeline_on_object_storage_gives_the_bytes_and_results_of_a_local_one() {
     let (here, there) = (comparable(&run("disk")), comparable(&run("s3")));
     assert_eq!(here["status"], "ok");
     assert_eq!(here, there);
+    assert_eq!(here, comparable(&run("streamed")));
 }
 
 #[test]

@@ -177,9 +177,15 @@ impl S3Server {
 
     /// Runs synmix against this server.
     pub fn synmix(&self, args: &[&str]) -> Output {
+        self.synmix_with(&[], args)
+    }
+
+    /// Runs synmix against this server with more environment (`SYNMIX_CACHE_DIR`).
+    pub fn synmix_with(&self, env: &[(&str, &str)], args: &[&str]) -> Output {
         Command::new(env!("CARGO_BIN_EXE_synmix"))
             .args(args)
             .envs(self.env())
+            .envs(env.iter().copied())
             .env("RUST_LOG", "warn")
             .output()
             .expect("synmix runs")
@@ -187,7 +193,12 @@ impl S3Server {
 
     /// Runs synmix against this server and requires success; stdout.
     pub fn ok(&self, args: &[&str]) -> String {
-        let out = self.synmix(args);
+        self.ok_with(&[], args)
+    }
+
+    /// [`S3Server::ok`] with more environment.
+    pub fn ok_with(&self, env: &[(&str, &str)], args: &[&str]) -> String {
+        let out = self.synmix_with(env, args);
         assert!(
             out.status.success(),
             "synmix {args:?} failed:\n{}",

@@ -14,9 +14,10 @@
 //! | [`DirLock`](crate::lock::DirLock) | `flock` | a lease object ([`lease`]) |
 //!
 //! By job: `object` (the stores, their runtime, their errors), `upload` (a file written whole or
-//! not at all), `ranges` (byte ranges served to the Parquet reader), `lease` (one holder at a
-//! time without `flock`).
+//! not at all), `ranges` (byte ranges served to the Parquet reader), `cache` (an optional,
+//! bounded local copy of the ranges read), `lease` (one holder at a time without `flock`).
 
+mod cache;
 pub mod lease;
 mod object;
 pub(crate) mod ranges;

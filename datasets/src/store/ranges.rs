@@ -1,7 +1,8 @@
 //! A Parquet file on an object store, read by byte ranges: the footer with one request, then
 //! each row group's column chunks with one request each ([`ObjectFile::row_group`]), served
 //! to the parquet crate's synchronous reader at their file offsets ([`FetchedRange`]). Memory
-//! holds one row group's bytes, as when reading from a disk; nothing is downloaded whole.
+//! holds one row group's bytes, as when reading from a disk; nothing is downloaded whole. A
+//! row group read again may come from the optional local cache ([`cache`]).
 
 use std::ops::Range;
 
@@ -11,7 +12,7 @@ use parquet::arrow::arrow_reader::ArrowReaderMetadata;
 use parquet::errors::ParquetError;
 use parquet::file::reader::{ChunkReader, Length};
 
-use super::ObjectPlace;
+use super::{ObjectPlace, cache};
 use crate::error::{Error, Result};
 
 /// What the first request asks for: the footer of a shard of a few hundred row groups fits.
@@ -121,7 +122,12 @@ impl ObjectFile {
             })
             .reduce(|a: Range<u64>, b| a.start.min(b.start)..a.end.max(b.end))
             .unwrap_or(0..0);
-        let bytes = self.place.range(span.clone(), self.tag.as_deref())?;
+        let what = (self.tag.as_ref()).map(|tag| {
+            let place = &self.place;
+            format!("{place} {tag} {}..{}", span.start, span.end)
+        });
+        let bytes =
+            cache::get_or_fetch(what, || self.place.range(span.clone(), self.tag.as_deref()))?;
         Ok(FetchedRange {
             start: span.start,
             bytes,
