@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The test command: system packages (Slurm among them), a Python environment with the real Hugging Face
-# client for the interoperability test, then every Rust test in one release build.
+# client for the interoperability test and moto's S3-compatible server for the object-storage tests, then
+# every Rust test in one release build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # slurm-wlm brings slurmctld, slurmd and munge: tests/slurm.rs runs a one-node cluster.

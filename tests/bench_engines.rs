@@ -211,6 +211,8 @@ fn the_kubernetes_manifest_is_one_indexed_job_per_stage_left() {
         "pvc",
         "--parallelism",
         "4",
+        "--secret",
+        "object-store",
     ]);
     let yaml = ok(&args);
     let jobs: Vec<serde_yaml::Value> = serde_yaml::Deserializer::from_str(&yaml)
@@ -236,6 +238,7 @@ fn the_kubernetes_manifest_is_one_indexed_job_per_stage_left() {
     );
     let container = &pod["containers"][0];
     assert_eq!(container["image"], "reg/synmix:1");
+    assert_eq!(container["envFrom"][0]["secretRef"]["name"], "object-store");
     let command: Vec<&str> = container["command"]
         .as_sequence()
         .unwrap()

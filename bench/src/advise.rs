@@ -8,7 +8,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
-use datasets::Dataset;
+use datasets::{Dataset, Location};
 use trainer::ModelKind;
 
 use crate::analysis::advice::pilots;
@@ -128,7 +128,9 @@ fn check_request(request: &AdviseRequest, experiment: &Experiment, out: &Path) -
         RealSource::Dataset(dir) => Some(dir.clone()),
         RealSource::Builtin(name) => {
             let dir = crate::layout::real_dataset(out, name);
-            dir.join(datasets::MANIFEST_FILE).is_file().then_some(dir)
+            dir.join(datasets::MANIFEST_FILE)
+                .is_file()
+                .then(|| Location::from(dir))
         }
     };
     // A built-in real dataset not imported yet: what its import will give.

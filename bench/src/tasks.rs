@@ -172,7 +172,12 @@ fn reopen_maker(
     for &need in &task.needs {
         let maker = &plan.tasks[need];
         let outputs = maker.work.kind().outputs(out);
-        if outputs.iter().any(|made| input.starts_with(made)) {
+        // Only the bench's own outputs (in its directory) are its to make again.
+        if outputs.iter().any(|made| {
+            input
+                .as_local()
+                .is_some_and(|input| input.starts_with(made))
+        }) {
             reopen(out, maker, &problem)?;
             reopened.push(maker.id.to_string());
         }
@@ -184,10 +189,7 @@ fn reopen_maker(
             reopened.join(", ")
         ),
     };
-    Ok(anyhow::anyhow!(
-        "{}: damaged ({problem}); {remedy}",
-        input.display()
-    ))
+    Ok(anyhow::anyhow!("{input}: damaged ({problem}); {remedy}"))
 }
 
 /// Writes the record of `task`'s `outcome`: the completion record, or the error of a failure.

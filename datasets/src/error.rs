@@ -2,7 +2,8 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 /// Everything that can go wrong reading or writing a dataset. Each message is one line
-/// that names the file and says what is wrong.
+/// that names the file and says what is wrong. A `path` is the file's or object's name as
+/// given: a local path or an object-store URL ([`crate::store::Location::shown`]).
 ///
 /// The library names no command-line flags: a wrong option is a [`Error::Setting`] naming
 /// the option's field, and a clash with what the output directory holds is an
@@ -26,6 +27,12 @@ pub enum Error {
     Setting {
         setting: &'static str,
         message: String,
+    },
+    /// An object store could not do what was asked at `url` (an object or a prefix).
+    #[error("{url}: {problem}")]
+    Store {
+        url: String,
+        problem: crate::store::StoreProblem,
     },
     /// The output directory `dir` cannot be written as asked.
     #[error("{dir}: {conflict}")]

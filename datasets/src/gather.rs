@@ -63,7 +63,7 @@ impl RowGroups {
         mut keys: impl FnMut(usize, &ShardFile, &RecordBatch) -> Result<(), E>,
     ) -> Result<(), E> {
         for shard in &split.shards {
-            let shard = Arc::new(ShardFile::open(&dataset.shard_path(&shard.file))?);
+            let shard = Arc::new(ShardFile::open(dataset.shard_path(&shard.file))?);
             for index in 0..shard.row_groups() {
                 let batch = shard.read_row_group(index, true)?;
                 keys(self.groups.len(), &shard, &batch)?;

@@ -8,7 +8,7 @@ use crate::reader::Dataset;
 pub fn summary(dataset: &Dataset) -> String {
     let m = &dataset.manifest;
     let mut out = String::new();
-    let _ = writeln!(out, "dataset   {} ({})", m.name, dataset.dir.display());
+    let _ = writeln!(out, "dataset   {} ({})", m.name, dataset.dir);
     let _ = writeln!(out, "source    {}", m.source);
     let _ = writeln!(
         out,

@@ -6,13 +6,12 @@
 //! other's records.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::atomic::{write_atomic, write_json};
-use crate::error::{Error, IoContext, OutputConflict, Result};
+use crate::error::{Error, OutputConflict, Result};
 use crate::manifest::ShardInfo;
+use crate::store::Location;
 
 pub const JOURNAL_DIR: &str = ".synmix-progress";
 const FINGERPRINT_FILE: &str = "fingerprint";
@@ -34,37 +33,37 @@ pub struct Journal {
 }
 
 impl Journal {
-    pub fn path(dir: &Path) -> PathBuf {
+    pub fn path(dir: &Location) -> Location {
         dir.join(JOURNAL_DIR)
     }
 
     /// Reads the journal of `dir`, if it has one.
-    pub fn load(dir: &Path) -> Result<Option<Journal>> {
+    pub fn load(dir: &Location) -> Result<Option<Journal>> {
         let root = Self::path(dir);
-        let fingerprint_path = root.join(FINGERPRINT_FILE);
-        if !fingerprint_path.is_file() {
+        let Some(fingerprint) = root.join(FINGERPRINT_FILE).read_text()? else {
             return Ok(None);
-        }
-        let fingerprint = std::fs::read_to_string(&fingerprint_path)
-            .at(&fingerprint_path)?
-            .trim()
-            .to_string();
+        };
+        let fingerprint = fingerprint.trim().to_string();
         let mut shards = BTreeMap::new();
-        for entry in std::fs::read_dir(&root).at(&root)?.filter_map(|e| e.ok()) {
-            let path = entry.path();
-            if path.extension().is_none_or(|e| e != "json") {
+        for name in root.entries()? {
+            if !name.ends_with(".json") {
                 continue;
             }
-            let text = std::fs::read_to_string(&path).at(&path)?;
-            let done: FinishedShard = serde_json::from_str(&text).map_err(|e| {
+            let damaged = |reason: String| {
                 Error::output_in_use(
-                    dir,
+                    dir.shown(),
                     OutputConflict::DamagedProgress {
-                        record: format!("{JOURNAL_DIR}/{}", entry.file_name().to_string_lossy()),
-                        reason: e.to_string(),
+                        record: format!("{JOURNAL_DIR}/{name}"),
+                        reason,
                     },
                 )
-            })?;
+            };
+            // A record forgotten since the listing is no record.
+            let Some(text) = root.join(&name).read_text()? else {
+                continue;
+            };
+            let done: FinishedShard =
+                serde_json::from_str(&text).map_err(|e| damaged(e.to_string()))?;
             shards.insert(done.shard.file.clone(), done);
         }
         Ok(Some(Journal {
@@ -74,45 +73,28 @@ impl Journal {
     }
 
     /// Starts (or continues) the journal of a run with `fingerprint`.
-    pub fn begin(dir: &Path, fingerprint: &str) -> Result<()> {
-        let root = Self::path(dir);
-        std::fs::create_dir_all(&root).at(&root)?;
-        write_atomic(&root.join(FINGERPRINT_FILE), fingerprint.as_bytes())
+    pub fn begin(dir: &Location, fingerprint: &str) -> Result<()> {
+        Self::path(dir)
+            .join(FINGERPRINT_FILE)
+            .put(fingerprint.as_bytes())
     }
 
     /// Records one finished shard.
-    pub fn record(dir: &Path, done: &FinishedShard) -> Result<()> {
-        write_json(&Self::entry_path(dir, &done.shard.file), done)
+    pub fn record(dir: &Location, done: &FinishedShard) -> Result<()> {
+        Self::entry_path(dir, &done.shard.file).put_json(done)
     }
 
     /// Forgets a shard whose file no longer matches its record.
-    pub fn forget(dir: &Path, file: &str) -> Result<()> {
-        let path = Self::entry_path(dir, file);
-        match std::fs::remove_file(&path) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(Error::io(&path, e)),
-            _ => Ok(()),
-        }
+    pub fn forget(dir: &Location, file: &str) -> Result<()> {
+        Self::entry_path(dir, file).remove()
     }
 
-    pub fn remove(dir: &Path) -> Result<()> {
-        let root = Self::path(dir);
-        std::fs::remove_dir_all(&root).at(&root)
+    pub fn remove(dir: &Location) -> Result<()> {
+        Self::path(dir).remove_all()
     }
 
-    fn entry_path(dir: &Path, file: &str) -> PathBuf {
-        let name = Path::new(file)
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
+    fn entry_path(dir: &Location, file: &str) -> Location {
+        let name = file.rsplit('/').next().unwrap_or_default();
         Self::path(dir).join(format!("{name}.json"))
     }
-}
-
-/// BLAKE3 of a whole file, streamed.
-pub fn hash_file(path: &Path) -> Result<(String, u64)> {
-    let mut hasher = blake3::Hasher::new();
-    let file = std::fs::File::open(path).at(path)?;
-    hasher.update_reader(file).at(path)?;
-    let bytes = std::fs::metadata(path).at(path)?.len();
-    Ok((hasher.finalize().to_hex().to_string(), bytes))
 }

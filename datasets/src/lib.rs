@@ -1,6 +1,7 @@
 //! The synmix dataset format, shared by every stage.
 //!
-//! A dataset is a directory laid out like a Hugging Face Hub dataset: Parquet shards under
+//! A dataset is a directory (on a local disk, or a prefix of an object store: [`store`]) laid
+//! out like a Hugging Face Hub dataset: Parquet shards under
 //! `data/<split>-NNNNN-of-NNNNN.parquet` (PNG images in the Hugging Face `Image` struct, an
 //! `int64` label, the sample's source, a stable uid and a JSON `meta` string), a dataset card
 //! `README.md`, and a `manifest.json` with counts, hashes and the recipe that made it.
@@ -35,6 +36,7 @@ pub mod progress;
 mod reader;
 pub mod rng;
 pub mod schema;
+pub mod store;
 pub mod subset;
 mod types;
 pub mod verify;
@@ -46,6 +48,7 @@ pub use manifest::{
 };
 pub use progress::Progress;
 pub use reader::{Columns, Dataset, DecodedSplit, KeyColumns, ShardFile, read_shard};
+pub use store::Location;
 pub use types::{DatasetInfo, ImageSpec, Row, Source, SplitPlan};
 pub use writer::{DatasetWriter, ShardSlot, ShardWriter, WriteMode};
 

@@ -1,9 +1,9 @@
 use std::collections::BTreeMap;
-use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, IoContext, Result};
+use crate::error::{Error, Result};
+use crate::store::Location;
 use crate::types::{ImageSpec, Source};
 
 /// Bumped whenever a field changes meaning; readers refuse newer versions.
@@ -98,23 +98,23 @@ pub struct Visits {
 }
 
 impl Manifest {
-    pub fn read(dir: &Path) -> Result<Manifest> {
+    pub fn read(dir: &Location) -> Result<Manifest> {
         let path = dir.join(MANIFEST_FILE);
-        if !dir.is_dir() {
-            return Err(Error::invalid(dir, "no such directory"));
+        if dir.as_local().is_some_and(|local| !local.is_dir()) {
+            return Err(Error::invalid(dir.shown(), "no such directory"));
         }
-        if !path.is_file() {
+        let Some(text) = path.read_text()? else {
             return Err(Error::invalid(
-                dir,
+                dir.shown(),
                 "not a synmix dataset (no manifest.json); create one with `synmix import`, `synmix generate` or `synmix mix`",
             ));
-        }
-        let text = std::fs::read_to_string(&path).at(&path)?;
-        let manifest: Manifest = serde_json::from_str(&text)
-            .map_err(|e| Error::invalid(&path, format!("not a valid synmix manifest: {e}")))?;
+        };
+        let manifest: Manifest = serde_json::from_str(&text).map_err(|e| {
+            Error::invalid(path.shown(), format!("not a valid synmix manifest: {e}"))
+        })?;
         if manifest.format_version > FORMAT_VERSION {
             return Err(Error::invalid(
-                &path,
+                path.shown(),
                 format!(
                     "format version {} is newer than this synmix understands ({FORMAT_VERSION}); upgrade synmix",
                     manifest.format_version

@@ -1,24 +1,27 @@
 //! Reading a dataset directory back: the manifest, the shards of a split as Arrow batches,
-//! and decoded pixels for training.
+//! and decoded pixels for training. A shard is read a row group at a time, from a local file
+//! or by range requests from an object store ([`crate::store::ranges`]).
 
 use std::fs::File;
-use std::path::{Path, PathBuf};
 
 use arrow_array::{Array, BinaryArray, Int64Array, RecordBatch, StringArray, StructArray};
 use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ParquetRecordBatchReaderBuilder};
+use parquet::file::reader::ChunkReader;
 use rayon::prelude::*;
 
 use crate::error::{Error, IoContext, Result};
 use crate::manifest::{Manifest, SplitManifest};
 use crate::png;
 use crate::schema;
+use crate::store::Location;
+use crate::store::ranges::ObjectFile;
 use crate::types::{ImageSpec, Source};
 
 /// An opened dataset directory.
 #[derive(Debug, Clone)]
 pub struct Dataset {
-    pub dir: PathBuf,
+    pub dir: Location,
     pub manifest: Manifest,
 }
 
@@ -49,25 +52,23 @@ impl DecodedSplit {
 }
 
 impl Dataset {
-    pub fn open(dir: &Path) -> Result<Dataset> {
-        let manifest = Manifest::read(dir)?;
-        Ok(Dataset {
-            dir: dir.to_path_buf(),
-            manifest,
-        })
+    pub fn open(dir: impl Into<Location>) -> Result<Dataset> {
+        let dir = dir.into();
+        let manifest = Manifest::read(&dir)?;
+        Ok(Dataset { dir, manifest })
     }
 
     pub fn split(&self, name: &str) -> Result<&SplitManifest> {
         self.manifest.splits.get(name).ok_or_else(|| {
             let have: Vec<&str> = self.manifest.splits.keys().map(String::as_str).collect();
             Error::invalid(
-                &self.dir,
+                self.dir.shown(),
                 format!("has no '{name}' split (it has: {})", have.join(", ")),
             )
         })
     }
 
-    pub fn shard_path(&self, file: &str) -> PathBuf {
+    pub fn shard_path(&self, file: &str) -> Location {
         self.dir.join(file)
     }
 
@@ -76,7 +77,7 @@ impl Dataset {
         let split = self.split(name)?;
         let mut batches = Vec::new();
         for shard in &split.shards {
-            batches.extend(read_shard(&self.shard_path(&shard.file))?);
+            batches.extend(read_shard(self.shard_path(&shard.file))?);
         }
         Ok(batches)
     }
@@ -97,7 +98,7 @@ impl Dataset {
         };
         let mut first = 0;
         for shard in &split.shards {
-            for batch in &read_shard(&self.shard_path(&shard.file))? {
+            for batch in &read_shard(self.shard_path(&shard.file))? {
                 let columns = Columns::of(batch);
                 let n = batch.num_rows();
                 if first + n > rows {
@@ -108,7 +109,7 @@ impl Dataset {
                     let label = columns.labels.value(i);
                     if !(0..classes).contains(&label) {
                         return Err(Error::invalid(
-                            &self.dir,
+                            self.dir.shown(),
                             format!(
                                 "split '{name}' has label {label}, outside its {classes} classes"
                             ),
@@ -119,7 +120,7 @@ impl Dataset {
                         .sources
                         .value(i)
                         .parse()
-                        .map_err(|e: String| Error::invalid(&self.dir, e))?;
+                        .map_err(|e: String| Error::invalid(self.dir.shown(), e))?;
                     decoded.sources.push(source);
                     decoded.uids.push(columns.uids.value(i).to_string());
                 }
@@ -129,7 +130,7 @@ impl Dataset {
                     .try_for_each(|(i, out)| {
                         png::decode_into(out, columns.png.value(i), spec).map_err(|e| {
                             Error::invalid(
-                                &self.dir,
+                                self.dir.shown(),
                                 format!("split '{name}' row {}: {e}", first + i),
                             )
                         })
@@ -144,9 +145,9 @@ impl Dataset {
     }
 }
 
-fn rows_differ(dir: &Path, split: &str, rows: usize) -> Error {
+fn rows_differ(dir: &Location, split: &str, rows: usize) -> Error {
     Error::invalid(
-        dir,
+        dir.shown(),
         format!(
             "split '{split}' does not hold the {rows} rows its manifest lists; run `synmix verify`"
         ),
@@ -167,42 +168,47 @@ pub(crate) fn data_error(error: &dyn std::fmt::Display) -> String {
     }
 }
 
-/// Reads one shard, checking that it has the synmix schema.
-pub fn read_shard(path: &Path) -> Result<Vec<RecordBatch>> {
-    let file = File::open(path).at(path)?;
-    let builder = ParquetRecordBatchReaderBuilder::try_new(file)
-        .map_err(|e| Error::invalid(path, format!("not a readable Parquet file ({e})")))?;
-    schema::check(builder.schema()).map_err(|e| Error::invalid(path, e))?;
-    let reader = builder
-        .with_batch_size(crate::ROWS_PER_ROW_GROUP)
-        .build()
-        .map_err(|e| Error::invalid(path, e.to_string()))?;
-    reader
-        .map(|batch| batch.map_err(|e| Error::invalid(path, data_error(&e))))
-        .collect()
+/// Reads one shard, a row group at a time, checking that it has the synmix schema.
+pub fn read_shard(path: impl Into<Location>) -> Result<Vec<RecordBatch>> {
+    ShardFile::open(path)?.batches(false).collect()
 }
 
 /// One shard opened for reading single row groups, all columns or only the keys (`label`,
 /// `source`, `uid`): what a reader that must not hold a whole split in memory uses.
 pub struct ShardFile {
-    path: PathBuf,
+    path: Location,
+    /// Where an object store holds it: its size and version, read by ranges.
+    object: Option<ObjectFile>,
     metadata: ArrowReaderMetadata,
 }
 
 impl ShardFile {
     /// Opens `path` and checks that it has the synmix schema.
-    pub fn open(path: &Path) -> Result<ShardFile> {
-        let file = File::open(path).at(path)?;
-        let metadata = ArrowReaderMetadata::load(&file, Default::default())
-            .map_err(|e| Error::invalid(path, format!("not a readable Parquet file ({e})")))?;
-        schema::check(metadata.schema()).map_err(|e| Error::invalid(path, e))?;
+    pub fn open(path: impl Into<Location>) -> Result<ShardFile> {
+        let path = path.into();
+        let (object, metadata) = match &path {
+            Location::Local(local) => {
+                let file = File::open(local).at(local)?;
+                let metadata =
+                    ArrowReaderMetadata::load(&file, Default::default()).map_err(|e| {
+                        Error::invalid(local, format!("not a readable Parquet file ({e})"))
+                    })?;
+                (None, metadata)
+            }
+            Location::Object(place) => {
+                let (object, metadata) = ObjectFile::open(place)?;
+                (Some(object), metadata)
+            }
+        };
+        schema::check(metadata.schema()).map_err(|e| Error::invalid(path.shown(), e))?;
         Ok(ShardFile {
-            path: path.to_path_buf(),
+            path,
+            object,
             metadata,
         })
     }
 
-    pub fn path(&self) -> &Path {
+    pub fn path(&self) -> &Location {
         &self.path
     }
 
@@ -219,19 +225,39 @@ impl ShardFile {
     /// Row group `index` as one batch: every column, or with `keys_only` the `label`, `source`
     /// and `uid` columns (see [`KeyColumns`]), which skips reading the images.
     pub fn read_row_group(&self, index: usize, keys_only: bool) -> Result<RecordBatch> {
-        // A file of its own: clones of one handle share its offset, and row groups are read
-        // from several threads at once.
-        let file = File::open(&self.path).at(&self.path)?;
-        let rows = self.metadata.metadata().row_group(index).num_rows() as usize;
-        let mut builder =
-            ParquetRecordBatchReaderBuilder::new_with_metadata(file, self.metadata.clone())
-                .with_row_groups(vec![index])
-                .with_batch_size(rows.max(1));
-        if keys_only {
-            let mask = ProjectionMask::roots(self.metadata.parquet_schema(), KEY_COLUMNS);
-            builder = builder.with_projection(mask);
+        let mask = match keys_only {
+            true => ProjectionMask::roots(self.metadata.parquet_schema(), KEY_COLUMNS),
+            false => ProjectionMask::all(),
+        };
+        match (&self.object, &self.path) {
+            (Some(object), _) => {
+                let bytes = object.row_group(&self.metadata, index, &mask)?;
+                self.decode_row_group(bytes, index, mask)
+            }
+            // A file of its own: clones of one handle share its offset, and row groups are
+            // read from several threads at once.
+            (None, path) => {
+                let local = path
+                    .as_local()
+                    .expect("a shard not in an object store is local");
+                self.decode_row_group(File::open(local).at(local)?, index, mask)
+            }
         }
-        let damaged = |e: &dyn std::fmt::Display| Error::invalid(&self.path, data_error(e));
+    }
+
+    fn decode_row_group<R: ChunkReader + 'static>(
+        &self,
+        source: R,
+        index: usize,
+        mask: ProjectionMask,
+    ) -> Result<RecordBatch> {
+        let rows = self.metadata.metadata().row_group(index).num_rows() as usize;
+        let builder =
+            ParquetRecordBatchReaderBuilder::new_with_metadata(source, self.metadata.clone())
+                .with_row_groups(vec![index])
+                .with_batch_size(rows.max(1))
+                .with_projection(mask);
+        let damaged = |e: &dyn std::fmt::Display| Error::invalid(self.path.shown(), data_error(e));
         let mut reader = builder.build().map_err(|e| damaged(&e))?;
         match reader.next() {
             Some(batch) => batch.map_err(|e| damaged(&e)),

@@ -1,14 +1,13 @@
 //! Subsets of one split of a dataset, copied as they are: rows keep their PNG bytes, label,
 //! source, uid and meta, and no image is decoded.
 
-use std::path::{Path, PathBuf};
-
 use arrow_array::RecordBatch;
 use arrow_select::interleave::interleave_record_batch;
 
 use crate::error::{Error, Result};
 use crate::manifest::{Manifest, Recipe};
 use crate::reader::{Columns, Dataset};
+use crate::store::Location;
 use crate::types::{DatasetInfo, SplitPlan};
 use crate::writer::{DatasetWriter, WriteMode};
 
@@ -56,7 +55,7 @@ pub fn first_rows_per_class(dataset: &Dataset, split: &str, per_class: &[u64]) -
 pub fn write_rows(
     picked: &Picked,
     split: &str,
-    out: &Path,
+    out: &Location,
     info: DatasetInfo,
     mode: WriteMode,
 ) -> Result<Manifest> {
@@ -70,7 +69,7 @@ pub fn write_rows(
         for (index, slot) in writer.slots().iter().enumerate() {
             let picks = &picked.rows[slot.rows.start as usize..slot.rows.end as usize];
             let rows = interleave_record_batch(&batches, picks)
-                .map_err(|e| Error::invalid(out, format!("copying rows: {e}")))?;
+                .map_err(|e| Error::invalid(out.shown(), format!("copying rows: {e}")))?;
             let mut shard = writer.shard(index)?;
             shard.push_batch(&rows)?;
             shard.finish()?;
@@ -90,7 +89,7 @@ pub fn write_rows(
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TestSet {
     /// The dataset whose `test` split it is.
-    pub dir: PathBuf,
+    pub dir: Location,
     pub rows: u64,
     /// Rows of the whole `test` split it was taken from.
     pub of: u64,
@@ -105,11 +104,7 @@ impl TestSet {
     /// How it was chosen, in words for a report.
     pub fn describe(&self) -> String {
         if self.is_whole() {
-            format!(
-                "the whole test split of {} ({} rows)",
-                self.dir.display(),
-                self.of
-            )
+            format!("the whole test split of {} ({} rows)", self.dir, self.of)
         } else {
             format!(
                 "{} of the {} rows of the test split, in its class proportions (the first rows of each class)",
@@ -124,13 +119,18 @@ impl TestSet {
 /// `limit` rows in the split's class proportions (largest remainder; the first rows of each
 /// class, in their order); else the whole split. `command` goes into the recipe. The setting
 /// `test_limit` is `limit`.
-pub fn stratified_test(real: &Path, limit: u64, out: &Path, command: &str) -> Result<TestSet> {
+pub fn stratified_test(
+    real: &Location,
+    limit: u64,
+    out: &Location,
+    command: &str,
+) -> Result<TestSet> {
     let dataset = Dataset::open(real)?;
     let counts = &dataset.split("test")?.class_counts;
     let total: u64 = counts.iter().sum();
     if limit >= total {
         return Ok(TestSet {
-            dir: real.to_path_buf(),
+            dir: real.clone(),
             rows: total,
             of: total,
         });
@@ -140,15 +140,14 @@ pub fn stratified_test(real: &Path, limit: u64, out: &Path, command: &str) -> Re
         return Err(Error::setting(
             "test_limit",
             format!(
-                "{limit} rows cannot hold every class of the test split of {} in its proportions (class '{}' would get none); ask for more, or 0 for the whole split",
-                real.display(),
+                "{limit} rows cannot hold every class of the test split of {real} in its proportions (class '{}' would get none); ask for more, or 0 for the whole split",
                 dataset.manifest.classes[class]
             ),
         ));
     }
     let name = format!("{}-test{limit}", dataset.manifest.name);
     let set = TestSet {
-        dir: out.to_path_buf(),
+        dir: out.clone(),
         rows: limit,
         of: total,
     };
@@ -164,7 +163,7 @@ pub fn stratified_test(real: &Path, limit: u64, out: &Path, command: &str) -> Re
         recipe: Recipe {
             command: command.to_string(),
             seed: None,
-            config: serde_json::json!({ "stratified_test_of": real, "limit": limit, "proportional": true }),
+            config: serde_json::json!({ "stratified_test_of": real.to_string(), "limit": limit, "proportional": true }),
         },
     };
     write_rows(&picked, "test", out, info, WriteMode::Force)?;
@@ -175,9 +174,14 @@ pub fn stratified_test(real: &Path, limit: u64, out: &Path, command: &str) -> Re
 mod tests {
     use super::*;
     use crate::writer::testing::{fill, info};
+    use std::path::Path;
+
+    fn at(dir: &Path, name: &str) -> Location {
+        dir.join(name).into()
+    }
 
     /// A dataset whose `test` split has 10 rows, labels alternating a, b.
-    fn source(dir: &Path) -> PathBuf {
+    fn source(dir: &Path) -> Location {
         let real = dir.join("real");
         let plan = [SplitPlan {
             name: "test".into(),
@@ -189,11 +193,11 @@ mod tests {
             fill(&writer, slot).unwrap();
         }
         writer.finish(Vec::new(), None).unwrap();
-        real
+        real.into()
     }
 
     /// A dataset whose `test` split has 10 rows: 7 of class a, then 3 of class b.
-    fn unequal(dir: &Path) -> PathBuf {
+    fn unequal(dir: &Path) -> Location {
         let real = dir.join("unequal");
         let plan = [SplitPlan {
             name: "test".into(),
@@ -220,14 +224,14 @@ mod tests {
             shard.finish().unwrap();
         }
         writer.finish(Vec::new(), None).unwrap();
-        real
+        real.into()
     }
 
     #[test]
     fn keeps_the_class_proportions_of_an_unequal_split() {
         let tmp = tempfile::tempdir().unwrap();
         let real = unequal(tmp.path());
-        let set = stratified_test(&real, 5, &tmp.path().join("t-test5"), "test").unwrap();
+        let set = stratified_test(&real, 5, &at(tmp.path(), "t-test5"), "test").unwrap();
         assert_eq!((set.rows, set.of, set.is_whole()), (5, 10, false));
         assert!(set.describe().contains("class proportions"));
         let subset = Dataset::open(&set.dir).unwrap();
@@ -236,10 +240,10 @@ mod tests {
         assert!(crate::verify::verify(&set.dir).unwrap().is_empty());
 
         // A limit at or over the split takes all of it; one too small for a class is refused.
-        let whole = stratified_test(&real, 50, &tmp.path().join("t-test50"), "test").unwrap();
+        let whole = stratified_test(&real, 50, &at(tmp.path(), "t-test50"), "test").unwrap();
         assert_eq!(whole.dir, real);
         assert!(whole.is_whole() && whole.describe().contains("whole test split"));
-        let err = stratified_test(&real, 1, &tmp.path().join("t-test1"), "test")
+        let err = stratified_test(&real, 1, &at(tmp.path(), "t-test1"), "test")
             .unwrap_err()
             .to_string();
         assert!(
@@ -253,15 +257,15 @@ mod tests {
     fn takes_the_first_rows_of_every_class_in_order() {
         let tmp = tempfile::tempdir().unwrap();
         let real = source(tmp.path());
-        let set = stratified_test(&real, 4, &tmp.path().join("t-test4"), "test").unwrap();
-        assert_eq!(set.dir, tmp.path().join("t-test4"));
+        let set = stratified_test(&real, 4, &at(tmp.path(), "t-test4"), "test").unwrap();
+        assert_eq!(set.dir, at(tmp.path(), "t-test4"));
         let subset = Dataset::open(&set.dir).unwrap();
         assert_eq!(subset.manifest.splits["test"].class_counts, vec![2, 2]);
         let decoded = subset.decode_split("test").unwrap();
         assert_eq!(decoded.uids, ["u0", "u1", "u2", "u3"]);
         // Written once: a second call finds it.
         assert_eq!(
-            stratified_test(&real, 4, &tmp.path().join("t-test4"), "again").unwrap(),
+            stratified_test(&real, 4, &at(tmp.path(), "t-test4"), "again").unwrap(),
             set
         );
     }

@@ -2,12 +2,10 @@
 //! whether a directory holds a finished dataset that can be trusted ([`finished`]), the one
 //! answer every stage's resume and the bench's checks use.
 
-use std::path::Path;
-
 use crate::Result;
-use crate::journal::hash_file;
 use crate::manifest::MANIFEST_FILE;
 use crate::reader::{Columns, Dataset, ShardFile};
+use crate::store::Location;
 
 /// How far [`finished`] looks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,13 +29,16 @@ pub enum Finished {
 }
 
 /// Whether `dir` holds a finished dataset, looking as far as `depth`.
-pub fn finished(dir: &Path, depth: Depth) -> Finished {
-    if !dir.join(MANIFEST_FILE).is_file() {
-        return Finished::No;
+pub fn finished(dir: impl Into<Location>, depth: Depth) -> Finished {
+    let dir = dir.into();
+    match dir.join(MANIFEST_FILE).is_file() {
+        Ok(false) => return Finished::No,
+        Ok(true) => {}
+        Err(e) => return Finished::Damaged(e.to_string()),
     }
     let problem = match depth {
-        Depth::Manifest => Dataset::open(dir).err().map(|e| e.to_string()),
-        Depth::Hashes => match verify(dir) {
+        Depth::Manifest => Dataset::open(&dir).err().map(|e| e.to_string()),
+        Depth::Hashes => match verify(&dir) {
             Ok(problems) => problems.into_iter().next(),
             Err(e) => Some(e.to_string()),
         },
@@ -50,7 +51,7 @@ pub fn finished(dir: &Path, depth: Depth) -> Finished {
 
 /// Checks every shard of a dataset against its manifest. Returns the problems found, one
 /// line each; an empty list means the dataset is intact.
-pub fn verify(dir: &Path) -> Result<Vec<String>> {
+pub fn verify(dir: impl Into<Location>) -> Result<Vec<String>> {
     let dataset = Dataset::open(dir)?;
     let manifest = &dataset.manifest;
     let mut problems = Vec::new();
@@ -60,25 +61,20 @@ pub fn verify(dir: &Path) -> Result<Vec<String>> {
         let mut rows = 0;
         for shard in &split.shards {
             let path = dataset.shard_path(&shard.file);
-            if !path.is_file() {
-                problems.push(format!(
-                    "{}: missing (listed in manifest.json)",
-                    path.display()
-                ));
+            if !path.is_file()? {
+                problems.push(format!("{path}: missing (listed in manifest.json)"));
                 continue;
             }
-            let (hash, bytes) = hash_file(&path)?;
+            let (hash, bytes) = path.hash()?;
             if bytes != shard.bytes {
                 problems.push(format!(
-                    "{}: {bytes} bytes, manifest says {}",
-                    path.display(),
+                    "{path}: {bytes} bytes, manifest says {}",
                     shard.bytes
                 ));
             }
             if hash != shard.blake3 {
                 problems.push(format!(
-                    "{}: BLAKE3 hash differs from manifest.json (file changed or damaged)",
-                    path.display()
+                    "{path}: BLAKE3 hash differs from manifest.json (file changed or damaged)"
                 ));
             }
             // A row group at a time, every column (so damaged image pages are found too): a
@@ -90,10 +86,8 @@ pub fn verify(dir: &Path) -> Result<Vec<String>> {
             }
             if tally.rows != shard.rows {
                 problems.push(format!(
-                    "{}: {} rows, manifest says {}",
-                    path.display(),
-                    tally.rows,
-                    shard.rows
+                    "{path}: {} rows, manifest says {}",
+                    tally.rows, shard.rows
                 ));
             }
             rows += tally.rows;
@@ -104,10 +98,7 @@ pub fn verify(dir: &Path) -> Result<Vec<String>> {
                 *source_counts.entry(source).or_default() += more;
             }
             if let Some(label) = tally.stray_label {
-                problems.push(format!(
-                    "{}: row label {label} is not a class",
-                    path.display()
-                ));
+                problems.push(format!("{path}: row label {label} is not a class"));
             }
         }
         if rows != split.rows {
@@ -151,7 +142,7 @@ impl Tally {
     }
 
     /// Counts the rows of the shard at `path`, one row group at a time.
-    fn shard(&mut self, path: &Path) -> Result<()> {
+    fn shard(&mut self, path: &Location) -> Result<()> {
         for batch in ShardFile::open(path)?.batches(false) {
             let batch = batch?;
             let columns = Columns::of(&batch);

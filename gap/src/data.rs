@@ -5,9 +5,7 @@
 //! from) and the synthetic `test` split (what TRTS is scored on; the `train` split where the
 //! synthetic set has none — the real-trained classifier never saw either).
 
-use std::path::Path;
-
-use datasets::{Dataset, DecodedSplit};
+use datasets::{Dataset, DecodedSplit, Location};
 use trainer::data::{ImageStore, InputShape};
 
 use crate::{Error, Result};
@@ -25,14 +23,14 @@ pub struct Sets {
 }
 
 impl Sets {
-    pub fn load(real: &Path, synthetic: &Path) -> Result<Sets> {
+    pub fn load(real: &Location, synthetic: &Location) -> Result<Sets> {
         let real_set = Dataset::open(real)?;
         let synthetic_set = Dataset::open(synthetic)?;
         let (r, s) = (&real_set.manifest, &synthetic_set.manifest);
         // Classes match by name: a folder import sorts them, a preset keeps its own order.
         let relabel = real_labels(&r.classes, &s.classes).ok_or_else(|| {
             Error::mismatch(
-                synthetic,
+                &synthetic.shown(),
                 format!(
                     "its classes [{}] differ from the real dataset's [{}]; give both the same class names",
                     s.classes.join(", "),
@@ -42,7 +40,7 @@ impl Sets {
         })?;
         if r.image != s.image {
             return Err(Error::mismatch(
-                synthetic,
+                &synthetic.shown(),
                 format!(
                     "its {} images differ from the real dataset's {}; import or generate both at one size and channel count",
                     s.image, r.image
@@ -56,7 +54,7 @@ impl Sets {
         ] {
             if set.manifest.split(split).is_none() {
                 return Err(Error::mismatch(
-                    dir,
+                    &dir.shown(),
                     format!(
                         "has no '{split}' split; the gap meter needs the real train and test splits and the synthetic train split"
                     ),

@@ -2,9 +2,10 @@
 //! feature network (cached), the embeddings, the two-sample test, TSTR and TRTS, then the
 //! measures overall and per class.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Instant;
 
+use datasets::Location;
 use datasets::progress::bars::{bar, spinner};
 
 use crate::data::{Sets, store};
@@ -14,8 +15,8 @@ use crate::report::GapReport;
 use crate::{Result, tstr, two_sample};
 
 pub struct GapOptions {
-    pub real: PathBuf,
-    pub synthetic: PathBuf,
+    pub real: Location,
+    pub synthetic: Location,
     /// Where the feature network is cached.
     pub cache: PathBuf,
     /// A pretrained ONNX encoder to embed with instead of the feature network.
@@ -144,8 +145,8 @@ pub fn measure_gap(options: &GapOptions) -> Result<Measured> {
     stage("measures", &began);
 
     let report = GapReport {
-        real: display(&options.real),
-        synthetic: display(&options.synthetic),
+        real: options.real.to_string(),
+        synthetic: options.synthetic.to_string(),
         classes: sets.classes.clone(),
         encoder: encoder.describe(),
         features: real_features.ncols(),
@@ -170,8 +171,4 @@ pub fn measure_gap(options: &GapOptions) -> Result<Measured> {
 /// Logs (at `-v`) when a stage ended, in seconds since the start.
 fn stage(name: &str, began: &Instant) {
     tracing::info!("{name} done at {:.1} s", began.elapsed().as_secs_f64());
-}
-
-fn display(path: &Path) -> String {
-    path.display().to_string()
 }

@@ -1,10 +1,8 @@
 //! `generate --grid`: a contact sheet of samples, one class per row, beside real samples of
 //! the same classes when a real dataset is given.
 
-use std::path::Path;
-
-use datasets::Dataset;
 use datasets::grid::{self, contact_sheet as sheet};
+use datasets::{Dataset, Location};
 use image::{Rgb, RgbImage};
 
 use crate::error::Result;
@@ -22,7 +20,7 @@ const SEPARATOR: u32 = 12;
 pub fn contact_sheet(
     options: &GenerateOptions,
     per_class: usize,
-    real: Option<&Path>,
+    real: Option<&Location>,
 ) -> Result<RgbImage> {
     let image = options.image;
     let preset = &options.preset;

@@ -1,10 +1,9 @@
 //! What a generation run is asked for ([`GenerateOptions`]): checked before anything touches
 //! the output directory, and recorded in the recipe; which sample each row draws.
 
-use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use datasets::{ImageSpec, Recipe, SplitPlan, WriteMode};
+use datasets::{ImageSpec, Location, Recipe, SplitPlan, WriteMode};
 
 use crate::error::{Error, Result};
 use crate::file::Stream;
@@ -28,7 +27,7 @@ pub struct GenerateOptions {
     pub class_counts: Option<Vec<u64>>,
     /// Rows per class of the `test` split (0: none), drawn from a separate hash stream.
     pub test_per_class: u64,
-    pub out: PathBuf,
+    pub out: Location,
     pub mode: WriteMode,
     /// Write only this shard: `(index, count)`, where count must be the run's shard count.
     pub shard: Option<(usize, usize)>,
@@ -54,7 +53,7 @@ impl GenerateOptions {
     pub fn new(
         preset: impl Into<PresetSpec>,
         per_class: u64,
-        out: impl Into<PathBuf>,
+        out: impl Into<Location>,
     ) -> GenerateOptions {
         let preset = preset.into();
         GenerateOptions {
@@ -77,9 +76,9 @@ impl GenerateOptions {
     /// The options a dataset's manifest records (written by `generate`, see
     /// [`GenerateOptions::recipe`]), to render it again into `out`: byte for byte on the same
     /// adapter.
-    pub fn like(dir: &Path, out: impl Into<PathBuf>) -> Result<GenerateOptions> {
+    pub fn like(dir: &Location, out: impl Into<Location>) -> Result<GenerateOptions> {
         let manifest = datasets::Dataset::open(dir)?.manifest;
-        let origin = dir.join(datasets::MANIFEST_FILE).display().to_string();
+        let origin = dir.join(datasets::MANIFEST_FILE).to_string();
         let config = &manifest.recipe.config;
         let fail = |message: String| Error::Config {
             origin: origin.clone(),

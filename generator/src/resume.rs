@@ -36,7 +36,7 @@ pub(crate) fn finished_earlier(options: &GenerateOptions) -> Result<Option<usize
     }
     if !differs.is_empty() {
         return Err(Error::Dataset(datasets::Error::output_in_use(
-            &options.out,
+            options.out.shown(),
             OutputConflict::FinishedWithOtherArguments {
                 differs: differs.join("; "),
             },

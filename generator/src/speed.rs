@@ -37,7 +37,7 @@ pub fn speed(
     options.check()?;
     let scratch = std::env::temp_dir().join(format!("synmix-speed-{}", std::process::id()));
     let options = GenerateOptions {
-        out: scratch.clone(),
+        out: scratch.clone().into(),
         mode: WriteMode::Force,
         shard: None,
         test_per_class: 0,

@@ -8,7 +8,7 @@
 //! synthetic rows of a smaller k are among those of a larger one whenever the class quotas
 //! grow with k (always, for balanced inputs).
 
-use std::path::PathBuf;
+use datasets::Location;
 
 use datasets::Progress;
 use datasets::point::{Hundredths, Point, Regime};
@@ -31,7 +31,7 @@ const MULTIPLES: &str = "multiples";
 pub struct AddedSpec {
     pub options: MixOptions,
     /// The directory that receives `sm-kXXX/`, `ft-kXXX/` and `mix.json`.
-    pub out: PathBuf,
+    pub out: Location,
     /// Real rows of every subset (R), in the real train split's class proportions.
     pub real_rows: u64,
     /// Synthetic rows added, as multiples k of R (0 is the real set alone).

@@ -6,9 +6,9 @@
 //! shares the user gives, class by class ([`classwise`]).
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
 
-use datasets::Progress;
+
+use datasets::{Location, Progress};
 use datasets::point::{Hundredths, Point, Regime, Strategy, subset_name};
 use serde_json::json;
 
@@ -28,7 +28,7 @@ const CLASSWISE_TAG: u64 = 5;
 /// own stream (`key` tells the points apart).
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn classwise_job(
-    out: &Path,
+    out: &Location,
     point: Point,
     table: &QuotaTable,
     perms: &Permutations,
@@ -71,7 +71,7 @@ pub(crate) fn table(size: u64, share: f64, transfer: &[f64], class_weights: &[u6
 #[derive(Debug, Clone)]
 pub struct ClasswiseSpec {
     pub options: MixOptions,
-    pub out: PathBuf,
+    pub out: Location,
     pub size: u64,
     /// A share in [0, 1] for every class of the real dataset, by name.
     pub class_shares: BTreeMap<String, f64>,

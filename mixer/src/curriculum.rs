@@ -22,7 +22,9 @@
 //!
 //! Every phase (every ramp block) gets exact per-class quotas; no row appears twice.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
+
+use datasets::Location;
 
 use datasets::{Progress, Source};
 use serde::{Deserialize, Serialize};
@@ -177,7 +179,7 @@ impl CurriculumPlan {
 pub struct CurriculumSpec {
     pub options: MixOptions,
     /// The output dataset directory itself.
-    pub out: PathBuf,
+    pub out: Location,
     pub plan: CurriculumPlan,
 }
 
@@ -219,10 +221,9 @@ pub fn curriculum(
         &[CURRICULUM_TAG],
     );
     inputs.check_held_out(&subset.rows)?;
-    let name = spec.out.file_name().map_or_else(
-        || "curriculum".to_string(),
-        |n| n.to_string_lossy().into_owned(),
-    );
+    let name = Some(spec.out.name())
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| "curriculum".to_string());
     let job = Job {
         name,
         dir: spec.out.clone(),

@@ -4,13 +4,14 @@
 
 use std::collections::{BTreeMap, HashSet};
 use std::hash::{DefaultHasher, Hash, Hasher};
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use arrow_array::{Array, ArrayRef, Int64Array, RecordBatch, UInt32Array};
 use arrow_select::take::take_record_batch;
 use datasets::gather::{Gathered, RowGroups};
-use datasets::{Columns, Dataset, ImageSpec, KeyColumns, ShardFile, Source, SplitManifest};
+use datasets::{
+    Columns, Dataset, ImageSpec, KeyColumns, Location, ShardFile, Source, SplitManifest,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
@@ -35,8 +36,8 @@ pub struct InputId {
 pub type ClassRenames = BTreeMap<String, String>;
 
 pub struct Inputs {
-    pub synthetic_dir: PathBuf,
-    pub real_dir: PathBuf,
+    pub synthetic_dir: Location,
+    pub real_dir: Location,
     pub synthetic: InputId,
     pub real: InputId,
     /// The real dataset's class names: the classes of every output.
@@ -82,7 +83,11 @@ impl Inputs {
     /// Opens and checks both inputs, then reads the key columns of their `train` splits.
     /// Fails with one line on the first problem: differing classes or image sizes, a damaged
     /// shard, rows of the wrong source.
-    pub fn load(synthetic_dir: &Path, real_dir: &Path, renames: &ClassRenames) -> Result<Inputs> {
+    pub fn load(
+        synthetic_dir: &Location,
+        real_dir: &Location,
+        renames: &ClassRenames,
+    ) -> Result<Inputs> {
         let synthetic = Dataset::open(synthetic_dir)?;
         let real = Dataset::open(real_dir)?;
         let (syn_image, real_image) = (synthetic.manifest.image, real.manifest.image);
@@ -139,7 +144,7 @@ impl Inputs {
         for split in real.manifest.splits.keys().filter(|s| s.as_str() != TRAIN) {
             for shard in &real.split(split)?.shards {
                 // A row group at a time: a test split of large images is never held whole.
-                for batch in ShardFile::open(&real.shard_path(&shard.file))?.batches(false) {
+                for batch in ShardFile::open(real.shard_path(&shard.file))?.batches(false) {
                     let batch = batch?;
                     let columns = Columns::of(&batch);
                     for i in 0..batch.num_rows() {
@@ -150,8 +155,8 @@ impl Inputs {
             }
         }
         Ok(Inputs {
-            synthetic_dir: synthetic_dir.to_path_buf(),
-            real_dir: real_dir.to_path_buf(),
+            synthetic_dir: synthetic_dir.clone(),
+            real_dir: real_dir.clone(),
             synthetic: input_id(&synthetic),
             real: input_id(&real),
             classes,

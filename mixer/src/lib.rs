@@ -38,7 +38,7 @@ pub mod speed;
 pub mod sweep;
 mod write;
 
-use std::path::PathBuf;
+use datasets::Location;
 
 pub use added::{AddedSpec, added_synthetic};
 pub use classwise::{ClasswiseSpec, classwise};
@@ -55,8 +55,8 @@ pub use sweep::{SweepSpec, SweepSummary, parse_shares, quota_tables, sweep, synt
 /// do with existing outputs.
 #[derive(Debug, Clone)]
 pub struct MixOptions {
-    pub synthetic: PathBuf,
-    pub real: PathBuf,
+    pub synthetic: Location,
+    pub real: Location,
     /// Synthetic class names mapped onto real ones, for those named differently.
     pub class_renames: ClassRenames,
     pub seed: u64,
@@ -75,7 +75,7 @@ pub struct MixOptions {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SubsetSummary {
     pub name: String,
-    pub dir: PathBuf,
+    pub dir: Location,
     pub rows: u64,
     pub synthetic_rows: u64,
     /// Kept from an earlier identical run rather than written now.

@@ -3,7 +3,7 @@
 //! and the request and record each subset's manifest keeps ([`Records`]): its request is its
 //! fingerprint, so a rerun resumes only an equal request.
 
-use std::path::{Path, PathBuf};
+use datasets::Location;
 
 use datasets::Source;
 use datasets::point::{Point, Regime, Strategy, subset_name};
@@ -60,7 +60,7 @@ pub struct MixRecord {
 /// One input of a mix: where it was read and what it held.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct InputRecord {
-    pub dir: PathBuf,
+    pub dir: Location,
     pub id: InputId,
 }
 
@@ -136,18 +136,19 @@ impl SubsetRecord {
 
 impl MixRecord {
     /// The record of the mix in `dir`.
-    pub fn read(dir: &Path) -> Result<MixRecord> {
-        let path = dir.join(MIX_FILE);
-        let text = std::fs::read(&path).map_err(|e| crate::Error::io(&path, e))?;
-        serde_json::from_slice(&text).map_err(|e| {
-            crate::Error::invalid(format!("{}: not a mix record: {e}", path.display()))
-        })
+    pub fn read(dir: impl Into<Location>) -> Result<MixRecord> {
+        let path = dir.into().join(MIX_FILE);
+        let Some(text) = path.read()? else {
+            return Err(crate::Error::invalid(format!("{path}: no mix record")));
+        };
+        serde_json::from_slice(&text)
+            .map_err(|e| crate::Error::invalid(format!("{path}: not a mix record: {e}")))
     }
 
-    /// Writes the record into `dir`, atomically: the last file of a mix.
-    pub(crate) fn write(&self, dir: &Path) -> Result<PathBuf> {
+    /// Writes the record into `dir`, whole: the last file of a mix.
+    pub(crate) fn write(&self, dir: &Location) -> Result<Location> {
         let path = dir.join(MIX_FILE);
-        datasets::atomic::write_json(&path, self)?;
+        path.put_json(self)?;
         Ok(path)
     }
 

@@ -117,8 +117,8 @@ pub fn run(options: &SpeedOptions) -> Result<SpeedReport> {
     let real = make_input(&inputs.join("real"), Source::Real, options)?;
     let spec = SweepSpec {
         options: MixOptions {
-            synthetic: synthetic.clone(),
-            real: real.clone(),
+            synthetic: synthetic.clone().into(),
+            real: real.clone().into(),
             class_renames: ClassRenames::new(),
             seed: 1,
             order: options.order,
@@ -126,7 +126,7 @@ pub fn run(options: &SpeedOptions) -> Result<SpeedReport> {
             command: SPEED_COMMAND.into(),
             memory_budget: None,
         },
-        out: options.dir.join("sweep"),
+        out: options.dir.join("sweep").into(),
         size: options.size,
         shares: options.shares.clone(),
         draw: Draw::Nested,
@@ -195,7 +195,10 @@ pub fn run(options: &SpeedOptions) -> Result<SpeedReport> {
     })
 }
 
-fn dir_bytes(dir: &Path) -> Result<u64> {
+fn dir_bytes(dir: &datasets::Location) -> Result<u64> {
+    let dir = dir
+        .as_local()
+        .expect("the measurement writes to a local directory");
     let entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
     Ok(entries
         .flatten()

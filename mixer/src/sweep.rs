@@ -4,7 +4,7 @@
 //! again, with their visits batch by batch: [`crate::ramp`]), plus `mix.json` describing the
 //! whole sweep.
 
-use std::path::{Path, PathBuf};
+use datasets::Location;
 
 use datasets::lock::DirLock;
 use datasets::point::{Hundredths, Point, Regime, Strategy, subset_name};
@@ -37,7 +37,7 @@ pub(crate) fn ordering_tags(regime: Regime) -> [u64; 2] {
 pub struct SweepSpec {
     pub options: MixOptions,
     /// The directory that receives `sm-rXXX/`, `ft-rXXX/` and `mix.json`.
-    pub out: PathBuf,
+    pub out: Location,
     /// Rows of every subset.
     pub size: u64,
     /// Synthetic shares, each in [0, 1].
@@ -55,7 +55,7 @@ pub struct SweepSpec {
 pub struct SweepSummary {
     /// SM then FT for each share, in share order.
     pub subsets: Vec<SubsetSummary>,
-    pub mix_file: PathBuf,
+    pub mix_file: Location,
 }
 
 /// Parses shares written as `start:end:step` (both ends included), a comma list, or one share;
@@ -148,7 +148,7 @@ fn check_shares(shares: &[Hundredths]) -> Result<()> {
 /// their rows.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn strategy_jobs(
-    out: &Path,
+    out: &Location,
     point: Point,
     table: &QuotaTable,
     perms: &Permutations,
@@ -350,7 +350,7 @@ pub(crate) fn write_regime(
     inputs: &Inputs,
     jobs: &[Job],
     options: &MixOptions,
-    out: &Path,
+    out: &Location,
     mix: &MixRecord,
     progress: &(dyn Fn(Progress<'_>) + Sync),
 ) -> Result<SweepSummary> {

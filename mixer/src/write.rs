@@ -4,15 +4,14 @@
 //! are done; and deciding, on a rerun, which outputs are already done.
 
 use std::ops::Range;
-use std::path::PathBuf;
 
 use arrow_array::RecordBatch;
 use arrow_select::interleave::interleave_record_batch;
 use datasets::memory::default_budget;
 use datasets::verify::{Depth, Finished, finished};
 use datasets::{
-    DatasetInfo, DatasetWriter, Manifest, Phase, Progress, ROWS_PER_ROW_GROUP, Recipe, ShardWriter,
-    SplitPlan, Visits, WriteMode,
+    DatasetInfo, DatasetWriter, Location, Manifest, Phase, Progress, ROWS_PER_ROW_GROUP, Recipe,
+    ShardWriter, SplitPlan, Visits, WriteMode,
 };
 use rayon::prelude::*;
 
@@ -24,7 +23,7 @@ use crate::{MixOptions, SubsetSummary};
 /// One output dataset to make.
 pub(crate) struct Job {
     pub name: String,
-    pub dir: PathBuf,
+    pub dir: Location,
     pub subset: SubsetRows,
     /// Everything that determines the rows: equal requests mean equal shards, so a finished
     /// output with the same request is kept on a rerun.
@@ -54,13 +53,10 @@ impl Job {
     /// Looks at the job's directory. A finished dataset made with other arguments is an
     /// error without `force`, so a rerun never silently replaces someone's data.
     pub fn found(&self, force: bool) -> Result<Found> {
-        let empty = std::fs::read_dir(&self.dir).map(|mut entries| entries.next().is_none());
-        match empty {
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Found::Nothing),
-            Err(e) => return Err(Error::io(&self.dir, e)),
-            Ok(true) => return Ok(Found::Nothing),
-            Ok(false) if force => return Ok(Found::Redo),
-            Ok(false) => {}
+        match self.dir.entries()?.is_empty() {
+            true => return Ok(Found::Nothing),
+            false if force => return Ok(Found::Redo),
+            false => {}
         }
         if finished(&self.dir, Depth::Manifest) == Finished::No {
             // No manifest: an interrupted run (the writer only writes it last).
@@ -243,9 +239,16 @@ fn write_pieces(
 ) -> Result<()> {
     let budget = options.memory_budget.unwrap_or_else(default_budget);
     // Besides the rows a group gathers, each thread holds an input row group being read, an
-    // output row group being buffered by its shard's writer and the interleaved copy of it.
-    let in_flight = 3 * ROWS_PER_ROW_GROUP * rayon::current_num_threads();
-    let budget_rows = inputs.rows_within(budget).saturating_sub(in_flight);
+    // output row group being buffered by its shard's writer and the interleaved copy of it,
+    // and its shard's upload buffers (parts in flight to an object store).
+    let threads = rayon::current_num_threads();
+    let in_flight = 3 * ROWS_PER_ROW_GROUP * threads;
+    let uploads = jobs
+        .first()
+        .map_or(0, |job| job.dir.upload_buffer_bytes() * threads as u64);
+    let budget_rows = inputs
+        .rows_within(budget.saturating_sub(uploads))
+        .saturating_sub(in_flight);
     let piece_rows = (budget_rows / ROWS_PER_ROW_GROUP).max(1) * ROWS_PER_ROW_GROUP;
     let mut pieces = Vec::new();
     for (j, writer) in writers.iter().enumerate() {

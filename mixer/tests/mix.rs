@@ -38,15 +38,15 @@ fn sweep_has_exact_quotas_nesting_and_ft_equal_to_sm() {
     let summary = sweep(&spec, &no_progress).unwrap();
     assert_eq!(summary.subsets.len(), 22);
     let mix: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(&summary.mix_file).unwrap()).unwrap();
+        serde_json::from_slice(&std::fs::read(summary.mix_file.path()).unwrap()).unwrap();
     assert_eq!(mix["draw"], "nested");
     assert_eq!(mix["subsets"].as_array().unwrap().len(), 11);
 
     let mut previous: Option<Vec<(String, i64, String)>> = None;
     for share in SHARES {
         let name = Point::Share(hundredths(share));
-        let sm_dir = spec.out.join(format!("sm-{name}"));
-        let ft_dir = spec.out.join(format!("ft-{name}"));
+        let sm_dir = spec.out.path().join(format!("sm-{name}"));
+        let ft_dir = spec.out.path().join(format!("ft-{name}"));
         for dir in [&sm_dir, &ft_dir] {
             assert_eq!(
                 datasets::verify::verify(dir).unwrap(),
@@ -133,7 +133,11 @@ fn sweep_has_exact_quotas_nesting_and_ft_equal_to_sm() {
         .iter()
         .flat_map(|&s| {
             uids_of(
-                &rows(&spec.out.join(format!("sm-{}", Point::Share(hundredths(s))))),
+                &rows(
+                    spec.out
+                        .path()
+                        .join(format!("sm-{}", Point::Share(hundredths(s)))),
+                ),
                 "real",
             )
         })
@@ -147,14 +151,16 @@ fn independent_draws_are_recorded_and_differ() {
     let mut spec = fx.spec("mix", 30, &[0.3, 0.6]);
     spec.draw = Draw::Independent;
     sweep(&spec, &no_progress).unwrap();
-    let a = rows(&spec.out.join("sm-r030"));
-    let b = rows(&spec.out.join("sm-r060"));
+    let a = rows(spec.out.path().join("sm-r030"));
+    let b = rows(spec.out.path().join("sm-r060"));
     assert_eq!(counts(&a)["synthetic"].iter().sum::<u64>(), 9);
     assert!(
         !uids_of(&b, "real").is_subset(&uids_of(&a, "real")),
         "fresh draws should not nest (seed 7)"
     );
-    let manifest = Dataset::open(&spec.out.join("sm-r030")).unwrap().manifest;
+    let manifest = Dataset::open(spec.out.path().join("sm-r030"))
+        .unwrap()
+        .manifest;
     assert_eq!(manifest.mix.unwrap()["request"]["draw"], "independent");
 }
 
@@ -176,8 +182,8 @@ fn same_arguments_give_byte_identical_shards_on_any_thread_count() {
         "sm-r000", "sm-r025", "sm-r050", "sm-r100", "ft-r025", "ft-r050",
     ] {
         assert_eq!(
-            shard_bytes(&one.join(name)),
-            shard_bytes(&two.join(name)),
+            shard_bytes(one.join(name)),
+            shard_bytes(two.join(name)),
             "{name}"
         );
     }
@@ -185,8 +191,8 @@ fn same_arguments_give_byte_identical_shards_on_any_thread_count() {
     other.options.seed = 8;
     sweep(&other, &no_progress).unwrap();
     assert_ne!(
-        shard_bytes(&one.join("sm-r050")),
-        shard_bytes(&other.out.join("sm-r050"))
+        shard_bytes(one.join("sm-r050")),
+        shard_bytes(other.out.path().join("sm-r050"))
     );
 }
 
@@ -196,7 +202,7 @@ fn stratified_order_puts_the_exact_share_in_every_block() {
     let mut spec = fx.spec("mix", 60, &[0.5]);
     spec.options.order = Order::Stratified { batch: 12 };
     sweep(&spec, &no_progress).unwrap();
-    let sm = rows(&spec.out.join("sm-r050"));
+    let sm = rows(spec.out.path().join("sm-r050"));
     for block in sm.chunks(12) {
         assert_eq!(
             counts(block),
@@ -207,7 +213,7 @@ fn stratified_order_puts_the_exact_share_in_every_block() {
         );
     }
     // The FT phases (30 rows each) are stratified by class within each whole block of a phase.
-    let ft = rows(&spec.out.join("ft-r050"));
+    let ft = rows(spec.out.path().join("ft-r050"));
     for phase in ft.chunks(30) {
         for block in phase.chunks(12).filter(|b| b.len() == 12) {
             assert_eq!(
@@ -258,11 +264,14 @@ fn rerun_keeps_finished_subsets_and_redoes_the_rest() {
     let fx = fixture();
     let spec = fx.spec("mix", 30, &[0.0, 0.5, 1.0]);
     sweep(&spec, &no_progress).unwrap();
-    let kept_shard = spec.out.join("sm-r000/data/train-00000-of-00001.parquet");
+    let kept_shard = spec
+        .out
+        .path()
+        .join("sm-r000/data/train-00000-of-00001.parquet");
     let mtime = std::fs::metadata(&kept_shard).unwrap().modified().unwrap();
-    let before = shard_bytes(&spec.out.join("ft-r050"));
-    std::fs::remove_dir_all(spec.out.join("ft-r050")).unwrap();
-    std::fs::remove_file(spec.out.join("sm-r100/manifest.json")).unwrap(); // as if interrupted
+    let before = shard_bytes(spec.out.path().join("ft-r050"));
+    std::fs::remove_dir_all(spec.out.path().join("ft-r050")).unwrap();
+    std::fs::remove_file(spec.out.path().join("sm-r100/manifest.json")).unwrap(); // as if interrupted
 
     let finished = Mutex::new(Vec::new());
     let summary = sweep(&spec, &|p| {
@@ -286,9 +295,9 @@ fn rerun_keeps_finished_subsets_and_redoes_the_rest() {
         std::fs::metadata(&kept_shard).unwrap().modified().unwrap(),
         mtime
     );
-    assert_eq!(shard_bytes(&spec.out.join("ft-r050")), before);
+    assert_eq!(shard_bytes(spec.out.path().join("ft-r050")), before);
     assert!(
-        datasets::verify::verify(&spec.out.join("sm-r100"))
+        datasets::verify::verify(spec.out.path().join("sm-r100"))
             .unwrap()
             .is_empty()
     );
@@ -325,16 +334,20 @@ ramp = { from = 0.5, to = 0.0, blocks = 2 }
     .unwrap();
     let spec = CurriculumSpec {
         options: fx.options(),
-        out: fx.out("curriculum"),
+        out: fx.out("curriculum").into(),
         plan,
     };
     let summary = curriculum(&spec, &no_progress).unwrap();
     assert_eq!((summary.rows, summary.synthetic_rows), (90, 45));
-    assert!(datasets::verify::verify(&spec.out).unwrap().is_empty());
-    let all = rows(&spec.out);
+    assert!(
+        datasets::verify::verify(spec.out.path())
+            .unwrap()
+            .is_empty()
+    );
+    let all = rows(spec.out.path());
     let unique: BTreeSet<&String> = all.iter().map(|r| &r.0).collect();
     assert_eq!(unique.len(), 90);
-    let phases = Dataset::open(&spec.out).unwrap().manifest.phases;
+    let phases = Dataset::open(spec.out.path()).unwrap().manifest.phases;
     let found: Vec<_> = phases
         .iter()
         .map(|p| (p.name.as_str(), p.start, p.end, p.synthetic_share))
@@ -366,7 +379,7 @@ ramp = { from = 0.5, to = 0.0, blocks = 2 }
 fn fails(spec: &mixer::SweepSpec) -> String {
     let err = sweep(spec, &no_progress).unwrap_err().to_string();
     assert!(
-        !spec.out.exists(),
+        !spec.out.path().exists(),
         "{} written despite: {err}",
         spec.out.display()
     );
@@ -399,12 +412,12 @@ fn bad_inputs_fail_with_one_clear_line_and_write_nothing() {
         &[("train", samples("k", "train", 3, 40))],
     );
     let mut spec = fx.spec("d", 30, &[0.5]);
-    spec.options.synthetic = renamed.clone();
+    spec.options.synthetic = renamed.clone().into();
     assert!(fails(&spec).contains("synthetic class 'kitten' is not a real class"));
     spec.options.class_renames = [("kitten".to_string(), "cat".to_string())].into();
     sweep(&spec, &no_progress).unwrap();
     assert_eq!(
-        counts(&rows(&spec.out.join("sm-r050")))["synthetic"],
+        counts(&rows(spec.out.path().join("sm-r050")))["synthetic"],
         vec![5, 5, 5]
     );
 
@@ -423,12 +436,12 @@ fn bad_inputs_fail_with_one_clear_line_and_write_nothing() {
         &[("train", samples("b", "train", 3, 40))],
     );
     let mut spec = fx.spec("e", 30, &[0.5]);
-    spec.options.synthetic = big;
+    spec.options.synthetic = big.into();
     assert!(fails(&spec).contains("image sizes differ"));
 
     // Inputs swapped: rows that say they are real given as synthetic.
     let mut spec = fx.spec("f", 30, &[0.5]);
-    spec.options.synthetic = fx.real.clone();
+    spec.options.synthetic = fx.real.clone().into();
     assert!(fails(&spec).contains("says its source is 'real'"));
 
     // A damaged input shard.
@@ -487,7 +500,7 @@ fn phases_name_the_shards_they_lie_in() {
         "data/train-00000-of-00002.parquet",
         "data/train-00001-of-00002.parquet",
     );
-    let phases = Dataset::open(&spec.out.join("ft-r030"))
+    let phases = Dataset::open(spec.out.path().join("ft-r030"))
         .unwrap()
         .manifest
         .phases;
@@ -508,7 +521,7 @@ fn phases_name_the_shards_they_lie_in() {
         ]
     );
     assert!(
-        datasets::verify::verify(&spec.out.join("ft-r030"))
+        datasets::verify::verify(spec.out.path().join("ft-r030"))
             .unwrap()
             .is_empty()
     );
@@ -526,8 +539,8 @@ fn a_memory_budget_smaller_than_the_inputs_gives_the_same_shards() {
     sweep(&small, &no_progress).unwrap();
     for name in ["sm-r000", "sm-r050", "sm-r100", "ft-r050"] {
         assert_eq!(
-            shard_bytes(&whole.out.join(name)),
-            shard_bytes(&small.out.join(name)),
+            shard_bytes(whole.out.join(name)),
+            shard_bytes(small.out.join(name)),
             "{name}"
         );
     }
@@ -538,7 +551,7 @@ fn added_synthetic_keeps_the_real_rows_and_adds_exact_nested_synthetic_quotas() 
     let fx = fixture();
     let spec = mixer::AddedSpec {
         options: fx.options(),
-        out: fx.out("added"),
+        out: fx.out("added").into(),
         real_rows: 30,
         // 4 × 30 = 120 synthetic rows: the whole synthetic pool (3 classes × 40).
         multiples: [0.0, 0.5, 1.0, 2.0, 4.0].map(hundredths).to_vec(),
@@ -547,15 +560,15 @@ fn added_synthetic_keeps_the_real_rows_and_adds_exact_nested_synthetic_quotas() 
     let summary = mixer::added_synthetic(&spec, &no_progress).unwrap();
     assert_eq!(summary.subsets.len(), 10);
     let mix: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(&summary.mix_file).unwrap()).unwrap();
+        serde_json::from_slice(&std::fs::read(summary.mix_file.path()).unwrap()).unwrap();
     assert_eq!(mix["regime"], "added-synthetic");
 
     let mut real_uids: Option<BTreeSet<String>> = None;
     let mut previous_synthetic = BTreeSet::new();
     for k in [0.0, 0.5, 1.0, 2.0, 4.0] {
         let name = Point::Added(hundredths(k));
-        let sm_dir = spec.out.join(format!("sm-{name}"));
-        let ft_dir = spec.out.join(format!("ft-{name}"));
+        let sm_dir = spec.out.path().join(format!("sm-{name}"));
+        let ft_dir = spec.out.path().join(format!("ft-{name}"));
         for dir in [&sm_dir, &ft_dir] {
             assert_eq!(datasets::verify::verify(dir).unwrap(), Vec::<String>::new());
         }
@@ -598,7 +611,7 @@ fn added_synthetic_keeps_the_real_rows_and_adds_exact_nested_synthetic_quotas() 
 
     // More synthetic rows than the pool holds: one clear error, nothing written.
     let too_many = mixer::AddedSpec {
-        out: fx.out("too-many"),
+        out: fx.out("too-many").into(),
         multiples: [1.0, 5.0].map(hundredths).to_vec(),
         ramp: Vec::new(),
         ..spec.clone()
@@ -642,8 +655,8 @@ fn class_wise_subsets_follow_the_transfer_keep_the_share_and_are_listed() {
     assert_eq!(counts["synthetic"], vec![12, 6, 12]);
     assert_eq!(counts["real"], vec![8, 14, 8]);
     // Only between the endpoints, where every strategy is the SM run.
-    assert!(!spec.out.join("sm-classwise-r000").exists());
-    assert!(!spec.out.join("sm-classwise-r100").exists());
+    assert!(!spec.out.path().join("sm-classwise-r000").exists());
+    assert!(!spec.out.path().join("sm-classwise-r100").exists());
     let mix = mixer::MixRecord::read(&spec.out).unwrap();
     assert_eq!(mix.class_transfer, Some(vec![1.0, 0.5, 1.0]));
     assert!(mix.subset_names().contains(&"sm-classwise-r050"));
@@ -653,7 +666,7 @@ fn class_wise_subsets_follow_the_transfer_keep_the_share_and_are_listed() {
     let mut wrong = fx.spec("wrong", 60, &[0.5]);
     wrong.class_transfer = Some(vec![1.0]);
     assert!(fails(&wrong).contains("3 classes"));
-    assert!(!wrong.out.exists());
+    assert!(!wrong.out.path().exists());
 }
 
 #[test]
@@ -661,21 +674,21 @@ fn class_shares_given_per_class_mix_one_subset_exactly() {
     let fx = fixture();
     let spec = mixer::ClasswiseSpec {
         options: fx.options(),
-        out: fx.out("classwise"),
+        out: fx.out("classwise").into(),
         size: 60,
         class_shares: [("ant", 0.5), ("bee", 0.0), ("cat", 1.0)]
             .map(|(c, s)| (c.to_string(), s))
             .into(),
     };
     mixer::classwise(&spec, &no_progress).unwrap();
-    let subset = spec.out.join("sm-classwise-r050");
+    let subset = spec.out.path().join("sm-classwise-r050");
     let counts = counts(&rows(&subset));
     assert_eq!(
         (counts["synthetic"].clone(), counts["real"].clone()),
         (vec![10, 0, 20], vec![10, 20, 0])
     );
     let mut unknown = spec.clone();
-    unknown.out = fx.out("unknown");
+    unknown.out = fx.out("unknown").into();
     unknown.class_shares.insert("dog".into(), 0.1);
     let err = mixer::classwise(&unknown, &no_progress)
         .unwrap_err()
@@ -685,18 +698,18 @@ fn class_shares_given_per_class_mix_one_subset_exactly() {
         "{err}"
     );
     let mut missing = spec.clone();
-    missing.out = fx.out("missing");
+    missing.out = fx.out("missing").into();
     missing.class_shares.remove("bee");
     let err = mixer::classwise(&missing, &no_progress)
         .unwrap_err()
         .to_string();
     assert!(err.contains("no share for class 'bee'"), "{err}");
     let mut over = spec.clone();
-    over.out = fx.out("over");
+    over.out = fx.out("over").into();
     over.class_shares.insert("bee".into(), 1.5);
     let err = mixer::classwise(&over, &no_progress)
         .unwrap_err()
         .to_string();
     assert!(err.contains("1.5 is not a share"), "{err}");
-    assert!(!unknown.out.exists() && !missing.out.exists() && !over.out.exists());
+    assert!(!fx.out("unknown").exists() && !fx.out("missing").exists() && !fx.out("over").exists());
 }

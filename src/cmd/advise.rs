@@ -10,6 +10,7 @@ use bench::engine::local::{Pool, cores};
 use bench::experiment::{BUILTIN_REAL, RealSource, SyntheticSource};
 use bench::{BenchOptions, layout};
 use clap::Args;
+use datasets::Location;
 use generator::DeviceChoice;
 use trainer::ModelKind;
 use trainer::backend::BackendKind;
@@ -56,7 +57,7 @@ pub struct AdviseArgs {
     json: bool,
     /// Keep the pilots and write advice.html here [default: a directory under the system's
     /// temporary directory, named by the question].
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "DIR", value_parser = super::local_path)]
     out: Option<PathBuf>,
     /// Pilots trained at once [default: one per core].
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1024))]
@@ -80,7 +81,7 @@ pub fn run(args: AdviseArgs, quiet: bool) -> Result<()> {
     let request = AdviseRequest {
         real: match BUILTIN_REAL.contains(&args.real.as_str()) {
             true => RealSource::Builtin(args.real.clone()),
-            false => RealSource::Dataset(absolute(&args.real)?),
+            false => RealSource::Dataset(dataset(&args.real)?),
         },
         synthetic: synthetic_source(&args.synthetic)?,
         model: args.model,
@@ -125,11 +126,12 @@ pub fn run(args: AdviseArgs, quiet: bool) -> Result<()> {
     Ok(())
 }
 
-/// A synthetic dataset (a directory with a manifest) or a preset (a built-in name or a file).
+/// A synthetic dataset (a directory with a manifest, or an object-store URL) or a preset (a
+/// built-in name or a file).
 fn synthetic_source(text: &str) -> Result<SyntheticSource> {
     let path = std::path::Path::new(text);
-    if path.join(datasets::MANIFEST_FILE).is_file() {
-        return Ok(SyntheticSource::Dataset(absolute(text)?));
+    if path.join(datasets::MANIFEST_FILE).is_file() || Location::parse(text)?.is_object() {
+        return Ok(SyntheticSource::Dataset(dataset(text)?));
     }
     if text.ends_with(".toml") {
         return Ok(SyntheticSource::Preset(
@@ -137,6 +139,15 @@ fn synthetic_source(text: &str) -> Result<SyntheticSource> {
         ));
     }
     Ok(SyntheticSource::Preset(text.to_string()))
+}
+
+/// A dataset named on the command line: an object-store URL as it is, a local path made
+/// absolute (the advice's runs start elsewhere).
+fn dataset(text: &str) -> Result<Location> {
+    Ok(match Location::parse(text)? {
+        Location::Local(_) => Location::Local(absolute(text)?),
+        object => object,
+    })
 }
 
 fn absolute(path: &str) -> Result<PathBuf> {

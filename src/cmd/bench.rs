@@ -37,8 +37,8 @@ pub struct BenchArgs {
     /// experiment already in --out, else default).
     #[arg(long, conflicts_with = "config")]
     profile: Option<String>,
-    /// Bench directory: data, mixes, runs and the report.
-    #[arg(long, default_value = "runs/default")]
+    /// Bench directory: data, mixes, runs and the report (a local or shared filesystem path).
+    #[arg(long, default_value = "runs/default", value_parser = super::local_path)]
     out: PathBuf,
     /// Where synthetic images are rendered.
     #[arg(long, value_enum, default_value_t = DeviceChoice::Auto)]
@@ -122,6 +122,11 @@ struct K8sArgs {
     /// Retries of a failed task (backoffLimitPerIndex).
     #[arg(long, default_value_t = 2)]
     retries: u64,
+    /// A Secret whose keys every pod gets as environment variables: the object-store
+    /// settings and credentials of datasets the experiment names by URL (AWS_ENDPOINT_URL,
+    /// AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION).
+    #[arg(long, value_name = "NAME")]
+    secret: Option<String>,
 }
 
 /// Threads of each task on a cluster when --threads is not given: small models use more poorly.
@@ -206,6 +211,7 @@ pub fn run(args: BenchArgs, quiet: bool) -> Result<()> {
                 parallelism: args.k8s.parallelism as usize,
                 cpus_per_task: cluster_threads,
                 retries: args.k8s.retries as usize,
+                secret: args.k8s.secret,
             },
         }),
         None => Box::new(Local {

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 use clap::Args;
+use datasets::Location;
 use gap::{GapOptions, html, measure_gap};
 
 #[derive(Args, Debug)]
@@ -19,22 +20,22 @@ where it has none).")]
 pub struct GapArgs {
     /// The real dataset (`train` and `test` splits).
     #[arg(long, value_name = "DATASET")]
-    real: PathBuf,
+    real: Location,
     /// The synthetic dataset (`train` split; `test` for TRTS if it has one).
     #[arg(long, value_name = "DATASET")]
-    synthetic: PathBuf,
+    synthetic: Location,
     /// Print one JSON object (`overall`, `per_class` keyed by class name, ...) instead of the table.
     #[arg(long)]
     json: bool,
     /// Also write an HTML page with pictures (index.html, gap.json, SVG and PNG files) here.
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "DIR", value_parser = super::local_path)]
     out: Option<PathBuf>,
     /// Embed with this pretrained ONNX encoder (input [batch, C, H, W] in [0, 1]) instead of the
     /// feature network's penultimate layer.
     #[arg(long, value_name = "MODEL.onnx")]
     encoder: Option<PathBuf>,
     /// Where trained feature networks are kept [default: $XDG_CACHE_HOME/synmix or ~/.cache/synmix].
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "DIR", value_parser = super::local_path)]
     cache: Option<PathBuf>,
     /// Seed of every classifier's training and of KID's subsets.
     #[arg(long, default_value_t = 0)]

@@ -3,7 +3,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 use clap::Args;
-use datasets::ImageSpec;
+use datasets::{ImageSpec, Location};
 use generator::{DeviceChoice, GenerateOptions, PresetSpec};
 
 /// Render labelled synthetic images (wgpu compute shaders) into a synmix dataset.
@@ -27,11 +27,11 @@ pub struct GenerateArgs {
     samples: SampleArgs,
     /// Output dataset directory.
     #[arg(long, required_unless_present = "grid")]
-    out: Option<PathBuf>,
+    out: Option<Location>,
     /// Render again the dataset in this directory, from its manifest alone (preset text, knobs,
     /// seed, counts, image): byte-identical on the same adapter; with --shard-index, one shard.
     #[arg(long, value_name = "DIR", conflicts_with_all = ["preset", "per_class", "count", "size", "channels", "config", "knobs", "seed", "test_per_class", "grid"])]
-    like: Option<PathBuf>,
+    like: Option<Location>,
     /// Images per class in a test split drawn from a separate stream (0: no test split).
     #[arg(long, default_value_t = 0)]
     test_per_class: u64,
@@ -57,11 +57,11 @@ pub struct GenerateArgs {
     #[arg(long, value_name = "SECONDS", default_value_t = generator::BATCH_TIME_LIMIT.as_secs(), value_parser = clap::value_parser!(u64).range(1..))]
     batch_time_limit: u64,
     /// Write a contact sheet (PNG) of samples, one row per class, instead of a dataset.
-    #[arg(long)]
+    #[arg(long, value_parser = super::local_path)]
     grid: Option<PathBuf>,
     /// A real dataset whose train samples go beside the synthetic ones in --grid.
     #[arg(long, requires = "grid")]
-    real: Option<PathBuf>,
+    real: Option<Location>,
     /// Images per class in --grid.
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=100))]
     grid_per_class: u32,
@@ -100,7 +100,7 @@ pub struct SampleArgs {
 
 impl SampleArgs {
     /// The library options for these images, written to `out`; the rest at their defaults.
-    pub fn options(&self, out: PathBuf) -> Result<GenerateOptions> {
+    pub fn options(&self, out: Location) -> Result<GenerateOptions> {
         let mut preset = PresetSpec::parse(&self.preset)?;
         let classes = preset.class_count() as u64;
         let per_class = match (self.per_class, self.count) {
@@ -137,7 +137,10 @@ impl SampleArgs {
 }
 
 pub fn run(args: GenerateArgs, quiet: bool) -> Result<()> {
-    let out = args.out.clone().unwrap_or_default();
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| Location::Local(PathBuf::new()));
     let base = match &args.like {
         Some(dir) => GenerateOptions {
             command: super::command_line(),
@@ -160,7 +163,7 @@ pub fn run(args: GenerateArgs, quiet: bool) -> Result<()> {
     };
     if let Some(path) = &args.grid {
         let sheet =
-            generator::contact_sheet(&options, args.grid_per_class as usize, args.real.as_deref())?;
+            generator::contact_sheet(&options, args.grid_per_class as usize, args.real.as_ref())?;
         datasets::grid::save(&sheet, path)?;
         println!("contact sheet: {}", path.display());
         return Ok(());

@@ -111,9 +111,9 @@ enum Format {
 
 #[derive(Args, Debug)]
 struct Common {
-    /// Output dataset directory.
+    /// Output dataset directory or object-store prefix (s3://bucket/prefix).
     #[arg(long)]
-    out: PathBuf,
+    out: datasets::Location,
     /// Dataset name [default: the output directory's name].
     #[arg(long)]
     name: Option<String>,

@@ -3,17 +3,17 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 use clap::Args;
-use datasets::{Dataset, grid, inspect};
+use datasets::{Dataset, Location, grid, inspect};
 
 #[derive(Args, Debug)]
 #[command(
     after_help = "Examples:\n  synmix inspect data/fmnist\n  synmix inspect data/fmnist --grid fmnist.png --per-class 12"
 )]
 pub struct InspectArgs {
-    /// Dataset directory.
-    dir: PathBuf,
+    /// Dataset directory or object-store prefix (s3://bucket/prefix).
+    dir: Location,
     /// Write a contact sheet (PNG) of sample images, one row per class.
-    #[arg(long)]
+    #[arg(long, value_parser = super::local_path)]
     grid: Option<PathBuf>,
     /// Split shown in the contact sheet.
     #[arg(long, default_value = "train")]

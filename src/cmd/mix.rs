@@ -2,6 +2,7 @@ use std::path::PathBuf;
 
 use anyhow::{Result, bail};
 use clap::{Args, ValueEnum};
+use datasets::Location;
 use mixer::{
     ClassRenames, CurriculumPlan, CurriculumSpec, Draw, MixOptions, Order, SubsetSummary, SweepSpec,
 };
@@ -29,10 +30,10 @@ Curriculum plan (TOML):\n  size = 10000\n  [[phase]]\n  name = \"synthetic\"\n  
 pub struct MixArgs {
     /// Synthetic dataset; rows are drawn from its train split.
     #[arg(long)]
-    synthetic: PathBuf,
+    synthetic: Location,
     /// Real dataset; rows are drawn from its train split, and no uid of its other splits may enter.
     #[arg(long)]
-    real: PathBuf,
+    real: Location,
     /// Rows in every subset.
     #[arg(
         long,
@@ -52,7 +53,7 @@ pub struct MixArgs {
     seed: u64,
     /// Output directory (the dataset itself with --curriculum).
     #[arg(long)]
-    out: PathBuf,
+    out: Location,
     /// Draw every share afresh instead of nesting (by default the real rows of a larger share
     /// are a subset of those of a smaller one, and the synthetic rows the other way round).
     #[arg(long, conflicts_with = "curriculum")]

@@ -44,3 +44,16 @@ pub fn training_backend(backend: BackendKind) -> anyhow::Result<BackendKind> {
     }
     Ok(backend)
 }
+
+/// A flag that names a local file or directory (a run directory, a picture, a cache): an
+/// object-store URL there is refused in one line, rather than written to a local folder named
+/// `s3:`. Datasets and bench directories take [`datasets::Location`]s instead.
+pub fn local_path(text: &str) -> Result<std::path::PathBuf, String> {
+    match datasets::Location::parse(text) {
+        Ok(datasets::Location::Local(path)) => Ok(path),
+        Ok(datasets::Location::Object(_)) => Err(format!(
+            "{text} is object storage; this flag takes a local path (datasets may live in object storage)"
+        )),
+        Err(e) => Err(e.to_string()),
+    }
+}

@@ -15,7 +15,7 @@ share; real and synthetic sample images of each pair. Then, per pair and archite
 cell, FT − SM per share with its interval, fitted mixing curves, and the synthetic-vs-real test gap.")]
 pub struct ReportArgs {
     /// Bench directory (the --out of `synmix bench`).
-    #[arg(value_name = "DIR")]
+    #[arg(value_name = "DIR", value_parser = super::local_path)]
     dir: PathBuf,
 }
 

@@ -84,7 +84,7 @@ pub fn run(args: SpeedArgs, quiet: bool) -> Result<()> {
 
 fn generate(args: &GenerateSpeedArgs, quiet: bool) -> Result<()> {
     // The measurement writes into a scratch directory of its own.
-    let options = args.samples.options(PathBuf::new())?;
+    let options = args.samples.options(PathBuf::new().into())?;
     let bar = datasets::progress::bars::bar(0, "images", quiet);
     bar.set_message("speed");
     let rows = generator::speed(&options, &datasets::progress::bars::follow(&bar))?;

@@ -13,7 +13,7 @@ with their errors, and prints the command that runs the failed and missing ones 
 last used (local, Slurm or Kubernetes).")]
 pub struct StatusArgs {
     /// Bench directory (the --out of `synmix bench`).
-    #[arg(value_name = "DIR")]
+    #[arg(value_name = "DIR", value_parser = super::local_path)]
     dir: PathBuf,
 }
 

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context, bail};
 use clap::Args;
+use datasets::Location;
 use trainer::backend::BackendKind;
 use trainer::config::{OptimizerKind, TrainConfig};
 use trainer::run::run_training;
@@ -24,13 +25,13 @@ at once for a finished one. A run whose loss stops being finite is recorded as f
 pub struct TrainArgs {
     /// Training dataset: its `train` split, and for FT its phase plan (synthetic, then real).
     #[arg(long, value_name = "DIR")]
-    data: PathBuf,
+    data: Location,
     /// Dataset whose `test` split (real images) scores the model.
     #[arg(long, value_name = "DATASET")]
-    test: PathBuf,
+    test: Location,
     /// Dataset whose `test` split (synthetic images) is scored as well.
     #[arg(long, value_name = "DATASET")]
-    synthetic_test: Option<PathBuf>,
+    synthetic_test: Option<Location>,
     /// Architecture.
     #[arg(long, value_enum, default_value_t = ModelKind::Cnn)]
     model: ModelKind,
@@ -76,7 +77,7 @@ pub struct TrainArgs {
     #[arg(long)]
     seed: Option<u64>,
     /// Run directory (result.json, checkpoint).
-    #[arg(long, value_name = "RUN_DIR")]
+    #[arg(long, value_name = "RUN_DIR", value_parser = super::local_path)]
     out: PathBuf,
     /// Compute backend: flex (CPU, always built) or wgpu (builds with `--features gpu-training`).
     #[arg(long, value_enum, default_value_t = BackendKind::Flex)]

@@ -1,15 +1,14 @@
-use std::path::PathBuf;
-
 use anyhow::{Result, bail};
 use clap::Args;
+use datasets::Location;
 
 #[derive(Args, Debug)]
 #[command(
-    after_help = "Examples:\n  synmix verify data/fmnist\n  for d in data/mix/*/; do synmix verify \"$d\"; done"
+    after_help = "Examples:\n  synmix verify data/fmnist\n  synmix verify s3://bucket/data/fmnist\n  for d in data/mix/*/; do synmix verify \"$d\"; done"
 )]
 pub struct VerifyArgs {
-    /// Dataset directory.
-    dir: PathBuf,
+    /// Dataset directory or object-store prefix (s3://bucket/prefix).
+    dir: Location,
 }
 
 pub fn run(args: VerifyArgs, quiet: bool) -> Result<()> {

@@ -2,6 +2,7 @@
 #![allow(dead_code)] // each test binary uses a different subset
 
 pub mod layouts;
+pub mod s3;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};

@@ -4,6 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
+use datasets::Location;
 use datasets::atomic::write_json;
 use datasets::point::{Hundredths, Point, Regime};
 use serde::{Deserialize, Serialize};
@@ -79,11 +80,11 @@ impl TryFrom<CellRecord> for CellLabel {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunConfig {
     /// The training dataset (its `train` split, and its phase plan for FT).
-    pub data: PathBuf,
+    pub data: Location,
     /// The dataset whose `test` split (real) scores the run.
-    pub test: PathBuf,
+    pub test: Location,
     /// A dataset whose `test` split (synthetic) is scored as well.
-    pub synthetic_test: Option<PathBuf>,
+    pub synthetic_test: Option<Location>,
     /// The run directory.
     pub out: PathBuf,
     pub model: ModelKind,

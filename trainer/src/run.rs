@@ -5,11 +5,10 @@
 //! directory that already holds a final result of the same configuration returns it untouched.
 
 use std::ops::ControlFlow;
-use std::path::Path;
 use std::time::Instant;
 
 use burn::prelude::*;
-use datasets::Source;
+use datasets::{Location, Source};
 
 use crate::checkpoint::Checkpoint;
 use crate::data::{ImageStore, LoadedSplit, load_split};
@@ -88,7 +87,7 @@ impl<'a> Prepared<'a> {
         .map_err(|e| match e {
             // A setting that cannot work with this data is the front end's to word.
             setting @ Error::Dataset(datasets::Error::Setting { .. }) => setting,
-            other => Error::file(&config.data, other),
+            other => Error::file(config.data.shown(), other),
         })?;
         Ok(Prepared {
             config,
@@ -118,10 +117,10 @@ impl<'a> Prepared<'a> {
 }
 
 /// A test set must have the training set's classes (same names, same order) and image shape.
-fn check_compatible(train: &LoadedSplit, test: &LoadedSplit, dir: &Path) -> Result<()> {
+fn check_compatible(train: &LoadedSplit, test: &LoadedSplit, dir: &Location) -> Result<()> {
     if test.manifest.classes != train.manifest.classes {
         return Err(Error::file(
-            dir,
+            dir.shown(),
             format!(
                 "its classes [{}] differ from the training classes [{}]",
                 test.manifest.classes.join(", "),
@@ -132,7 +131,7 @@ fn check_compatible(train: &LoadedSplit, test: &LoadedSplit, dir: &Path) -> Resu
     let (a, b) = (test.store.shape, train.store.shape);
     if a != b {
         return Err(Error::file(
-            dir,
+            dir.shown(),
             format!(
                 "its {} images do not fit the model, which takes {}",
                 a.describe(),
@@ -221,7 +220,7 @@ impl ArchitectureVisitor for Execute<'_, '_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::path::PathBuf;
+    use std::path::{Path, PathBuf};
 
     use crate::backend::BackendKind;
     use crate::config::{OptimizerKind, TrainConfig};
@@ -321,8 +320,8 @@ mod tests {
 
     fn config(root: &Path, data: PathBuf, test: PathBuf, train: TrainConfig) -> RunConfig {
         RunConfig {
-            data,
-            test,
+            data: data.into(),
+            test: test.into(),
             synthetic_test: None,
             out: root.join("run"),
             model: ModelKind::Mlp,
@@ -376,7 +375,7 @@ mod tests {
             mix.clone(),
             TrainConfig::new().with_epochs(2).with_batch_size(8),
         );
-        config.synthetic_test = Some(mix);
+        config.synthetic_test = Some(mix.into());
         let mut batches = 0;
         let result = run_training(&config, &mut count_batches(&mut batches)).unwrap();
         assert_eq!(result.status, Status::Ok);

@@ -3,7 +3,8 @@
 //! and it waits for the tasks it needs (`--wait-for-inputs`), so every stage's Job can be
 //! applied at once. Done tasks exit at once, so applying the manifest again after a failure
 //! runs only the missing ones. The bench directory is a volume every pod mounts at the same
-//! path.
+//! path; datasets the experiment names by object-store URL are read with the credentials of
+//! the Secret `secret` names, which every pod takes its environment from.
 
 use anyhow::Result;
 use serde_json::{Value, json};
@@ -25,6 +26,8 @@ pub struct K8sOptions {
     pub cpus_per_task: usize,
     /// Retries of one index before it counts as failed.
     pub retries: usize,
+    /// The Secret every pod takes its environment from (object-store credentials).
+    pub secret: Option<String>,
 }
 
 /// The Kubernetes engine: prints the Indexed Jobs for `kubectl apply -f -`.
@@ -68,6 +71,19 @@ fn job(plan: &Plan, stage: Stage, count: usize, options: &BenchOptions, k8s: &K8
         .collect();
     let name = format!("synmix-{}-{}", &plan.experiment[..8], stage.name());
     let mount = options.out.display().to_string();
+    let mut container = json!({
+        "name": "synmix",
+        "image": k8s.image,
+        "command": command,
+        "resources": {
+            "requests": {"cpu": k8s.cpus_per_task.to_string()},
+            "limits": {"cpu": k8s.cpus_per_task.to_string()},
+        },
+        "volumeMounts": [{"name": "bench", "mountPath": mount}],
+    });
+    if let Some(secret) = &k8s.secret {
+        container["envFrom"] = json!([{"secretRef": {"name": secret}}]);
+    }
     json!({
         "apiVersion": "batch/v1",
         "kind": "Job",
@@ -87,16 +103,7 @@ fn job(plan: &Plan, stage: Stage, count: usize, options: &BenchOptions, k8s: &K8
             "template": {
                 "spec": {
                     "restartPolicy": "Never",
-                    "containers": [{
-                        "name": "synmix",
-                        "image": k8s.image,
-                        "command": command,
-                        "resources": {
-                            "requests": {"cpu": k8s.cpus_per_task.to_string()},
-                            "limits": {"cpu": k8s.cpus_per_task.to_string()},
-                        },
-                        "volumeMounts": [{"name": "bench", "mountPath": mount}],
-                    }],
+                    "containers": [container],
                     "volumes": [{
                         "name": "bench",
                         "persistentVolumeClaim": {"claimName": k8s.claim},

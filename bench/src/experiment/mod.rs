@@ -14,8 +14,9 @@ mod search;
 mod values;
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
+use datasets::Location;
 use datasets::point::{Regime, Strategy};
 use serde::{Deserialize, Serialize};
 use trainer::ModelKind;
@@ -161,8 +162,9 @@ pub struct Pair {
 pub enum RealSource {
     /// A built-in importer (`fashion-mnist`).
     Builtin(String),
-    /// An existing synmix dataset with `train` and `test` splits.
-    Dataset(PathBuf),
+    /// An existing synmix dataset with `train` and `test` splits (a directory or an
+    /// object-store prefix).
+    Dataset(Location),
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -171,8 +173,9 @@ pub enum SyntheticSource {
     /// A generator preset, rendered for this experiment: a built-in name or the path of a
     /// preset file (`.toml`), relative to the experiment file.
     Preset(String),
-    /// An existing synmix dataset (a `test` split, if any, measures the domain gap).
-    Dataset(PathBuf),
+    /// An existing synmix dataset (a `test` split, if any, measures the domain gap; a
+    /// directory or an object-store prefix).
+    Dataset(Location),
 }
 
 impl Experiment {

@@ -34,7 +34,7 @@ impl Kind for Import {
     fn run(&self, context: &Context) -> Result<String> {
         let out = &context.options.out;
         match &self.source {
-            RealSource::Builtin(name) => inputs::redo_if_damaged(&layout::real_dataset(out, name))?,
+            RealSource::Builtin(name) => inputs::redo_if_damaged(layout::real_dataset(out, name))?,
             RealSource::Dataset(dir) => inputs::refuse_if_damaged(dir)?,
         }
         // The record says which real test rows score the runs.
@@ -56,7 +56,7 @@ impl Kind for Import {
 
     fn damaged(&self, out: &Path) -> Option<String> {
         match &self.source {
-            RealSource::Builtin(name) => dataset_damaged(&layout::real_dataset(out, name)),
+            RealSource::Builtin(name) => dataset_damaged(layout::real_dataset(out, name)),
             RealSource::Dataset(dir) => dataset_damaged(dir),
         }
     }

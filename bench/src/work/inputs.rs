@@ -2,13 +2,13 @@
 //! synthetic one rendered (or checked), and the checks, before any work, that they hold what
 //! the experiment takes. Each keeps what an earlier run finished.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::{Context, Result, bail};
 use datasets::import::{self, ImportOptions};
 use datasets::subset::TestSet;
 use datasets::verify::{Depth, Finished, finished};
-use datasets::{Dataset, Source, WriteMode};
+use datasets::{Dataset, Location, Source, WriteMode};
 use generator::{GenerateOptions, PresetSpec};
 
 use crate::experiment::{Axis, BUILTIN_REAL, Experiment, Pair, RealSource, SyntheticSource};
@@ -24,18 +24,18 @@ pub(super) fn pair<'a>(experiment: &'a Experiment, name: &str) -> Result<&'a Pai
 
 /// Before a dataset of the bench's own is made: a finished one whose shards no longer match
 /// its manifest is removed, so the task makes it anew.
-pub(super) fn redo_if_damaged(dir: &Path) -> Result<()> {
-    if let Finished::Damaged(problem) = finished(dir, Depth::Hashes) {
-        tracing::warn!("{}: damaged ({problem}): making it anew", dir.display());
-        std::fs::remove_dir_all(dir)
-            .with_context(|| format!("{}: cannot remove", dir.display()))?;
+pub(super) fn redo_if_damaged(dir: impl Into<Location>) -> Result<()> {
+    let dir = dir.into();
+    if let Finished::Damaged(problem) = finished(&dir, Depth::Hashes) {
+        tracing::warn!("{dir}: damaged ({problem}): making it anew");
+        dir.remove_all()?;
     }
     Ok(())
 }
 
 /// Before a dataset the user gave is read: refused, named, if its shards no longer match its
 /// manifest.
-pub(super) fn refuse_if_damaged(dir: &Path) -> Result<()> {
+pub(super) fn refuse_if_damaged(dir: &Location) -> Result<()> {
     if let Finished::Damaged(problem) = finished(dir, Depth::Hashes) {
         bail!(
             "{}: damaged ({problem}); restore it (`synmix verify` lists what is wrong)",
@@ -47,10 +47,10 @@ pub(super) fn refuse_if_damaged(dir: &Path) -> Result<()> {
 
 /// The datasets of one pair, once prepared.
 pub(crate) struct PairData {
-    pub real: PathBuf,
+    pub real: Location,
     /// The dataset whose `test` split scores the runs: `real`, or a stratified part of it.
-    pub real_test: PathBuf,
-    pub synthetic: PathBuf,
+    pub real_test: Location,
+    pub synthetic: Location,
     pub synthetic_has_test: bool,
 }
 
@@ -91,7 +91,7 @@ pub(super) fn pair_data(
 /// The real test set that scores the runs: with `data.real_test_limit`, that many rows of
 /// the real test split in its class proportions (cut once), or the whole split if it holds
 /// no more; without, the whole split.
-fn real_test(real: &Path, experiment: &Experiment, options: &BenchOptions) -> Result<TestSet> {
+fn real_test(real: &Location, experiment: &Experiment, options: &BenchOptions) -> Result<TestSet> {
     let limit = match experiment.data.real_test_limit {
         0 => u64::MAX,
         limit => limit,
@@ -100,19 +100,19 @@ fn real_test(real: &Path, experiment: &Experiment, options: &BenchOptions) -> Re
     Ok(datasets::subset::stratified_test(
         real,
         limit,
-        &layout::real_test_dataset(&options.out, &name, limit),
+        &layout::real_test_dataset(&options.out, &name, limit).into(),
         &options.command,
     )?)
 }
 
 /// Whether `dir` holds a finished dataset (its manifest is written last).
-fn is_complete(dir: &Path) -> bool {
+fn is_complete(dir: &Location) -> bool {
     finished(dir, Depth::Manifest) == Finished::Yes
 }
 
 /// A real dataset and the test set cut from it.
 pub(super) struct RealData {
-    pub dir: PathBuf,
+    pub dir: Location,
     pub test: TestSet,
 }
 
@@ -127,7 +127,7 @@ pub(super) fn prepare_real(
     Ok(RealData { dir, test })
 }
 
-fn import_real(source: &RealSource, options: &BenchOptions) -> Result<PathBuf> {
+fn import_real(source: &RealSource, options: &BenchOptions) -> Result<Location> {
     match source {
         RealSource::Dataset(dir) => {
             let dataset = Dataset::open(dir)?;
@@ -136,7 +136,7 @@ fn import_real(source: &RealSource, options: &BenchOptions) -> Result<PathBuf> {
             Ok(dir.clone())
         }
         RealSource::Builtin(name) if name == BUILTIN_REAL[0] => {
-            let dir = layout::real_dataset(&options.out, name);
+            let dir = Location::from(layout::real_dataset(&options.out, name));
             if !is_complete(&dir) {
                 let spinner =
                     datasets::progress::bars::spinner("importing Fashion-MNIST", options.quiet);
@@ -230,7 +230,7 @@ fn render_options(
 ) -> Result<GenerateOptions> {
     let classes = preset.classes();
     let mut counts = vec![0u64; classes.len()];
-    let mut image: Option<(datasets::ImageSpec, PathBuf)> = None;
+    let mut image: Option<(datasets::ImageSpec, Location)> = None;
     for pair in &experiment.pairs {
         if pair.synthetic != SyntheticSource::Preset(source.to_string()) {
             continue;
@@ -242,9 +242,9 @@ fn render_options(
                 "pair '{}': preset {} renders one dataset for every pair, but {} is {} and {} is {}; give such pairs their own synthetic datasets",
                 pair.name,
                 preset.name(),
-                first.display(),
+                first,
                 spec,
-                real_dir.display(),
+                real_dir,
                 real.manifest.image
             ),
             Some(_) => {}
@@ -274,10 +274,10 @@ pub(super) fn prepare_render(
     preset: &str,
     experiment: &Experiment,
     options: &BenchOptions,
-) -> Result<PathBuf> {
+) -> Result<Location> {
     let source = preset;
     let preset = PresetSpec::parse(source)?;
-    let dir = layout::synthetic_dataset(&options.out, preset.name());
+    let dir = Location::from(layout::synthetic_dataset(&options.out, preset.name()));
     if !is_complete(&dir) {
         let name = preset.name().to_string();
         let class_count = preset.class_count() as u64;
@@ -308,10 +308,10 @@ fn preset_class(pair: &Pair, preset: &PresetSpec, real: &[String], class: &str) 
 }
 
 /// Where the bench finds a real source's dataset (a built-in one once imported).
-fn real_dir(source: &RealSource, out: &Path) -> PathBuf {
+fn real_dir(source: &RealSource, out: &Path) -> Location {
     match source {
         RealSource::Dataset(dir) => dir.clone(),
-        RealSource::Builtin(name) => layout::real_dataset(out, name),
+        RealSource::Builtin(name) => layout::real_dataset(out, name).into(),
     }
 }
 
@@ -360,7 +360,7 @@ pub(crate) fn check_real_holds(experiment: &Experiment, out: &Path) -> Result<()
                         "{setting} {}: pair '{}' needs {need} real rows of class '{class}' but the train split of {} has {have}; give a smaller {setting}",
                         axis.rows,
                         pair.name,
-                        real.display()
+                        real
                     );
                 }
                 if rows == 0 {
@@ -368,7 +368,7 @@ pub(crate) fn check_real_holds(experiment: &Experiment, out: &Path) -> Result<()
                         "{setting} {}: too few rows to give each of the {} classes of {} at least one; give a larger {setting}",
                         axis.rows,
                         classes.len(),
-                        real.display()
+                        real
                     );
                 }
             }

@@ -92,7 +92,7 @@ impl Kind for Mix {
         record
             .subset_names()
             .into_iter()
-            .find_map(|name| dataset_damaged(&dir.join(name)))
+            .find_map(|name| dataset_damaged(dir.join(name)))
     }
 }
 
@@ -100,7 +100,7 @@ impl Kind for Mix {
 /// pair's gap task's TRTS per class (the share of a class's synthetic images that a network
 /// trained on the real data recognises), by class name. A gap the data could not give leaves
 /// every class alike, so the class-wise subsets are SM's quotas.
-fn class_transfer(out: &Path, pair: &str, real: &Path) -> Result<Vec<f64>> {
+fn class_transfer(out: &Path, pair: &str, real: &datasets::Location) -> Result<Vec<f64>> {
     let classes = datasets::Dataset::open(real)?.manifest.classes;
     Ok(match PairGap::read(out, pair)? {
         PairGap::Measured(gap) => classes
@@ -123,7 +123,7 @@ fn mix(
         Regime::FixedSize => {
             let spec = mixer::SweepSpec {
                 options,
-                out: dir.to_path_buf(),
+                out: dir.into(),
                 size: axis.rows,
                 shares: axis.values.clone(),
                 draw: mixer::Draw::Nested,
@@ -135,7 +135,7 @@ fn mix(
         Regime::AddedSynthetic => {
             let spec = mixer::AddedSpec {
                 options,
-                out: dir.to_path_buf(),
+                out: dir.into(),
                 real_rows: axis.rows,
                 multiples: axis.values.clone(),
                 ramp,

@@ -139,34 +139,32 @@ impl fmt::Display for Work {
 /// An input of a task that no longer matches its manifest: the task fails naming it, and the
 /// task contract sends the task that made it back to work.
 #[derive(Debug, thiserror::Error)]
-#[error("{}: damaged ({why})", path.display())]
+#[error("{path}: damaged ({why})")]
 pub struct DamagedInput {
-    pub path: PathBuf,
+    pub path: datasets::Location,
     pub why: String,
 }
 
 /// Fails with a [`DamagedInput`] unless the dataset in `dir` is finished and its shards match
 /// its manifest: a task never reads a damaged input.
-pub(crate) fn check_input(dir: &Path) -> Result<()> {
+pub(crate) fn check_input(dir: impl Into<datasets::Location>) -> Result<()> {
     use datasets::verify::{Depth, Finished, finished};
-    let why = match finished(dir, Depth::Hashes) {
+    let dir = dir.into();
+    let why = match finished(&dir, Depth::Hashes) {
         Finished::Yes => return Ok(()),
         Finished::No => "not finished: it has no manifest".to_string(),
         Finished::Damaged(why) => why,
     };
-    Err(DamagedInput {
-        path: dir.to_path_buf(),
-        why,
-    }
-    .into())
+    Err(DamagedInput { path: dir, why }.into())
 }
 
 /// Why the dataset a finished task made cannot be trusted, reading its manifest only.
-pub(crate) fn dataset_damaged(dir: &Path) -> Option<String> {
+pub(crate) fn dataset_damaged(dir: impl Into<datasets::Location>) -> Option<String> {
     use datasets::verify::{Depth, Finished, finished};
-    match finished(dir, Depth::Manifest) {
+    let dir = dir.into();
+    match finished(&dir, Depth::Manifest) {
         Finished::Yes => None,
-        Finished::No => Some(format!("{}: missing", dir.display())),
-        Finished::Damaged(why) => Some(format!("{}: {why}", dir.display())),
+        Finished::No => Some(format!("{dir}: missing")),
+        Finished::Damaged(why) => Some(format!("{dir}: {why}")),
     }
 }

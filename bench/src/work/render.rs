@@ -38,7 +38,7 @@ impl Kind for Render {
 
     fn run(&self, context: &Context) -> Result<String> {
         if let Some(dir) = self.dataset(&context.options.out) {
-            inputs::redo_if_damaged(&dir)?;
+            inputs::redo_if_damaged(dir)?;
         }
         let dir = inputs::prepare_render(&self.preset, context.experiment, context.options)?;
         Ok(format!("{}", dir.display()))

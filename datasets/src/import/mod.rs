@@ -28,7 +28,9 @@ mod problems;
 mod select;
 mod write;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
+
+use crate::store::Location;
 
 use crate::error::{Error, Result};
 use crate::types::Source;
@@ -51,7 +53,7 @@ pub use write::write_dataset;
 /// Options every importer shares.
 #[derive(Debug, Clone)]
 pub struct ImportOptions {
-    pub out: PathBuf,
+    pub out: Location,
     /// Dataset name; defaults to the output directory's name.
     pub name: Option<String>,
     pub source: Source,

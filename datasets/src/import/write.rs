@@ -36,13 +36,11 @@ pub fn write_dataset(input: Input, options: &ImportOptions, origin: &Path) -> Re
     let spec = output_spec(&input, options, origin)?;
     let kept = kept_rows(&input, &relabel, origin)?;
 
-    let name = options.name.clone().unwrap_or_else(|| {
-        options
-            .out
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "dataset".into())
-    });
+    let name = options
+        .name
+        .clone()
+        .or_else(|| Some(options.out.name()).filter(|n| !n.is_empty()))
+        .unwrap_or_else(|| "dataset".into());
     let info = DatasetInfo {
         name: name.clone(),
         classes,
@@ -187,7 +185,7 @@ mod tests {
 
     fn options(out: &Path) -> ImportOptions {
         ImportOptions {
-            out: out.to_path_buf(),
+            out: out.into(),
             name: None,
             source: Source::Real,
             split: None,

@@ -1,12 +1,15 @@
-//! The output directory's policy: what a write may find there and what it clears away.
+//! The output directory's policy: what a write may find there and what it clears away. The
+//! same on a local disk and on an object store, through [`Location`]'s operations.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use crate::atomic::{publish, tmp_sibling, tmp_target};
+use crate::atomic::{tmp_sibling, tmp_target};
 use crate::card;
-use crate::error::{Error, IoContext, OutputConflict, Result};
+use crate::error::{Error, OutputConflict, Result};
 use crate::journal::{JOURNAL_DIR, Journal};
+use crate::lock::LEASE_NAME;
 use crate::manifest::MANIFEST_FILE;
+use crate::store::Location;
 
 /// What to do with an output directory that already holds something.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,50 +22,49 @@ pub enum WriteMode {
     Resume,
 }
 
-/// Entries a synmix dataset directory may hold; [`WriteMode::Force`] removes only these.
-const DATASET_ENTRIES: [&str; 4] = ["data", MANIFEST_FILE, card::CARD_FILE, JOURNAL_DIR];
+/// Entries a synmix dataset directory may hold; [`WriteMode::Force`] removes only these. The
+/// manifest comes first: removed first, a dataset is unfinished before any shard goes.
+const DATASET_ENTRIES: [&str; 4] = [MANIFEST_FILE, "data", card::CARD_FILE, JOURNAL_DIR];
 
-/// Makes sure `dir` may be written under `mode`; returns whether it was created here.
-pub(super) fn prepare(dir: &Path, mode: WriteMode) -> Result<bool> {
-    if !dir.exists() {
-        std::fs::create_dir_all(dir).at(dir)?;
-        return Ok(true);
+/// Makes sure `dir` may be written under `mode`; returns whether it was created here. The
+/// lease of an object-store directory's writers ([`LEASE_NAME`]) is no content.
+pub(super) fn prepare(dir: &Location, mode: WriteMode) -> Result<bool> {
+    if dir.is_file()? {
+        return Err(Error::output_in_use(
+            dir.shown(),
+            OutputConflict::NotADirectory,
+        ));
     }
-    if !dir.is_dir() {
-        return Err(Error::output_in_use(dir, OutputConflict::NotADirectory));
-    }
-    let entries: Vec<String> = std::fs::read_dir(dir)
-        .at(dir)?
-        .filter_map(|e| e.ok())
-        .map(|e| e.file_name().to_string_lossy().into_owned())
+    let existed = dir.is_dir()?;
+    let entries: Vec<String> = dir
+        .entries()?
+        .into_iter()
+        .filter(|e| e != LEASE_NAME)
         .collect();
     if entries.is_empty() {
-        return Ok(false);
+        dir.create_dir_all()?;
+        return Ok(!existed);
     }
     if mode != WriteMode::Fresh {
         foreign(dir, &entries)?;
     }
     match mode {
-        WriteMode::Fresh => Err(Error::output_in_use(dir, OutputConflict::HoldsData)),
+        WriteMode::Fresh => Err(Error::output_in_use(dir.shown(), OutputConflict::HoldsData)),
         WriteMode::Force => {
-            for entry in &entries {
-                let path = dir.join(entry);
-                let removed = if path.is_dir() {
-                    std::fs::remove_dir_all(&path)
-                } else {
-                    std::fs::remove_file(&path)
-                };
-                removed.at(&path)?;
+            for entry in DATASET_ENTRIES
+                .iter()
+                .filter(|e| entries.iter().any(|n| n == *e))
+            {
+                dir.join(entry).remove_all()?;
             }
             Ok(false)
         }
         WriteMode::Resume => {
             // A finished dataset is rewritten from its shards: drop the manifest first so a
             // crash in between never leaves a manifest that lists changed shards.
-            for done in [MANIFEST_FILE, card::CARD_FILE] {
-                let path = dir.join(done);
-                if path.exists() && !Journal::path(dir).exists() {
-                    std::fs::remove_file(&path).at(&path)?;
+            if !Journal::path(dir).is_dir()? {
+                for done in [MANIFEST_FILE, card::CARD_FILE] {
+                    dir.join(done).remove()?;
                 }
             }
             Ok(false)
@@ -72,15 +74,15 @@ pub(super) fn prepare(dir: &Path, mode: WriteMode) -> Result<bool> {
 
 /// Fails if `entries` of `dir` hold anything a synmix dataset does not: never removed. The
 /// temporary of an entry (`.manifest.json.4242.tmp`, left by a write that a full disk or a kill
-/// cut short) is the dataset's own.
-fn foreign(dir: &Path, entries: &[String]) -> Result<()> {
+/// cut short) and a writer's lease are the dataset's own.
+fn foreign(dir: &Location, entries: &[String]) -> Result<()> {
     let ours = |entry: &str| {
         let name = tmp_target(entry).unwrap_or(entry);
-        DATASET_ENTRIES.contains(&name)
+        DATASET_ENTRIES.contains(&name) || name == LEASE_NAME
     };
     match entries.iter().find(|e| !ours(e)) {
         Some(example) => Err(Error::output_in_use(
-            dir,
+            dir.shown(),
             OutputConflict::ForeignFiles {
                 example: example.clone(),
             },
@@ -93,32 +95,27 @@ fn foreign(dir: &Path, entries: &[String]) -> Result<()> {
 /// complete: the new one is written into the directory's temporary sibling (`.NAME.tmp`, made
 /// fresh here) and moved in by [`replace`], so input found bad while writing leaves the old
 /// dataset as it was. Returns that staging directory, or `None` where the writer writes in place.
-pub(super) fn staging(dir: &Path, mode: WriteMode) -> Result<Option<PathBuf>> {
-    if mode != WriteMode::Force || !dir.join(MANIFEST_FILE).is_file() {
+pub(super) fn staging(dir: &Location, mode: WriteMode) -> Result<Option<Location>> {
+    if mode != WriteMode::Force || !dir.join(MANIFEST_FILE).is_file()? {
         return Ok(None);
     }
-    let entries: Vec<String> = std::fs::read_dir(dir)
-        .at(dir)?
-        .filter_map(|e| e.ok())
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .collect();
-    foreign(dir, &entries)?;
-    let staging = tmp_sibling(dir);
-    if staging.exists() {
-        // Left by a run that crashed before its dataset was complete.
-        std::fs::remove_dir_all(&staging).at(&staging)?;
-    }
+    foreign(dir, &dir.entries()?)?;
+    let name = tmp_sibling(Path::new(&dir.name()));
+    let staging = dir.sibling(&name.to_string_lossy());
+    // Left by a run that crashed before its dataset was complete.
+    staging.remove_all()?;
     Ok(Some(staging))
 }
 
-/// Moves the complete dataset in `staging` over the one in `dir`: the old entries go, then the
-/// new ones move in, the manifest last, each published durably.
-pub(super) fn replace(staging: &Path, dir: &Path) -> Result<()> {
+/// Moves the complete dataset in `staging` over the one in `dir`: the old entries go (the
+/// manifest first), then the new ones move in, the manifest last, each published durably (on
+/// an object store, copied and deleted object by object).
+pub(super) fn replace(staging: &Location, dir: &Location) -> Result<()> {
     prepare(dir, WriteMode::Force)?;
     for entry in ["data", card::CARD_FILE, MANIFEST_FILE] {
-        publish(&staging.join(entry), &dir.join(entry))?;
+        staging.join(entry).move_to(&dir.join(entry))?;
     }
-    std::fs::remove_dir(staging).at(staging)
+    staging.remove_all()
 }
 
 #[cfg(test)]
@@ -227,7 +224,7 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let file = tmp.path().join("f");
         std::fs::write(&file, "x").unwrap();
-        let err = prepare(&file, WriteMode::Force).unwrap_err();
+        let err = prepare(&Location::from(&file), WriteMode::Force).unwrap_err();
         assert!(
             matches!(
                 &err,

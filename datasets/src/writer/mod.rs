@@ -17,7 +17,6 @@ mod shard;
 mod slots;
 
 use std::ops::Range;
-use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use arrow_schema::SchemaRef;
@@ -25,22 +24,24 @@ use arrow_schema::SchemaRef;
 use ::parquet::file::properties::WriterProperties;
 
 use crate::DEFAULT_ROWS_PER_SHARD;
-use crate::atomic::{remove_temporaries, write_atomic, write_json};
+use crate::atomic::remove_temporaries;
 use crate::card;
-use crate::error::{Error, IoContext, Result};
+use crate::error::{Error, Result};
 use crate::journal::{FinishedShard, Journal};
 use crate::lock::DirLock;
 use crate::manifest::{MANIFEST_FILE, Manifest, Phase};
 use crate::schema;
+use crate::store::Location;
 use crate::types::{DatasetInfo, SplitPlan};
 
 pub use dir::WriteMode;
 pub use shard::ShardWriter;
 pub use slots::ShardSlot;
 
-/// Writes one dataset directory. Shards may be written concurrently from several threads.
+/// Writes one dataset directory, local or on an object store. Shards may be written
+/// concurrently from several threads.
 pub struct DatasetWriter {
-    dir: PathBuf,
+    dir: Location,
     info: DatasetInfo,
     splits: Vec<SplitPlan>,
     slots: Vec<ShardSlot>,
@@ -49,12 +50,12 @@ pub struct DatasetWriter {
     journal: Mutex<Journal>,
     created_dir: bool,
     /// The dataset that `dir`, a staging directory, replaces once complete ([`dir::staging`]).
-    replaces: Option<PathBuf>,
+    replaces: Option<Location>,
 }
 
 impl DatasetWriter {
     pub fn create(
-        dir: &Path,
+        dir: impl Into<Location>,
         info: DatasetInfo,
         splits: &[SplitPlan],
         mode: WriteMode,
@@ -63,29 +64,29 @@ impl DatasetWriter {
     }
 
     pub fn with_rows_per_shard(
-        dir: &Path,
+        dir: impl Into<Location>,
         info: DatasetInfo,
         splits: &[SplitPlan],
         mode: WriteMode,
         rows_per_shard: u64,
     ) -> Result<Self> {
+        let dir = dir.into();
         slots::check(&info, splits, rows_per_shard)?;
         let fingerprint = resume::fingerprint(&info, splits, rows_per_shard);
-        let replaces = dir::staging(dir, mode)?.map(|staging| (staging, dir.to_path_buf()));
+        let replaces = dir::staging(&dir, mode)?.map(|staging| (staging, dir.clone()));
         let (dir, mode) = match &replaces {
-            Some((staging, _)) => (staging.as_path(), WriteMode::Fresh),
+            Some((staging, _)) => (staging.clone(), WriteMode::Fresh),
             None => (dir, mode),
         };
-        let created_dir = dir::prepare(dir, mode)?;
-        let data = dir.join("data");
-        std::fs::create_dir_all(&data).at(&data)?;
+        let created_dir = dir::prepare(&dir, mode)?;
+        dir.join("data").create_dir_all()?;
         let mut slots = slots::plan(splits, rows_per_shard.max(1));
-        let journal = resume::open_journal(dir, mode, fingerprint, &mut slots)?;
+        let journal = resume::open_journal(&dir, mode, fingerprint, &mut slots)?;
 
         let schema = schema::arrow_schema_with_features(&info.classes);
         let props = parquet::writer_properties(&info.classes);
         Ok(DatasetWriter {
-            dir: dir.to_path_buf(),
+            dir,
             info,
             splits: splits.to_vec(),
             slots,
@@ -110,7 +111,7 @@ impl DatasetWriter {
         slots::covering(&self.slots, split, &rows)
     }
 
-    /// Starts writing shard `slot` under a temporary name.
+    /// Starts writing shard `slot`, invisible under its name until finished.
     pub fn shard(&self, slot: usize) -> Result<ShardWriter<'_>> {
         let slot_info = self
             .slots
@@ -139,8 +140,7 @@ impl DatasetWriter {
     /// holding shard writers of other datasets can finish this one; it writes nothing more.
     pub fn finish(&self, phases: Vec<Phase>, mix: Option<serde_json::Value>) -> Result<Manifest> {
         let _turn = DirLock::wait(&self.dir)?;
-        let manifest_path = self.dir.join(MANIFEST_FILE);
-        if manifest_path.is_file() && !Journal::path(&self.dir).exists() {
+        if self.dir.join(MANIFEST_FILE).is_file()? && !Journal::path(&self.dir).is_dir()? {
             return Manifest::read(&self.dir);
         }
         let mut journal = self.journal.lock().expect("journal lock");
@@ -152,8 +152,11 @@ impl DatasetWriter {
         }
         // Only now that every shard is complete, under the lock that the card and manifest are
         // written under, can no writer still be writing a temporary.
+        // An object store has none: an unfinished upload is no object.
         for dir in [self.dir.join("data"), self.dir.clone()] {
-            remove_temporaries(&dir)?;
+            if let Some(dir) = dir.as_local() {
+                remove_temporaries(dir)?;
+            }
         }
         let manifest = records::manifest(
             &self.dir,
@@ -164,11 +167,10 @@ impl DatasetWriter {
             phases,
             mix,
         )?;
-        write_atomic(
-            &self.dir.join(card::CARD_FILE),
-            card::render(&manifest).as_bytes(),
-        )?;
-        write_json(&self.dir.join(MANIFEST_FILE), &manifest)?;
+        self.dir
+            .join(card::CARD_FILE)
+            .put(card::render(&manifest).as_bytes())?;
+        self.dir.join(MANIFEST_FILE).put_json(&manifest)?;
         Journal::remove(&self.dir)?;
         if let Some(target) = &self.replaces {
             dir::replace(&self.dir, target)?;
@@ -179,14 +181,16 @@ impl DatasetWriter {
     /// Removes everything this writer made: used when the input turns out to be bad.
     pub fn abort(self) {
         if self.created_dir {
-            let _ = std::fs::remove_dir_all(&self.dir);
+            let _ = self.dir.remove_all();
             return;
         }
         for slot in &self.slots {
-            let _ = std::fs::remove_file(self.dir.join(&slot.file));
+            let _ = self.dir.join(&slot.file).remove();
         }
         let _ = Journal::remove(&self.dir);
-        let _ = std::fs::remove_dir(self.dir.join("data"));
+        if let Some(data) = self.dir.join("data").as_local() {
+            let _ = std::fs::remove_dir(data);
+        }
     }
 
     /// Records a finished shard, on disk for a resume and here for [`DatasetWriter::finish`].
@@ -334,7 +338,7 @@ mod tests {
         assert_eq!(manifest.splits["train"].shards[0], first);
         assert_eq!(manifest.splits["train"].class_counts, vec![5, 5]);
         assert!(crate::verify::verify(&dir).unwrap().is_empty());
-        assert!(!Journal::path(&dir).exists());
+        assert!(!Journal::path(&Location::from(&dir)).is_dir().unwrap());
         assert_eq!(
             Dataset::open(&dir)
                 .unwrap()

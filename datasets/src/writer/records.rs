@@ -1,19 +1,19 @@
 //! The manifest of a finished dataset, summed from the records of its shards.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
 use crate::TOOL_VERSION;
 use crate::error::{Error, OutputConflict, Result};
 use crate::journal::FinishedShard;
 use crate::manifest::{FORMAT_VERSION, Manifest, Phase, SplitManifest};
+use crate::store::Location;
 use crate::types::{DatasetInfo, SplitPlan};
 use crate::writer::ShardSlot;
 
 /// Builds the manifest of the dataset in `dir` from `records` (keyed by shard file), which
 /// must hold every slot; the counts of each split are the sums of its shards'.
 pub(super) fn manifest(
-    dir: &Path,
+    dir: &Location,
     info: &DatasetInfo,
     plans: &[SplitPlan],
     slots: &[ShardSlot],
@@ -28,7 +28,7 @@ pub(super) fn manifest(
         .collect();
     if let Some(first) = missing.first() {
         return Err(Error::output_in_use(
-            dir,
+            dir.shown(),
             OutputConflict::Unfinished {
                 missing: missing.len(),
                 first: first.to_string(),

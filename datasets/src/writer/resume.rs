@@ -2,11 +2,10 @@
 //! holds the records; this decides whether they belong to the same arguments and still match
 //! the files on disk.
 
-use std::path::Path;
-
 use crate::TOOL_VERSION;
 use crate::error::{Error, OutputConflict, Result};
-use crate::journal::{Journal, hash_file};
+use crate::journal::Journal;
+use crate::store::Location;
 use crate::types::{DatasetInfo, SplitPlan};
 use crate::writer::{ShardSlot, WriteMode};
 
@@ -25,7 +24,7 @@ pub(super) fn fingerprint(info: &DatasetInfo, splits: &[SplitPlan], rows_per_sha
 /// earlier run's, which must have the same fingerprint, else an empty one. Every slot whose
 /// file still matches its record is marked done; the other records are forgotten.
 pub(super) fn open_journal(
-    dir: &Path,
+    dir: &Location,
     mode: WriteMode,
     fingerprint: String,
     slots: &mut [ShardSlot],
@@ -35,17 +34,21 @@ pub(super) fn open_journal(
         _ => Journal::default(),
     };
     if !journal.fingerprint.is_empty() && journal.fingerprint != fingerprint {
-        return Err(Error::output_in_use(dir, OutputConflict::OtherArguments));
+        return Err(Error::output_in_use(
+            dir.shown(),
+            OutputConflict::OtherArguments,
+        ));
     }
     Journal::begin(dir, &fingerprint)?;
     journal.fingerprint = fingerprint;
 
     for slot in slots.iter_mut() {
         slot.done = match journal.shards.get(&slot.file) {
-            Some(done) => {
-                let path = dir.join(&slot.file);
-                path.is_file() && hash_file(&path).is_ok_and(|(hash, _)| hash == done.shard.blake3)
-            }
+            // A shard that cannot be hashed (gone, unreadable) is written again.
+            Some(done) => dir
+                .join(&slot.file)
+                .hash()
+                .is_ok_and(|(hash, _)| hash == done.shard.blake3),
             None => false,
         };
     }

@@ -1,10 +1,9 @@
-//! Writing one shard: rows buffered into row groups, streamed to Parquet under a temporary
-//! name while the bytes are hashed, renamed and recorded when complete.
+//! Writing one shard: rows buffered into row groups, streamed to Parquet while the bytes are
+//! hashed — to a temporary file or the parts of an upload ([`Upload`]) — published and
+//! recorded when complete.
 
 use std::collections::BTreeMap;
-use std::fs::File;
-use std::io::{BufWriter, Write};
-use std::path::PathBuf;
+use std::io::Write;
 use std::sync::Arc;
 
 use arrow_array::builder::{BinaryBuilder, Int64Builder, StringBuilder};
@@ -14,11 +13,11 @@ use arrow_schema::SchemaRef;
 use parquet::arrow::ArrowWriter;
 
 use crate::ROWS_PER_ROW_GROUP;
-use crate::atomic::{publish, tmp_sibling};
-use crate::error::{Error, IoContext, Result};
+use crate::error::{Error, Result};
 use crate::journal::FinishedShard;
 use crate::manifest::ShardInfo;
 use crate::schema;
+use crate::store::{Location, Upload};
 use crate::types::{Row, Source};
 use crate::writer::{DatasetWriter, ShardSlot};
 
@@ -26,11 +25,9 @@ use crate::writer::{DatasetWriter, ShardSlot};
 pub struct ShardWriter<'a> {
     owner: &'a DatasetWriter,
     slot: usize,
-    path: PathBuf,
-    tmp: PathBuf,
+    /// The shard's final name, for errors.
+    path: std::path::PathBuf,
     writer: Option<ArrowWriter<HashingWriter>>,
-    /// Whether the temporary became the shard ([`ShardWriter::finish`]).
-    published: bool,
     rows: RowBuffer,
     written: u64,
     class_counts: Vec<u64>,
@@ -38,24 +35,21 @@ pub struct ShardWriter<'a> {
 }
 
 impl<'a> ShardWriter<'a> {
-    /// Opens the temporary file of slot `slot` of `owner`.
-    pub(super) fn open(owner: &'a DatasetWriter, slot: usize, path: PathBuf) -> Result<Self> {
-        let tmp = tmp_sibling(&path);
-        let file = File::create(&tmp).at(&tmp)?;
+    /// Starts the upload of slot `slot` of `owner` to `path`.
+    pub(super) fn open(owner: &'a DatasetWriter, slot: usize, path: Location) -> Result<Self> {
         let sink = HashingWriter {
-            inner: BufWriter::with_capacity(1 << 20, file),
+            inner: path.create()?,
             hasher: blake3::Hasher::new(),
             bytes: 0,
         };
+        let path = path.shown();
         let writer = ArrowWriter::try_new(sink, owner.schema.clone(), Some(owner.props.clone()))
-            .map_err(|e| Error::invalid(&tmp, e.to_string()))?;
+            .map_err(|e| Error::invalid(&path, e.to_string()))?;
         Ok(ShardWriter {
             owner,
             slot,
             path,
-            tmp,
             writer: Some(writer),
-            published: false,
             rows: RowBuffer::default(),
             written: 0,
             class_counts: vec![0; owner.info.classes.len()],
@@ -80,7 +74,7 @@ impl ShardWriter<'_> {
 
     /// Appends a batch already in the shard schema (as the mixer copies rows).
     pub fn push_batch(&mut self, batch: &RecordBatch) -> Result<()> {
-        schema::check(&batch.schema()).map_err(|e| Error::invalid(&self.tmp, e))?;
+        schema::check(&batch.schema()).map_err(|e| Error::invalid(&self.path, e))?;
         self.flush_rows()?;
         let labels = batch
             .column(1)
@@ -96,7 +90,7 @@ impl ShardWriter<'_> {
             self.count(labels.value(i), sources.value(i))?;
         }
         let batch = RecordBatch::try_new(self.owner.schema.clone(), batch.columns().to_vec())
-            .map_err(|e| Error::invalid(&self.tmp, e.to_string()))?;
+            .map_err(|e| Error::invalid(&self.path, e.to_string()))?;
         self.write(&batch)
     }
 
@@ -115,10 +109,8 @@ impl ShardWriter<'_> {
         let writer = self.writer.take().expect("writer open until finish");
         let sink = writer
             .into_inner()
-            .map_err(|e| Error::invalid(&self.tmp, e.to_string()))?;
-        let (hash, bytes) = sink.finish().at(&self.tmp)?;
-        publish(&self.tmp, &self.path)?;
-        self.published = true;
+            .map_err(|e| Error::invalid(&self.path, e.to_string()))?;
+        let (hash, bytes) = sink.finish()?;
         let info = ShardInfo {
             file: self.slot().file.clone(),
             rows: self.written,
@@ -185,24 +177,14 @@ impl ShardWriter<'_> {
         let writer = self.writer.as_mut().expect("writer open until finish");
         writer
             .write(batch)
-            .map_err(|e| Error::invalid(&self.tmp, e.to_string()))?;
+            .map_err(|e| Error::invalid(&self.path, e.to_string()))?;
         // One row group per few hundred images: readers can stream without loading a shard.
         if writer.in_progress_rows() >= ROWS_PER_ROW_GROUP {
             writer
                 .flush()
-                .map_err(|e| Error::invalid(&self.tmp, e.to_string()))?;
+                .map_err(|e| Error::invalid(&self.path, e.to_string()))?;
         }
         Ok(())
-    }
-}
-
-impl Drop for ShardWriter<'_> {
-    /// A shard that failed or was given up leaves no temporary behind (a full disk while it
-    /// was written, its hashing or its rename).
-    fn drop(&mut self) {
-        if !self.published {
-            let _ = std::fs::remove_file(&self.tmp);
-        }
     }
 }
 
@@ -248,17 +230,19 @@ impl RowBuffer {
 }
 
 /// Hashes and counts the bytes of a shard as they are written, so finishing a shard needs
-/// no second read.
+/// no second read. Dropped unfinished, its upload leaves nothing behind.
 struct HashingWriter {
-    inner: BufWriter<File>,
+    inner: Upload,
     hasher: blake3::Hasher,
     bytes: u64,
 }
 
 impl HashingWriter {
-    fn finish(mut self) -> std::io::Result<(String, u64)> {
-        self.inner.flush()?;
-        Ok((self.hasher.finalize().to_hex().to_string(), self.bytes))
+    /// Publishes the shard under its name; its hash and length.
+    fn finish(self) -> Result<(String, u64)> {
+        let (hash, bytes) = (self.hasher.finalize().to_hex().to_string(), self.bytes);
+        self.inner.finish()?;
+        Ok((hash, bytes))
     }
 }
 

@@ -142,8 +142,8 @@ impl Fixture {
 
     pub fn options(&self) -> MixOptions {
         MixOptions {
-            synthetic: self.synthetic.clone(),
-            real: self.real.clone(),
+            synthetic: self.synthetic.clone().into(),
+            real: self.real.clone().into(),
             class_renames: ClassRenames::new(),
             seed: 7,
             order: Order::Shuffled,
@@ -156,7 +156,7 @@ impl Fixture {
     pub fn spec(&self, out: &str, size: u64, shares: &[f64]) -> SweepSpec {
         SweepSpec {
             options: self.options(),
-            out: self.out(out),
+            out: self.out(out).into(),
             size,
             shares: shares.iter().map(|&s| hundredths(s)).collect(),
             draw: Draw::Nested,
@@ -174,7 +174,7 @@ pub fn hundredths(value: f64) -> Hundredths {
 }
 
 /// The rows of a dataset's train split, in order: (uid, label, source).
-pub fn rows(dir: &Path) -> Vec<(String, i64, String)> {
+pub fn rows(dir: impl Into<datasets::Location>) -> Vec<(String, i64, String)> {
     let dataset = Dataset::open(dir).unwrap();
     let mut rows = Vec::new();
     for batch in dataset.read_split("train").unwrap() {
@@ -191,12 +191,29 @@ pub fn rows(dir: &Path) -> Vec<(String, i64, String)> {
 }
 
 /// Every shard file of a dataset: relative name → bytes.
-pub fn shard_bytes(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    let manifest = Dataset::open(dir).unwrap().manifest;
+pub fn shard_bytes(dir: impl Into<datasets::Location>) -> BTreeMap<String, Vec<u8>> {
+    let dir = dir.into();
+    let manifest = Dataset::open(&dir).unwrap().manifest;
     manifest
         .splits
         .values()
         .flat_map(|s| &s.shards)
-        .map(|s| (s.file.clone(), std::fs::read(dir.join(&s.file)).unwrap()))
+        .map(|s| {
+            (
+                s.file.clone(),
+                std::fs::read(dir.path().join(&s.file)).unwrap(),
+            )
+        })
         .collect()
+}
+
+/// The local directory of an output the tests wrote on disk.
+pub trait OnDisk {
+    fn path(&self) -> &Path;
+}
+
+impl OnDisk for datasets::Location {
+    fn path(&self) -> &Path {
+        self.as_local().expect("the tests write on a local disk")
+    }
 }

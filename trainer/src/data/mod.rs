@@ -13,9 +13,7 @@ mod loader;
 mod store;
 mod stream;
 
-use std::path::Path;
-
-use datasets::{Dataset, Manifest};
+use datasets::{Dataset, Location, Manifest};
 
 use crate::{Error, Result};
 
@@ -32,12 +30,13 @@ pub struct LoadedSplit {
 
 /// Opens the dataset at `dir` and loads its split `split`: decoded into memory if its images fit
 /// in `budget` bytes, else streamed from the shards.
-pub fn load_split(dir: &Path, split: &str, budget: u64) -> Result<LoadedSplit> {
-    let dataset = Dataset::open(dir)?;
+pub fn load_split(dir: impl Into<Location>, split: &str, budget: u64) -> Result<LoadedSplit> {
+    let dir = dir.into();
+    let dataset = Dataset::open(&dir)?;
     let classes = dataset.manifest.classes.len();
     let spec = dataset.manifest.image;
     let rows = dataset.split(split)?.rows;
-    let in_split = |e: Error| Error::file(dir, format!("split '{split}': {e}"));
+    let in_split = |e: Error| Error::file(dir.shown(), format!("split '{split}': {e}"));
     let store = if rows * spec.pixels_per_image() as u64 <= budget {
         let decoded = dataset.decode_split(split)?;
         ImageStore::from_decoded(decoded, classes).map_err(in_split)?
@@ -58,6 +57,7 @@ mod tests {
     use datasets::{
         DatasetInfo, DatasetWriter, ImageSpec, Recipe, Row, Source, SplitPlan, WriteMode,
     };
+    use std::path::Path;
 
     /// An RGB (2×1) split of 1,300 rows in two shards, so several row groups: each
     /// pixel byte is a function of its row.

@@ -51,7 +51,10 @@ impl ShardRows {
             for (image, &row) in images.chunks_exact_mut(per_image).zip(within) {
                 datasets::png::decode_into(image, png.value(row), self.spec).map_err(|e| {
                     let (shard, index) = self.groups.get(group);
-                    Error::file(shard.path(), format!("row {row} of row group {index}: {e}"))
+                    Error::file(
+                        shard.path().shown(),
+                        format!("row {row} of row group {index}: {e}"),
+                    )
                 })?;
                 hwc_to_chw(image, self.spec.channels as usize, &mut scratch);
             }
@@ -85,7 +88,7 @@ pub(super) fn streamed(dataset: &Dataset, split: &str, budget: u64) -> Result<Im
                 .sources
                 .value(within)
                 .parse()
-                .map_err(|e: String| Error::file(shard.path(), e))?;
+                .map_err(|e: String| Error::file(shard.path().shown(), e))?;
             sources.push(source);
         }
         Ok::<_, Error>(())
