@@ -60,3 +60,13 @@ fn task_out_of_range(task: usize, stage: Option<Stage>, count: usize) -> String 
         ),
     }
 }
+
+/// An input of a task that can no longer be trusted (a dataset that no longer matches its
+/// manifest, a decision that no longer follows from what it records): the task fails naming
+/// it, and the task contract sends the task that made it back to work.
+#[derive(Debug, thiserror::Error)]
+#[error("{path}: damaged ({why})")]
+pub struct DamagedInput {
+    pub path: datasets::Location,
+    pub why: String,
+}

@@ -7,9 +7,8 @@
 
 use std::collections::BTreeMap;
 
-
-use datasets::{Location, Progress};
 use datasets::point::{Hundredths, Point, Regime, Strategy, subset_name};
+use datasets::{Location, Progress};
 use serde_json::json;
 
 use crate::MixOptions;

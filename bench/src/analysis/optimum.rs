@@ -10,11 +10,7 @@ use datasets::point::{Point, Regime};
 use super::fit::Fit;
 use super::groups::Series;
 use super::stats::bootstrap_over_seeds;
-use crate::records::CellResult;
-use crate::records::SearchKey;
-
-/// r* and its 95 % interval (none with fewer than two seeds), where a curve could be fitted.
-pub type Estimate = Option<(f64, Option<(f64, f64)>)>;
+use crate::records::{CellResult, RStar, SearchKey};
 
 /// The best share of one series.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -61,11 +57,15 @@ pub fn optimum(series: &Series) -> Option<Optimum> {
 /// What an adaptive search reads of the runs of its pair, architecture and strategy in the
 /// share sweep: the shares with a successful run, and r* with its 95 % interval (where a curve
 /// could be fitted; no interval with fewer than two seeds).
-pub fn search_estimate(results: &[CellResult], key: &SearchKey) -> (Vec<Point>, Estimate) {
+pub fn search_estimate(
+    results: &[CellResult],
+    key: &SearchKey,
+    counted: &[Point],
+) -> (Vec<Point>, RStar) {
     let cells: Vec<&CellResult> = results
         .iter()
         .filter(|c| c.pair == key.pair && c.model == key.model)
-        .filter(|c| c.regime() == Regime::FixedSize)
+        .filter(|c| c.regime() == Regime::FixedSize && counted.contains(&c.point))
         .collect();
     let series = Series::new(key.strategy, Regime::FixedSize, &cells);
     let measured = series.by_share.keys().copied().collect();

@@ -11,7 +11,7 @@ mod launch;
 mod results;
 
 pub use advice::{AdviceRecord, Cost, Estimate, PilotRecord, Question};
-pub use decision::{Choice, SearchKey};
+pub use decision::{Basis, Choice, RStar, SearchKey, counted, decisions};
 pub use gap::{Gaps, PairGap, read_gaps};
 pub use launch::Launch;
 pub use results::{CellResult, scan};

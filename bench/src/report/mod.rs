@@ -29,7 +29,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use datasets::point::{Point, Regime};
+use datasets::point::Regime;
 
 use crate::analysis::groups::groups;
 use crate::layout;
@@ -61,8 +61,6 @@ pub struct ReportSetting {
 pub struct SearchSetting {
     /// Every search, in the order of the table's rows.
     pub keys: Vec<SearchKey>,
-    /// The shares every search trains first.
-    pub starting: Vec<Point>,
     /// Shares of the grid, seeds of the experiment.
     pub grid: usize,
     pub seeds: usize,

@@ -4,13 +4,11 @@
 
 use std::path::Path;
 
-use datasets::point::Point;
-
 use super::SearchSetting;
 use super::tables::Table;
 use crate::analysis::groups::upper;
 use crate::analysis::optimum::search_estimate;
-use crate::records::{CellResult, Choice};
+use crate::records::{CellResult, Choice, counted, decisions};
 
 /// The table of every search of `setting`.
 pub fn search_table(bench: &Path, setting: &SearchSetting, results: &[CellResult]) -> Table {
@@ -24,27 +22,18 @@ pub fn search_table(bench: &Path, setting: &SearchSetting, results: &[CellResult
         "search",
     ]);
     for key in &setting.keys {
-        let mut trained: Vec<Point> = setting.starting.clone();
-        let mut last: Option<Choice> = None;
-        for probe in 1..=setting.probes {
-            let Ok(choice) = Choice::read(bench, key, probe) else {
-                break;
-            };
-            trained.extend(choice.share);
-            let stopped = choice.share.is_none();
-            last = Some(choice);
-            if stopped {
-                break;
-            }
-        }
-        trained.sort();
-        let (_, estimate) = search_estimate(results, key);
+        let read: Vec<Choice> = decisions(bench, key, setting.probes)
+            .map_while(Result::ok)
+            .collect();
+        let last = read.last();
+        let trained = counted(&read);
+        let (_, estimate) = search_estimate(results, key, &trained);
         let r_star = match estimate {
             Some((r, Some((lo, hi)))) => format!("{r:.2} [{lo:.2}, {hi:.2}]"),
             Some((r, None)) => format!("{r:.2}"),
             None => "–".into(),
         };
-        let outcome = match &last {
+        let outcome = match last {
             Some(choice) if choice.share.is_none() => format!("stopped: {}", choice.reason),
             _ if trained.len() >= setting.shares => "budget spent".to_string(),
             _ => "in progress".to_string(),

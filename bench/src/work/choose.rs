@@ -4,22 +4,20 @@
 //! numbered tasks, so the search runs on every engine, resumes after a kill, and — a decision
 //! reading only finished runs, which are deterministic — makes the same choices on every rerun.
 //!
-//! The rule: fit the mixing curves to the runs so far and bootstrap r* over seeds
-//! ([`crate::analysis::optimum`]); stop when the interval is at most the tolerance wide and the
-//! grid share nearest r* has been trained (a curve through three shares can be sure of a peak
-//! it never saw); else probe the share of the grid not yet measured that lies nearest r* (the
-//! lower on a tie); stop when none is left.
+//! The rule is the decision record's own ([`Choice::decide`]), so that every reader can check a
+//! decision against what it records; r* comes from [`crate::analysis::optimum`], fitted to the
+//! runs of the shares the search counts ([`counted`]).
 
 use std::fmt;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result};
-use datasets::point::{Hundredths, Point};
+use datasets::point::Point;
 use serde::{Deserialize, Serialize};
 
 use super::{Context, Kind};
-use crate::analysis::optimum::{Estimate, search_estimate};
-use crate::records::{Choice, SearchKey, scan};
+use crate::analysis::optimum::search_estimate;
+use crate::records::{Basis, Choice, SearchKey, counted, decisions, scan};
 use crate::stage::Stage;
 
 /// Decide probe `probe` (1-based) of the search `search`.
@@ -53,25 +51,26 @@ impl Kind for Choose {
             .search
             .context("the experiment has no search, but its plan holds a search's decision")?;
         let (key, probe) = (&self.search, self.probe);
-        let earlier = (probe > 1)
-            .then(|| Choice::read(out, key, probe - 1))
-            .transpose()?;
-        let choice = match earlier {
+        let earlier = decisions(out, key, probe - 1).collect::<Result<Vec<Choice>, _>>()?;
+        let choice = match earlier.last() {
             Some(stopped) if stopped.share.is_none() => Choice {
                 probe,
                 reason: format!("stopped at probe {}", stopped.probe),
-                ..stopped
+                ..stopped.clone()
             },
             _ => {
                 let results = scan(out)?;
-                let (measured, estimate) = search_estimate(&results, key);
-                decide(
-                    probe,
-                    experiment.shares.values(),
-                    measured,
-                    estimate,
-                    search.tolerance,
-                )
+                let (measured, estimate) = search_estimate(&results, key, &counted(&earlier));
+                let basis = Basis {
+                    grid: experiment
+                        .shares
+                        .values()
+                        .iter()
+                        .map(|&s| Point::Share(s))
+                        .collect(),
+                    tolerance: search.tolerance,
+                };
+                Choice::decide(probe, basis, measured, estimate)
             }
         };
         choice.write(out, key)?;
@@ -95,125 +94,5 @@ impl Kind for Choose {
 
     fn summarises(&self) -> bool {
         true
-    }
-}
-
-/// The decision of probe `probe` from the shares measured so far and r*'s estimate: see the
-/// module docs for the rule.
-fn decide(
-    probe: usize,
-    grid: &[Hundredths],
-    measured: Vec<Point>,
-    estimate: Estimate,
-    tolerance: f64,
-) -> Choice {
-    let (r_star, interval) = match estimate {
-        Some((r, interval)) => (Some(r), interval),
-        None => (None, None),
-    };
-    let stop = |reason: String| Choice {
-        probe,
-        share: None,
-        r_star,
-        interval,
-        measured: measured.clone(),
-        reason,
-    };
-    let Some(r) = r_star else {
-        return stop("no curve could be fitted to the runs so far".into());
-    };
-    let nearest = |points: &mut dyn Iterator<Item = Point>| {
-        points.min_by(|a, b| {
-            let distance = |p: &Point| (p.value().as_f64() - r).abs();
-            distance(a).total_cmp(&distance(b)).then(a.cmp(b))
-        })
-    };
-    let at_r_star = nearest(&mut grid.iter().map(|&s| Point::Share(s)));
-    if let Some((lo, hi)) = interval
-        && hi - lo <= tolerance
-        && at_r_star.is_some_and(|p| measured.contains(&p))
-    {
-        return stop(format!(
-            "the interval is {:.2} wide, within the tolerance {tolerance}",
-            hi - lo
-        ));
-    }
-    let next = nearest(
-        &mut grid
-            .iter()
-            .map(|&s| Point::Share(s))
-            .filter(|p| !measured.contains(p)),
-    );
-    match next {
-        Some(share) => Choice {
-            probe,
-            share: Some(share),
-            r_star,
-            interval,
-            measured,
-            reason: "the unmeasured share nearest r*".into(),
-        },
-        None => stop("every share of the grid is measured".into()),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn shares(list: &[f64]) -> Vec<Hundredths> {
-        list.iter()
-            .map(|&s| Hundredths::exact(s).unwrap())
-            .collect()
-    }
-
-    fn points(list: &[f64]) -> Vec<Point> {
-        shares(list).into_iter().map(Point::Share).collect()
-    }
-
-    #[test]
-    fn the_next_share_is_the_unmeasured_one_nearest_r_star() {
-        let grid = shares(&[0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0]);
-        let measured = points(&[0.0, 0.5, 1.0]);
-        let choice = decide(
-            1,
-            &grid,
-            measured.clone(),
-            Some((0.27, Some((0.1, 0.45)))),
-            0.1,
-        );
-        assert_eq!(choice.share, Some(points(&[0.3])[0]));
-        // A tie goes to the lower share.
-        let choice = decide(
-            1,
-            &grid,
-            measured.clone(),
-            Some((0.25, Some((0.1, 0.45)))),
-            0.1,
-        );
-        assert_eq!(choice.share, Some(points(&[0.2])[0]));
-        // r* at a measured share: the nearest unmeasured one.
-        let choice = decide(2, &grid, measured, Some((0.5, Some((0.3, 0.7)))), 0.1);
-        assert_eq!(choice.share, Some(points(&[0.4])[0]));
-    }
-
-    #[test]
-    fn the_search_stops_on_a_narrow_interval_no_curve_or_a_full_grid() {
-        let grid = shares(&[0.0, 0.5, 1.0]);
-        let four = shares(&[0.0, 0.1, 0.5, 1.0]);
-        let estimate = Some((0.2, Some((0.15, 0.24))));
-        // Narrow, but around a share never trained: that share first.
-        let unseen = decide(1, &four, points(&[0.0, 0.5, 1.0]), estimate, 0.1);
-        assert_eq!(unseen.share, Some(points(&[0.1])[0]));
-        let narrow = decide(1, &four, points(&[0.0, 0.1, 0.5, 1.0]), estimate, 0.1);
-        assert_eq!(narrow.share, None);
-        assert!(
-            narrow.reason.contains("within the tolerance"),
-            "{}",
-            narrow.reason
-        );
-        assert_eq!(decide(1, &grid, points(&[0.0]), None, 0.1).share, None);
-        let full = decide(1, &grid, points(&[0.0, 0.5, 1.0]), Some((0.2, None)), 0.1);
-        assert!(full.reason.contains("every share"), "{}", full.reason);
     }
 }

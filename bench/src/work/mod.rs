@@ -35,6 +35,7 @@ pub use render::Render;
 pub use report::{Report, report_context};
 pub use train::{Cell, Train};
 
+pub use crate::error::DamagedInput;
 use crate::experiment::Experiment;
 use crate::options::BenchOptions;
 use crate::stage::Stage;
@@ -134,15 +135,6 @@ impl fmt::Display for Work {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.kind().fmt(f)
     }
-}
-
-/// An input of a task that no longer matches its manifest: the task fails naming it, and the
-/// task contract sends the task that made it back to work.
-#[derive(Debug, thiserror::Error)]
-#[error("{path}: damaged ({why})")]
-pub struct DamagedInput {
-    pub path: datasets::Location,
-    pub why: String,
 }
 
 /// Fails with a [`DamagedInput`] unless the dataset in `dir` is finished and its shards match

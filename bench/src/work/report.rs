@@ -6,11 +6,10 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Result, bail};
-use datasets::point::Point;
 use serde::{Deserialize, Serialize};
 
 use super::{Context, Kind};
-use crate::experiment::{Experiment, search_start};
+use crate::experiment::Experiment;
 use crate::layout;
 use crate::records::{SearchKey, scan};
 use crate::report::{self, ReportSetting, SearchSetting};
@@ -99,7 +98,6 @@ pub fn report_context(experiment: &Experiment) -> ReportSetting {
         }
         SearchSetting {
             keys,
-            starting: search_start().into_iter().map(Point::Share).collect(),
             grid,
             seeds: experiment.seeds.len(),
             shares: search.shares(grid),
