@@ -8,7 +8,7 @@ mod common;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
-use common::{fails, import_fashion_mnist_from, ok, path_str};
+use common::{fails, gap_args, import_fashion_mnist_from, ok, path_str};
 use serde_json::Value;
 
 const FASHION_MNIST: &str = "/usr/share/datasets/fashion-mnist";
@@ -84,17 +84,7 @@ fn unchanged(pixels: &[u8]) -> Vec<u8> {
 
 /// `synmix gap --json` of `synthetic` against `real`, parsed.
 fn gap(real: &Path, synthetic: &Path, cache: &Path) -> Value {
-    let out = ok(&[
-        "gap",
-        "--real",
-        path_str(real),
-        "--synthetic",
-        path_str(synthetic),
-        "--cache",
-        path_str(cache),
-        "--json",
-        "-q",
-    ]);
+    let out = ok(&gap_args(real, synthetic, cache));
     serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"))
 }
 

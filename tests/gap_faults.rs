@@ -9,7 +9,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use common::{files_under, ok, path_str, synmix, write_idx};
+use common::{files_under, gap_args, ok, path_str, synmix, write_idx};
 use serde_json::Value;
 
 const SIDE: u32 = 8;
@@ -60,20 +60,6 @@ fn dataset(dir: &Path, name: &str, train: &[(u8, Vec<u8>)], test: &[(u8, Vec<u8>
 /// The real set every test compares against: 300 training and 120 test images.
 fn real(dir: &Path) -> PathBuf {
     dataset(dir, "real", &images(300, 1), &images(120, 2))
-}
-
-fn gap_args<'a>(real: &'a Path, synthetic: &'a Path, cache: &'a Path) -> Vec<&'a str> {
-    vec![
-        "gap",
-        "--real",
-        path_str(real),
-        "--synthetic",
-        path_str(synthetic),
-        "--cache",
-        path_str(cache),
-        "--json",
-        "-q",
-    ]
 }
 
 /// A measurement's JSON and its stderr; every measure, overall and per class, must be a number

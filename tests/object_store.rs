@@ -45,10 +45,7 @@ fn a_pipeline_on_object_storage_gives_the_bytes_and_results_of_a_local_one() {
     };
     server.create_bucket(BUCKET);
     let tmp = tempfile::tempdir().unwrap();
-    let raw = tmp.path().join("raw");
-    std::fs::create_dir_all(&raw).unwrap();
-    write_idx_pair(&raw, "train", 300, 28, 10);
-    write_idx_pair(&raw, "t10k", 100, 28, 10);
+    let raw = tiny_fashion_mnist_raw(&tmp.path().join("raw"), 300, 100);
     let local = |name: &str| tmp.path().join(name).display().to_string();
     let remote = |name: &str| format!("s3://{BUCKET}/bench/{name}");
 
@@ -185,10 +182,7 @@ fn pyarrow_and_huggingface_read_the_shards_from_the_server() {
     };
     server.create_bucket(BUCKET);
     let tmp = tempfile::tempdir().unwrap();
-    let raw = tmp.path().join("raw");
-    std::fs::create_dir_all(&raw).unwrap();
-    write_idx_pair(&raw, "train", 40, 28, 10);
-    write_idx_pair(&raw, "t10k", 10, 28, 10);
+    let raw = tiny_fashion_mnist_raw(&tmp.path().join("raw"), 40, 10);
     let url = format!("s3://{BUCKET}/fmnist");
     server.ok(&[
         "import",

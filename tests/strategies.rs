@@ -327,7 +327,12 @@ fn an_adaptive_search_trains_the_share_it_chooses_and_chooses_it_again_on_a_reru
     // A decision edited by hand to name the other share no longer follows from what it
     // records: a rerun finds it damaged and decides again, the same as before.
     let other = if share == "r025" { "r075" } else { "r025" };
-    std::fs::write(&decision, decided.replace(&share, other)).unwrap();
+    let edited = decided.replace(
+        &format!(r#""share": "{share}""#),
+        &format!(r#""share": "{other}""#),
+    );
+    assert_ne!(edited, decided);
+    std::fs::write(&decision, edited).unwrap();
     ok(&bench_args(&experiment, &out));
     assert_eq!(std::fs::read_to_string(&decision).unwrap(), decided);
     assert_eq!(results(&out).len(), 12);

@@ -123,11 +123,17 @@ pub fn write_idx(
 /// Imports a tiny Fashion-MNIST look-alike (`train` and `test` of 28×28 IDX images made
 /// here) into `dir/<name>` with `synmix import fashion-mnist --from`, and returns that path.
 pub fn import_tiny_fashion_mnist(dir: &Path, name: &str, train: u32, test: u32) -> PathBuf {
-    let raw = dir.join(format!("{name}-raw"));
-    std::fs::create_dir_all(&raw).unwrap();
-    write_idx_pair(&raw, "train", train, 28, 10);
-    write_idx_pair(&raw, "t10k", test, 28, 10);
+    let raw = tiny_fashion_mnist_raw(&dir.join(format!("{name}-raw")), train, test);
     import_fashion_mnist_from(&raw, dir.join(name))
+}
+
+/// The four IDX files of a tiny Fashion-MNIST look-alike (`train` and `test` 28×28 images of 10
+/// classes) written into `raw`, which is returned.
+pub fn tiny_fashion_mnist_raw(raw: &Path, train: u32, test: u32) -> PathBuf {
+    std::fs::create_dir_all(raw).unwrap();
+    write_idx_pair(raw, "train", train, 28, 10);
+    write_idx_pair(raw, "t10k", test, 28, 10);
+    raw.to_path_buf()
 }
 
 /// `synmix import fashion-mnist --from RAW --out OUT` (RAW holding the four IDX files); returns
@@ -295,4 +301,20 @@ pub fn shards(dir: &Path) -> Vec<(String, Vec<u8>)> {
         .into_iter()
         .map(|f| (f.clone(), std::fs::read(dir.join("data").join(&f)).unwrap()))
         .collect()
+}
+
+/// The arguments of `synmix gap --json -q` of `synthetic` against `real`, its feature network
+/// cached in `cache`.
+pub fn gap_args<'a>(real: &'a Path, synthetic: &'a Path, cache: &'a Path) -> Vec<&'a str> {
+    vec![
+        "gap",
+        "--real",
+        path_str(real),
+        "--synthetic",
+        path_str(synthetic),
+        "--cache",
+        path_str(cache),
+        "--json",
+        "-q",
+    ]
 }

@@ -155,6 +155,7 @@ impl S3Server {
         self.python_output(&["-c", script, bucket, key]) == b"True\n"
     }
 
+    /// Runs Python with `args` and this server's environment; stdout, and stderr on a failure.
     fn python_output(&self, args: &[&str]) -> Vec<u8> {
         let out = Command::new(&self.python)
             .args(args)
@@ -163,7 +164,9 @@ impl S3Server {
             .expect("python runs");
         assert!(
             out.status.success(),
-            "{}",
+            "python {} failed:\n{}\n{}",
+            args.first().unwrap_or(&""),
+            String::from_utf8_lossy(&out.stdout),
             String::from_utf8_lossy(&out.stderr)
         );
         out.stdout
@@ -221,19 +224,10 @@ impl S3Server {
 
     /// Runs a Python script with this server's environment; stdout.
     pub fn python(&self, script: &str, args: &[&str]) -> String {
-        let out = Command::new(&self.python)
-            .arg(script)
-            .args(args)
-            .envs(self.env())
-            .output()
-            .expect("python runs");
-        assert!(
-            out.status.success(),
-            "{script} failed:\n{}\n{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
+        let args: Vec<&str> = std::iter::once(script)
+            .chain(args.iter().copied())
+            .collect();
+        String::from_utf8_lossy(&self.python_output(&args)).into_owned()
     }
 }
 

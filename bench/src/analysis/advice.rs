@@ -21,7 +21,7 @@ use datasets::point::{Hundredths, Point, Regime, Strategy};
 use serde::{Deserialize, Serialize};
 
 use super::groups::Group;
-use crate::records::Estimate;
+use crate::records::{Estimate, PilotRecord};
 
 /// The least gain over real only, in accuracy, for which synthetic data is advised: the
 /// calibration's choice (every margin from 0 to 1.5 points kept the advised point within one
@@ -58,6 +58,17 @@ pub struct Pilot {
     pub point: Point,
     pub seed: u64,
     pub accuracy: f64,
+}
+
+impl From<&PilotRecord> for Pilot {
+    fn from(record: &PilotRecord) -> Pilot {
+        Pilot {
+            strategy: record.strategy,
+            point: record.point,
+            seed: record.seed,
+            accuracy: record.accuracy,
+        }
+    }
 }
 
 /// What the rule advises from a question's pilots.

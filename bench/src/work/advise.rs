@@ -68,15 +68,18 @@ impl Kind for Advise {
             }
             runs.push((cell, run));
         }
-        let pilots: Vec<Pilot> = runs
+        let pilot_records: Vec<PilotRecord> = runs
             .iter()
-            .map(|(cell, run)| Pilot {
+            .map(|(cell, run)| PilotRecord {
                 strategy: cell.strategy,
                 point: cell.point,
                 seed: cell.seed,
                 accuracy: run.metrics.as_ref().map_or(0.0, |m| m.accuracy),
+                samples: run.timings.as_ref().map_or(0, |t| t.samples as u64),
+                seconds: run.timings.as_ref().map_or(0.0, |t| t.train_seconds),
             })
             .collect();
+        let pilots: Vec<Pilot> = pilot_records.iter().map(Pilot::from).collect();
         let advice = advise(&pilots).context("the pilots give no advice: real only has no run")?;
         let pair = inputs::pair(experiment, &self.pair)?;
         let data = inputs::pair_data(pair, experiment, context.options)?;
@@ -111,34 +114,16 @@ impl Kind for Advise {
             gain: advice.gain.map(round4),
             per_class,
             cost: Cost {
-                runs: runs.len(),
-                seconds: runs
-                    .iter()
-                    .filter_map(|(_, r)| r.timings.as_ref())
-                    .map(|t| t.train_seconds)
-                    .sum(),
-                samples: runs
-                    .iter()
-                    .filter_map(|(_, r)| r.timings.as_ref())
-                    .map(|t| t.samples as u64)
-                    .sum(),
+                runs: pilot_records.len(),
+                seconds: pilot_records.iter().map(|p| p.seconds).sum(),
+                samples: pilot_records.iter().map(|p| p.samples).sum(),
             },
             question: Question {
                 regime: self.regime,
                 rows,
             },
             model: self.model,
-            pilots: runs
-                .iter()
-                .map(|(cell, run)| PilotRecord {
-                    strategy: cell.strategy,
-                    point: cell.point,
-                    seed: cell.seed,
-                    accuracy: run.metrics.as_ref().map_or(0.0, |m| m.accuracy),
-                    samples: run.timings.as_ref().map_or(0, |t| t.samples as u64),
-                    seconds: run.timings.as_ref().map_or(0.0, |t| t.train_seconds),
-                })
-                .collect(),
+            pilots: pilot_records,
             reason: advice.reason,
             margin: MARGIN,
             tool_version: datasets::TOOL_VERSION.to_string(),
