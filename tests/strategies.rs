@@ -190,6 +190,29 @@ fn the_ramp_is_mixed_and_trained_from_the_command_line_and_bad_asks_say_why() {
         counts[0] >= 9 && counts[0] <= 10 && counts[20] == 0,
         "{counts:?}"
     );
+    // The ramp's recipe changed after mixing: the finished ramp subset was made with other
+    // arguments, so the rerun refuses it (and writes nothing) rather than train a ramp that no
+    // longer follows the recipe; `--force` makes it again for the new recipe.
+    let before = std::fs::read_to_string(mix.join("ramp-r030/manifest.json")).unwrap();
+    let err = run_fails(mix_args(&["--ramp", "2x16", "--ramp", "1x50"]));
+    assert!(
+        err.contains("ramp-r030") && err.contains("other arguments") && err.contains("force"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(mix.join("ramp-r030/manifest.json")).unwrap(),
+        before
+    );
+    run_ok(mix_args(&["--ramp", "2x16", "--ramp", "1x50", "--force"]));
+    let remade = manifest(&mix.join("ramp-r030"));
+    assert_eq!(
+        remade["phases"][0]["visits"][0]["synthetic_per_batch"]
+            .as_array()
+            .unwrap()
+            .len(),
+        14
+    );
+    run_ok(mix_args(&["--ramp", "3x16", "--ramp", "1x50", "--force"]));
 
     let train = |subset: &str, epochs: &str| -> Vec<String> {
         [
