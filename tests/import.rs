@@ -560,3 +560,61 @@ fn a_killed_import_resumes_to_the_same_shards() {
         "same shards, same hashes"
     );
 }
+
+/// `--resume` over a dataset an earlier import finished: the same import keeps it as it is (its
+/// shard files untouched); another input or other options are refused in one line naming what
+/// differs, leaving the dataset as it was; `--force` replaces it.
+#[test]
+fn a_resumed_import_keeps_its_finished_dataset_and_refuses_another_input() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (images, labels) = write_idx_pair(tmp.path(), "a", 30, 8, 3);
+    let (other_images, other_labels) = write_idx_pair(tmp.path(), "b", 40, 8, 3);
+    let out = tmp.path().join("out");
+    ok(&idx_import(&images, &labels, &out, &["-q"]));
+    let before = (manifest(&out), shards(&out));
+    let modified = |dir: &std::path::Path| {
+        files_under(dir)
+            .iter()
+            .map(|f| std::fs::metadata(dir.join(f)).unwrap().modified().unwrap())
+            .collect::<Vec<_>>()
+    };
+    let times = modified(&out);
+
+    ok(&idx_import(&images, &labels, &out, &["--resume", "-q"]));
+    assert_eq!((manifest(&out), shards(&out)), before);
+    assert_eq!(modified(&out), times, "a finished import was written again");
+
+    for extra in [&["--resume"][..], &["--resume", "--size", "4x4"]] {
+        let (from_images, from_labels) = match extra.len() {
+            1 => (&other_images, &other_labels),
+            _ => (&images, &labels),
+        };
+        let mut args = idx_import(from_images, from_labels, &out, extra);
+        args.push("-q");
+        let err = fails(&args);
+        assert!(
+            err.trim().lines().count() == 1
+                && err.contains("finished dataset made with other arguments")
+                && err.contains("--force"),
+            "{err}"
+        );
+        assert_eq!((manifest(&out), shards(&out)), before);
+    }
+    let err = fails(&idx_import(
+        &other_images,
+        &other_labels,
+        &out,
+        &["--resume", "-q"],
+    ));
+    assert!(
+        err.contains("the rows of each split") && err.contains("the recipe's from"),
+        "{err}"
+    );
+    ok(&idx_import(
+        &other_images,
+        &other_labels,
+        &out,
+        &["--force", "-q"],
+    ));
+    assert_eq!(manifest(&out)["splits"]["train"]["rows"], 40);
+}

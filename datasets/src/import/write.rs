@@ -12,11 +12,14 @@ use super::input::{Input, Problem};
 use super::problems::{drop_unreadable, refuse_problems};
 use super::select::{kept_rows, relabel};
 use crate::ROWS_PER_ROW_GROUP;
-use crate::error::{Error, Result};
+use crate::error::{Error, OutputConflict, Result};
 use crate::manifest::{Manifest, Recipe};
 use crate::pipeline::{Batch, EncodedRows, encode_and_write, plan_batches};
+use crate::store::Location;
 use crate::types::{DatasetInfo, ImageSpec, SplitPlan};
+use crate::verify::{Depth, Finished, finished};
 use crate::writer::DatasetWriter;
+use crate::writer::WriteMode;
 
 /// Rows converted and encoded at a time: the import holds at most two such chunks of PNGs
 /// (one being written while the next is encoded), whatever the size of the input.
@@ -61,6 +64,11 @@ pub fn write_dataset(input: Input, options: &ImportOptions, origin: &Path) -> Re
             rows: rows.len() as u64,
         })
         .collect();
+    if options.mode == WriteMode::Resume
+        && let Some(manifest) = finished_earlier(&options.out, &info, &plans)?
+    {
+        return Ok(manifest);
+    }
     let writer = DatasetWriter::create(&options.out, info, &plans, options.mode)?;
     let rows = Rows {
         input: &input,
@@ -76,6 +84,61 @@ pub fn write_dataset(input: Input, options: &ImportOptions, origin: &Path) -> Re
             Err(e)
         }
     }
+}
+
+/// With `--resume`, a dataset an earlier identical import finished, whose shards still match
+/// their hashes, is kept as it is (its manifest returned); one made from another input or with
+/// other options is refused rather than imported over; one that no longer verifies is written
+/// again.
+fn finished_earlier(
+    out: &Location,
+    info: &DatasetInfo,
+    plans: &[SplitPlan],
+) -> Result<Option<Manifest>> {
+    if finished(out, Depth::Manifest) == Finished::No {
+        return Ok(None);
+    }
+    let found = Manifest::read(out)?;
+    let rows: Vec<SplitPlan> = found
+        .splits
+        .iter()
+        .map(|(name, split)| SplitPlan {
+            name: name.clone(),
+            rows: split.rows,
+        })
+        .collect();
+    let mut wanted_rows = plans.to_vec();
+    wanted_rows.sort_by(|a, b| a.name.cmp(&b.name));
+    let mut differs = Vec::new();
+    for (what, same) in [
+        ("the name", found.name == info.name),
+        ("the classes", found.classes == info.classes),
+        ("the image size or channels", found.image == info.image),
+        ("the source", found.source == info.source),
+        ("the rows of each split", rows == wanted_rows),
+    ] {
+        if !same {
+            differs.push(what.to_string());
+        }
+    }
+    let (was, now) = (&found.recipe.config, &info.recipe.config);
+    let keys = [was, now]
+        .into_iter()
+        .filter_map(|config| config.as_object())
+        .flat_map(|config| config.keys());
+    let mut changed: Vec<&String> = keys.filter(|key| was[*key] != now[*key]).collect();
+    changed.sort();
+    changed.dedup();
+    differs.extend(changed.into_iter().map(|key| format!("the recipe's {key}")));
+    if !differs.is_empty() {
+        return Err(Error::output_in_use(
+            out.shown(),
+            OutputConflict::FinishedWithOtherArguments {
+                differs: differs.join(", "),
+            },
+        ));
+    }
+    Ok((finished(out, Depth::Hashes) == Finished::Yes).then_some(found))
 }
 
 /// What the recipe records of an import: the input, the output layout and the files skipped.
