@@ -359,6 +359,23 @@ fn an_adaptive_search_trains_the_share_it_chooses_and_chooses_it_again_on_a_reru
     ok(&bench_args(&experiment, &out));
     assert_eq!(std::fs::read_to_string(&decision).unwrap(), decided);
     assert_eq!(results(&out).len(), 12);
+
+    // A tolerance or budget changed after the decisions were made is another experiment: the
+    // bench directory refuses it in one line and keeps its decisions.
+    let pinned = std::fs::read_to_string(&experiment).unwrap();
+    for (from, to) in [
+        ("tolerance = 0.001", "tolerance = 0.5"),
+        ("budget = 0.8", "budget = 1"),
+    ] {
+        std::fs::write(&experiment, pinned.replace(from, to)).unwrap();
+        let err = fails(&bench_args(&experiment, &out));
+        assert!(
+            err.trim().lines().count() == 1 && err.contains("another experiment"),
+            "{to}: {err}"
+        );
+        assert_eq!(std::fs::read_to_string(&decision).unwrap(), decided);
+    }
+    std::fs::write(&experiment, pinned).unwrap();
 }
 
 #[test]
