@@ -44,12 +44,12 @@ mod writer;
 
 pub use error::{Error, OutputConflict, Remedy, Result};
 pub use manifest::{
-    FORMAT_VERSION, MANIFEST_FILE, Manifest, Phase, Recipe, ShardInfo, SplitManifest, Visits,
+    FORMAT_VERSION, MANIFEST_FILE, Manifest, Phase, ShardInfo, SplitManifest, Visits,
 };
 pub use progress::Progress;
 pub use reader::{Columns, Dataset, DecodedSplit, KeyColumns, ShardFile, read_shard};
 pub use store::Location;
-pub use types::{DatasetInfo, ImageSpec, Row, Source, SplitPlan};
+pub use types::{DatasetInfo, ImageSpec, Recipe, Row, Source, SplitPlan};
 pub use writer::{DatasetWriter, ShardSlot, ShardWriter, WriteMode};
 
 /// The version of synmix that wrote a dataset; recorded in every manifest.

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::store::Location;
-use crate::types::{ImageSpec, Source};
+use crate::types::{ImageSpec, Recipe, Source};
 
 /// Bumped whenever a field changes meaning; readers refuse newer versions.
 pub const FORMAT_VERSION: u32 = 1;
@@ -56,15 +56,6 @@ pub struct ShardInfo {
     pub rows: u64,
     pub bytes: u64,
     pub blake3: String,
-}
-
-/// The command, configuration and seed that produced a dataset.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Recipe {
-    pub command: String,
-    pub seed: Option<u64>,
-    pub config: serde_json::Value,
 }
 
 /// One stage of a curriculum: the rows `[start, end)` of the `train` split.

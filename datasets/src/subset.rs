@@ -5,9 +5,10 @@ use arrow_array::RecordBatch;
 use arrow_select::interleave::interleave_record_batch;
 
 use crate::error::{Error, Result};
-use crate::manifest::{Manifest, Recipe};
+use crate::manifest::Manifest;
 use crate::reader::{Columns, Dataset};
 use crate::store::Location;
+use crate::types::Recipe;
 use crate::types::{DatasetInfo, SplitPlan};
 use crate::writer::{DatasetWriter, WriteMode};
 

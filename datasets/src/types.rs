@@ -3,8 +3,6 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-use crate::manifest::Recipe;
-
 /// Where a sample came from: the two sides of every mix.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -86,6 +84,15 @@ impl fmt::Display for ImageSpec {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}x{}x{}", self.width, self.height, self.channels)
     }
+}
+
+/// The command, configuration and seed that produced a dataset.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Recipe {
+    pub command: String,
+    pub seed: Option<u64>,
+    pub config: serde_json::Value,
 }
 
 /// What a writer needs to know about the dataset before the first row.

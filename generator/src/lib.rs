@@ -33,9 +33,8 @@ pub use file::{
 };
 pub use gpu::BATCH_TIME_LIMIT;
 pub use grid::contact_sheet;
-pub use options::GenerateOptions;
+pub use options::{DeviceChoice, GenerateOptions};
 pub use pipeline::{Summary, generate};
-pub use renderer::DeviceChoice;
 pub use spec::PresetSpec;
 pub use speed::{SpeedRow, speed};
 

@@ -8,8 +8,20 @@ use datasets::{ImageSpec, Location, Recipe, SplitPlan, WriteMode};
 use crate::error::{Error, Result};
 use crate::file::Stream;
 use crate::gpu::BATCH_TIME_LIMIT;
-use crate::renderer::DeviceChoice;
 use crate::spec::PresetSpec;
+
+/// Where images are rendered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
+pub enum DeviceChoice {
+    /// Any wgpu adapter (a GPU, or Mesa's lavapipe on the CPU), else the CPU renderer.
+    #[default]
+    Auto,
+    /// A wgpu adapter or an error.
+    Gpu,
+    /// The CPU reference renderer (the built-in presets' shaders only).
+    Cpu,
+}
 
 /// Everything that decides a run's output, plus where and how to write it.
 #[derive(Debug, Clone)]

@@ -5,20 +5,7 @@ use std::fmt;
 use crate::cpu::Reference;
 use crate::error::{Error, Result};
 use crate::gpu::GpuRenderer;
-use crate::options::GenerateOptions;
-
-/// Where images are rendered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
-pub enum DeviceChoice {
-    /// Any wgpu adapter (a GPU, or Mesa's lavapipe on the CPU), else the CPU renderer.
-    #[default]
-    Auto,
-    /// A wgpu adapter or an error.
-    Gpu,
-    /// The CPU reference renderer (the built-in presets' shaders only).
-    Cpu,
-}
+use crate::options::{DeviceChoice, GenerateOptions};
 
 /// Images per batch on the CPU: enough to keep every core busy between hand-offs.
 const CPU_BATCH: usize = 4096;

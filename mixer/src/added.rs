@@ -21,7 +21,8 @@ use crate::inputs::Inputs;
 use crate::quotas::{QuotaTable, check_subset_rows, largest_remainder};
 use crate::ramp::RampRecipe;
 use crate::record::{MixRecord, Records, SubsetRecord};
-use crate::sweep::{SweepSummary, ordering_tags, strategy_jobs, write_regime};
+use crate::sweep::{ordering_tags, strategy_jobs};
+use crate::write::{SweepSummary, write_regime};
 
 /// The options field of the multiples, as errors name it.
 const MULTIPLES: &str = "multiples";

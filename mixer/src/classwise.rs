@@ -17,8 +17,7 @@ use crate::error::{Error, Result};
 use crate::inputs::Inputs;
 use crate::quotas::{QuotaTable, check_subset_rows, largest_remainder};
 use crate::record::{MixRecord, Records, SubsetRecord};
-use crate::sweep::{SweepSummary, write_regime};
-use crate::write::Job;
+use crate::write::{Job, SweepSummary, write_regime};
 
 /// The ordering stream of class-wise subsets (beside SM's and FT's tags of each regime).
 const CLASSWISE_TAG: u64 = 5;

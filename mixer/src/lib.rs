@@ -49,7 +49,8 @@ pub use inputs::ClassRenames;
 pub use quotas::QuotaTable;
 pub use ramp::RampRecipe;
 pub use record::{InputRecord, MIX_FILE, MixRecord, SubsetRecord};
-pub use sweep::{SweepSpec, SweepSummary, parse_shares, quota_tables, sweep, synthetic_needs};
+pub use sweep::{SweepSpec, parse_shares, quota_tables, sweep, synthetic_needs};
+pub use write::SweepSummary;
 
 /// What every mix needs besides its shape: the inputs, the seed, the row order, and what to
 /// do with existing outputs.

@@ -6,11 +6,11 @@
 
 use datasets::Location;
 
-use datasets::lock::DirLock;
 use datasets::point::{Hundredths, Point, Regime, Strategy, subset_name};
 use datasets::{Progress, Source};
 use serde_json::json;
 
+use crate::MixOptions;
 use crate::classwise;
 use crate::draw::{Draw, Permutations, Segment, check_balance, check_pools, lay_out};
 use crate::error::{Error, Result};
@@ -18,8 +18,7 @@ use crate::inputs::Inputs;
 use crate::quotas::{QuotaTable, check_subset_rows, synthetic_rows};
 use crate::ramp::{RampRecipe, visits};
 use crate::record::{MixRecord, Records, SubsetRecord};
-use crate::write::{Job, write_jobs};
-use crate::{MixOptions, SubsetSummary};
+use crate::write::{Job, SweepSummary, write_regime};
 
 /// The options field of the shares, as errors name it.
 const SHARES: &str = "shares";
@@ -49,13 +48,6 @@ pub struct SweepSpec {
     /// order): given, every share between 0 and 1 also gets a class-wise subset
     /// (`sm-classwise-rXXX`, [`crate::classwise`]).
     pub class_transfer: Option<Vec<f64>>,
-}
-
-#[derive(Debug, Clone)]
-pub struct SweepSummary {
-    /// SM then FT for each share, in share order.
-    pub subsets: Vec<SubsetSummary>,
-    pub mix_file: Location,
 }
 
 /// Parses shares written as `start:end:step` (both ends included), a comma list, or one share;
@@ -342,25 +334,6 @@ pub fn sweep(spec: &SweepSpec, progress: &(dyn Fn(Progress<'_>) + Sync)) -> Resu
         ..records.mix("sweep", subsets.collect())
     };
     write_regime(&inputs, &jobs, options, &spec.out, &mix, progress)
-}
-
-/// The steps that end every regime once its jobs are planned: no held-out row may enter a
-/// subset, the subsets are written, and `mix.json` last.
-pub(crate) fn write_regime(
-    inputs: &Inputs,
-    jobs: &[Job],
-    options: &MixOptions,
-    out: &Location,
-    mix: &MixRecord,
-    progress: &(dyn Fn(Progress<'_>) + Sync),
-) -> Result<SweepSummary> {
-    inputs.check_held_out(jobs.iter().flat_map(|job| &job.subset.rows))?;
-    // Before looking at what the subsets' directories hold: another mix writing them now
-    // would have its unfinished subsets taken for a crashed run's and removed.
-    let _only_writer = DirLock::take(out)?;
-    let subsets = write_jobs(inputs, jobs, options, progress)?;
-    let mix_file = mix.write(out)?;
-    Ok(SweepSummary { subsets, mix_file })
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ use std::ops::Range;
 
 use arrow_array::RecordBatch;
 use arrow_select::interleave::interleave_record_batch;
+use datasets::lock::DirLock;
 use datasets::memory::default_budget;
 use datasets::verify::{Depth, Finished, finished};
 use datasets::{
@@ -18,6 +19,7 @@ use rayon::prelude::*;
 use crate::draw::SubsetRows;
 use crate::error::{Error, Result};
 use crate::inputs::{Inputs, RowRef, TRAIN};
+use crate::record::MixRecord;
 use crate::{MixOptions, SubsetSummary};
 
 /// One output dataset to make.
@@ -349,4 +351,31 @@ fn started(writers: &[Option<DatasetWriter>], job: usize) -> &DatasetWriter {
     writers[job]
         .as_ref()
         .expect("a writer started for every job not done")
+}
+
+/// What a mix wrote: its subsets and its `mix.json`.
+#[derive(Debug, Clone)]
+pub struct SweepSummary {
+    /// The subsets in the order they were planned (SM then FT for each share in a sweep).
+    pub subsets: Vec<SubsetSummary>,
+    pub mix_file: Location,
+}
+
+/// The steps that end every regime once its jobs are planned: no held-out row may enter a
+/// subset, the subsets are written, and `mix.json` last.
+pub(crate) fn write_regime(
+    inputs: &Inputs,
+    jobs: &[Job],
+    options: &MixOptions,
+    out: &Location,
+    mix: &MixRecord,
+    progress: &(dyn Fn(Progress<'_>) + Sync),
+) -> Result<SweepSummary> {
+    inputs.check_held_out(jobs.iter().flat_map(|job| &job.subset.rows))?;
+    // Before looking at what the subsets' directories hold: another mix writing them now
+    // would have its unfinished subsets taken for a crashed run's and removed.
+    let _only_writer = DirLock::take(out)?;
+    let subsets = write_jobs(inputs, jobs, options, progress)?;
+    let mix_file = mix.write(out)?;
+    Ok(SweepSummary { subsets, mix_file })
 }

@@ -12,8 +12,19 @@ use burn::store::ModuleRecord;
 use datasets::atomic::{sync, write_json};
 use serde::{Deserialize, Serialize};
 
-use crate::train::EpochRecord;
 use crate::{Error, Result};
+
+/// One finished epoch.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EpochRecord {
+    pub phase: String,
+    /// 1-based within the phase.
+    pub epoch: usize,
+    /// Mean training cross-entropy over the epoch.
+    pub loss: f64,
+    pub samples: usize,
+    pub seconds: f64,
+}
 
 /// Where the loop stands: `epoch` epochs of phase `phase` are done.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

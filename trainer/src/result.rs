@@ -10,12 +10,12 @@ use datasets::point::{Hundredths, Point, Regime};
 use serde::{Deserialize, Serialize};
 
 use crate::backend::BackendKind;
+use crate::checkpoint::EpochRecord;
 use crate::config::TrainConfig;
 use crate::data::InputShape;
 use crate::eval::Metrics;
 use crate::models::ModelKind;
 use crate::phases::{PhaseSummary, Strategy};
-use crate::train::EpochRecord;
 use crate::{Error, Result};
 
 pub const RESULT_FILE: &str = "result.json";

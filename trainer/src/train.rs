@@ -18,26 +18,13 @@ use burn::nn::loss::CrossEntropyLoss;
 use burn::optim::GradientsParams;
 use burn::prelude::*;
 use datasets::rng::SplitMix64;
-use serde::{Deserialize, Serialize};
 
-use crate::checkpoint::{Checkpoint, CheckpointState, Position};
+use crate::checkpoint::{Checkpoint, CheckpointState, EpochRecord, Position};
 use crate::config::TrainConfig;
 use crate::data::ImageStore;
 use crate::models::Classifier;
 use crate::phases::PhasePlan;
 use crate::{Error, Result};
-
-/// One finished epoch.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct EpochRecord {
-    pub phase: String,
-    /// 1-based within the phase.
-    pub epoch: usize,
-    /// Mean training cross-entropy over the epoch.
-    pub loss: f64,
-    pub samples: usize,
-    pub seconds: f64,
-}
 
 /// What the loop reports while it runs; returning `ControlFlow::Break` from the callback stops
 /// the run after the current batch (the last checkpoint stays, for a resume).

@@ -30,7 +30,8 @@ use std::str::FromStr;
 use crate::atomic;
 use crate::error::{Error, IoContext, Result};
 
-pub use object::{ObjectPlace, StoreProblem};
+pub use crate::error::StoreProblem;
+pub use object::ObjectPlace;
 pub use upload::Upload;
 
 /// A dataset's or a bench directory's place: a local path or an object-store prefix.

@@ -19,7 +19,7 @@ use object_store::{
     PutOptions, PutPayload, RetryConfig,
 };
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, StoreProblem};
 
 /// The kinds of object store a URL can name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -46,50 +46,6 @@ pub struct ObjectPlace {
     bucket: String,
     /// `/`-separated, no empty part, no leading or trailing `/`; empty for the bucket itself.
     key: String,
-}
-
-/// Why an object store could not do what was asked, in one line each.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum StoreProblem {
-    /// The store refused the credentials (or found none).
-    Credentials(String),
-    /// The bucket (container) does not exist.
-    NoBucket,
-    /// No answer from the endpoint.
-    Unreachable {
-        endpoint: String,
-        cause: String,
-    },
-    /// The object changed between two reads of one file (another writer replaced it).
-    Changed,
-    /// The store's settings cannot make a client.
-    Config(String),
-    Other(String),
-}
-
-impl fmt::Display for StoreProblem {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            StoreProblem::Credentials(cause) => write!(
-                f,
-                "the object store refused the credentials ({cause}); set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (GOOGLE_SERVICE_ACCOUNT, AZURE_STORAGE_ACCOUNT_KEY) to keys it accepts"
-            ),
-            StoreProblem::NoBucket => write!(
-                f,
-                "the bucket does not exist; create it, or check the URL and AWS_ENDPOINT_URL"
-            ),
-            StoreProblem::Unreachable { endpoint, cause } => write!(
-                f,
-                "cannot reach the object store at {endpoint} ({cause}); check AWS_ENDPOINT_URL and the network"
-            ),
-            StoreProblem::Changed => write!(
-                f,
-                "changed while being read (another writer replaced it); read it again"
-            ),
-            StoreProblem::Config(cause) => write!(f, "cannot configure the object store: {cause}"),
-            StoreProblem::Other(cause) => write!(f, "{cause}"),
-        }
-    }
 }
 
 /// Parts of an upload: S3's smallest part but the last. One part is buffered while the one

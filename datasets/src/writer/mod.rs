@@ -206,7 +206,8 @@ impl DatasetWriter {
 #[cfg(test)]
 pub(crate) mod testing {
     use super::*;
-    use crate::manifest::{Recipe, ShardInfo};
+    use crate::manifest::ShardInfo;
+    use crate::types::Recipe;
     use crate::types::{ImageSpec, Row, Source};
 
     pub fn info() -> DatasetInfo {
