@@ -51,15 +51,7 @@ fn a_pipeline_on_object_storage_gives_the_bytes_and_results_of_a_local_one() {
 
     for (place, at) in [("disk", &local as &dyn Fn(&str) -> String), ("s3", &remote)] {
         let (real, synthetic, mix) = (at("fmnist"), at("fashion"), at("mix"));
-        server.ok(&[
-            "import",
-            "fashion-mnist",
-            "--from",
-            path_str(&raw),
-            "--out",
-            &real,
-            "-q",
-        ]);
+        server.import_fashion_mnist(&raw, &real);
         server.ok(&[
             "generate",
             "--preset",
@@ -184,15 +176,7 @@ fn pyarrow_and_huggingface_read_the_shards_from_the_server() {
     let tmp = tempfile::tempdir().unwrap();
     let raw = tiny_fashion_mnist_raw(&tmp.path().join("raw"), 40, 10);
     let url = format!("s3://{BUCKET}/fmnist");
-    server.ok(&[
-        "import",
-        "fashion-mnist",
-        "--from",
-        path_str(&raw),
-        "--out",
-        &url,
-        "-q",
-    ]);
+    server.import_fashion_mnist(&raw, &url);
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/interop_s3.py");
     let said = server.python(
         script,
@@ -367,15 +351,7 @@ fn a_bench_reads_a_dataset_named_by_url_with_the_results_of_a_local_one() {
     let real = import_tiny_fashion_mnist(tmp.path(), "real", 300, 100);
     let url = format!("s3://{BUCKET}/real");
     let raw = tmp.path().join("real-raw");
-    server.ok(&[
-        "import",
-        "fashion-mnist",
-        "--from",
-        path_str(&raw),
-        "--out",
-        &url,
-        "-q",
-    ]);
+    server.import_fashion_mnist(&raw, &url);
     let mut found = Vec::new();
     for (name, dataset) in [("disk", real.as_path()), ("s3", Path::new(&url))] {
         let experiment = tmp.path().join(format!("{name}.toml"));

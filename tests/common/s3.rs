@@ -5,7 +5,7 @@
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
@@ -141,6 +141,20 @@ impl S3Server {
 
     fn request(&self, method: &str, path: &str) -> String {
         self.exchange(method, path).0
+    }
+
+    /// `synmix import fashion-mnist --from RAW --out OUT -q` against this server (RAW holding
+    /// the four IDX files, OUT a path or a URL).
+    pub fn import_fashion_mnist(&self, raw: &Path, out: &str) {
+        self.ok(&[
+            "import",
+            "fashion-mnist",
+            "--from",
+            super::path_str(raw),
+            "--out",
+            out,
+            "-q",
+        ]);
     }
 
     /// The object `key` of `bucket`, read with boto3 (moto refuses unsigned reads).
