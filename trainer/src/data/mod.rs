@@ -41,7 +41,7 @@ pub fn load_split(dir: impl Into<Location>, split: &str, budget: u64) -> Result<
         let decoded = dataset.decode_split(split)?;
         ImageStore::from_decoded(decoded, classes).map_err(in_split)?
     } else {
-        stream::streamed(&dataset, split, budget).map_err(in_split)?
+        ImageStore::streamed(&dataset, split, budget).map_err(in_split)?
     };
     Ok(LoadedSplit {
         manifest: dataset.manifest,

@@ -7,9 +7,9 @@
 use std::sync::Arc;
 
 use burn::prelude::*;
-use datasets::{DecodedSplit, Source};
+use datasets::{Dataset, DecodedSplit, Source};
 
-use super::stream::ShardRows;
+use super::stream::{ShardRows, hwc_to_chw};
 use crate::{Error, Result};
 
 /// The shape every image of a store has, plus the number of classes of its labels.
@@ -59,22 +59,26 @@ pub(super) enum Pixels {
     Streamed(Arc<ShardRows>),
 }
 
-/// Reorders one image's HWC bytes to CHW in place (`scratch`: room for the copy).
-pub(super) fn hwc_to_chw(image: &mut [u8], channels: usize, scratch: &mut Vec<u8>) {
-    if channels == 1 {
-        return;
-    }
-    scratch.clear();
-    scratch.extend_from_slice(image);
-    let hw = image.len() / channels;
-    for (p, px) in scratch.chunks_exact(channels).enumerate() {
-        for (ch, &v) in px.iter().enumerate() {
-            image[ch * hw + p] = v;
-        }
-    }
-}
-
 impl ImageStore {
+    /// A streamed store: the key columns of every row group read now, the images when needed.
+    pub(super) fn streamed(dataset: &Dataset, split: &str, budget: u64) -> Result<ImageStore> {
+        let spec = dataset.manifest.image;
+        let shape = InputShape {
+            channels: spec.channels as usize,
+            height: spec.height as usize,
+            width: spec.width as usize,
+            classes: dataset.manifest.classes.len(),
+        };
+        let (rows, labels, sources) = ShardRows::open(dataset, split, budget)?;
+        check_labels(shape, &labels)?;
+        Ok(ImageStore {
+            shape,
+            pixels: Pixels::Streamed(Arc::new(rows)),
+            labels,
+            sources,
+        })
+    }
+
     /// Builds a store from row-major HWC `u8` pixels (the datasets crate's decoded layout).
     pub fn from_hwc(
         shape: InputShape,

@@ -2,12 +2,9 @@
 //! row group read up front (labels, sources, where each row lies), the images of a window of rows
 //! read and decoded when needed, every row group they lie in once ([`RowGroups::gather`]).
 
-use std::sync::Arc;
-
 use datasets::gather::{RowGroups, RowRef};
-use datasets::{Columns, Dataset, ImageSpec, KeyColumns};
+use datasets::{Columns, Dataset, ImageSpec, KeyColumns, Source};
 
-use super::store::{ImageStore, InputShape, Pixels, check_labels, hwc_to_chw};
 use crate::{Error, Result};
 
 /// Where each row of a streamed split lies, and how many bytes of decoded images to hold.
@@ -31,6 +28,38 @@ impl std::fmt::Debug for ShardRows {
 }
 
 impl ShardRows {
+    /// The rows of `split` of `dataset`, with their labels and sources: the key columns of
+    /// every row group read now, the images when needed, at most `budget` bytes of them at once.
+    pub(super) fn open(
+        dataset: &Dataset,
+        split: &str,
+        budget: u64,
+    ) -> Result<(ShardRows, Vec<u32>, Vec<Source>)> {
+        let mut groups = RowGroups::new();
+        let (mut at, mut labels, mut sources) = (Vec::new(), Vec::new(), Vec::new());
+        groups.add_split(dataset, dataset.split(split)?, |group, shard, keys| {
+            let columns = KeyColumns::of(keys);
+            for within in 0..keys.num_rows() {
+                at.push((group, within));
+                labels.push(u32::try_from(columns.labels.value(within)).unwrap_or(u32::MAX));
+                let source = columns
+                    .sources
+                    .value(within)
+                    .parse()
+                    .map_err(|e: String| Error::file(shard.path().shown(), e))?;
+                sources.push(source);
+            }
+            Ok::<_, Error>(())
+        })?;
+        let rows = ShardRows {
+            spec: dataset.manifest.image,
+            groups,
+            at,
+            budget,
+        };
+        Ok((rows, labels, sources))
+    }
+
     /// Rows per window of a [`Loader`]: whole batches, at most a third of the budget each (one
     /// being decoded, one waiting, one being trained on), and at least one batch.
     pub(super) fn window_rows(&self, batch_size: usize) -> usize {
@@ -68,42 +97,17 @@ impl ShardRows {
     }
 }
 
-/// A streamed store: the key columns of every row group read now, the images when needed.
-pub(super) fn streamed(dataset: &Dataset, split: &str, budget: u64) -> Result<ImageStore> {
-    let spec = dataset.manifest.image;
-    let shape = InputShape {
-        channels: spec.channels as usize,
-        height: spec.height as usize,
-        width: spec.width as usize,
-        classes: dataset.manifest.classes.len(),
-    };
-    let mut groups = RowGroups::new();
-    let (mut at, mut labels, mut sources) = (Vec::new(), Vec::new(), Vec::new());
-    groups.add_split(dataset, dataset.split(split)?, |group, shard, keys| {
-        let columns = KeyColumns::of(keys);
-        for within in 0..keys.num_rows() {
-            at.push((group, within));
-            labels.push(u32::try_from(columns.labels.value(within)).unwrap_or(u32::MAX));
-            let source = columns
-                .sources
-                .value(within)
-                .parse()
-                .map_err(|e: String| Error::file(shard.path().shown(), e))?;
-            sources.push(source);
+/// Reorders one image's HWC bytes to CHW in place (`scratch`: room for the copy).
+pub(super) fn hwc_to_chw(image: &mut [u8], channels: usize, scratch: &mut Vec<u8>) {
+    if channels == 1 {
+        return;
+    }
+    scratch.clear();
+    scratch.extend_from_slice(image);
+    let hw = image.len() / channels;
+    for (p, px) in scratch.chunks_exact(channels).enumerate() {
+        for (ch, &v) in px.iter().enumerate() {
+            image[ch * hw + p] = v;
         }
-        Ok::<_, Error>(())
-    })?;
-    check_labels(shape, &labels)?;
-    let rows = ShardRows {
-        spec,
-        groups,
-        at,
-        budget,
-    };
-    Ok(ImageStore {
-        shape,
-        pixels: Pixels::Streamed(Arc::new(rows)),
-        labels,
-        sources,
-    })
+    }
 }
