@@ -18,6 +18,7 @@
 //! bounded local copy of the ranges read), `lease` (one holder at a time without `flock`).
 
 mod cache;
+mod client;
 pub mod lease;
 mod object;
 pub(crate) mod ranges;

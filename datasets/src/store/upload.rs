@@ -16,7 +16,8 @@ use object_store::{MultipartUpload, ObjectStore, ObjectStoreExt, PutPayload};
 use tokio::task::JoinHandle;
 
 use super::Location;
-use super::object::{ObjectPlace, PART_BYTES, block_on};
+use super::client::block_on;
+use super::object::{ObjectPlace, PART_BYTES};
 use crate::atomic;
 use crate::error::{IoContext, Result};
 
