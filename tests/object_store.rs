@@ -38,12 +38,19 @@ fn comparable(result: &str) -> serde_json::Value {
     value
 }
 
+/// A fresh S3 server holding the bucket [`BUCKET`]; none where moto is missing and the tests
+/// may skip (see `S3Server::start`).
+fn server_with_bucket() -> Option<S3Server> {
+    let server = S3Server::start()?;
+    server.create_bucket(BUCKET);
+    Some(server)
+}
+
 #[test]
 fn a_pipeline_on_object_storage_gives_the_bytes_and_results_of_a_local_one() {
-    let Some(server) = S3Server::start() else {
+    let Some(server) = server_with_bucket() else {
         return;
     };
-    server.create_bucket(BUCKET);
     let tmp = tempfile::tempdir().unwrap();
     let raw = tiny_fashion_mnist_raw(&tmp.path().join("raw"), 300, 100);
     let local = |name: &str| tmp.path().join(name).display().to_string();
@@ -169,10 +176,9 @@ fn a_pipeline_on_object_storage_gives_the_bytes_and_results_of_a_local_one() {
 
 #[test]
 fn pyarrow_and_huggingface_read_the_shards_from_the_server() {
-    let Some(server) = S3Server::start() else {
+    let Some(server) = server_with_bucket() else {
         return;
     };
-    server.create_bucket(BUCKET);
     let tmp = tempfile::tempdir().unwrap();
     let raw = tiny_fashion_mnist_raw(&tmp.path().join("raw"), 40, 10);
     let url = format!("s3://{BUCKET}/fmnist");
@@ -187,10 +193,9 @@ fn pyarrow_and_huggingface_read_the_shards_from_the_server() {
 
 #[test]
 fn store_failures_are_one_clear_line_each() {
-    let Some(server) = S3Server::start() else {
+    let Some(server) = server_with_bucket() else {
         return;
     };
-    server.create_bucket(BUCKET);
     let one_line = |stderr: &str, says: &str| {
         let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
         assert_eq!(lines.len(), 1, "{stderr}");
@@ -343,10 +348,9 @@ fn a_killed_upload_leaves_nothing_a_rerun_takes_for_finished() {
 
 #[test]
 fn a_bench_reads_a_dataset_named_by_url_with_the_results_of_a_local_one() {
-    let Some(server) = S3Server::start() else {
+    let Some(server) = server_with_bucket() else {
         return;
     };
-    server.create_bucket(BUCKET);
     let tmp = tempfile::tempdir().unwrap();
     let real = import_tiny_fashion_mnist(tmp.path(), "real", 300, 100);
     let url = format!("s3://{BUCKET}/real");

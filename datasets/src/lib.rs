@@ -45,6 +45,7 @@ mod writer;
 pub use error::{Error, OutputConflict, Remedy, Result};
 pub use manifest::{
     FORMAT_VERSION, MANIFEST_FILE, Manifest, Phase, ShardInfo, SplitManifest, Visits,
+    changed_config_keys,
 };
 pub use progress::Progress;
 pub use reader::{Columns, Dataset, DecodedSplit, KeyColumns, ShardFile, read_shard};

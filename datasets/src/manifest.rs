@@ -119,3 +119,19 @@ impl Manifest {
         self.splits.get(name)
     }
 }
+/// The keys of two recipes' `config` objects whose values differ (a key in one only counts),
+/// sorted: what a resume compares before it keeps or refuses a finished dataset.
+pub fn changed_config_keys<'a>(
+    found: &'a serde_json::Value,
+    wanted: &'a serde_json::Value,
+) -> Vec<&'a str> {
+    let mut keys: Vec<&str> = [found, wanted]
+        .into_iter()
+        .filter_map(|config| config.as_object())
+        .flat_map(|config| config.keys().map(String::as_str))
+        .filter(|&key| found[key] != wanted[key])
+        .collect();
+    keys.sort_unstable();
+    keys.dedup();
+    keys
+}

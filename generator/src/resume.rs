@@ -1,7 +1,8 @@
 //! Resuming a generation run that an earlier identical run already finished.
 
 use datasets::verify::{Depth, Finished, finished};
-use datasets::{OutputConflict, WriteMode};
+
+use datasets::{OutputConflict, WriteMode, changed_config_keys};
 use serde_json::Value;
 
 use crate::error::{Error, Result};
@@ -58,25 +59,15 @@ pub(crate) fn finished_earlier(options: &GenerateOptions) -> Result<Option<usize
 /// What differs between a recorded recipe's `config` and the one a run would record, in words:
 /// the preset by the hashes of its files' text, anything else by its key.
 fn differences(found: &Value, wanted: &Value) -> Vec<String> {
-    let mut keys: Vec<&String> = [found, wanted]
-        .iter()
-        .filter_map(|c| c.as_object())
-        .flat_map(|c| c.keys())
-        .collect();
-    keys.sort();
-    keys.dedup();
     let mut differs = Vec::new();
-    for key in keys {
+    for key in changed_config_keys(found, wanted) {
         let (was, now) = (&found[key], &wanted[key]);
-        if was == now {
-            continue;
-        }
         if key != "preset" {
             let scalar = |v: &Value| !v.is_array() && !v.is_object();
             differs.push(if scalar(was) && scalar(now) {
                 format!("{key}: {was} recorded, {now} now")
             } else {
-                key.clone()
+                key.to_string()
             });
             continue;
         }

@@ -13,7 +13,7 @@ use super::problems::{drop_unreadable, refuse_problems};
 use super::select::{kept_rows, relabel};
 use crate::ROWS_PER_ROW_GROUP;
 use crate::error::{Error, OutputConflict, Result};
-use crate::manifest::Manifest;
+use crate::manifest::{Manifest, changed_config_keys};
 use crate::pipeline::{Batch, EncodedRows, encode_and_write, plan_batches};
 use crate::store::Location;
 use crate::types::{DatasetInfo, ImageSpec, Recipe, SplitPlan};
@@ -121,14 +121,7 @@ fn finished_earlier(
             differs.push(what.to_string());
         }
     }
-    let (was, now) = (&found.recipe.config, &info.recipe.config);
-    let keys = [was, now]
-        .into_iter()
-        .filter_map(|config| config.as_object())
-        .flat_map(|config| config.keys());
-    let mut changed: Vec<&String> = keys.filter(|key| was[*key] != now[*key]).collect();
-    changed.sort();
-    changed.dedup();
+    let changed = changed_config_keys(&found.recipe.config, &info.recipe.config);
     differs.extend(changed.into_iter().map(|key| format!("the recipe's {key}")));
     if !differs.is_empty() {
         return Err(Error::output_in_use(
