@@ -367,3 +367,69 @@ fn a_bench_reads_a_dataset_named_by_url_with_the_results_of_a_local_one() {
     assert_eq!(found[0].len(), 4);
     assert_eq!(found[0], found[1]);
 }
+
+#[test]
+fn a_bench_directory_on_object_storage_runs_end_to_end_with_the_results_of_a_local_one() {
+    let Some(server) = server_with_bucket() else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let real = import_tiny_fashion_mnist(tmp.path(), "real", 300, 100);
+    let real_url = format!("s3://{BUCKET}/real");
+    server.import_fashion_mnist(&tmp.path().join("real-raw"), &real_url);
+    let bench = format!("s3://{BUCKET}/bench");
+    // Each command as if on another machine: with a working copy of its own.
+    let on = |machine: &str, args: &[&str]| {
+        let work = tmp.path().join("work").join(machine);
+        server.ok_with(&[("SYNMIX_WORK_DIR", path_str(&work))], args)
+    };
+    let result_key = "bench/runs/near/mlp/sm-r050-s0/result.json";
+    let result = || String::from_utf8(server.get(BUCKET, result_key)).unwrap();
+
+    let local_experiment = tmp.path().join("local.toml");
+    write_tiny_experiment(&local_experiment, &real, &["mlp"]);
+    let local = tmp.path().join("bench-local");
+    server.ok(&bench_args(&local_experiment, &local));
+
+    let experiment = tmp.path().join("s3.toml");
+    write_tiny_experiment(&experiment, Path::new(&real_url), &["mlp"]);
+    let config = path_str(&experiment);
+    // The Kubernetes Jobs of a bench on object storage mount nothing.
+    let yaml = on(
+        "emit",
+        &["bench", "--config", config, "--out", &bench, "--emit", "k8s", "--secret", "s3"],
+    );
+    assert!(yaml.contains(&bench) && yaml.contains("secretRef"), "{yaml}");
+    assert!(!yaml.contains("volume"), "{yaml}");
+    on("a", &["bench", "--config", config, "--out", &bench, "--jobs", "2", "-q"]);
+    for key in [
+        "bench/plan.json",
+        "bench/report.md",
+        "bench/results.csv",
+        "bench/mix/near/s0/mix.json",
+        result_key,
+        "bench/tasks/00000.done",
+    ] {
+        assert!(server.exists(BUCKET, key), "{key} is not in the store");
+    }
+
+    // Another machine reads the status and writes the report from the store alone; the runs
+    // it pulls are the local bench's.
+    let status = on("b", &["status", &bench]);
+    assert!(status.contains("every task is done"), "{status}");
+    on("b", &["report", &bench, "-q"]);
+    let copies = tmp.path().join("work/b");
+    let copy = std::fs::read_dir(&copies).unwrap().next().unwrap().unwrap().path();
+    assert_eq!(results(&copy).len(), 4);
+    assert_eq!(results(&copy), results(&local));
+
+    // A rerun elsewhere finds every task done in the store and trains nothing again.
+    let before = result();
+    on("c", &["bench", "--out", &bench, "-q"]);
+    assert_eq!(result(), before);
+
+    // A run lost from the store is trained again, with the same result.
+    server.delete(BUCKET, result_key);
+    on("c", &["bench", "--out", &bench, "-q"]);
+    assert_eq!(comparable(&result()), comparable(&before));
+}

@@ -4,14 +4,14 @@
 //! and one architecture whose plan ([`Plan::advise`]) trains the question's pilots and ends with
 //! the advice ([`crate::work::Advise`]), so it runs, resumes and records as a bench does.
 
-use std::path::Path;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
-use datasets::{Dataset, Location};
+use datasets::Dataset;
 use trainer::ModelKind;
 
 use crate::analysis::advice::pilots;
+use crate::dir::BenchDir;
 use crate::engine::local::{Local, Pool};
 use crate::experiment::{Experiment, Multiples, Pair, RealSource, Shares, SyntheticSource};
 use crate::options::BenchOptions;
@@ -122,15 +122,14 @@ pub fn advise(request: &AdviseRequest, options: &BenchOptions, pool: Pool) -> Re
 /// What the advice cannot be asked, refused in one line before any work: the synthetic classes
 /// must cover the real ones (by name), R must fit the real train split, and the pilots must fit
 /// the budget.
-fn check_request(request: &AdviseRequest, experiment: &Experiment, out: &Path) -> Result<()> {
+fn check_request(request: &AdviseRequest, experiment: &Experiment, out: &BenchDir) -> Result<()> {
     let pair = &experiment.pairs[0];
     let real_dir = match &pair.real {
         RealSource::Dataset(dir) => Some(dir.clone()),
         RealSource::Builtin(name) => {
             let dir = crate::layout::real_dataset(out, name);
-            dir.join(datasets::MANIFEST_FILE)
-                .is_file()
-                .then(|| Location::from(dir))
+            let manifest = dir.join(datasets::MANIFEST_FILE).is_file()?;
+            manifest.then_some(dir)
         }
     };
     // A built-in real dataset not imported yet: what its import will give.

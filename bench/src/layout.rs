@@ -21,12 +21,19 @@
 //!
 //! `rXXX` is the share in whole percent, `kXXX` the multiple of the real rows in hundredths: the
 //! cell's [`Point`]; a subset's name is [`subset_name`]'s.
+//!
+//! Datasets and task records are named by where they live ([`BenchDir::place`]: in the store of
+//! a bench on object storage), every other file by its path in the bench's working copy
+//! ([`crate::dir`]).
 
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
+use datasets::Location;
 use datasets::point::{Point, Regime, Strategy, subset_name};
 use trainer::ModelKind;
+
+use crate::dir::BenchDir;
 
 /// The file that pins the experiment of a bench directory.
 pub fn experiment_file(out: &Path) -> PathBuf {
@@ -43,10 +50,20 @@ pub fn tasks_dir(out: &Path) -> PathBuf {
     out.join("tasks")
 }
 
-/// A file of task `id`: `done` (its completion record, written last), `failed` (its error),
-/// `lock` (held while it runs) or `log` (a worker's output).
+/// A local file of task `id`: `lock` (held while it runs, on a local disk) or `log` (a
+/// worker's output).
 pub fn task_file(out: &Path, id: usize, kind: &str) -> PathBuf {
-    tasks_dir(out).join(format!("{id:05}.{kind}"))
+    tasks_dir(out).join(task_name(id, kind))
+}
+
+/// A record of task `id` where the bench lives: `done` (its completion record, written last),
+/// `failed` (its error), or `lock` (a lease, on an object store).
+pub fn task_record(out: &BenchDir, id: usize, kind: &str) -> Location {
+    out.place(&format!("tasks/{}", task_name(id, kind)))
+}
+
+fn task_name(id: usize, kind: &str) -> String {
+    format!("{id:05}.{kind}")
 }
 
 /// How the plan was last launched, for `synmix status` to repeat.
@@ -55,23 +72,23 @@ pub fn launch_file(out: &Path) -> PathBuf {
 }
 
 /// Where the bench keeps the datasets it imports, renders or cuts (once per bench directory).
-pub fn data_dir(out: &Path) -> PathBuf {
-    out.join("data")
+fn data_dir(out: &BenchDir) -> Location {
+    out.place("data")
 }
 
 /// A built-in real dataset, imported by the bench.
-pub fn real_dataset(out: &Path, builtin: &str) -> PathBuf {
+pub fn real_dataset(out: &BenchDir, builtin: &str) -> Location {
     data_dir(out).join(format!("real-{builtin}"))
 }
 
 /// A generator preset's dataset, rendered by the bench.
-pub fn synthetic_dataset(out: &Path, preset: &str) -> PathBuf {
+pub fn synthetic_dataset(out: &BenchDir, preset: &str) -> Location {
     data_dir(out).join(format!("synthetic-{preset}"))
 }
 
 /// The real test set cut from the real dataset named `real` (its manifest's name) at `limit`
 /// rows.
-pub fn real_test_dataset(out: &Path, real: &str, limit: u64) -> PathBuf {
+pub fn real_test_dataset(out: &BenchDir, real: &str, limit: u64) -> Location {
     data_dir(out).join(format!("{real}-test{limit}"))
 }
 
@@ -91,16 +108,16 @@ pub fn gap_cache(out: &Path) -> PathBuf {
 }
 
 /// The mixer's output for one pair, seed and regime: the SM and FT subsets of every point.
-pub fn mix_dir(out: &Path, pair: &str, seed: u64, regime: Regime) -> PathBuf {
+pub fn mix_dir(out: &BenchDir, pair: &str, seed: u64, regime: Regime) -> Location {
     let dir = match regime {
         Regime::FixedSize => format!("s{seed}"),
         Regime::AddedSynthetic => format!("added-s{seed}"),
     };
-    out.join("mix").join(pair).join(dir)
+    out.place(&format!("mix/{pair}/{dir}"))
 }
 
 /// The subset of `mix_dir` a strategy trains on at a point: `sm-r030`, `ft-k200`.
-pub fn subset_dir(mix_dir: &Path, strategy: Strategy, point: Point) -> PathBuf {
+pub fn subset_dir(mix_dir: &Location, strategy: Strategy, point: Point) -> Location {
     mix_dir.join(subset_name(strategy, point))
 }
 
@@ -221,16 +238,17 @@ mod tests {
     #[test]
     fn subsets_and_runs_are_named_by_strategy_and_point() {
         let share = "r030".parse().unwrap();
-        let mix = mix_dir(Path::new("b"), "digits", 7, Regime::FixedSize);
+        let bench = BenchDir::local("b");
+        let mix = mix_dir(&bench, "digits", 7, Regime::FixedSize);
         assert_eq!(
             subset_dir(&mix, Strategy::Ft, share),
-            Path::new("b/mix/digits/s7/ft-r030")
+            Location::Local("b/mix/digits/s7/ft-r030".into())
         );
         let k = "k050".parse().unwrap();
-        let mix = mix_dir(Path::new("b"), "near", 2, Regime::AddedSynthetic);
+        let mix = mix_dir(&bench, "near", 2, Regime::AddedSynthetic);
         assert_eq!(
             subset_dir(&mix, Strategy::Sm, k),
-            Path::new("b/mix/near/added-s2/sm-k050")
+            Location::Local("b/mix/near/added-s2/sm-k050".into())
         );
         assert_eq!(
             cell_dir(

@@ -3,6 +3,8 @@
 //! stage crates, which never see one another.
 //!
 //! The modules depend on one another in one direction, each only on those listed before it:
+//! - [`dir`]: where the bench directory lives (a local directory or an object store) and its
+//!   working copy on this machine;
 //! - [`layout`]: every path of the bench directory;
 //! - [`experiment`]: the experiment file, parsed and checked once into typed values;
 //! - [`records`]: the records tasks leave (run results, gaps, a search's decisions), each
@@ -26,6 +28,7 @@
 
 pub mod advise;
 mod analysis;
+pub mod dir;
 pub mod engine;
 mod error;
 pub mod experiment;
@@ -39,10 +42,9 @@ pub mod status;
 pub mod tasks;
 pub mod work;
 
-use std::path::Path;
-
 use anyhow::{Context, Result};
 
+pub use dir::BenchDir;
 pub use error::Error;
 use experiment::Experiment;
 pub use options::BenchOptions;
@@ -52,14 +54,14 @@ use plan::Plan;
 /// directory holds another experiment's). Everything is checked before anything is written —
 /// the data against what the experiment takes, the pin, the stored plan — so a refused
 /// command leaves the directory as it was.
-pub fn prepare(experiment: &Experiment, out: &Path) -> Result<Plan> {
+pub fn prepare(experiment: &Experiment, out: &BenchDir) -> Result<Plan> {
     prepare_plan(experiment, Plan::build(experiment), out)
 }
 
 /// The plan a task of `experiment` runs under in `out`: the stored one, which may be the
 /// experiment's sweep or another plan of it (an advice's), as long as it belongs to this
 /// experiment; where none is stored yet, the sweep's, prepared as [`prepare`] does.
-pub fn task_plan(experiment: &Experiment, out: &Path) -> Result<Plan> {
+pub fn task_plan(experiment: &Experiment, out: &BenchDir) -> Result<Plan> {
     if !layout::plan_file(out).exists() {
         return prepare(experiment, out);
     }
@@ -77,14 +79,14 @@ pub fn task_plan(experiment: &Experiment, out: &Path) -> Result<Plan> {
 }
 
 /// [`prepare`] with a plan of the experiment other than its sweep (an advice's).
-pub(crate) fn prepare_plan(experiment: &Experiment, plan: Plan, out: &Path) -> Result<Plan> {
+pub(crate) fn prepare_plan(experiment: &Experiment, plan: Plan, out: &BenchDir) -> Result<Plan> {
     work::check_real_holds(experiment, out)?;
     let text = experiment.pin_text();
     let pinned = check_pin(&text, out)?;
     let stored = plan.check_stored(out).map_err(|error| match pinned {
         true => error,
         false => Error::UnpinnedPlan {
-            dir: out.to_path_buf(),
+            dir: out.store().shown(),
         },
     })?;
     std::fs::create_dir_all(out)
@@ -95,19 +97,23 @@ pub(crate) fn prepare_plan(experiment: &Experiment, plan: Plan, out: &Path) -> R
     if !stored {
         plan.store(out)?;
     }
+    out.push(&[
+        layout::experiment_file(out).into(),
+        layout::plan_file(out).into(),
+    ])?;
     Ok(plan)
 }
 
 /// Whether the bench directory `out` pins an experiment.
-pub fn is_pinned(out: &Path) -> bool {
+pub fn is_pinned(out: &BenchDir) -> bool {
     layout::experiment_file(out).is_file()
 }
 
 /// The experiment pinned in a bench directory (for tasks and reruns without an experiment).
-pub fn pinned_experiment(out: &Path) -> Result<Experiment> {
+pub fn pinned_experiment(out: &BenchDir) -> Result<Experiment> {
     if !is_pinned(out) {
         return Err(Error::NotABench {
-            dir: out.to_path_buf(),
+            dir: out.store().shown(),
         }
         .into());
     }
@@ -117,7 +123,7 @@ pub fn pinned_experiment(out: &Path) -> Result<Experiment> {
 /// Whether the bench directory pins the experiment `text` already; refused if it pins
 /// another: a rerun must be the same experiment, or its results would silently mix with
 /// another one's.
-fn check_pin(text: &str, out: &Path) -> Result<bool> {
+fn check_pin(text: &str, out: &BenchDir) -> Result<bool> {
     let path = layout::experiment_file(out);
     if !path.exists() {
         return Ok(false);
@@ -126,7 +132,7 @@ fn check_pin(text: &str, out: &Path) -> Result<bool> {
         .with_context(|| format!("{}: cannot read", path.display()))?;
     if previous != text {
         return Err(Error::OtherExperiment {
-            dir: out.to_path_buf(),
+            dir: out.store().shown(),
         }
         .into());
     }
@@ -136,7 +142,10 @@ fn check_pin(text: &str, out: &Path) -> Result<bool> {
 /// Writes the report of the bench directory `out` from the records it holds (`synmix report`),
 /// once its training tasks are done; marks a planned bench's report task done. Returns how many
 /// runs it read and the files.
-pub fn write_report(out: &Path) -> Result<(usize, report::ReportFiles)> {
+pub fn write_report(out: &BenchDir) -> Result<(usize, report::ReportFiles)> {
+    if let Ok(plan) = Plan::load(out) {
+        tasks::sync(&plan, out)?;
+    }
     status::check_report_ready(out)?;
     let results = records::scan(out)?;
     if results.is_empty() {
@@ -148,5 +157,6 @@ pub fn write_report(out: &Path) -> Result<(usize, report::ReportFiles)> {
     };
     let files = report::write_report(out, &results, &setting)?;
     status::report_written(out, &files.markdown)?;
+    out.push(&work::Kind::outputs(&work::Report {}, out))?;
     Ok((results.len(), files))
 }

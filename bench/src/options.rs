@@ -2,17 +2,16 @@
 //! backend, the command line to record, and how to word a worker's command line — the values
 //! only the binary knows, handed to the library.
 
-use std::path::PathBuf;
-
 use generator::DeviceChoice;
 use trainer::backend::BackendKind;
 
+use crate::dir::BenchDir;
 use crate::stage::Stage;
 
 /// How to run an experiment, beyond what the experiment file says.
 #[derive(Debug, Clone)]
 pub struct BenchOptions {
-    pub out: PathBuf,
+    pub out: BenchDir,
     pub device: DeviceChoice,
     pub backend: BackendKind,
     pub quiet: bool,

@@ -2,10 +2,10 @@
 //! stage — and the command that runs the missing ones again on the engine last used.
 
 use std::fmt::Write as _;
-use std::path::Path;
 
 use anyhow::{Result, bail};
 
+use crate::dir::BenchDir;
 use crate::layout;
 use crate::plan::{Plan, ranges};
 use crate::records::Launch;
@@ -14,8 +14,9 @@ use crate::tasks::{self, State};
 
 /// The status of the bench directory `out`, as printed. `rerun` words the command that runs a
 /// bench directory launched by no recorded command (the binary's words, not the library's).
-pub fn describe(out: &Path, rerun: impl Fn(&Path) -> String) -> Result<String> {
+pub fn describe(out: &BenchDir, rerun: impl Fn(&BenchDir) -> String) -> Result<String> {
     let plan = Plan::load(out)?;
+    tasks::sync(&plan, out)?;
     let mut text = String::new();
     let _ = writeln!(
         text,
@@ -93,7 +94,7 @@ pub fn describe(out: &Path, rerun: impl Fn(&Path) -> String) -> Result<String> {
 }
 
 /// Refuses while training tasks are missing: the report of a planned bench is its last task.
-pub fn check_report_ready(out: &Path) -> Result<()> {
+pub fn check_report_ready(out: &BenchDir) -> Result<()> {
     if !layout::plan_file(out).exists() {
         return Ok(()); // a bench directory from before plans: report what is there
     }
@@ -129,7 +130,7 @@ pub fn check_report_ready(out: &Path) -> Result<()> {
 }
 
 /// Marks the report task of a planned bench done after `synmix report` wrote the report.
-pub fn report_written(out: &Path, markdown: &Path) -> Result<()> {
+pub fn report_written(out: &BenchDir, markdown: &std::path::Path) -> Result<()> {
     let Ok(plan) = Plan::load(out) else {
         return Ok(());
     };

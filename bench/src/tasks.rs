@@ -7,6 +7,12 @@
 //! same task waits for the first and then finds it done, so the two never write the same files.
 //! A task that fails records its error in `tasks/<id>.failed` for `synmix status`.
 //!
+//! On an object store ([`BenchDir`]) the records are objects — the completion record created
+//! only if absent (a conditional PUT) — with a copy in the working copy that the engines read,
+//! brought up to date from the store ([`refresh`]) before a task runs and before a launch or a
+//! status reads them; the lock is a lease object. A task pulls the files of the tasks it reads
+//! before it runs and pushes its own before its record is written.
+//!
 //! A completion record is trusted only while the task's outputs are there: a done task whose
 //! dataset, mix or result has gone missing or unreadable is damaged ([`crate::work::Kind::damaged`]),
 //! and a launch (or a rerun of the task) takes its record back ([`reopen`]) and runs it again. A
@@ -14,11 +20,13 @@
 //! that made it is reopened, so the next launch makes it anew.
 
 use std::fs::File;
-use std::path::Path;
 
 use anyhow::{Context as _, Result, bail};
+use datasets::Location;
+use datasets::store::lease::Lease;
 use serde::{Deserialize, Serialize};
 
+use crate::dir::BenchDir;
 use crate::experiment::Experiment;
 use crate::layout;
 use crate::options::BenchOptions;
@@ -43,8 +51,8 @@ pub enum State {
     Missing,
 }
 
-/// The state of task `id` in the bench directory `out`.
-pub fn state(out: &Path, id: usize) -> State {
+/// The state of task `id` in the bench directory `out`, as its working copy has it.
+pub fn state(out: &BenchDir, id: usize) -> State {
     let read = |kind| -> Option<Record> {
         let text = std::fs::read_to_string(layout::task_file(out, id, kind)).ok()?;
         serde_json::from_str(&text).ok()
@@ -58,18 +66,87 @@ pub fn state(out: &Path, id: usize) -> State {
     }
 }
 
+/// Brings the records of the tasks `ids` in the working copy up to date from the store, in one
+/// listing; nothing to do on a local disk.
+pub fn refresh(out: &BenchDir, ids: impl IntoIterator<Item = usize>) -> Result<()> {
+    let records: Vec<Location> = ids
+        .into_iter()
+        .flat_map(|id| ["done", "failed"].map(|kind| layout::task_file(out, id, kind).into()))
+        .collect();
+    out.pull(&records)
+}
+
+/// Brings the working copy of a bench on object storage up to date for a reader of the whole
+/// plan (a launch, the status, the report): every task's record, and the files of the done
+/// tasks.
+pub fn sync(plan: &Plan, out: &BenchDir) -> Result<()> {
+    if !out.is_remote() {
+        return Ok(());
+    }
+    refresh(out, plan.tasks.iter().map(|t| t.id))?;
+    let done: Vec<&Task> = plan
+        .tasks
+        .iter()
+        .filter(|t| matches!(state(out, t.id), State::Done(_)))
+        .collect();
+    pull_outputs(out, &done)
+}
+
+/// Pulls the files `tasks` made into the working copy. Twice where that names more: a probe's
+/// run is named by a decision pulled with it.
+fn pull_outputs(out: &BenchDir, tasks: &[&Task]) -> Result<()> {
+    let outputs = |tasks: &[&Task]| -> Vec<Location> {
+        tasks
+            .iter()
+            .flat_map(|t| t.work.kind().outputs(out))
+            .collect()
+    };
+    let first = outputs(tasks);
+    out.pull(&first)?;
+    let second = outputs(tasks);
+    if second != first {
+        out.pull(&second)?;
+    }
+    Ok(())
+}
+
 /// Whether a process holds the lock of task `id` right now.
-pub fn is_running(out: &Path, id: usize) -> bool {
-    let path = layout::task_file(out, id, "lock");
-    match File::open(&path) {
-        Ok(file) => file.try_lock_shared().is_err(),
-        Err(_) => false,
+pub fn is_running(out: &BenchDir, id: usize) -> bool {
+    match layout::task_record(out, id, "lock") {
+        Location::Local(path) => match File::open(&path) {
+            Ok(file) => file.try_lock_shared().is_err(),
+            Err(_) => false,
+        },
+        Location::Object(place) => Lease::is_held(&place).unwrap_or(false),
+    }
+}
+
+/// The lock a task holds while it runs: `flock` on a local disk, a lease on an object store.
+enum TaskLock {
+    File(#[allow(dead_code)] File),
+    Lease(#[allow(dead_code)] Lease),
+}
+
+/// Takes the lock of task `id`, waiting while another process holds it.
+fn lock(out: &BenchDir, id: usize) -> Result<TaskLock> {
+    match layout::task_record(out, id, "lock") {
+        Location::Local(path) => {
+            let tasks = layout::tasks_dir(out);
+            std::fs::create_dir_all(&tasks)
+                .with_context(|| format!("{}: cannot create", tasks.display()))?;
+            let file = File::create(&path)
+                .with_context(|| format!("{}: cannot create the task lock", path.display()))?;
+            file.lock()
+                .with_context(|| format!("{}: cannot lock", path.display()))?;
+            Ok(TaskLock::File(file))
+        }
+        Location::Object(place) => Ok(TaskLock::Lease(Lease::wait(&place)?)),
     }
 }
 
 /// Whether task `id`'s needs are met: every task it reads is done. A kind that reads failures
 /// (the report, a search's decision) counts a failed need as met.
-pub fn waiting_for(out: &Path, task: &Task) -> Option<usize> {
+pub fn waiting_for(out: &BenchDir, task: &Task) -> Option<usize> {
     task.needs
         .iter()
         .copied()
@@ -82,8 +159,12 @@ pub fn waiting_for(out: &Path, task: &Task) -> Option<usize> {
 
 /// Waits until the tasks `task` needs are done (polling the records every few seconds); fails
 /// if one of them failed, since it will not be done until someone reruns it.
-pub fn wait_for_inputs(plan: &Plan, out: &Path, task: &Task) -> Result<()> {
-    while let Some(need) = waiting_for(out, task) {
+pub fn wait_for_inputs(plan: &Plan, out: &BenchDir, task: &Task) -> Result<()> {
+    loop {
+        refresh(out, task.needs.iter().copied())?;
+        let Some(need) = waiting_for(out, task) else {
+            return Ok(());
+        };
         if let State::Failed(record) = state(out, need) {
             bail!(
                 "task {} ({}) needs task {need} ({}), which failed: {}",
@@ -95,7 +176,6 @@ pub fn wait_for_inputs(plan: &Plan, out: &Path, task: &Task) -> Result<()> {
         }
         std::thread::sleep(std::time::Duration::from_secs(5));
     }
-    Ok(())
 }
 
 /// Runs task `id` unless it is done; returns its one-line summary. A task whose inputs are not
@@ -109,7 +189,9 @@ pub fn run(
 ) -> Result<String> {
     let out = &options.out;
     let task = plan.task(id)?;
+    refresh(out, std::iter::once(id).chain(task.needs.iter().copied()))?;
     if let State::Done(record) = state(out, id) {
+        pull_outputs(out, &[task])?;
         match task.work.kind().damaged(out) {
             None => return Ok(record.message),
             Some(why) => reopen(out, task, &why)?,
@@ -123,18 +205,14 @@ pub fn run(
             out.display()
         );
     }
-    let tasks = layout::tasks_dir(out);
-    std::fs::create_dir_all(&tasks)
-        .with_context(|| format!("{}: cannot create", tasks.display()))?;
-    let lock_path = layout::task_file(out, id, "lock");
-    let lock = File::create(&lock_path)
-        .with_context(|| format!("{}: cannot create the task lock", lock_path.display()))?;
-    lock.lock()
-        .with_context(|| format!("{}: cannot lock", lock_path.display()))?;
+    let _lock = lock(out, id)?;
     // Another process may have finished it while this one waited for the lock.
+    refresh(out, [id])?;
     if let State::Done(record) = state(out, id) {
         return Ok(record.message);
     }
+    let needs: Vec<&Task> = task.needs.iter().map(|&need| &plan.tasks[need]).collect();
+    pull_outputs(out, &needs)?;
     let context = Context {
         experiment,
         options,
@@ -150,6 +228,9 @@ pub fn run(
         Err(error) => Err(reopen_maker(plan, out, task, error)?),
         ok => ok,
     };
+    // What it made is in the store before its record says so (a failed run's result too: the
+    // report lists it).
+    out.push(&task.work.kind().outputs(out))?;
     record(out, task, &outcome)?;
     outcome
 }
@@ -159,7 +240,7 @@ pub fn run(
 /// task of the plan made is the user's to restore.
 fn reopen_maker(
     plan: &Plan,
-    out: &Path,
+    out: &BenchDir,
     task: &Task,
     error: anyhow::Error,
 ) -> Result<anyhow::Error> {
@@ -173,11 +254,7 @@ fn reopen_maker(
         let maker = &plan.tasks[need];
         let outputs = maker.work.kind().outputs(out);
         // Only the bench's own outputs (in its directory) are its to make again.
-        if outputs.iter().any(|made| {
-            input
-                .as_local()
-                .is_some_and(|input| input.starts_with(made))
-        }) {
+        if outputs.iter().any(|made| made.contains(&input)) {
             reopen(out, maker, &problem)?;
             reopened.push(maker.id.to_string());
         }
@@ -193,7 +270,7 @@ fn reopen_maker(
 }
 
 /// Writes the record of `task`'s `outcome`: the completion record, or the error of a failure.
-pub fn record(out: &Path, task: &Task, outcome: &Result<String>) -> Result<()> {
+pub fn record(out: &BenchDir, task: &Task, outcome: &Result<String>) -> Result<()> {
     let (kind, message) = match outcome {
         Ok(message) => ("done", message.clone()),
         Err(error) => ("failed", format!("{error:#}")),
@@ -202,16 +279,37 @@ pub fn record(out: &Path, task: &Task, outcome: &Result<String>) -> Result<()> {
         task: task.work.to_string(),
         message,
     };
-    datasets::atomic::write_json(&layout::task_file(out, task.id, kind), &record)?;
+    let text = serde_json::to_string_pretty(&record).expect("a task record serialises");
+    let place = layout::task_record(out, task.id, kind);
+    match kind {
+        // Of two processes finishing one task (a lease taken over from a stalled holder), the
+        // first record stays.
+        "done" => {
+            place.put_if_absent(text.as_bytes())?;
+        }
+        _ => place.put(text.as_bytes())?,
+    }
+    if out.is_remote() {
+        Location::from(layout::task_file(out, task.id, kind)).put(text.as_bytes())?;
+    }
     if kind == "done" {
-        let _ = std::fs::remove_file(layout::task_file(out, task.id, "failed"));
+        remove_record(out, task.id, "failed")?;
+    }
+    Ok(())
+}
+
+/// Removes a record of task `id`, where the bench lives and from the working copy.
+fn remove_record(out: &BenchDir, id: usize, kind: &str) -> Result<()> {
+    layout::task_record(out, id, kind).remove()?;
+    if out.is_remote() {
+        Location::from(layout::task_file(out, id, kind)).remove()?;
     }
     Ok(())
 }
 
 /// Takes back the completion record of `task`, whose outputs are damaged (`why`): it becomes
 /// a failed task that says why, which every engine runs again.
-pub fn reopen(out: &Path, task: &Task, why: &str) -> Result<()> {
+pub fn reopen(out: &BenchDir, task: &Task, why: &str) -> Result<()> {
     tracing::warn!(
         "task {} ({}) was done, but {why}: running it again",
         task.id,
@@ -224,13 +322,7 @@ pub fn reopen(out: &Path, task: &Task, why: &str) -> Result<()> {
             "its outputs were damaged ({why}); run it again"
         )),
     )?;
-    let done = layout::task_file(out, task.id, "done");
-    match std::fs::remove_file(&done) {
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-            Err(e).with_context(|| format!("{}: cannot remove", done.display()))
-        }
-        _ => Ok(()),
-    }
+    remove_record(out, task.id, "done")
 }
 
 /// Reopens every done task of `plan` whose outputs are damaged: what a launch does first, so
@@ -240,7 +332,7 @@ pub fn reopen(out: &Path, task: &Task, why: &str) -> Result<()> {
 /// stale once one of them is to be made again: it is reopened too, so it reads the new outputs
 /// rather than keep what it said of the old ones. The plan lists needs before the tasks that
 /// read them, so one pass in order carries a reopening as far as it goes.
-pub fn reopen_damaged(plan: &Plan, out: &Path) -> Result<()> {
+pub fn reopen_damaged(plan: &Plan, out: &BenchDir) -> Result<()> {
     for task in &plan.tasks {
         if !matches!(state(out, task.id), State::Done(_)) {
             continue;
@@ -266,7 +358,7 @@ pub fn reopen_damaged(plan: &Plan, out: &Path) -> Result<()> {
 }
 
 /// Training tasks whose last attempt failed.
-pub fn failed_runs(plan: &Plan, out: &Path) -> usize {
+pub fn failed_runs(plan: &Plan, out: &BenchDir) -> usize {
     plan.stage(Stage::Train)
         .iter()
         .filter(|t| matches!(state(out, t.id), State::Failed(_)))
@@ -274,7 +366,7 @@ pub fn failed_runs(plan: &Plan, out: &Path) -> usize {
 }
 
 /// How many tasks of `plan` are done.
-pub fn done(plan: &Plan, out: &Path) -> u64 {
+pub fn done(plan: &Plan, out: &BenchDir) -> u64 {
     plan.tasks
         .iter()
         .filter(|t| matches!(state(out, t.id), State::Done(_)))
@@ -282,7 +374,7 @@ pub fn done(plan: &Plan, out: &Path) -> u64 {
 }
 
 /// The ids of `stage`'s tasks that are not done, for the engines to (re)submit.
-pub fn pending(plan: &Plan, out: &Path, stage: Stage) -> Vec<usize> {
+pub fn pending(plan: &Plan, out: &BenchDir, stage: Stage) -> Vec<usize> {
     plan.stage(stage)
         .iter()
         .filter(|t| !matches!(state(out, t.id), State::Done(_)))

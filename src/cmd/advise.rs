@@ -94,6 +94,7 @@ pub fn run(args: AdviseArgs, quiet: bool) -> Result<()> {
         Some(out) => out,
         None => bench::advise::scratch_dir(&request)?,
     };
+    let out = bench::BenchDir::local(out);
     let options = BenchOptions {
         out,
         device: args.device,

@@ -9,8 +9,9 @@ use bench::engine::{self, Engine, Selection};
 use bench::experiment::Experiment;
 use bench::plan::Plan;
 use bench::stage::Stage;
-use bench::{BenchOptions, tasks};
+use bench::{BenchDir, BenchOptions, tasks};
 use clap::{Args, ValueEnum};
+use datasets::Location;
 use generator::DeviceChoice;
 use trainer::backend::BackendKind;
 
@@ -23,7 +24,8 @@ synmix bench --profile full --out runs/full      # paper scale: 3 seeds, N = 10,
 synmix bench --config exp.toml --out runs/exp    # your own pairs, models and budgets\n  \
 synmix bench --print-config > exp.toml           # start from the default experiment\n  \
 synmix bench --out /shared/b --emit slurm --submit --partition cpu --time 1:00:00\n  \
-synmix bench --out /shared/b --emit k8s --image registry/synmix:0.1 --claim bench | kubectl apply -f -\n\n\
+synmix bench --out /shared/b --emit k8s --image registry/synmix:0.1 --claim bench | kubectl apply -f -\n  \
+synmix bench --out s3://bucket/b --emit k8s --secret s3-creds | kubectl apply -f -   # no shared volume\n\n\
 A rerun with the same --out skips every finished task. The plan (DIR/plan.json) numbers the tasks in \
 stages: import, render, mix, train, report. `--task K` runs one of them (`--task env` takes K from \
 SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX; with --stage, K counts within that stage). A task whose \
@@ -37,9 +39,10 @@ pub struct BenchArgs {
     /// experiment already in --out, else default).
     #[arg(long, conflicts_with = "config")]
     profile: Option<String>,
-    /// Bench directory: data, mixes, runs and the report (a local or shared filesystem path).
-    #[arg(long, default_value = "runs/default", value_parser = super::local_path)]
-    out: PathBuf,
+    /// Bench directory: data, mixes, runs and the report — a local or shared filesystem path,
+    /// or object storage (s3://bucket/prefix, with a working copy under $SYNMIX_WORK_DIR).
+    #[arg(long, default_value = "runs/default")]
+    out: Location,
     /// Where synthetic images are rendered.
     #[arg(long, value_enum, default_value_t = DeviceChoice::Auto)]
     device: DeviceChoice,
@@ -113,7 +116,8 @@ struct K8sArgs {
     /// Container image with synmix on its PATH.
     #[arg(long, default_value = concat!("synmix:", env!("CARGO_PKG_VERSION")))]
     image: String,
-    /// PersistentVolumeClaim holding the bench directory, mounted at --out in every pod.
+    /// PersistentVolumeClaim holding a local --out, mounted at --out in every pod (an
+    /// object-storage --out needs none).
     #[arg(long, default_value = "synmix-bench")]
     claim: String,
     /// Pods of one stage at once.
@@ -136,9 +140,18 @@ pub fn run(args: BenchArgs, quiet: bool) -> Result<()> {
     if args.slurm.submit && args.emit != Some(EngineName::Slurm) {
         bail!("--submit goes with --emit slurm");
     }
+    let out = match &args.out {
+        // Jobs run elsewhere: a local bench directory is named by its absolute path.
+        Location::Local(path) if args.emit.is_some() => Location::Local(
+            std::path::absolute(path)
+                .with_context(|| format!("{}: cannot make the path absolute", path.display()))?,
+        ),
+        out => out.clone(),
+    };
+    let out = BenchDir::open(out)?;
     let experiment = match (&args.config, &args.profile) {
-        (None, None) if args.task.is_some() || bench::is_pinned(&args.out) => {
-            bench::pinned_experiment(&args.out)?
+        (None, None) if args.task.is_some() || bench::is_pinned(&out) => {
+            bench::pinned_experiment(&out)?
         }
         (Some(file), _) => Experiment::file(file)?,
         (None, profile) => Experiment::profile(profile.as_deref().unwrap_or("default"))?,
@@ -154,19 +167,14 @@ pub fn run(args: BenchArgs, quiet: bool) -> Result<()> {
             .build_global()
             .context("cannot set up the worker threads")?;
     }
-    let mut options = BenchOptions {
-        out: args.out.clone(),
+    let options = BenchOptions {
+        out,
         device: args.device,
         backend: crate::cmd::training_backend(args.backend)?,
         quiet,
         command: crate::cmd::command_line(),
         worker_args,
     };
-    if args.emit.is_some() {
-        // Jobs run elsewhere: every path they get must be absolute.
-        options.out = std::path::absolute(&args.out)
-            .with_context(|| format!("{}: cannot make the path absolute", args.out.display()))?;
-    }
     let plan = match args.task {
         // A worker runs its task under the plan stored, which an advice makes too.
         Some(_) => bench::task_plan(&experiment, &options.out)?,

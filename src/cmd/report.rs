@@ -1,8 +1,7 @@
 //! `synmix report`: the report of a bench directory, from the run results it holds.
 
-use std::path::PathBuf;
-
 use clap::Args;
+use datasets::Location;
 
 #[derive(Args, Debug)]
 #[command(after_help = "Examples:\n  synmix report runs/default\n\n\
@@ -15,12 +14,12 @@ share; real and synthetic sample images of each pair. Then, per pair and archite
 cell, FT − SM per share with its interval, fitted mixing curves, and the synthetic-vs-real test gap.")]
 pub struct ReportArgs {
     /// Bench directory (the --out of `synmix bench`).
-    #[arg(value_name = "DIR", value_parser = super::local_path)]
-    dir: PathBuf,
+    #[arg(value_name = "DIR")]
+    dir: Location,
 }
 
 pub fn run(args: ReportArgs, quiet: bool) -> anyhow::Result<()> {
-    let (runs, files) = bench::write_report(&args.dir)?;
+    let (runs, files) = bench::write_report(&bench::BenchDir::open(args.dir)?)?;
     if !quiet {
         println!(
             "{runs} runs; wrote {} and {}",

@@ -1,8 +1,8 @@
 //! `synmix status`: done, failed, running and missing tasks of a planned bench.
 
-use std::path::PathBuf;
-
+use bench::BenchDir;
 use clap::Args;
+use datasets::Location;
 
 use bench::status;
 
@@ -13,13 +13,13 @@ with their errors, and prints the command that runs the failed and missing ones 
 last used (local, Slurm or Kubernetes).")]
 pub struct StatusArgs {
     /// Bench directory (the --out of `synmix bench`).
-    #[arg(value_name = "DIR", value_parser = super::local_path)]
-    dir: PathBuf,
+    #[arg(value_name = "DIR")]
+    dir: Location,
 }
 
 pub fn run(args: StatusArgs, _quiet: bool) -> anyhow::Result<()> {
     // A bench directory no recorded command launched reruns with the plain command.
-    let rerun = |out: &std::path::Path| format!("synmix bench --out {}", out.display());
-    print!("{}", status::describe(&args.dir, rerun)?);
+    let rerun = |out: &BenchDir| format!("synmix bench --out {}", out.display());
+    print!("{}", status::describe(&BenchDir::open(args.dir)?, rerun)?);
     Ok(())
 }

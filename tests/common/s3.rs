@@ -163,6 +163,12 @@ impl S3Server {
         self.python_output(&["-c", script, bucket, key])
     }
 
+    /// Deletes the object `key` of `bucket`.
+    pub fn delete(&self, bucket: &str, key: &str) {
+        let script = "import boto3, sys; boto3.client('s3').delete_object(Bucket=sys.argv[1], Key=sys.argv[2])";
+        self.python_output(&["-c", script, bucket, key]);
+    }
+
     /// Whether `bucket` holds an object `key`.
     pub fn exists(&self, bucket: &str, key: &str) -> bool {
         let script = "import boto3, sys; r = boto3.client('s3').list_objects_v2(Bucket=sys.argv[1], Prefix=sys.argv[2]); print(any(o['Key'] == sys.argv[2] for o in r.get('Contents', [])))";

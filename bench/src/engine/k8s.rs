@@ -2,9 +2,11 @@
 //! is its task's number within the stage (`--stage S --task env` reads `JOB_COMPLETION_INDEX`),
 //! and it waits for the tasks it needs (`--wait-for-inputs`), so every stage's Job can be
 //! applied at once. Done tasks exit at once, so applying the manifest again after a failure
-//! runs only the missing ones. The bench directory is a volume every pod mounts at the same
-//! path; datasets the experiment names by object-store URL are read with the credentials of
-//! the Secret `secret` names, which every pod takes its environment from.
+//! runs only the missing ones. A bench directory on a filesystem is a volume every pod mounts at
+//! the same path; a bench directory on object storage needs none: every pod works in its own
+//! working copy ([`crate::dir`]) and reaches the store — like the datasets the experiment names
+//! by URL — with the credentials of the Secret `secret` names, which every pod takes its
+//! environment from.
 
 use anyhow::Result;
 use serde_json::{Value, json};
@@ -19,7 +21,7 @@ use crate::tasks;
 #[derive(Debug, Clone)]
 pub struct K8sOptions {
     pub image: String,
-    /// The PersistentVolumeClaim that holds the bench directory (ReadWriteMany).
+    /// The PersistentVolumeClaim that holds a bench directory on a filesystem (ReadWriteMany).
     pub claim: String,
     /// Pods of one Job that run at once.
     pub parallelism: usize,
@@ -70,7 +72,6 @@ fn job(plan: &Plan, stage: Stage, count: usize, options: &BenchOptions, k8s: &K8
         .chain((options.worker_args)(options, &select, k8s.cpus_per_task))
         .collect();
     let name = format!("synmix-{}-{}", &plan.experiment[..8], stage.name());
-    let mount = options.out.display().to_string();
     let mut container = json!({
         "name": "synmix",
         "image": k8s.image,
@@ -79,10 +80,21 @@ fn job(plan: &Plan, stage: Stage, count: usize, options: &BenchOptions, k8s: &K8
             "requests": {"cpu": k8s.cpus_per_task.to_string()},
             "limits": {"cpu": k8s.cpus_per_task.to_string()},
         },
-        "volumeMounts": [{"name": "bench", "mountPath": mount}],
     });
     if let Some(secret) = &k8s.secret {
         container["envFrom"] = json!([{"secretRef": {"name": secret}}]);
+    }
+    let mut pod = json!({
+        "restartPolicy": "Never",
+        "containers": [container],
+    });
+    if let Some(mount) = options.out.store().as_local() {
+        pod["containers"][0]["volumeMounts"] =
+            json!([{"name": "bench", "mountPath": mount.display().to_string()}]);
+        pod["volumes"] = json!([{
+            "name": "bench",
+            "persistentVolumeClaim": {"claimName": k8s.claim},
+        }]);
     }
     json!({
         "apiVersion": "batch/v1",
@@ -100,16 +112,7 @@ fn job(plan: &Plan, stage: Stage, count: usize, options: &BenchOptions, k8s: &K8
             "completions": count,
             "parallelism": k8s.parallelism.min(count),
             "backoffLimitPerIndex": k8s.retries,
-            "template": {
-                "spec": {
-                    "restartPolicy": "Never",
-                    "containers": [container],
-                    "volumes": [{
-                        "name": "bench",
-                        "persistentVolumeClaim": {"claimName": k8s.claim},
-                    }],
-                },
-            },
+            "template": {"spec": pod},
         },
     })
 }

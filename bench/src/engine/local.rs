@@ -16,6 +16,7 @@ use indicatif::ProgressBar;
 
 use super::preview::Preview;
 use super::{Engine, Selection};
+use crate::dir::BenchDir;
 use crate::experiment::Experiment;
 use crate::layout;
 use crate::options::BenchOptions;
@@ -67,7 +68,10 @@ impl Engine for Local {
 
     fn check(&self, plan: &Plan, options: &BenchOptions) -> Result<()> {
         let out = &options.out;
-        if let Some(task) = plan.tasks.iter().find(|t| tasks::is_running(out, t.id)) {
+        let running = |t: &&Task| {
+            !matches!(tasks::state(out, t.id), State::Done(_)) && tasks::is_running(out, t.id)
+        };
+        if let Some(task) = plan.tasks.iter().find(running) {
             bail!(
                 "{}: task {} ({}) is running in another process; wait for it (`synmix status {}`) and run again",
                 out.display(),
@@ -174,7 +178,7 @@ fn run(
 /// every task it needs done.
 fn next_ready<'a>(
     plan: &'a Plan,
-    out: &Path,
+    out: &BenchDir,
     tally: &Tally,
     running: &[usize],
 ) -> Option<&'a Task> {

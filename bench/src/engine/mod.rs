@@ -50,6 +50,7 @@ pub fn launch(
     experiment: &Experiment,
     options: &BenchOptions,
 ) -> Result<String> {
+    tasks::sync(plan, &options.out)?;
     engine.check(plan, options)?;
     tasks::reopen_damaged(plan, &options.out)?;
     if engine.starts_tasks() {
@@ -58,6 +59,8 @@ pub fn launch(
             command: options.command.clone(),
         }
         .write(&options.out)?;
+        let launch = crate::layout::launch_file(&options.out);
+        options.out.push(&[launch.into()])?;
     }
     engine.launch(plan, experiment, options)
 }

@@ -1,9 +1,9 @@
 //! The plan's last task previewed while the tasks it needs finish: the report written partial as
 //! runs finish, so a long bench shows its first results minutes after it starts.
 
-use std::path::Path;
 use std::time::{Duration, Instant};
 
+use crate::dir::BenchDir;
 use crate::experiment::Experiment;
 use crate::plan::Plan;
 use crate::stage::Stage;
@@ -15,7 +15,7 @@ use crate::tasks::{self, State};
 pub(super) struct Preview<'a> {
     plan: &'a Plan,
     experiment: &'a Experiment,
-    out: &'a Path,
+    out: &'a BenchDir,
     every: Option<Duration>,
     last: Instant,
     done: u64,
@@ -25,7 +25,7 @@ impl<'a> Preview<'a> {
     pub(super) fn new(
         plan: &'a Plan,
         experiment: &'a Experiment,
-        out: &'a Path,
+        out: &'a BenchDir,
         every: Option<Duration>,
     ) -> Preview<'a> {
         Preview {
@@ -56,7 +56,11 @@ impl<'a> Preview<'a> {
             return;
         }
         (self.last, self.done) = (Instant::now(), done);
-        if let Err(error) = last.work.kind().preview(self.out, self.experiment, left) {
+        let kind = last.work.kind();
+        let previewed = kind
+            .preview(self.out, self.experiment, left)
+            .and_then(|_| self.out.push(&kind.outputs(self.out)));
+        if let Err(error) = previewed {
             tracing::warn!("{}: no partial preview ({error:#})", last.work);
         }
     }

@@ -93,12 +93,15 @@ fn script(plan: &Plan, exe: &Path, options: &BenchOptions, slurm: &SlurmOptions)
         options.command
     );
     let _ = writeln!(text, "set -euo pipefail");
+    // A bench on object storage has no directory the nodes share: its logs go where Slurm
+    // puts them by default, the directory the script is submitted from.
+    let logs = match out.is_remote() {
+        true => "slurm-%A_%a.log".to_string(),
+        false => format!("{}/slurm-%A_%a.log", layout::tasks_dir(out).display()),
+    };
     let mut common = vec![
         format!("--cpus-per-task={}", slurm.cpus_per_task),
-        format!(
-            "--output={}/slurm-%A_%a.log",
-            layout::tasks_dir(out).display()
-        ),
+        format!("--output={logs}"),
     ];
     if let Some(partition) = &slurm.partition {
         common.push(format!("--partition={partition}"));

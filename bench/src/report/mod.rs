@@ -26,11 +26,12 @@ mod tables;
 mod words;
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use datasets::point::Regime;
 
+use crate::dir::BenchDir;
 use crate::analysis::groups::groups;
 use crate::layout;
 use crate::records::{CellResult, SearchKey, read_gaps};
@@ -74,7 +75,7 @@ pub struct SearchSetting {
 /// data), the plots under `plots/` and every run as a row of `results.csv` and
 /// `results.parquet`.
 pub fn write_report(
-    bench: &Path,
+    bench: &BenchDir,
     results: &[CellResult],
     setting: &ReportSetting,
 ) -> Result<ReportFiles> {

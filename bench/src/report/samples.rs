@@ -1,7 +1,7 @@
 //! A strip of sample images per pair: one real and one synthetic image of every class, drawn
 //! from the subsets the pair's runs trained on, so the reader sees what is being compared.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::Result;
 use datasets::grid::{contact_sheet, save};
@@ -9,6 +9,7 @@ use datasets::point::Regime;
 use datasets::{Dataset, Source};
 use trainer::Strategy;
 
+use crate::dir::BenchDir;
 use crate::layout;
 
 /// Pixels of a sample strip: twice the images' size, so Fashion-MNIST's 28 pixels stay legible.
@@ -22,20 +23,17 @@ pub struct SampleStrip {
 
 /// Writes `plots/samples-<pair>.png` from the SM subsets of `seed`'s mix of the pair, if that
 /// mix is still there and holds both sources of every class.
-pub fn write_strip(bench: &Path, pair: &str, seed: u64) -> Result<Option<SampleStrip>> {
+pub fn write_strip(bench: &BenchDir, pair: &str, seed: u64) -> Result<Option<SampleStrip>> {
     let mix = layout::mix_dir(bench, pair, seed, Regime::FixedSize);
-    let Ok(entries) = std::fs::read_dir(&mix) else {
+    let Ok(entries) = mix.entries() else {
         return Ok(None);
     };
     let sm = format!("{}-", Strategy::Sm);
-    let mut subsets: Vec<PathBuf> = entries
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            p.file_name()
-                .is_some_and(|n| n.to_string_lossy().starts_with(&sm))
-        })
-        .collect();
-    subsets.sort();
+    // Sorted by name, as entries come.
+    let subsets = entries
+        .into_iter()
+        .filter(|name| name.starts_with(&sm))
+        .map(|name| mix.join(name));
     // picked[0]: real images by class, picked[1]: synthetic.
     let mut picked: [Vec<Option<Vec<u8>>>; 2] = [Vec::new(), Vec::new()];
     let mut found = None;

@@ -4,16 +4,16 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result};
-use datasets::Dataset;
+use datasets::{Dataset, Location};
 use datasets::point::{Hundredths, Point, Regime};
 use serde::{Deserialize, Serialize};
 use trainer::{ModelKind, RESULT_FILE, RunResult, Status};
 
 use super::{Cell, Context, Kind, inputs};
 use crate::analysis::advice::{MARGIN, Pilot, advise, pilots};
+use crate::dir::BenchDir;
 use crate::experiment::Experiment;
 use crate::layout;
 use crate::records::{AdviceRecord, Cost, Estimate, PilotRecord, Question};
@@ -137,16 +137,19 @@ impl Kind for Advise {
         Ok(report::headline(&record))
     }
 
-    fn outputs(&self, out: &Path) -> Vec<PathBuf> {
+    fn outputs(&self, out: &BenchDir) -> Vec<Location> {
         vec![
             layout::advice_file(out),
             layout::advice_page(out, "md"),
             layout::advice_page(out, "html"),
             layout::advice_class_shares(out),
         ]
+        .into_iter()
+        .map(Location::from)
+        .collect()
     }
 
-    fn damaged(&self, out: &Path) -> Option<String> {
+    fn damaged(&self, out: &BenchDir) -> Option<String> {
         AdviceRecord::read(out).err().map(|e| format!("{e:#}"))
     }
 

@@ -9,14 +9,15 @@
 //! runs of the shares the search counts ([`counted`]).
 
 use std::fmt;
-use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result};
+use datasets::Location;
 use datasets::point::Point;
 use serde::{Deserialize, Serialize};
 
 use super::{Context, Kind};
 use crate::analysis::optimum::search_estimate;
+use crate::dir::BenchDir;
 use crate::records::{Basis, Choice, SearchKey, counted, decisions, scan};
 use crate::stage::Stage;
 
@@ -77,11 +78,11 @@ impl Kind for Choose {
         Ok(choice.describe())
     }
 
-    fn outputs(&self, out: &Path) -> Vec<PathBuf> {
-        vec![self.search.decision_file(out, self.probe)]
+    fn outputs(&self, out: &BenchDir) -> Vec<Location> {
+        vec![self.search.decision_file(out, self.probe).into()]
     }
 
-    fn damaged(&self, out: &Path) -> Option<String> {
+    fn damaged(&self, out: &BenchDir) -> Option<String> {
         Choice::read(out, &self.search, self.probe)
             .err()
             .map(|e| format!("{e:#}"))

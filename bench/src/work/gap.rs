@@ -3,12 +3,13 @@
 //! the data cannot give is recorded, not fatal.
 
 use std::fmt;
-use std::path::{Path, PathBuf};
 
 use anyhow::Result;
+use datasets::Location;
 use serde::{Deserialize, Serialize};
 
 use super::{Context, Kind, inputs};
+use crate::dir::BenchDir;
 use crate::layout;
 use crate::records::PairGap;
 use crate::stage::Stage;
@@ -55,11 +56,11 @@ impl Kind for Gap {
         Ok(format!("{}: {summary}", path.display()))
     }
 
-    fn outputs(&self, out: &Path) -> Vec<PathBuf> {
-        vec![layout::gap_file(out, &self.pair)]
+    fn outputs(&self, out: &BenchDir) -> Vec<Location> {
+        vec![layout::gap_file(out, &self.pair).into()]
     }
 
-    fn damaged(&self, out: &Path) -> Option<String> {
+    fn damaged(&self, out: &BenchDir) -> Option<String> {
         PairGap::read(out, &self.pair)
             .err()
             .map(|e| format!("{e:#}"))

@@ -2,12 +2,13 @@
 //! of every pair that reads it.
 
 use std::fmt;
-use std::path::{Path, PathBuf};
 
 use anyhow::Result;
+use datasets::Location;
 use serde::{Deserialize, Serialize};
 
 use super::{Context, Kind, dataset_damaged, inputs};
+use crate::dir::BenchDir;
 use crate::experiment::RealSource;
 use crate::layout;
 use crate::stage::Stage;
@@ -46,7 +47,7 @@ impl Kind for Import {
         ))
     }
 
-    fn outputs(&self, out: &Path) -> Vec<PathBuf> {
+    fn outputs(&self, out: &BenchDir) -> Vec<Location> {
         match &self.source {
             RealSource::Builtin(name) => vec![layout::real_dataset(out, name)],
             // The user's to restore, not the bench's to make.
@@ -54,7 +55,7 @@ impl Kind for Import {
         }
     }
 
-    fn damaged(&self, out: &Path) -> Option<String> {
+    fn damaged(&self, out: &BenchDir) -> Option<String> {
         match &self.source {
             RealSource::Builtin(name) => dataset_damaged(layout::real_dataset(out, name)),
             RealSource::Dataset(dir) => dataset_damaged(dir),

@@ -11,6 +11,7 @@ use datasets::verify::{Depth, Finished, finished};
 use datasets::{Dataset, Location, Source, WriteMode};
 use generator::{GenerateOptions, PresetSpec};
 
+use crate::dir::BenchDir;
 use crate::experiment::{Axis, BUILTIN_REAL, Experiment, Pair, RealSource, SyntheticSource};
 use crate::layout;
 use crate::options::BenchOptions;
@@ -308,16 +309,16 @@ fn preset_class(pair: &Pair, preset: &PresetSpec, real: &[String], class: &str) 
 }
 
 /// Where the bench finds a real source's dataset (a built-in one once imported).
-fn real_dir(source: &RealSource, out: &Path) -> Location {
+fn real_dir(source: &RealSource, out: &BenchDir) -> Location {
     match source {
         RealSource::Dataset(dir) => dir.clone(),
-        RealSource::Builtin(name) => layout::real_dataset(out, name).into(),
+        RealSource::Builtin(name) => layout::real_dataset(out, name),
     }
 }
 
 /// The class names and train class counts of a real source: from its dataset, or, for a
 /// built-in one not imported yet, what the import will give; `None` if unknown.
-fn real_train_classes(source: &RealSource, out: &Path) -> Result<Option<(Vec<String>, Vec<u64>)>> {
+fn real_train_classes(source: &RealSource, out: &BenchDir) -> Result<Option<(Vec<String>, Vec<u64>)>> {
     let dir = real_dir(source, out);
     if let RealSource::Builtin(name) = source
         && !is_complete(&dir)
@@ -340,7 +341,7 @@ fn real_train_classes(source: &RealSource, out: &Path) -> Result<Option<(Vec<Str
 /// and, for a given synthetic dataset, what every regime takes of every class (a preset is
 /// rendered to hold it). Reads manifests only, so it runs before any work, even before a
 /// built-in real dataset is imported (its counts are known).
-pub(crate) fn check_real_holds(experiment: &Experiment, out: &Path) -> Result<()> {
+pub(crate) fn check_real_holds(experiment: &Experiment, out: &BenchDir) -> Result<()> {
     let axes = experiment.axes();
     for pair in &experiment.pairs {
         let Some((classes, weights)) = real_train_classes(&pair.real, out)? else {

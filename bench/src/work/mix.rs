@@ -4,14 +4,16 @@
 //! hashes first.
 
 use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::{Context as _, Result};
+use datasets::Location;
 use datasets::point::{Regime, Strategy};
 use serde::{Deserialize, Serialize};
 
 use super::{Context, Kind, check_input, dataset_damaged, inputs};
 use crate::experiment::Axis;
+use crate::dir::BenchDir;
 use crate::layout;
 use crate::records::PairGap;
 use crate::stage::Stage;
@@ -78,12 +80,12 @@ impl Kind for Mix {
         Ok(format!("{}", dir.display()))
     }
 
-    fn outputs(&self, out: &Path) -> Vec<PathBuf> {
+    fn outputs(&self, out: &BenchDir) -> Vec<Location> {
         vec![layout::mix_dir(out, &self.pair, self.seed, self.regime)]
     }
 
     /// Every subset `mix.json` lists, of every strategy.
-    fn damaged(&self, out: &Path) -> Option<String> {
+    fn damaged(&self, out: &BenchDir) -> Option<String> {
         let dir = layout::mix_dir(out, &self.pair, self.seed, self.regime);
         let record = match mixer::MixRecord::read(&dir) {
             Ok(record) => record,
@@ -114,7 +116,7 @@ fn class_transfer(out: &Path, pair: &str, real: &datasets::Location) -> Result<V
 /// Mixes the subsets of `axis` into `dir` (the mixer keeps finished ones).
 fn mix(
     options: mixer::MixOptions,
-    dir: &Path,
+    dir: &Location,
     axis: &Axis,
     ramp: Vec<mixer::RampRecipe>,
     class_transfer: Option<Vec<f64>>,

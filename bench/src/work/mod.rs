@@ -19,9 +19,9 @@ mod report;
 mod train;
 
 use std::fmt;
-use std::path::{Path, PathBuf};
 
 use anyhow::Result;
+use datasets::Location;
 use serde::{Deserialize, Serialize};
 
 pub use advise::Advise;
@@ -36,6 +36,7 @@ pub use report::{Report, report_context};
 pub use train::{Cell, Train};
 
 pub use crate::error::DamagedInput;
+use crate::dir::BenchDir;
 use crate::experiment::Experiment;
 use crate::options::BenchOptions;
 use crate::stage::Stage;
@@ -61,14 +62,15 @@ pub trait Kind: fmt::Display {
     fn run(&self, context: &Context) -> Result<String>;
 
     /// What it makes in the bench directory `out`: an input found damaged under one of these
-    /// is this task's to make again.
-    fn outputs(&self, out: &Path) -> Vec<PathBuf>;
+    /// is this task's to make again, and on object storage the files among them are what it
+    /// pushes when it ends and what the tasks reading it pull ([`BenchDir::pull`]).
+    fn outputs(&self, out: &BenchDir) -> Vec<Location>;
 
     /// Why what a task of this kind finished cannot be trusted any more (gone, unreadable,
     /// a failed run), or `None`. Cheap — what a reader opens first — so a whole bench is
     /// checked at every launch; shards are checked against their hashes by the task that
     /// reads them.
-    fn damaged(&self, out: &Path) -> Option<String>;
+    fn damaged(&self, out: &BenchDir) -> Option<String>;
 
     /// Whether it runs once the tasks it needs have ended, reading the failed ones as
     /// failures (the report, a search's decision), rather than waiting for them to succeed.
@@ -85,7 +87,7 @@ pub trait Kind: fmt::Display {
     /// Writes what it can of its outputs from the needs done so far, marked partial, while
     /// `left` of them are still to be done (the report while runs finish); false where the kind
     /// has nothing to show before it runs.
-    fn preview(&self, _out: &Path, _experiment: &Experiment, _left: usize) -> Result<bool> {
+    fn preview(&self, _out: &BenchDir, _experiment: &Experiment, _left: usize) -> Result<bool> {
         Ok(false)
     }
 

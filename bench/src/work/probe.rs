@@ -2,12 +2,14 @@
 //! search has stopped.
 
 use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::Result;
+use datasets::Location;
 use serde::{Deserialize, Serialize};
 
 use super::{Cell, Context, Kind};
+use crate::dir::BenchDir;
 use crate::records::{Choice, SearchKey};
 use crate::stage::Stage;
 
@@ -59,12 +61,15 @@ impl Kind for Probe {
         }
     }
 
-    /// Nothing another task reads as a dataset: its run is the decision's cell's.
-    fn outputs(&self, _out: &Path) -> Vec<PathBuf> {
-        Vec::new()
+    /// The run of the decision's cell, once the decision is there.
+    fn outputs(&self, out: &BenchDir) -> Vec<Location> {
+        match self.cell(out) {
+            Ok(Some(cell)) => vec![cell.dir(out).into()],
+            _ => Vec::new(),
+        }
     }
 
-    fn damaged(&self, out: &Path) -> Option<String> {
+    fn damaged(&self, out: &BenchDir) -> Option<String> {
         match self.cell(out) {
             Ok(Some(cell)) => cell.damaged(out),
             Ok(None) => None,

@@ -1,12 +1,13 @@
 //! Render a generator preset (built in or a preset file) for every pair that pairs it.
 
 use std::fmt;
-use std::path::{Path, PathBuf};
 
 use anyhow::Result;
+use datasets::Location;
 use serde::{Deserialize, Serialize};
 
 use super::{Context, Kind, dataset_damaged, inputs};
+use crate::dir::BenchDir;
 use crate::layout;
 use crate::stage::Stage;
 
@@ -19,7 +20,7 @@ pub struct Render {
 impl Render {
     /// Where the bench renders it, under the preset's own name; none if the preset cannot be
     /// read any more (the run says why).
-    fn dataset(&self, out: &Path) -> Option<PathBuf> {
+    fn dataset(&self, out: &BenchDir) -> Option<Location> {
         let spec = generator::PresetSpec::parse(&self.preset).ok()?;
         Some(layout::synthetic_dataset(out, spec.name()))
     }
@@ -44,11 +45,11 @@ impl Kind for Render {
         Ok(format!("{}", dir.display()))
     }
 
-    fn outputs(&self, out: &Path) -> Vec<PathBuf> {
+    fn outputs(&self, out: &BenchDir) -> Vec<Location> {
         self.dataset(out).into_iter().collect()
     }
 
-    fn damaged(&self, out: &Path) -> Option<String> {
+    fn damaged(&self, out: &BenchDir) -> Option<String> {
         match self.dataset(out) {
             Some(dir) => dataset_damaged(&dir),
             None => Some(format!("{}: cannot be read", self.preset)),

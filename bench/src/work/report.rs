@@ -3,12 +3,13 @@
 //! writes it again.
 
 use std::fmt;
-use std::path::{Path, PathBuf};
 
 use anyhow::{Result, bail};
+use datasets::Location;
 use serde::{Deserialize, Serialize};
 
 use super::{Context, Kind};
+use crate::dir::BenchDir;
 use crate::experiment::Experiment;
 use crate::layout;
 use crate::records::{SearchKey, scan};
@@ -48,11 +49,19 @@ impl Kind for Report {
         Ok(format!("{}", files.markdown.display()))
     }
 
-    fn outputs(&self, out: &Path) -> Vec<PathBuf> {
-        vec![layout::report_markdown(out), layout::report_html(out)]
+    fn outputs(&self, out: &BenchDir) -> Vec<Location> {
+        let mut files = vec![
+            layout::report_markdown(out),
+            layout::report_html(out),
+            layout::plots_dir(out),
+        ];
+        for table in ["results", "gap"] {
+            files.extend(["csv", "parquet"].map(|ext| layout::export_file(out, table, ext)));
+        }
+        files.into_iter().map(Location::from).collect()
     }
 
-    fn damaged(&self, out: &Path) -> Option<String> {
+    fn damaged(&self, out: &BenchDir) -> Option<String> {
         let path = layout::report_markdown(out);
         (!path.is_file()).then(|| format!("{}: missing", path.display()))
     }
@@ -66,7 +75,7 @@ impl Kind for Report {
         true
     }
 
-    fn preview(&self, out: &Path, experiment: &Experiment, left: usize) -> Result<bool> {
+    fn preview(&self, out: &BenchDir, experiment: &Experiment, left: usize) -> Result<bool> {
         let results = scan(out)?;
         if results.is_empty() {
             return Ok(false);

@@ -7,12 +7,14 @@ use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result, bail};
+use datasets::Location;
 use datasets::point::{Point, Strategy};
 use serde::{Deserialize, Serialize};
 use trainer::run::run_training;
 use trainer::{CellLabel, ModelKind, RESULT_FILE, RunConfig, RunResult, Status};
 
 use super::{Context, Kind, check_input, inputs};
+use crate::dir::BenchDir;
 use crate::layout;
 use crate::stage::Stage;
 
@@ -40,7 +42,7 @@ impl Cell {
     }
 
     /// Why its finished run cannot be trusted, if it cannot.
-    pub fn damaged(&self, out: &Path) -> Option<String> {
+    pub fn damaged(&self, out: &BenchDir) -> Option<String> {
         let path = self.dir(out).join(RESULT_FILE);
         match RunResult::read(&path) {
             Ok(result) if result.status == Status::Ok => None,
@@ -128,11 +130,11 @@ impl Kind for Train {
         self.cell.train(context)
     }
 
-    fn outputs(&self, out: &Path) -> Vec<PathBuf> {
-        vec![self.cell.dir(out)]
+    fn outputs(&self, out: &BenchDir) -> Vec<Location> {
+        vec![self.cell.dir(out).into()]
     }
 
-    fn damaged(&self, out: &Path) -> Option<String> {
+    fn damaged(&self, out: &BenchDir) -> Option<String> {
         self.cell.damaged(out)
     }
 

@@ -87,6 +87,15 @@ impl Lease {
         }
     }
 
+    /// Whether a process holds the lease at `place` now: it is there and has not expired.
+    pub fn is_held(place: &ObjectPlace) -> Result<bool> {
+        Ok(match place.read_tagged()? {
+            Some((bytes, _)) => serde_json::from_slice::<Record>(&bytes)
+                .is_ok_and(|held| held.expires_ms >= now_ms()),
+            None => false,
+        })
+    }
+
     /// Whether a renewal found the lease taken over by another process.
     pub fn lost(&self) -> bool {
         self.lost.load(Ordering::SeqCst)

@@ -171,6 +171,47 @@ impl Location {
         }
     }
 
+    /// Every file under this location, however deep: its path below it (`/`-separated) and its
+    /// size, sorted; none where there is nothing.
+    pub fn files(&self) -> Result<Vec<(String, u64)>> {
+        match self {
+            Location::Local(root) => {
+                let mut files = Vec::new();
+                let mut dirs = vec![root.clone()];
+                while let Some(dir) = dirs.pop() {
+                    if !dir.is_dir() {
+                        continue;
+                    }
+                    for entry in std::fs::read_dir(&dir).at(&dir)? {
+                        let entry = entry.at(&dir)?;
+                        let meta = entry.metadata().at(entry.path())?;
+                        if meta.is_dir() {
+                            dirs.push(entry.path());
+                        } else if let Ok(relative) = entry.path().strip_prefix(root) {
+                            let parts: Vec<String> = relative
+                                .components()
+                                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                                .collect();
+                            files.push((parts.join("/"), meta.len()));
+                        }
+                    }
+                }
+                files.sort();
+                Ok(files)
+            }
+            Location::Object(place) => place.files(),
+        }
+    }
+
+    /// Whether `other` is this location or lies under it.
+    pub fn contains(&self, other: &Location) -> bool {
+        match (self, other) {
+            (Location::Local(this), Location::Local(other)) => other.starts_with(this),
+            (Location::Object(this), Location::Object(other)) => this.contains(other),
+            _ => false,
+        }
+    }
+
     /// Makes the directory (and its parents) where directories exist; an object store has none.
     pub fn create_dir_all(&self) -> Result<()> {
         match self {

@@ -239,6 +239,38 @@ impl ObjectPlace {
         Ok(keys)
     }
 
+    /// Every object under this prefix: its path below the prefix (`/`-separated) and its size.
+    pub(super) fn files(&self) -> Result<Vec<(String, u64)>> {
+        let store = self.store()?;
+        let prefix = self.object_key();
+        let mut files: Vec<(String, u64)> = block_on(
+            store
+                .list(self.prefix().as_ref())
+                .map_ok(|meta| {
+                    let relative: Vec<String> = meta
+                        .location
+                        .prefix_match(&prefix)
+                        .map(|parts| parts.map(|p| p.as_ref().to_string()).collect())
+                        .unwrap_or_default();
+                    (relative.join("/"), meta.size)
+                })
+                .try_collect(),
+        )
+        .map_err(|e| self.error(e))?;
+        files.retain(|(relative, _)| !relative.is_empty());
+        files.sort();
+        Ok(files)
+    }
+
+    /// Whether `other` is this place or lies under it.
+    pub(super) fn contains(&self, other: &ObjectPlace) -> bool {
+        self.scheme == other.scheme
+            && self.bucket == other.bucket
+            && (self.key.is_empty()
+                || other.key == self.key
+                || other.key.starts_with(&format!("{}/", self.key)))
+    }
+
     pub(super) fn remove_all(&self) -> Result<()> {
         let store = self.store()?;
         for key in self.keys_under(&store)? {
