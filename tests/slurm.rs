@@ -2,7 +2,9 @@
 //! slurmd and munge) configured in a temporary directory, with process tracking and task
 //! plugins that need no cgroups. A tiny bench is submitted as job arrays with one cell made to
 //! fail; `synmix status` must name exactly that task, the command it prints must resubmit only
-//! the missing tasks, and the finished results must equal a local `--jobs 1` run.
+//! the missing tasks, and the finished results must equal a local `--jobs 1` run. The same bench
+//! with its data and bench directory on object storage (the test S3 server, [`common::s3`])
+//! then runs on the same cluster, with no directory the jobs share, to the same results.
 //!
 //! The test command installs Slurm and sets SYNMIX_REQUIRE_SLURM, so CI cannot skip this;
 //! elsewhere it is skipped (with a note) where Slurm is not installed or the user is not root.
@@ -255,4 +257,58 @@ fn a_bench_on_slurm_reports_its_failed_task_and_resubmits_only_the_missing_ones(
     assert!(status.contains("every task is done"), "{status}");
     assert_eq!(results(&out), results(&local));
     assert_eq!(report_rows(&out), report_rows(&local));
+
+    on_object_storage(&cluster, tmp.path(), &local);
+}
+
+/// The tiny bench with its real data and its bench directory on the test S3 server, submitted
+/// to `cluster`: every job works in a working copy of its own and the bench's files meet in the
+/// store alone; the results are those of the bench in `local`.
+fn on_object_storage(cluster: &Cluster, tmp: &Path, local: &Path) {
+    let Some(server) = common::s3::S3Server::start() else {
+        return;
+    };
+    server.create_bucket("slurm");
+    let real = "s3://slurm/real";
+    server.import_fashion_mnist(&tmp.join("real-raw"), real);
+    let experiment = tmp.join("s3.toml");
+    write_tiny_experiment(&experiment, Path::new(real), &["mlp"]);
+    let bench = "s3://slurm/bench";
+    // Slurm writes the jobs' logs into the directory they are submitted from.
+    let submit_dir = tmp.join("submit");
+    std::fs::create_dir_all(&submit_dir).unwrap();
+    let exe = env!("CARGO_BIN_EXE_synmix");
+    let synmix = |machine: &str| {
+        let mut command = cluster.command(exe);
+        command
+            .envs(server.env())
+            .env("SYNMIX_WORK_DIR", tmp.join("work").join(machine))
+            .current_dir(&submit_dir);
+        command
+    };
+    let submitted = run_ok(synmix("login").args([
+        "bench",
+        "--config",
+        path_str(&experiment),
+        "--out",
+        bench,
+        "--emit",
+        "slurm",
+        "--submit",
+        "--threads",
+        "1",
+    ]));
+    assert!(submitted.starts_with("submitted jobs "), "{submitted}");
+    wait_until("the jobs on object storage", || cluster.queue_is_empty());
+    let status = run_ok(synmix("reader").args(["status", bench]));
+    assert!(status.contains("every task is done"), "{status}");
+    run_ok(synmix("reader").args(["report", bench, "-q"]));
+    let copy = std::fs::read_dir(tmp.join("work/reader"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    assert_eq!(results(&copy), results(local));
+    assert!(server.exists("slurm", "bench/report.md"));
 }
