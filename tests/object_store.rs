@@ -397,11 +397,21 @@ fn a_bench_directory_on_object_storage_runs_end_to_end_with_the_results_of_a_loc
     // The Kubernetes Jobs of a bench on object storage mount nothing.
     let yaml = on(
         "emit",
-        &["bench", "--config", config, "--out", &bench, "--emit", "k8s", "--secret", "s3"],
+        &[
+            "bench", "--config", config, "--out", &bench, "--emit", "k8s", "--secret", "s3",
+        ],
     );
-    assert!(yaml.contains(&bench) && yaml.contains("secretRef"), "{yaml}");
+    assert!(
+        yaml.contains(&bench) && yaml.contains("secretRef"),
+        "{yaml}"
+    );
     assert!(!yaml.contains("volume"), "{yaml}");
-    on("a", &["bench", "--config", config, "--out", &bench, "--jobs", "2", "-q"]);
+    on(
+        "a",
+        &[
+            "bench", "--config", config, "--out", &bench, "--jobs", "2", "-q",
+        ],
+    );
     for key in [
         "bench/plan.json",
         "bench/report.md",
@@ -419,7 +429,12 @@ fn a_bench_directory_on_object_storage_runs_end_to_end_with_the_results_of_a_loc
     assert!(status.contains("every task is done"), "{status}");
     on("b", &["report", &bench, "-q"]);
     let copies = tmp.path().join("work/b");
-    let copy = std::fs::read_dir(&copies).unwrap().next().unwrap().unwrap().path();
+    let copy = std::fs::read_dir(&copies)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
     assert_eq!(results(&copy).len(), 4);
     assert_eq!(results(&copy), results(&local));
 
@@ -432,4 +447,58 @@ fn a_bench_directory_on_object_storage_runs_end_to_end_with_the_results_of_a_loc
     server.delete(BUCKET, result_key);
     on("c", &["bench", "--out", &bench, "-q"]);
     assert_eq!(comparable(&result()), comparable(&before));
+
+    // A task another pod holds (its lease is live) is waited for, not run beside it; found
+    // done once that pod lets go, it is not run again.
+    let plan: serde_json::Value =
+        serde_json::from_slice(&server.get(BUCKET, "bench/plan.json")).unwrap();
+    let id = plan["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["work"]["strategy"] == "sm" && t["work"]["point"] == "r050")
+        .unwrap()["id"]
+        .as_u64()
+        .unwrap();
+    let (done, lease) = (
+        format!("bench/tasks/{id:05}.done"),
+        format!("bench/tasks/{id:05}.lock"),
+    );
+    let record = server.get(BUCKET, &done);
+    let finished = server.get(BUCKET, result_key);
+    server.delete(BUCKET, &done);
+    server.delete(BUCKET, result_key);
+    let expires = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis()
+        + 60_000;
+    let held = format!(r#"{{"holder": "another-pod", "expires_ms": {expires}}}"#);
+    server.put(BUCKET, &lease, held.as_bytes());
+    let mut worker = std::process::Command::new(env!("CARGO_BIN_EXE_synmix"))
+        .args(["-q", "bench", "--out", &bench, "--task", &id.to_string()])
+        .envs(server.env())
+        .env("SYNMIX_WORK_DIR", tmp.path().join("work/d"))
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_secs(3));
+    assert!(
+        worker.try_wait().unwrap().is_none(),
+        "it ran beside the lease's holder"
+    );
+    server.put(BUCKET, result_key, &finished);
+    server.put(BUCKET, &done, &record);
+    server.delete(BUCKET, &lease);
+    let ended = worker.wait_with_output().unwrap();
+    assert!(
+        ended.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ended.stderr)
+    );
+    assert_eq!(
+        server.get(BUCKET, result_key),
+        finished,
+        "the task was run again"
+    );
 }

@@ -224,7 +224,11 @@ fn common_parent(paths: &[String]) -> String {
     let mut common: Vec<String> = parent(&paths[0]).split('/').map(String::from).collect();
     for path in &paths[1..] {
         let parts: Vec<String> = parent(path).split('/').map(String::from).collect();
-        let same = common.iter().zip(&parts).take_while(|(a, b)| a == b).count();
+        let same = common
+            .iter()
+            .zip(&parts)
+            .take_while(|(a, b)| a == b)
+            .count();
         common.truncate(same);
     }
     common.retain(|part| !part.is_empty());
@@ -240,7 +244,9 @@ fn join(base: &str, path: &str) -> String {
 
 /// A temporary of an atomic write (`.NAME.tmp`) or a lease: never a bench's file.
 fn is_hidden(path: &str) -> bool {
-    path.rsplit('/').next().is_some_and(|name| name.starts_with('.'))
+    path.rsplit('/')
+        .next()
+        .is_some_and(|name| name.starts_with('.'))
 }
 
 #[cfg(test)]
@@ -250,9 +256,15 @@ mod tests {
     #[test]
     fn the_common_parent_of_outputs_is_listed_once() {
         let paths = |p: &[&str]| p.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-        assert_eq!(common_parent(&paths(&["plan.json", "tasks/launch.json"])), "");
         assert_eq!(
-            common_parent(&paths(&["runs/near/cnn/sm-r000-s0", "runs/near/mlp/ft-r100-s1"])),
+            common_parent(&paths(&["plan.json", "tasks/launch.json"])),
+            ""
+        );
+        assert_eq!(
+            common_parent(&paths(&[
+                "runs/near/cnn/sm-r000-s0",
+                "runs/near/mlp/ft-r100-s1"
+            ])),
             "runs/near"
         );
         assert_eq!(common_parent(&paths(&["gap/near.json"])), "gap");
@@ -262,7 +274,10 @@ mod tests {
     fn a_local_bench_is_its_own_working_copy() {
         let dir = BenchDir::open(Location::Local(PathBuf::from("b"))).unwrap();
         assert_eq!(&*dir, Path::new("b"));
-        assert_eq!(dir.place("tasks/00001.done"), Location::Local("b/tasks/00001.done".into()));
+        assert_eq!(
+            dir.place("tasks/00001.done"),
+            Location::Local("b/tasks/00001.done".into())
+        );
         assert!(!dir.is_remote());
         assert_eq!(dir.to_string(), "b");
     }

@@ -163,6 +163,19 @@ impl S3Server {
         self.python_output(&["-c", script, bucket, key])
     }
 
+    /// Writes `bytes` as the object `key` of `bucket`.
+    pub fn put(&self, bucket: &str, key: &str, bytes: &[u8]) {
+        let script = "import boto3, sys; boto3.client('s3').put_object(Bucket=sys.argv[1], Key=sys.argv[2], Body=sys.stdin.buffer.read())";
+        let mut child = Command::new(&self.python)
+            .args(["-c", script, bucket, key])
+            .envs(self.env())
+            .stdin(std::process::Stdio::piped())
+            .spawn()
+            .expect("python runs");
+        std::io::Write::write_all(&mut child.stdin.take().unwrap(), bytes).unwrap();
+        assert!(child.wait().unwrap().success(), "cannot put {key}");
+    }
+
     /// Deletes the object `key` of `bucket`.
     pub fn delete(&self, bucket: &str, key: &str) {
         let script = "import boto3, sys; boto3.client('s3').delete_object(Bucket=sys.argv[1], Key=sys.argv[2])";

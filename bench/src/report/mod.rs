@@ -31,8 +31,8 @@ use std::path::PathBuf;
 use anyhow::{Context, Result};
 use datasets::point::Regime;
 
-use crate::dir::BenchDir;
 use crate::analysis::groups::groups;
+use crate::dir::BenchDir;
 use crate::layout;
 use crate::records::{CellResult, SearchKey, read_gaps};
 pub use advice::{headline, write_advice_page};

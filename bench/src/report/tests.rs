@@ -106,7 +106,12 @@ fn report_has_tables_plots_and_gaps() {
         failure: Some("training loss became NaN".into()),
         ..cell(Strategy::Sm, 0.5, 9, 0.0)
     });
-    let files = write_report(&BenchDir::local(dir.path()), &results, &ReportSetting::default()).unwrap();
+    let files = write_report(
+        &BenchDir::local(dir.path()),
+        &results,
+        &ReportSetting::default(),
+    )
+    .unwrap();
     let md = std::fs::read_to_string(&files.markdown).unwrap();
     assert!(md.contains("### digits — cnn"), "{md}");
     assert!(
@@ -181,7 +186,12 @@ fn cell_dirs_follow_the_bench_layout() {
 #[test]
 fn overview_gives_intervals_marks_and_verdicts() {
     let dir = tempfile::tempdir().unwrap();
-    let files = write_report(&BenchDir::local(dir.path()), &sweep(3), &ReportSetting::default()).unwrap();
+    let files = write_report(
+        &BenchDir::local(dir.path()),
+        &sweep(3),
+        &ReportSetting::default(),
+    )
+    .unwrap();
     let md = std::fs::read_to_string(&files.markdown).unwrap();
     let overview = &md[md.find("## Overview").unwrap()..md.find("## Details").unwrap()];
     // Per seed FT − SM is 0.018, 0.020, 0.022 at every mixed share: mean 0.02, std 0.002,
@@ -229,7 +239,12 @@ fn the_added_regime_has_its_own_sections_and_columns() {
     let dir = tempfile::tempdir().unwrap();
     let mut results = sweep(3);
     results.extend(added_runs());
-    let files = write_report(&BenchDir::local(dir.path()), &results, &ReportSetting::default()).unwrap();
+    let files = write_report(
+        &BenchDir::local(dir.path()),
+        &results,
+        &ReportSetting::default(),
+    )
+    .unwrap();
     let md = std::fs::read_to_string(&files.markdown).unwrap();
     let overview = &md[md.find("## Overview").unwrap()..md.find("## Details").unwrap()];
     assert_eq!(
@@ -286,7 +301,12 @@ fn the_added_regime_has_its_own_sections_and_columns() {
 #[test]
 fn one_seed_prints_no_plus_minus_and_no_interval() {
     let dir = tempfile::tempdir().unwrap();
-    let files = write_report(&BenchDir::local(dir.path()), &sweep(1), &ReportSetting::default()).unwrap();
+    let files = write_report(
+        &BenchDir::local(dir.path()),
+        &sweep(1),
+        &ReportSetting::default(),
+    )
+    .unwrap();
     let md = std::fs::read_to_string(&files.markdown).unwrap();
     let html = std::fs::read_to_string(&files.html).unwrap();
     // Seed 9 is the failed run; the successful runs have seed 0 alone.
@@ -312,7 +332,12 @@ fn results_files_hold_one_row_per_run() {
     let dir = tempfile::tempdir().unwrap();
     let mut results = sweep(2);
     results[0].pair = "a, \"quoted\" pair".into();
-    write_report(&BenchDir::local(dir.path()), &results, &ReportSetting::default()).unwrap();
+    write_report(
+        &BenchDir::local(dir.path()),
+        &results,
+        &ReportSetting::default(),
+    )
+    .unwrap();
 
     let csv = std::fs::read_to_string(dir.path().join("results.csv")).unwrap();
     let lines: Vec<&str> = csv.lines().collect();

@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use anyhow::{Context as _, Result};
-use datasets::{Dataset, Location};
 use datasets::point::{Hundredths, Point, Regime};
+use datasets::{Dataset, Location};
 use serde::{Deserialize, Serialize};
 use trainer::{ModelKind, RESULT_FILE, RunResult, Status};
 

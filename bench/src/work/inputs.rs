@@ -318,7 +318,10 @@ fn real_dir(source: &RealSource, out: &BenchDir) -> Location {
 
 /// The class names and train class counts of a real source: from its dataset, or, for a
 /// built-in one not imported yet, what the import will give; `None` if unknown.
-fn real_train_classes(source: &RealSource, out: &BenchDir) -> Result<Option<(Vec<String>, Vec<u64>)>> {
+fn real_train_classes(
+    source: &RealSource,
+    out: &BenchDir,
+) -> Result<Option<(Vec<String>, Vec<u64>)>> {
     let dir = real_dir(source, out);
     if let RealSource::Builtin(name) = source
         && !is_complete(&dir)

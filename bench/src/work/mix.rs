@@ -12,8 +12,8 @@ use datasets::point::{Regime, Strategy};
 use serde::{Deserialize, Serialize};
 
 use super::{Context, Kind, check_input, dataset_damaged, inputs};
-use crate::experiment::Axis;
 use crate::dir::BenchDir;
+use crate::experiment::Axis;
 use crate::layout;
 use crate::records::PairGap;
 use crate::stage::Stage;

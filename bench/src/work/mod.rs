@@ -35,8 +35,8 @@ pub use render::Render;
 pub use report::{Report, report_context};
 pub use train::{Cell, Train};
 
-pub use crate::error::DamagedInput;
 use crate::dir::BenchDir;
+pub use crate::error::DamagedInput;
 use crate::experiment::Experiment;
 use crate::options::BenchOptions;
 use crate::stage::Stage;
