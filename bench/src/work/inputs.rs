@@ -101,7 +101,7 @@ fn real_test(real: &Location, experiment: &Experiment, options: &BenchOptions) -
     Ok(datasets::subset::stratified_test(
         real,
         limit,
-        &layout::real_test_dataset(&options.out, &name, limit).into(),
+        &layout::real_test_dataset(&options.out, &name, limit),
         &options.command,
     )?)
 }
@@ -137,7 +137,7 @@ fn import_real(source: &RealSource, options: &BenchOptions) -> Result<Location> 
             Ok(dir.clone())
         }
         RealSource::Builtin(name) if name == BUILTIN_REAL[0] => {
-            let dir = Location::from(layout::real_dataset(&options.out, name));
+            let dir = layout::real_dataset(&options.out, name);
             if !is_complete(&dir) {
                 let spinner =
                     datasets::progress::bars::spinner("importing Fashion-MNIST", options.quiet);
@@ -278,7 +278,7 @@ pub(super) fn prepare_render(
 ) -> Result<Location> {
     let source = preset;
     let preset = PresetSpec::parse(source)?;
-    let dir = Location::from(layout::synthetic_dataset(&options.out, preset.name()));
+    let dir = layout::synthetic_dataset(&options.out, preset.name());
     if !is_complete(&dir) {
         let name = preset.name().to_string();
         let class_count = preset.class_count() as u64;

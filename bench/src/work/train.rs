@@ -61,7 +61,7 @@ impl Cell {
         // instead.
         check_input(&subset)?;
         let config = RunConfig {
-            data: subset.into(),
+            data: subset,
             test: data.real_test.clone(),
             synthetic_test: data.synthetic_has_test.then(|| data.synthetic.clone()),
             out: self.dir(&options.out),
