@@ -87,6 +87,15 @@ impl BenchDir {
         &self.store
     }
 
+    /// Where the file `path` of the working copy lives, for messages: its URL on an object
+    /// store, the path itself on a disk.
+    pub fn shown(&self, path: &Path) -> PathBuf {
+        match self.relative(path) {
+            Some(relative) if self.is_remote() => self.place(&relative).shown(),
+            _ => path.to_path_buf(),
+        }
+    }
+
     /// Whether it lives in an object store, with a working copy here.
     pub fn is_remote(&self) -> bool {
         self.store.is_object()

@@ -195,7 +195,7 @@ pub fn cell_dir(
 }
 
 /// Every cell directory under `OUT/runs/<pair>/<arch>/`, with its pair, in path order.
-pub fn cell_dirs(out: &Path) -> Result<Vec<(String, PathBuf)>> {
+pub fn cell_dirs(out: &BenchDir) -> Result<Vec<(String, PathBuf)>> {
     let runs = runs_dir(out);
     if !runs.is_dir() {
         bail!(

@@ -71,7 +71,7 @@ pub fn task_plan(experiment: &Experiment, out: &BenchDir) -> Result<Plan> {
         .to_string();
     if plan.experiment != pinned {
         return Err(Error::OtherPlan {
-            path: layout::plan_file(out),
+            path: out.shown(&layout::plan_file(out)),
         }
         .into());
     }

@@ -7,11 +7,10 @@
 //! so `--plan-only`, every `--task K` and every engine see the same numbering; `plan.json`
 //! stores it in the bench directory for people and for `synmix status`.
 
-use std::path::Path;
-
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
+use crate::dir::BenchDir;
 use crate::error::Error;
 use crate::layout;
 use crate::stage::Stage;
@@ -75,19 +74,21 @@ impl Plan {
     }
 
     /// Whether `out` holds this plan already (false: none); refused if it holds another.
-    pub fn check_stored(&self, out: &Path) -> Result<bool, Error> {
+    pub fn check_stored(&self, out: &BenchDir) -> Result<bool, Error> {
         let path = layout::plan_file(out);
         if !path.exists() {
             return Ok(false);
         }
         if Plan::load(out)? != *self {
-            return Err(Error::OtherPlan { path });
+            return Err(Error::OtherPlan {
+                path: out.shown(&path),
+            });
         }
         Ok(true)
     }
 
     /// Writes `plan.json`, or checks that the one there is this plan.
-    pub fn store(&self, out: &Path) -> Result<()> {
+    pub fn store(&self, out: &BenchDir) -> Result<()> {
         if self.check_stored(out)? {
             return Ok(());
         }
@@ -95,16 +96,16 @@ impl Plan {
     }
 
     /// The plan stored in the bench directory `out`.
-    pub fn load(out: &Path) -> Result<Plan, Error> {
+    pub fn load(out: &BenchDir) -> Result<Plan, Error> {
         let path = layout::plan_file(out);
         let Ok(text) = std::fs::read_to_string(&path) else {
             return Err(Error::NotPlanned {
-                dir: out.to_path_buf(),
+                dir: out.store().shown(),
             });
         };
         let damaged = |why: String| Error::DamagedPlan {
-            path: path.clone(),
-            dir: out.to_path_buf(),
+            path: out.shown(&path),
+            dir: out.store().shown(),
             why,
         };
         let plan: Plan = serde_json::from_str(&text).map_err(|e| damaged(e.to_string()))?;

@@ -143,13 +143,14 @@ fn tasks_are_found_globally_and_within_a_stage() {
 #[test]
 fn a_stored_plan_must_match() {
     let tmp = tempfile::tempdir().unwrap();
+    let out = BenchDir::local(tmp.path());
     let plan = default_plan();
-    plan.store(tmp.path()).unwrap();
-    plan.store(tmp.path()).unwrap();
+    plan.store(&out).unwrap();
+    plan.store(&out).unwrap();
     let other = Plan::build(&Experiment::profile("full").unwrap());
-    let err = other.store(tmp.path()).unwrap_err().to_string();
+    let err = other.store(&out).unwrap_err().to_string();
     assert!(err.contains("another experiment"), "{err}");
-    assert_eq!(Plan::load(tmp.path()).unwrap(), plan);
+    assert_eq!(Plan::load(&out).unwrap(), plan);
 }
 
 #[test]

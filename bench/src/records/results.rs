@@ -1,11 +1,10 @@
 //! The runs of a bench directory as the report sees them: one [`CellResult`] per `result.json`.
 
-use std::path::Path;
-
 use anyhow::Result;
 use datasets::point::{Hundredths, Point, Regime};
 use trainer::{ModelKind, RESULT_FILE, RunResult, Status, Strategy};
 
+use crate::dir::BenchDir;
 use crate::layout;
 
 /// One run as the report sees it.
@@ -101,7 +100,7 @@ impl CellResult {
 }
 
 /// Every `result.json` of the cells of the bench directory `bench`, in path order.
-pub fn scan(bench: &Path) -> Result<Vec<CellResult>> {
+pub fn scan(bench: &BenchDir) -> Result<Vec<CellResult>> {
     let mut results = Vec::new();
     for (pair, cell) in layout::cell_dirs(bench)? {
         let path = cell.join(RESULT_FILE);

@@ -176,7 +176,7 @@ fn cell_dirs_follow_the_bench_layout() {
     );
     assert_eq!(dir, Path::new("b/runs/digits/vit/ft-r030-s7"));
     assert!(
-        scan(Path::new("/nonexistent"))
+        scan(&BenchDir::local("/nonexistent"))
             .unwrap_err()
             .to_string()
             .contains("not a bench directory")
