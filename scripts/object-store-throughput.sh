@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Import, mix and a training epoch with the data on a local S3-compatible server (moto, from the
-# test environment) against the same on the local disk; prints a Markdown table.
+# Import, mix, a training epoch and a small bench with the data (and the bench directory) on a
+# local S3-compatible server (moto, from the test environment) against the same on the local
+# disk; prints a Markdown table.
 #   bash scripts/object-store-throughput.sh [ROWS]      (default 20000 training images)
 # Needs `cargo build --release` and `python3 scripts/interop-venv.py .venv` first.
 set -euo pipefail
+shopt -s inherit_errexit
 cd "$(dirname "$0")/.."
 rows=${1:-20000}
 synmix=$PWD/target/release/synmix
@@ -43,6 +45,32 @@ for place in disk s3; do
   t_mix[$([ $place = s3 ] && echo 1 || echo 0)]=$(seconds "$synmix" mix --synthetic "$at/synthetic" --real "$at/real" --size "$rows" --shares 0,0.5,1 --out "$at/mix" -q)
   # --memory 8: the split is streamed from its shards window by window, not decoded up front.
   t_train[$([ $place = s3 ] && echo 1 || echo 0)]=$(seconds "$synmix" train --data "$at/mix/sm-r050" --test "$at/real" --model mlp --epochs 1 --memory 8 --out "$work/run-$place" -q)
+  # A whole bench, its directory where its data is: render, mix, 4 MLP runs of one epoch, report.
+  cat > "$work/bench-$place.toml" <<EOF
+name = "throughput"
+shares = "0,0.5,1"
+seeds = [0]
+architectures = ["mlp"]
+strategies = ["sm", "ft"]
+
+[data]
+size = $rows
+synthetic_test_per_class = 20
+
+[train]
+epochs = 1
+batch_size = 64
+learning_rate = 0.001
+optimizer = "adam"
+schedule = "cosine"
+warmup = 0.1
+
+[[pairs]]
+name = "near"
+real = { dataset = "$at/real" }
+synthetic = { preset = "fashion" }
+EOF
+  t_bench[$([ $place = s3 ] && echo 1 || echo 0)]=$(SYNMIX_WORK_DIR="$work/working-copies" seconds "$synmix" bench --config "$work/bench-$place.toml" --out "$at/bench" --device cpu -q)
 done
 # The same epoch streamed from the server through the optional local cache of row groups.
 t_cached=$(SYNMIX_CACHE_DIR="$work/cache" seconds "$synmix" train --data s3://throughput/mix/sm-r050 --test s3://throughput/real --model mlp --epochs 1 --memory 8 --out "$work/run-cached" -q)
@@ -50,5 +78,6 @@ row "import ($rows + $((rows / 6)) images)" "${t_import[0]}" "${t_import[1]}" $(
 row "mix (4 subsets of $rows rows)" "${t_mix[0]}" "${t_mix[1]}" $((4 * rows))
 row "train 1 epoch, MLP, streamed (--memory 8)" "${t_train[0]}" "${t_train[1]}" "$rows"
 row "the same, object store through SYNMIX_CACHE_DIR" "${t_train[0]}" "$t_cached" "$rows"
+row "bench: render, mix, 4 runs, report (bench --out there too)" "${t_bench[0]}" "${t_bench[1]}" $((4 * rows))
 echo
 echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg), cores: $(nproc)"
