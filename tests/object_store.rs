@@ -502,3 +502,73 @@ fn a_bench_directory_on_object_storage_runs_end_to_end_with_the_results_of_a_loc
         "the task was run again"
     );
 }
+
+#[test]
+fn a_bench_whose_server_dies_midway_is_finished_by_a_rerun() {
+    let Some(mut server) = server_with_bucket() else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let real = import_tiny_fashion_mnist(tmp.path(), "real", 300, 100);
+    let real_url = format!("s3://{BUCKET}/real");
+    let raw = tmp.path().join("real-raw");
+    server.import_fashion_mnist(&raw, &real_url);
+    let local_experiment = tmp.path().join("local.toml");
+    write_tiny_experiment(&local_experiment, &real, &["mlp"]);
+    let local = tmp.path().join("bench-local");
+    server.ok(&bench_args(&local_experiment, &local));
+
+    let experiment = tmp.path().join("s3.toml");
+    write_tiny_experiment(&experiment, Path::new(&real_url), &["mlp"]);
+    let bench = format!("s3://{BUCKET}/bench");
+    let work = tmp.path().join("work");
+    let args = [
+        "bench",
+        "--config",
+        path_str(&experiment),
+        "--out",
+        &bench,
+        "-q",
+    ];
+    let running = std::process::Command::new(env!("CARGO_BIN_EXE_synmix"))
+        .args(args)
+        .envs(server.env())
+        .env("SYNMIX_WORK_DIR", &work)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The server dies once the first run is being trained.
+    let started = Instant::now();
+    while !files_under(&work).iter().any(|f| f.contains("/runs/")) {
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "no run started"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    server.kill();
+    let died = running.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&died.stderr);
+    assert!(
+        !died.status.success(),
+        "the bench ended before the server died"
+    );
+    assert!(stderr.contains("cannot reach the object store"), "{stderr}");
+
+    // moto keeps its objects in memory: the restarted store is empty, and the rerun makes
+    // again what it held, keeping the finished runs of its working copy.
+    server.restart();
+    server.create_bucket(BUCKET);
+    server.import_fashion_mnist(&raw, &real_url);
+    let work = path_str(&work);
+    server.ok_with(&[("SYNMIX_WORK_DIR", work)], &args);
+    let status = server.ok_with(&[("SYNMIX_WORK_DIR", work)], &["status", &bench]);
+    assert!(status.contains("every task is done"), "{status}");
+    let copy = std::fs::read_dir(work)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    assert_eq!(results(&copy), results(&local));
+}

@@ -49,6 +49,9 @@ struct Tally {
     data_failure: Option<(usize, String)>,
     /// The stop signal that ended the launch, if one did.
     interrupted: Option<&'static str>,
+    /// The error of every task that failed in this launch, for the tasks left with no record
+    /// of it (the store unreachable, a record unwritable).
+    errors: std::collections::BTreeMap<usize, String>,
     attempted: BTreeSet<usize>,
 }
 
@@ -160,8 +163,17 @@ fn run(
         );
     }
     if !unfinished.is_empty() {
+        let why = unfinished
+            .iter()
+            .find_map(|id| {
+                tally
+                    .errors
+                    .get(id)
+                    .map(|error| format!("; task {id}: {error}"))
+            })
+            .unwrap_or_default();
         bail!(
-            "{} task(s) did not finish (tasks {}; their logs are under {}); run the same command again to resume them",
+            "{} task(s) did not finish (tasks {}; their logs are under {}{why}); run the same command again to resume them",
             unfinished.len(),
             crate::plan::ranges(&unfinished),
             layout::tasks_dir(out).display()
@@ -327,6 +339,9 @@ fn finished(
     bar: &ProgressBar,
     tally: &mut Tally,
 ) {
+    if let Err(error) = &outcome {
+        tally.errors.insert(task.id, error.clone());
+    }
     if task.work.stage() != Stage::Train {
         // A failed report is told at the end; a failed data task stops the launch.
         if let (Err(error), false) = (outcome, task.work.stage() == Stage::Report) {
