@@ -135,5 +135,5 @@ pub fn report_written(out: &BenchDir, markdown: &std::path::Path) -> Result<()> 
         return Ok(());
     };
     let task = &plan.stage(Stage::Report)[0];
-    tasks::record(out, task, &Ok(markdown.display().to_string()))
+    tasks::record(out, task, &Ok(out.shown(markdown).display().to_string()))
 }

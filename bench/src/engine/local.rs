@@ -142,7 +142,7 @@ fn run(
     let last_state = tasks::state(out, last.id);
     let report_words = match &last_state {
         State::Done(record) => format!("{}: {}", last.work, record.message),
-        _ if report.is_file() => format!("report: {}", report.display()),
+        _ if report.is_file() => format!("report: {}", out.shown(&report).display()),
         _ => format!("{}: not done", last.work),
     };
     if !options.quiet {
@@ -156,7 +156,7 @@ fn run(
         bail!(
             "{failed} of {runs} runs could not train ({}); run the same command again to retry them",
             if report.is_file() {
-                format!("see Failed runs in {}", report.display())
+                format!("see Failed runs in {}", out.shown(&report).display())
             } else {
                 "see `synmix status`".to_string()
             }

@@ -40,13 +40,11 @@ impl Kind for Report {
             .iter()
             .filter(|work| work.stage() == Stage::Train)
             .count();
+        let markdown = out.shown(&files.markdown);
         if failed > 0 {
-            bail!(
-                "{failed} run(s) failed; {} lists them",
-                files.markdown.display()
-            );
+            bail!("{failed} run(s) failed; {} lists them", markdown.display());
         }
-        Ok(format!("{}", files.markdown.display()))
+        Ok(format!("{}", markdown.display()))
     }
 
     fn outputs(&self, out: &BenchDir) -> Vec<Location> {
