@@ -207,9 +207,11 @@ fn store_failures_are_one_clear_line_each() {
     one_line(&said, "not a synmix dataset (no manifest.json)");
     let said = server.fails(&["train", "--data", "d", "--test", "t", "--out", "s3://b/run"]);
     assert!(said.contains("this flag takes a local path"), "{said}");
-    // A bench directory is a shared filesystem yet: refused, not written to a folder `s3:`.
-    let said = server.fails(&["bench", "--out", "s3://b/bench", "--plan-only"]);
-    assert!(said.contains("this flag takes a local path"), "{said}");
+    // A bench directory may live there, and its store's failures are one line too.
+    let said = server.fails(&["bench", "--out", "s3://no-such-bucket/bench", "--plan-only"]);
+    one_line(&said, "the bucket does not exist");
+    let said = server.fails(&["status", &format!("s3://{BUCKET}/no-bench")]);
+    one_line(&said, &format!("s3://{BUCKET}/no-bench: not a planned bench directory"));
     assert!(!Path::new("s3:").exists());
     let said = server.fails(&["verify", "s3://"]);
     assert!(said.contains("names no bucket"), "{said}");
