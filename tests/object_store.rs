@@ -211,7 +211,10 @@ fn store_failures_are_one_clear_line_each() {
     let said = server.fails(&["bench", "--out", "s3://no-such-bucket/bench", "--plan-only"]);
     one_line(&said, "the bucket does not exist");
     let said = server.fails(&["status", &format!("s3://{BUCKET}/no-bench")]);
-    one_line(&said, &format!("s3://{BUCKET}/no-bench: not a planned bench directory"));
+    one_line(
+        &said,
+        &format!("s3://{BUCKET}/no-bench: not a planned bench directory"),
+    );
     assert!(!Path::new("s3:").exists());
     let said = server.fails(&["verify", "s3://"]);
     assert!(said.contains("names no bucket"), "{said}");

@@ -25,8 +25,6 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context as _, Result};
 use datasets::Location;
 
-use crate::layout;
-
 /// Where the working copies of benches on object storage are kept (else the temporary directory).
 pub const WORK_DIR_ENV: &str = "SYNMIX_WORK_DIR";
 
@@ -38,10 +36,9 @@ pub struct BenchDir {
 }
 
 impl BenchDir {
-    /// The bench directory at `store`. On an object store, its working copy is made and the
-    /// bench's pin, plan and launch record are brought up to date from the store (the store
-    /// is reached here, so a wrong endpoint or credentials are told at once).
-    pub fn open(store: Location) -> Result<BenchDir> {
+    /// The bench directory at `store`, with its working copy made on an object store (empty
+    /// or as an earlier process left it: [`crate::open`] brings it up to date).
+    pub fn at(store: Location) -> Result<BenchDir> {
         let local = match &store {
             Location::Local(path) => return Ok(BenchDir::local(path)),
             Location::Object(_) => {
@@ -58,13 +55,7 @@ impl BenchDir {
                 local.display()
             )
         })?;
-        let dir = BenchDir { store, local };
-        dir.pull(&[
-            layout::experiment_file(&dir).into(),
-            layout::plan_file(&dir).into(),
-            layout::launch_file(&dir).into(),
-        ])?;
-        Ok(dir)
+        Ok(BenchDir { store, local })
     }
 
     /// The bench directory at the local path `path`.
@@ -281,7 +272,7 @@ mod tests {
 
     #[test]
     fn a_local_bench_is_its_own_working_copy() {
-        let dir = BenchDir::open(Location::Local(PathBuf::from("b"))).unwrap();
+        let dir = BenchDir::at(Location::Local(PathBuf::from("b"))).unwrap();
         assert_eq!(&*dir, Path::new("b"));
         assert_eq!(
             dir.place("tasks/00001.done"),

@@ -50,6 +50,19 @@ use experiment::Experiment;
 pub use options::BenchOptions;
 use plan::Plan;
 
+/// The bench directory at `store`: on an object store, its working copy on this machine with the
+/// bench's pin, plan and launch record brought up to date from the store (which is reached here,
+/// so a wrong endpoint or credentials are told at once).
+pub fn open(store: datasets::Location) -> Result<BenchDir> {
+    let out = BenchDir::at(store)?;
+    out.pull(&[
+        layout::experiment_file(&out).into(),
+        layout::plan_file(&out).into(),
+        layout::launch_file(&out).into(),
+    ])?;
+    Ok(out)
+}
+
 /// Pins `experiment` to the bench directory and fixes its plan there (both refused if the
 /// directory holds another experiment's). Everything is checked before anything is written —
 /// the data against what the experiment takes, the pin, the stored plan — so a refused

@@ -9,7 +9,7 @@ use bench::engine::{self, Engine, Selection};
 use bench::experiment::Experiment;
 use bench::plan::Plan;
 use bench::stage::Stage;
-use bench::{BenchDir, BenchOptions, tasks};
+use bench::{BenchOptions, tasks};
 use clap::{Args, ValueEnum};
 use datasets::Location;
 use generator::DeviceChoice;
@@ -148,7 +148,7 @@ pub fn run(args: BenchArgs, quiet: bool) -> Result<()> {
         ),
         out => out.clone(),
     };
-    let out = BenchDir::open(out)?;
+    let out = bench::open(out)?;
     let experiment = match (&args.config, &args.profile) {
         (None, None) if args.task.is_some() || bench::is_pinned(&out) => {
             bench::pinned_experiment(&out)?

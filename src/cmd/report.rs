@@ -20,7 +20,7 @@ pub struct ReportArgs {
 }
 
 pub fn run(args: ReportArgs, quiet: bool) -> anyhow::Result<()> {
-    let out = bench::BenchDir::open(args.dir)?;
+    let out = bench::open(args.dir)?;
     let (runs, files) = bench::write_report(&out)?;
     if !quiet {
         println!(

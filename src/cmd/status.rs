@@ -20,6 +20,6 @@ pub struct StatusArgs {
 pub fn run(args: StatusArgs, _quiet: bool) -> anyhow::Result<()> {
     // A bench directory no recorded command launched reruns with the plain command.
     let rerun = |out: &BenchDir| format!("synmix bench --out {}", out.display());
-    print!("{}", status::describe(&BenchDir::open(args.dir)?, rerun)?);
+    print!("{}", status::describe(&bench::open(args.dir)?, rerun)?);
     Ok(())
 }
