@@ -117,6 +117,21 @@ impl BenchDir {
             .collect()
     }
 
+    /// The files of the working copy at `output` (the file itself, or every file under the
+    /// directory), relative; temporaries left out.
+    fn local_files(&self, output: &str) -> Result<Vec<String>> {
+        let here = self.local.join(output);
+        let files = match here.is_file() {
+            true => vec![output.to_string()],
+            false => Location::Local(here)
+                .files()?
+                .into_iter()
+                .map(|(path, _)| join(output, &path))
+                .collect(),
+        };
+        Ok(files.into_iter().filter(|path| !is_hidden(path)).collect())
+    }
+
     /// Makes the working copy's `outputs` (files or directories) what the store holds: files
     /// missing here or of another size are fetched, files the store lacks are removed here.
     /// One listing of the store for all of them.
@@ -150,18 +165,9 @@ impl BenchDir {
                 };
                 Location::Local(local).put(&bytes)?;
             }
-            let here = self.local.join(output);
-            let local_files: Vec<String> = match here.is_file() {
-                true => vec![output.clone()],
-                false => Location::Local(here)
-                    .files()?
-                    .into_iter()
-                    .map(|(path, _)| join(output, &path))
-                    .collect(),
-            };
-            for path in local_files.iter().filter(|path| !is_hidden(path)) {
-                if !listed.iter().any(|(listed, _)| listed == path) {
-                    Location::Local(self.local.join(path)).remove()?;
+            for path in self.local_files(output)? {
+                if !listed.iter().any(|(listed, _)| *listed == path) {
+                    Location::Local(self.local.join(&path)).remove()?;
                 }
             }
         }
@@ -175,20 +181,11 @@ impl BenchDir {
             return Ok(());
         }
         for output in self.working(outputs) {
-            let here = self.local.join(&output);
-            let files: Vec<String> = match here.is_file() {
-                true => vec![output.clone()],
-                false => Location::Local(here)
-                    .files()?
-                    .into_iter()
-                    .map(|(path, _)| join(&output, &path))
-                    .collect(),
-            };
-            for path in files.iter().filter(|path| !is_hidden(path)) {
-                let local = self.local.join(path);
+            for path in self.local_files(&output)? {
+                let local = self.local.join(&path);
                 let bytes = std::fs::read(&local)
                     .with_context(|| format!("{}: cannot read", local.display()))?;
-                self.store.join(path).put(&bytes)?;
+                self.store.join(&path).put(&bytes)?;
             }
         }
         Ok(())
