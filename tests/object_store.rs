@@ -6,7 +6,7 @@
 
 mod common;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use common::s3::S3Server;
@@ -327,14 +327,7 @@ fn a_killed_upload_leaves_nothing_a_rerun_takes_for_finished() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    let started = Instant::now();
-    while !server.uploads_in_progress(BUCKET, "again/") {
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "no upload began"
-        );
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    wait_until("an upload", || server.uploads_in_progress(BUCKET, "again/"));
     server.kill();
     let output = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
@@ -373,15 +366,29 @@ fn a_bench_reads_a_dataset_named_by_url_with_the_results_of_a_local_one() {
     assert_eq!(found[0], found[1]);
 }
 
+/// The tiny bench run on the real data on disk (its bench directory, whose results the others
+/// must give), and the same experiment with the real data on `server` (its file): in a
+/// temporary directory, which also holds the real data's IDX files (`real-raw/`).
+fn tiny_bench_both_ways(server: &S3Server) -> (tempfile::TempDir, PathBuf, PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let real = import_tiny_fashion_mnist(tmp.path(), "real", 300, 100);
+    let real_url = format!("s3://{BUCKET}/real");
+    server.import_fashion_mnist(&tmp.path().join("real-raw"), &real_url);
+    let local_experiment = tmp.path().join("local.toml");
+    write_tiny_experiment(&local_experiment, &real, &["mlp"]);
+    let local = tmp.path().join("bench-local");
+    server.ok(&bench_args(&local_experiment, &local));
+    let experiment = tmp.path().join("s3.toml");
+    write_tiny_experiment(&experiment, Path::new(&real_url), &["mlp"]);
+    (tmp, local, experiment)
+}
+
 #[test]
 fn a_bench_directory_on_object_storage_runs_end_to_end_with_the_results_of_a_local_one() {
     let Some(server) = server_with_bucket() else {
         return;
     };
-    let tmp = tempfile::tempdir().unwrap();
-    let real = import_tiny_fashion_mnist(tmp.path(), "real", 300, 100);
-    let real_url = format!("s3://{BUCKET}/real");
-    server.import_fashion_mnist(&tmp.path().join("real-raw"), &real_url);
+    let (tmp, local, experiment) = tiny_bench_both_ways(&server);
     let bench = format!("s3://{BUCKET}/bench");
     // Each command as if on another machine: with a working copy of its own.
     let on = |machine: &str, args: &[&str]| {
@@ -391,13 +398,6 @@ fn a_bench_directory_on_object_storage_runs_end_to_end_with_the_results_of_a_loc
     let result_key = "bench/runs/near/mlp/sm-r050-s0/result.json";
     let result = || String::from_utf8(server.get(BUCKET, result_key)).unwrap();
 
-    let local_experiment = tmp.path().join("local.toml");
-    write_tiny_experiment(&local_experiment, &real, &["mlp"]);
-    let local = tmp.path().join("bench-local");
-    server.ok(&bench_args(&local_experiment, &local));
-
-    let experiment = tmp.path().join("s3.toml");
-    write_tiny_experiment(&experiment, Path::new(&real_url), &["mlp"]);
     let config = path_str(&experiment);
     // The Kubernetes Jobs of a bench on object storage mount nothing.
     let yaml = on(
@@ -513,18 +513,7 @@ fn a_bench_whose_server_dies_midway_is_finished_by_a_rerun() {
     let Some(mut server) = server_with_bucket() else {
         return;
     };
-    let tmp = tempfile::tempdir().unwrap();
-    let real = import_tiny_fashion_mnist(tmp.path(), "real", 300, 100);
-    let real_url = format!("s3://{BUCKET}/real");
-    let raw = tmp.path().join("real-raw");
-    server.import_fashion_mnist(&raw, &real_url);
-    let local_experiment = tmp.path().join("local.toml");
-    write_tiny_experiment(&local_experiment, &real, &["mlp"]);
-    let local = tmp.path().join("bench-local");
-    server.ok(&bench_args(&local_experiment, &local));
-
-    let experiment = tmp.path().join("s3.toml");
-    write_tiny_experiment(&experiment, Path::new(&real_url), &["mlp"]);
+    let (tmp, local, experiment) = tiny_bench_both_ways(&server);
     let bench = format!("s3://{BUCKET}/bench");
     let work = tmp.path().join("work");
     let args = [
@@ -543,14 +532,9 @@ fn a_bench_whose_server_dies_midway_is_finished_by_a_rerun() {
         .spawn()
         .unwrap();
     // The server dies once the first run is being trained.
-    let started = Instant::now();
-    while !files_under(&work).iter().any(|f| f.contains("/runs/")) {
-        assert!(
-            started.elapsed() < Duration::from_secs(120),
-            "no run started"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    wait_until("a run", || {
+        files_under(&work).iter().any(|f| f.contains("/runs/"))
+    });
     server.kill();
     let died = running.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&died.stderr);
@@ -564,7 +548,7 @@ fn a_bench_whose_server_dies_midway_is_finished_by_a_rerun() {
     // again what it held, keeping the finished runs of its working copy.
     server.restart();
     server.create_bucket(BUCKET);
-    server.import_fashion_mnist(&raw, &real_url);
+    server.import_fashion_mnist(&tmp.path().join("real-raw"), &format!("s3://{BUCKET}/real"));
     let work = path_str(&work);
     server.ok_with(&[("SYNMIX_WORK_DIR", work)], &args);
     let status = server.ok_with(&[("SYNMIX_WORK_DIR", work)], &["status", &bench]);

@@ -318,3 +318,15 @@ pub fn gap_args<'a>(real: &'a Path, synthetic: &'a Path, cache: &'a Path) -> Vec
         "-q",
     ]
 }
+
+/// Waits until `ready`, checking every 20 ms; fails naming `what` after three minutes.
+pub fn wait_until(what: &str, mut ready: impl FnMut() -> bool) {
+    let started = std::time::Instant::now();
+    while !ready() {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(180),
+            "timed out waiting for {what}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
