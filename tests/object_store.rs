@@ -561,3 +561,67 @@ fn a_bench_whose_server_dies_midway_is_finished_by_a_rerun() {
         .path();
     assert_eq!(results(&copy), results(&local));
 }
+
+#[test]
+fn a_run_stopped_on_one_machine_continues_from_its_checkpoint_on_another() {
+    let Some(server) = server_with_bucket() else {
+        return;
+    };
+    let (tmp, _, experiment) = tiny_bench_both_ways(&server);
+    // Runs long enough to be stopped midway: many epochs, each checkpointed.
+    let text = std::fs::read_to_string(&experiment).unwrap();
+    std::fs::write(&experiment, text.replace("epochs = 1\n", "epochs = 30\n")).unwrap();
+    let bench = format!("s3://{BUCKET}/bench");
+    let args = [
+        "bench",
+        "--config",
+        path_str(&experiment),
+        "--out",
+        &bench,
+        "-q",
+    ];
+    let mut first = std::process::Command::new(env!("CARGO_BIN_EXE_synmix"))
+        .args(args)
+        .envs(server.env())
+        .env("SYNMIX_WORK_DIR", tmp.path().join("work/first"))
+        .spawn()
+        .unwrap();
+    let checkpoint = || {
+        server
+            .keys(BUCKET, "bench/runs/")
+            .into_iter()
+            .find(|key| key.ends_with("/checkpoint/state.json"))
+    };
+    wait_until("a checkpoint in the store", || checkpoint().is_some());
+    // The machine is lost (its lease then expires: here, at once).
+    first.kill().unwrap();
+    first.wait().unwrap();
+    let state_key = checkpoint().unwrap();
+    let state: serde_json::Value = serde_json::from_slice(&server.get(BUCKET, &state_key)).unwrap();
+    for key in server.keys(BUCKET, "bench/tasks/") {
+        if key.ends_with(".lock") {
+            server.delete(BUCKET, &key);
+        }
+    }
+
+    let work = tmp.path().join("work/second");
+    server.ok_with(&[("SYNMIX_WORK_DIR", path_str(&work))], &args);
+    let run = state_key.trim_end_matches("checkpoint/state.json");
+    let result: serde_json::Value =
+        serde_json::from_slice(&server.get(BUCKET, &format!("{run}result.json"))).unwrap();
+    // The epochs the first machine trained are the checkpoint's, to the bit (their measured
+    // seconds included): the second machine went on from there.
+    let kept = state["epochs"].as_array().unwrap();
+    assert!(!kept.is_empty() && kept.len() < 30, "{state}");
+    assert_eq!(
+        &result["epochs"].as_array().unwrap()[..kept.len()],
+        &kept[..]
+    );
+    assert!(
+        server
+            .keys(BUCKET, run)
+            .iter()
+            .all(|key| !key.contains("/checkpoint/")),
+        "a finished run's checkpoint is gone from the store"
+    );
+}

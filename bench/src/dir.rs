@@ -14,10 +14,11 @@
 //!   in the store. The processes of one machine share the working copy; those of other machines
 //!   (pods, Slurm nodes) each keep their own.
 //!
-//! What a working copy does not carry from machine to machine: a run's checkpoints. A run
-//! stopped midway on one machine starts again from its first epoch on another; a finished run
-//! is never lost.
+//! A task also pulls its own outputs where the working copy has none, so what an attempt on
+//! another machine left is continued: a run's checkpoint, pushed after every epoch, resumes
+//! where that machine stopped.
 
+use std::collections::BTreeSet;
 use std::fmt;
 use std::ops::Deref;
 use std::path::{Path, PathBuf};
@@ -174,18 +175,40 @@ impl BenchDir {
         Ok(())
     }
 
-    /// Uploads the working copy's `outputs` (files or directories) to the store, each file
-    /// whole; temporaries (hidden files) stay here.
+    /// Uploads the working copy's `outputs` (files or directories) to the store, in the order
+    /// given and each file whole (a file named twice is uploaded once); temporaries (hidden
+    /// files) stay here. A directory here is what its task made of it: what the store holds
+    /// under it beyond that (an older checkpoint, one a finished run removed) is removed.
     pub fn push(&self, outputs: &[Location]) -> Result<()> {
         if !self.is_remote() {
             return Ok(());
         }
-        for output in self.working(outputs) {
-            for path in self.local_files(&output)? {
+        let wanted = self.working(outputs);
+        let mut pushed = BTreeSet::new();
+        for output in &wanted {
+            for path in self.local_files(output)? {
+                if !pushed.insert(path.clone()) {
+                    continue;
+                }
                 let local = self.local.join(&path);
                 let bytes = std::fs::read(&local)
                     .with_context(|| format!("{}: cannot read", local.display()))?;
                 self.store.join(&path).put(&bytes)?;
+            }
+        }
+        let dirs: Vec<String> = wanted
+            .into_iter()
+            .filter(|output| self.local.join(output).is_dir())
+            .collect();
+        if dirs.is_empty() {
+            return Ok(());
+        }
+        let base = common_parent(&dirs);
+        for (path, _) in self.store.join(&base).files()? {
+            let path = join(&base, &path);
+            let under = |dir: &String| path.starts_with(&format!("{dir}/"));
+            if dirs.iter().any(under) && !is_hidden(&path) && !pushed.contains(&path) {
+                self.store.join(&path).remove()?;
             }
         }
         Ok(())

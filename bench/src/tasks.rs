@@ -213,6 +213,16 @@ pub fn run(
     }
     let needs: Vec<&Task> = task.needs.iter().map(|&need| &plan.tasks[need]).collect();
     pull_outputs(out, &needs)?;
+    // What an attempt on another machine left of its outputs (a run's checkpoint) is continued
+    // rather than made again; what this working copy holds is this machine's latest.
+    let absent: Vec<Location> = task
+        .work
+        .kind()
+        .outputs(out)
+        .into_iter()
+        .filter(|output| output.as_local().is_some_and(|path| !path.exists()))
+        .collect();
+    out.pull(&absent)?;
     let context = Context {
         experiment,
         options,

@@ -211,6 +211,16 @@ impl S3Server {
         String::from_utf8_lossy(&body).contains("<UploadId>")
     }
 
+    /// The keys of `bucket` under `prefix` (the first thousand), by one quick listing.
+    pub fn keys(&self, bucket: &str, prefix: &str) -> Vec<String> {
+        let (_, body) = self.exchange("GET", &format!("/{bucket}?list-type=2&prefix={prefix}"));
+        String::from_utf8_lossy(&body)
+            .split("<Key>")
+            .skip(1)
+            .filter_map(|rest| rest.split_once("</Key>").map(|(key, _)| key.to_string()))
+            .collect()
+    }
+
     /// Runs synmix against this server.
     pub fn synmix(&self, args: &[&str]) -> Output {
         self.synmix_with(&[], args)

@@ -14,6 +14,25 @@ use serde::{Deserialize, Serialize};
 
 use crate::{Error, Result};
 
+/// The checkpoint's directory within a run directory.
+pub const CHECKPOINT_DIR: &str = "checkpoint";
+
+/// The files of the checkpoint in the run directory `run_dir`, in the order a copy of them must
+/// be written for a reader of the copy to find a whole checkpoint at every moment: the model and
+/// optimizer records, then the state that names them. None where the run has no readable
+/// checkpoint.
+pub fn publish_order(run_dir: &Path) -> Vec<PathBuf> {
+    let checkpoint = Checkpoint::new(run_dir.join(CHECKPOINT_DIR), serde_json::Value::Null);
+    let Ok(text) = std::fs::read_to_string(checkpoint.state_path()) else {
+        return Vec::new();
+    };
+    let Ok(state) = serde_json::from_str::<CheckpointState>(&text) else {
+        return Vec::new();
+    };
+    let (model, optimizer) = checkpoint.files(state.generation);
+    vec![model, optimizer, checkpoint.state_path()]
+}
+
 /// One finished epoch.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EpochRecord {
@@ -188,5 +207,29 @@ impl Checkpoint {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(Error::io(&self.dir, e)),
             _ => Ok(()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_checkpoint_is_published_records_first_and_the_state_naming_them_last() {
+        let run = tempfile::tempdir().unwrap();
+        assert!(publish_order(run.path()).is_empty());
+        let dir = run.path().join(CHECKPOINT_DIR);
+        let state = CheckpointState {
+            fingerprint: serde_json::json!({"model": "mlp"}),
+            generation: 3,
+            position: Position { phase: 0, epoch: 3 },
+            epochs: Vec::new(),
+            seconds: 0.0,
+        };
+        write_json(&dir.join("state.json"), &state).unwrap();
+        assert_eq!(
+            publish_order(run.path()),
+            ["model-3.bpk", "optimizer-3.bpk", "state.json"].map(|f| dir.join(f))
+        );
     }
 }

@@ -10,7 +10,7 @@ use std::time::Instant;
 use burn::prelude::*;
 use datasets::{Location, Source};
 
-use crate::checkpoint::Checkpoint;
+use crate::checkpoint::{CHECKPOINT_DIR, Checkpoint};
 use crate::data::{ImageStore, LoadedSplit, load_split};
 use crate::eval::evaluate;
 use crate::init::init_model;
@@ -162,7 +162,7 @@ impl ArchitectureVisitor for Execute<'_, '_> {
         let fingerprint = serde_json::json!({
             "model": model_config, "strategy": config.strategy, "train": config.train,
         });
-        let checkpoint = Checkpoint::new(config.out.join("checkpoint"), fingerprint);
+        let checkpoint = Checkpoint::new(config.out.join(CHECKPOINT_DIR), fingerprint);
         let training = device.clone().autodiff();
         let model = init_model(&architecture, &training, config.train.seed);
         let outcome = fit(
@@ -392,7 +392,7 @@ mod tests {
         assert_eq!(result.data.as_ref().unwrap().synthetic_share, 0.4);
         assert_eq!(result.metrics.as_ref().unwrap().samples, 20);
         assert!(result.synthetic_test.is_some());
-        assert!(!config.out.join("checkpoint").exists());
+        assert!(!config.out.join(CHECKPOINT_DIR).exists());
         assert_eq!(RunResult::read(&config.result_path()).unwrap(), result);
 
         let mut batches = 0;

@@ -5,18 +5,23 @@
 use std::fmt;
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, Result, bail};
 use datasets::Location;
 use datasets::point::{Point, Strategy};
 use serde::{Deserialize, Serialize};
 use trainer::run::run_training;
+use trainer::train::TrainEvent;
 use trainer::{CellLabel, ModelKind, RESULT_FILE, RunConfig, RunResult, Status};
 
 use super::{Context, Kind, check_input, inputs};
 use crate::dir::BenchDir;
 use crate::layout;
 use crate::stage::Stage;
+
+/// How often a run on object storage sends its checkpoint to the store, after the first epoch.
+const CHECKPOINT_PUSH_EVERY: Duration = Duration::from_secs(60);
 
 /// One training run of the experiment.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -75,7 +80,30 @@ impl Cell {
             }),
             memory_budget: None,
         };
-        match run_training(&config, &mut |_| ControlFlow::Continue(())) {
+        let run_dir = config.out.clone();
+        let mut pushed: Option<Instant> = None;
+        let mut progress = |event: &TrainEvent| {
+            // On object storage the checkpoint goes to the store after the first epoch and then
+            // at most once a minute, so a run stopped here continues on another machine having
+            // lost a minute or an epoch, and short epochs do not wait on the store.
+            let due = pushed.is_none_or(|at| at.elapsed() >= CHECKPOINT_PUSH_EVERY);
+            if options.out.is_remote() && matches!(event, TrainEvent::Epoch(_)) && due {
+                pushed = Some(Instant::now());
+                let mut files: Vec<Location> = trainer::checkpoint::publish_order(&run_dir)
+                    .into_iter()
+                    .map(Location::from)
+                    .collect();
+                files.push(run_dir.join(trainer::checkpoint::CHECKPOINT_DIR).into());
+                if let Err(error) = options.out.push(&files) {
+                    tracing::warn!(
+                        "{}: the checkpoint stays on this machine only ({error:#})",
+                        run_dir.display()
+                    );
+                }
+            }
+            ControlFlow::Continue(())
+        };
+        match run_training(&config, &mut progress) {
             Ok(result) => match (result.status, &result.metrics) {
                 (Status::Ok, Some(metrics)) => Ok(format!("accuracy {:.4}", metrics.accuracy)),
                 _ => bail!(
