@@ -121,14 +121,9 @@ pub fn is_running(out: &BenchDir, id: usize) -> bool {
     }
 }
 
-/// The lock a task holds while it runs: `flock` on a local disk, a lease on an object store.
-enum TaskLock {
-    File(#[allow(dead_code)] File),
-    Lease(#[allow(dead_code)] Lease),
-}
-
-/// Takes the lock of task `id`, waiting while another process holds it.
-fn lock(out: &BenchDir, id: usize) -> Result<TaskLock> {
+/// Takes the lock of task `id`, waiting while another process holds it: `flock` on a local
+/// disk, a lease on an object store, held until the returned guard is dropped.
+fn lock(out: &BenchDir, id: usize) -> Result<Box<dyn Send>> {
     match layout::task_record(out, id, "lock") {
         Location::Local(path) => {
             let tasks = layout::tasks_dir(out);
@@ -138,9 +133,9 @@ fn lock(out: &BenchDir, id: usize) -> Result<TaskLock> {
                 .with_context(|| format!("{}: cannot create the task lock", path.display()))?;
             file.lock()
                 .with_context(|| format!("{}: cannot lock", path.display()))?;
-            Ok(TaskLock::File(file))
+            Ok(Box::new(file))
         }
-        Location::Object(place) => Ok(TaskLock::Lease(Lease::wait(&place)?)),
+        Location::Object(place) => Ok(Box::new(Lease::wait(&place)?)),
     }
 }
 
