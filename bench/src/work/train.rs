@@ -80,29 +80,7 @@ impl Cell {
             }),
             memory_budget: None,
         };
-        let run_dir = config.out.clone();
-        let mut pushed: Option<Instant> = None;
-        let mut progress = |event: &TrainEvent| {
-            // On object storage the checkpoint goes to the store after the first epoch and then
-            // at most once a minute, so a run stopped here continues on another machine having
-            // lost a minute or an epoch, and short epochs do not wait on the store.
-            let due = pushed.is_none_or(|at| at.elapsed() >= CHECKPOINT_PUSH_EVERY);
-            if options.out.is_remote() && matches!(event, TrainEvent::Epoch(_)) && due {
-                pushed = Some(Instant::now());
-                let mut files: Vec<Location> = trainer::checkpoint::publish_order(&run_dir)
-                    .into_iter()
-                    .map(Location::from)
-                    .collect();
-                files.push(run_dir.join(trainer::checkpoint::CHECKPOINT_DIR).into());
-                if let Err(error) = options.out.push(&files) {
-                    tracing::warn!(
-                        "{}: the checkpoint stays on this machine only ({error:#})",
-                        run_dir.display()
-                    );
-                }
-            }
-            ControlFlow::Continue(())
-        };
+        let mut progress = checkpoints_to_store(&options.out, config.out.clone());
         match run_training(&config, &mut progress) {
             Ok(result) => match (result.status, &result.metrics) {
                 (Status::Ok, Some(metrics)) => Ok(format!("accuracy {:.4}", metrics.accuracy)),
@@ -123,6 +101,49 @@ impl Cell {
                 Err(error.into())
             }
         }
+    }
+}
+
+/// The training loop's listener that, for a bench on object storage, sends the run's checkpoint
+/// to the store after the first epoch and then at most once a minute ([`CHECKPOINT_PUSH_EVERY`]),
+/// so a run stopped here continues on another machine having lost a minute or an epoch, while
+/// short epochs do not wait on the store. Not after the last epoch, which the result follows at
+/// once. A checkpoint that cannot be sent stays on this machine, with a warning.
+fn checkpoints_to_store(
+    out: &BenchDir,
+    run_dir: PathBuf,
+) -> impl FnMut(&TrainEvent) -> ControlFlow<()> + Send + '_ {
+    let mut pushed: Option<Instant> = None;
+    let mut samples_left = 0;
+    move |event| {
+        let epoch = match event {
+            TrainEvent::Start {
+                total_samples,
+                done_samples,
+            } => {
+                samples_left = total_samples - done_samples;
+                return ControlFlow::Continue(());
+            }
+            TrainEvent::Epoch(epoch) => epoch,
+            TrainEvent::Batch { .. } => return ControlFlow::Continue(()),
+        };
+        samples_left = samples_left.saturating_sub(epoch.samples);
+        let due = pushed.is_none_or(|at| at.elapsed() >= CHECKPOINT_PUSH_EVERY);
+        if out.is_remote() && samples_left > 0 && due {
+            pushed = Some(Instant::now());
+            let mut files: Vec<Location> = trainer::checkpoint::publish_order(&run_dir)
+                .into_iter()
+                .map(Location::from)
+                .collect();
+            files.push(run_dir.join(trainer::checkpoint::CHECKPOINT_DIR).into());
+            if let Err(error) = out.push(&files) {
+                tracing::warn!(
+                    "{}: the checkpoint stays on this machine only ({error:#})",
+                    run_dir.display()
+                );
+            }
+        }
+        ControlFlow::Continue(())
     }
 }
 
