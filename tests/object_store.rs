@@ -319,14 +319,12 @@ fn a_killed_upload_leaves_nothing_a_rerun_takes_for_finished() {
     // The server killed mid-upload: the writer says so in one line; restarted (empty), a
     // rerun writes the dataset whole.
     let again = format!("s3://{BUCKET}/again");
-    let child = std::process::Command::new(env!("CARGO_BIN_EXE_synmix"))
-        .args([
+    let child = server.spawn_with(
+        &[],
+        &[
             "import", "idx", "--images", &images, "--labels", &labels, "--out", &again, "-q",
-        ])
-        .envs(server.env())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+        ],
+    );
     wait_until("an upload", || server.uploads_in_progress(BUCKET, "again/"));
     server.kill();
     let output = child.wait_with_output().unwrap();
@@ -480,13 +478,10 @@ fn a_bench_directory_on_object_storage_runs_end_to_end_with_the_results_of_a_loc
         + 60_000;
     let held = format!(r#"{{"holder": "another-pod", "expires_ms": {expires}}}"#);
     server.put(BUCKET, &lease, held.as_bytes());
-    let mut worker = std::process::Command::new(env!("CARGO_BIN_EXE_synmix"))
-        .args(["-q", "bench", "--out", &bench, "--task", &id.to_string()])
-        .envs(server.env())
-        .env("SYNMIX_WORK_DIR", tmp.path().join("work/d"))
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut worker = server.spawn_with(
+        &[("SYNMIX_WORK_DIR", path_str(&tmp.path().join("work/d")))],
+        &["-q", "bench", "--out", &bench, "--task", &id.to_string()],
+    );
     std::thread::sleep(Duration::from_secs(3));
     assert!(
         worker.try_wait().unwrap().is_none(),
@@ -524,13 +519,7 @@ fn a_bench_whose_server_dies_midway_is_finished_by_a_rerun() {
         &bench,
         "-q",
     ];
-    let running = std::process::Command::new(env!("CARGO_BIN_EXE_synmix"))
-        .args(args)
-        .envs(server.env())
-        .env("SYNMIX_WORK_DIR", &work)
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let running = server.spawn_with(&[("SYNMIX_WORK_DIR", path_str(&work))], &args);
     // The server dies once the first run is being trained.
     wait_until("a run", || {
         files_under(&work).iter().any(|f| f.contains("/runs/"))
@@ -568,7 +557,8 @@ fn a_run_stopped_on_one_machine_continues_from_its_checkpoint_on_another() {
         return;
     };
     let (tmp, _, experiment) = tiny_bench_both_ways(&server);
-    // Runs long enough to be stopped midway: many epochs, each checkpointed.
+    // Runs long enough to be stopped midway (the checkpoint is in the store after the first
+    // epoch).
     let text = std::fs::read_to_string(&experiment).unwrap();
     std::fs::write(&experiment, text.replace("epochs = 1\n", "epochs = 30\n")).unwrap();
     let bench = format!("s3://{BUCKET}/bench");
@@ -580,12 +570,10 @@ fn a_run_stopped_on_one_machine_continues_from_its_checkpoint_on_another() {
         &bench,
         "-q",
     ];
-    let mut first = std::process::Command::new(env!("CARGO_BIN_EXE_synmix"))
-        .args(args)
-        .envs(server.env())
-        .env("SYNMIX_WORK_DIR", tmp.path().join("work/first"))
-        .spawn()
-        .unwrap();
+    let mut first = server.spawn_with(
+        &[("SYNMIX_WORK_DIR", path_str(&tmp.path().join("work/first")))],
+        &args,
+    );
     let checkpoint = || {
         server
             .keys(BUCKET, "bench/runs/")

@@ -237,6 +237,18 @@ impl S3Server {
             .expect("synmix runs")
     }
 
+    /// Starts synmix against this server with more environment, its stderr piped, and returns
+    /// at once: to stop it, or the server, midway.
+    pub fn spawn_with(&self, env: &[(&str, &str)], args: &[&str]) -> Child {
+        Command::new(env!("CARGO_BIN_EXE_synmix"))
+            .args(args)
+            .envs(self.env())
+            .envs(env.iter().copied())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("synmix starts")
+    }
+
     /// Runs synmix against this server and requires success; stdout.
     pub fn ok(&self, args: &[&str]) -> String {
         self.ok_with(&[], args)
