@@ -15,8 +15,8 @@
 //!   (pods, Slurm nodes) each keep their own.
 //!
 //! A task also pulls its own outputs where the working copy has none, so what an attempt on
-//! another machine left is continued: a run's checkpoint, pushed after every epoch, resumes
-//! where that machine stopped.
+//! another machine left is continued: a run's checkpoint, pushed after its first epoch and then
+//! once a minute, resumes where that machine stopped.
 
 use std::collections::BTreeSet;
 use std::fmt;
