@@ -511,14 +511,7 @@ fn a_bench_whose_server_dies_midway_is_finished_by_a_rerun() {
     let (tmp, local, experiment) = tiny_bench_both_ways(&server);
     let bench = format!("s3://{BUCKET}/bench");
     let work = tmp.path().join("work");
-    let args = [
-        "bench",
-        "--config",
-        path_str(&experiment),
-        "--out",
-        &bench,
-        "-q",
-    ];
+    let args = bench_args(&experiment, Path::new(&bench));
     let running = server.spawn_with(&[("SYNMIX_WORK_DIR", path_str(&work))], &args);
     // The server dies once the first run is being trained.
     wait_until("a run", || {
@@ -562,14 +555,7 @@ fn a_run_stopped_on_one_machine_continues_from_its_checkpoint_on_another() {
     let text = std::fs::read_to_string(&experiment).unwrap();
     std::fs::write(&experiment, text.replace("epochs = 1\n", "epochs = 30\n")).unwrap();
     let bench = format!("s3://{BUCKET}/bench");
-    let args = [
-        "bench",
-        "--config",
-        path_str(&experiment),
-        "--out",
-        &bench,
-        "-q",
-    ];
+    let args = bench_args(&experiment, Path::new(&bench));
     let mut first = server.spawn_with(
         &[("SYNMIX_WORK_DIR", path_str(&tmp.path().join("work/first")))],
         &args,
